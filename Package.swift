@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+// vsim: one guest program, every virtualization strategy, measured.
+// Module layout and import rules: docs/architecture.md (from ../shared/DESIGN.md).
+import PackageDescription
+
+// The interpreter's hot loop is measured against targets (150 M guest instructions/s);
+// exclusivity checking costs ~20% there and guards nothing the tests do not already cover.
+let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "vsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vsim", targets: ["vsim"]),
+        .library(name: "VSim", targets: ["VSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibElf", pkgConfig: "libelf",
+                       providers: [.apt(["libelf-dev"])]),
+        .target(name: "X86", swiftSettings: fast),
+        .target(name: "Machine", dependencies: ["X86"], swiftSettings: fast),
+        .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
+        .target(name: "Reports"),
+        .target(name: "VSim", dependencies: ["X86", "Machine", "Guest", "Reports"], swiftSettings: fast),
+        .executableTarget(name: "vsim", dependencies: [
+            "VSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "X86Tests", dependencies: ["X86"]),
+        .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
+        .testTarget(name: "GuestTests", dependencies: ["Guest", "Machine", "X86"]),
+        .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,53 @@
+/// Instruction mnemonics of the vsim subset (`../shared/isa-subset.md`), spelled as in the
+/// Intel SDM Vol. 2. Condition-code families (Jcc, SETcc, CMOVcc) are one mnemonic each, with the
+/// condition in ``Instruction/condition``. Operand size (b/w/d forms such as MOVSB/MOVSW/MOVSD,
+/// CBW/CWDE, PUSHA/PUSHAD, IRET/IRETD) is in ``Instruction/operandSize``; address size (JCXZ vs
+/// JECXZ) in ``Instruction/addressSize``.
+public enum Mnemonic: UInt8, Sendable, CaseIterable {
+    // Arithmetic and logic (group 1 order: ADD OR ADC SBB AND SUB XOR CMP = /0…/7)
+    case add, or, adc, sbb, and, sub, xor, cmp
+    case inc, dec, neg, not, test
+    case mul, imul, div, idiv
+    case daa, das, aaa, aas, aam, aad
+    // Shifts and rotates (group 2 order: ROL ROR RCL RCR SHL SHR SAL SAR = /0…/7)
+    case rol, ror, rcl, rcr, shl, shr, sal, sar
+    case shld, shrd
+    case bt, bts, btr, btc, bsf, bsr
+    case setcc
+    // Data movement
+    case mov, movzx, movsx, lea, xchg, xlat, bswap, cmovcc
+    case push, pop, pusha, popa, pushf, popf, lahf, sahf
+    /// CBW (0x66) / CWDE; CWD (0x66) / CDQ.
+    case cbw, cwd
+    case enter, leave, cmpxchg, xadd
+    // Control flow
+    case jmp, jcc, call, ret
+    /// RETF / LRET: far return (CB, CA iw).
+    case retf
+    /// Far JMP / CALL: `EA ptr16:32`, `9A ptr16:32`, `FF /5 m16:32`, `FF /3 m16:32`.
+    case jmpf, callf
+    /// LOOP, LOOPE, LOOPNE, and JCXZ/JECXZ (E3; which register is tested comes from the
+    /// address size, Intel SDM Vol. 2A, Jcc).
+    case loop, loope, loopne, jcxz
+    // Strings (size from operandSize; REP/REPE/REPNE in prefixes)
+    case movs, cmps, scas, lods, stos, ins, outs
+    // Flags
+    case clc, stc, cmc, cld, std, cli, sti
+    // Other user-level
+    case nop, int, int3, into, ud2, cpuid, rdtsc
+    // System
+    case hlt, `in`, out, lgdt, lidt, lldt, ltr, lmsw, clts, invlpg, wbinvd, invd, rdmsr, wrmsr, iret
+    case sgdt, sidt, sldt, str, smsw, lar, lsl, verr, verw
+    case vmcall
+}
+
+/// Condition codes of Jcc/SETcc/CMOVcc, numbered as the low 4 bits of their opcodes
+/// (Intel SDM Vol. 1, Appendix B, Table B-1).
+public enum Condition: UInt8, Sendable, CaseIterable {
+    case o = 0, no, b, ae, e, ne, be, a, s, ns, p, np, l, ge, le, g
+
+    /// objdump's spelling of the condition suffix (`jb`, `jae`, `je`, `jne`, `jbe`, `ja`, ...).
+    public var suffix: String {
+        ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"][Int(rawValue)]
+    }
+}
