@@ -1,0 +1,121 @@
+/// Why an ELF image could not be loaded.
+///
+/// Every case renders (``description``) as one line that says what is wrong, where (file and
+/// offset or header field) and what to do. ``exitStatus`` is the `vsim` exit status from
+/// docs/dev/contracts.md: 66 for a file that cannot be read, 65 for malformed input.
+public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file does not exist.
+    case fileNotFound(path: String)
+    /// The file exists but cannot be read (permissions, a directory, an I/O error).
+    case unreadable(path: String, reason: String)
+    /// The first bytes are not `7f 45 4c 46`.
+    case notELF(path: String, magic: [UInt8])
+    /// The file ends before a structure it declares (`what`, e.g. "program header 2").
+    case truncated(path: String, what: String, offset: UInt64, needed: UInt64, fileSize: UInt64)
+    /// ELFCLASS64 (or an unknown class): vsim runs ELF32 only.
+    case wrongClass(path: String, elfClass: UInt8, machine: UInt16?)
+    /// Big-endian (ELFDATA2MSB) or unknown data encoding.
+    case wrongEncoding(path: String, encoding: UInt8)
+    /// `e_machine` is not EM_386 (3).
+    case wrongMachine(path: String, machine: UInt16)
+    /// `e_type` is not ET_EXEC (2): ET_DYN (PIE or shared object), ET_REL (object file), ET_CORE, ...
+    case wrongType(path: String, type: UInt16)
+    /// There is no PT_LOAD program header.
+    case noLoadableSegment(path: String)
+    /// `e_entry` is not inside any PT_LOAD segment with PF_X.
+    case entryOutsideSegments(path: String, entry: UInt32)
+    /// A PT_LOAD segment ends past 2^32.
+    case segmentBeyond4GiB(path: String, index: Int, address: UInt64, memorySize: UInt64)
+    /// Any other inconsistency (`field` names the header field, `detail` what is wrong with it).
+    case malformed(path: String, field: String, detail: String)
+
+    /// The `vsim` exit status for this error: 66 (cannot read) or 65 (malformed input).
+    public var exitStatus: Int32 {
+        switch self {
+        case .fileNotFound, .unreadable: return 66
+        default: return 65
+        }
+    }
+
+    /// The file the error is about.
+    public var path: String {
+        switch self {
+        case .fileNotFound(let p), .unreadable(let p, _), .notELF(let p, _), .truncated(let p, _, _, _, _),
+             .wrongClass(let p, _, _), .wrongEncoding(let p, _), .wrongMachine(let p, _), .wrongType(let p, _),
+             .noLoadableSegment(let p), .entryOutsideSegments(let p, _), .segmentBeyond4GiB(let p, _, _, _),
+             .malformed(let p, _, _):
+            return p
+        }
+    }
+
+    static let buildHint = "assemble with `as --32` and link with `ld -m elf_i386` (or pass the .s source to vsim)"
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "\(path): no such file; check the path (PROG is an i386 ELF executable or a .s/.S source)"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot be read (\(reason)); check that it is a regular file you may read"
+        case .notELF(let path, let magic):
+            let shown = magic.isEmpty ? "the file is empty" : "starts with " + hex(magic) + " at offset 0"
+            return "\(path): not an ELF file (\(shown), expected 7f 45 4c 46); "
+                + "pass an i386 ELF executable or a .s/.S assembly source"
+        case .truncated(let path, let what, let offset, let needed, let size):
+            return "\(path): truncated ELF: \(what) at offset \(offset) needs \(needed) bytes but the file has \(size); "
+                + "the file was cut short: rebuild it; " + ELFError.buildHint
+        case .wrongClass(let path, let cls, let machine):
+            let name = cls == 2 ? (machine == 62 ? "an x86-64 (ELFCLASS64, EM_X86_64)" : "a 64-bit (ELFCLASS64)")
+                                : "an ELF of unknown class \(cls)"
+            return "\(path): \(name) ELF file (e_ident[EI_CLASS] at offset 4); vsim runs 32-bit i386 programs: "
+                + ELFError.buildHint
+        case .wrongEncoding(let path, let enc):
+            return "\(path): not a little-endian ELF (e_ident[EI_DATA] = \(enc) at offset 5); "
+                + "vsim runs i386 programs: " + ELFError.buildHint
+        case .wrongMachine(let path, let machine):
+            return "\(path): ELF32 for machine \(machineName(machine)) (e_machine = \(machine) at offset 18), "
+                + "not i386 (EM_386 = 3); " + ELFError.buildHint
+        case .wrongType(let path, let type):
+            let what: String
+            switch type {
+            case 1: what = "a relocatable object (ET_REL): link it first with `ld -m elf_i386`"
+            case 3: what = "a position-independent executable or shared object (ET_DYN): "
+                + "link a static executable with `ld -m elf_i386` (no -pie, no -shared)"
+            case 4: what = "a core dump (ET_CORE): pass the program, not its core"
+            default: what = "of unknown type \(type): " + ELFError.buildHint
+            }
+            return "\(path): e_type at offset 16 is not ET_EXEC; the file is \(what)"
+        case .noLoadableSegment(let path):
+            return "\(path): no PT_LOAD program header (nothing to load); " + ELFError.buildHint
+        case .entryOutsideSegments(let path, let entry):
+            return "\(path): entry point e_entry = \(hex32(entry)) (offset 24) is outside every executable PT_LOAD segment; "
+                + "check the program's _start symbol or `ld -e`"
+        case .segmentBeyond4GiB(let path, let index, let address, let size):
+            return "\(path): PT_LOAD program header \(index) at 0x\(String(address, radix: 16)) with p_memsz "
+                + "0x\(String(size, radix: 16)) ends beyond 4 GiB; fix the program's link addresses"
+        case .malformed(let path, let field, let detail):
+            return "\(path): malformed ELF: \(field): \(detail); " + ELFError.buildHint
+        }
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String {
+    bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
+}
+
+func hex32(_ value: UInt32) -> String {
+    let s = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
+}
+
+private func machineName(_ machine: UInt16) -> String {
+    switch machine {
+    case 0: return "none (EM_NONE)"
+    case 8: return "MIPS (EM_MIPS)"
+    case 20: return "PowerPC (EM_PPC)"
+    case 40: return "ARM (EM_ARM)"
+    case 62: return "x86-64 (EM_X86_64)"
+    case 183: return "AArch64 (EM_AARCH64)"
+    case 243: return "RISC-V (EM_RISCV)"
+    default: return "number \(machine)"
+    }
+}

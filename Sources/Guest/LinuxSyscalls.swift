@@ -1,0 +1,380 @@
+import Machine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Linux i386 error numbers vsim returns (negated in EAX), with strace's names.
+enum Errno: Int32 {
+    case EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, E2BIG = 7, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
+         EACCES = 13, EFAULT = 14, EEXIST = 17, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENOTTY = 25,
+         EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENOSYS = 38
+
+    var name: String { "\(self)" }
+
+    /// The name for a host errno, or "E<n>".
+    static func name(of value: Int32) -> String { Errno(rawValue: value)?.name ?? "E\(value)" }
+}
+
+/// What one system call did: the value for EAX, the argument text for the trace, and whether the
+/// process ends.
+struct SyscallOutcome {
+    var value: Int32
+    /// Arguments as strace shows them, without the parentheses.
+    var arguments: String
+    /// For -ENOSYS: why (e.g. "unknown to vsim").
+    var note: String? = nil
+    /// Set by `exit`/`exit_group`.
+    var exitStatus: Int32? = nil
+
+    static func error(_ e: Errno, _ arguments: String, note: String? = nil) -> SyscallOutcome {
+        SyscallOutcome(value: -e.rawValue, arguments: arguments, note: note)
+    }
+}
+
+/// The Linux i386 system calls vsim serves in user-mode emulation (`int $0x80`: EAX = number,
+/// EBX ECX EDX ESI EDI EBP = arguments, EAX = result or -errno).
+///
+/// | nr | call | what vsim does |
+/// |---|---|---|
+/// | 1, 252 | exit, exit_group | ends the run with status `EBX & 0xFF` |
+/// | 3 | read | reads from the host fd behind guest fd 0/1/2 into checked guest memory |
+/// | 4, 146 | write, writev | writes checked guest memory to the host fd |
+/// | 6 | close | fds 0–2 become closed (later use: EBADF) |
+/// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
+/// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
+/// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
+/// | 45 | brk | grows/shrinks the heap after the highest segment |
+/// | 54 | ioctl | -ENOTTY (no terminal is emulated) |
+/// | 122 | uname | Linux, nodename "vsim", the host's release and version, machine i686 |
+/// | 192, 91 | mmap2 (anonymous only), munmap | allocates below the stack area |
+/// | 174, 175, 258 | rt_sigaction, rt_sigprocmask, set_tid_address | accepted and ignored (0 / pid) |
+/// | 243 | set_thread_area | -ENOSYS (no TLS) |
+/// | other | | -ENOSYS, named `syscall_N` in the trace |
+///
+/// A buffer the guest passes is checked page by page as the guest would access it: a bad pointer
+/// gives -EFAULT, never a crash.
+extension LinuxProcess {
+    func systemCall(cpu: CPUState) -> InterruptOutcome {
+        let number = cpu[reg32: 0]
+        let a = [cpu[reg32: 3], cpu[reg32: 1], cpu[reg32: 2], cpu[reg32: 6], cpu[reg32: 7], cpu[reg32: 5]]
+        let (name, outcome) = dispatch(number, a)
+        if let trace = syscallTrace {
+            var line = "\(name)(\(outcome.arguments)) = "
+            if outcome.exitStatus != nil {
+                line += "?"
+            } else if outcome.value < 0 && outcome.value > -4096 {
+                let e = -outcome.value
+                line += "\(outcome.value) \(Errno.name(of: e)) (\(outcome.note ?? String(cString: strerror(e))))"
+            } else if ["brk", "mmap2"].contains(name) {
+                line += "0x" + String(UInt32(bitPattern: outcome.value), radix: 16)
+            } else {
+                line += "\(outcome.value)"
+            }
+            trace(line)
+            if let status = outcome.exitStatus { trace("+++ exited with \(status) +++") }
+        }
+        if let status = outcome.exitStatus {
+            exitStatus = status
+            return .stop(exitStatus: status)
+        }
+        cpu[reg32: 0] = UInt32(bitPattern: outcome.value)
+        return .resume
+    }
+
+    /// Runs system call `number` with arguments `a` (EBX…EBP); returns its name and outcome.
+    func dispatch(_ number: UInt32, _ a: [UInt32]) -> (String, SyscallOutcome) {
+        func fd(_ v: UInt32) -> Int32 { Int32(bitPattern: v) }
+        func hexs(_ count: Int) -> String { a.prefix(count).map { "0x" + String($0, radix: 16) }.joined(separator: ", ") }
+        switch number {
+        case 1: return ("exit", exitCall(a[0]))
+        case 252: return ("exit_group", exitCall(a[0]))
+        case 3: return ("read", read(fd(a[0]), a[1], a[2]))
+        case 4: return ("write", write(fd(a[0]), a[1], a[2]))
+        case 146: return ("writev", writev(fd(a[0]), a[1], a[2]))
+        case 6: return ("close", close(fd(a[0])))
+        case 13: return ("time", time(a[0]))
+        case 78: return ("gettimeofday", gettimeofday(a[0], a[1]))
+        case 265: return ("clock_gettime", clockGettime(a[0], a[1], wide: false))
+        case 403: return ("clock_gettime64", clockGettime(a[0], a[1], wide: true))
+        case 20: return ("getpid", SyscallOutcome(value: LinuxProcess.guestPID, arguments: ""))
+        case 224: return ("gettid", SyscallOutcome(value: LinuxProcess.guestPID, arguments: ""))
+        case 64: return ("getppid", SyscallOutcome(value: LinuxProcess.guestPID - 1, arguments: ""))
+        case 24: return ("getuid", SyscallOutcome(value: Int32(bitPattern: getuid()), arguments: ""))
+        case 199: return ("getuid32", SyscallOutcome(value: Int32(bitPattern: getuid()), arguments: ""))
+        case 49: return ("geteuid", SyscallOutcome(value: Int32(bitPattern: geteuid()), arguments: ""))
+        case 201: return ("geteuid32", SyscallOutcome(value: Int32(bitPattern: geteuid()), arguments: ""))
+        case 47: return ("getgid", SyscallOutcome(value: Int32(bitPattern: getgid()), arguments: ""))
+        case 200: return ("getgid32", SyscallOutcome(value: Int32(bitPattern: getgid()), arguments: ""))
+        case 50: return ("getegid", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
+        case 202: return ("getegid32", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
+        case 45: return ("brk", brk(a[0]))
+        case 54: return ("ioctl", ioctl(fd(a[0]), a[1], a[2]))
+        case 122: return ("uname", uname(a[0]))
+        case 192: return ("mmap2", mmap2(a))
+        case 91: return ("munmap", munmap(a[0], a[1]))
+        case 174: return ("rt_sigaction", SyscallOutcome(value: 0, arguments: hexs(4), note: nil))
+        case 175: return ("rt_sigprocmask", SyscallOutcome(value: 0, arguments: hexs(4), note: nil))
+        case 258: return ("set_tid_address", SyscallOutcome(value: LinuxProcess.guestPID, arguments: hexs(1)))
+        case 243: return ("set_thread_area", .error(.ENOSYS, hexs(1), note: "not implemented by vsim"))
+        default: return ("syscall_\(number)", .error(.ENOSYS, hexs(6), note: "unknown to vsim"))
+        }
+    }
+
+    // MARK: Descriptors
+
+    /// The host fd behind guest fd `fd`, or nil (EBADF).
+    func hostDescriptor(_ fd: Int32) -> Int32? {
+        guard !closedDescriptors.contains(fd) else { return nil }
+        switch fd {
+        case 0: return stdio.input
+        case 1: return stdio.output
+        case 2: return stdio.error
+        default: return nil
+        }
+    }
+
+    // MARK: Guest memory checks
+
+    /// Whether every page of `[address, address + count)` is mapped with `permission`.
+    func accessible(_ address: UInt32, _ count: UInt32, _ permission: PagePermissions) -> Bool {
+        if count == 0 { return true }
+        if UInt64(address) + UInt64(count) > (1 << 32) { return false }
+        var page = LinuxProcess.pageRoundDown(address)
+        let last = LinuxProcess.pageRoundDown(address &+ (count - 1))
+        while true {
+            guard let p = memory.permissions(at: page), p.contains(permission) else { return false }
+            if page == last { return true }
+            page &+= GuestMemory.pageSize
+        }
+    }
+
+    func readGuest(_ address: UInt32, _ count: UInt32) -> [UInt8]? {
+        guard accessible(address, count, .read) else { return nil }
+        return try? memory.read(at: address, count: Int(count))
+    }
+
+    func writeGuest(_ bytes: [UInt8], at address: UInt32) -> Bool {
+        guard accessible(address, UInt32(bytes.count), .write) else { return false }
+        var ok = true
+        bytes.withUnsafeBytes { b in
+            do { try memory.write(b, at: address) } catch { ok = false }
+        }
+        return ok
+    }
+
+    func writeWords(_ words: [UInt32], at address: UInt32) -> Bool {
+        var bytes: [UInt8] = []
+        for w in words { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * UInt32(i)))) } }
+        return writeGuest(bytes, at: address)
+    }
+
+    /// A NUL-terminated guest string (at most `limit` bytes), or nil if it crosses unreadable memory.
+    func guestString(_ address: UInt32, limit: Int = 4096) -> String? {
+        var out: [UInt8] = []
+        var p = address
+        while out.count < limit {
+            guard let b = readGuest(p, 1)?.first else { return nil }
+            if b == 0 { return String(decoding: out, as: UTF8.self) }
+            out.append(b)
+            p &+= 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: Calls
+
+    func exitCall(_ status: UInt32) -> SyscallOutcome {
+        let s = Int32(status & 0xFF)
+        return SyscallOutcome(value: 0, arguments: "\(Int32(bitPattern: status))", exitStatus: s)
+    }
+
+    func read(_ fd: Int32, _ buffer: UInt32, _ count: UInt32) -> SyscallOutcome {
+        let shown = "0x" + String(buffer, radix: 16)
+        guard let host = hostDescriptor(fd) else { return .error(.EBADF, "\(fd), \(shown), \(count)") }
+        let n = min(count, 1 << 24)
+        guard accessible(buffer, n, .write) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
+        var data = [UInt8](repeating: 0, count: Int(n))
+        var got: Int
+        repeat {
+            got = data.withUnsafeMutableBytes { Glibc.read(host, $0.baseAddress, Int(n)) }
+        } while got < 0 && errno == EINTR
+        if got < 0 { return SyscallOutcome(value: -errno, arguments: "\(fd), \(shown), \(count)") }
+        let bytes = Array(data[0..<got])
+        guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
+        return SyscallOutcome(value: Int32(got), arguments: "\(fd), \(LinuxProcess.quote(bytes)), \(count)")
+    }
+
+    func write(_ fd: Int32, _ buffer: UInt32, _ count: UInt32) -> SyscallOutcome {
+        let shown = "0x" + String(buffer, radix: 16)
+        guard let host = hostDescriptor(fd) else { return .error(.EBADF, "\(fd), \(shown), \(count)") }
+        guard let bytes = readGuest(buffer, count) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
+        let args = "\(fd), \(LinuxProcess.quote(bytes)), \(count)"
+        let result = LinuxProcess.writeAll(host, bytes)
+        return SyscallOutcome(value: result, arguments: args)
+    }
+
+    func writev(_ fd: Int32, _ iov: UInt32, _ count: UInt32) -> SyscallOutcome {
+        let plain = "\(fd), 0x\(String(iov, radix: 16)), \(count)"
+        guard let host = hostDescriptor(fd) else { return .error(.EBADF, plain) }
+        guard count <= 1024 else { return .error(.EINVAL, plain) }
+        guard let table = readGuest(iov, count * 8) else { return .error(.EFAULT, plain) }
+        var all: [UInt8] = []
+        var shown: [String] = []
+        for i in 0..<Int(count) {
+            func word(_ o: Int) -> UInt32 {
+                (0..<4).reduce(0) { $0 | UInt32(table[o + $1]) << (8 * UInt32($1)) }
+            }
+            let base = word(i * 8), length = word(i * 8 + 4)
+            guard let bytes = readGuest(base, length) else { return .error(.EFAULT, plain) }
+            all += bytes
+            shown.append("{iov_base=\(LinuxProcess.quote(bytes)), iov_len=\(length)}")
+        }
+        let result = LinuxProcess.writeAll(host, all)
+        return SyscallOutcome(value: result, arguments: "\(fd), [\(shown.joined(separator: ", "))], \(count)")
+    }
+
+    static func writeAll(_ host: Int32, _ bytes: [UInt8]) -> Int32 {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(host, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return done > 0 ? Int32(done) : -errno
+            }
+            done += n
+        }
+        return Int32(done)
+    }
+
+    func close(_ fd: Int32) -> SyscallOutcome {
+        guard hostDescriptor(fd) != nil else { return .error(.EBADF, "\(fd)") }
+        closedDescriptors.insert(fd)       // the host fd stays open: it is vsim's
+        return SyscallOutcome(value: 0, arguments: "\(fd)")
+    }
+
+    func time(_ tloc: UInt32) -> SyscallOutcome {
+        let now = UInt32(truncatingIfNeeded: Glibc.time(nil))
+        let args = tloc == 0 ? "NULL" : "0x" + String(tloc, radix: 16)
+        if tloc != 0 && !writeWords([now], at: tloc) { return .error(.EFAULT, args) }
+        return SyscallOutcome(value: Int32(bitPattern: now), arguments: args)
+    }
+
+    func gettimeofday(_ tv: UInt32, _ tz: UInt32) -> SyscallOutcome {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let args = (tv == 0 ? "NULL" : "0x" + String(tv, radix: 16)) + ", " + (tz == 0 ? "NULL" : "0x" + String(tz, radix: 16))
+        if tv != 0 && !writeWords([UInt32(truncatingIfNeeded: ts.tv_sec), UInt32(ts.tv_nsec / 1000)], at: tv) {
+            return .error(.EFAULT, args)
+        }
+        if tz != 0 && !writeWords([0, 0], at: tz) { return .error(.EFAULT, args) }
+        return SyscallOutcome(value: 0, arguments: args)
+    }
+
+    func clockGettime(_ clock: UInt32, _ tp: UInt32, wide: Bool) -> SyscallOutcome {
+        let args = "\(clock), 0x\(String(tp, radix: 16))"
+        guard clock <= 7 else { return .error(.EINVAL, args) }
+        var ts = timespec()
+        if clock_gettime(clockid_t(clock), &ts) != 0 { return .error(.EINVAL, args) }
+        let sec = UInt64(bitPattern: Int64(ts.tv_sec)), nsec = UInt64(ts.tv_nsec)
+        let words: [UInt32] = wide
+            ? [UInt32(truncatingIfNeeded: sec), UInt32(truncatingIfNeeded: sec >> 32), UInt32(nsec), 0]
+            : [UInt32(truncatingIfNeeded: sec), UInt32(nsec)]
+        if !writeWords(words, at: tp) { return .error(.EFAULT, args) }
+        return SyscallOutcome(value: 0, arguments: args)
+    }
+
+    func brk(_ requested: UInt32) -> SyscallOutcome {
+        let args = requested == 0 ? "NULL" : "0x" + String(requested, radix: 16)
+        let current = programBreak
+        let ceiling = mmapTop
+        guard requested >= initialBreak, requested < ceiling else {
+            return SyscallOutcome(value: Int32(bitPattern: current), arguments: args)
+        }
+        let oldEnd = LinuxProcess.pageRoundUp(UInt64(current)), newEnd = LinuxProcess.pageRoundUp(UInt64(requested))
+        if newEnd > oldEnd {
+            do { try memory.map(address: oldEnd, size: newEnd - oldEnd, permissions: [.read, .write]) }
+            catch { return SyscallOutcome(value: Int32(bitPattern: current), arguments: args) }
+        } else if newEnd < oldEnd {
+            memory.unmap(address: newEnd, size: oldEnd - newEnd)
+        }
+        programBreak = requested
+        return SyscallOutcome(value: Int32(bitPattern: requested), arguments: args)
+    }
+
+    func ioctl(_ fd: Int32, _ request: UInt32, _ argument: UInt32) -> SyscallOutcome {
+        let name = request == 0x5401 ? "TCGETS" : (request == 0x5413 ? "TIOCGWINSZ" : "0x" + String(request, radix: 16))
+        let args = "\(fd), \(name), 0x\(String(argument, radix: 16))"
+        guard hostDescriptor(fd) != nil else { return .error(.EBADF, args) }
+        return .error(.ENOTTY, args)
+    }
+
+    func uname(_ buffer: UInt32) -> SyscallOutcome {
+        let args = "0x" + String(buffer, radix: 16)
+        var host = utsname()
+        _ = Glibc.uname(&host)
+        func field<T>(_ value: inout T) -> String {
+            withUnsafeBytes(of: &value) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        }
+        let fields = ["Linux", "vsim", field(&host.release), field(&host.version), LinuxProcess.platform, "(none)"]
+        var bytes: [UInt8] = []
+        for f in fields {
+            var b = Array(f.utf8.prefix(64))
+            b += [UInt8](repeating: 0, count: 65 - b.count)
+            bytes += b
+        }
+        guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, args) }
+        return SyscallOutcome(value: 0, arguments: "{sysname=\"Linux\", nodename=\"vsim\", ...}")
+    }
+
+    func mmap2(_ a: [UInt32]) -> SyscallOutcome {
+        let (address, length, prot, flags, fd) = (a[0], a[1], a[2], a[3], Int32(bitPattern: a[4]))
+        let args = "0x\(String(address, radix: 16)), \(length), 0x\(String(prot, radix: 16)), 0x\(String(flags, radix: 16)), \(fd), \(a[5])"
+        let MAP_FIXED: UInt32 = 0x10, MAP_ANONYMOUS: UInt32 = 0x20
+        guard flags & MAP_ANONYMOUS != 0 else { return .error(.ENOSYS, args, note: "vsim maps anonymous memory only") }
+        guard length > 0, flags & MAP_FIXED == 0 else { return .error(.EINVAL, args) }
+        let size = LinuxProcess.pageRoundUp(UInt64(length))
+        guard size > 0, mmapTop >= size, mmapTop - size >= LinuxProcess.pageRoundUp(UInt64(programBreak)) + (1 << 20) else {
+            return .error(.ENOMEM, args)
+        }
+        var perms: PagePermissions = []
+        if prot & 1 != 0 { perms.insert(.read) }
+        if prot & 2 != 0 { perms.insert(.write) }
+        if prot & 4 != 0 { perms.insert(.execute) }
+        let start = mmapTop - size
+        do { try memory.map(address: start, size: size, permissions: perms) } catch { return .error(.ENOMEM, args) }
+        mmapTop = start
+        return SyscallOutcome(value: Int32(bitPattern: start), arguments: args)
+    }
+
+    func munmap(_ address: UInt32, _ length: UInt32) -> SyscallOutcome {
+        let args = "0x\(String(address, radix: 16)), \(length)"
+        guard address & (GuestMemory.pageSize - 1) == 0, length > 0 else { return .error(.EINVAL, args) }
+        let stackBottom = LinuxProcess.stackTop - LinuxProcess.stackLimit
+        guard address >= mmapTop, UInt64(address) + UInt64(length) <= UInt64(stackBottom) else {
+            return .error(.EINVAL, args, note: "vsim unmaps mmap2 regions only")
+        }
+        memory.unmap(address: address, size: LinuxProcess.pageRoundUp(UInt64(length)))
+        return SyscallOutcome(value: 0, arguments: args)
+    }
+
+    /// strace's rendering of a buffer: C escapes, at most 32 bytes then `...`.
+    static func quote(_ bytes: [UInt8], limit: Int = 32) -> String {
+        var out = "\""
+        for b in bytes.prefix(limit) {
+            switch b {
+            case 0x0A: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x0D: out += "\\r"
+            case 0x0C: out += "\\f"
+            case 0x0B: out += "\\v"
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(b))
+            default: out += "\\" + String(b, radix: 8)
+            }
+        }
+        out += "\""
+        if bytes.count > limit { out += "..." }
+        return out
+    }
+}

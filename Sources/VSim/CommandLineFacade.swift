@@ -1,0 +1,88 @@
+import Reports
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--format` of `vsim compare` (the Reports formats, re-exported for the command line).
+public enum ReportFormatChoice: String, CaseIterable, Sendable {
+    case table, json, markdown
+    var format: ReportFormat { ReportFormat(rawValue: rawValue)! }
+}
+
+/// Thrown by ``CommandLineFacade`` to end vsim with a status after it printed what it had to say.
+public struct ExitStatus: Error, Equatable {
+    public var code: Int32
+    public init(_ code: Int32) { self.code = code }
+}
+
+/// What the `vsim` commands do, so that they hold only argument declarations: each function
+/// prints results to stdout, messages (`vsim: error: ...`, fault diagnostics) to stderr, and
+/// returns normally for exit status 0 or throws ``ExitStatus``.
+public enum CommandLineFacade {
+    /// `vsim run`. Throws ``ExitStatus`` with the guest's status when it is not 0.
+    public static func run(program: String, mode: Mode, maxInstructions: UInt64, timeLimit: Double,
+                           traces: [TraceKind], arguments: [String]) throws(ExitStatus) {
+        var options = RunOptions()
+        options.maxInstructions = maxInstructions
+        options.timeLimit = try duration(timeLimit)
+        options.traces = Set(traces)
+        let result: RunResult
+        do {
+            result = try VSim.run(program: .path(program), mode: mode, arguments: arguments, options: options)
+        } catch { throw fail(error) }
+        if let d = result.diagnostic, result.signal != nil { writeStandardError(d + "\n") }
+        if result.exitStatus != 0 { throw ExitStatus(result.exitStatus) }
+    }
+
+    /// `vsim disasm`.
+    public static func disasm(program: String, syntax: Syntax) throws(ExitStatus) {
+        let text: String
+        do { text = try VSim.disassemble(program: .path(program), syntax: syntax) } catch { throw fail(error) }
+        writeStandardOutput(text)
+    }
+
+    /// `vsim compare`. Throws ``ExitStatus`` 1 when runs disagreed.
+    public static func compare(program: String?, modes: String, runs: Int, format: ReportFormatChoice,
+                               maxInstructions: UInt64, timeLimit: Double, arguments: [String]) throws(ExitStatus) {
+        var options = RunOptions()
+        options.maxInstructions = maxInstructions
+        options.timeLimit = try duration(timeLimit)
+        let report: ComparisonReport
+        do {
+            let parsed = try Mode.parseList(modes)
+            report = try VSim.compare(program: program.map { .path($0) }, modes: parsed, runs: runs,
+                                      arguments: arguments.isEmpty ? nil : arguments, options: options)
+        } catch { throw fail(error) }
+        writeStandardOutput(format.format.render(report))
+        if !report.mismatches.isEmpty {
+            writeStandardError("vsim: error: the runs disagree (\(report.mismatches.count) mismatch\(report.mismatches.count == 1 ? "" : "es")): "
+                               + report.mismatches[0] + "\n")
+            throw ExitStatus(1)
+        }
+    }
+
+    static func duration(_ seconds: Double) throws(ExitStatus) -> Duration {
+        guard seconds > 0, seconds.isFinite, seconds < 1e9 else {
+            throw fail(.usage("--time-limit must be a positive number of seconds (got \(seconds))"))
+        }
+        return .nanoseconds(Int64(seconds * 1e9))
+    }
+
+    /// Prints `vsim: error: <message>` and returns the error's exit status.
+    static func fail(_ error: VSimError) -> ExitStatus {
+        writeStandardError("vsim: error: \(error.description)\n")
+        return ExitStatus(error.exitStatus)
+    }
+}
+
+/// Writes `text` to fd 1 completely.
+public func writeStandardOutput(_ text: String) {
+    var bytes = Array(text.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + done, $0.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
+    }
+}

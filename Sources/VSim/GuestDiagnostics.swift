@@ -1,0 +1,89 @@
+import Guest
+import Machine
+import X86
+
+/// Text for instructions in guest memory: `--trace insns` lines and fault diagnostics.
+enum GuestDiagnostics {
+    /// Up to `count` bytes at `address` that the guest could read (fewer at the end of a mapping).
+    static func bytes(at address: UInt32, count: Int, memory: GuestMemory) -> [UInt8] {
+        var n = count
+        while n > 0 {
+            if let b = try? memory.read(at: address, count: n) { return b }
+            // Shrink to the end of the page, then byte by byte.
+            let toPageEnd = Int(GuestMemory.pageSize - (address & (GuestMemory.pageSize - 1)))
+            n = n > toPageEnd ? toPageEnd : n - 1
+        }
+        return []
+    }
+
+    /// "b8 01 00 00 00".
+    static func hexBytes(_ bytes: [UInt8]) -> String {
+        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
+    }
+
+    /// `08049000: b8 01 00 00 00        mov    $0x1,%eax` (bytes padded to 15*3 columns... to 21).
+    static func traceLine(_ insn: Instruction, memory: GuestMemory, symbols: Symbolizer?) -> String {
+        let raw = bytes(at: insn.address, count: Int(insn.length), memory: memory)
+        var hex = hexBytes(raw)
+        if hex.count < 20 { hex += String(repeating: " ", count: 20 - hex.count) }
+        return "\(hex8(insn.address)): \(hex)  \(ATTPrinter.format(insn, symbols: symbols))"
+    }
+
+    /// The SDM name of an exception vector: "divide error", "page fault", ...
+    static func exceptionName(_ v: CPUException.Vector) -> String {
+        switch v {
+        case .de: return "divide error"
+        case .db: return "debug"
+        case .nmi: return "non-maskable interrupt"
+        case .bp: return "breakpoint"
+        case .of: return "overflow"
+        case .br: return "BOUND range exceeded"
+        case .ud: return "invalid opcode"
+        case .nm: return "device not available"
+        case .df: return "double fault"
+        case .ts: return "invalid TSS"
+        case .np: return "segment not present"
+        case .ss: return "stack-segment fault"
+        case .gp: return "general protection"
+        case .pf: return "page fault"
+        case .mf: return "x87 floating-point error"
+        case .ac: return "alignment check"
+        }
+    }
+
+    /// The instruction an exception is about: at `eip` for faults, the one before for the traps
+    /// `#BP` (INT3 `cc` or `int $3` `cd 03`) and `#OF` (INTO `ce` or `int $4`).
+    static func faultingAddress(_ e: CPUException, memory: GuestMemory) -> UInt32 {
+        guard e.vector == .bp || e.vector == .of else { return e.eip }
+        let one = bytes(at: e.eip &- 1, count: 1, memory: memory)
+        if one == [0xcc] || one == [0xce] { return e.eip &- 1 }
+        return e.eip &- 2
+    }
+
+    /// `vsim: guest fault #DE (divide error) at 0x08049012: f7 f3  div %ebx -> SIGFPE`, one line.
+    /// The detail of the exception follows the text when it adds something (which page, why).
+    static func faultLine(_ e: CPUException, memory: GuestMemory, symbols: Symbolizer?) -> String {
+        let address = faultingAddress(e, memory: memory)
+        let window = bytes(at: address, count: Decoder.maximumLength, memory: memory)
+        var what: String
+        do {
+            let insn = try Decoder.decode(window, address: address)
+            what = hexBytes(Array(window.prefix(Int(insn.length)))) + "  " + ATTPrinter.format(insn, symbols: symbols)
+            if !e.detail.isEmpty && e.vector != .bp && e.vector != .of && e.vector != .de { what += ": " + e.detail }
+        } catch {
+            let shown = error.bytes.isEmpty ? window.prefix(4).map { $0 } : error.bytes
+            what = shown.isEmpty ? "(no readable bytes)" : hexBytes(shown)
+            what += "  " + (e.detail.isEmpty ? error.description : e.detail)
+        }
+        var vector = e.vector.name
+        if let code = e.errorCode, e.vector == .gp || e.vector == .pf { vector += "(0x\(String(code, radix: 16)))" }
+        return "vsim: guest fault \(vector) (\(exceptionName(e.vector))) at \(hex8x(address)): \(what) -> \(Signal.name(e.linuxSignal))"
+    }
+
+    static func hex8(_ v: UInt32) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: max(0, 8 - s.count)) + s
+    }
+
+    static func hex8x(_ v: UInt32) -> String { "0x" + hex8(v) }
+}

@@ -1,0 +1,75 @@
+import Guest
+import Machine
+import X86
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `interpret`: vsim's ``Interpreter`` in user-mode emulation (``LinuxProcess``), like qemu-i386.
+///
+/// argv is the ELF path then the arguments. The run stops at ``RunOptions/maxInstructions`` or
+/// the host time limit with SIGXCPU (152). A CPU exception ends it as Linux would end the native
+/// process (128+signal) with a one-line diagnostic. `maxResidentBytes` is vsim's own peak RSS.
+public struct InterpreterBackend: ExecutionBackend {
+    public var mode: Mode { .interpret }
+    public init() {}
+
+    public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
+        let io = try GuestDescriptors(options.io)
+        defer { io.close() }
+        let start = ContinuousClock.now
+        let image: ELFImage
+        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
+        let process: LinuxProcess
+        do {
+            process = try LinuxProcess(image: image, argv: [program.executablePath] + arguments,
+                                       envp: options.environment ?? HostCommand.currentEnvironment(),
+                                       stdio: GuestStdio(input: io.stdio.input, output: io.stdio.output, error: io.stdio.error),
+                                       executablePath: program.executablePath, randomSeed: options.seed)
+        } catch { throw .process(error) }
+        let symbols = ELFSymbolizer(image)
+        let sink = options.traceSink
+        if options.traces.contains(.syscalls) { process.syscallTrace = sink }
+        if options.traces.contains(.insns) {
+            let memory = process.memory
+            process.interpreter.traceHandler = { insn, _ in
+                sink(GuestDiagnostics.traceLine(insn, memory: memory, symbols: symbols))
+            }
+        }
+        let termination = process.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
+        let elapsed = ContinuousClock.now - start
+        let executed = process.interpreter.instructionsExecuted
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
+        var result = RunResult(mode: .interpret, exitStatus: 0, instructions: executed,
+                               wallTimeNanoseconds: nanoseconds(elapsed),
+                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
+        switch termination {
+        case .exited(let status):
+            result.exitStatus = status
+        case .fault(let e):
+            result.signal = e.linuxSignal
+            result.exitStatus = 128 + e.linuxSignal
+            result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols)
+        case .instructionLimit, .timeLimit:
+            result.signal = Signal.SIGXCPU
+            result.exitStatus = 128 + Signal.SIGXCPU
+            let eip = process.cpu.eip
+            let window = GuestDiagnostics.bytes(at: eip, count: Decoder.maximumLength, memory: process.memory)
+            var at = GuestDiagnostics.hex8x(eip)
+            if let insn = try? Decoder.decode(window, address: eip) {
+                at += ": " + GuestDiagnostics.hexBytes(Array(window.prefix(Int(insn.length)))) + "  "
+                    + ATTPrinter.format(insn, symbols: symbols)
+            }
+            if case .instructionLimit = termination {
+                result.diagnostic = "vsim: guest stopped after \(executed) instructions (--max-instructions \(options.maxInstructions)) at \(at) -> SIGXCPU; "
+                    + "raise --max-instructions if the program needs more"
+            } else {
+                result.diagnostic = "vsim: guest stopped by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions at \(at) -> SIGXCPU; "
+                    + "raise --time-limit if the program needs longer"
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,62 @@
+/// A strategy for running the guest (`--mode`). See ../shared/DESIGN.md, "The strategies".
+///
+/// Adding a strategy: add a case, say in ``isAvailable`` whether it runs yet, write an
+/// ``ExecutionBackend`` for it, and return that from ``backend``. Everything else (`run`,
+/// `compare`, the reports) goes through the protocol.
+public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// vsim's interpreter, one x86 instruction at a time, serving Linux system calls itself.
+    case interpret
+    /// The same ELF as a plain host process: the physical limit.
+    case native
+
+    /// One line for `--help` and reports.
+    public var summary: String {
+        switch self {
+        case .interpret: return "vsim's interpreter, one instruction at a time (like Bochs / qemu-i386 user mode)"
+        case .native: return "the same ELF as a plain host process (the physical limit)"
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// Whether this build of vsim can run the mode.
+    public var isAvailable: Bool { true }
+
+    /// The backend that runs programs in this mode.
+    public var backend: any ExecutionBackend {
+        switch self {
+        case .interpret: return InterpreterBackend()
+        case .native: return NativeBackend()
+        }
+    }
+
+    /// Parses a comma-separated list ("interpret,native").
+    /// - Throws: ``VSimError/usage(_:)`` naming the unknown mode and the known ones.
+    public static func parseList(_ text: String) throws(VSimError) -> [Mode] {
+        var modes: [Mode] = []
+        for part in text.split(separator: ",").map({ $0.trimmingSpaces() }) where !part.isEmpty {
+            guard let m = Mode(rawValue: part) else {
+                throw .usage("unknown mode '\(part)' in --modes; known modes: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if !modes.contains(m) { modes.append(m) }
+        }
+        if modes.isEmpty { throw .usage("--modes is empty; give a comma-separated list such as interpret,native") }
+        return modes
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// Runs a resolved program in one mode.
+public protocol ExecutionBackend {
+    var mode: Mode { get }
+    /// Runs `program` with `arguments` (argv[1...]; argv[0] is the program path).
+    /// - Returns: how the guest ended, with counters and host measurements.
+    /// - Throws: ``VSimError`` when the run cannot start (malformed image, host failure).
+    ///   A guest that faults or runs out of budget is a normal ``RunResult``, not an error.
+    func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult
+}

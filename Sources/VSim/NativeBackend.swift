@@ -1,0 +1,131 @@
+import Dispatch
+import Guest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `native`: the same ELF as a plain host process (posix_spawn), measured with wait4.
+///
+/// argv is the ELF path then the arguments; the environment is ``RunOptions/environment`` (or
+/// vsim's). The host time limit kills the child with SIGKILL and reports SIGXCPU (152), like the
+/// interpreter's limit. A child killed by a signal gives 128+signal. Instructions are not counted.
+public struct NativeBackend: ExecutionBackend {
+    public var mode: Mode { .native }
+    public init() {}
+
+    public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
+        // Fail like the interpreter would on bad input (and before the kernel's vaguer ENOEXEC).
+        do { _ = try Guest.ELFImage(path: program.executablePath) } catch { throw .elf(error) }
+
+        let io = try GuestDescriptors(options.io)
+        defer { io.close() }
+        let start = ContinuousClock.now
+        let argv = [program.executablePath] + arguments
+        let pid: pid_t
+        switch HostCommand.spawn(program.executablePath, argv, environment: options.environment,
+                                 stdin: io.stdio.input == 0 ? nil : io.stdio.input,
+                                 stdout: io.stdio.output == 1 ? nil : io.stdio.output,
+                                 stderr: io.stdio.error == 2 ? nil : io.stdio.error, searchPath: false) {
+        case .success(let p): pid = p
+        case .failure(let e):
+            if e.code == EACCES {
+                throw .unreadable(path: program.executablePath, reason: "not executable: chmod +x it")
+            }
+            throw .host("cannot start \(program.executablePath) natively: \(String(cString: strerror(e.code)))")
+        }
+        let watchdog = Watchdog(pid: pid, after: options.timeLimit)
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        let killed = watchdog.finish()
+        let (status, usage) = HostCommand.waitFor(pid)
+        let elapsed = ContinuousClock.now - start
+        let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
+        let rss = UInt64(max(usage.ru_maxrss, 0)) * 1024
+        let ns = nanoseconds(elapsed)
+        if killed {
+            return RunResult(mode: .native, exitStatus: 128 + Signal.SIGXCPU, signal: Signal.SIGXCPU,
+                             wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output,
+                             diagnostic: "vsim: native run killed after the host time limit of \(seconds(options.timeLimit)) -> SIGXCPU; raise --time-limit if the program needs longer")
+        }
+        let signal: Int32? = status > 128 ? status - 128 : nil
+        var diagnostic: String? = nil
+        if let s = signal {
+            diagnostic = "vsim: native process ended by \(Signal.name(s)) (exit status \(status))"
+        }
+        return RunResult(mode: .native, exitStatus: status, signal: signal, instructions: nil,
+                         wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output, diagnostic: diagnostic)
+    }
+}
+
+/// Kills a child with SIGKILL when a time limit passes, unless ``finish()`` came first.
+/// ``finish()`` must be called after the child has exited but before it is reaped, so the pid
+/// cannot have been reused when the kill happens.
+final class Watchdog: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "vsim.watchdog")
+    private var done = false
+    private var fired = false
+    private let pid: pid_t
+
+    init(pid: pid_t, after limit: Duration) {
+        self.pid = pid
+        let ns = nanoseconds(limit)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(min(ns, UInt64(Int.max))))) { [self] in
+            if !done {
+                fired = true
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    /// Disarms; returns whether the watchdog had killed the child.
+    func finish() -> Bool {
+        queue.sync {
+            done = true
+            return fired
+        }
+    }
+}
+
+/// The host descriptors behind the guest's fds 0, 1, 2 for a ``GuestIO`` choice.
+struct GuestDescriptors {
+    var stdio: GuestStdioFDs
+    /// The capture file (stdout) for ``GuestIO/capture``.
+    var capture: Int32?
+    private var owned: [Int32] = []
+
+    struct GuestStdioFDs { var input: Int32; var output: Int32; var error: Int32 }
+
+    init(_ io: GuestIO) throws(VSimError) {
+        switch io {
+        case .inherit:
+            stdio = GuestStdioFDs(input: 0, output: 1, error: 2)
+        case .capture, .discard:
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            guard null >= 0 else { throw .host("cannot open /dev/null: \(String(cString: strerror(errno)))") }
+            owned.append(null)
+            if io == .capture {
+                let file = try TempFile.anonymous()
+                owned.append(file)
+                capture = file
+                stdio = GuestStdioFDs(input: null, output: file, error: null)
+            } else {
+                stdio = GuestStdioFDs(input: null, output: null, error: null)
+            }
+        }
+    }
+
+    func close() { owned.forEach { _ = Glibc.close($0) } }
+}
+
+func nanoseconds(_ d: Duration) -> UInt64 {
+    let (s, attos) = d.components
+    if s < 0 { return 0 }
+    let total = Double(s) * 1e9 + Double(attos) / 1e9
+    return total >= Double(UInt64.max) ? UInt64.max : UInt64(s) &* 1_000_000_000 &+ UInt64(attos / 1_000_000_000)
+}
+
+/// "60 s", "0.5 s".
+func seconds(_ d: Duration) -> String {
+    let v = Double(nanoseconds(d)) / 1e9
+    return v == v.rounded() ? "\(Int(v)) s" : "\(v) s"
+}

@@ -1,0 +1,58 @@
+import Guest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What to trace on stderr during a run (`--trace`).
+public enum TraceKind: String, CaseIterable, Sendable {
+    /// Each instruction before it executes: address, bytes, AT&T text (interpret only).
+    case insns
+    /// Each system call, strace-style (interpret only).
+    case syscalls
+}
+
+/// Where the guest's standard descriptors go.
+public enum GuestIO: Sendable, Equatable {
+    /// vsim's own stdin, stdout and stderr.
+    case inherit
+    /// stdin from /dev/null, stdout captured into ``RunResult/output``, stderr to /dev/null
+    /// (what `compare` uses).
+    case capture
+    /// stdin from /dev/null, stdout and stderr to /dev/null.
+    case discard
+}
+
+/// Options of one run.
+public struct RunOptions: Sendable {
+    /// The default instruction budget: 10 billion (about a minute of interpretation).
+    public static let defaultMaxInstructions: UInt64 = 10_000_000_000
+    /// The default host time limit: 60 s.
+    public static let defaultTimeLimit: Duration = .seconds(60)
+
+    /// Guest instructions before the run stops with SIGXCPU (152). Interpret only.
+    public var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
+    /// Host wall time before the run stops with SIGXCPU (152); every mode.
+    public var timeLimit: Duration = RunOptions.defaultTimeLimit
+    public var traces: Set<TraceKind> = []
+    public var io: GuestIO = .inherit
+    /// The guest's environment (`NAME=value`); nil passes vsim's own.
+    public var environment: [String]? = nil
+    /// Seed of vsim's generator (AT_RANDOM bytes).
+    public var seed: UInt64 = SeededGenerator.defaultSeed
+    /// Receives trace lines (without newline); default: stderr.
+    public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
+
+    public init() {}
+}
+
+/// Writes `text` to fd 2 in one write where possible.
+public func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + done, $0.count - done) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
+    }
+}

@@ -1,0 +1,48 @@
+/// How one run ended, with its counters and host measurements. The same shape for every mode.
+public struct RunResult: Sendable {
+    public var mode: Mode
+    /// vsim's exit status for this run: the guest's `exit` status (0–255), or 128+signal for a
+    /// fault, or 152 (128+SIGXCPU) when a limit stopped it.
+    public var exitStatus: Int32
+    /// The signal that ended the guest (SIGSEGV 11, ...; SIGXCPU 24 for a limit), nil for `exit`.
+    public var signal: Int32?
+    /// Guest instructions executed; nil when the mode cannot count them (native).
+    public var instructions: UInt64?
+    /// Host wall time of the run, nanoseconds (process setup and loading included).
+    public var wallTimeNanoseconds: UInt64
+    /// Maximum resident set size, bytes: of the child for native, of vsim itself for interpret.
+    public var maxResidentBytes: UInt64?
+    /// The guest's stdout when ``GuestIO/capture`` was asked for, else nil.
+    public var output: [UInt8]?
+    /// One line (prefixed `vsim: `) explaining a fault or a limit; nil for a normal exit.
+    public var diagnostic: String?
+
+    public init(mode: Mode, exitStatus: Int32, signal: Int32? = nil, instructions: UInt64? = nil,
+                wallTimeNanoseconds: UInt64, maxResidentBytes: UInt64? = nil, output: [UInt8]? = nil,
+                diagnostic: String? = nil) {
+        self.mode = mode
+        self.exitStatus = exitStatus
+        self.signal = signal
+        self.instructions = instructions
+        self.wallTimeNanoseconds = wallTimeNanoseconds
+        self.maxResidentBytes = maxResidentBytes
+        self.output = output
+        self.diagnostic = diagnostic
+    }
+
+    /// Wall time in seconds.
+    public var wallTimeSeconds: Double { Double(wallTimeNanoseconds) / 1e9 }
+}
+
+/// Signal numbers and names vsim reports (Linux x86 numbering).
+public enum Signal {
+    public static let SIGTRAP: Int32 = 5, SIGILL: Int32 = 4, SIGFPE: Int32 = 8, SIGBUS: Int32 = 7,
+                      SIGKILL: Int32 = 9, SIGSEGV: Int32 = 11, SIGXCPU: Int32 = 24
+
+    public static func name(_ n: Int32) -> String {
+        let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
+                                      7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE",
+                                      14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ"]
+        return names[n] ?? "signal \(n)"
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+import VSim
+
+struct DisasmCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disasm",
+        abstract: "Disassemble a guest program's executable sections in objdump -d's layout.")
+
+    @Argument(help: "An i386 ELF executable or a .s/.S source.")
+    var program: String
+
+    @Option(help: "att (objdump -d) or intel (objdump -d -M intel).")
+    var syntax: Syntax = .att
+
+    func run() throws {
+        try exiting { () throws(ExitStatus) in try CommandLineFacade.disasm(program: program, syntax: syntax) }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import VSim
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a guest program; vsim exits with the guest's status.",
+        discussion: "Guest stdin, stdout and stderr are vsim's. A guest fault ends the run with 128+signal "
+            + "and one diagnostic line on stderr. Example: vsim run programs/echo.s -- hello world")
+
+    @Argument(help: "An i386 ELF executable or a .s/.S source.")
+    var program: String
+
+    @Option(help: "How to run the guest: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var mode: Mode = .interpret
+
+    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many instructions (interpret).")
+    var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
+
+    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time.")
+    var timeLimit: Double = 60
+
+    @Option(help: "Trace to stderr (interpret): insns (each instruction) or syscalls (strace-style). Repeatable.")
+    var trace: [TraceKind] = []
+
+    @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
+    var arguments: [String] = []
+
+    func run() throws {
+        try exiting { () throws(ExitStatus) in try CommandLineFacade.run(program: program, mode: mode, maxInstructions: maxInstructions,
+                                  timeLimit: timeLimit, traces: trace, arguments: arguments) }
+    }
+}
+
+extension Mode: ExpressibleByArgument {}
+extension TraceKind: ExpressibleByArgument {}
+extension Syntax: ExpressibleByArgument {}
+extension ReportFormatChoice: ExpressibleByArgument {}
