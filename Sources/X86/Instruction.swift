@@ -45,6 +45,12 @@ public struct Instruction: Hashable, Sendable {
     public var operand0: Operand
     public var operand1: Operand
     public var operand2: Operand
+    /// The prefix bytes in encoding order, 4 bits per prefix (first prefix in the low nibble):
+    /// 1…6 = segment override ES CS SS DS FS GS (26 2E 36 3E 64 65), 7 = 66, 8 = 67, 9 = F0,
+    /// 10 = F2, 11 = F3; 0 ends the list. At most 14 prefixes fit in an instruction of 15 bytes.
+    /// Kept so that printers can reproduce objdump's text for repeated or unused prefixes
+    /// (`data16`, `addr16`, `es cs nop`); ``prefixBytes`` decodes it.
+    public var prefixSequence: UInt64 = 0
 
     public init(address: UInt32, length: UInt8, mnemonic: Mnemonic, condition: Condition = .o,
                 operandSize: UInt8 = 4, addressSize: UInt8 = 4, prefixes: Prefixes = [],
