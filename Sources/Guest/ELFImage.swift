@@ -217,8 +217,10 @@ private struct ELFParser {
         if ehdr.e_type != UInt16(ET_EXEC) { throw .wrongType(path: name, type: ehdr.e_type) }
 
         // Program headers.
-        var phnum = 0
-        if elf_getphdrnum(elf, &phnum) != 0 {
+        // e_phnum, unless it overflows into section 0's sh_info (PN_XNUM): libelf reads that, but
+        // it also trims the count to what the file holds, which would hide a truncation.
+        var phnum = Int(ehdr.e_phnum)
+        if ehdr.e_phnum == 0xffff && elf_getphdrnum(elf, &phnum) != 0 {
             throw .malformed(path: name, field: "e_phnum", detail: libelfError())
         }
         if phnum > 0 {

@@ -69,11 +69,18 @@ enum GuestDiagnostics {
         do {
             let insn = try Decoder.decode(window, address: address)
             what = hexBytes(Array(window.prefix(Int(insn.length)))) + "  " + ATTPrinter.format(insn, symbols: symbols)
-            if !e.detail.isEmpty && e.vector != .bp && e.vector != .of && e.vector != .de { what += ": " + e.detail }
+            // Which address and why, for memory faults; the other vectors say it all by their name.
+            if !e.detail.isEmpty && (e.vector == .pf || e.vector == .gp) { what += ": " + e.detail }
         } catch {
-            let shown = error.bytes.isEmpty ? window.prefix(4).map { $0 } : error.bytes
-            what = shown.isEmpty ? "(no readable bytes)" : hexBytes(shown)
-            what += "  " + (e.detail.isEmpty ? error.description : e.detail)
+            switch error {
+            case .outsideSubset(_, let bytes, let length, let name):
+                let shown = length.map { Array(bytes.prefix($0)) } ?? bytes
+                what = hexBytes(shown) + "  " + (name ?? "(unknown)") + ": outside the vsim subset"
+            case .invalid(_, let bytes, let reason):
+                what = hexBytes(bytes) + "  (bad): " + reason
+            case .truncated(_, let bytes):
+                what = (bytes.isEmpty ? "(no readable bytes)" : hexBytes(bytes)) + "  (truncated: the instruction runs into unmapped or unreadable memory)"
+            }
         }
         var vector = e.vector.name
         if let code = e.errorCode, e.vector == .gp || e.vector == .pf { vector += "(0x\(String(code, radix: 16)))" }

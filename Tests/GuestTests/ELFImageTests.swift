@@ -144,7 +144,7 @@ import Testing
         let phoff = Int(bytes[28]) | Int(bytes[29]) << 8
         let phnum = Int(bytes[44])
         let last = phoff + (phnum - 1) * 32
-        for i in 0..<4 { bytes[last + 20 + i] = 0xf0 }    // p_memsz = 0xf0f0f0f0
+        for (i, b) in [UInt8]([0x00, 0xf0, 0xff, 0xff]).enumerated() { bytes[last + 20 + i] = b }   // p_memsz = 0xfffff000
         do { _ = try ELFImage(bytes: bytes, name: "big"); Issue.record("loaded") } catch {
             guard case .segmentBeyond4GiB = error else { Issue.record("\(error)"); return }
             #expect(error.exitStatus == 65)

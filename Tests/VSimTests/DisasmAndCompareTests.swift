@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+@testable import VSim
+import Reports
+
+@Suite(.serialized) struct DisasmCommandTests {
+    /// objdump's instruction lines and labels (header lines dropped).
+    func body(_ text: String) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix("Disassembly of section") }) else { return [] }
+        return Array(lines[start...])
+    }
+
+    @Test func layoutMatchesObjdump() throws {
+        let dir = try CLI.temporaryDirectory()
+        let exe = try CLI.build("""
+                .globl _start
+            _start:
+                movl $0x12345678, 0x1000(%eax,%ebx,4)
+                call f
+                jmp .
+            f:  ret
+                .fill 20,1,0
+            g:  xorl %eax, %eax
+                ret
+                .fill 9,1,0
+            """, name: "layout", in: dir)
+        let ours = try CLI.vsim(["disasm", exe])
+        let objdump = try CLI.run("objdump", ["-d", exe])
+        #expect(ours.status == 0)
+        #expect(body(ours.stdout) == body(objdump.stdout))
+        #expect(ours.stdout.hasPrefix("\n\(exe):     file format elf32-i386\n"))
+    }
+
+    @Test func repositoryProgramsMatchObjdump() throws {
+        let dir = try CLI.temporaryDirectory()
+        for name in ["hello", "echo", "fib"] {
+            let source = try String(contentsOfFile: CLI.packageRoot + "/programs/\(name).s", encoding: .utf8)
+            let exe = try CLI.build(source, name: name, in: dir)
+            let ours = body(try CLI.vsim(["disasm", exe]).stdout)
+            let theirs = body(try CLI.run("objdump", ["-d", exe]).stdout)
+            let differing = zip(ours, theirs).filter { $0 != $1 }
+            #expect(differing.isEmpty && ours.count == theirs.count, "\(name): \(differing.prefix(5))")
+            let intel = body(try CLI.vsim(["disasm", "--syntax", "intel", exe]).stdout)
+            let objdumpIntel = body(try CLI.run("objdump", ["-d", "-M", "intel", exe]).stdout)
+            let differingIntel = zip(intel, objdumpIntel).filter { $0 != $1 }
+            #expect(differingIntel.isEmpty && intel.count == objdumpIntel.count, "\(name) intel: \(differingIntel.prefix(5))")
+        }
+    }
+
+    @Test func badInputStatuses() throws {
+        #expect(try CLI.vsim(["disasm", "/nonexistent"]).status == 66)
+        let dir = try CLI.temporaryDirectory()
+        #expect(try CLI.vsim(["disasm", try CLI.write("x", name: "x.bin", in: dir)]).status == 65)
+    }
+}
+
+@Suite(.serialized) struct CompareCommandTests {
+    @Test func jsonReportHasHyperfineFieldsAndChecksOutputs() throws {
+        let dir = try CLI.temporaryDirectory()
+        let src = try CLI.write(CLI.printArgsSource, name: "args.s", in: dir)
+        let r = try CLI.vsim(["compare", src, "--runs", "2", "--format", "json", "--", "a", "b"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let results = json["results"] as! [[String: Any]]
+        #expect(results.map { $0["mode"] as! String } == ["interpret", "native"])
+        for result in results {
+            for key in ["command", "mean", "stddev", "median", "min", "max", "times", "exit_codes", "instructions", "mips", "slowdown"] {
+                #expect(result[key] != nil, "missing \(key)")
+            }
+            #expect((result["times"] as! [Double]).count == 2)
+            #expect((result["instructions"] as! Int) > 0)
+        }
+        #expect(results[1]["instructions_from_other_mode"] as! Bool == true)
+        let header = json["vsim"] as! [String: Any]
+        #expect((header["mismatches"] as! [Any]).isEmpty)
+        #expect(header["host_cpu"] is String && header["kernel"] is String && header["date"] is String)
+    }
+
+    @Test func defaultBenchmarkRunsFromAnyDirectory() throws {
+        let cache = try CLI.temporaryDirectory()
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_CACHE_HOME"] = cache
+        let r = try CLI.vsim(["compare", "--runs", "1", "--format", "markdown", "--", "1000"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("| interpret |") && r.stdout.contains("| native |"))
+        #expect(r.stdout.contains("sumsq (built in)"))
+    }
+
+    @Test func mismatchIsReportedLoudly() throws {
+        // Output depends on the mode: the guest prints its stack pointer's top byte... instead,
+        // use a program that reads AT_RANDOM-free host state: getpid is fixed under vsim only.
+        let dir = try CLI.temporaryDirectory()
+        let src = try CLI.write("""
+                .globl _start
+            _start:
+                movl $20, %eax
+                int $0x80
+                cmpl $1000, %eax
+                sete %bl
+                movzbl %bl, %ebx
+                movl $1, %eax
+                int $0x80
+            """, name: "pid.s", in: dir)
+        let r = try CLI.vsim(["compare", src, "--runs", "1"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("MISMATCH"))
+        #expect(r.stderr.hasPrefix("vsim: error: the runs disagree"))
+    }
+
+    @Test func badModesAreUsageErrors() throws {
+        let r = try CLI.vsim(["compare", "--modes", "interpret,warp", "--runs", "1"])
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("unknown mode 'warp'"))
+        #expect(try CLI.vsim(["compare", "--runs", "0"]).status == 64)
+    }
+}
+
+@Suite struct EmbeddedProgramTests {
+    @Test func embeddedSourcesAreUpToDate() throws {
+        let r = try CLI.run("sh", [CLI.packageRoot + "/scripts/embed-programs", "--check"])
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
+    @Test func defaultBenchmarkIsEmbedded() throws {
+        let program = try #require(EmbeddedProgram.named(VSim.defaultBenchmark.name))
+        let onDisk = try String(contentsOfFile: CLI.packageRoot + "/programs/\(program.fileName)", encoding: .utf8)
+        #expect(program.source == onDisk)
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        let long = Array(String(repeating: "a", count: 1000).utf8)
+        let expected = try? CLI.run("sh", ["-c", "printf '%1000s' | tr ' ' a | sha256sum"]).stdout.prefix(64)
+        #expect(SHA256.hex(long) == expected.map(String.init))
+    }
+}
+
+@Suite struct ReportsTests {
+    @Test func statistics() {
+        let s = Statistics([4, 1, 3, 2])
+        #expect(s.min == 1 && s.max == 4 && s.mean == 2.5 && s.median == 2.5)
+        #expect(abs(s.standardDeviation - 1.2909944487358056) < 1e-12)
+        #expect(s.percentile(0) == 1 && s.percentile(100) == 4)
+        #expect(s.percentile(25) == 1.75)
+        #expect(Statistics([7]).standardDeviation == 0)
+    }
+
+    func sample() -> ComparisonReport {
+        let header = ComparisonReport.Header(vsimVersion: "0.1.0", hostCPU: "CPU \"x\"", kernel: "Linux 6", date: "2026-01-01T00:00:00Z",
+                                             program: "p.s", arguments: ["10"], runs: 3)
+        return ComparisonReport(header: header, modes: [
+            .init(mode: "interpret", command: "vsim run --mode interpret p.s -- 10", wallTimes: Statistics([1.0, 1.2, 0.9]),
+                  instructions: 150_000_000, exitStatuses: [0, 0, 0], maxResidentBytes: 20 << 20),
+            .init(mode: "native", command: "vsim run --mode native p.s -- 10", wallTimes: Statistics([0.01, 0.012, 0.011]),
+                  instructions: 150_000_000, instructionsFromOtherMode: true, exitStatuses: [0, 0, 0], maxResidentBytes: 1 << 20),
+        ], baselineMode: "native")
+    }
+
+    @Test func tableIsAligned() {
+        let text = TableRenderer.render(sample())
+        let lines = text.split(separator: "\n").map(String.init)
+        let table = lines.filter { $0.hasPrefix("mode") || $0.hasPrefix("interpret") || $0.hasPrefix("native") || $0.hasPrefix("----") }
+        #expect(table.count == 4)
+        #expect(Set(table.map(\.count)).count == 1)
+        #expect(text.contains("90.9x"))      // 1.0 / 0.011
+        #expect(text.contains("150,000,000*"))
+    }
+
+    @Test func jsonParsesAndEscapes() throws {
+        var report = sample()
+        report.mismatches = ["native run 1 printed \"x\"\n"]
+        let json = try JSONSerialization.jsonObject(with: Data(JSONRenderer.render(report).utf8)) as! [String: Any]
+        let vsim = json["vsim"] as! [String: Any]
+        #expect(vsim["host_cpu"] as! String == "CPU \"x\"")
+        #expect(vsim["mismatches"] as! [String] == ["native run 1 printed \"x\"\n"])
+        let results = json["results"] as! [[String: Any]]
+        #expect(results[0]["median"] as! Double == 1.0)
+        #expect(abs((results[0]["slowdown"] as! Double) - 1.0 / 0.011) < 1e-9)
+        #expect(abs((results[0]["mips"] as! Double) - 150) < 1e-9)
+    }
+
+    @Test func markdownTable() {
+        let text = MarkdownRenderer.render(sample())
+        #expect(text.contains("| mode | median |"))
+        #expect(text.contains("|:---|---:|"))
+        #expect(text.contains("| interpret | 1.000 s |"))
+    }
+}
