@@ -1,0 +1,356 @@
+import X86
+
+/// Execution handlers: one per instruction family *and operand form*, so the run loop switches
+/// once on a byte instead of re-matching ``Operand`` enums (Bochs-style pre-resolved form).
+/// Suffixes: R = register, M = memory, I = immediate, RM = register or memory (checked at run time).
+enum H: UInt8 {
+    case invalid = 0
+    // ALU (sub = 0…7 ADD OR ADC SBB AND SUB XOR CMP, 8 TEST)
+    case aluRR, aluRM, aluMR, aluRI, aluMI
+    // Hot 32-bit specializations
+    case add32RR, sub32RR, cmp32RR, xor32RR, and32RR, or32RR, test32RR, add32RI, sub32RI, cmp32RI
+    case inc32R, dec32R, mov32RR, mov32RM, mov32MR, mov32RI, imul32RR
+    // INC DEC NOT NEG (sub 0…3) on register or memory
+    case unaryR, unaryM
+    // MUL IMUL DIV IDIV with one r/m operand (sub 0…3)
+    case mulDiv
+    // IMUL r, r/m (sub 0) / IMUL r, r/m, imm (sub 1)
+    case imul2
+    case daa, das, aaa, aas, aam, aad
+    // ROL ROR RCL RCR SHL SHR SAL SAR (sub 0…7); count: imm2, or CL when flag fCountCL
+    case shift
+    // SHLD (sub 0) / SHRD (sub 1)
+    case shiftDouble
+    // BT BTS BTR BTC (sub 0…3); bit offset from a register (fSrcReg) or imm
+    case bitTest
+    case bsf, bsr
+    case setcc, cmovcc
+    case movRR, movRM, movMR, movRI, movMI
+    case movFromSeg, movToSeg
+    case movzx, movsx, lea, xchg, xlat, bswap
+    case pushR, pushM, pushI, pushSeg, popR, popM, popSeg
+    case pusha, popa, pushf, popf, lahf, sahf, cbw, cwd, enter, leave, cmpxchg, xadd
+    case jmp, jmpRM, jcc, call, callRM, ret, retf, jmpFar, callFar
+    case loop, loope, loopne, jcxz
+    case movs, cmps, scas, lods, stos
+    case clc, stc, cmc, cld, std, cli, sti
+    case nop, int, int3, into, ud2, cpuid, rdtsc
+    // Privileged at CPL 3: #GP(0) (sub: nothing)
+    case privileged
+    case iret
+    case sgdt, sidt, sldt, str, smsw, lar, lsl, verr, verw
+    case vmcall
+}
+
+/// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.
+///
+/// Register operands are stored as *byte offsets* into ``CPUState/raw`` (EAX at 0, AH at 1,
+/// ECX at 4, ...), so 8/16/32-bit registers are read and written with one unaligned load/store
+/// of the operand's width. Memory operands: `base`/`index` are 0…7, or 8 = the always-zero
+/// word (no register); EA = raw[base] + raw[index] << scale + disp (masked to 16 bits under
+/// 0x67), plus the base of segment `seg`.
+struct DecodedOp {
+    /// EIP of the instruction; a non-matching tag means the cache slot is empty.
+    var tag: UInt32 = 0
+    var h: H = .invalid
+    /// Length in bytes.
+    var len: UInt8 = 0
+    /// Operand size in bytes (1, 2, 4).
+    var size: UInt8 = 4
+    /// Operand-size class for lazy flags: 0, 1, 2 for 8, 16, 32 bits.
+    var w: UInt8 = 2
+    /// Register operand (byte offset into raw).
+    var r: UInt8 = 0
+    /// r/m operand when it is a register (byte offset into raw).
+    var rm: UInt8 = 0
+    var base: UInt8 = 8
+    var index: UInt8 = 8
+    var scale: UInt8 = 0
+    var seg: UInt8 = 3
+    /// Sub-operation, condition code, or second-operand size.
+    var sub: UInt8 = 0
+    var flags: UInt8 = 0
+    var disp: UInt32 = 0
+    var imm: UInt32 = 0
+    var imm2: UInt32 = 0
+
+    static let fAddr16: UInt8 = 1, fRep: UInt8 = 2, fRepne: UInt8 = 4, fMem: UInt8 = 8,
+        fCountCL: UInt8 = 16, fSrcReg: UInt8 = 32, fImm: UInt8 = 64
+
+    @inline(__always) var isMem: Bool { flags & DecodedOp.fMem != 0 }
+    @inline(__always) var addr16: Bool { flags & DecodedOp.fAddr16 != 0 }
+}
+
+/// Byte offset of register `reg` in ``CPUState/raw``.
+@inline(__always) func regOffset(_ reg: Register) -> UInt8 {
+    switch reg.kind {
+    case .gpr8: return (reg.number & 3) * 4 + (reg.number >> 2)
+    default: return (reg.number & 7) * 4
+    }
+}
+
+extension DecodedOp {
+    /// Lowers a decoded ``Instruction`` to the pre-resolved form.
+    init(_ i: Instruction) {
+        self.init()
+        tag = i.address
+        len = i.length
+        size = i.operandSize
+        w = i.operandSize == 1 ? 0 : i.operandSize == 2 ? 1 : 2
+        if i.addressSize == 2 { flags |= DecodedOp.fAddr16 }
+        if i.prefixes.contains(.rep) { flags |= DecodedOp.fRep }
+        if i.prefixes.contains(.repne) { flags |= DecodedOp.fRepne }
+        seg = i.segmentOverride?.rawValue ?? SegmentRegister.ds.rawValue
+        sub = 0
+
+        let ops = [i.operand0, i.operand1, i.operand2].prefix(Int(i.operandCount))
+        // Classify the r/m-like operand (first memory operand, else the first register).
+        func setMem(_ m: MemoryOperand) {
+            flags |= DecodedOp.fMem
+            base = m.base ?? 8
+            index = m.index ?? 8
+            scale = UInt8(m.scale.trailingZeroBitCount)
+            disp = UInt32(bitPattern: m.displacement)
+            seg = m.segment.rawValue
+            if m.addressSize == 2 { flags |= DecodedOp.fAddr16 }
+        }
+        var o0: Operand = ops.count > 0 ? ops[0] : .none
+        var o1: Operand = ops.count > 1 ? ops[1] : .none
+        let o2: Operand = ops.count > 2 ? ops[2] : .none
+        _ = o2
+
+        func immValue(_ o: Operand) -> UInt32? {
+            if case .immediate(let v, _) = o { return v }
+            return nil
+        }
+        func regOf(_ o: Operand) -> Register? {
+            if case .register(let r) = o { return r }
+            return nil
+        }
+        func memOf(_ o: Operand) -> MemoryOperand? {
+            if case .memory(let m) = o { return m }
+            return nil
+        }
+        /// Fills rm (register or memory) from operand o.
+        func setRM(_ o: Operand) {
+            if let m = memOf(o) { setMem(m) } else if let r = regOf(o) { rm = regOffset(r) }
+        }
+
+        let m = i.mnemonic
+        switch m {
+        case .add, .or, .adc, .sbb, .and, .sub, .xor, .cmp, .test:
+            sub = m == .test ? 8 : (m.rawValue - Mnemonic.add.rawValue)
+            if let r0 = regOf(o0) {
+                r = regOffset(r0)
+                if let r1 = regOf(o1) { h = .aluRR; rm = regOffset(r1) }
+                else if let mm = memOf(o1) { h = .aluRM; setMem(mm) }
+                else { h = .aluRI; imm = immValue(o1) ?? 0 }
+            } else if let mm = memOf(o0) {
+                setMem(mm)
+                if let r1 = regOf(o1) { h = .aluMR; r = regOffset(r1) } else { h = .aluMI; imm = immValue(o1) ?? 0 }
+            }
+            if size == 4 && h == .aluRR {
+                switch sub {
+                case 0: h = .add32RR
+                case 1: h = .or32RR
+                case 4: h = .and32RR
+                case 5: h = .sub32RR
+                case 6: h = .xor32RR
+                case 7: h = .cmp32RR
+                case 8: h = .test32RR
+                default: break
+                }
+            } else if size == 4 && h == .aluRI {
+                switch sub {
+                case 0: h = .add32RI
+                case 5: h = .sub32RI
+                case 7: h = .cmp32RI
+                default: break
+                }
+            }
+        case .inc, .dec, .not, .neg:
+            sub = [Mnemonic.inc: 0, .dec: 1, .not: 2, .neg: 3][m]!
+            if let mm = memOf(o0) { setMem(mm); h = .unaryM } else if let r0 = regOf(o0) {
+                rm = regOffset(r0); h = .unaryR
+                if size == 4 && sub == 0 { h = .inc32R } else if size == 4 && sub == 1 { h = .dec32R }
+            }
+        case .mul, .div, .idiv:
+            h = .mulDiv
+            sub = m == .mul ? 0 : m == .div ? 2 : 3
+            setRM(o0)
+        case .imul:
+            if i.operandCount == 1 {
+                h = .mulDiv; sub = 1; setRM(o0)
+            } else {
+                h = .imul2
+                if let r0 = regOf(o0) { r = regOffset(r0) }
+                setRM(o1)
+                if i.operandCount == 3 { sub = 1; imm = immValue(o2) ?? 0 }
+                if size == 4 && sub == 0 && !isMem { h = .imul32RR }
+            }
+        case .daa: h = .daa
+        case .das: h = .das
+        case .aaa: h = .aaa
+        case .aas: h = .aas
+        case .aam: h = .aam; imm = immValue(o0) ?? 10
+        case .aad: h = .aad; imm = immValue(o0) ?? 10
+        case .rol, .ror, .rcl, .rcr, .shl, .shr, .sal, .sar:
+            h = .shift
+            sub = m.rawValue - Mnemonic.rol.rawValue
+            if sub == 6 { sub = 4 }  // SAL == SHL
+            setRM(o0)
+            if i.operandCount < 2 { imm2 = 1 }
+            else if let c = immValue(o1) { imm2 = c }
+            else { flags |= DecodedOp.fCountCL }
+        case .shld, .shrd:
+            h = .shiftDouble
+            sub = m == .shld ? 0 : 1
+            setRM(o0)
+            if let r1 = regOf(o1) { r = regOffset(r1) }
+            if let c = immValue(o2) { imm2 = c } else { flags |= DecodedOp.fCountCL }
+        case .bt, .bts, .btr, .btc:
+            h = .bitTest
+            sub = m.rawValue - Mnemonic.bt.rawValue
+            setRM(o0)
+            if let r1 = regOf(o1) { r = regOffset(r1); flags |= DecodedOp.fSrcReg } else { imm = immValue(o1) ?? 0 }
+        case .bsf, .bsr:
+            h = m == .bsf ? .bsf : .bsr
+            if let r0 = regOf(o0) { r = regOffset(r0) }
+            setRM(o1)
+        case .setcc:
+            h = .setcc; sub = i.condition.rawValue; size = 1; w = 0
+            setRM(o0)
+        case .cmovcc:
+            h = .cmovcc; sub = i.condition.rawValue
+            if let r0 = regOf(o0) { r = regOffset(r0) }
+            setRM(o1)
+        case .mov:
+            if let r0 = regOf(o0), r0.kind == .segment {
+                h = .movToSeg; r = r0.number; size = 2; setRM(o1)
+            } else if let r1 = regOf(o1), r1.kind == .segment {
+                h = .movFromSeg; r = r1.number; setRM(o0)
+                if isMem { size = 2 }
+            } else if let r0 = regOf(o0), r0.kind == .control || r0.kind == .debug {
+                h = .privileged; sub = m.rawValue
+            } else if let r1 = regOf(o1), r1.kind == .control || r1.kind == .debug {
+                h = .privileged; sub = m.rawValue
+            } else if let r0 = regOf(o0) {
+                r = regOffset(r0)
+                if let r1 = regOf(o1) { h = .movRR; rm = regOffset(r1) }
+                else if let mm = memOf(o1) { h = .movRM; setMem(mm) }
+                else { h = .movRI; imm = immValue(o1) ?? 0 }
+            } else if let mm = memOf(o0) {
+                setMem(mm)
+                if let r1 = regOf(o1) { h = .movMR; r = regOffset(r1) } else { h = .movMI; imm = immValue(o1) ?? 0 }
+            }
+            if size == 4 {
+                switch h {
+                case .movRR: h = .mov32RR
+                case .movRM: h = .mov32RM
+                case .movMR: h = .mov32MR
+                case .movRI: h = .mov32RI
+                default: break
+                }
+            }
+        case .movzx, .movsx:
+            h = m == .movzx ? .movzx : .movsx
+            if let r0 = regOf(o0) { r = regOffset(r0) }
+            setRM(o1)
+            // Source width: from the register, else from the opcode (0F B6/BE byte, B7/BF word).
+            if let r1 = regOf(o1) { sub = UInt8(r1.width) } else { sub = (i.opcode & 1) == 0 ? 1 : 2 }
+        case .lea:
+            h = .lea
+            if let r0 = regOf(o0) { r = regOffset(r0) }
+            setRM(o1)
+        case .xchg:
+            h = .xchg
+            if let r0 = regOf(o0), let r1 = regOf(o1) { r = regOffset(r1); rm = regOffset(r0) }
+            else if let mm = memOf(o0) { setMem(mm); if let r1 = regOf(o1) { r = regOffset(r1) } }
+            else if let mm = memOf(o1) { setMem(mm); if let r0 = regOf(o0) { r = regOffset(r0) } }
+        case .xlat:
+            h = .xlat; size = 1; w = 0
+            seg = i.segmentOverride?.rawValue ?? SegmentRegister.ds.rawValue
+        case .bswap:
+            h = .bswap
+            if let r0 = regOf(o0) { r = regOffset(r0) }
+        case .push:
+            if let r0 = regOf(o0) {
+                if r0.kind == .segment { h = .pushSeg; r = r0.number } else { h = .pushR; r = regOffset(r0) }
+            } else if let mm = memOf(o0) { h = .pushM; setMem(mm) }
+            else { h = .pushI; imm = immValue(o0) ?? 0 }
+        case .pop:
+            if let r0 = regOf(o0) {
+                if r0.kind == .segment { h = .popSeg; r = r0.number } else { h = .popR; r = regOffset(r0) }
+            } else if let mm = memOf(o0) { h = .popM; setMem(mm) }
+        case .pusha: h = .pusha
+        case .popa: h = .popa
+        case .pushf: h = .pushf
+        case .popf: h = .popf
+        case .lahf: h = .lahf
+        case .sahf: h = .sahf
+        case .cbw: h = .cbw
+        case .cwd: h = .cwd
+        case .enter:
+            h = .enter
+            imm = immValue(o0) ?? 0
+            imm2 = immValue(o1) ?? 0
+        case .leave: h = .leave
+        case .cmpxchg:
+            h = .cmpxchg; setRM(o0)
+            if let r1 = regOf(o1) { r = regOffset(r1) }
+        case .xadd:
+            h = .xadd; setRM(o0)
+            if let r1 = regOf(o1) { r = regOffset(r1) }
+        case .jmp, .call:
+            if case .relative(let t) = o0 { h = m == .jmp ? .jmp : .call; imm = t }
+            else { h = m == .jmp ? .jmpRM : .callRM; setRM(o0) }
+        case .jcc:
+            h = .jcc; sub = i.condition.rawValue
+            if case .relative(let t) = o0 { imm = t }
+        case .ret:
+            h = .ret; imm = immValue(o0) ?? 0
+        case .retf:
+            h = .retf; imm = immValue(o0) ?? 0
+        case .jmpf, .callf:
+            h = m == .jmpf ? .jmpFar : .callFar
+            if case .farPointer(let sel, let off) = o0 { imm = off; imm2 = UInt32(sel); flags |= DecodedOp.fImm }
+            else { setRM(o0) }
+        case .loop, .loope, .loopne, .jcxz:
+            h = m == .loop ? .loop : m == .loope ? .loope : m == .loopne ? .loopne : .jcxz
+            if case .relative(let t) = o0 { imm = t }
+        case .movs, .cmps, .scas, .lods, .stos:
+            h = [Mnemonic.movs: H.movs, .cmps: .cmps, .scas: .scas, .lods: .lods, .stos: .stos][m]!
+            seg = i.segmentOverride?.rawValue ?? SegmentRegister.ds.rawValue
+            flags &= ~DecodedOp.fMem
+        case .ins, .outs, .hlt, .in, .out, .lgdt, .lidt, .lldt, .ltr, .lmsw, .clts, .invlpg, .wbinvd,
+             .invd, .rdmsr, .wrmsr:
+            h = .privileged; sub = m.rawValue
+        case .clc: h = .clc
+        case .stc: h = .stc
+        case .cmc: h = .cmc
+        case .cld: h = .cld
+        case .std: h = .std
+        case .cli: h = .cli
+        case .sti: h = .sti
+        case .nop: h = .nop
+        case .int: h = .int; imm = immValue(o0) ?? 0
+        case .int3: h = .int3
+        case .into: h = .into
+        case .ud2: h = .ud2
+        case .cpuid: h = .cpuid
+        case .rdtsc: h = .rdtsc
+        case .iret: h = .iret
+        case .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr, .verw:
+            h = [Mnemonic.sgdt: H.sgdt, .sidt: .sidt, .sldt: .sldt, .str: .str, .smsw: .smsw,
+                 .lar: .lar, .lsl: .lsl, .verr: .verr, .verw: .verw][m]!
+            if m == .lar || m == .lsl {
+                if let r0 = regOf(o0) { r = regOffset(r0) }
+                setRM(o1)
+            } else {
+                setRM(o0)
+            }
+        case .vmcall: h = .vmcall
+        }
+        o0 = .none; o1 = .none
+    }
+}

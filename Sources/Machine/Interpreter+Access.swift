@@ -1,0 +1,204 @@
+/// Operand access for the interpreter: registers, effective addresses, guest memory with the
+/// page-permission fast path, and the lazy-flags state. Everything here is inlined into the
+/// run loop.
+extension Interpreter {
+    // MARK: registers
+
+    /// Reads a register operand of `size` bytes at byte offset `off` of the register file.
+    @inline(__always) func getR(_ off: UInt8, _ size: UInt8) -> UInt32 {
+        let p = sb + Int(off)
+        switch size {
+        case 4: return p.load(as: UInt32.self)
+        case 2: return UInt32(p.load(as: UInt16.self))
+        default: return UInt32(p.load(as: UInt8.self))
+        }
+    }
+
+    /// Writes the low `size` bytes of `v` to a register operand (upper bytes of the 32-bit
+    /// register are kept for 8/16-bit writes, as on i386).
+    @inline(__always) func setR(_ off: UInt8, _ size: UInt8, _ v: UInt32) {
+        let p = sb + Int(off)
+        switch size {
+        case 4: p.storeBytes(of: v, as: UInt32.self)
+        case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), as: UInt16.self)
+        default: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+        }
+    }
+
+    @inline(__always) func r32(_ off: UInt8) -> UInt32 { (sb + Int(off)).load(as: UInt32.self) }
+    @inline(__always) func setR32(_ off: UInt8, _ v: UInt32) { (sb + Int(off)).storeBytes(of: v, as: UInt32.self) }
+
+    @inline(__always) var eip: UInt32 {
+        get { s[CPUState.iEIP] }
+        set { s[CPUState.iEIP] = newValue }
+    }
+
+    @inline(__always) var flagsRest: UInt32 {
+        get { s[CPUState.iFlags] }
+        set { s[CPUState.iFlags] = newValue }
+    }
+
+    // MARK: addresses
+
+    /// Offset (effective address, Intel SDM Vol. 1, 3.7.5) of the memory operand, before the
+    /// segment base: base + index << scale + disp, truncated to 16 bits under 0x67.
+    @inline(__always) func offset(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
+        var a = s[Int(op.pointee.base)] &+ (s[Int(op.pointee.index)] << UInt32(op.pointee.scale)) &+ op.pointee.disp
+        if op.pointee.flags & DecodedOp.fAddr16 != 0 { a &= 0xFFFF }
+        return a
+    }
+
+    /// Linear address of the memory operand (segment base added).
+    @inline(__always) func ea(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
+        offset(op) &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
+    }
+
+    @inline(__always) func segBase(_ seg: UInt8) -> UInt32 { s[CPUState.iSegBase + Int(seg)] }
+
+    // MARK: guest memory
+
+    /// Reads `size` bytes at linear address `a` (needs R; `#PF` otherwise).
+    @inline(__always) func rd(_ a: UInt32, _ size: UInt8) throws(CPUException) -> UInt32 {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pR | GuestMemory.pS) == GuestMemory.pR && (a & 0xFFF) <= 0x1000 - UInt32(size)) {
+            let p = mem + Int(a)
+            switch size {
+            case 4: return p.loadUnaligned(as: UInt32.self)
+            case 2: return UInt32(p.loadUnaligned(as: UInt16.self))
+            default: return UInt32(p.load(as: UInt8.self))
+            }
+        }
+        return try rdSlow(a, size, write: false)
+    }
+
+    @inline(__always) func rd32(_ a: UInt32) throws(CPUException) -> UInt32 {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pR | GuestMemory.pS) == GuestMemory.pR && (a & 0xFFF) <= 0xFFC) {
+            return (mem + Int(a)).loadUnaligned(as: UInt32.self)
+        }
+        return try rdSlow(a, 4, write: false)
+    }
+
+    /// Reads the operand of a read-modify-write instruction: needs W as well (x86 reports a
+    /// write fault, error code bit 1, for a read-modify-write to a read-only page).
+    @inline(__always) func rdRMW(_ a: UInt32, _ size: UInt8) throws(CPUException) -> UInt32 {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pW | GuestMemory.pS) == GuestMemory.pW && (a & 0xFFF) <= 0x1000 - UInt32(size)) {
+            let p = mem + Int(a)
+            switch size {
+            case 4: return p.loadUnaligned(as: UInt32.self)
+            case 2: return UInt32(p.loadUnaligned(as: UInt16.self))
+            default: return UInt32(p.load(as: UInt8.self))
+            }
+        }
+        return try rdSlow(a, size, write: true)
+    }
+
+    @inline(never)
+    func rdSlow(_ a: UInt32, _ size: UInt8, write: Bool) throws(CPUException) -> UInt32 {
+        let last = a &+ UInt32(size) &- 1
+        if write {
+            try memory.checkWrite(a)
+            if last >> 12 != a >> 12 { try memory.checkWrite(last & ~0xFFF) }
+        }
+        try memory.checkRead(a)
+        if last >> 12 != a >> 12 { try memory.checkRead(last & ~0xFFF) }
+        var v: UInt32 = 0
+        for i in 0..<UInt32(size) {
+            v |= UInt32(mem.load(fromByteOffset: Int(a &+ i), as: UInt8.self)) << (8 * i)
+        }
+        return v
+    }
+
+    /// Writes the low `size` bytes of `v` at `a` (needs W; `#PF` otherwise, nothing written).
+    @inline(__always) func wr(_ a: UInt32, _ size: UInt8, _ v: UInt32) throws(CPUException) {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pW | GuestMemory.pS | GuestMemory.pCode) == GuestMemory.pW
+                        && (a & 0xFFF) <= 0x1000 - UInt32(size)) {
+            let p = mem + Int(a)
+            switch size {
+            case 4: p.storeBytes(of: v, as: UInt32.self)
+            case 2: p.storeBytes(of: UInt16(truncatingIfNeeded: v), as: UInt16.self)
+            default: p.storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+            }
+            return
+        }
+        try wrSlow(a, size, v)
+    }
+
+    @inline(__always) func wr32(_ a: UInt32, _ v: UInt32) throws(CPUException) {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pW | GuestMemory.pS | GuestMemory.pCode) == GuestMemory.pW && (a & 0xFFF) <= 0xFFC) {
+            (mem + Int(a)).storeBytes(of: v, as: UInt32.self)
+            return
+        }
+        try wrSlow(a, 4, v)
+    }
+
+    @inline(never)
+    func wrSlow(_ a: UInt32, _ size: UInt8, _ v: UInt32) throws(CPUException) {
+        let last = a &+ UInt32(size) &- 1
+        try memory.checkWrite(a)
+        if last >> 12 != a >> 12 { try memory.checkWrite(last & ~0xFFF) }
+        for i in 0..<UInt32(size) {
+            mem.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * i)), toByteOffset: Int(a &+ i), as: UInt8.self)
+        }
+        memory.notifyWrite(a, UInt32(size), force: false)
+    }
+
+    /// Checks that `[a, a+count)` may be written, without writing (for multi-word stores that
+    /// must be all-or-nothing, e.g. PUSHA, ENTER).
+    func checkWritable(_ a: UInt32, _ count: UInt32) throws(CPUException) {
+        try memory.checkWrite(a)
+        var page = (a & ~0xFFF) &+ 0x1000
+        let last = a &+ count &- 1
+        while page != (last & ~0xFFF) &+ 0x1000 && (page &- a) < count {
+            try memory.checkWrite(page)
+            page = page &+ 0x1000
+        }
+    }
+
+    // MARK: r/m operands
+
+    /// Reads the r/m operand (register or memory) with the instruction's operand size.
+    @inline(__always) func readRM(_ op: UnsafeMutablePointer<DecodedOp>, _ size: UInt8) throws(CPUException) -> UInt32 {
+        if op.pointee.flags & DecodedOp.fMem != 0 { return try rd(ea(op), size) }
+        return getR(op.pointee.rm, size)
+    }
+
+    // MARK: stack (SS base, ESP; 32-bit stack: flat Linux SS has B = 1)
+
+    @inline(__always) func push(_ v: UInt32, _ size: UInt8) throws(CPUException) {
+        let sp = s[4] &- UInt32(size)
+        try wr(sp &+ s[CPUState.iSegBase + 2], size, v)
+        s[4] = sp
+    }
+
+    @inline(__always) func pop(_ size: UInt8) throws(CPUException) -> UInt32 {
+        let v = try rd(s[4] &+ s[CPUState.iSegBase + 2], size)
+        s[4] = s[4] &+ UInt32(size)
+        return v
+    }
+
+    // MARK: lazy flags
+
+    @inline(__always) func setCC(_ kind: UInt32, _ w: UInt8, _ res: UInt32, _ a: UInt32, _ b: UInt32) {
+        s[CPUState.iOp] = kind << 2 | UInt32(w)
+        s[CPUState.iRes] = res
+        s[CPUState.iSrc1] = a
+        s[CPUState.iSrc2] = b
+    }
+
+    /// Stores materialized status flags `f` (only CF PF AF ZF SF OF are kept).
+    @inline(__always) func setFlags(_ f: UInt32) {
+        s[CPUState.iOp] = LazyFlags.opEflags
+        s[CPUState.iRes] = f & EFLAGS.arithmetic
+    }
+
+    @inline(__always) var carry: UInt32 { LazyFlags.carry(s) }
+    @inline(__always) var statusFlags: UInt32 { LazyFlags.materialize(s) }
+    @inline(__always) func cond(_ cc: UInt8) -> Bool { LazyFlags.condition(cc, s) }
+}
+
+@inline(__always) func maskOf(_ w: UInt8) -> UInt32 { UInt32.max >> (32 - (8 << UInt32(w))) }
+@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 0x80 << (8 * UInt32(w)) }

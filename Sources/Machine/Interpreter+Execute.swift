@@ -1,0 +1,298 @@
+/// The dispatch: one `switch` over the pre-resolved handler of a ``DecodedOp``.
+/// Instruction families live in their own files (Arithmetic, Shifts, Bits, Strings, Stack,
+/// Control, System); the hottest 32-bit forms are written out here.
+extension Interpreter {
+    /// Executes one instruction. Returns `false` when the run must stop (see ``pendingStop``).
+    /// Every handler commits its results only after its last possible fault, so a thrown
+    /// exception leaves the state as before the instruction (string instructions: as after the
+    /// last completed iteration).
+    @inline(__always)
+    func exec(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> Bool {
+        let next = op.pointee.tag &+ UInt32(op.pointee.len)
+        switch op.pointee.h {
+        // MARK: hot 32-bit forms
+        case .mov32RR:
+            setR32(op.pointee.r, r32(op.pointee.rm))
+        case .mov32RM:
+            let v = try rd32(ea(op))
+            setR32(op.pointee.r, v)
+        case .mov32MR:
+            try wr32(ea(op), r32(op.pointee.r))
+        case .mov32RI:
+            setR32(op.pointee.r, op.pointee.imm)
+        case .add32RR:
+            let a = r32(op.pointee.r), b = r32(op.pointee.rm), r = a &+ b
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kAdd, 2, r, a, b)
+        case .sub32RR:
+            let a = r32(op.pointee.r), b = r32(op.pointee.rm), r = a &- b
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kSub, 2, r, a, b)
+        case .cmp32RR:
+            let a = r32(op.pointee.r), b = r32(op.pointee.rm)
+            setCC(LazyFlags.kSub, 2, a &- b, a, b)
+        case .xor32RR:
+            let r = r32(op.pointee.r) ^ r32(op.pointee.rm)
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kLogic, 2, r, 0, 0)
+        case .and32RR:
+            let r = r32(op.pointee.r) & r32(op.pointee.rm)
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kLogic, 2, r, 0, 0)
+        case .or32RR:
+            let r = r32(op.pointee.r) | r32(op.pointee.rm)
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kLogic, 2, r, 0, 0)
+        case .test32RR:
+            setCC(LazyFlags.kLogic, 2, r32(op.pointee.r) & r32(op.pointee.rm), 0, 0)
+        case .add32RI:
+            let a = r32(op.pointee.r), b = op.pointee.imm, r = a &+ b
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kAdd, 2, r, a, b)
+        case .sub32RI:
+            let a = r32(op.pointee.r), b = op.pointee.imm, r = a &- b
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kSub, 2, r, a, b)
+        case .cmp32RI:
+            let a = r32(op.pointee.r), b = op.pointee.imm
+            setCC(LazyFlags.kSub, 2, a &- b, a, b)
+        case .inc32R:
+            let c = carry
+            let a = r32(op.pointee.rm), r = a &+ 1
+            setR32(op.pointee.rm, r)
+            setCC(LazyFlags.kInc, 2, r, a, 1)
+            s[CPUState.iAux] = c
+        case .dec32R:
+            let c = carry
+            let a = r32(op.pointee.rm), r = a &- 1
+            setR32(op.pointee.rm, r)
+            setCC(LazyFlags.kDec, 2, r, a, 1)
+            s[CPUState.iAux] = c
+        case .imul32RR:
+            let p = Int64(Int32(bitPattern: r32(op.pointee.r))) * Int64(Int32(bitPattern: r32(op.pointee.rm)))
+            let r = UInt32(truncatingIfNeeded: p)
+            setR32(op.pointee.r, r)
+            setCC(LazyFlags.kMul, 2, r, 0, 0)
+            s[CPUState.iAux] = p != Int64(Int32(bitPattern: r)) ? 1 : 0
+        case .jcc:
+            eip = cond(op.pointee.sub) ? op.pointee.imm : next
+            return true
+
+        // MARK: general forms
+        case .aluRR:
+            let sz = op.pointee.size
+            try aluToReg(op, getR(op.pointee.r, sz), getR(op.pointee.rm, sz))
+        case .aluRM:
+            let b = try rd(ea(op), op.pointee.size)
+            try aluToReg(op, getR(op.pointee.r, op.pointee.size), b)
+        case .aluRI:
+            try aluToReg(op, getR(op.pointee.r, op.pointee.size), op.pointee.imm)
+        case .aluMR:
+            try aluToMem(op, getR(op.pointee.r, op.pointee.size))
+        case .aluMI:
+            try aluToMem(op, op.pointee.imm)
+        case .unaryR, .unaryM:
+            try unary(op)
+        case .mulDiv:
+            try mulDiv(op)
+        case .imul2:
+            try imul2(op)
+        case .daa: daa()
+        case .das: das()
+        case .aaa: aaa()
+        case .aas: aas()
+        case .aam: try aam(op)
+        case .aad: aad(op)
+        case .shift:
+            try shift(op)
+        case .shiftDouble:
+            try shiftDouble(op)
+        case .bitTest:
+            try bitTest(op)
+        case .bsf, .bsr:
+            try bitScan(op)
+        case .setcc:
+            let v: UInt32 = cond(op.pointee.sub) ? 1 : 0
+            if op.pointee.isMem { try wr(ea(op), 1, v) } else { setR(op.pointee.rm, 1, v) }
+        case .cmovcc:
+            let v = try readRM(op, op.pointee.size)
+            if cond(op.pointee.sub) { setR(op.pointee.r, op.pointee.size, v) }
+        case .movRR:
+            setR(op.pointee.r, op.pointee.size, getR(op.pointee.rm, op.pointee.size))
+        case .movRM:
+            let v = try rd(ea(op), op.pointee.size)
+            setR(op.pointee.r, op.pointee.size, v)
+        case .movMR:
+            try wr(ea(op), op.pointee.size, getR(op.pointee.r, op.pointee.size))
+        case .movRI:
+            setR(op.pointee.r, op.pointee.size, op.pointee.imm)
+        case .movMI:
+            try wr(ea(op), op.pointee.size, op.pointee.imm)
+        case .movFromSeg:
+            let sel = UInt32(cpu.segments[Int(op.pointee.r)])
+            if op.pointee.isMem { try wr(ea(op), 2, sel) } else { setR(op.pointee.rm, op.pointee.size, sel) }
+        case .movToSeg:
+            let sel = try readRM(op, 2)
+            try loadSegment(op.pointee.r, UInt16(truncatingIfNeeded: sel))
+        case .movzx:
+            let v = try readRM(op, op.pointee.sub)
+            setR(op.pointee.r, op.pointee.size, v)
+        case .movsx:
+            let v = try readRM(op, op.pointee.sub)
+            let x = op.pointee.sub == 1 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: v)))
+                                        : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: v)))
+            setR(op.pointee.r, op.pointee.size, x)
+        case .lea:
+            setR(op.pointee.r, op.pointee.size, offset(op))
+        case .xchg:
+            let sz = op.pointee.size
+            if op.pointee.isMem {
+                let a = ea(op)
+                let v = try rdRMW(a, sz)
+                try wr(a, sz, getR(op.pointee.r, sz))
+                setR(op.pointee.r, sz, v)
+            } else {
+                let a = getR(op.pointee.r, sz), b = getR(op.pointee.rm, sz)
+                setR(op.pointee.r, sz, b)
+                setR(op.pointee.rm, sz, a)
+            }
+        case .xlat:
+            let base = op.pointee.addr16 ? s[3] & 0xFFFF : s[3]
+            let off = op.pointee.addr16 ? (base &+ (s[0] & 0xFF)) & 0xFFFF : base &+ (s[0] & 0xFF)
+            let v = try rd(off &+ segBase(op.pointee.seg), 1)
+            setR(0, 1, v)
+        case .bswap:
+            if op.pointee.size == 4 {
+                setR32(op.pointee.r, r32(op.pointee.r).byteSwapped)
+            } else {
+                setR(op.pointee.r, 2, 0)   // BSWAP r16: undefined (SDM); vsim writes 0
+            }
+        case .pushR:
+            try push(getR(op.pointee.r, op.pointee.size), op.pointee.size)
+        case .pushI:
+            try push(op.pointee.imm, op.pointee.size)
+        case .pushM:
+            let v = try rd(ea(op), op.pointee.size)
+            try push(v, op.pointee.size)
+        case .pushSeg:
+            try push(UInt32(cpu.segments[Int(op.pointee.r)]), op.pointee.size)
+        case .popR:
+            let v = try pop(op.pointee.size)
+            setR(op.pointee.r, op.pointee.size, v)
+        case .popM:
+            try popToMemory(op)
+        case .popSeg:
+            let sz = op.pointee.size
+            let v = try rd(s[4] &+ segBase(2), sz)
+            try loadSegment(op.pointee.r, UInt16(truncatingIfNeeded: v))
+            s[4] = s[4] &+ UInt32(sz)
+        case .pusha: try pusha(op)
+        case .popa: try popa(op)
+        case .pushf:
+            try push(eflagsForPush(), op.pointee.size)
+        case .popf:
+            let v = try pop(op.pointee.size)
+            writeEflags(v, size: op.pointee.size)
+        case .lahf:
+            setR(1, 1, (statusFlags & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)) | EFLAGS.reserved1)
+        case .sahf:
+            let ah = getR(1, 1)
+            let keep = statusFlags & EFLAGS.of
+            setFlags(keep | (ah & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)))
+        case .cbw:
+            if op.pointee.size == 2 { setR(0, 2, UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: s[0])))) }
+            else { s[0] = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: s[0]))) }
+        case .cwd:
+            if op.pointee.size == 2 { setR(8, 2, s[0] & 0x8000 != 0 ? 0xFFFF : 0) }
+            else { s[2] = s[0] & 0x8000_0000 != 0 ? 0xFFFF_FFFF : 0 }
+        case .enter: try enter(op)
+        case .leave:
+            let sz = op.pointee.size
+            let frame = s[5]   // the stack is 32-bit (SS.B = 1): ESP <- EBP whatever the operand size
+            let v = try rd(frame &+ segBase(2), sz)
+            s[4] = frame &+ UInt32(sz)
+            setR(20, sz, v)
+        case .cmpxchg: try cmpxchg(op)
+        case .xadd: try xadd(op)
+
+        // MARK: control flow
+        case .jmp:
+            eip = op.pointee.imm
+            return true
+        case .jmpRM:
+            eip = try readRM(op, op.pointee.size)
+            return true
+        case .call:
+            try push(op.pointee.size == 2 ? next & 0xFFFF : next, op.pointee.size)
+            eip = op.pointee.imm
+            return true
+        case .callRM:
+            let t = try readRM(op, op.pointee.size)
+            try push(op.pointee.size == 2 ? next & 0xFFFF : next, op.pointee.size)
+            eip = t
+            return true
+        case .ret:
+            let t = try pop(op.pointee.size)
+            s[4] = s[4] &+ op.pointee.imm
+            eip = t
+            return true
+        case .retf: try farReturn(op); return true
+        case .jmpFar, .callFar: try farTransfer(op, next: next); return true
+        case .loop, .loope, .loopne:
+            let c = (op.pointee.addr16 ? s[1] & 0xFFFF : s[1]) &- 1
+            if op.pointee.addr16 { setR(4, 2, c) } else { s[1] = c }
+            var take = (c & (op.pointee.addr16 ? 0xFFFF : 0xFFFF_FFFF)) != 0
+            if op.pointee.h == .loope { take = take && cond(4) }
+            else if op.pointee.h == .loopne { take = take && cond(5) }
+            eip = take ? op.pointee.imm : next
+            return true
+        case .jcxz:
+            let c = op.pointee.addr16 ? s[1] & 0xFFFF : s[1]
+            eip = c == 0 ? op.pointee.imm : next
+            return true
+
+        // MARK: strings
+        case .movs: try movs(op)
+        case .cmps: try cmps(op)
+        case .scas: try scas(op)
+        case .lods: try lods(op)
+        case .stos: try stos(op)
+
+        // MARK: flags
+        case .clc: setFlags(statusFlags & ~EFLAGS.cf)
+        case .stc: setFlags(statusFlags | EFLAGS.cf)
+        case .cmc: setFlags(statusFlags ^ EFLAGS.cf)
+        case .cld: flagsRest &= ~EFLAGS.df
+        case .std: flagsRest |= EFLAGS.df
+        case .cli, .sti:
+            guard iopl >= cpu.cpl else { throw gp0("\(op.pointee.h == .cli ? "CLI" : "STI") with IOPL \(iopl) < CPL \(cpu.cpl)") }
+            if op.pointee.h == .cli { flagsRest &= ~EFLAGS.if } else { flagsRest |= EFLAGS.if }
+
+        // MARK: other
+        case .nop: break
+        case .int: return try softwareInterrupt(op, next: next)
+        case .int3:
+            eip = next
+            throw CPUException(vector: .bp, eip: next, detail: "INT3 breakpoint")
+        case .into:
+            if statusFlags & EFLAGS.of != 0 {
+                eip = next
+                throw CPUException(vector: .of, eip: next, detail: "INTO with OF=1")
+            }
+        case .ud2: throw CPUException(vector: .ud, detail: "UD2")
+        case .cpuid: cpuid()
+        case .rdtsc:
+            if cpu.cr4 & 4 != 0 && cpu.cpl > 0 { throw gp0("RDTSC with CR4.TSD=1 at CPL \(cpu.cpl)") }
+            s[0] = UInt32(truncatingIfNeeded: instructionsExecuted)
+            s[2] = UInt32(truncatingIfNeeded: instructionsExecuted >> 32)
+        case .privileged: try privileged(op)
+        case .iret: try iret(op); return true
+        case .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr, .verw:
+            try sensitive(op)
+        case .vmcall: throw CPUException(vector: .ud, detail: "VMCALL outside VMX non-root operation")
+        case .invalid: throw CPUException(vector: .ud, detail: "invalid instruction")
+        }
+        eip = next
+        return true
+    }
+}

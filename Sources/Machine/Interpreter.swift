@@ -1,0 +1,228 @@
+import X86
+
+/// What the platform does after serving a software interrupt.
+public enum InterruptOutcome: Sendable {
+    case resume
+    case stop(exitStatus: Int32)
+    /// Raise this exception instead (e.g. `#GP` for a vector the platform does not serve); EIP
+    /// is reset to the INT for fault-class vectors.
+    case exception(CPUException)
+}
+
+/// Serves `INT n` at CPL 3 in user-mode emulation (Linux `int $0x80` lives in the Guest module).
+public protocol SoftwareInterruptHandler: AnyObject {
+    /// INT n (CD ib) executed at CPL 3. EIP already points past the INT; the lazy flags are
+    /// intact (read ``CPUState/eflags`` to see them).
+    func softwareInterrupt(_ vector: UInt8, cpu: CPUState, memory: GuestMemory) -> InterruptOutcome
+}
+
+/// Why ``Interpreter/run(maxInstructions:deadline:)`` returned.
+public enum StopReason: Sendable, Equatable {
+    case exited(status: Int32)
+    case exception(CPUException)
+    case instructionLimit
+    case timeLimit
+}
+
+/// The `interpret` engine: executes guest instructions one at a time (Bochs-style).
+///
+/// Each instruction is decoded once by ``X86/Decoder`` and lowered to a compact
+/// ``DecodedOp`` stored in a direct-mapped decoded-instruction cache of 65,536 slots indexed by
+/// the low 16 bits of EIP and tagged with the full EIP. Pages holding decoded code are marked in
+/// the ``GuestMemory`` page table; a guest write to such a page takes the slow path, and the
+/// interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions whose bytes
+/// overlap the write, so self-modifying code sees its new bytes at the next fetch (the
+/// instruction doing the write completes with the bytes it was fetched with, as on a CPU).
+///
+/// The guest-visible time stamp counter (RDTSC) is ``instructionsExecuted``: instructions retired
+/// before the RDTSC. A faulting instruction does not retire; INT n, INT3 and INTO do.
+public final class Interpreter: CodeWriteObserver {
+    public let cpu: CPUState
+    public let memory: GuestMemory
+    /// Held weakly: the platform (e.g. a Linux process) usually owns the interpreter.
+    public weak var interruptHandler: SoftwareInterruptHandler?
+    /// Instructions retired since creation (also the guest's RDTSC value).
+    public internal(set) var instructionsExecuted: UInt64 = 0
+    /// Called before each instruction when set (the run loop then takes the slow, stepping path).
+    public var traceHandler: ((Instruction, CPUState) -> Void)?
+
+    /// Instructions run between two checks of the deadline.
+    public static let deadlineCheckInterval: UInt64 = 1 << 20
+    static let cacheBits = 16
+    static let cacheMask: UInt32 = (1 << 16) - 1
+
+    /// CPUState.raw
+    @usableFromInline let s: UnsafeMutablePointer<UInt32>
+    /// CPUState.raw as bytes (register byte offsets).
+    @usableFromInline let sb: UnsafeMutableRawPointer
+    /// Host address of guest 0.
+    @usableFromInline let mem: UnsafeMutableRawPointer
+    @usableFromInline let pt: UnsafeMutablePointer<UInt8>
+    let cache: UnsafeMutablePointer<DecodedOp>
+    /// Set by INT n when the handler asks to stop.
+    var pendingStop: StopReason?
+
+    public init(cpu: CPUState, memory: GuestMemory) {
+        self.cpu = cpu
+        self.memory = memory
+        s = cpu.raw
+        sb = UnsafeMutableRawPointer(cpu.raw)
+        mem = memory.base
+        pt = memory.pageTable
+        let n = 1 << Interpreter.cacheBits
+        cache = .allocate(capacity: n)
+        cache.initialize(repeating: DecodedOp(), count: n)
+        for i in 0..<n { cache[i].tag = ~UInt32(i) }   // can never equal an EIP that maps to slot i
+        memory.addCodeObserver(self)
+    }
+
+    deinit { cache.deallocate() }
+
+    // MARK: - Run loop
+
+    /// Runs until an exit, an exception, `maxInstructions` more instructions, or `deadline`
+    /// (checked every ``deadlineCheckInterval`` instructions).
+    public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> StopReason {
+        var remaining = maxInstructions
+        if traceHandler != nil {
+            var sinceCheck: UInt64 = 0
+            while remaining > 0 {
+                if let r = step() { return r }
+                remaining -= 1
+                sinceCheck += 1
+                if sinceCheck >= 4096 {
+                    sinceCheck = 0
+                    if let d = deadline, ContinuousClock.now >= d { return .timeLimit }
+                }
+            }
+            return .instructionLimit
+        }
+        while remaining > 0 {
+            let chunk = min(remaining, Interpreter.deadlineCheckInterval)
+            let before = instructionsExecuted
+            let stop = runFast(chunk)
+            remaining -= instructionsExecuted - before
+            if let stop { return stop }
+            if let d = deadline, ContinuousClock.now >= d { return .timeLimit }
+        }
+        return .instructionLimit
+    }
+
+    /// Executes one instruction (calling the trace handler first, if set); nil = continue.
+    public func step() -> StopReason? {
+        if let t = traceHandler {
+            let eip = s[CPUState.iEIP]
+            if let insn = try? decodeForTrace(eip) { t(insn, cpu) }
+        }
+        return runFast(1)
+    }
+
+    /// The hot loop: at most `count` instructions without deadline checks.
+    @inline(never)
+    func runFast(_ count: UInt64) -> StopReason? {
+        let s = self.s
+        let cache = self.cache
+        var n: UInt64 = 0
+        while n < count {
+            let eip = s[CPUState.iEIP]
+            let op = cache + Int(eip & Interpreter.cacheMask)
+            if _slowPath(op.pointee.tag != eip) {
+                do throws(CPUException) { try fill(op, eip) } catch {
+                    return .exception(finishException(error))
+                }
+            }
+            do throws(CPUException) {
+                if _slowPath(!(try exec(op))) {
+                    instructionsExecuted &+= 1
+                    let r = pendingStop
+                    pendingStop = nil
+                    return r
+                }
+            } catch {
+                return .exception(finishException(error))
+            }
+            instructionsExecuted &+= 1
+            n &+= 1
+        }
+        return nil
+    }
+
+    /// Completes an exception: EIP for fault-class ones, CR2 for `#PF`.
+    func finishException(_ e: CPUException) -> CPUException {
+        var e = e
+        if e.vector != .bp && e.vector != .of { e.eip = s[CPUState.iEIP] }
+        if e.vector == .pf, let a = e.faultAddress { cpu.cr2 = a }
+        return e
+    }
+
+    // MARK: - Decoding and the decoded-instruction cache
+
+    /// Reads up to 15 instruction bytes at `eip` (stopping at a page that may not be fetched).
+    /// Returns the number of bytes available; throws `#PF` if not even the first byte is.
+    func fetchBytes(_ eip: UInt32, _ buf: UnsafeMutableRawPointer) throws(CPUException) -> (Int, CPUException?) {
+        try memory.checkFetch(eip)
+        var n = 0
+        var pending: CPUException? = nil
+        while n < 15 {
+            let a = eip &+ UInt32(n)
+            if n > 0 && a & 0xFFF == 0 {
+                do throws(CPUException) { try memory.checkFetch(a) } catch { pending = error; break }
+            }
+            buf.storeBytes(of: mem.load(fromByteOffset: Int(a), as: UInt8.self), toByteOffset: n, as: UInt8.self)
+            n += 1
+        }
+        return (n, pending)
+    }
+
+    /// Decodes the instruction at `eip` (for traces and diagnostics; does not touch the cache).
+    public func decodeForTrace(_ eip: UInt32) throws(CPUException) -> Instruction {
+        let buf = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
+        defer { buf.deallocate() }
+        let (n, pending) = try fetchBytes(eip, buf)
+        do throws(DecodeError) {
+            return try Decoder.decode(UnsafeRawBufferPointer(start: buf, count: n), address: eip)
+        } catch {
+            if case .truncated = error, let p = pending { throw p }
+            throw CPUException(vector: .ud, eip: eip, detail: error.description)
+        }
+    }
+
+    /// Decodes the instruction at `eip` into cache slot `op`.
+    @inline(never)
+    func fill(_ op: UnsafeMutablePointer<DecodedOp>, _ eip: UInt32) throws(CPUException) {
+        let insn = try decodeForTrace(eip)
+        op.pointee = DecodedOp(insn)
+        memory.markCode(eip, UInt32(insn.length))
+    }
+
+    /// ``CodeWriteObserver``: drops cached instructions overlapping `[address, address+count)`.
+    public func codeWritten(address: UInt32, count: UInt32) {
+        if count <= 256 {
+            // Instructions are at most 15 bytes: only those starting in [address-14, end) can overlap.
+            let start = address &- 14
+            var off: UInt32 = 0
+            while off < count &+ 14 {
+                let e = start &+ off
+                let slot = cache + Int(e & Interpreter.cacheMask)
+                if slot.pointee.tag == e && off &+ UInt32(slot.pointee.len) > 14 {
+                    slot.pointee.tag = ~(e & Interpreter.cacheMask)
+                }
+                off &+= 1
+            }
+        } else {
+            let lo = UInt64(address) >= 14 ? UInt64(address) - 14 : 0
+            let hi = UInt64(address) + UInt64(count)
+            for i in 0..<(1 << Interpreter.cacheBits) {
+                let t = UInt64(cache[i].tag)
+                if t >= lo && t < hi && UInt32(t) & Interpreter.cacheMask == UInt32(i) {
+                    cache[i].tag = ~UInt32(i)
+                }
+            }
+        }
+    }
+
+    /// Drops the whole decoded-instruction cache.
+    public func flushCodeCache() {
+        for i in 0..<(1 << Interpreter.cacheBits) { cache[i].tag = ~UInt32(i) }
+    }
+}
