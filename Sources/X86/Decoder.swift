@@ -615,7 +615,11 @@ struct InstructionDecoder {
                     return make(.vmcall, size: v)
                 case 0xE0...0xE7: return make(.smsw, size: v, .register(gpr(v, rmField)))
                 case 0xF0...0xF7: return make(.lmsw, size: 2, .register(gpr(2, rmField)))
-                default: throw outside(OutsideSubset.group7Name(modrm))
+                default:
+                    guard let name = OutsideSubset.group7Name(modrm) else {
+                        throw invalid("0F 01 \(hex2(modrm)) is undefined in 32-bit mode: #UD")
+                    }
+                    throw outside(name)
                 }
             }
             switch regField {

@@ -79,23 +79,43 @@ enum OutsideSubset {
         }
     }
 
-    /// A name for `0F 01 modrm` with mod = 11 (VMX, SVM, MONITOR, XGETBV, ...).
+    /// A name for `0F 01 modrm` with mod = 11 (VMX, SVM, MONITOR, XGETBV, ...), or nil when no
+    /// instruction is defined there in 32-bit mode (#UD; e.g. `0F 01 D2`, or SWAPGS, which
+    /// exists only in 64-bit mode).
     static func group7Name(_ modrm: UInt8) -> String? {
         switch modrm {
+        case 0xC0: return "enclv"
         case 0xC2: return "vmlaunch"
         case 0xC3: return "vmresume"
         case 0xC4: return "vmxoff"
+        case 0xC5: return "pconfig"
         case 0xC8: return "monitor"
         case 0xC9: return "mwait"
         case 0xCA: return "clac"
         case 0xCB: return "stac"
+        case 0xCF: return "encls"
         case 0xD0: return "xgetbv"
         case 0xD1: return "xsetbv"
         case 0xD4: return "vmfunc"
+        case 0xD5: return "xend"
+        case 0xD6: return "xtest"
+        case 0xD7: return "enclu"
         case 0xD8: return "vmrun"
         case 0xD9: return "vmmcall"
-        case 0xF8: return "swapgs"
+        case 0xDA: return "vmload"
+        case 0xDB: return "vmsave"
+        case 0xDC: return "stgi"
+        case 0xDD: return "clgi"
+        case 0xDE: return "skinit"
+        case 0xDF: return "invlpga"
+        case 0xE8: return "serialize"
+        case 0xEE: return "rdpkru"
+        case 0xEF: return "wrpkru"
         case 0xF9: return "rdtscp"
+        case 0xFA: return "monitorx"
+        case 0xFB: return "mwaitx"
+        case 0xFC: return "clzero"
+        case 0xFD: return "rdpru"
         default: return nil
         }
     }

@@ -246,7 +246,8 @@ struct InstructionFormatter {
         } else if (opcode == 0x86 || opcode == 0x87) && isMemory0 {
             lastF2Name = "xacquire"
             lastF3Name = "xrelease"
-        } else if [0x88, 0x89, 0xC6, 0xC7].contains(opcode) && isMemory0 {
+        } else if [0x88, 0x89, 0xC6, 0xC7].contains(opcode) && isMemory0
+                    && (seq.lastIndex(of: 11) ?? -1) > (seq.lastIndex(of: 10) ?? -1) {
             lastF3Name = "xrelease"
         }
 
