@@ -117,16 +117,19 @@ final class CorpusTests: XCTestCase {
         if log.count != native.stdout.count {
             message += "; vsim wrote \(log.count) bytes of log, the host \(native.stdout.count)"
             if log.count < native.stdout.count {
-                message += " (vsim stopped after case \(log.count / size): \(r.diagnostic ?? "exit \(r.exitStatus)"))"
+                message += " (the log stops after case \(log.count / size - 1): \(r.diagnostic ?? "exit \(r.exitStatus)"))"
             }
+        }
+        if r.exitStatus != 0, let c = try Self.faultingCase(r.diagnostic, b) {
+            message += "\nvsim ended in case \(c.index), \(c.form): `\(c.text)` (corpus.s line \(c.line)); its setup:\n"
+                + Self.context(b.program, c)
         }
         if let i = first {
             let c = b.program.cases[i]
             let lo = i * size
             let expected = CorpusRecord(native.stdout[lo..<min(lo + size, native.stdout.count)])
             let actual = CorpusRecord(log.count > lo ? log[lo..<min(lo + size, log.count)] : [])
-            let sourceLines = b.program.source.split(separator: "\n", omittingEmptySubsequences: false)
-            let context = sourceLines[max(0, c.line - 13)..<min(sourceLines.count, c.line + 2)].joined(separator: "\n")
+            let context = Self.context(b.program, c)
             message += """
 
                 first difference: case \(i), \(c.form): `\(c.text)` (corpus.s line \(c.line))
@@ -139,6 +142,27 @@ final class CorpusTests: XCTestCase {
         let worst = differing.sorted { $0.value > $1.value }.prefix(40)
         message += "\ndiffering forms (cases): " + worst.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
         XCTFail(message)
+    }
+
+    /// The source lines of case `c`, from its label to its `call dump`.
+    static func context(_ p: CorpusProgram, _ c: CorpusCase) -> String {
+        let lines = p.source.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines[..<min(c.line, lines.count)].lastIndex(where: { $0 == "case_\(c.index):" }) else { return "" }
+        let end = lines[c.line...].firstIndex(where: { $0.contains("call dump") }) ?? min(c.line + 3, lines.count - 1)
+        return lines[start...end].joined(separator: "\n")
+    }
+
+    /// The case whose code holds the EIP named in a fault diagnostic ("... at 0x0804900a: ...").
+    static func faultingCase(_ diagnostic: String?, _ b: Built) throws -> CorpusCase? {
+        guard let d = diagnostic, let at = d.range(of: "at 0x") else { return nil }
+        let hex = d[at.upperBound...].prefix { $0.isHexDigit }
+        guard let eip = UInt32(hex, radix: 16) else { return nil }
+        let image = try ELFImage(path: b.executable)
+        var best: (address: UInt32, index: Int)?
+        for s in image.symbols where s.name.hasPrefix("case_") && s.value <= eip {
+            if let i = Int(s.name.dropFirst(5)), best == nil || s.value > best!.address { best = (s.value, i) }
+        }
+        return best.map { b.program.cases[$0.index] }
     }
 
     // MARK: disassembly vs objdump
@@ -198,6 +222,7 @@ final class CorpusTests: XCTestCase {
     func checkDisassembly(_ exe: String, name: String) throws {
         for intel in [false, true] {
             let (n, bad) = try compareDisassembly(exe, intel: intel)
+            print("disassembly: \(name), \(intel ? "Intel" : "AT&T"): \(n - bad.count) of \(n) instructions as objdump")
             XCTAssertGreaterThan(n, 0, "\(name): objdump listed no instructions")
             if !bad.isEmpty {
                 XCTFail("\(name) (\(intel ? "Intel" : "AT&T") syntax): \(bad.count) of \(n) instructions differ from objdump:\n"
