@@ -266,8 +266,8 @@ struct InstructionFormatter {
             if opcode == 0x8C || opcode == 0x8E {
                 // MOV to/from a segment register: memory is always a word; the prefix only
                 // selects the width of a general register.
-                dataUsed = !isMemory0 && v == 2 || (opcode == 0x8E && v == 2 && !isMemory1())
-                if opcode == 0x8E { dataUsed = isGPR(insn.operand1) && regWidth(insn.operand1) == 2 }
+                dataUsed = opcode == 0x8C ? !isMemory0 && v == 2
+                    : isGPR(insn.operand1) && regWidth(insn.operand1) == 2
                 ops = [operand(insn.operand0, size: 2), operand(insn.operand1, size: 2)]
                 break
             }
@@ -405,8 +405,6 @@ struct InstructionFormatter {
         }
         return text
     }
-
-    func isMemory1() -> Bool { if case .memory = insn.operand1 { return true } else { return false } }
 
     func regWidth(_ op: Operand) -> Int { if case .register(let r) = op { return r.width } else { return 0 } }
 

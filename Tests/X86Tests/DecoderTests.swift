@@ -77,6 +77,24 @@ struct DecoderTests {
         #expect(ATTPrinter.format(call, symbols: Symbols()) == "call   8049000 <_start>")
     }
 
+    @Test("0x66 with an 8-bit displacement: the CPU truncates EIP, objdump prints the untruncated sum")
+    func data16Rel8() throws {
+        // Expected text: objdump 2.40 on the same bytes linked at 0x804fffe (stripped).
+        let cases: [(UInt32, [UInt8], UInt32, String)] = [
+            (0x0804_FFFE, [0x66, 0xEB, 0xF0], 0xFFF1, "data16 jmp 0x804fff1"),
+            (0x0805_0001, [0x66, 0x74, 0xF0], 0xFFF4, "data16 je 0x804fff4"),
+            (0x0805_0004, [0x66, 0xE2, 0xF0], 0xFFF7, "data16 loop 0x804fff7"),
+            (0x0805_0007, [0xEB, 0xF0], 0x0804_FFF9, "jmp    0x804fff9"),
+            (0x0805_0009, [0x66, 0xE9, 0xF0, 0xFF], 0xFFFD, "jmpw   0xfffd"),
+            (0x0805_0010, [0x66, 0xE8, 0xFF, 0x7F], 0x8013, "callw  0x8013"),
+        ]
+        for (address, bytes, target, text) in cases {
+            let insn = try decodeResult(bytes, address: address).get()
+            #expect(insn.operand0 == .relative(target))
+            #expect(ATTPrinter.format(insn, symbols: nil) == text)
+        }
+    }
+
     @Test("operand model: ModRM, SIB, 16-bit forms, immediates, string operands")
     func operandModel() throws {
         let mov = try decode([0x8B, 0x44, 0x24, 0x04])  // mov eax,[esp+4]
