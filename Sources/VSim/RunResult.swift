@@ -10,7 +10,9 @@ public struct RunResult: Sendable {
     public var instructions: UInt64?
     /// Host wall time of the run, nanoseconds (process setup and loading included).
     public var wallTimeNanoseconds: UInt64
-    /// Maximum resident set size, bytes: of the child for native, of vsim itself for interpret.
+    /// Maximum resident set size, bytes: vsim's own for interpret (guest memory and interpreter
+    /// together); the child's `ru_maxrss` for native, which Linux carries across `execve`, so it
+    /// is never below vsim's RSS at the moment it spawned the child.
     public var maxResidentBytes: UInt64?
     /// The guest's stdout when ``GuestIO/capture`` was asked for, else nil.
     public var output: [UInt8]?

@@ -9,7 +9,7 @@ public enum VSim {
 
     /// The program `vsim compare` runs without PROG, and its default arguments: `sumsq N` with N
     /// chosen so that an interpreted run takes about 0.5–1 s in a release build.
-    public static let defaultBenchmark = (name: "sumsq", arguments: ["20000000"])
+    public static let defaultBenchmark = (name: "sumsq", arguments: ["30000000"])
 
     /// Resolves `program` to an ELF file (assembling a source into the cache).
     /// - Throws: ``VSimError`` (see ``ProgramResolver/resolve(_:)``).
