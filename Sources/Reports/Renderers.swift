@@ -34,6 +34,15 @@ enum Columns {
     }
 
     static let footnote = "* counted by another mode: the guest executes the same instructions whatever runs it"
+
+    /// "interpret runs exited with status 136" for every mode whose runs did not all exit 0.
+    static func statusNotes(_ report: ComparisonReport) -> [String] {
+        report.modes.compactMap { s in
+            let distinct = Array(Set(s.exitStatuses)).sorted()
+            guard distinct != [0], !distinct.isEmpty else { return nil }
+            return "\(s.mode) runs exited with status \(distinct.map(String.init).joined(separator: ", "))"
+        }
+    }
 }
 
 /// Aligned plain-text table: a two-line header, the table, then any mismatches in capitals.
@@ -55,6 +64,7 @@ public enum TableRenderer {
         if report.modes.contains(where: { $0.instructionsFromOtherMode && $0.instructions != nil }) {
             out += Columns.footnote + "\n"
         }
+        for note in Columns.statusNotes(report) { out += "note: \(note)\n" }
         for m in report.mismatches { out += "MISMATCH: \(m)\n" }
         return out
     }
@@ -72,6 +82,7 @@ public enum MarkdownRenderer {
         if report.modes.contains(where: { $0.instructionsFromOtherMode && $0.instructions != nil }) {
             out += "\n\\" + Columns.footnote + "\n"
         }
+        for note in Columns.statusNotes(report) { out += "\nNote: \(note)\n" }
         if !report.mismatches.isEmpty {
             out += "\n> **MISMATCH**\n"
             for m in report.mismatches { out += "> - \(m.replacingPipes())\n" }
