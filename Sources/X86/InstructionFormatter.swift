@@ -1,33 +1,3 @@
-/// Names branch targets for the printers, the way objdump writes `8049005 <_start+0x5>`.
-public protocol Symbolizer {
-    /// The symbol covering `address` (objdump: the nearest symbol at or before it) and the offset
-    /// of `address` from it, or nil. An offset of 2^31 or more is read as negative (`address`
-    /// before the symbol, printed `<_start-0x10>` as objdump does for targets before the first
-    /// symbol).
-    func symbol(for address: UInt32) -> (name: String, offset: UInt32)?
-}
-
-/// Prints instructions in AT&T syntax, exactly as GNU objdump 2.40 `objdump -d` prints the text
-/// after the bytes column (mnemonic padded to 6 characters and a space, then the operands).
-public enum ATTPrinter {
-    /// The text of `insn`, e.g. `movl   $0x1,(%eax)` or `call   8049005 <_start+0x5>`.
-    /// Branch targets are named through `symbols` when given (`0x8049005` without).
-    public static func format(_ insn: Instruction, symbols: Symbolizer?) -> String {
-        var f = InstructionFormatter(insn, intel: false, symbols: symbols)
-        return f.format()
-    }
-}
-
-/// Prints instructions in Intel syntax, exactly as GNU objdump 2.40 `objdump -d -M intel` prints
-/// the text after the bytes column.
-public enum IntelPrinter {
-    /// The text of `insn`, e.g. `mov    DWORD PTR [eax+0x4],0x1`.
-    public static func format(_ insn: Instruction, symbols: Symbolizer?) -> String {
-        var f = InstructionFormatter(insn, intel: true, symbols: symbols)
-        return f.format()
-    }
-}
-
 /// The rules of binutils' i386 disassembler (opcodes/i386-dis.c) that decide objdump's text:
 /// which prefixes an instruction "uses" (those are not printed as separate words), mnemonic
 /// suffixes, operand order, and the spelling of memory operands.
