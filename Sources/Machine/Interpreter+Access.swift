@@ -201,4 +201,4 @@ extension Interpreter {
 }
 
 @inline(__always) func maskOf(_ w: UInt8) -> UInt32 { UInt32.max >> (32 - (8 << UInt32(w))) }
-@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 0x80 << (8 * UInt32(w)) }
+@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 1 << ((8 << UInt32(w)) - 1) }

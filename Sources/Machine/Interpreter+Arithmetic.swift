@@ -76,8 +76,8 @@ extension Interpreter {
     }
 
     /// MUL IMUL DIV IDIV with one explicit operand (sub 0…3).
-    /// MUL/IMUL: CF = OF = "the upper half is significant"; SF ZF PF from the low half, AF = 0
-    /// (undefined in the SDM). DIV/IDIV: `#DE` for a zero divisor or a quotient that does not fit
+    /// MUL/IMUL: CF = OF = "the upper half is significant"; SF ZF AF PF (undefined in the SDM)
+    /// are left unchanged, as on the host's AMD CPU. DIV/IDIV: `#DE` for a zero divisor or a quotient that does not fit
     /// (IDIV's most negative quotient fits); all six status flags are left unchanged (undefined).
     func mulDiv(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, w = op.pointee.w
@@ -88,7 +88,7 @@ extension Interpreter {
             let a = UInt64(getR(0, sz)), p = a * UInt64(src)
             let lo = UInt32(truncatingIfNeeded: p) & maskOf(w), hi = UInt32(truncatingIfNeeded: p >> bits) & maskOf(w)
             writeWide(sz, lo, hi)
-            setCC(LazyFlags.kMul, w, lo, 0, 0)
+            setCC(LazyFlags.kMul, w, lo, statusFlags, 0)
             s[CPUState.iAux] = hi != 0 ? 1 : 0
         case 1: // IMUL
             let a = Int64(LazyFlags.signExtend(getR(0, sz), UInt32(w)))
@@ -97,7 +97,7 @@ extension Interpreter {
             let lo = UInt32(truncatingIfNeeded: p) & maskOf(w)
             let hi = UInt32(truncatingIfNeeded: p >> Int64(bits)) & maskOf(w)
             writeWide(sz, lo, hi)
-            setCC(LazyFlags.kMul, w, lo, 0, 0)
+            setCC(LazyFlags.kMul, w, lo, statusFlags, 0)
             s[CPUState.iAux] = p != Int64(LazyFlags.signExtend(lo, UInt32(w))) ? 1 : 0
         case 2: // DIV
             guard src != 0 else { throw de("divide by zero") }
@@ -152,7 +152,7 @@ extension Interpreter {
         let p = Int64(LazyFlags.signExtend(src & maskOf(w), UInt32(w))) * Int64(LazyFlags.signExtend(other & maskOf(w), UInt32(w)))
         let lo = UInt32(truncatingIfNeeded: p) & maskOf(w)
         setR(op.pointee.r, sz, lo)
-        setCC(LazyFlags.kMul, w, lo, 0, 0)
+        setCC(LazyFlags.kMul, w, lo, statusFlags, 0)
         s[CPUState.iAux] = p != Int64(LazyFlags.signExtend(lo, UInt32(w))) ? 1 : 0
     }
 

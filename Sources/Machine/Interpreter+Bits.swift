@@ -40,17 +40,17 @@ extension Interpreter {
     }
 
     /// BSF/BSR. Source 0: ZF = 1 and the destination is unchanged (what Intel and AMD CPUs do;
-    /// the SDM says "undefined"). CF OF SF AF PF are undefined: vsim leaves them unchanged.
+    /// the SDM says "undefined"). The other flags are undefined; vsim does what the host's AMD CPU
+    /// does: CF OF SF AF = 0 and PF = parity of the index (source 0: PF = 1, as for an index 0).
     func bitScan(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size
         let v = try readRM(op, sz)
-        let f = statusFlags
         if v == 0 {
-            setFlags(f | EFLAGS.zf)
+            setFlags(EFLAGS.zf | EFLAGS.pf)
             return
         }
         let idx: UInt32 = op.pointee.h == .bsf ? UInt32(v.trailingZeroBitCount) : UInt32(31 - v.leadingZeroBitCount)
         setR(op.pointee.r, sz, idx)
-        setFlags(f & ~EFLAGS.zf)
+        setFlags(LazyFlags.pf(idx))
     }
 }

@@ -72,7 +72,7 @@ extension Interpreter {
             let p = Int64(Int32(bitPattern: r32(op.pointee.r))) * Int64(Int32(bitPattern: r32(op.pointee.rm)))
             let r = UInt32(truncatingIfNeeded: p)
             setR32(op.pointee.r, r)
-            setCC(LazyFlags.kMul, 2, r, 0, 0)
+            setCC(LazyFlags.kMul, 2, r, statusFlags, 0)
             s[CPUState.iAux] = p != Int64(Int32(bitPattern: r)) ? 1 : 0
         case .jcc:
             eip = cond(op.pointee.sub) ? op.pointee.imm : next

@@ -3,9 +3,9 @@
 ///
 /// The count is masked to 5 bits *before* any width logic; a masked count of 0 changes nothing,
 /// flags included. RCL/RCR rotate through 9, 17 or 33 bits (count MOD 9 / MOD 17 for 8/16 bits).
-/// Undefined flags (vsim's choice): for counts other than 1, OF is computed with the count-1
-/// formula; AF = 0 after SHL/SHR/SAR/SHLD/SHRD with a non-zero count; rotates change only CF
-/// and OF.
+/// Undefined flags (vsim's choice, matching the host's AMD EPYC): for counts other than 1, OF is
+/// computed with a formula that gives the SDM's value for a count of 1; AF = 1 after
+/// SHL/SHR/SAR/SHLD/SHRD with a non-zero count; rotates change only CF and OF.
 extension Interpreter {
     func shift(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[1] : op.pointee.imm2) & 0x1F
@@ -40,7 +40,7 @@ extension Interpreter {
             r = UInt32(truncatingIfNeeded: rot) & m
             let cf = UInt32(truncatingIfNeeded: rot >> UInt64(bits)) & 1
             f = (old & ~(EFLAGS.cf | EFLAGS.of)) | cf | (((r & sb != 0 ? 1 : 0) ^ cf) != 0 ? EFLAGS.of : 0)
-        case 3: // RCR through bits+1; OF from the operand and CF before the rotation
+        case 3: // RCR through bits+1
             let t = UInt64(w == 2 ? count : count % (bits + 1))
             let old = statusFlags
             let width = UInt64(bits) + 1
@@ -49,7 +49,9 @@ extension Interpreter {
             let rot = t == 0 ? v : ((v >> t) | (v << (width - t))) & mask1
             r = UInt32(truncatingIfNeeded: rot) & m
             let cf = UInt32(truncatingIfNeeded: rot >> UInt64(bits)) & 1
-            let of = ((a & sb != 0 ? 1 : 0) ^ (old & EFLAGS.cf)) != 0
+            // OF = MSB(result) XOR MSB-1(result): for a count of 1 that is the SDM's
+            // MSB(dest) XOR CF taken before the rotation; for larger counts the host AMD's value.
+            let of = ((r ^ (r << 1)) & sb) != 0
             f = (old & ~(EFLAGS.cf | EFLAGS.of)) | cf | (of ? EFLAGS.of : 0)
         case 4, 6: // SHL/SAL
             r = UInt32(truncatingIfNeeded: UInt64(a) << UInt64(count)) & m
@@ -66,7 +68,7 @@ extension Interpreter {
     }
 
     /// SHLD (sub 0) / SHRD (sub 1) r/m, r, imm8|CL. For a 16-bit operand and a count above 16
-    /// (undefined in the SDM) vsim shifts through the 48-bit pattern dest:src:dest.
+    /// (undefined in the SDM) vsim shifts through a 48-bit pattern, as the host's AMD CPU does.
     func shiftDouble(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[1] : op.pointee.imm2) & 0x1F
         if count == 0 { return }
@@ -78,11 +80,14 @@ extension Interpreter {
         let c = UInt64(count)
         let r: UInt32, cf: UInt32
         if sz == 2 {
-            let v = UInt64(d) << 32 | UInt64(src) << 16 | UInt64(d)
+            // SHLD shifts through dest:src:src, SHRD through src:src:dest (48 bits), which is what
+            // this host's AMD EPYC returns for counts 17…31.
             if op.pointee.sub == 0 {
+                let v = UInt64(d) << 32 | UInt64(src) << 16 | UInt64(src)
                 r = UInt32(truncatingIfNeeded: v >> (32 - c)) & m
                 cf = UInt32(truncatingIfNeeded: v >> (48 - c)) & 1
             } else {
+                let v = UInt64(src) << 32 | UInt64(src) << 16 | UInt64(d)
                 r = UInt32(truncatingIfNeeded: v >> c) & m
                 cf = UInt32(truncatingIfNeeded: v >> (c - 1)) & 1
             }
@@ -98,8 +103,11 @@ extension Interpreter {
             }
         }
         let sb = signOf(w)
-        let of: UInt32 = ((r ^ d) & sb) != 0 ? EFLAGS.of : 0
+        // OF: SHLD MSB(result) XOR CF, SHRD MSB(result) XOR MSB-1(result) — the SDM's "sign
+        // change" for a count of 1, extended to larger counts as the host AMD CPU does; AF = 1.
+        let of: UInt32 = op.pointee.sub == 0 ? (((r & sb != 0 ? 1 : 0) ^ cf) != 0 ? EFLAGS.of : 0)
+                                             : (((r ^ (r << 1)) & sb) != 0 ? EFLAGS.of : 0)
         if isMem { try wr(addr, sz, r) } else { setR(op.pointee.rm, sz, r) }
-        setFlags(cf | of | LazyFlags.zfsfpf(r, UInt32(w)))
+        setFlags(cf | of | EFLAGS.af | LazyFlags.zfsfpf(r, UInt32(w)))
     }
 }

@@ -5,12 +5,12 @@
 /// masked to the width; `ccSrc1`/`ccSrc2` the operands (masked); `ccAux` a carry-in or a saved
 /// flag. Kind `eflags` means the six flags are stored, materialized, in `ccRes`.
 ///
-/// Choices where the SDM leaves a flag undefined (checked against this host's AMD EPYC where
-/// noted in the tests):
+/// Choices where the SDM leaves a flag undefined, made to match this host's AMD EPYC (measured
+/// by running the same instructions natively; see the Machine tests):
 /// - AND/OR/XOR/TEST: AF = 0.
-/// - SHL/SHR/SAR by more than 1: OF as for a count of 1 (SHL: MSB(result) XOR CF; SHR: MSB of the
-///   original operand; SAR: 0); AF = 0 for shifts with a non-zero count.
-/// - MUL/IMUL: SF, ZF, PF from the low half of the result (the destination), AF = 0.
+/// - SHL/SHR/SAR with a non-zero count: AF = 1. OF for counts above 1 uses the same formula as
+///   for 1: SHL MSB(result) XOR CF; SHR MSB(result) XOR MSB-1(result) (so 0); SAR 0.
+/// - MUL/IMUL: SF ZF AF PF unchanged (kind `mul` keeps the previous six flags in `ccSrc1`).
 public enum LazyFlags {
     public static let kEflags: UInt32 = 0, kAdd: UInt32 = 1, kAdc: UInt32 = 2, kSub: UInt32 = 3,
         kSbb: UInt32 = 4, kLogic: UInt32 = 5, kInc: UInt32 = 6, kDec: UInt32 = 7, kShl: UInt32 = 8,
@@ -18,7 +18,7 @@ public enum LazyFlags {
     public static let opEflags: UInt32 = 0
 
     @inline(__always) static func width(_ op: UInt32) -> UInt32 { op & 3 }
-    @inline(__always) static func signBit(_ w: UInt32) -> UInt32 { 0x80 << (w << 3) }
+    @inline(__always) static func signBit(_ w: UInt32) -> UInt32 { 1 << ((8 << w) - 1) }
     @inline(__always) static func bits(_ w: UInt32) -> UInt32 { 8 << w }
 
     static let parityTable: [UInt8] = (0..<256).map { UInt8($0).nonzeroBitCount & 1 == 0 ? 1 : 0 }
@@ -85,15 +85,17 @@ public enum LazyFlags {
         case kShl:
             let cf = carry(s)
             let of: UInt32 = ((r & sb != 0 ? 1 : 0) ^ cf) != 0 ? EFLAGS.of : 0
-            return cf | zfsfpf(r, w) | of
+            return cf | zfsfpf(r, w) | of | EFLAGS.af
         case kShr:
-            let of: UInt32 = a & sb != 0 ? EFLAGS.of : 0
-            return carry(s) | zfsfpf(r, w) | of
+            // MSB(result) XOR MSB-1(result): MSB of the operand for a count of 1, 0 for more.
+            let of: UInt32 = ((r ^ (r << 1)) & sb) != 0 ? EFLAGS.of : 0
+            return carry(s) | zfsfpf(r, w) | of | EFLAGS.af
         case kSar:
-            return carry(s) | zfsfpf(r, w)
+            return carry(s) | zfsfpf(r, w) | EFLAGS.af
         case kMul:
+            // CF = OF = significant upper half; SF ZF AF PF as before the multiply (ccSrc1).
             let o: UInt32 = s[CPUState.iAux] != 0 ? (EFLAGS.cf | EFLAGS.of) : 0
-            return o | zfsfpf(r, w)
+            return o | (a & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf))
         default:
             return r & EFLAGS.arithmetic
         }
