@@ -269,6 +269,7 @@ enum CorpusGenerator {
             loops()
             branches()
             stackOps()
+            segments()
             misc()
         }
 
@@ -912,6 +913,38 @@ enum CorpusGenerator {
             }
             for _ in 0..<3 {
                 emit(form: "leave", ["leave"], setup: ["movl $stack_top-0x10, %ebp", "movl $\(hex(value())), stack_top-0x10"])
+            }
+        }
+
+        // MARK: segment registers (user level: reading them, and reloading the values they hold)
+
+        mutating func segments() {
+            let sregs = ["es", "cs", "ss", "ds", "fs", "gs"]
+            for sr in sregs {
+                for _ in 0..<3 {
+                    emit(form: "mov r16, sreg", ["movw %\(sr), \(name(reg(2), 2))"])
+                    emit(form: "mov r32, sreg", ["movl %\(sr), \(name(reg(4), 4))"])
+                }
+                emit(form: "mov m16, sreg", ["movw %\(sr), scratch+\(rng.below(8) * 4)"], memory: true)
+                // PUSH sreg with a 32-bit operand size writes either a zero-extended dword or just
+                // the low word (SDM Vol. 2B, PUSH): the slot is zeroed first so both agree.
+                if sr == "cs" || sr == "ss" || sr == "ds" || sr == "es" {
+                    emit(form: "push sreg", ["pushl %\(sr)"], setup: ["movl $0, stack_top-4"])
+                }
+                if sr == "fs" || sr == "gs" {
+                    emit(form: "push sreg (0f a0/a8)", ["pushl %\(sr)"], setup: ["movl $0, stack_top-4"])
+                }
+            }
+            // reloading a data segment register with the selector it already holds
+            for sr in ["ds", "es", "fs", "gs"] {
+                emit(form: "mov sreg, r16", ["movw %bx, %\(sr)"], setup: ["movw %\(sr), %bx"])
+                emit(form: "mov sreg, m16", ["movw scratch+4, %\(sr)"], memory: true, setup: ["movw %\(sr), scratch+4"])
+            }
+            for sr in ["ds", "es"] {
+                emit(form: "pop sreg", ["popl %\(sr)"], setup: ["pushl %\(sr)"])
+            }
+            for sr in ["fs", "gs"] {
+                emit(form: "pop sreg (0f a1/a9)", ["popl %\(sr)"], setup: ["pushl %\(sr)"])
             }
         }
 
