@@ -241,6 +241,42 @@ final class CorpusTests: XCTestCase {
         }
     }
 
+    /// System instructions, I/O, far transfers, INT n, CPUID, RDTSC, 16-bit addressing and
+    /// prefixes: every form the corpus cannot execute in a user process.
+    func testSubsetRemainderDisassemblesLikeObjdump() throws {
+        try ProgramsHarness.requireTools(["as", "ld", "objdump"])
+        let dir = try ProgramsHarness.temporaryDirectory(prefix: "remainder")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CorpusSubsetRemainder.inSubset.write(toFile: dir + "/remainder.s", atomically: true, encoding: .utf8)
+        let exe = try ProgramsHarness.build(sourcePath: dir + "/remainder.s", into: dir)
+        try checkDisassembly(exe, name: "system and other forms")
+    }
+
+    /// x87, SSE, MMX, SYSCALL, SYSENTER, SALC: decoded as far as their length, then "outside the
+    /// vsim subset" (never a wrong instruction, never a wrong length).
+    func testOutsideSubsetIsRecognised() throws {
+        try ProgramsHarness.requireTools(["as", "ld", "objdump"])
+        let dir = try ProgramsHarness.temporaryDirectory(prefix: "outside")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try CorpusSubsetRemainder.outsideSubset.write(toFile: dir + "/outside.s", atomically: true, encoding: .utf8)
+        let exe = try ProgramsHarness.build(sourcePath: dir + "/outside.s", into: dir)
+        let out = try ProgramsHarness.run(["objdump", "-d", "-w", exe])
+        let lines = Self.parseObjdump(String(decoding: out.stdout, as: UTF8.self))
+        XCTAssertEqual(lines.count, 6)
+        for l in lines {
+            do {
+                let insn = try Decoder.decode(l.bytes + [0x90, 0x90, 0x90], address: l.address)
+                XCTFail("\(l.text): decoded as an instruction of the subset (\(ATTPrinter.format(insn, symbols: nil)))")
+            } catch {
+                if case .outsideSubset(_, _, let length, _) = error {
+                    if let n = length { XCTAssertEqual(n, l.bytes.count, "\(l.text): length") }
+                } else {
+                    XCTFail("\(l.text): \(error), expected outsideSubset")
+                }
+            }
+        }
+    }
+
     func testCorpusDisassemblesLikeObjdump() throws {
         try ProgramsHarness.requireTools(["as", "ld", "objdump"])
         let b = try Self.built()
