@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CLibElf", pkgConfig: "libelf",
@@ -24,7 +25,9 @@ let package = Package(
         .target(name: "Machine", dependencies: ["X86"], swiftSettings: fast),
         .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
         .target(name: "Reports"),
-        .target(name: "VSim", dependencies: ["X86", "Machine", "Guest", "Reports"], swiftSettings: fast),
+        .target(name: "VSim", dependencies: [
+            "X86", "Machine", "Guest", "Reports", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: fast),
         .executableTarget(name: "vsim", dependencies: [
             "VSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

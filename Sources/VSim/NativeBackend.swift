@@ -40,7 +40,11 @@ public struct NativeBackend: ExecutionBackend {
         let (status, usage) = HostCommand.waitFor(pid)
         let elapsed = ContinuousClock.now - start
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
-        let rss = UInt64(max(usage.ru_maxrss, 0)) * 1024
+        // The child's ru_maxrss is not reported: Linux carries the spawning process's peak RSS
+        // across execve (posix_spawn shares vsim's address space until the exec), so the number
+        // would be vsim's own, not the guest's.
+        _ = usage
+        let rss: UInt64? = nil
         let ns = nanoseconds(elapsed)
         if killed {
             return RunResult(mode: .native, exitStatus: 128 + Signal.SIGXCPU, signal: Signal.SIGXCPU,

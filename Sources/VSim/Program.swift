@@ -1,3 +1,4 @@
+import Crypto
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -125,9 +126,9 @@ public struct ProgramResolver {
             assemblerInput = preprocessed
         }
         var key = SHA256()
-        key.update("vsim assembly cache v1\n\(preprocess ? "S" : "s")\n")
-        key.update(try toolVersion("as") + "\n" + toolVersion("ld") + "\n")
-        key.update(text)
+        key.update(data: Array("vsim assembly cache v1\n\(preprocess ? "S" : "s")\n".utf8))
+        key.update(data: Array((try toolVersion("as") + "\n" + toolVersion("ld") + "\n").utf8))
+        key.update(data: text)
         let digest = key.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
         let base = fileName.split(separator: ".").first.map(String.init) ?? "program"
         let target = "\(cacheDirectory)/\(base)-\(digest)"

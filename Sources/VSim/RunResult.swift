@@ -11,8 +11,8 @@ public struct RunResult: Sendable {
     /// Host wall time of the run, nanoseconds (process setup and loading included).
     public var wallTimeNanoseconds: UInt64
     /// Maximum resident set size, bytes: vsim's own for interpret (guest memory and interpreter
-    /// together); the child's `ru_maxrss` for native, which Linux carries across `execve`, so it
-    /// is never below vsim's RSS at the moment it spawned the child.
+    /// together); nil for native, because the child's `ru_maxrss` would be vsim's own (Linux
+    /// carries the spawning process's peak across `execve`).
     public var maxResidentBytes: UInt64?
     /// The guest's stdout when ``GuestIO/capture`` was asked for, else nil.
     public var output: [UInt8]?

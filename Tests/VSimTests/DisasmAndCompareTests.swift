@@ -129,16 +129,6 @@ import Reports
     }
 }
 
-@Suite struct SHA256Tests {
-    @Test func knownVectors() {
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        let long = Array(String(repeating: "a", count: 1000).utf8)
-        let expected = try? CLI.run("sh", ["-c", "printf '%1000s' | tr ' ' a | sha256sum"]).stdout.prefix(64)
-        #expect(SHA256.hex(long) == expected.map(String.init))
-    }
-}
-
 @Suite struct ReportsTests {
     @Test func statistics() {
         let s = Statistics([4, 1, 3, 2])
