@@ -27,7 +27,10 @@ let package = Package(
         .target(name: "Reports"),
         .target(name: "VSim", dependencies: [
             "X86", "Machine", "Guest", "Reports", .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: fast),
+        ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
+        // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
+        .executableTarget(name: "embed-programs"),
+        .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
             "VSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
