@@ -23,10 +23,11 @@ let package = Package(
                        providers: [.apt(["libelf-dev"])]),
         .target(name: "X86", swiftSettings: fast),
         .target(name: "Machine", dependencies: ["X86"], swiftSettings: fast),
+        .target(name: "Translation", dependencies: ["X86", "Machine"], swiftSettings: fast),
         .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
         .target(name: "Reports"),
         .target(name: "VSim", dependencies: [
-            "X86", "Machine", "Guest", "Reports", .product(name: "Crypto", package: "swift-crypto"),
+            "X86", "Machine", "Translation", "Guest", "Reports", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
@@ -38,6 +39,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
         .testTarget(name: "GuestTests", dependencies: ["Guest", "Machine", "X86"]),
         .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports"]),
+        .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -8,12 +8,18 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case interpret
     /// The same ELF as a plain host process: the physical limit.
     case native
+    /// x86 blocks lowered to the vsim RISC target, optimized, cached and chained (like QEMU TCG).
+    case translate
+    /// The same ELF under the host's qemu-i386 (an outside anchor for translate).
+    case qemu
 
     /// One line for `--help` and reports.
     public var summary: String {
         switch self {
         case .interpret: return "vsim's interpreter, one instruction at a time (like Bochs / qemu-i386 user mode)"
         case .native: return "the same ELF as a plain host process (the physical limit)"
+        case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
+        case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
         }
     }
 
@@ -27,6 +33,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .interpret: return InterpreterBackend()
         case .native: return NativeBackend()
+        case .translate: return TranslatorBackend()
+        case .qemu: return QemuBackend()
         }
     }
 

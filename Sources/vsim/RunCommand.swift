@@ -23,10 +23,25 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Trace to stderr (interpret): insns (each instruction) or syscalls (strace-style). Repeatable.")
     var trace: [TraceKind] = []
 
+    @Flag(help: "With --mode translate: print the translator's counters to stderr at the end.")
+    var stats = false
+
+    @Flag(help: "With --mode translate: run the interpreter in lockstep and stop at the first block boundary where the state differs.")
+    var check = false
+
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
+    func validate() throws {
+        if (stats || check) && mode != .translate { throw ValidationError("--stats and --check need --mode translate") }
+    }
+
     func run() throws {
+        if stats || check {
+            try exiting { () throws(ExitStatus) in try CommandLineFacade.runTranslated(program: program, maxInstructions: maxInstructions,
+                                          timeLimit: timeLimit, stats: stats, check: check, arguments: arguments) }
+            return
+        }
         try exiting { () throws(ExitStatus) in try CommandLineFacade.run(program: program, mode: mode, maxInstructions: maxInstructions,
                                   timeLimit: timeLimit, traces: trace, arguments: arguments) }
     }

@@ -1,0 +1,433 @@
+import Machine
+
+/// Layout of the execution context that generated code reaches through r12 (64-bit words).
+enum Ctx {
+    static let counter: Int32 = 0      // guest instructions retired (kept in rbp while in generated code)
+    static let limit: Int32 = 8        // stop before the counter passes this
+    static let entries: Int32 = 16     // block entries (kept in rbx while in generated code)
+    static let jumpCache: Int32 = 24   // pointer to the jump cache
+    static let memBase: Int32 = 32     // host address of guest address 0
+    static let pageTable: Int32 = 40
+    static let lookupHits: Int32 = 48  // lookup_and_goto hits in generated code
+    static let engine: Int32 = 56      // Unmanaged<TranslationEngine>
+    static let spill: Int32 = 64       // 32-bit spill slots
+    static let spillSlots = 512
+    static let size = 64 + 4 * spillSlots
+}
+
+/// Exit codes returned by generated code to the main loop (low byte: kind; bits 8-23: slot or
+/// instruction index; bits 32-63: block number).
+enum ExitKind: UInt64 {
+    /// goto_tb slot not chained yet (eip stored).
+    case chain = 1
+    /// exit_tb or lookup_and_goto miss (eip stored).
+    case mainLoop = 2
+    /// The instruction budget ran out at a block entry (nothing executed).
+    case budget = 3
+    /// A helper asked to leave at instruction k (fault, stop, retry, or the block was invalidated).
+    case helper = 4
+}
+
+/// The back end: vsim RISC ops of one block to x86-64 host code (docs/risc-target.md,
+/// "Execution"). Guest registers stay in ``Machine/CPUState/raw`` (r15); temporaries get host
+/// registers (rsi rdi r8-r11) by linear scan, spilling to the context; rax, rcx, rdx are scratch;
+/// rbp counts retired guest instructions and rbx block entries. Memory accesses check the guest
+/// page table inline (r13) and access guest memory at r14 + address; anything else (a page
+/// without the permission, a page holding code for a store, an access crossing a page) goes to
+/// an out-of-line slow path that calls a helper.
+struct HostCodeGenerator {
+    /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1.
+    var slotFields: [Int?] = [nil, nil]
+    var asm = X64Assembler()
+
+    static let pool: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
+    static let callerSaved: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
+
+    enum Loc { case reg(HReg), mem(HMem), imm(UInt32) }
+
+    var alloc: [Int: Loc] = [:]
+    var labelOffsets: [UInt32: Int] = [:]
+    var labelFixups: [(field: Int, label: UInt32)] = []
+    var epilogueFixups: [Int] = []
+
+    let blockIndex: UInt32
+    let insnCount: Int
+    let mode: UInt32
+    let helpers: HelperAddresses
+
+    init(blockIndex: UInt32, insnCount: Int, mode: UInt32, helpers: HelperAddresses) {
+        self.blockIndex = blockIndex
+        self.insnCount = insnCount
+        self.mode = mode
+        self.helpers = helpers
+    }
+
+    // MARK: - register allocation
+
+    mutating func allocate(_ ops: [ROp]) {
+        var first: [Int: Int] = [:], last: [Int: Int] = [:]
+        for (i, op) in ops.enumerated() {
+            var regs = op.reads
+            if let w = op.writes { regs.append(w) }
+            for r in regs where r.isTemp {
+                if first[r.tempIndex] == nil { first[r.tempIndex] = i }
+                last[r.tempIndex] = i
+            }
+        }
+        let order = first.keys.sorted { first[$0]! < first[$1]! }
+        var free = HostCodeGenerator.pool
+        var active: [(t: Int, end: Int, reg: HReg)] = []
+        var spill: Int32 = 0
+        for t in order {
+            let start = first[t]!
+            active.removeAll { a in
+                if a.end < start { free.append(a.reg); return true }
+                return false
+            }
+            if let r = free.first {
+                free.removeFirst()
+                alloc[t] = .reg(r)
+                active.append((t, last[t]!, r))
+            } else {
+                alloc[t] = .mem(HMem(base: .r12, disp: Ctx.spill + 4 * spill))
+                spill = (spill + 1) % Int32(Ctx.spillSlots)
+            }
+        }
+    }
+
+    func loc(_ r: RReg) -> Loc {
+        if r.isTemp { return alloc[r.tempIndex] ?? .mem(HMem(base: .r12, disp: Ctx.spill)) }
+        return .mem(HMem(base: .r15, disp: Int32(r.n) * 4))
+    }
+
+    func loc(_ a: RArg) -> Loc {
+        switch a {
+        case .r(let r): return loc(r)
+        case .i(let v): return .imm(v)
+        }
+    }
+
+    // MARK: - moves between locations and scratch registers
+
+    mutating func load(_ d: HReg, _ l: Loc) {
+        switch l {
+        case .reg(let r): asm.movRR(d, r)
+        case .mem(let m): asm.movRM(d, m)
+        case .imm(let v): asm.movRI(d, v)
+        }
+    }
+
+    mutating func store(_ l: Loc, _ s: HReg) {
+        switch l {
+        case .reg(let r): asm.movRR(r, s)
+        case .mem(let m): asm.movMR(m, s)
+        case .imm: break
+        }
+    }
+
+    /// `d OP= l` for ALU group `ext`.
+    mutating func alu(_ ext: UInt8, _ d: HReg, _ l: Loc) {
+        switch l {
+        case .reg(let r): asm.aluRR(ext, d, r)
+        case .mem(let m): asm.aluRM(ext, d, m)
+        case .imm(let v): asm.aluRI(ext, d, v)
+        }
+    }
+
+    func same(_ a: Loc, _ b: Loc) -> Bool {
+        switch (a, b) {
+        case (.reg(let x), .reg(let y)): return x == y
+        case (.mem(let x), .mem(let y)): return x.base == y.base && x.disp == y.disp && x.index == nil && y.index == nil
+        default: return false
+        }
+    }
+
+    // MARK: - block
+
+    static let aluExt: [ROp.Code: UInt8] = [.add: 0, .or: 1, .and: 4, .sub: 5, .xor: 6]
+    static let shiftExt: [ROp.Code: UInt8] = [.shl: 4, .shr: 5, .sar: 7]
+
+    /// Generates the block. Entry at offset 0.
+    mutating func generate(_ ops: [ROp]) {
+        allocate(ops)
+        // Entry: count the block and its instructions; leave if the budget is spent.
+        asm.inc64(.rbx)
+        asm.aluRI64(0, .rbp, Int32(insnCount))
+        asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.limit))
+        let budget = asm.jcc(.a)
+
+        for op in ops { emit(op) }
+
+        // Out-of-line: the budget exit.
+        asm.patch(budget, to: asm.offset)
+        asm.dec64(.rbx)
+        asm.aluRI64(5, .rbp, Int32(insnCount))
+        exit(.budget, 0)
+        emitPendingStubs()
+        for f in labelFixups { asm.patch(f.field, to: labelOffsets[f.label]!) }
+    }
+
+    /// `mov rax, code; jmp epilogue` (the jump patched when the block is installed).
+    mutating func exit(_ kind: ExitKind, _ info: UInt64) {
+        asm.movRI64(.rax, kind.rawValue | (info & 0xFFFF) << 8 | UInt64(blockIndex) << 32)
+        epilogueFixups.append(asm.jmp())
+    }
+
+    var pendingSlow: [SlowPath] = []
+
+    struct SlowPath {
+        var jumpField: Int
+        var resume: Int
+        var store: Bool
+        var size: UInt32
+        var flags: UInt32
+        var insn: Int
+        var value: Loc?
+    }
+
+    mutating func emitPendingStubs() {
+        for s in pendingSlow {
+            asm.patch(s.jumpField, to: asm.offset)
+            // eax = value (stores), ecx = guest address.
+            if s.store { asm.movRR(.rdx, .rax) }
+            for r in HostCodeGenerator.callerSaved { asm.push(r) }
+            asm.movRR64(.rdi, .r12)
+            asm.movRR(.rsi, .rcx)
+            if !s.store { asm.movRI(.rdx, s.flags) }
+            asm.movRI(.rcx, s.size)
+            asm.movRI(.r8, UInt32(s.insn))
+            asm.movRI(.r9, blockIndex)
+            asm.movRI64(.rax, s.store ? helpers.store : helpers.load)
+            asm.callR(.rax)
+            for r in HostCodeGenerator.callerSaved.reversed() { asm.pop(r) }
+            asm.movRR64(.rdx, .rax)
+            asm.shiftRI64(5, .rdx, 32)
+            let ok = asm.jcc(.e)
+            exit(.helper, UInt64(s.insn))
+            asm.patch(ok, to: asm.offset)
+            let back = asm.jmp()
+            asm.patch(back, to: s.resume)
+        }
+        pendingSlow.removeAll()
+    }
+
+    var currentInsn = 0
+
+    mutating func emit(_ op: ROp) {
+        switch op.code {
+        case .insnStart:
+            currentInsn = Int(op.x)
+        case .label:
+            labelOffsets[op.x] = asm.offset
+        case .mov:
+            let d = loc(op.d), a = loc(op.a)
+            switch (d, a) {
+            case (.reg(let r), _): load(r, a)
+            case (.mem(let m), .imm(let v)): asm.movMI(m, v)
+            case (.mem(let m), .reg(let r)): asm.movMR(m, r)
+            default: load(.rax, a); store(d, .rax)
+            }
+        case .add, .or, .and, .sub, .xor:
+            let ext = HostCodeGenerator.aluExt[op.code]!
+            let d = loc(op.d), a = loc(op.a), b = loc(op.b)
+            if case .mem(let m) = d, same(d, a) {
+                switch b {
+                case .imm(let v): asm.aluMI(ext, m, v); return
+                case .reg(let r): asm.aluMR(ext, m, r); return
+                default: break
+                }
+            }
+            if case .reg(let r) = d, !same(d, b) {
+                load(r, a); alu(ext, r, b)
+            } else {
+                load(.rax, a); alu(ext, .rax, b); store(d, .rax)
+            }
+        case .shl, .shr, .sar:
+            let ext = HostCodeGenerator.shiftExt[op.code]!
+            let d = loc(op.d)
+            if case .imm(let n) = loc(op.b) {
+                if case .reg(let r) = d { load(r, loc(op.a)); asm.shiftRI(ext, r, UInt8(n & 31)); return }
+                load(.rax, loc(op.a)); asm.shiftRI(ext, .rax, UInt8(n & 31))
+            } else {
+                load(.rcx, loc(op.b)); load(.rax, loc(op.a)); asm.shiftRCL(ext, .rax)
+            }
+            store(d, .rax)
+        case .mul:
+            load(.rax, loc(op.a))
+            switch loc(op.b) {
+            case .reg(let r): asm.imulRR(.rax, r)
+            case .mem(let m): asm.imulRM(.rax, m)
+            case .imm(let v): asm.imulRRI(.rax, .rax, v)
+            }
+            store(loc(op.d), .rax)
+        case .muluh, .mulsh:
+            load(.rcx, loc(op.b)); load(.rax, loc(op.a))
+            asm.mulWide(.rcx, signed: op.code == .mulsh)
+            store(loc(op.d), .rdx)
+        case .ext8u, .ext8s, .ext16u, .ext16s:
+            let size: UInt32 = op.code == .ext8u || op.code == .ext8s ? 1 : 2
+            let signed = op.code == .ext8s || op.code == .ext16s
+            let d = loc(op.d)
+            let dst: HReg
+            if case .reg(let r) = d { dst = r } else { dst = .rax }
+            switch loc(op.a) {
+            case .mem(let m): asm.movxRM(dst, m, size: size, signed: signed)
+            case .reg(let r): asm.movxRR(dst, r, size: size, signed: signed)
+            case .imm(let v):
+                let x = size == 1 ? (signed ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: v))) : v & 0xFF)
+                    : (signed ? UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: v))) : v & 0xFFFF)
+                asm.movRI(dst, x)
+            }
+            if dst == .rax { store(d, .rax) }
+        case .deposit:
+            let d = loc(op.d), a = loc(op.a)
+            load(.rcx, loc(op.b))
+            if case .mem(let m) = d, same(d, a), op.x == 8 || (op.x == 16 && op.c == 0), op.c == 0 || op.c == 8 {
+                var mm = m
+                mm.disp += Int32(op.c / 8)
+                if op.x == 8 { asm.movMR8(mm, .rcx) } else { asm.movMR16(.rcx, .rcx, mm) }
+                return
+            }
+            let mask: UInt32 = (op.x >= 32 ? UInt32.max : (1 << op.x) - 1)
+            load(.rax, a)
+            asm.aluRI(4, .rcx, mask)
+            if op.c > 0 { asm.shiftRI(4, .rcx, UInt8(op.c)) }
+            asm.aluRI(4, .rax, ~(mask << op.c))
+            asm.aluRR(1, .rax, .rcx)
+            store(d, .rax)
+        case .setcond:
+            load(.rax, loc(op.a))
+            alu(7, .rax, loc(op.b))
+            asm.setcc(HCond(RCond(rawValue: UInt8(op.c))!), .rax)
+            asm.movxRR(.rax, .rax, size: 1, signed: false)
+            store(loc(op.d), .rax)
+        case .brcond:
+            load(.rax, loc(op.a))
+            alu(7, .rax, loc(op.b))
+            labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(op.c))!)), op.x))
+        case .br:
+            labelFixups.append((asm.jmp(), op.x))
+        case .ld:
+            load(.rcx, loc(op.a))
+            let size = op.c
+            let forUpdate = op.x & 2 != 0
+            let need: UInt8 = forUpdate ? GuestMemory.entryWrite : GuestMemory.entryRead
+            pageCheck(mask: need | GuestMemory.entrySupervisor | (forUpdate ? 0 : 0), want: need)
+            let slow1 = asm.jcc(.ne)
+            var slow2: Int? = nil
+            if size > 1 { slow2 = crossingCheck(size) }
+            let m = HMem(base: .r14, index: .rcx)
+            if size == 4 { asm.movRM(.rax, m) } else { asm.movxRM(.rax, m, size: size, signed: op.x & 1 != 0) }
+            let resume = asm.offset
+            store(loc(op.d), .rax)
+            addSlow(slow1, slow2, resume: resume, store: false, size: size, flags: op.x, value: nil)
+        case .st:
+            load(.rcx, loc(op.b))
+            load(.rax, loc(op.a))
+            pageCheck(mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
+            let slow1 = asm.jcc(.ne)
+            var slow2: Int? = nil
+            if op.c > 1 { slow2 = crossingCheck(op.c) }
+            let m = HMem(base: .r14, index: .rcx)
+            switch op.c {
+            case 1: asm.movMR8(m, .rax)
+            case 2: asm.movMR16(.rax, .rax, m)
+            default: asm.movMR(m, .rax)
+            }
+            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, value: nil)
+        case .gotoTB:
+            slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
+        case .exitTB:
+            if op.c == 3 { exit(.mainLoop, 0) } else { exit(.chain, UInt64(op.c)) }
+        case .lookupAndGoto:
+            lookupAndGoto()
+        case .call:
+            call(op)
+        }
+    }
+
+    /// edx = page-table entry of the page of ecx, masked; flags = (edx == want).
+    mutating func pageCheck(mask: UInt8, want: UInt8) {
+        asm.movRR(.rdx, .rcx)
+        asm.shiftRI(5, .rdx, 12)
+        asm.movxRM(.rdx, HMem(base: .r13, index: .rdx), size: 1, signed: false)
+        asm.aluRI(4, .rdx, UInt32(mask))
+        asm.aluRI(7, .rdx, UInt32(want))
+    }
+
+    /// Jumps (returned field) to the slow path when the access crosses a page.
+    mutating func crossingCheck(_ size: UInt32) -> Int {
+        asm.movRR(.rdx, .rcx)
+        asm.aluRI(4, .rdx, 0xFFF)
+        asm.aluRI(7, .rdx, 0x1000 - size)
+        return asm.jcc(.a)
+    }
+
+    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32, value: Loc?) {
+        // Both checks jump to one stub; the second is redirected by a small trampoline.
+        pendingSlow.append(SlowPath(jumpField: j1, resume: resume, store: store, size: size, flags: flags, insn: currentInsn, value: value))
+        if let j2 { pendingSlow.append(SlowPath(jumpField: j2, resume: resume, store: store, size: size, flags: flags, insn: currentInsn, value: value)) }
+    }
+
+    mutating func lookupAndGoto() {
+        asm.movRM(.rax, HMem(base: .r15, disp: 9 * 4))
+        asm.movRR(.rdx, .rax)
+        asm.shiftRI(5, .rdx, 12)
+        asm.aluRR(6, .rdx, .rax)
+        asm.aluRI(4, .rdx, UInt32(BlockCache.jumpCacheSize - 1))
+        asm.shiftRI(4, .rdx, 4)
+        asm.addRM64(.rdx, HMem(base: .r12, disp: Ctx.jumpCache))
+        asm.aluRM(7, .rax, HMem(base: .rdx))
+        let miss1 = asm.jcc(.ne)
+        asm.movRI(.rax, mode)
+        asm.aluRM(7, .rax, HMem(base: .rdx, disp: 4))
+        let miss2 = asm.jcc(.ne)
+        asm.incM64(HMem(base: .r12, disp: Ctx.lookupHits))
+        asm.jmpM(HMem(base: .rdx, disp: 8))
+        asm.patch(miss1, to: asm.offset)
+        asm.patch(miss2, to: asm.offset)
+        exit(.mainLoop, 0)
+    }
+
+    mutating func call(_ op: ROp) {
+        let h = RHelper(rawValue: UInt8(op.c))!
+        for r in HostCodeGenerator.callerSaved { asm.push(r) }
+        asm.movRR64(.rdi, .r12)
+        switch h {
+        case .execInsn:
+            asm.movRI(.rsi, blockIndex)
+            asm.movRI(.rdx, op.x)
+            asm.movRR64(.rcx, .rbp)
+            asm.movRI64(.rax, helpers.execInsn)
+        case .ccComputeAll:
+            asm.movRI(.rsi, 0)
+            asm.movRI64(.rax, helpers.ccComputeAll)
+        case .ccCond:
+            load(.rsi, loc(op.a))
+            asm.movRI64(.rax, helpers.ccCond)
+        case .ccCarry:
+            asm.movRI(.rsi, 0)
+            asm.movRI64(.rax, helpers.ccCarry)
+        }
+        asm.callR(.rax)
+        for r in HostCodeGenerator.callerSaved.reversed() { asm.pop(r) }
+        if h == .execInsn {
+            asm.aluRR(1, .rax, .rax)   // or eax, eax
+            let ok = asm.jcc(.e)
+            exit(.helper, UInt64(op.x))
+            asm.patch(ok, to: asm.offset)
+        } else if op.writes != nil {
+            store(loc(op.d), .rax)
+        }
+    }
+}
+
+/// Host addresses of the helper functions generated code calls.
+struct HelperAddresses {
+    var load: UInt64
+    var store: UInt64
+    var execInsn: UInt64
+    var ccComputeAll: UInt64
+    var ccCond: UInt64
+    var ccCarry: UInt64
+}

@@ -1,0 +1,98 @@
+import Machine
+import X86
+
+/// A translation block (TB): guest code from ``pc`` up to a control transfer or an instruction
+/// that needs the main loop, at most ``Translator/maxInstructions`` instructions and two guest
+/// pages, with its RISC ops before and after optimization and, once installed, its host code.
+public final class TranslationBlock {
+    /// Number within the engine (exit codes carry it).
+    public internal(set) var index: UInt32 = 0
+    public let pc: UInt32
+    /// The static CPU state the block was translated for (``TranslationEngine/mode(of:)``).
+    public let mode: UInt32
+    public let instructions: [Instruction]
+    /// Guest bytes covered: `[pc, pc + size)`.
+    public let size: UInt32
+    public let ops: [ROp]
+    public let optimizedOps: [ROp]
+    public let report: Optimizer.Report
+
+    /// Offset of the host code in the code buffer, and of the rel32 fields of goto_tb slots 0/1.
+    var entry = 0
+    var slotFields: [Int?] = [nil, nil]
+    /// Blocks this one jumps to directly, by slot.
+    var chained: [TranslationBlock?] = [nil, nil]
+    /// Blocks (and their slot) that jump directly here.
+    var incoming: [(block: TranslationBlock, slot: Int)] = []
+    public internal(set) var valid = true
+
+    init(pc: UInt32, mode: UInt32, instructions: [Instruction], ops: [ROp], optimizedOps: [ROp], report: Optimizer.Report) {
+        self.pc = pc
+        self.mode = mode
+        self.instructions = instructions
+        self.size = instructions.last.map { $0.nextAddress &- pc } ?? 0
+        self.ops = ops
+        self.optimizedOps = optimizedOps
+        self.report = report
+    }
+
+    /// Guest pages holding the block's bytes (one or two).
+    public var pages: [UInt32] {
+        let first = pc >> 12, last = (pc &+ max(size, 1) &- 1) >> 12
+        return first == last ? [first] : [first, last]
+    }
+}
+
+/// The front end driver: decodes guest instructions from memory and lowers them into a block.
+public enum Translator {
+    /// QEMU's TCG_MAX_INSNS.
+    public static let maxInstructions = 512
+
+    /// Decodes the instruction at `address` as the CPU would fetch it; nil when it cannot be
+    /// fetched or decoded (the interpreter then raises the right exception).
+    public static func decode(_ memory: GuestMemory, at address: UInt32) -> Instruction? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(15)
+        for n in 0..<15 {
+            let a = address &+ UInt32(n)
+            if n == 0 || a & 0xFFF == 0 {
+                do throws(CPUException) { try memory.guestCheckFetch(a) } catch { break }
+            }
+            bytes.append(memory.hostPointer(a).load(as: UInt8.self))
+        }
+        guard !bytes.isEmpty else { return nil }
+        return try? Decoder.decode(bytes, address: address)
+    }
+
+    /// Translates the block at `pc`; nil when its first instruction cannot be decoded.
+    public static func translate(_ memory: GuestMemory, pc: UInt32, mode: UInt32, optimize: Bool = true) -> TranslationBlock? {
+        var lowering = Lowering(flat: mode & 1 != 0)
+        var instructions: [Instruction] = []
+        var address = pc
+        let firstPage = pc >> 12
+        while true {
+            guard let insn = decode(memory, at: address) else {
+                if instructions.isEmpty { return nil }
+                lowering.gotoTB(0, address)
+                break
+            }
+            let last = address &+ UInt32(insn.length) &- 1
+            let page = last >> 12
+            if !instructions.isEmpty && (page &- firstPage > 1 || last < pc) {
+                lowering.gotoTB(0, address)
+                break
+            }
+            instructions.append(insn)
+            let end = lowering.lower(insn, index: instructions.count - 1)
+            if end != .none { break }
+            address = insn.nextAddress
+            if instructions.count == maxInstructions {
+                lowering.gotoTB(0, address)
+                break
+            }
+        }
+        let ops = lowering.ops
+        let (opt, report) = optimize ? Optimizer.optimize(ops) : (ops, Optimizer.Report())
+        return TranslationBlock(pc: pc, mode: mode, instructions: instructions, ops: ops, optimizedOps: opt, report: report)
+    }
+}

@@ -1,0 +1,430 @@
+import Machine
+import X86
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why ``TranslationEngine/run(maxInstructions:deadline:)`` returned.
+public enum EngineStop: Sendable, Equatable {
+    /// The main-loop step hook reported that the guest stopped (exit, or a fault it handled).
+    case stopped
+    /// Translated code raised this exception (EIP and state restored to the faulting instruction).
+    case exception(CPUException)
+    case instructionLimit
+    case timeLimit
+}
+
+/// The `translate` engine: QEMU's `cpu_exec` loop around translated blocks.
+///
+/// Look up the block for (EIP, mode) — jump cache, then hash table, else translate and install
+/// it — run its host code, and handle the way it left: an unchained `goto_tb` slot is chained
+/// to its target (so the next time the jump goes block to block without coming back here), a
+/// `lookup_and_goto` miss or `exit_tb` returns for a lookup, a helper exit restores the state of
+/// the instruction it names (a fault, a store into the running block's page, the guest stopping).
+/// Instructions that need the main loop (INT n, ...) and those the translator does not inline
+/// run in the ``Machine/Interpreter`` through ``stepHook``; the retired-instruction counter is
+/// shared with it, so RDTSC and `--max-instructions` mean the same as under `interpret`.
+public final class TranslationEngine: CodeWriteObserver {
+    public let cpu: CPUState
+    public let memory: GuestMemory
+    public let interpreter: Interpreter
+    /// Executes the one instruction at EIP through the main loop (the interpreter plus the
+    /// platform that serves INT n); returns true when the guest stopped. Default: the interpreter.
+    public var stepHook: () -> Bool
+    /// Chain blocks through their goto_tb slots (QEMU's default; false is `-d nochain`).
+    public var chaining = true
+    /// Instructions between two checks of the deadline while blocks run chained.
+    public static let deadlineCheckInterval: UInt64 = 1 << 22
+
+    let cache = BlockCache()
+    var blocks: [TranslationBlock] = []
+    let code: CodeBuffer
+    let ctx: UnsafeMutableRawPointer
+    /// Offsets of the enter trampoline and the epilogue in the code buffer.
+    var enterOffset = 0
+    var epilogueOffset = 0
+    var prologueEnd = 0
+    var helpers: HelperAddresses!
+
+    /// Set by helpers for the main loop.
+    enum Pending { case none, fault(CPUException), stopped, retry, afterInstruction }
+    var pending: Pending = .none
+    var running: TranslationBlock?
+    var runningInvalidated = false
+
+    public private(set) var stats = TranslationStats()
+
+    public init(cpu: CPUState, memory: GuestMemory, interpreter: Interpreter, codeBufferSize: Int = 256 << 20) throws {
+        self.cpu = cpu
+        self.memory = memory
+        self.interpreter = interpreter
+        let interp = interpreter
+        stepHook = { interp.step() != nil }
+        code = try CodeBuffer(capacity: codeBufferSize)
+        ctx = .allocate(byteCount: Ctx.size, alignment: 16)
+        ctx.initializeMemory(as: UInt8.self, repeating: 0, count: Ctx.size)
+        ctx.storeBytes(of: UInt64(UInt(bitPattern: cache.jumpCache)), toByteOffset: Int(Ctx.jumpCache), as: UInt64.self)
+        ctx.storeBytes(of: UInt64(UInt(bitPattern: memory.base)), toByteOffset: Int(Ctx.memBase), as: UInt64.self)
+        ctx.storeBytes(of: UInt64(UInt(bitPattern: memory.pageTableBase)), toByteOffset: Int(Ctx.pageTable), as: UInt64.self)
+        helpers = HelperAddresses(load: helperAddress(helperLoad), store: helperAddress(helperStore),
+                                  execInsn: helperAddress(helperExecInsn), ccComputeAll: helperAddress(helperCCComputeAll),
+                                  ccCond: helperAddress(helperCCCond), ccCarry: helperAddress(helperCCCarry))
+        ctx.storeBytes(of: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), toByteOffset: Int(Ctx.engine), as: UInt64.self)
+        let codeBase = UInt(bitPattern: code.base)
+        cache.hostAddress = { b in UInt64(codeBase) + UInt64(b.entry) }
+        emitTrampolines()
+        memory.addCodeObserver(self)
+    }
+
+    deinit { ctx.deallocate() }
+
+    var counter: UInt64 {
+        get { ctx.load(fromByteOffset: Int(Ctx.counter), as: UInt64.self) }
+        set { ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.counter), as: UInt64.self) }
+    }
+    var limit: UInt64 {
+        get { ctx.load(fromByteOffset: Int(Ctx.limit), as: UInt64.self) }
+        set { ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.limit), as: UInt64.self) }
+    }
+    var entries: UInt64 { ctx.load(fromByteOffset: Int(Ctx.entries), as: UInt64.self) }
+    var inlineHits: UInt64 { ctx.load(fromByteOffset: Int(Ctx.lookupHits), as: UInt64.self) }
+
+    /// Guest instructions retired so far (translated, helper-run and stepped together).
+    public var instructionsExecuted: UInt64 { counter }
+
+    /// Sets the retired-instruction counter (e.g. to continue an interpreter's count).
+    public func setInstructionsExecuted(_ n: UInt64) { counter = n }
+
+    /// The static CPU state a block depends on: bit 0 = ES, CS, SS and DS all have base 0
+    /// (addresses need no segment base). Bit 4 is always set, so a mode never equals the empty
+    /// jump-cache tag.
+    public static func mode(of cpu: CPUState) -> UInt32 {
+        let flat = cpu.segmentBase(.es) | cpu.segmentBase(.cs) | cpu.segmentBase(.ss) | cpu.segmentBase(.ds) == 0
+        return 0x10 | (flat ? 1 : 0)
+    }
+
+    // MARK: - trampolines
+
+    func emitTrampolines() {
+        var a = X64Assembler()
+        // enter(ctx: rdi, env: rsi, entry: rdx) -> exit code in rax
+        for r: HReg in [.rbx, .rbp, .r12, .r13, .r14, .r15] { a.push(r) }
+        a.aluRI64(5, .rsp, 8)
+        a.movRR64(.r12, .rdi)
+        a.movRR64(.r15, .rsi)
+        a.movRM64(.r14, HMem(base: .r12, disp: Ctx.memBase))
+        a.movRM64(.r13, HMem(base: .r12, disp: Ctx.pageTable))
+        a.movRM64(.rbp, HMem(base: .r12, disp: Ctx.counter))
+        a.movRM64(.rbx, HMem(base: .r12, disp: Ctx.entries))
+        a.jmpR(.rdx)
+        let epilogue = a.offset
+        a.movMR64(HMem(base: .r12, disp: Ctx.counter), .rbp)
+        a.movMR64(HMem(base: .r12, disp: Ctx.entries), .rbx)
+        a.aluRI64(0, .rsp, 8)
+        for r: HReg in [.r15, .r14, .r13, .r12, .rbp, .rbx] { a.pop(r) }
+        a.ret()
+        enterOffset = code.append(a.bytes)!
+        epilogueOffset = enterOffset + epilogue
+        prologueEnd = code.used
+    }
+
+    typealias EnterFunction = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt32>, UnsafeRawPointer) -> UInt64
+
+    func enter(_ b: TranslationBlock) -> UInt64 {
+        let f = unsafeBitCast(code.base + enterOffset, to: EnterFunction.self)
+        return f(ctx, cpu.raw, UnsafeRawPointer(code.base + b.entry))
+    }
+
+    // MARK: - translation and installation
+
+    /// Translates and installs the block at `pc`; nil when its first instruction cannot be decoded.
+    func translate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
+        guard let b = Translator.translate(memory, pc: pc, mode: mode) else { return nil }
+        b.index = UInt32(blocks.count)
+        var g = HostCodeGenerator(blockIndex: b.index, insnCount: b.instructions.count, mode: mode, helpers: helpers)
+        g.generate(b.optimizedOps)
+        var bytes = g.asm.bytes
+        let start = (code.used + 15) & ~15
+        for f in g.epilogueFixups {
+            let rel = Int32(epilogueOffset - (start + f + 4))
+            for i in 0..<4 { bytes[f + i] = UInt8(truncatingIfNeeded: UInt32(bitPattern: rel) >> (8 * UInt32(i))) }
+        }
+        guard let at = code.append(bytes) else {
+            flush()
+            return translate(pc, mode)
+        }
+        b.entry = at
+        b.slotFields = g.slotFields.map { $0.map { at + $0 } }
+        blocks.append(b)
+        cache.insert(b)
+        memory.markCodePages(address: pc, count: max(b.size, 1))
+        stats.blocksTranslated += 1
+        stats.instructionsTranslated += UInt64(b.instructions.count)
+        stats.opsBeforeOptimization += UInt64(b.ops.realOpCount)
+        stats.opsAfterOptimization += UInt64(b.optimizedOps.realOpCount)
+        stats.hostCodeBytes += UInt64(bytes.count)
+        return b
+    }
+
+    /// Drops every block (the code buffer is full).
+    func flush() {
+        for b in blocks { b.valid = false }
+        blocks.removeAll()
+        cache.removeAll()
+        code.reset(keeping: prologueEnd)
+        stats.flushes += 1
+    }
+
+    func lookupOrTranslate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
+        if let b = cache.lookup(pc, mode) { return b }
+        return translate(pc, mode)
+    }
+
+    // MARK: - chaining
+
+    func chain(_ from: TranslationBlock, slot: Int, to target: TranslationBlock) {
+        guard let field = from.slotFields[slot], from.chained[slot] == nil, from.valid, target.valid else { return }
+        code.patchRel32(at: field, to: target.entry)
+        from.chained[slot] = target
+        target.incoming.append((from, slot))
+        stats.chainsMade += 1
+    }
+
+    func unchain(_ from: TranslationBlock, slot: Int) {
+        guard let field = from.slotFields[slot], from.chained[slot] != nil else { return }
+        code.patchRel32(at: field, to: field + 4)
+        from.chained[slot] = nil
+    }
+
+    /// Invalidates a block: out of the cache, every jump into it unchained, its own links dropped.
+    func invalidate(_ b: TranslationBlock) {
+        guard b.valid else { return }
+        b.valid = false
+        cache.remove(b)
+        for (from, slot) in b.incoming where from.chained[slot] === b { unchain(from, slot: slot) }
+        b.incoming.removeAll()
+        for slot in 0..<2 {
+            if let t = b.chained[slot] {
+                t.incoming.removeAll { $0.block === b && $0.slot == slot }
+                unchain(b, slot: slot)
+            }
+        }
+        if b === running { runningInvalidated = true }
+        stats.invalidations += 1
+    }
+
+    /// ``Machine/CodeWriteObserver``: a write to a page holding blocks invalidates that page's blocks.
+    public func codeWritten(address: UInt32, count: UInt32) {
+        guard !cache.pages.isEmpty, count > 0 else { return }
+        let first = address >> 12
+        let last = UInt32(min((UInt64(address) + UInt64(count) - 1) >> 12, 0xFFFFF))
+        let victims: [TranslationBlock]
+        if last - first < 64 {
+            victims = (first...last).flatMap { cache.pages[$0] ?? [] }
+        } else {
+            victims = cache.pages.filter { $0.key >= first && $0.key <= last }.flatMap { $0.value }
+        }
+        if !victims.isEmpty { stats.invalidatingWrites += 1 }
+        for b in victims { invalidate(b) }
+    }
+
+    // MARK: - main loop
+
+    /// Runs until the guest stops, faults in translated code, or a limit is reached.
+    public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> EngineStop {
+        let end = counter &+ maxInstructions < counter ? UInt64.max : counter + maxInstructions
+        while true {
+            if counter >= end { return .instructionLimit }
+            if let stop = iteration(end: end, single: false) { return stop }
+            if let d = deadline, stats.mainLoopLookups & 0xFFF == 0 || stats.budgetExits != lastBudgetExits,
+               ContinuousClock.now >= d { return .timeLimit }
+            lastBudgetExits = stats.budgetExits
+        }
+    }
+
+    var lastBudgetExits: UInt64 = 0
+
+    /// Runs exactly one block from EIP (or steps one instruction that cannot be translated) and
+    /// returns at the next block boundary; nil while the guest goes on (`--check` uses it).
+    public func runOneBlock() -> EngineStop? {
+        iteration(end: UInt64.max, single: true)
+    }
+
+    /// One turn of the main loop: look up (or translate) the block at EIP, run it, handle its exit.
+    func iteration(end: UInt64, single: Bool) -> EngineStop? {
+        let pc = cpu.eip
+        let mode = TranslationEngine.mode(of: cpu)
+        stats.mainLoopLookups += 1
+        guard let b = lookupOrTranslate(pc, mode) else {
+            // Not translatable (the first instruction cannot be fetched or decoded): the
+            // interpreter raises the exception.
+            return stepMainLoop() ? .stopped : nil
+        }
+        // The budget: chained blocks run until the counter would pass `limit`; in single mode
+        // exactly this block fits, so the next block entry comes back here.
+        limit = single ? counter + UInt64(b.instructions.count) : min(end, counter + TranslationEngine.deadlineCheckInterval)
+        if counter + UInt64(b.instructions.count) > end {
+            // The block does not fit in what is left of the budget: step one instruction.
+            return stepMainLoop() ? .stopped : nil
+        }
+        let exitCode = enter(b)
+        stats.enteredFromMainLoop += 1
+        let kind = ExitKind(rawValue: exitCode & 0xFF)
+        let info = Int((exitCode >> 8) & 0xFFFF)
+        let blockIndex = Int(exitCode >> 32)
+        let from = blockIndex < blocks.count ? blocks[blockIndex] : nil
+        switch kind {
+        case .chain:
+            stats.unchainedExits += 1
+            if chaining, let from, from.valid {
+                let mode = TranslationEngine.mode(of: cpu)
+                if let target = lookupOrTranslate(cpu.eip, mode), from.valid { chain(from, slot: info, to: target) }
+            }
+        case .mainLoop:
+            stats.mainLoopExits += 1
+        case .budget:
+            stats.budgetExits += 1
+            if let from { cpu.eip = from.pc }
+        case .helper:
+            stats.helperExits += 1
+            guard let from else { return nil }
+            let n = UInt64(from.instructions.count)
+            let p = pending
+            pending = .none
+            switch p {
+            case .fault(var e):
+                counter = counter - n + UInt64(info)
+                cpu.eip = from.instructions[info].address
+                e.eip = cpu.eip
+                if e.vector == .pf, let a = e.faultAddress { cpu.cr2 = a }
+                return .exception(e)
+            case .stopped:
+                counter = interpreter.instructionsExecuted
+                return .stopped
+            case .retry:
+                counter = counter - n + UInt64(info)
+                cpu.eip = from.instructions[info].address
+                stats.smcRetries += 1
+                return stepMainLoop() ? .stopped : nil
+            case .afterInstruction:
+                counter = counter - n + UInt64(info) + 1
+            case .none:
+                break
+            }
+        case nil:
+            fatalError("translated code returned an unknown exit code \(exitCode)")
+        }
+        return nil
+    }
+
+    /// Runs the instruction at EIP through the step hook with the shared counter.
+    func stepMainLoop() -> Bool {
+        interpreter.setInstructionsExecuted(counter)
+        let stop = stepHook()
+        let after = interpreter.instructionsExecuted
+        stats.instructionsStepped += after - counter
+        counter = after
+        return stop
+    }
+
+    /// Statistics with the counters kept by generated code folded in.
+    public var statistics: TranslationStats {
+        var s = stats
+        s.lookupHitsInline = inlineHits
+        s.blockEntries = entries
+        s.jumpCacheLookups = cache.jumpLookups
+        s.jumpCacheHits = cache.jumpHits
+        s.hashTableLookups = cache.tableLookups
+        s.hashTableHits = cache.tableHits
+        s.instructionsExecuted = counter
+        return s
+    }
+
+    // MARK: - helpers called from generated code
+
+    static func from(_ ctx: UnsafeMutableRawPointer) -> TranslationEngine {
+        let p = ctx.load(fromByteOffset: Int(Ctx.engine), as: UInt64.self)
+        return Unmanaged<TranslationEngine>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(p))!).takeUnretainedValue()
+    }
+
+    func slowLoad(_ a: UInt32, flags: UInt32, size: UInt32) -> UInt64 {
+        stats.slowAccesses += 1
+        do throws(CPUException) {
+            var v = try memory.guestLoad(a, size: Int(size), forUpdate: flags & 2 != 0)
+            if flags & 1 != 0 {
+                v = size == 1 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: v))) : UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: v)))
+            }
+            return UInt64(v)
+        } catch {
+            pending = .fault(error)
+            return 1 << 32
+        }
+    }
+
+    func slowStore(_ a: UInt32, value: UInt32, size: UInt32, block: UInt32) -> UInt64 {
+        stats.slowAccesses += 1
+        do throws(CPUException) {
+            try memory.guestCheckStore(a, size: Int(size))
+            if Int(block) < blocks.count {
+                let b = blocks[Int(block)]
+                let first = a >> 12, last = (a &+ size &- 1) >> 12
+                let pages = b.pages
+                if pages.contains(first) || pages.contains(last) {
+                    // A store into the running block's own page: leave before writing, and let the
+                    // main loop run the instruction (its write then invalidates the block).
+                    pending = .retry
+                    return 1 << 32
+                }
+            }
+            try memory.guestStore(a, size: Int(size), value: value)
+            return 0
+        } catch {
+            pending = .fault(error)
+            return 1 << 32
+        }
+    }
+
+    func execInsn(block: UInt32, index: UInt32, counter c: UInt64) -> UInt64 {
+        stats.helperInstructions += 1
+        guard Int(block) < blocks.count else { return 0 }
+        let b = blocks[Int(block)]
+        let n = UInt64(b.instructions.count)
+        interpreter.setInstructionsExecuted(c - n + UInt64(index))
+        running = b
+        runningInvalidated = false
+        let stop = stepHook()
+        running = nil
+        if stop {
+            pending = .stopped
+            return 1
+        }
+        if runningInvalidated {
+            pending = .afterInstruction
+            return 1
+        }
+        return 0
+    }
+}
+
+// The helper entry points (C calling convention, so generated code can call them).
+
+let helperLoad: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt32, UInt32) -> UInt64 = { ctx, a, flags, size, _ in
+    TranslationEngine.from(ctx).slowLoad(a, flags: flags, size: size)
+}
+let helperStore: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt32, UInt32, UInt32) -> UInt64 = { ctx, a, v, size, _, block in
+    TranslationEngine.from(ctx).slowStore(a, value: v, size: size, block: block)
+}
+let helperExecInsn: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt64) -> UInt64 = { ctx, block, index, counter in
+    TranslationEngine.from(ctx).execInsn(block: block, index: index, counter: counter)
+}
+let helperCCComputeAll: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt64 = { ctx, _ in
+    UInt64(LazyFlags.materialize(TranslationEngine.from(ctx).cpu.raw))
+}
+let helperCCCond: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt64 = { ctx, cc in
+    LazyFlags.test(UInt8(cc), flags: LazyFlags.materialize(TranslationEngine.from(ctx).cpu.raw)) ? 1 : 0
+}
+let helperCCCarry: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt64 = { ctx, _ in
+    UInt64(LazyFlags.materialize(TranslationEngine.from(ctx).cpu.raw) & EFLAGS.cf)
+}
+
+func helperAddress<F>(_ f: F) -> UInt64 { UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self))) }

@@ -1,0 +1,104 @@
+import Guest
+import Machine
+import Translation
+import X86
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `translate`: QEMU-style dynamic binary translation (the Translation module) in user-mode
+/// emulation (``LinuxProcess``), like qemu-i386. The same contract as ``InterpreterBackend``:
+/// guest stdout and exit status, SIGXCPU (152) at the instruction budget or host time limit,
+/// 128+signal with a one-line diagnostic for a fault. Instructions that need the main loop
+/// (INT n, ...) run in the process's interpreter, which serves the system calls.
+public struct TranslatorBackend: ExecutionBackend {
+    public var mode: Mode { .translate }
+    /// Chain blocks through goto_tb (false: every block exit goes back to the main loop).
+    public var chaining = true
+    /// Receives the run's counters when it ends.
+    public var statistics: (@Sendable (TranslationStats) -> Void)?
+
+    public init(chaining: Bool = true, statistics: (@Sendable (TranslationStats) -> Void)? = nil) {
+        self.chaining = chaining
+        self.statistics = statistics
+    }
+
+    /// Where the platform's step hook leaves how the guest ended.
+    final class Ending { var termination: GuestTermination? }
+
+    public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
+        let io = try GuestDescriptors(options.io)
+        defer { io.close() }
+        let start = ContinuousClock.now
+        let image: ELFImage
+        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
+        let process: LinuxProcess
+        do {
+            process = try LinuxProcess(image: image, argv: [program.executablePath] + arguments,
+                                       envp: options.environment ?? HostCommand.currentEnvironment(),
+                                       stdio: GuestStdio(input: io.stdio.input, output: io.stdio.output, error: io.stdio.error),
+                                       executablePath: program.executablePath, randomSeed: options.seed)
+        } catch { throw .process(error) }
+        let engine: TranslationEngine
+        do {
+            engine = try TranslationEngine(cpu: process.cpu, memory: process.memory, interpreter: process.interpreter)
+        } catch { throw .host("\(error)") }
+        engine.chaining = chaining
+        let ending = Ending()
+        engine.stepHook = {
+            if let t = process.step() { ending.termination = t; return true }
+            return false
+        }
+        let stop = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
+        let termination: GuestTermination
+        switch stop {
+        case .stopped: termination = ending.termination ?? .exited(status: 0)
+        case .exception(let e): termination = .fault(e)
+        case .instructionLimit: termination = .instructionLimit
+        case .timeLimit: termination = .timeLimit
+        }
+        let elapsed = ContinuousClock.now - start
+        let executed = engine.instructionsExecuted
+        process.interpreter.setInstructionsExecuted(executed)
+        statistics?(engine.statistics)
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
+        var result = RunResult(mode: .translate, exitStatus: 0, instructions: executed,
+                               wallTimeNanoseconds: nanoseconds(elapsed),
+                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
+        TranslatorBackend.finish(&result, termination, process: process, options: options)
+        return result
+    }
+
+    /// Fills exit status, signal and diagnostic from how the guest ended (as the interpreter does).
+    static func finish(_ result: inout RunResult, _ termination: GuestTermination, process: LinuxProcess, options: RunOptions) {
+        let symbols = ELFSymbolizer(process.image)
+        let executed = result.instructions ?? 0
+        switch termination {
+        case .exited(let status):
+            result.exitStatus = status
+        case .fault(let e):
+            result.signal = e.linuxSignal
+            result.exitStatus = 128 + e.linuxSignal
+            result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols)
+        case .instructionLimit, .timeLimit:
+            result.signal = Signal.SIGXCPU
+            result.exitStatus = 128 + Signal.SIGXCPU
+            let eip = process.cpu.eip
+            let window = GuestDiagnostics.bytes(at: eip, count: Decoder.maximumLength, memory: process.memory)
+            var at = GuestDiagnostics.hex8x(eip)
+            if let insn = try? Decoder.decode(window, address: eip) {
+                at += ": " + GuestDiagnostics.hexBytes(Array(window.prefix(Int(insn.length)))) + "  "
+                    + ATTPrinter.format(insn, symbols: symbols)
+            }
+            if case .instructionLimit = termination {
+                result.diagnostic = "vsim: guest stopped after \(executed) instructions (--max-instructions \(options.maxInstructions)) at \(at) -> SIGXCPU; "
+                    + "raise --max-instructions if the program needs more"
+            } else {
+                result.diagnostic = "vsim: guest stopped by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions at \(at) -> SIGXCPU; "
+                    + "raise --time-limit if the program needs longer"
+            }
+        }
+    }
+}
