@@ -8,6 +8,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case interpret
     /// The same ELF as a plain host process: the physical limit.
     case native
+    /// The same ELF as a native process in new namespaces with cgroup limits and its own root.
+    case container
     /// x86 blocks lowered to the vsim RISC target, optimized, cached and chained (like QEMU TCG).
     case translate
     /// The same ELF under the host's qemu-i386 (an outside anchor for translate).
@@ -18,6 +20,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .interpret: return "vsim's interpreter, one instruction at a time (like Bochs / qemu-i386 user mode)"
         case .native: return "the same ELF as a plain host process (the physical limit)"
+        case .container: return "the same ELF natively in a fresh container: namespaces, cgroups, its own root (like runc/crun)"
         case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
         case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
         }
@@ -33,6 +36,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .interpret: return InterpreterBackend()
         case .native: return NativeBackend()
+        case .container: return ContainerBackend()
         case .translate: return TranslatorBackend()
         case .qemu: return QemuBackend()
         }

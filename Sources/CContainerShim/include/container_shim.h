@@ -1,0 +1,114 @@
+// container_shim.h - the part of vsim's container runtime that must run between clone(2) and
+// execve(2), in the container's init process, where Swift cannot run (the child of a clone of a
+// multithreaded process may only make async-signal-safe calls).
+//
+// Policy stays in Swift: Swift decides which namespaces to create and builds the list of steps
+// (unshare the cgroup namespace, set the hostname, bring up loopback, each mount, pivot_root);
+// the shim only executes that list in order, reports the first failure (step index and errno)
+// or the time the steps took, and execs the program.
+#ifndef VSIM_CONTAINER_SHIM_H
+#define VSIM_CONTAINER_SHIM_H
+
+#include <stdint.h>
+#include <sys/types.h>
+// Two system headers the Glibc module does not export: statfs(2), with which the Swift side tells
+// cgroup v1, v2 and hybrid hosts apart, and signalfd(2), through which it forwards signals.
+#include <sys/signalfd.h>
+#include <sys/vfs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// What one step does. Every path is as seen by the container's init at that moment.
+enum vsim_ct_step_kind {
+    /// unshare(flags): used for CLONE_NEWCGROUP after the parent moved the init into its cgroups,
+    /// so the cgroup namespace's root is the container's own cgroup.
+    VSIM_CT_UNSHARE = 1,
+    /// sethostname(source) in the new UTS namespace.
+    VSIM_CT_SETHOSTNAME = 2,
+    /// Sets IFF_UP on the interface named `source` ("lo") in the new network namespace.
+    VSIM_CT_LINK_UP = 3,
+    /// mount(source, target, fstype, flags, data).
+    VSIM_CT_MOUNT = 4,
+    /// mkdir(target, 0755); an existing directory is fine.
+    VSIM_CT_MKDIR = 5,
+    /// Creates an empty regular file `target` (mode 0644) to bind-mount a file onto; an existing
+    /// file is fine.
+    VSIM_CT_MKFILE = 6,
+    /// chdir(target), pivot_root(".", "."), umount2(".", MNT_DETACH), chdir("/"): the new root
+    /// is `target`, and the old root is detached so nothing of the host stays reachable.
+    VSIM_CT_PIVOT_ROOT = 7,
+    /// chdir(target).
+    VSIM_CT_CHDIR = 8,
+};
+
+struct vsim_ct_step {
+    int32_t kind;
+    const char *source;
+    const char *target;
+    const char *fstype;
+    unsigned long flags;
+    const char *data;
+};
+
+/// Everything the init needs. All pointers must stay valid until vsim_ct_clone returns (the
+/// child works on its own copy of the parent's memory).
+struct vsim_ct_spec {
+    /// CLONE_NEW* flags for clone(2); SIGCHLD and CLONE_PIDFD are added by the shim.
+    int32_t clone_flags;
+    const struct vsim_ct_step *steps;
+    int32_t step_count;
+    /// execve(path, argv, envp) after the steps; path as seen inside the container.
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    /// Host descriptors that become the init's 0, 1 and 2.
+    int32_t stdin_fd, stdout_fd, stderr_fd;
+    /// PR_SET_PDEATHSIG(SIGKILL): the container dies with the vsim that started it.
+    int32_t die_with_parent;
+};
+
+/// The started init, blocked until vsim_ct_release.
+struct vsim_ct_child {
+    pid_t pid;
+    /// A pidfd for `pid` (readable when it exits), close-on-exec.
+    int32_t pidfd;
+    /// Write end of the pipe the init waits on (close-on-exec).
+    int32_t control_fd;
+    /// Read end of the pipe the init reports on (close-on-exec); EOF once execve succeeded.
+    int32_t report_fd;
+};
+
+/// What the init writes on the report pipe: one `failed` record, or one `ready` record just
+/// before execve (followed by a `failed` record for step `step_count` if execve fails).
+enum vsim_ct_report_kind { VSIM_CT_REPORT_FAILED = 1, VSIM_CT_REPORT_READY = 2 };
+
+struct vsim_ct_report {
+    int32_t kind;
+    /// Index of the failed step; step_count means execve itself.
+    int32_t step;
+    /// errno of the failure.
+    int32_t error;
+    int32_t reserved;
+    /// CLOCK_MONOTONIC nanoseconds when the init was released and when its steps were done.
+    int64_t steps_started_ns;
+    int64_t steps_finished_ns;
+};
+
+/// clone(2)s the container's init with the spec's namespaces. The init waits for
+/// vsim_ct_release before running any step.
+/// Returns 0, or -errno when the pipes, the stack or clone itself failed (nothing is left open).
+int vsim_ct_clone(const struct vsim_ct_spec *spec, struct vsim_ct_child *child);
+
+/// Lets the init run its steps (writes one byte to control_fd and closes it).
+/// Returns 0 or -errno.
+int vsim_ct_release(struct vsim_ct_child *child);
+
+/// CLOCK_MONOTONIC in nanoseconds (the clock the init stamps its reports with).
+int64_t vsim_ct_monotonic_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

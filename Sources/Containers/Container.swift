@@ -1,0 +1,341 @@
+import CContainerShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// vsim's container runtime: runs one program as the init (PID 1) of new namespaces, limited by
+/// cgroups, in its own root, and removes everything it made before returning.
+///
+/// The order, each step registering its undo with a ``Cleanup`` first:
+/// 1. prepare: check the options, find the program, create the state directory;
+/// 2. clone the init with the namespace flags; it blocks on a pipe (rootless: write its
+///    uid/gid maps);
+/// 3. create the cgroups with their limits and move the init in;
+/// 4. release the init: it unshares its cgroup namespace, sets the hostname, brings up lo,
+///    mounts the root, /proc, /dev, /sys, /tmp, pivots into the root, and execs the program
+///    (the shim reports a failed step by index and errno, or the time its steps took);
+/// 5. wait (forwarding signals, enforcing the time limit), reap, read the cgroups' counters;
+/// 6. teardown: remove the cgroups (kill, then rmdir with a bounded retry) and the state
+///    directory. The mounts need no teardown: they live only in the container's mount
+///    namespace, which dies with its last process.
+public enum Container {
+    public static func run(_ spec: ContainerSpec) throws(ContainerError) -> ContainerResult {
+        let started = monotonicNanoseconds()
+        try spec.validate()
+        let target = try ProgramLocation(spec)
+        var namespaces: Namespaces = [.mount, .pid, .uts, .ipc, .cgroup]
+        if spec.network == .none { namespaces.insert(.network) }
+        if spec.rootless { namespaces.insert(.user) }
+        let layout = spec.limits.isEmpty ? CgroupLayout.none(root: spec.cgroupRoot) : CgroupLayout.detect(root: spec.cgroupRoot)
+
+        let cleanup = Cleanup()
+        let signals = spec.forwardSignals ? SignalForwarding() : nil
+        defer { signals?.restore() }
+        do {
+            return try runPrepared(spec, target: target, namespaces: namespaces, layout: layout,
+                                   cleanup: cleanup, signals: signals, started: started)
+        } catch {
+            _ = cleanup.runAll()
+            throw error
+        }
+    }
+
+    private static func runPrepared(_ spec: ContainerSpec, target: ProgramLocation, namespaces: Namespaces,
+                                    layout: CgroupLayout, cleanup: Cleanup, signals: SignalForwarding?,
+                                    started: Int64) throws(ContainerError) -> ContainerResult {
+        var timings = PhaseTimings()
+        let name = ContainerName.make()
+        let state = try StateDirectory(stateRoot: spec.stateRoot ?? StateRoot.default(), name: name,
+                                       overlay: spec.rootfs != nil, keepUpper: spec.keepUpper)
+        cleanup.add("state directory") { state.remove() }
+        var overlay: String? = nil
+        if let lower = spec.rootfs {
+            overlay = "lowerdir=\(absolute(lower)),upperdir=\(absolute(state.upper!)),workdir=\(absolute(state.work!))"
+                + (spec.rootless ? ",userxattr" : "")
+        }
+        let hostname = spec.hostname ?? name.shortName
+        let steps = InitPlan.steps(namespaces: namespaces, hostname: hostname, root: state.root, overlay: overlay,
+                                   program: target.hostProgram.map { ($0, target.pathInside) }, rootless: spec.rootless)
+        let environment = spec.environment ?? defaultEnvironment(hostname: hostname)
+
+        // clone
+        let t1 = monotonicNanoseconds()
+        timings.prepare = (t1 - started) / 1000
+        var child = try clone(steps: steps, namespaces: namespaces, path: target.pathInside,
+                              argv: [target.argv0] + spec.command.dropFirst(), environment: environment, spec: spec)
+        let pid = child.pid
+        var reaped = false
+        cleanup.add("init process") {
+            if !reaped {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            }
+            if child.control_fd >= 0 { close(child.control_fd) }
+            close(child.report_fd)
+            close(child.pidfd)
+            return []
+        }
+        if spec.rootless { try mapIDs(pid) }
+        let t2 = monotonicNanoseconds()
+        timings.clone = (t2 - t1) / 1000
+
+        // cgroups
+        let cgroups = try ContainerCgroups(name: name.description, limits: spec.limits, layout: layout, tolerant: spec.rootless)
+        cleanup.add("cgroups") { cgroups.destroy() }
+        try cgroups.attach(pid)
+        let t3 = monotonicNanoseconds()
+        timings.cgroups = (t3 - t2) / 1000
+
+        // release the init; its report says which step failed, or that it is about to exec
+        let rc = vsim_ct_release(&child)
+        if rc != 0 { throw ContainerError.setup("release the container's init", errno: -rc) }
+        let report = try readReports(child, signals: signals)
+        let tExec = monotonicNanoseconds()
+        guard let ready = report.ready else {
+            if let failed = report.failed {
+                if Int(failed.step) < steps.count {
+                    throw stepFailure(steps[Int(failed.step)], errno: failed.error, spec: spec)
+                }
+                throw execFailure(target, errno: failed.error, spec: spec)
+            }
+            throw ContainerError.setup(step: "start the container's init", reason: report.interruption
+                                       ?? "it ended before running its steps", hint: nil, status: 71)
+        }
+        if let failed = report.failed { throw execFailure(target, errno: failed.error, spec: spec) }
+        timings.mounts = max(0, ready.steps_finished_ns - t3) / 1000
+        timings.exec = max(0, tExec - ready.steps_finished_ns) / 1000
+
+        // run
+        let outcome = waitForExit(child, spec: spec, signals: signals)
+        var raw: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &raw, 0, &usage) < 0 && errno == EINTR {}
+        reaped = true
+        let t5 = monotonicNanoseconds()
+        timings.run = (t5 - tExec) / 1000
+
+        // teardown
+        let statistics = cgroups.statistics()
+        let cgroupSummary = cgroups.summary
+        let unapplied = cgroups.unapplied
+        let problems = cleanup.runAll()
+        let end = monotonicNanoseconds()
+        timings.teardown = (end - t5) / 1000
+        timings.total = (end - started) / 1000
+
+        let signal: Int32? = (raw & 0x7f) != 0 ? raw & 0x7f : nil
+        var status = signal.map { 128 + $0 } ?? (raw >> 8) & 0xff
+        let oom = signal == SIGKILL && (statistics.oomKills ?? 0) > 0
+        var diagnostic: String? = nil
+        if outcome.timedOut {
+            status = 128 + SIGXCPU
+            diagnostic = "vsim: container killed after the time limit of \(seconds(spec.timeLimit!)) -> SIGXCPU (exit status 152)"
+        } else if oom, let limit = spec.limits.memoryBytes {
+            let file = cgroupSummary.contains("v2") && !cgroupSummary.contains("v1") ? "cgroup v2 memory.max" : "cgroup v1 memory.limit_in_bytes"
+            diagnostic = "vsim: the kernel's OOM killer ended the container (SIGKILL, exit status 137): it reached its memory limit of \(ResourceLimits.formatBytes(limit)) (--memory, \(file))"
+        } else if let s = outcome.forwarded {
+            diagnostic = "vsim: the container ended after vsim forwarded \(signalName(s)) to it (exit status \(status))"
+        } else if let s = signal {
+            diagnostic = "vsim: the container's init was ended by \(signalName(s)) (exit status \(status))"
+        } else if let hits = statistics.pidsLimitHits, hits > 0, let max = spec.limits.pids {
+            diagnostic = "vsim: \(hits) fork/clone call\(hits == 1 ? "" : "s") failed at the pids limit of \(max) (--pids)"
+        }
+        return ContainerResult(name: name, exitStatus: status, signal: outcome.timedOut ? SIGXCPU : signal, oomKilled: oom,
+                               timedOut: outcome.timedOut, forwardedSignal: outcome.forwarded, statistics: statistics,
+                               unappliedLimits: unapplied, cleanupProblems: problems, timings: timings,
+                               namespaces: namespaces, cgroupSummary: cgroupSummary,
+                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, diagnostic: diagnostic)
+    }
+
+    // MARK: clone and release
+
+    private static func clone(steps: [InitStep], namespaces: Namespaces, path: String, argv: [String],
+                              environment: [String], spec: ContainerSpec) throws(ContainerError) -> vsim_ct_child {
+        let pool = CStringPool()
+        let cSteps = steps.map { s in
+            vsim_ct_step(kind: Int32(s.kind.rawValue), source: pool.add(s.source), target: pool.add(s.target),
+                         fstype: pool.add(s.fstype), flags: s.flags, data: pool.add(s.data))
+        }
+        let cPath = pool.add(path)
+        let cArgv = pool.array(argv)
+        let cEnv = pool.array(environment)
+        var child = vsim_ct_child(pid: 0, pidfd: -1, control_fd: -1, report_fd: -1)
+        let rc = cSteps.withUnsafeBufferPointer { stepsBuffer in
+            cArgv.withUnsafeBufferPointer { argvBuffer in
+                cEnv.withUnsafeBufferPointer { envBuffer in
+                    var cSpec = vsim_ct_spec(clone_flags: namespaces.rawValue, steps: stepsBuffer.baseAddress,
+                                             step_count: Int32(stepsBuffer.count), path: cPath,
+                                             argv: argvBuffer.baseAddress, envp: envBuffer.baseAddress,
+                                             stdin_fd: spec.stdin, stdout_fd: spec.stdout, stderr_fd: spec.stderr,
+                                             die_with_parent: 1)
+                    return vsim_ct_clone(&cSpec, &child)
+                }
+            }
+        }
+        guard rc == 0 else {
+            let e = -rc
+            var hint: String? = nil
+            if e == EINVAL && namespaces.contains(.user) { hint = "this kernel does not support user namespaces here" }
+            if e == ENOSPC { hint = "a namespace count limit was reached (/proc/sys/user/max_*_namespaces)" }
+            if (e == EPERM || e == EACCES) && namespaces.contains(.user) && geteuid() != 0 {
+                hint = "unprivileged user namespaces are disabled here (kernel.unprivileged_userns_clone, user.max_user_namespaces or an AppArmor policy)"
+            }
+            throw ContainerError.setup("clone the container's init with namespaces \(namespaces)", errno: e, hint: hint)
+        }
+        return child
+    }
+
+    /// Maps the caller's uid and gid to root in the new user namespace ("setgroups deny" first,
+    /// as an unprivileged process must).
+    private static func mapIDs(_ pid: pid_t) throws(ContainerError) {
+        let writes = [("setgroups", "deny"), ("uid_map", "0 \(geteuid()) 1"), ("gid_map", "0 \(getegid()) 1")]
+        for (file, value) in writes {
+            let e = HostFiles.write(value, to: "/proc/\(pid)/\(file)")
+            if e != 0 { throw ContainerError.setup("write '\(value)' to /proc/\(pid)/\(file) (user namespace mapping)", errno: e) }
+        }
+    }
+
+    private struct Reports {
+        var ready: vsim_ct_report?
+        var failed: vsim_ct_report?
+        var interruption: String?
+    }
+
+    /// Reads the init's reports until EOF (execve succeeded, or the init exited). A signal to
+    /// vsim meanwhile kills the init: it has not started the program yet.
+    private static func readReports(_ child: vsim_ct_child, signals: SignalForwarding?) throws(ContainerError) -> Reports {
+        var result = Reports()
+        var buffer = [UInt8]()
+        let size = MemoryLayout<vsim_ct_report>.size
+        var chunk = [UInt8](repeating: 0, count: 256)
+        while true {
+            let ready = pollReadable([child.report_fd, signals?.fd ?? -1], timeoutMilliseconds: -1)
+            if ready.count > 1 && ready[1], let s = signals?.take() {
+                kill(child.pid, SIGKILL)
+                result.interruption = "vsim received \(signalName(s)) while the container was being set up"
+                return result
+            }
+            let n = chunk.withUnsafeMutableBytes { read(child.report_fd, $0.baseAddress, $0.count) }
+            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            if n <= 0 { break }
+            buffer += chunk[0..<n]
+            while buffer.count >= size {
+                let r = buffer.withUnsafeBytes { $0.loadUnaligned(as: vsim_ct_report.self) }
+                buffer.removeFirst(size)
+                if r.kind == Int32(VSIM_CT_REPORT_READY.rawValue) { result.ready = r } else { result.failed = r }
+            }
+        }
+        return result
+    }
+
+    private struct Outcome {
+        var timedOut = false
+        var forwarded: Int32?
+    }
+
+    /// Waits for the init to exit: poll(2) on its pidfd and vsim's signalfd, with the time limit
+    /// and the grace period after a forwarded signal as timeouts.
+    private static func waitForExit(_ child: vsim_ct_child, spec: ContainerSpec, signals: SignalForwarding?) -> Outcome {
+        var outcome = Outcome()
+        let limitAt = spec.timeLimit.map { monotonicNanoseconds() + Int64(clamping: nanoseconds($0)) }
+        var killAt: Int64? = nil
+        while true {
+            let now = monotonicNanoseconds()
+            let deadlines = [limitAt, killAt].compactMap { $0 }
+            let timeout: Int32 = deadlines.min().map { Int32(clamping: max(0, ($0 - now + 999_999) / 1_000_000)) } ?? -1
+            let ready = pollReadable([child.pidfd, signals?.fd ?? -1], timeoutMilliseconds: timeout)
+            if ready[0] { return outcome }
+            if ready[1], let s = signals?.take() {
+                if outcome.forwarded != nil {
+                    spec.notice("vsim: second \(signalName(s)): killing the container")
+                    kill(child.pid, SIGKILL)
+                } else {
+                    outcome.forwarded = s
+                    kill(child.pid, s)
+                    spec.notice("vsim: forwarded \(signalName(s)) to the container; as PID 1 it ignores signals it has no handler for, so it is killed in \(seconds(spec.stopGracePeriod)) unless it exits")
+                    killAt = monotonicNanoseconds() + Int64(clamping: nanoseconds(spec.stopGracePeriod))
+                }
+                continue
+            }
+            let after = monotonicNanoseconds()
+            if let l = limitAt, after >= l, !outcome.timedOut {
+                outcome.timedOut = true
+                kill(child.pid, SIGKILL)
+            }
+            if let k = killAt, after >= k {
+                killAt = nil
+                kill(child.pid, SIGKILL)
+            }
+        }
+    }
+
+    // MARK: errors
+
+    private static func stepFailure(_ step: InitStep, errno e: Int32, spec: ContainerSpec) -> ContainerError {
+        var hint: String? = nil
+        if step.fstype == "overlay" {
+            if e == ENODEV { hint = "this kernel has no overlayfs (modprobe overlay)" }
+            if e == EINVAL { hint = "overlayfs refused these directories (the upper and work directories must be on one file system that supports overlay upper layers, e.g. not another overlay or NFS)" }
+        }
+        if step.kind == VSIM_CT_LINK_UP && (e == EPERM || e == EACCES) { hint = "no CAP_NET_ADMIN in the network namespace" }
+        return ContainerError.setup(step.title, errno: e, hint: hint)
+    }
+
+    private static func execFailure(_ target: ProgramLocation, errno e: Int32, spec: ContainerSpec) -> ContainerError {
+        let shown = spec.command[0]
+        switch e {
+        case ENOENT:
+            let why = spec.rootfs == nil
+                ? "execve found no file or no program loader: without --rootfs the container holds only the program, so it must be statically linked (give --rootfs with its libraries otherwise)"
+                : "execve \(target.pathInside) in the rootfs: the file or its program loader (a dynamic program's ld.so) is missing"
+            return .command("\(shown): \(why)", status: 127)
+        case EACCES: return .command("\(shown): permission denied (not executable, or on a noexec mount)", status: 126)
+        case ENOEXEC: return .command("\(shown): not an executable format this kernel can run", status: 126)
+        default: return .command("\(shown): execve \(target.pathInside) failed: \(describeErrno(e))", status: 126)
+        }
+    }
+
+    // MARK: helpers
+
+    static func defaultEnvironment(hostname: String) -> [String] {
+        var env = ["PATH=\(ContainerSpec.defaultPath)", "HOSTNAME=\(hostname)", "HOME=/"]
+        if let t = getenv("TERM") { env.append("TERM=" + String(cString: t)) }
+        return env
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let r = realpath(path, nil) else { return path }
+        defer { free(r) }
+        return String(cString: r)
+    }
+}
+
+/// poll(2) for readability; fd -1 entries are never ready.
+func pollReadable(_ fds: [Int32], timeoutMilliseconds: Int32) -> [Bool] {
+    var entries = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+    while true {
+        let n = entries.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeoutMilliseconds) }
+        if n < 0 && errno == EINTR { continue }
+        return entries.map { $0.fd >= 0 && $0.revents != 0 }
+    }
+}
+
+func nanoseconds(_ d: Duration) -> UInt64 {
+    let (s, attos) = d.components
+    if s < 0 { return 0 }
+    return UInt64(s) &* 1_000_000_000 &+ UInt64(attos / 1_000_000_000)
+}
+
+func seconds(_ d: Duration) -> String {
+    let v = Double(nanoseconds(d)) / 1e9
+    return v == v.rounded() ? "\(Int(v)) s" : "\(v) s"
+}
+
+func signalName(_ n: Int32) -> String {
+    let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
+                                  7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE",
+                                  14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ"]
+    return names[n] ?? "signal \(n)"
+}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `vsim container run` and `vsim container prune` do, so that their command types hold
+/// only argument declarations. Messages go to stderr as `vsim: error: ...`; the program's own
+/// output passes through untouched.
+public enum ContainerCommandLine {
+    /// `vsim container run`. Returns vsim's exit status: the program's, or 128+signal, or one
+    /// of ``ContainerError/exitStatus``.
+    public static func run(rootfs: String?, keepUpper: String?, memory: String?, cpus: Double?, pids: Int?,
+                           hostname: String?, network: NetworkMode, rootless: Bool, timings: Bool,
+                           command: [String]) -> Int32 {
+        var spec = ContainerSpec(command: command)
+        spec.rootfs = rootfs
+        spec.keepUpper = keepUpper
+        spec.hostname = hostname
+        spec.network = network
+        spec.rootless = rootless
+        do {
+            spec.limits.memoryBytes = try memory.map { s throws(ContainerError) in try ResourceLimits.parseSize(s) }
+        } catch { return fail(error) }
+        spec.limits.cpus = cpus
+        spec.limits.pids = pids
+        let result: ContainerResult
+        do { result = try Container.run(spec) } catch { return fail(error) }
+        for line in result.unappliedLimits { printError("vsim: warning: \(line)\n") }
+        for line in result.cleanupProblems { printError("vsim: warning: \(line)\n") }
+        if let d = result.diagnostic { printError(d + "\n") }
+        if timings { printError(render(result)) }
+        return result.exitStatus
+    }
+
+    /// `vsim container prune`.
+    public static func prune() -> Int32 {
+        let report = ContainerJanitor.prune()
+        for c in report.removedCgroups { writeOut("removed cgroup \(c)\n") }
+        for d in report.removedStateDirectories { writeOut("removed state directory \(d)\n") }
+        if report.killedProcesses > 0 { writeOut("killed \(report.killedProcesses) leftover process\(report.killedProcesses == 1 ? "" : "es")\n") }
+        for m in report.strayMounts { printError("vsim: warning: a mount is still visible at \(m); unmount it with umount -l\n") }
+        for p in report.problems { printError("vsim: error: \(p)\n") }
+        if report.removedCgroups.isEmpty && report.removedStateDirectories.isEmpty && report.problems.isEmpty {
+            writeOut("nothing to prune\n")
+        }
+        return report.problems.isEmpty ? 0 : 1
+    }
+
+    /// The `--timings` table.
+    public static func render(_ r: ContainerResult) -> String {
+        var out = "vsim: container \(r.name): namespaces \(r.namespaces); cgroups \(r.cgroupSummary.isEmpty ? "none" : r.cgroupSummary)\n"
+        let width = 24
+        out += "  " + "phase".padding(width) + "      µs\n"
+        for (name, us) in r.timings.phases + [("total", r.timings.total)] {
+            let n = String(us)
+            out += "  " + name.padding(width) + String(repeating: " ", count: max(0, 8 - n.count)) + n + "\n"
+        }
+        return out
+    }
+
+    static func fail(_ error: ContainerError) -> Int32 {
+        printError("vsim: error: \(error.description)\n")
+        return error.exitStatus
+    }
+
+    static func writeOut(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,118 @@
+import CContainerShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The namespaces a container gets (clone(2) flags).
+public struct Namespaces: OptionSet, Sendable, CustomStringConvertible {
+    public let rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let mount = Namespaces(rawValue: 0x0002_0000)    // CLONE_NEWNS
+    public static let cgroup = Namespaces(rawValue: 0x0200_0000)   // CLONE_NEWCGROUP
+    public static let uts = Namespaces(rawValue: 0x0400_0000)      // CLONE_NEWUTS
+    public static let ipc = Namespaces(rawValue: 0x0800_0000)      // CLONE_NEWIPC
+    public static let user = Namespaces(rawValue: 0x1000_0000)     // CLONE_NEWUSER
+    public static let pid = Namespaces(rawValue: 0x2000_0000)      // CLONE_NEWPID
+    public static let network = Namespaces(rawValue: 0x4000_0000)  // CLONE_NEWNET
+
+    /// Short names as in /proc/PID/ns: "mnt pid uts ipc net cgroup user".
+    public var description: String {
+        [(Namespaces.mount, "mnt"), (.pid, "pid"), (.uts, "uts"), (.ipc, "ipc"), (.network, "net"),
+         (.cgroup, "cgroup"), (.user, "user")].filter { contains($0.0) }.map(\.1).joined(separator: " ")
+    }
+}
+
+/// mount(2) flags.
+enum MountFlags {
+    static let readOnly: UInt = 1, noSUID: UInt = 2, noDev: UInt = 4, noExec: UInt = 8
+    static let remount: UInt = 32, bind: UInt = 4096, recursive: UInt = 16384, privatePropagation: UInt = 1 << 18
+}
+
+/// One step of the container's init between clone and exec, with a title for error messages.
+struct InitStep {
+    var kind: vsim_ct_step_kind
+    var source: String? = nil
+    var target: String? = nil
+    var fstype: String? = nil
+    var flags: UInt = 0
+    var data: String? = nil
+    var title: String
+}
+
+/// The device nodes a container sees, bind-mounted from the host's /dev (a user namespace may
+/// not mknod, and binds behave the same with or without one).
+let containerDevices = ["null", "zero", "full", "random", "urandom", "tty"]
+
+/// Builds the init's steps: the policy of what a container's root looks like.
+enum InitPlan {
+    /// - Parameters:
+    ///   - root: the host directory the root is assembled on (the overlay's merged directory, or
+    ///     the mount point of the fresh tmpfs).
+    ///   - overlay: "lowerdir=...,upperdir=...,workdir=..." for a rootfs, nil for a fresh root.
+    ///   - program: with a fresh root, the host program and its name inside (`/name`).
+    static func steps(namespaces: Namespaces, hostname: String, root: String, overlay: String?,
+                      program: (host: String, inside: String)?, rootless: Bool) -> [InitStep] {
+        var s: [InitStep] = []
+        if namespaces.contains(.cgroup) {
+            s.append(InitStep(kind: VSIM_CT_UNSHARE, flags: UInt(Namespaces.cgroup.rawValue),
+                              title: "unshare the cgroup namespace (its root becomes the container's cgroup)"))
+        }
+        s.append(InitStep(kind: VSIM_CT_SETHOSTNAME, source: hostname, title: "set the hostname to \(hostname)"))
+        if namespaces.contains(.network) {
+            s.append(InitStep(kind: VSIM_CT_LINK_UP, source: "lo", title: "bring up the loopback interface lo"))
+        }
+        s.append(InitStep(kind: VSIM_CT_MOUNT, target: "/", flags: MountFlags.recursive | MountFlags.privatePropagation,
+                          title: "make every mount private (so nothing propagates back to the host)"))
+        if let options = overlay {
+            s.append(InitStep(kind: VSIM_CT_MOUNT, source: "overlay", target: root, fstype: "overlay", data: options,
+                              title: "mount the overlay root (\(options)) on \(root)"))
+        } else {
+            s.append(InitStep(kind: VSIM_CT_MOUNT, source: "tmpfs", target: root, fstype: "tmpfs",
+                              flags: MountFlags.noSUID | MountFlags.noDev, data: "mode=755,size=1m",
+                              title: "mount a fresh tmpfs root on \(root)"))
+        }
+        if let p = program {
+            let target = root + p.inside
+            s.append(InitStep(kind: VSIM_CT_MKFILE, target: target, title: "create the mount point \(p.inside)"))
+            s.append(InitStep(kind: VSIM_CT_MOUNT, source: p.host, target: target, flags: MountFlags.bind,
+                              title: "bind-mount the program \(p.host) on \(p.inside)"))
+            s.append(InitStep(kind: VSIM_CT_MOUNT, target: target,
+                              flags: MountFlags.bind | MountFlags.remount | MountFlags.readOnly | MountFlags.noSUID | MountFlags.noDev,
+                              title: "make \(p.inside) read-only"))
+        }
+        let hidden = MountFlags.noSUID | MountFlags.noDev | MountFlags.noExec
+        s.append(InitStep(kind: VSIM_CT_MKDIR, target: root + "/proc", title: "create /proc"))
+        s.append(InitStep(kind: VSIM_CT_MOUNT, source: "proc", target: root + "/proc", fstype: "proc", flags: hidden,
+                          title: "mount /proc of the new PID namespace"))
+        s.append(InitStep(kind: VSIM_CT_MKDIR, target: root + "/dev", title: "create /dev"))
+        s.append(InitStep(kind: VSIM_CT_MOUNT, source: "tmpfs", target: root + "/dev", fstype: "tmpfs",
+                          flags: MountFlags.noSUID | MountFlags.noExec, data: "mode=755,size=64k",
+                          title: "mount a tmpfs on /dev"))
+        for d in containerDevices {
+            s.append(InitStep(kind: VSIM_CT_MKFILE, target: root + "/dev/" + d, title: "create /dev/\(d)"))
+            s.append(InitStep(kind: VSIM_CT_MOUNT, source: "/dev/" + d, target: root + "/dev/" + d, flags: MountFlags.bind,
+                              title: "bind-mount the host's /dev/\(d)"))
+        }
+        s.append(InitStep(kind: VSIM_CT_MKDIR, target: root + "/sys", title: "create /sys"))
+        if namespaces.contains(.network) || !rootless {
+            s.append(InitStep(kind: VSIM_CT_MOUNT, source: "sysfs", target: root + "/sys", fstype: "sysfs",
+                              flags: hidden | MountFlags.readOnly, title: "mount /sys read-only"))
+        } else {
+            // In a user namespace without its own network namespace sysfs cannot be mounted
+            // afresh: bind the host's read-only instead.
+            s.append(InitStep(kind: VSIM_CT_MOUNT, source: "/sys", target: root + "/sys",
+                              flags: MountFlags.bind | MountFlags.recursive, title: "bind-mount the host's /sys"))
+            s.append(InitStep(kind: VSIM_CT_MOUNT, target: root + "/sys",
+                              flags: MountFlags.bind | MountFlags.remount | MountFlags.readOnly | hidden,
+                              title: "make /sys read-only"))
+        }
+        s.append(InitStep(kind: VSIM_CT_MKDIR, target: root + "/tmp", title: "create /tmp"))
+        s.append(InitStep(kind: VSIM_CT_MOUNT, source: "tmpfs", target: root + "/tmp", fstype: "tmpfs",
+                          flags: MountFlags.noSUID | MountFlags.noDev, data: "mode=1777",
+                          title: "mount a tmpfs on /tmp"))
+        s.append(InitStep(kind: VSIM_CT_PIVOT_ROOT, target: root,
+                          title: "pivot_root into \(root) and detach the old root"))
+        return s
+    }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the program to run is, on the host and inside the container.
+struct ProgramLocation {
+    /// Without a rootfs: the host file bind-mounted into the fresh root.
+    var hostProgram: String?
+    /// The path execve gets inside the container.
+    var pathInside: String
+    /// argv[0].
+    var argv0: String
+
+    init(_ spec: ContainerSpec) throws(ContainerError) {
+        let command = spec.command[0]
+        if let rootfs = spec.rootfs {
+            let inside: String
+            if command.contains("/") {
+                inside = command.hasPrefix("/") ? command : "/" + command
+                guard HostFiles.exists(rootfs + inside) else {
+                    throw .command("\(command): no such file in the rootfs \(rootfs)", status: 127)
+                }
+            } else {
+                let search = ContainerSpec.defaultPath.split(separator: ":").map(String.init)
+                guard let found = HostFiles.search(command, in: search, root: rootfs) else {
+                    throw .command("\(command): not found in the rootfs \(rootfs) (searched \(ContainerSpec.defaultPath))", status: 127)
+                }
+                inside = found
+            }
+            hostProgram = nil
+            pathInside = inside
+            argv0 = command
+            return
+        }
+        var host = command
+        if !command.contains("/") {
+            let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
+            guard let found = HostFiles.search(command, in: path.split(separator: ":").map(String.init), root: "") else {
+                throw .command("\(command): not found in PATH", status: 127)
+            }
+            host = found
+        }
+        var st = stat()
+        guard stat(host, &st) == 0 else {
+            throw .command("\(command): \(describeErrno(errno))", status: errno == ENOENT ? 127 : 126)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .command("\(command): not a regular file", status: 126) }
+        guard access(host, X_OK) == 0 else { throw .command("\(command): not executable (chmod +x it)", status: 126) }
+        let base = host.split(separator: "/").last.map(String.init) ?? "program"
+        hostProgram = Container.absolute(host)
+        pathInside = "/" + base
+        argv0 = pathInside
+    }
+}

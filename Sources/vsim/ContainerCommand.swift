@@ -1,0 +1,77 @@
+import ArgumentParser
+import Containers
+
+struct ContainerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "container",
+        abstract: "Run a program in a real container (namespaces, cgroups, overlay root), or prune leftovers.",
+        subcommands: [ContainerRunCommand.self, ContainerPruneCommand.self])
+}
+
+struct ContainerRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run CMD as PID 1 of new mount, PID, UTS, IPC, network and cgroup namespaces; exit with its status.",
+        discussion: """
+        Without --rootfs the root is a fresh tmpfs holding only CMD (a static program on the host). With \
+        --rootfs DIR the root is an overlay: DIR read-only below, a fresh upper layer above (kept in \
+        --keep-upper DIR). Either way the container gets /proc of its PID namespace, a /dev with null, zero, \
+        full, random, urandom and tty, /sys read-only and /tmp as tmpfs. Needs root, or --rootless (a user \
+        namespace; limits the host does not delegate are reported and skipped).
+
+        Exit status: CMD's, or 128+signal (137 after an OOM kill, with a message naming the limit); \
+        64 bad option, 66 no such rootfs, 71 a setup step failed, 77 not permitted, 126/127 CMD not \
+        executable/not found.
+        Example: vsim container run --memory 64m --pids 32 --timings -- ./hello
+        """)
+
+    @Option(help: "Directory used read-only as the lower layer of the root's overlay.")
+    var rootfs: String?
+
+    @Option(name: .customLong("keep-upper"), help: "Keep the overlay's upper layer (the container's changes) in this directory.")
+    var keepUpper: String?
+
+    @Option(help: "Memory limit, e.g. 64m or 1g (binary units).")
+    var memory: String?
+
+    @Option(help: "CPU bandwidth in CPUs, e.g. 0.5 (CFS quota per 100 ms period).")
+    var cpus: Double?
+
+    @Option(help: "Maximum number of tasks (processes and threads).")
+    var pids: Int?
+
+    @Option(help: "Hostname in the container's UTS namespace (default vsim-<id>).")
+    var hostname: String?
+
+    @Option(help: "none (own network namespace with only loopback) or host.")
+    var network: NetworkMode = .none
+
+    @Flag(help: "Use a user namespace (for unprivileged users); limits that cannot be applied are reported.")
+    var rootless = false
+
+    @Flag(help: "Print the time of each phase in microseconds on stderr.")
+    var timings = false
+
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
+    var command: [String] = []
+
+    func run() throws {
+        let status = ContainerCommandLine.run(rootfs: rootfs, keepUpper: keepUpper, memory: memory, cpus: cpus, pids: pids,
+                                              hostname: hostname, network: network, rootless: rootless,
+                                              timings: timings, command: command)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct ContainerPruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove the vsim- cgroups and state directories that killed vsims left behind.")
+
+    func run() throws {
+        let status = ContainerCommandLine.prune()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension NetworkMode: ExpressibleByArgument {}
