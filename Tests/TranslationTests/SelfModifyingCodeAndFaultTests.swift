@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import Translation
+import VSim
+
+/// Self-modifying code and faults in the middle of a block.
+@Suite(.serialized) struct SelfModifyingCodeAndFaultTests {
+    /// Patches an immediate it already executed (the loop's next turn must load the new value),
+    /// then a branch target (the jump must go to the new place). On the CPU: exit 31.
+    static let smc = """
+            .section .smc,"awx"
+            .globl _start
+        _start:
+            xorl %ebx, %ebx
+            movl $3, %ecx
+        1:
+        imm:
+            movl $1, %eax           # b8 01 00 00 00: the immediate is patched below
+            addl %eax, %ebx
+            movl $5, imm+1          # 1 on the first turn, then 5: ebx = 1 + 5 + 5
+            decl %ecx
+            jnz 1b
+            movl $(target2 - jsite_end), jsite+1
+        jsite:
+            jmp target1             # e9 rel32: retargeted to target2 by the store above
+        jsite_end:
+        target1:
+            movl $99, %ebx
+            movl $1, %eax
+            int $0x80
+        target2:
+            addl $20, %ebx          # 11 + 20
+            movl $1, %eax
+            int $0x80
+        """
+
+    @Test func selfModifyingProgramMatchesHost() throws {
+        let path = try Support.build(SelfModifyingCodeAndFaultTests.smc, name: "smc.s")
+        let (t, stats) = try Support.runWithStats(path)
+        #expect(t.exitStatus == 31, "\(t.diagnostic ?? "")")
+        #expect(t.exitStatus == (try Support.run(path, .interpret)).exitStatus)
+        if Support.hostRunsI386() { #expect(t.exitStatus == (try Support.run(path, .native)).exitStatus) }
+        #expect(stats.invalidations >= 1)
+        #expect(stats.smcRetries >= 1)
+    }
+
+    /// One store into the running block's own page, worked out by hand:
+    /// block A at _start = {movl $42,patch+1; movl $7,%ebx; movl $1,%eax; int $0x80} (the INT ends it).
+    /// A runs its first instruction; the store's slow path finds A's page and leaves before
+    /// writing (1 SMC retry); the main loop runs the store in the interpreter, whose write
+    /// invalidates A (1 invalidation, 1 invalidating write); the lookup at `patch` translates
+    /// block B = {movl $42,%ebx; movl $1,%eax; int $0x80}, which exits with 42 (2 blocks,
+    /// 4 + 3 = 7 instructions translated, 4 instructions retired: 1 stepped, 1 by exec_insn).
+    @Test func storeIntoRunningBlockCountsExactly() throws {
+        let path = try Support.build("""
+                .section .smc,"awx"
+                .globl _start
+            _start:
+                movl $42, patch+1
+            patch:
+                movl $7, %ebx
+                movl $1, %eax
+                int $0x80
+            """, name: "patch.s")
+        let (t, s) = try Support.runWithStats(path)
+        #expect(t.exitStatus == 42)
+        if Support.hostRunsI386() { #expect(try Support.run(path, .native).exitStatus == 42) }
+        #expect(s.blocksTranslated == 2)
+        #expect(s.instructionsTranslated == 7)
+        #expect(s.smcRetries == 1)
+        #expect(s.invalidations == 1)
+        #expect(s.invalidatingWrites == 1)
+        #expect(s.instructionsExecuted == 4)
+        #expect(s.instructionsStepped == 1)
+        #expect(s.helperInstructions == 1)
+    }
+
+    /// DIV by zero after flag-setting instructions in the same block: #DE with the interpreter's
+    /// registers, flags (from the XOR) and EIP (the DIV), nothing of the block after it.
+    @Test func divideErrorMidBlock() throws {
+        let path = try Support.build("""
+                .globl _start
+            _start:
+                movl $7, %eax
+                movl $3, %ecx
+                addl %ecx, %eax
+                xorl %edx, %edx
+                movl $0, %ebx
+                divl %ebx
+                movl $5, %ecx
+                movl $1, %eax
+                int $0x80
+            """, name: "de.s")
+        let i = try Support.interpretDirect(path)
+        let (t, _) = try Support.translateDirect(path)
+        #expect(i.ending.hasPrefix("de"))
+        #expect(t == i, "translate \(t)\ninterpret \(i)")
+    }
+
+    /// A store to a read-only page right after a flag-setting ADD: #PF (write, user: code 7) with
+    /// the ADD's flags and registers, EIP at the store; and a read-modify-write to the same
+    /// page faults as a write before changing anything.
+    @Test(arguments: ["movl %eax, (%esi)", "addl %ecx, (%esi)", "incl 4(%esi)", "pushl (%edi)"])
+    func badStoreAfterFlagSettingInstruction(store: String) throws {
+        let path = try Support.build("""
+                .globl _start
+            _start:
+                movl $ro, %esi
+                movl $0x7ffffffe, %eax
+                movl $3, %ecx
+                addl %ecx, %eax         # OF SF AF PF set, CF ZF clear
+                leal -16(%esp), %edi
+                movl $0xbffffff0, %esp
+                addl $0x40000100, %esp  # ESP above the stack top: PUSH faults
+                \(store)
+                movl $1, %eax
+                int $0x80
+                .section .rodata
+            ro: .long 1, 2
+            """, name: "pf.s")
+        let i = try Support.interpretDirect(path)
+        let (t, _) = try Support.translateDirect(path)
+        #expect(i.ending.hasPrefix("pf"))
+        #expect(t == i, "translate \(t)\ninterpret \(i)")
+    }
+}

@@ -1,0 +1,177 @@
+import Testing
+import VSim
+
+/// `vsim translate` text for a few blocks, written by hand from the lowering documented in
+/// docs/risc-target.md and docs/translation-walkthrough.md (JCXZ and LOOP under both address sizes).
+@Suite struct TranslateListingTests {
+    static let source = """
+            .globl _start
+        _start:
+            jecxz 1f
+            jcxz 1f
+            loop 1f
+            addr16 loop 1f
+        1:  movl $1, %eax
+            int $0x80
+        """
+
+    func listing(_ address: UInt32, _ show: [TranslationView]) throws -> String {
+        let path = try Support.build(TranslateListingTests.source, name: "jcxz.s")
+        return try VSim.translationListing(program: .path(path), address: address, symbol: nil, count: 1, show: show)
+    }
+
+    /// JECXZ (E3, 32-bit addressing) tests ECX: one compare-and-branch, then the two goto_tb exits
+    /// (slot 0 = fall through to 0x8049002, slot 1 = the target 0x804900a). Nothing to optimize.
+    @Test func jecxz() throws {
+        #expect(try listing(0x0804_9000, [.in_asm, .ir]) == """
+            IN: 0x08049000 <_start>
+            0x08049000:  jecxz  804900a <_start+0xa>
+
+            OP: 7 ops for 1 instructions
+             ---- 0x08049000  jecxz  804900a <_start+0xa>
+               brcond ecx, $0, eq, L0
+             L1:
+               goto_tb 0
+               mov eip, $0x8049002
+               exit_tb 0
+             L0:
+               goto_tb 1
+               mov eip, $0x804900a
+               exit_tb 1
+
+            """)
+    }
+
+    /// JCXZ (67 E3) tests CX only: the low 16 bits are extracted first.
+    @Test func jcxz() throws {
+        #expect(try listing(0x0804_9002, [.ir_opt]) == """
+            OP after optimization: 8 ops (constant folding changed 0, dead-flag elimination removed 0, dead-code elimination removed 0)
+             ---- 0x08049002  jcxz   804900a <_start+0xa>
+               ext16u t0, ecx
+               brcond t0, $0, eq, L0
+             L1:
+               goto_tb 0
+               mov eip, $0x8049005
+               exit_tb 0
+             L0:
+               goto_tb 1
+               mov eip, $0x804900a
+               exit_tb 1
+
+            """)
+    }
+
+    /// LOOP (E2) decrements ECX (no flags) and branches if the new value is not zero; the
+    /// optimizer forwards the new value (t0) to the brcond instead of reading ECX back.
+    @Test func loop32() throws {
+        #expect(try listing(0x0804_9005, [.ir, .ir_opt]) == """
+            OP: 9 ops for 1 instructions
+             ---- 0x08049005  loop   804900a <_start+0xa>
+               sub t0, ecx, $1
+               mov ecx, t0
+               brcond ecx, $0, ne, L0
+             L1:
+               goto_tb 0
+               mov eip, $0x8049007
+               exit_tb 0
+             L0:
+               goto_tb 1
+               mov eip, $0x804900a
+               exit_tb 1
+
+            OP after optimization: 9 ops (constant folding changed 1, dead-flag elimination removed 0, dead-code elimination removed 0)
+             ---- 0x08049005  loop   804900a <_start+0xa>
+               sub t0, ecx, $1
+               mov ecx, t0
+               brcond t0, $0, ne, L0
+             L1:
+               goto_tb 0
+               mov eip, $0x8049007
+               exit_tb 0
+             L0:
+               goto_tb 1
+               mov eip, $0x804900a
+               exit_tb 1
+
+            """)
+    }
+
+    /// LOOP under 0x67 counts in CX: the upper half of ECX is kept (deposit of 16 bits) and the
+    /// test is on the 16-bit result. Both exits lead to 0x804900a here (the target is the next
+    /// instruction), but they stay two slots: chaining does not look at the addresses.
+    @Test func loop16() throws {
+        #expect(try listing(0x0804_9007, [.ir]) == """
+            OP: 11 ops for 1 instructions
+             ---- 0x08049007  loopw  804900a <_start+0xa>
+               ext16u t0, ecx
+               sub t1, t0, $1
+               deposit ecx, ecx, t1, 0, 16
+               ext16u t2, t1
+               brcond t2, $0, ne, L0
+             L1:
+               goto_tb 0
+               mov eip, $0x804900a
+               exit_tb 0
+             L0:
+               goto_tb 1
+               mov eip, $0x804900a
+               exit_tb 1
+
+            """)
+    }
+
+    /// The sumsq inner loop: what the optimizer does to six instructions (docs/risc-target.md).
+    @Test func sumsqLoopOptimized() throws {
+        let path = try Support.build("""
+                .globl _start
+            _start:
+                xorl %ebx, %ebx
+                xorl %ecx, %ecx
+                movl $10, %edx
+            2:  movl %ecx, %eax
+                imull %eax, %eax
+                addl %eax, %ebx
+                incl %ecx
+                cmpl %edx, %ecx
+                jb 2b
+                movl $1, %eax
+                int $0x80
+            """, name: "loop.s")
+        let text = try VSim.translationListing(program: .path(path), address: 0x0804_9009, symbol: nil, count: 1, show: [.ir_opt])
+        // MOV's copy feeds IMUL's operands; IMUL's and ADD's flags are overwritten by INC's and
+        // INC's by CMP's before any exit or fault (dead-flag elimination), which also makes
+        // IMUL's cc_compute_all call and INC's carry (setcond) dead code; JB compares CMP's
+        // operands directly; only CMP's lazy flags are stored, for the block's exits.
+        #expect(text == """
+            OP after optimization: 19 ops (constant folding changed 15, dead-flag elimination removed 14, dead-code elimination removed 13)
+             ---- 0x08049009  mov    %ecx,%eax
+               mov eax, ecx
+             ---- 0x0804900b  imul   %eax,%eax
+               mul t3, ecx, ecx
+               mov eax, t3
+             ---- 0x0804900e  add    %eax,%ebx
+               add t10, ebx, t3
+               mov ebx, t10
+             ---- 0x08049010  inc    %ecx
+               add t12, ecx, $1
+               mov ecx, t12
+             ---- 0x08049011  cmp    %edx,%ecx
+               sub t16, t12, edx
+               mov cc_op, $0xe
+               mov cc_res, t16
+               mov cc_src1, t12
+               mov cc_src2, edx
+             ---- 0x08049013  jb     8049009 <_start+0x9>
+               brcond t12, edx, ltu, L0
+             L1:
+               goto_tb 0
+               mov eip, $0x8049015
+               exit_tb 0
+             L0:
+               goto_tb 1
+               mov eip, $0x8049009
+               exit_tb 1
+
+            """)
+    }
+}
