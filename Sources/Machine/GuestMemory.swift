@@ -87,6 +87,9 @@ public final class GuestMemory {
     /// Enforce ``PagePermissions/execute`` on instruction fetches (like NX/XD). Default `false`:
     /// vsim follows i386 without NX, where any readable page is executable.
     public var executeDisable = false
+    /// The system-level MMU (Paging.swift), when the guest runs its own kernel: a page whose
+    /// entry does not allow an access is then looked up in the guest's page tables before `#PF`.
+    public internal(set) var mmu: MMU?
 
     private var observers: [WeakObserver] = []
     private struct WeakObserver { weak var o: CodeWriteObserver? }
@@ -234,6 +237,7 @@ public final class GuestMemory {
     @inline(__always) func checkRead(_ a: UInt32) throws(CPUException) {
         let e = pageTable[Int(a >> 12)]
         if e & GuestMemory.pR == 0 || (userMode && e & GuestMemory.pS != 0) {
+            if let m = mmu { try m.resolve(a, write: false, fetch: false); return }
             throw pageFault(a, entry: e, write: false, fetch: false)
         }
     }
@@ -242,6 +246,7 @@ public final class GuestMemory {
     @inline(__always) func checkWrite(_ a: UInt32) throws(CPUException) {
         let e = pageTable[Int(a >> 12)]
         if e & GuestMemory.pW == 0 || (userMode && e & GuestMemory.pS != 0) {
+            if let m = mmu { try m.resolve(a, write: true, fetch: false); return }
             throw pageFault(a, entry: e, write: true, fetch: false)
         }
     }
@@ -251,6 +256,7 @@ public final class GuestMemory {
         let e = pageTable[Int(a >> 12)]
         if e & GuestMemory.pR == 0 || (userMode && e & GuestMemory.pS != 0)
             || (executeDisable && e & GuestMemory.pX == 0) {
+            if let m = mmu { try m.resolve(a, write: false, fetch: true); return }
             throw pageFault(a, entry: e, write: false, fetch: true)
         }
     }

@@ -280,14 +280,18 @@ extension Interpreter {
                 throw CPUException(vector: .of, eip: next, detail: "INTO with OF=1")
             }
         case .ud2: throw CPUException(vector: .ud, detail: "UD2")
-        case .cpuid: cpuid()
+        case .cpuid:
+            if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
+            cpuid()
         case .rdtsc:
+            if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
             if cpu.cr4 & 4 != 0 && cpu.cpl > 0 { throw gp0("RDTSC with CR4.TSD=1 at CPL \(cpu.cpl)") }
             s[0] = UInt32(truncatingIfNeeded: instructionsExecuted)
             s[2] = UInt32(truncatingIfNeeded: instructionsExecuted >> 32)
-        case .privileged: try privileged(op)
+        case .privileged: if !(try privileged(op, next: next)) { return false }
         case .iret: try iret(op); return true
         case .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr, .verw:
+            if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
             try sensitive(op)
         case .vmcall: throw CPUException(vector: .ud, detail: "VMCALL outside VMX non-root operation")
         case .invalid: throw CPUException(vector: .ud, detail: "invalid instruction")

@@ -16,6 +16,7 @@ extension Interpreter {
     /// Linux turns into SIGSEGV.
     func softwareInterrupt(_ op: UnsafeMutablePointer<DecodedOp>, next: UInt32) throws(CPUException) -> Bool {
         let v = UInt8(truncatingIfNeeded: op.pointee.imm)
+        if let sys = system { return try systemSoftwareInterrupt(v, next: next, sys) }
         guard let h = interruptHandler else {
             throw CPUException(vector: .gp, errorCode: UInt32(v) * 8 + 2,
                                detail: "INT 0x\(String(v, radix: 16)) with no handler for the vector")
@@ -46,8 +47,10 @@ extension Interpreter {
     }
 
     /// Privileged instructions (SDM Vol. 3A, 5.9) and IN/OUT/INS/OUTS (IOPL-sensitive, no I/O
-    /// permission bitmap modeled): `#GP(0)` at CPL 3.
-    func privileged(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+    /// permission bitmap modeled): `#GP(0)` at CPL 3. In system mode: Interpreter+Protected.swift.
+    /// Returns false when the run loop must stop.
+    func privileged(_ op: UnsafeMutablePointer<DecodedOp>, next: UInt32) throws(CPUException) -> Bool {
+        if let sys = system { return try systemPrivileged(op, next: next, sys) }
         let name = Mnemonic(rawValue: op.pointee.sub).map { "\($0)".uppercased() } ?? "?"
         if cpu.cpl > 0 {
             throw gp0("privileged instruction \(name) at CPL \(cpu.cpl)")
@@ -68,10 +71,11 @@ extension Interpreter {
             s[CPUState.iSegBase + Int(seg)] = 0
             return
         }
-        guard sel & 4 == 0, let d = cpu.descriptors[Int(sel >> 3)] else {
+        guard let d = try descriptor(sel) else {
             throw gpSel(sel, "selector 0x\(String(sel, radix: 16)) not in the GDT")
         }
         let hi = UInt32(truncatingIfNeeded: d >> 32)
+        if hi & 0x8000 == 0 { throw CPUException(vector: seg == 2 ? .ss : .np, errorCode: UInt32(sel & 0xFFFC), detail: "segment 0x\(String(sel, radix: 16)) not present") }
         let dpl = UInt16((hi >> 13) & 3), rpl = sel & 3
         let isCode = hi & (1 << 11) != 0, readable = hi & (1 << 9) != 0, writable = !isCode && hi & (1 << 9) != 0
         guard hi & (1 << 12) != 0 else { throw gpSel(sel, "system descriptor loaded into a segment register") }
@@ -90,11 +94,12 @@ extension Interpreter {
     func checkCodeSelector(_ sel: UInt16) throws(CPUException) {
         let cpl = UInt16(cpu.cpl)
         guard sel & 0xFFFC != 0 else { throw gp0("null code selector") }
-        guard sel & 4 == 0, let d = cpu.descriptors[Int(sel >> 3)] else {
+        guard let d = try descriptor(sel) else {
             throw gpSel(sel, "selector 0x\(String(sel, radix: 16)) not in the GDT")
         }
         let hi = UInt32(truncatingIfNeeded: d >> 32)
         let dpl = UInt16((hi >> 13) & 3)
+        if system != nil && CPUState.descriptorBase(d) != 0 { throw gpSel(sel, "code segment with a non-zero base is outside the vsim subset") }
         guard hi & (1 << 12) != 0, hi & (1 << 11) != 0 else { throw gpSel(sel, "not a code segment (gates are not modeled)") }
         guard hi & (1 << 22) != 0 else { throw gpSel(sel, "16-bit or 64-bit code segment is outside the vsim subset") }
         let conforming = hi & (1 << 10) != 0
@@ -141,6 +146,7 @@ extension Interpreter {
     /// IRET(D) at the same privilege level: pops EIP, CS, EFLAGS (EFLAGS as POPF does at this
     /// CPL). NT = 1 (task return) is not modeled: `#GP(0)`.
     func iret(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+        if system != nil { try protectedIret(op); return }
         if flagsRest & EFLAGS.nt != 0 { throw gp0("IRET with NT=1 (task return) is not modeled") }
         let sz = op.pointee.size, n = UInt32(sz), ss = segBase(2)
         let off = try rd(s[4] &+ ss, sz)
@@ -158,6 +164,9 @@ extension Interpreter {
     /// the modeled values in ``CPUState`` (see its documentation for the defaults).
     func sensitive(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let isMem = op.pointee.isMem
+        if cpu.cr4 & CR4.umip != 0 && cpu.cpl > 0 && op.pointee.h.rawValue >= H.sgdt.rawValue && op.pointee.h.rawValue <= H.smsw.rawValue {
+            throw gp0("\("\(op.pointee.h)".uppercased()) at CPL \(cpu.cpl) with CR4.UMIP=1")
+        }
         switch op.pointee.h {
         case .sgdt, .sidt:
             let t = op.pointee.h == .sgdt ? cpu.gdtr : cpu.idtr
@@ -172,7 +181,7 @@ extension Interpreter {
             let sel = UInt16(truncatingIfNeeded: try readRM(op, 2))
             var ok = false
             var result: UInt32 = 0
-            if sel & 0xFFFC != 0, sel & 4 == 0, let d = cpu.descriptors[Int(sel >> 3)] {
+            if sel & 0xFFFC != 0, let d = try descriptor(sel) {
                 let hi = UInt32(truncatingIfNeeded: d >> 32)
                 let dpl = UInt8((hi >> 13) & 3), rpl = UInt8(sel & 3)
                 let isCode = hi & (1 << 11) != 0, conforming = isCode && hi & (1 << 10) != 0

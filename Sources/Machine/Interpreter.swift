@@ -45,6 +45,9 @@ public final class Interpreter: CodeWriteObserver {
     public internal(set) var instructionsExecuted: UInt64 = 0
     /// Called before each instruction when set (the run loop then takes the slow, stepping path).
     public var traceHandler: ((Instruction, CPUState) -> Void)?
+    /// The system-level machine this interpreter runs in (Interpreter+Protected.swift), or nil
+    /// in user-mode emulation.
+    public internal(set) weak var system: SystemMachine?
 
     /// Instructions run between two checks of the deadline.
     public static let deadlineCheckInterval: UInt64 = 1 << 20

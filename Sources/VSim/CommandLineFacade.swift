@@ -21,8 +21,11 @@ public struct ExitStatus: Error, Equatable {
 public enum CommandLineFacade {
     /// `vsim run`. Throws ``ExitStatus`` with the guest's status when it is not 0.
     public static func run(program: String, mode: Mode, maxInstructions: UInt64, timeLimit: Double,
-                           traces: [TraceKind], arguments: [String]) throws(ExitStatus) {
+                           traces: [TraceKind], arguments: [String], system: Bool = false,
+                           timerPeriod: UInt32? = nil) throws(ExitStatus) {
         var options = RunOptions()
+        options.system = system
+        options.timerPeriod = timerPeriod
         options.maxInstructions = maxInstructions
         options.timeLimit = try duration(timeLimit)
         options.traces = Set(traces)

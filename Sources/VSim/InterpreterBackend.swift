@@ -15,6 +15,7 @@ public struct InterpreterBackend: ExecutionBackend {
     public init() {}
 
     public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
+        if options.system { return try SystemBackend(mode: .interpret).run(program, arguments: arguments, options: options) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now

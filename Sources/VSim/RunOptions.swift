@@ -34,6 +34,11 @@ public struct RunOptions: Sendable {
     /// Host wall time before the run stops with SIGXCPU (152); every mode.
     public var timeLimit: Duration = RunOptions.defaultTimeLimit
     public var traces: Set<TraceKind> = []
+    /// Run the guest kernel of programs/kernel/ with the program (`--system`, interpret only).
+    public var system = false
+    /// Guest instructions between two timer interrupts under `--system` (nil: the default,
+    /// ``SystemBackend/defaultTimerPeriod``; 0: no timer).
+    public var timerPeriod: UInt32? = nil
     public var io: GuestIO = .inherit
     /// The guest's environment (`NAME=value`); nil passes vsim's own.
     public var environment: [String]? = nil

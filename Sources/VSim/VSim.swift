@@ -23,6 +23,9 @@ public enum VSim {
     ///   normal result (see ``RunResult/exitStatus`` and ``RunResult/diagnostic``).
     public static func run(program: ProgramReference, mode: Mode, arguments: [String] = [],
                            options: RunOptions = RunOptions()) throws(VSimError) -> RunResult {
+        if options.system && mode != .interpret {
+            throw .usage("--system needs --mode interpret (the \(mode) mode runs the program without the guest kernel)")
+        }
         if !options.traces.isEmpty && mode != .interpret {
             throw .usage("--trace needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction or system call)")
         }

@@ -29,6 +29,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "With --mode translate: run the interpreter in lockstep and stop at the first block boundary where the state differs.")
     var check = false
 
+    @Flag(help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret).")
+    var system = false
+
+    @Option(help: "With --system: guest instructions between two timer interrupts (0: no timer; default 100000).")
+    var timer: UInt32?
+
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
@@ -43,7 +49,8 @@ struct RunCommand: ParsableCommand {
             return
         }
         try exiting { () throws(ExitStatus) in try CommandLineFacade.run(program: program, mode: mode, maxInstructions: maxInstructions,
-                                  timeLimit: timeLimit, traces: trace, arguments: arguments) }
+                                  timeLimit: timeLimit, traces: trace, arguments: arguments,
+                                  system: system, timerPeriod: timer) }
     }
 }
 

@@ -1,0 +1,83 @@
+import Guest
+import Machine
+import X86
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `interpret --system`: the guest kernel of `programs/kernel/` and the program on vsim's
+/// system-level machine (``SystemMachine``: interpreter, paging, IDT, UART, exit device, timer),
+/// like qemu-system-i386. The program's stdout is COM1, its stderr COM2, its stdin COM1's input.
+///
+/// How it ends: the status the kernel writes to the exit device (128+signal when the kernel
+/// ended the program for a fault, with the one-line fault diagnostic vsim prints in user-mode
+/// emulation); 152 (SIGXCPU) at a limit; and, for a guest machine that cannot go on (a triple
+/// fault, HLT with interrupts off, an I/O port with no device, a VMM that ends the guest),
+/// 134 (128+SIGABRT) with a `vsim:` line that says what happened and where.
+public struct SystemBackend {
+    public static let machineStopStatus: Int32 = 128 + 6
+    /// The default timer period: an interrupt every 100,000 guest instructions.
+    public static let defaultTimerPeriod: UInt32 = 100_000
+
+    public var mode: Mode
+    public init(mode: Mode) { self.mode = mode }
+
+    /// Builds the machine, boots the kernel with `program`, runs it.
+    public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
+        if !options.traces.isEmpty {
+            throw .usage("--trace is not available with --system yet (it traces user-mode emulation only)")
+        }
+        let io = try GuestDescriptors(options.io)
+        defer { io.close() }
+        let start = ContinuousClock.now
+        let kernelPath = try GuestKernel.build()
+        let kernel: ELFImage, image: ELFImage
+        do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
+        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
+        let machine: SystemMachine
+        do {
+            machine = try SystemMachine(input: io.stdio.input, output: io.stdio.output)
+        } catch { throw .host("cannot set up the guest machine: \(error)") }
+        let com2 = UART16550(base: 0x2F8, input: -1, output: io.stdio.error)
+        machine.io.attach(com2, ports: 0x2F8...0x2FF)
+        do {
+            _ = try BootLoader.boot(kernel: kernel, program: image, argv: [program.executablePath] + arguments,
+                                    envp: options.environment ?? HostCommand.currentEnvironment(),
+                                    executablePath: program.executablePath, randomSeed: options.seed,
+                                    timerPeriod: options.timerPeriod ?? Self.defaultTimerPeriod, machine: machine)
+        } catch {
+            throw .host(error.description, status: error.exitStatus)
+        }
+        let stop = machine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
+        com2.flush()
+        let elapsed = ContinuousClock.now - start
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
+        let executed = machine.interpreter.instructionsExecuted
+        var result = RunResult(mode: mode, exitStatus: 0, instructions: executed,
+                               wallTimeNanoseconds: nanoseconds(elapsed),
+                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
+        let symbols = ELFSymbolizer(image)
+        switch stop {
+        case .exited(let status):
+            result.exitStatus = status
+            if status > 128, let e = machine.lastUserException, 128 + e.linuxSignal == status {
+                result.signal = e.linuxSignal
+                result.diagnostic = GuestDiagnostics.faultLine(e, memory: machine.memory, symbols: symbols)
+            }
+        case .instructionLimit, .timeLimit:
+            result.signal = Signal.SIGXCPU
+            result.exitStatus = 128 + Signal.SIGXCPU
+            let why = stop == .instructionLimit
+                ? "after \(executed) instructions (--max-instructions \(options.maxInstructions)); raise --max-instructions if the program needs more"
+                : "by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions; raise --time-limit if the program needs longer"
+            result.diagnostic = "vsim: guest machine stopped \(why) (EIP \(GuestDiagnostics.hex8x(machine.cpu.eip)), CPL \(machine.cpu.cpl)) -> SIGXCPU"
+        default:
+            result.signal = 6
+            result.exitStatus = Self.machineStopStatus
+            result.diagnostic = "vsim: guest machine stopped: \(stop.explanation) -> status \(Self.machineStopStatus)"
+        }
+        return result
+    }
+}

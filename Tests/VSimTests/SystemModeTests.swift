@@ -1,0 +1,121 @@
+import Foundation
+import XCTest
+import Guest
+import Machine
+@testable import VSim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `vsim run --mode interpret --system`: every program in programs/ under the guest kernel of
+/// programs/kernel/ gives the same stdout and exit status as natively.
+final class SystemModeTests: XCTestCase {
+    nonisolated(unsafe) static var built: [String: String] = [:]
+    nonisolated(unsafe) static var buildDirectory: String?
+    static let lock = NSLock()
+
+    func executable(_ name: String) throws -> String {
+        try ProgramsHarness.requireTools(["as", "ld"])
+        Self.lock.lock()
+        defer { Self.lock.unlock() }
+        if let e = Self.built[name] { return e }
+        if Self.buildDirectory == nil { Self.buildDirectory = try ProgramsHarness.temporaryDirectory(prefix: "system") }
+        let exe = try ProgramsHarness.build(sourcePath: ProgramsHarness.programsDirectory + "/\(name).s", into: Self.buildDirectory!)
+        Self.built[name] = exe
+        return exe
+    }
+
+    /// Runs under the kernel: through the facade (stdin /dev/null, stdout captured), or with
+    /// stdin from a file through BootLoader and SystemMachine directly.
+    func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?) throws -> (Int32, [UInt8], String?) {
+        guard let input = stdin else {
+            var options = RunOptions()
+            options.io = .capture
+            options.system = true
+            options.timeLimit = .seconds(120)
+            let r = try VSim.run(program: .path(exe), mode: .interpret, arguments: arguments, options: options)
+            return (r.exitStatus, r.output ?? [], r.diagnostic)
+        }
+        let dir = try ProgramsHarness.temporaryDirectory(prefix: "system-stdin")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = FileManager.default.createFile(atPath: dir + "/in", contents: Data(input))
+        let inFD = open(dir + "/in", O_RDONLY)
+        defer { close(inFD) }
+        let machine = try SystemMachine(input: inFD, output: -1)
+        var out: [UInt8] = []
+        machine.uart.sink = { out.append($0) }
+        _ = try BootLoader.boot(kernel: try ELFImage(path: try GuestKernel.build()), program: try ELFImage(path: exe),
+                                argv: [exe] + arguments, envp: [], timerPeriod: SystemBackend.defaultTimerPeriod, machine: machine)
+        switch machine.run(maxInstructions: 2_000_000_000, deadline: .now + .seconds(120)) {
+        case .exited(let s): return (s, out, nil)
+        case let other: return (-1, out, other.explanation)
+        }
+    }
+
+    func check(_ name: String, _ arguments: [String] = [], stdin: [UInt8]? = nil, expectStatus: Int32,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        guard ProgramsHarness.hostRunsI386() else { throw XCTSkip("the host cannot run i386 programs natively") }
+        let exe = try executable(name)
+        let native = try ProgramsHarness.run([exe] + arguments, stdin: stdin ?? [], directExecutable: true)
+        let (status, output, diagnostic) = try system(exe, arguments, stdin: stdin)
+        let what = ([name] + arguments).joined(separator: " ")
+        XCTAssertEqual(native.status, expectStatus, "\(what): native exit status", file: file, line: line)
+        XCTAssertEqual(status, native.status, "\(what): status under --system \(status), natively \(native.status) \(diagnostic ?? "")",
+                       file: file, line: line)
+        if output != native.stdout {
+            XCTFail("\(what): stdout differs under --system (\(output.count) vs \(native.stdout.count) bytes)\n"
+                    + ProgramsHarness.firstDifference(native.stdout, output), file: file, line: line)
+        }
+    }
+
+    func testHelloEchoFib() throws {
+        try check("hello", expectStatus: 0)
+        try check("echo", ["one", "two words", "", "three"], expectStatus: 0)
+        try check("echo", [], expectStatus: 0)
+        try check("fib", expectStatus: 0)
+        try check("fib", ["48"], expectStatus: 2)
+    }
+
+    func testCat() throws {
+        var rng = CorpusRNG(seed: 7)
+        let input = (0..<(200 * 1024)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        try check("cat", stdin: input, expectStatus: 0)
+        try check("cat", stdin: Array("one line\n".utf8), expectStatus: 0)
+        try check("cat", stdin: [], expectStatus: 0)
+    }
+
+    func testInstructionPrograms() throws {
+        for name in ["strings", "jcxz", "muldiv", "bits"] { try check(name, expectStatus: 0) }
+    }
+
+    /// The kernel turns each fault into 128+signal, as Linux does; vsim prints the fault line.
+    func testFaults() throws {
+        for (arg, status) in [("de", Int32(136)), ("ud", 132), ("segv", 139), ("wrro", 139), ("int3", 133)] {
+            try check("faults", [arg], expectStatus: status)
+        }
+        try check("faults", ["nope"], expectStatus: 2)
+        var options = RunOptions()
+        options.io = .capture
+        options.system = true
+        let r = try VSim.run(program: .path(try executable("faults")), mode: .interpret, arguments: ["segv"], options: options)
+        XCTAssertEqual(r.signal, 11)
+        XCTAssertTrue(r.diagnostic?.contains("#PF") ?? false, r.diagnostic ?? "no diagnostic")
+    }
+
+    func testBenchmarks() throws {
+        try check("sumsq", ["100000"], expectStatus: 0)
+        try check("sieve", ["30000"], expectStatus: 0)
+        try check("sieve", ["1000000"], expectStatus: 0)
+    }
+
+    /// A trace is refused with --system rather than silently ignored; --system needs interpret.
+    func testUnsupportedCombinationsAreUsageErrors() throws {
+        var options = RunOptions()
+        options.system = true
+        options.io = .capture
+        options.traces = [.insns]
+        XCTAssertThrowsError(try VSim.run(program: .path(try executable("hello")), mode: .interpret, options: options))
+        options.traces = []
+        XCTAssertThrowsError(try VSim.run(program: .path(try executable("hello")), mode: .native, options: options))
+    }
+}
