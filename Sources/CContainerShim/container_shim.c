@@ -106,6 +106,17 @@ static int run_step(const struct vsim_ct_step *step) {
         return chdir("/");
     case VSIM_CT_CHDIR:
         return chdir(step->target);
+    case VSIM_CT_WRITE: {
+        int fd = open(step->target, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return -1;
+        size_t size = strlen(step->source);
+        ssize_t n = write(fd, step->source, size);
+        int saved = errno;
+        close(fd);
+        if (n == (ssize_t)size) return 0;
+        errno = n < 0 ? saved : EIO;
+        return -1;
+    }
     default:
         errno = EINVAL;
         return -1;

@@ -27,7 +27,10 @@ protocol CgroupGroup: AnyObject {
     var directories: [String] { get }
     /// The controllers this group limits or accounts.
     var controllers: [CgroupController] { get }
-    /// Moves `pid` in (writes `cgroup.procs`).
+    /// Files the container's init writes "0" to, to move itself in (v1 `tasks`), before its
+    /// other steps: cheap, because a task moving itself needs no global lock.
+    var joinFiles: [String] { get }
+    /// Moves `pid` in from outside (v2 `cgroup.procs`), for groups the init does not join itself.
     func attach(_ pid: pid_t) throws(ContainerError)
     func collect(into statistics: inout CgroupStatistics)
     /// Empties and removes the directories; returns what could not be removed.

@@ -64,10 +64,16 @@ final class CgroupV1Group: CgroupGroup {
         if e != 0 { throw ContainerError.setup("write \(value) to \(dir)/\(file)", errno: e) }
     }
 
+    /// The init joins every v1 directory itself (``joinFiles``): writing its pid to
+    /// `cgroup.procs` from here would wait for an RCU grace period per start.
+    var joinFiles: [String] { directories.map { $0 + "/tasks" } }
+
+    /// Writes `pid` to each directory's `cgroup.procs`: for a process that is not the init
+    /// (the init joins through ``joinFiles``).
     func attach(_ pid: pid_t) throws(ContainerError) {
         for dir in directories {
             let e = HostFiles.write(String(pid), to: dir + "/cgroup.procs")
-            if e != 0 { throw ContainerError.setup("move the container's init into \(dir)", errno: e) }
+            if e != 0 { throw ContainerError.setup("move process \(pid) into \(dir)", errno: e) }
         }
     }
 

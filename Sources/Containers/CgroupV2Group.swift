@@ -81,6 +81,10 @@ final class CgroupV2Group: CgroupGroup {
         if e != 0 { throw ContainerError.setup("write '\(value)' to \(directory)/\(file)", errno: e) }
     }
 
+    /// v2 has no cheap self-move for a process (`cgroup.procs` always takes the global lock), so
+    /// vsim attaches the init from outside.
+    var joinFiles: [String] { [] }
+
     func attach(_ pid: pid_t) throws(ContainerError) {
         let e = HostFiles.write(String(pid), to: directory + "/cgroup.procs", create: createFiles)
         if e != 0 { throw ContainerError.setup("move the container's init into \(directory)", errno: e) }

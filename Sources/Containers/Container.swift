@@ -8,12 +8,13 @@ import Glibc
 ///
 /// The order, each step registering its undo with a ``Cleanup`` first:
 /// 1. prepare: check the options, find the program, create the state directory;
-/// 2. clone the init with the namespace flags; it blocks on a pipe (rootless: write its
-///    uid/gid maps);
-/// 3. create the cgroups with their limits and move the init in;
-/// 4. release the init: it unshares its cgroup namespace, sets the hostname, brings up lo,
-///    mounts the root, /proc, /dev, /sys, /tmp, pivots into the root, and execs the program
-///    (the shim reports a failed step by index and errno, or the time its steps took);
+/// 2. create the cgroups with their limits (v1 and/or v2, per controller);
+/// 3. clone the init with the namespace flags; it blocks on a pipe (rootless: write its
+///    uid/gid maps; v2: move it into its cgroup);
+/// 4. release the init: it joins its v1 cgroups itself (writing "0" to `tasks`), unshares its
+///    cgroup namespace, sets the hostname, brings up lo, mounts the root, /proc, /dev, /sys,
+///    /tmp, pivots into the root, and execs the program (the shim reports a failed step by
+///    index and errno, or the time its steps took);
 /// 5. wait (forwarding signals, enforcing the time limit), reap, read the cgroups' counters;
 /// 6. teardown: remove the cgroups (kill, then rmdir with a bounded retry) and the state
 ///    directory. The mounts need no teardown: they live only in the container's mount
@@ -45,22 +46,34 @@ public enum Container {
                                     started: Int64) throws(ContainerError) -> ContainerResult {
         var timings = PhaseTimings()
         let name = ContainerName.make()
-        let state = try StateDirectory(stateRoot: spec.stateRoot ?? StateRoot.default(), name: name,
-                                       overlay: spec.rootfs != nil, keepUpper: spec.keepUpper)
-        cleanup.add("state directory") { state.remove() }
-        var overlay: String? = nil
+        // The state root is where the init mounts its tmpfs (in its own mount namespace only).
+        let scratch = spec.stateRoot ?? StateRoot.default()
+        try StateRoot.ensure(scratch)
+        var layers: InitPlan.Layers? = nil
         if let lower = spec.rootfs {
-            overlay = "lowerdir=\(absolute(lower)),upperdir=\(absolute(state.upper!)),workdir=\(absolute(state.work!))"
-                + (spec.rootless ? ",userxattr" : "")
+            if let keep = spec.keepUpper {
+                let state = try StateDirectory(stateRoot: scratch, name: name, keepUpper: keep)
+                cleanup.add("state directory") { state.remove() }
+                layers = InitPlan.Layers(lower: absolute(lower), upper: state.upper, work: state.work, onScratch: false)
+            } else {
+                layers = InitPlan.Layers(lower: absolute(lower), upper: scratch + "/upper", work: scratch + "/work", onScratch: true)
+            }
         }
         let hostname = spec.hostname ?? name.shortName
-        let steps = InitPlan.steps(namespaces: namespaces, hostname: hostname, root: state.root, overlay: overlay,
-                                   program: target.hostProgram.map { ($0, target.pathInside) }, rootless: spec.rootless)
         let environment = spec.environment ?? defaultEnvironment(hostname: hostname)
-
-        // clone
         let t1 = monotonicNanoseconds()
         timings.prepare = (t1 - started) / 1000
+
+        // cgroups: created with their limits before the init exists; it joins the v1 ones itself
+        let cgroups = try ContainerCgroups(name: name.description, limits: spec.limits, layout: layout, tolerant: spec.rootless)
+        cleanup.add("cgroups") { cgroups.destroy() }
+        let steps = InitPlan.steps(namespaces: namespaces, hostname: hostname, scratch: scratch, layers: layers,
+                                   program: target.hostProgram.map { ($0, target.pathInside) }, rootless: spec.rootless,
+                                   joinCgroups: cgroups.joinFiles)
+        let t2 = monotonicNanoseconds()
+        timings.cgroups = (t2 - t1) / 1000
+
+        // clone
         var child = try clone(steps: steps, namespaces: namespaces, path: target.pathInside,
                               argv: [target.argv0] + spec.command.dropFirst(), environment: environment, spec: spec)
         let pid = child.pid
@@ -77,15 +90,11 @@ public enum Container {
             return []
         }
         if spec.rootless { try mapIDs(pid) }
-        let t2 = monotonicNanoseconds()
-        timings.clone = (t2 - t1) / 1000
-
-        // cgroups
-        let cgroups = try ContainerCgroups(name: name.description, limits: spec.limits, layout: layout, tolerant: spec.rootless)
-        cleanup.add("cgroups") { cgroups.destroy() }
-        try cgroups.attach(pid)
+        let tCloned = monotonicNanoseconds()
+        timings.clone = (tCloned - t2) / 1000
+        try cgroups.attachFromOutside(pid)
         let t3 = monotonicNanoseconds()
-        timings.cgroups = (t3 - t2) / 1000
+        timings.cgroups += (t3 - tCloned) / 1000
 
         // release the init; its report says which step failed, or that it is about to exec
         let rc = vsim_ct_release(&child)

@@ -21,7 +21,8 @@ final class ContainerCgroups {
         if limits.memoryBytes != nil { needed.append((.memory, "--memory")) }
         if limits.cpus != nil { needed.append((.cpu, "--cpus")) }
         if limits.pids != nil { needed.append((.pids, "--pids")) }
-        if limits.accountCPU || limits.cpus != nil { needed.append((.cpuacct, "CPU accounting")) }
+        // cpuacct only measures; when only --cpus asked for it, a refusal is already reported there.
+        if limits.accountCPU || limits.cpus != nil { needed.append((.cpuacct, limits.accountCPU ? "CPU accounting" : "")) }
         if needed.isEmpty { return }
 
         var v1: [CgroupController] = [], v2: [CgroupController] = []
@@ -31,9 +32,10 @@ final class ContainerCgroups {
             case .v2: v2.append(c)
             case nil:
                 let reason = "no \(c.rawValue) controller (\(layout))"
-                if tolerant { unapplied.append("\(option) not applied: \(reason)"); continue }
-                throw ContainerError.setup(step: "find the \(c.rawValue) cgroup controller for \(option)", reason: reason,
-                                           hint: "mount it, or run without \(option)", status: 71)
+                if tolerant { if !option.isEmpty { unapplied.append("\(option) not applied: \(reason)") }; continue }
+                let shown = option.isEmpty ? "--cpus" : option
+                throw ContainerError.setup(step: "find the \(c.rawValue) cgroup controller for \(shown)", reason: reason,
+                                           hint: "mount it, or run without \(shown)", status: 71)
             }
         }
         // The v1 directories are not writable for an unprivileged user, and v1 has no safe
@@ -41,7 +43,7 @@ final class ContainerCgroups {
         let unprivileged = geteuid() != 0
         if !v1.isEmpty {
             if tolerant && unprivileged {
-                for (c, option) in needed where v1.contains(c) {
+                for (c, option) in needed where v1.contains(c) && !option.isEmpty {
                     unapplied.append("\(option) not applied: cgroup v1 (\(c.rawValue)) cannot be delegated to an unprivileged user (uid \(geteuid())); run as root or on a cgroup v2 host with delegated controllers")
                 }
             } else {
@@ -70,7 +72,7 @@ final class ContainerCgroups {
                 _ = destroy()
                 throw error
             }
-            for (_, option) in needed { unapplied.append("\(option) not applied: \(error.description)") }
+            for (_, option) in needed where !option.isEmpty { unapplied.append("\(option) not applied: \(error.description)") }
         }
     }
 
@@ -83,8 +85,12 @@ final class ContainerCgroups {
 
     var directories: [String] { groups.flatMap(\.directories) }
 
-    func attach(_ pid: pid_t) throws(ContainerError) {
-        for g in groups { try g.attach(pid) }
+    /// The files the init writes "0" to, joining the v1 groups itself.
+    var joinFiles: [String] { groups.flatMap(\.joinFiles) }
+
+    /// Attaches the init to the groups it does not join itself (v2).
+    func attachFromOutside(_ pid: pid_t) throws(ContainerError) {
+        for g in groups where g.joinFiles.isEmpty { try g.attach(pid) }
     }
 
     func statistics() -> CgroupStatistics {

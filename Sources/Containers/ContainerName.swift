@@ -57,12 +57,20 @@ public struct ContainerName: Equatable, Hashable, Sendable, CustomStringConverti
     }
 }
 
-/// Where containers keep their per-run directories: `/run/vsim` for root, else
-/// `$XDG_RUNTIME_DIR/vsim` or `/tmp/vsim-<uid>`.
+/// The state root: `/run/vsim` for root, else `$XDG_RUNTIME_DIR/vsim` or `/tmp/vsim-<uid>`.
+/// Each container's init mounts a fresh tmpfs over it in its own mount namespace and builds its
+/// root there; on the host it holds only the records of `--keep-upper` runs.
 public enum StateRoot {
     public static func `default`() -> String {
         if geteuid() == 0 { return "/run/vsim" }
         if let x = getenv("XDG_RUNTIME_DIR"), x.pointee != 0 { return String(cString: x) + "/vsim" }
         return "/tmp/vsim-\(geteuid())"
+    }
+
+    /// Creates `path` if it is missing (mode 0711).
+    static func ensure(_ path: String) throws(ContainerError) {
+        if HostFiles.isDirectory(path) { return }
+        let e = HostFiles.makeDirectory(path, mode: 0o711)
+        if e != 0 && e != EEXIST { throw ContainerError.setup("create the state directory \(path)", errno: e) }
     }
 }

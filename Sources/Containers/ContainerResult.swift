@@ -2,12 +2,13 @@
 public struct PhaseTimings: Equatable, Sendable {
     /// Checking options, resolving the command, creating the state directory.
     public var prepare: Int64 = 0
+    /// Creating the cgroups and writing the limits (before the clone), and on v2 moving the init
+    /// in from outside (after it).
+    public var cgroups: Int64 = 0
     /// clone(2) with the namespace flags (and the uid/gid maps of a user namespace).
     public var clone: Int64 = 0
-    /// Creating the cgroups, writing the limits, moving the init in.
-    public var cgroups: Int64 = 0
-    /// From releasing the init to the end of its steps: hostname, loopback, the mounts and
-    /// pivot_root.
+    /// From releasing the init to the end of its steps: joining its v1 cgroups, the cgroup
+    /// namespace, hostname, loopback, the mounts and pivot_root.
     public var mounts: Int64 = 0
     /// From the init's execve call to the parent seeing it succeed.
     public var exec: Int64 = 0
@@ -22,7 +23,7 @@ public struct PhaseTimings: Equatable, Sendable {
 
     /// (name, µs) in order.
     public var phases: [(String, Int64)] {
-        [("prepare", prepare), ("clone with namespaces", clone), ("cgroup setup", cgroups),
+        [("prepare", prepare), ("cgroup setup", cgroups), ("clone with namespaces", clone),
          ("mounts and pivot_root", mounts), ("exec", exec), ("run", run), ("teardown", teardown)]
     }
 }

@@ -41,7 +41,7 @@ public struct ContainerSpec: Sendable {
     public var stopGracePeriod: Duration = .seconds(2)
     /// Where the cgroup file systems are mounted.
     public var cgroupRoot = "/sys/fs/cgroup"
-    /// Where per-container directories go; nil: ``StateRoot/default()``.
+    /// The state root (see ``StateRoot``); nil: ``StateRoot/default()``.
     public var stateRoot: String?
     /// Called with one-line notices (forwarded signals); default: stderr.
     public var notice: @Sendable (String) -> Void = { printError($0 + "\n") }

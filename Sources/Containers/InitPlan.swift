@@ -46,14 +46,29 @@ let containerDevices = ["null", "zero", "full", "random", "urandom", "tty"]
 
 /// Builds the init's steps: the policy of what a container's root looks like.
 enum InitPlan {
+    /// The overlay's directories (host paths as the init sees them before pivot_root).
+    struct Layers {
+        var lower: String
+        var upper: String
+        var work: String
+        /// Upper and work are created on the init's tmpfs (a fresh upper that dies with the
+        /// container), not on the host (`--keep-upper`).
+        var onScratch: Bool
+    }
+
     /// - Parameters:
-    ///   - root: the host directory the root is assembled on (the overlay's merged directory, or
-    ///     the mount point of the fresh tmpfs).
-    ///   - overlay: "lowerdir=...,upperdir=...,workdir=..." for a rootfs, nil for a fresh root.
+    ///   - scratch: the state root; the init mounts a fresh tmpfs over it in its own mount
+    ///     namespace and builds the root there, so nothing is created on the host's disks.
+    ///   - layers: the overlay for `--rootfs`, nil for a root holding only the program.
     ///   - program: with a fresh root, the host program and its name inside (`/name`).
-    static func steps(namespaces: Namespaces, hostname: String, root: String, overlay: String?,
-                      program: (host: String, inside: String)?, rootless: Bool) -> [InitStep] {
+    ///   - joinCgroups: v1 `tasks` files the init writes "0" to, joining its cgroups before it
+    ///     unshares its cgroup namespace.
+    static func steps(namespaces: Namespaces, hostname: String, scratch: String, layers: Layers?,
+                      program: (host: String, inside: String)?, rootless: Bool, joinCgroups: [String] = []) -> [InitStep] {
         var s: [InitStep] = []
+        for file in joinCgroups {
+            s.append(InitStep(kind: VSIM_CT_WRITE, source: "0", target: file, title: "join the cgroup (write 0 to \(file))"))
+        }
         if namespaces.contains(.cgroup) {
             s.append(InitStep(kind: VSIM_CT_UNSHARE, flags: UInt(Namespaces.cgroup.rawValue),
                               title: "unshare the cgroup namespace (its root becomes the container's cgroup)"))
@@ -64,13 +79,19 @@ enum InitPlan {
         }
         s.append(InitStep(kind: VSIM_CT_MOUNT, target: "/", flags: MountFlags.recursive | MountFlags.privatePropagation,
                           title: "make every mount private (so nothing propagates back to the host)"))
-        if let options = overlay {
+        s.append(InitStep(kind: VSIM_CT_MOUNT, source: "tmpfs", target: scratch, fstype: "tmpfs",
+                          flags: MountFlags.noSUID | MountFlags.noDev, data: layers == nil ? "mode=755,size=1m" : "mode=755",
+                          title: "mount a fresh tmpfs on \(scratch) (the container's \(layers == nil ? "root" : "writable layer"))"))
+        let root: String
+        if let l = layers {
+            root = scratch + "/root"
+            let made = l.onScratch ? [root, l.upper, l.work] : [root]
+            for d in made { s.append(InitStep(kind: VSIM_CT_MKDIR, target: d, title: "create \(d)")) }
+            let options = "lowerdir=\(l.lower),upperdir=\(l.upper),workdir=\(l.work)" + (rootless ? ",userxattr" : "")
             s.append(InitStep(kind: VSIM_CT_MOUNT, source: "overlay", target: root, fstype: "overlay", data: options,
                               title: "mount the overlay root (\(options)) on \(root)"))
         } else {
-            s.append(InitStep(kind: VSIM_CT_MOUNT, source: "tmpfs", target: root, fstype: "tmpfs",
-                              flags: MountFlags.noSUID | MountFlags.noDev, data: "mode=755,size=1m",
-                              title: "mount a fresh tmpfs root on \(root)"))
+            root = scratch
         }
         if let p = program {
             let target = root + p.inside

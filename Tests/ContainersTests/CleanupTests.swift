@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 extension ContainerTests {
-    @Suite("Cleanup: nothing is left behind", .serialized, .enabled(if: Support.isRoot, "needs root to create namespaces and cgroups"))
+    @Suite("Cleanup: nothing is left behind", .serialized, .enabled(if: Support.containersWork, "needs root to create namespaces and cgroups"))
     struct CleanupTests {
         @Test func twoHundredStartStopCycles() throws {
             let dir = try Support.scratch("cycles")
@@ -82,6 +82,44 @@ extension ContainerTests {
             #expect((HostFiles.list(StateRoot.default()) ?? []).filter { ours(StateRoot.default() + "/" + $0) }.isEmpty)
             #expect(ContainerJanitor.strayMounts(under: [StateRoot.default()]).isEmpty)
             #expect(Support.processes(withArguments: ["/ctprobe", "spin", spin]).isEmpty)
+        }
+
+        /// SIGTERM to `vsim container run` is forwarded to the init; the init (PID 1, no handler)
+        /// ignores it, so vsim kills it after the grace period, then tears down as usual.
+        @Test func sigtermIsForwardedAndCleanupStillRuns() throws {
+            guard let vsim = Support.vsimExecutable() else {
+                Issue.record("the vsim executable was not found next to the test bundle; build it with swift build")
+                return
+            }
+            let dir = try Support.scratch("sigterm")
+            defer { Support.remove(dir) }
+            let probe = try Support.build("ctprobe", into: dir)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: vsim)
+            p.arguments = ["container", "run", "--memory", "32m", "--pids", "16", "--", probe, "spin", "987653"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            try p.run()
+            var waited = 0
+            while Support.processes(withArguments: ["/ctprobe", "spin", "987653"]).isEmpty && waited < 500 {
+                usleep(10_000)
+                waited += 1
+            }
+            #expect(!Support.processes(withArguments: ["/ctprobe", "spin", "987653"]).isEmpty, "the container started")
+            let started = Date()
+            kill(p.processIdentifier, SIGTERM)
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit && p.terminationStatus == 137, "\(p.terminationStatus): \(text)")
+            #expect(text.contains("forwarded SIGTERM"), "\(text)")
+            #expect(Date().timeIntervalSince(started) < 5)
+            let owner = p.processIdentifier
+            let cgroups = ContainerJanitor.allCgroups().filter { ContainerName(parsing: URL(fileURLWithPath: $0).lastPathComponent)?.owner == owner }
+            #expect(cgroups.isEmpty)
+            let states = (HostFiles.list(StateRoot.default()) ?? []).filter { ContainerName(parsing: $0)?.owner == owner }
+            #expect(states.isEmpty)
+            #expect(Support.processes(withArguments: ["/ctprobe", "spin", "987653"]).isEmpty)
         }
 
         @Test func pruneSparesContainersOfLiveOwners() throws {

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 extension ContainerTests {
-    @Suite("Isolation: what the container's init sees", .enabled(if: Support.isRoot, "needs root to create namespaces and cgroups"))
+    @Suite("Isolation: what the container's init sees", .enabled(if: Support.containersWork, "needs root to create namespaces and cgroups"))
     struct IsolationTests {
         let dir: String
         let probe: String

@@ -41,6 +41,11 @@ enum vsim_ct_step_kind {
     VSIM_CT_PIVOT_ROOT = 7,
     /// chdir(target).
     VSIM_CT_CHDIR = 8,
+    /// Writes the string `source` to the existing file `target` in one write(2): the init joins
+    /// a cgroup v1 by writing "0" (itself) to its `tasks` file. Moving oneself needs no global
+    /// lock, whereas the parent writing the init's pid to `cgroup.procs` waits for an RCU grace
+    /// period (cgroup_threadgroup_rwsem): milliseconds per start.
+    VSIM_CT_WRITE = 9,
 };
 
 struct vsim_ct_step {
