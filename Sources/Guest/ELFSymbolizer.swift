@@ -3,14 +3,15 @@ import X86
 /// Names guest addresses after the nearest preceding symbol of an ``ELFImage``, as objdump does
 /// for branch targets (`call 8049010 <print>`, `jmp 804901b <_start+0x1b>`).
 ///
-/// Only function, object and untyped symbols with a section are used. Among symbols at the same
-/// address, global beats weak beats local, then function beats untyped beats object, then the
-/// earlier one in the symbol table.
+/// The rule is binutils objdump's (`find_symbol_for_address` and `objdump_print_addr_with_sym`
+/// in objdump.c, for an executable): the symbol with the highest address at or below the target,
+/// whatever section either lies in; a target below every symbol is named after the lowest one
+/// (`jmp 1000 <_start-0x8048000>`). Only function, object and untyped symbols with a section are
+/// used. Among symbols at the same address, global beats weak beats local, then function beats
+/// untyped beats object, then the earlier one in the symbol table.
 public struct ELFSymbolizer: Symbolizer, Sendable {
     /// (address, name), sorted by address; one entry per address (the preferred symbol).
     public let entries: [(address: UInt32, name: String)]
-    /// Allocated sections as [start, end) ranges: a lookup stays inside the target's section.
-    let sections: [(start: UInt32, end: UInt64)]
 
     public init(_ image: ELFImage) {
         var best: [UInt32: (rank: Int, order: Int, name: String)] = [:]
@@ -23,8 +24,6 @@ public struct ELFSymbolizer: Symbolizer, Sendable {
             best[s.value] = (rank, order, s.name)
         }
         entries = best.map { (address: $0.key, name: $0.value.name) }.sorted { $0.address < $1.address }
-        sections = image.sections.filter { $0.isAllocated && $0.size > 0 }
-            .map { (start: $0.address, end: UInt64($0.address) + UInt64($0.size)) }
     }
 
     /// The preferred symbol exactly at `address`, if any.
@@ -33,15 +32,11 @@ public struct ELFSymbolizer: Symbolizer, Sendable {
         return entries[i].name
     }
 
+    /// The nearest symbol at or below `address`, else the lowest symbol; `offset` is
+    /// `address - symbol` modulo 2^32 (see ``Symbolizer``). Nil only without symbols.
     public func symbol(for address: UInt32) -> (name: String, offset: UInt32)? {
-        guard let i = index(atOrBefore: address) else { return nil }
-        let e = entries[i]
-        // Stay within the section that holds the address, when one does.
-        if let section = sections.first(where: { address >= $0.start && UInt64(address) < $0.end }),
-           e.address < section.start {
-            return nil
-        }
-        return (e.name, address - e.address)
+        guard let e = index(atOrBefore: address).map({ entries[$0] }) ?? entries.first else { return nil }
+        return (e.name, address &- e.address)
     }
 
     func index(atOrBefore address: UInt32) -> Int? {

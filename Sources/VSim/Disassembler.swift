@@ -33,8 +33,7 @@ public enum Disassembler {
     static func disassemble(_ section: ELFSection, symbols: ELFSymbolizer, syntax: Syntax) -> String {
         let bytes = section.bytes
         let base = section.address
-        // Label addresses inside the section; the first is the section start (objdump labels it
-        // with the nearest symbol, or the section name when there is none).
+        // Label addresses inside the section; the first is the section start.
         let labels = symbols.entries.filter { $0.address >= base && UInt64($0.address) < UInt64(base) + UInt64(bytes.count) }
         var boundaries = labels.map { Int($0.address - base) }
         if boundaries.first != 0 { boundaries.insert(0, at: 0) }
@@ -42,7 +41,11 @@ public enum Disassembler {
         for (n, startOffset) in boundaries.enumerated() {
             let stop = n + 1 < boundaries.count ? boundaries[n + 1] : bytes.count
             let address = base + UInt32(startOffset)
-            let name = symbols.label(at: address) ?? section.name
+            // A section start without a symbol of its own is named, as objdump names it, after
+            // the section's first symbol (`08049000 <_start-0x1>:`), else after the section.
+            let name = symbols.label(at: address)
+                ?? labels.first.map { "\($0.name)-0x\(String($0.address - address, radix: 16))" }
+                ?? section.name
             out += "\n\(hex8(address)) <\(name)>:\n"
             var offset = startOffset
             while offset < stop {

@@ -173,9 +173,11 @@ struct InstructionFormatter {
         }
         let h = String(t, radix: 16)
         if let symbols, let (name, offset) = symbols.symbol(for: t) {
-            // An offset of 2^31 or more is a target before the symbol (objdump `<_start-0x10>`).
-            let off = offset == 0 ? "" : offset < 0x8000_0000 ? "+0x" + String(offset, radix: 16)
-                : "-0x" + String(0 &- offset, radix: 16)
+            // The symbol lies at t - offset: at or below t gives `+0x…`, above t (a target before
+            // the first symbol) `-0x…`, each the unsigned distance (objdump_print_addr_with_sym).
+            let symbolAddress = t &- offset
+            let off = offset == 0 ? "" : symbolAddress < t ? "+0x" + String(offset, radix: 16)
+                : "-0x" + String(symbolAddress - t, radix: 16)
             return h + " <" + name + off + ">"
         }
         return "0x" + h

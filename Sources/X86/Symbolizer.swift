@@ -1,8 +1,10 @@
 /// Names branch targets for the printers, the way objdump writes `8049005 <_start+0x5>`.
 public protocol Symbolizer {
-    /// The symbol covering `address` (objdump: the nearest symbol at or before it) and the offset
-    /// of `address` from it, or nil. An offset of 2^31 or more is read as negative (`address`
-    /// before the symbol, printed `<_start-0x10>` as objdump does for targets before the first
-    /// symbol).
+    /// The symbol that names `address` (objdump: the nearest symbol at or below it, else the
+    /// lowest symbol) and `offset = address - symbol` modulo 2^32, or nil. The printers recover
+    /// the symbol's address as `address &- offset` and print `<sym+0x…>` when it is at or below
+    /// `address`, `<sym-0x…>` when it is above (a target before the first symbol), each with the
+    /// unsigned distance, as objdump does: `call c0000000 <__bss_start+0xb7fb5ff8>`,
+    /// `jmp 1000 <_start-0x8048000>`.
     func symbol(for address: UInt32) -> (name: String, offset: UInt32)?
 }

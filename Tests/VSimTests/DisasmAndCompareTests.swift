@@ -32,6 +32,44 @@ import Reports
         #expect(ours.stdout.hasPrefix("\n\(exe):     file format elf32-i386\n"))
     }
 
+    /// Branch targets far above a symbol (2 GiB and more), below the first symbol (every branch
+    /// form, 0x66 ones included), in another section before its first symbol, and a section
+    /// that starts before its first symbol: the expected text is objdump's on the same file.
+    @Test func symbolizationMatchesObjdump() throws {
+        let dir = try CLI.temporaryDirectory()
+        let exe = try CLI.build("""
+                nop
+                .globl _start
+            _start:
+                call 0xc0000000
+                jmp 0x1000
+                je 0x90000000
+                jmp 0x804a000
+                jmp 0x8049000
+                call 0x8048010
+                jmp dlab
+                .byte 0x66, 0xe9, 0x10, 0x00
+                .byte 0x66, 0xeb, 0x10
+                .byte 0x66, 0x0f, 0x84, 0x10, 0x00
+                .byte 0x66, 0xe8, 0x10, 0x00
+                jecxz .
+                .byte 0xe2, 0xc0        # loop 8048ff9 (below the section and every symbol)
+                .data
+                .long 0
+            dlab: .long 1
+            """, name: "far", in: dir)
+        for syntax in [[], ["-M", "intel"]] {
+            let ours = body(try CLI.vsim(["disasm", exe] + (syntax.isEmpty ? [] : ["--syntax", "intel"])).stdout)
+            let theirs = body(try CLI.run("objdump", ["-d"] + syntax + [exe]).stdout)
+            #expect(ours == theirs, "\(syntax): \(zip(ours, theirs).filter { $0 != $1 })")
+        }
+        // The hand-checked lines of QA's report (objdump 2.40).
+        let text = try CLI.vsim(["disasm", exe]).stdout
+        #expect(text.contains("call   c0000000 <__bss_start+0xb7fb5ff8>"))
+        #expect(text.contains("jmp    1000 <_start-0x8048001>"))
+        #expect(text.contains("08049000 <_start-0x1>:"))
+    }
+
     @Test func repositoryProgramsMatchObjdump() throws {
         let dir = try CLI.temporaryDirectory()
         for name in ["hello", "echo", "fib"] {

@@ -226,6 +226,26 @@ struct DecoderTests {
         #expect(locked.mnemonic == .xadd && locked.prefixes.contains(.lock))
     }
 
+    /// One symbol, `_start` at 0x8049000, looked up as objdump does (nearest at or below, else
+    /// the lowest): offsets are unsigned distances, `-` only below the symbol.
+    struct OneSymbol: Symbolizer {
+        func symbol(for address: UInt32) -> (name: String, offset: UInt32)? { ("_start", address &- 0x0804_9000) }
+    }
+
+    @Test("branch targets 2 GiB or more above a symbol print +0x…, targets below it -0x…")
+    func symbolOffsets() throws {
+        // call c0000000 at 0x8049000: rel32 = 0xc0000000 - 0x8049005 = 0xb7fb6ffb.
+        let far = try decode([0xE8, 0xFB, 0x6F, 0xFB, 0xB7])
+        #expect(ATTPrinter.format(far, symbols: OneSymbol()) == "call   c0000000 <_start+0xb7fb7000>")
+        // jmp 1000 at 0x8049000: rel32 = 0x1000 - 0x8049005 = 0xf7fb7ffb.
+        let low = try decode([0xE9, 0xFB, 0x7F, 0xFB, 0xF7])
+        #expect(ATTPrinter.format(low, symbols: OneSymbol()) == "jmp    1000 <_start-0x8048000>")
+        #expect(IntelPrinter.format(low, symbols: OneSymbol()) == "jmp    1000 <_start-0x8048000>")
+        // jmp 0xffffffff: the largest distance above.
+        let top = try decode([0xE9, 0xFA, 0x6F, 0xFB, 0xF7])
+        #expect(ATTPrinter.format(top, symbols: OneSymbol()) == "jmp    ffffffff <_start+0xf7fb6fff>")
+    }
+
     @Test("truncated input")
     func truncated() throws {
         for bytes: [UInt8] in [[], [0x66], [0xE8, 0x00, 0x00], [0x8B], [0x8B, 0x04], [0x8B, 0x80, 1, 2],
