@@ -186,6 +186,7 @@ public final class Interpreter: CodeWriteObserver {
             return try Decoder.decode(UnsafeRawBufferPointer(start: buf, count: n), address: eip)
         } catch {
             if case .truncated = error, let p = pending { throw p }
+            if case .tooLong = error { throw CPUException(vector: .gp, errorCode: 0, eip: eip, detail: error.description) }
             throw CPUException(vector: .ud, eip: eip, detail: error.description)
         }
     }

@@ -78,6 +78,8 @@ enum GuestDiagnostics {
                 what = hexBytes(shown) + "  " + (name ?? "(unknown)") + ": outside the vsim subset"
             case .invalid(_, let bytes, let reason):
                 what = hexBytes(bytes) + "  (bad): " + reason
+            case .tooLong(_, let bytes):
+                what = hexBytes(bytes) + "  (bad): longer than 15 bytes (Intel SDM Vol. 2A 2.3.11)"
             case .truncated(_, let bytes):
                 what = (bytes.isEmpty ? "(no readable bytes)" : hexBytes(bytes)) + "  (truncated: the instruction runs into unmapped or unreadable memory)"
             }

@@ -31,7 +31,8 @@ public enum Decoder {
     /// - Throws: ``DecodeError/truncated(address:bytes:)`` when `bytes` ends inside the
     ///   instruction, ``DecodeError/outsideSubset(address:bytes:length:name:)`` for a valid
     ///   encoding vsim does not implement, ``DecodeError/invalid(address:bytes:reason:)`` for an
-    ///   encoding that raises #UD (or #GP for more than 15 bytes) on a real CPU.
+    ///   encoding that raises #UD on a real CPU, ``DecodeError/tooLong(address:bytes:)`` for one
+    ///   that does not end within 15 bytes (#GP(0) on a real CPU).
     public static func decode(_ bytes: UnsafeRawBufferPointer, address: UInt32) throws(DecodeError) -> Instruction {
         var decoder = InstructionDecoder(base: bytes.baseAddress, count: bytes.count, address: address)
         return try decoder.decode()

@@ -56,8 +56,7 @@ struct InstructionDecoder {
     }
 
     func tooLong() -> DecodeError {
-        .invalid(address: address, bytes: bytes(Decoder.maximumLength),
-                 reason: "longer than 15 bytes: #GP(0) on a real CPU, Intel SDM Vol. 2A 2.3.11")
+        .tooLong(address: address, bytes: bytes(Decoder.maximumLength))
     }
 
     func invalid(_ reason: String) -> DecodeError {

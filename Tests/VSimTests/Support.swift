@@ -67,6 +67,11 @@ enum CLI {
         return dir
     }
 
+    /// Removes a directory from ``temporaryDirectory()`` and everything in it.
+    static func remove(_ dir: String) {
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
     /// Writes `source` to DIR/name and returns the path.
     static func write(_ source: String, name: String, in dir: String) throws -> String {
         let path = dir + "/" + name

@@ -73,7 +73,7 @@ struct DecoderFuzzTests {
                         if let len, len > length || len < 1 || bytes.count != len {
                             failures.append("outside length \(len) for \(hexString(Array(input)))")
                         }
-                    case .invalid:
+                    case .invalid, .tooLong:
                         invalid += 1
                     }
                     _ = error.description

@@ -210,7 +210,6 @@ struct DecoderTests {
             [0x0F, 0x0A],                    // undefined two-byte opcode
             [0x0F, 0xBA, 0x00, 0x00],        // 0F BA /0
             [0x0F, 0x00, 0x30],              // 0F 00 /6
-            [UInt8](repeating: 0x66, count: 15) + [0x90],  // 16 bytes
         ]
         for bytes in cases {
             let result = decodeResult(bytes + [0, 0, 0, 0], address: at)
@@ -224,6 +223,23 @@ struct DecoderTests {
         #expect(longest.length == 15 && longest.mnemonic == .nop)
         let locked = try decode([0xF0, 0x0F, 0xC1, 0x08])
         #expect(locked.mnemonic == .xadd && locked.prefixes.contains(.lock))
+    }
+
+    @Test("an instruction that does not end within 15 bytes is .tooLong (#GP(0), SDM Vol. 2A 2.3.11), not .invalid")
+    func tooLong() throws {
+        for prefix: UInt8 in [0x66, 0x26, 0xF3] {
+            let bytes = [UInt8](repeating: prefix, count: 15) + [0x90]
+            let result = decodeResult(bytes, address: at)
+            guard case .failure(.tooLong(let address, let seen)) = result else {
+                Issue.record("\(hexString(bytes)): expected tooLong, got \(result)"); continue
+            }
+            #expect(address == at && seen == Array(bytes.prefix(15)))
+        }
+        // 11 prefixes and a 5-byte MOV: 16 bytes.
+        let mov = [UInt8](repeating: 0x3E, count: 11) + [0xB8, 1, 2, 3, 4]
+        guard case .failure(.tooLong) = decodeResult(mov, address: at) else {
+            Issue.record("16-byte mov decoded"); return
+        }
     }
 
     /// One symbol, `_start` at 0x8049000, looked up as objdump does (nearest at or below, else
