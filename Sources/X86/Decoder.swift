@@ -22,6 +22,9 @@
 ///   prefix has no effect (the printers know which those are).
 /// - Of F2 and F3, only the last one is in ``Instruction/prefixes`` (as on hardware); all prefix
 ///   bytes, in order, are in ``Instruction/prefixSequence``.
+/// - PAUSE (F3 90) is `.nop` with `.rep` in ``Instruction/prefixes``: it executes as NOP (the
+///   spin-loop hint has no architectural effect, Intel SDM Vol. 2B PAUSE); the printers write
+///   `pause` as objdump does.
 public enum Decoder {
     /// The longest instruction: 15 bytes, prefixes included (Intel SDM Vol. 2A, 2.3.11).
     public static let maximumLength = 15

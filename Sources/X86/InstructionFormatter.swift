@@ -16,6 +16,8 @@ struct InstructionFormatter {
     /// The last F2 prints as `bnd` / `xacquire`; the last F3 as `rep` / `xrelease`.
     var lastF2Name: String?
     var lastF3Name: String?
+    /// The last F3 is part of the instruction (PAUSE) and not printed.
+    var f3Used = false
 
     init(_ insn: Instruction, intel: Bool, symbols: Symbolizer?) {
         self.insn = insn
@@ -229,7 +231,15 @@ struct InstructionFormatter {
              .btr, .btc, .nop:
             name = m == .sal ? "shl" : "\(m)"
             if m == .nop && opcode == 0x90 {
-                if v == 2 { name = "xchg"; ops = [reg(Register(.gpr16, 0)), reg(Register(.gpr16, 0))] }
+                // i386-dis.c PREFIX_90: when the last of F2/F3 is F3 it is `pause` and takes that
+                // F3 (0x66 then stays unused: `data16 pause`); otherwise `nop` / `xchg %ax,%ax`.
+                if insn.prefixes.contains(.rep) {
+                    name = "pause"
+                    f3Used = true
+                    dataUsed = false
+                } else if v == 2 {
+                    name = "xchg"; ops = [reg(Register(.gpr16, 0)), reg(Register(.gpr16, 0))]
+                }
                 break
             }
             let suffixForms: Set<UInt32> = [0x80, 0x81, 0x82, 0x83, 0xC6, 0xC7, 0xC0, 0xC1, 0xD0, 0xD1,
@@ -426,7 +436,7 @@ struct InstructionFormatter {
             case 8: word = (i == last67 && addrUsed) ? nil : "addr16"
             case 9: word = "lock"
             case 10: word = i == lastF2 ? (lastF2Name ?? "repnz") : "repnz"
-            default: word = i == lastF3 ? (lastF3Name ?? "repz") : "repz"
+            default: word = i == lastF3 ? (f3Used ? nil : lastF3Name ?? "repz") : "repz"
             }
             if let word { out += word + " " }
         }

@@ -132,7 +132,8 @@ extension InstructionDecoder {
             if regField != 0 { throw invalid("8F /\(regField) is not POP: #UD") }
             return make(.pop, size: v, try E(v))
         case 0x90:
-            if prefixes.contains(.rep) { throw outside("pause") }
+            // With F3 (the last of F2/F3) this is PAUSE, a NOP with a spin-loop hint (Intel SDM
+            // Vol. 2B, PAUSE): `.nop` with `.rep`, printed `pause`.
             return make(.nop, size: v)
         case 0x91...0x97:
             return make(.xchg, size: v, .register(gpr(v, b & 7)), .register(gpr(v, 0)))

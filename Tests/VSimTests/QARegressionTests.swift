@@ -26,4 +26,21 @@ import Testing
         #expect(ours.status == host.status, "\(ours.stderr)")
         #expect(ours.stderr.contains("#GP(0x0)") && ours.stderr.contains("longer than 15 bytes") && ours.stderr.hasSuffix("SIGSEGV\n"))
     }
+
+    /// B15: PAUSE (F3 90) is a NOP with a spin-loop hint (Intel SDM Vol. 2B): it runs, and
+    /// `vsim disasm` prints it as objdump does.
+    @Test func pauseRunsAsNop() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let exe = try CLI.build("    .globl _start\n_start:\n    pause\n    .byte 0x66, 0xf3, 0x90\n    .byte 0xf2, 0xf3, 0x90\n"
+                                + QARegressionTests.exit7, name: "pause", in: dir)
+        let host = try QARegressionTests.native(exe)
+        #expect(host.status == 7)
+        #expect(try CLI.vsim(["run", exe]).status == host.status)
+        for syntax in [[String](), ["-M", "intel"]] {
+            let ours = try CLI.vsim(["disasm", exe] + (syntax.isEmpty ? [] : ["--syntax", "intel"])).stdout
+            let theirs = try CLI.run("objdump", ["-d"] + syntax + [exe]).stdout
+            #expect(ours.split(separator: "\n").dropFirst(2) == theirs.split(separator: "\n").dropFirst(2), "\(syntax)")
+        }
+    }
 }

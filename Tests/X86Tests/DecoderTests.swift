@@ -156,7 +156,6 @@ struct DecoderTests {
             ([0x0F, 0x38, 0x00, 0xC1], 4, nil),
             ([0x0F, 0x3A, 0x0F, 0xC1, 0x08], 5, nil),
             ([0x0F, 0x70, 0xC1, 0x1B], 4, nil),
-            ([0xF3, 0x90], 2, "pause"),
             ([0x9B], 1, "fwait"),
             ([0x0F, 0x77], 2, "emms"),
             ([0xC4, 0xE2, 0x79, 0x18, 0x00], nil, "vex"),
@@ -239,6 +238,29 @@ struct DecoderTests {
         let mov = [UInt8](repeating: 0x3E, count: 11) + [0xB8, 1, 2, 3, 4]
         guard case .failure(.tooLong) = decodeResult(mov, address: at) else {
             Issue.record("16-byte mov decoded"); return
+        }
+    }
+
+    @Test("PAUSE (F3 90) is a NOP printed as objdump prints it, whatever the other prefixes")
+    func pause() throws {
+        // Expected text: objdump 2.40 (`objdump -D -b binary -m i386`, and `-M intel`) on these bytes.
+        let cases: [([UInt8], String, String)] = [
+            ([0xF3, 0x90], "pause", "pause"),
+            ([0x66, 0xF3, 0x90], "data16 pause", "data16 pause"),
+            ([0xF3, 0x66, 0x90], "data16 pause", "data16 pause"),
+            ([0xF2, 0xF3, 0x90], "repnz pause", "repnz pause"),
+            ([0xF3, 0xF3, 0x90], "repz pause", "repz pause"),
+            ([0xF3, 0xF2, 0x90], "repz repnz nop", "repz repnz nop"),
+            ([0x66, 0xF2, 0x90], "repnz xchg %ax,%ax", "repnz xchg ax,ax"),
+            ([0x67, 0xF3, 0x90], "addr16 pause", "addr16 pause"),
+            ([0x2E, 0xF3, 0x90], "cs pause", "cs pause"),
+            ([0xF2, 0x90], "repnz nop", "repnz nop"),
+        ]
+        for (bytes, attText, intelText) in cases {
+            let insn = try decode(bytes)
+            #expect(insn.mnemonic == .nop && Int(insn.length) == bytes.count, "\(hexString(bytes))")
+            #expect(ATTPrinter.format(insn, symbols: nil) == attText, "\(hexString(bytes))")
+            #expect(IntelPrinter.format(insn, symbols: nil) == intelText, "\(hexString(bytes))")
         }
     }
 
