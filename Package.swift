@@ -25,11 +25,12 @@ let package = Package(
         .target(name: "Machine", dependencies: ["X86"], swiftSettings: fast),
         .target(name: "Translation", dependencies: ["X86", "Machine"], swiftSettings: fast),
         .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
+        .target(name: "Hypervisor", dependencies: ["Machine", "X86"], swiftSettings: fast),
         .target(name: "Reports"),
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim"]),
         .target(name: "VSim", dependencies: [
-            "X86", "Machine", "Translation", "Guest", "Reports", "Containers", .product(name: "Crypto", package: "swift-crypto"),
+            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
         .testTarget(name: "GuestTests", dependencies: ["Guest", "Machine", "X86"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),

@@ -22,10 +22,14 @@ public enum CommandLineFacade {
     /// `vsim run`. Throws ``ExitStatus`` with the guest's status when it is not 0.
     public static func run(program: String, mode: Mode, maxInstructions: UInt64, timeLimit: Double,
                            traces: [TraceKind], arguments: [String], system: Bool = false,
-                           timerPeriod: UInt32? = nil) throws(ExitStatus) {
+                           timerPeriod: UInt32? = nil, cpu: String = "haswell", costModel: String? = nil,
+                           umip: Bool = false) throws(ExitStatus) {
         var options = RunOptions()
         options.system = system
         options.timerPeriod = timerPeriod
+        options.cpu = cpu
+        options.costModelPath = costModel
+        options.umip = umip
         options.maxInstructions = maxInstructions
         options.timeLimit = try duration(timeLimit)
         options.traces = Set(traces)
@@ -34,6 +38,13 @@ public enum CommandLineFacade {
             result = try VSim.run(program: .path(program), mode: mode, arguments: arguments, options: options)
         } catch { throw fail(error) }
         if let d = result.diagnostic, result.signal != nil { writeStandardError(d + "\n") }
+        if traces.contains(.traps), let cycles = result.modeledCycles {
+            var line = "vsim: \(result.instructions ?? 0) guest instructions"
+            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls)] where !counts.isEmpty {
+                line += "; \(counts.values.reduce(0, +)) \(kind) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            }
+            writeStandardError(line + "; \(cycles) modeled cycles (\(result.costModel ?? ""))\n")
+        }
         if result.exitStatus != 0 { throw ExitStatus(result.exitStatus) }
     }
 

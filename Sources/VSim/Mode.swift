@@ -10,6 +10,10 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case native
     /// The same ELF as a native process in new namespaces with cgroup limits and its own root.
     case container
+    /// The guest kernel at ring 1 under vsim's trap-and-emulate VMM (module Hypervisor).
+    case trap
+    /// The guest kernel at ring 0 in modeled VMX non-root operation (VT-x).
+    case hvm
     /// x86 blocks lowered to the vsim RISC target, optimized, cached and chained (like QEMU TCG).
     case translate
     /// The same ELF under the host's qemu-i386 (an outside anchor for translate).
@@ -21,6 +25,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .interpret: return "vsim's interpreter, one instruction at a time (like Bochs / qemu-i386 user mode)"
         case .native: return "the same ELF as a plain host process (the physical limit)"
         case .container: return "the same ELF natively in a fresh container: namespaces, cgroups, its own root (like runc/crun)"
+        case .trap: return "the guest kernel deprivileged to ring 1 under a trap-and-emulate VMM (classic, Robin & Irvine's holes included)"
+        case .hvm: return "the guest kernel at ring 0 in modeled VT-x non-root mode; VM exits by VMCS controls"
         case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
         case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
         }
@@ -37,6 +43,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .interpret: return InterpreterBackend()
         case .native: return NativeBackend()
         case .container: return ContainerBackend()
+        case .trap: return SystemBackend(mode: .trap)
+        case .hvm: return SystemBackend(mode: .hvm)
         case .translate: return TranslatorBackend()
         case .qemu: return QemuBackend()
         }

@@ -9,6 +9,9 @@ public enum TraceKind: String, CaseIterable, Sendable {
     case insns
     /// Each system call, strace-style (interpret only).
     case syscalls
+    /// Each trap or VM exit the modeled VMM takes: guest EIP, instruction, reason, what the VMM
+    /// did, modeled cycles (trap, hvm).
+    case traps
 }
 
 /// Where the guest's standard descriptors go.
@@ -39,6 +42,12 @@ public struct RunOptions: Sendable {
     /// Guest instructions between two timer interrupts under `--system` (nil: the default,
     /// ``SystemBackend/defaultTimerPeriod``; 0: no timer).
     public var timerPeriod: UInt32? = nil
+    /// The cost-model preset (`--cpu`: merom, nehalem, haswell, cascadelake) for trap and hvm.
+    public var cpu: String = "haswell"
+    /// A file of `name = value` lines overriding cost-model constants (`--cost-model`).
+    public var costModelPath: String? = nil
+    /// Set CR4.UMIP under trap: SGDT SIDT SLDT SMSW STR then fault and the VMM emulates them.
+    public var umip = false
     public var io: GuestIO = .inherit
     /// The guest's environment (`NAME=value`); nil passes vsim's own.
     public var environment: [String]? = nil

@@ -18,6 +18,16 @@ public struct RunResult: Sendable {
     public var output: [UInt8]?
     /// One line (prefixed `vsim: `) explaining a fault or a limit; nil for a normal exit.
     public var diagnostic: String?
+    /// Under trap and hvm: the traps and VM exits the modeled VMM took, by reason
+    /// (e.g. "#GP: out", "30 I/O instruction"); empty for other modes.
+    public var traps: [String: UInt64] = [:]
+    public var exits: [String: UInt64] = [:]
+    public var hypercalls: [String: UInt64] = [:]
+    /// Under trap and hvm: guest instructions and VMM events priced by the cost model
+    /// (docs/cost-model.md); nil for other modes.
+    public var modeledCycles: UInt64?
+    /// The cost-model preset the cycles were computed with.
+    public var costModel: String?
 
     public init(mode: Mode, exitStatus: Int32, signal: Int32? = nil, instructions: UInt64? = nil,
                 wallTimeNanoseconds: UInt64, maxResidentBytes: UInt64? = nil, output: [UInt8]? = nil,

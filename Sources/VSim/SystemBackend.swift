@@ -1,20 +1,23 @@
 import Guest
+import Hypervisor
 import Machine
 import X86
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `interpret --system`: the guest kernel of `programs/kernel/` and the program on vsim's
-/// system-level machine (``SystemMachine``: interpreter, paging, IDT, UART, exit device, timer),
-/// like qemu-system-i386. The program's stdout is COM1, its stderr COM2, its stdin COM1's input.
+/// `interpret --system`, `trap` and `hvm`: the guest kernel of `programs/kernel/` and the
+/// program on vsim's system-level machine (``SystemMachine``: interpreter, paging, IDT, UART,
+/// exit device, timer), like qemu-system-i386; under trap and hvm with the modeled VMM of the
+/// Hypervisor module in charge, whose traps and exits by reason and modeled cycles go into the
+/// result. The program's stdout is COM1, its stderr COM2, its stdin COM1's input.
 ///
 /// How it ends: the status the kernel writes to the exit device (128+signal when the kernel
 /// ended the program for a fault, with the one-line fault diagnostic vsim prints in user-mode
 /// emulation); 152 (SIGXCPU) at a limit; and, for a guest machine that cannot go on (a triple
 /// fault, HLT with interrupts off, an I/O port with no device, a VMM that ends the guest),
 /// 134 (128+SIGABRT) with a `vsim:` line that says what happened and where.
-public struct SystemBackend {
+public struct SystemBackend: ExecutionBackend {
     public static let machineStopStatus: Int32 = 128 + 6
     /// The default timer period: an interrupt every 100,000 guest instructions.
     public static let defaultTimerPeriod: UInt32 = 100_000
@@ -24,9 +27,15 @@ public struct SystemBackend {
 
     /// Builds the machine, boots the kernel with `program`, runs it.
     public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
-        if !options.traces.isEmpty {
-            throw .usage("--trace is not available with --system yet (it traces user-mode emulation only)")
+        if !options.traces.subtracting([.traps]).isEmpty {
+            throw .usage("--trace \(options.traces.subtracting([.traps]).map(\.rawValue).sorted().joined(separator: ",")) is not available with the guest kernel (it traces user-mode emulation only)")
         }
+        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : nil
+        var cost: CostModel
+        do {
+            cost = try CostModel.preset(options.cpu)
+            if let path = options.costModelPath { cost = try CostModel.load(path: path, base: cost) }
+        } catch { throw .usage(error.description) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
@@ -48,7 +57,10 @@ public struct SystemBackend {
         } catch {
             throw .host(error.description, status: error.exitStatus)
         }
+        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip) }
+        if options.traces.contains(.traps) { vmm?.log.trace = options.traceSink }
         let stop = machine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
+        vmm?.finish(stop, machine: machine)
         com2.flush()
         let elapsed = ContinuousClock.now - start
         var usage = rusage()
@@ -58,6 +70,13 @@ public struct SystemBackend {
         var result = RunResult(mode: mode, exitStatus: 0, instructions: executed,
                                wallTimeNanoseconds: nanoseconds(elapsed),
                                maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
+        if let vmm {
+            result.traps = vmm.log.counts(.trap)
+            result.exits = vmm.log.counts(.exit)
+            result.hypercalls = vmm.log.counts(.hypercall)
+            result.modeledCycles = vmm.modeledCycles(instructions: executed)
+            result.costModel = cost.name
+        }
         let symbols = ELFSymbolizer(image)
         switch stop {
         case .exited(let status):

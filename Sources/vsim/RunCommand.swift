@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time.")
     var timeLimit: Double = 60
 
-    @Option(help: "Trace to stderr (interpret): insns (each instruction) or syscalls (strace-style). Repeatable.")
+    @Option(help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret; traps (each trap or VM exit) under trap and hvm. Repeatable.")
     var trace: [TraceKind] = []
 
     @Flag(help: "With --mode translate: print the translator's counters to stderr at the end.")
@@ -34,6 +34,15 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "With --system: guest instructions between two timer interrupts (0: no timer; default 100000).")
     var timer: UInt32?
+
+    @Option(help: "Cost-model preset for trap and hvm: merom, nehalem, haswell, cascadelake (docs/cost-model.md).")
+    var cpu: String = "haswell"
+
+    @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm).")
+    var costModel: String?
+
+    @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
+    var umip = false
 
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
@@ -50,7 +59,7 @@ struct RunCommand: ParsableCommand {
         }
         try exiting { () throws(ExitStatus) in try CommandLineFacade.run(program: program, mode: mode, maxInstructions: maxInstructions,
                                   timeLimit: timeLimit, traces: trace, arguments: arguments,
-                                  system: system, timerPeriod: timer) }
+                                  system: system, timerPeriod: timer, cpu: cpu, costModel: costModel, umip: umip) }
     }
 }
 

@@ -1,14 +1,16 @@
 import Foundation
 import XCTest
 import Guest
+import Hypervisor
 import Machine
 @testable import VSim
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `vsim run --mode interpret --system`: every program in programs/ under the guest kernel of
-/// programs/kernel/ gives the same stdout and exit status as natively.
+/// `vsim run --mode interpret --system`, `--mode trap` and `--mode hvm`: every program in
+/// programs/ under the guest kernel of programs/kernel/ gives the same stdout and exit status as
+/// natively.
 final class SystemModeTests: XCTestCase {
     nonisolated(unsafe) static var built: [String: String] = [:]
     nonisolated(unsafe) static var buildDirectory: String?
@@ -27,13 +29,15 @@ final class SystemModeTests: XCTestCase {
 
     /// Runs under the kernel: through the facade (stdin /dev/null, stdout captured), or with
     /// stdin from a file through BootLoader and SystemMachine directly.
-    func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?) throws -> (Int32, [UInt8], String?) {
+    static let modes: [Mode] = [.interpret, .trap, .hvm]
+
+    func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?, mode: Mode) throws -> (Int32, [UInt8], String?) {
         guard let input = stdin else {
             var options = RunOptions()
             options.io = .capture
-            options.system = true
+            options.system = mode == .interpret
             options.timeLimit = .seconds(120)
-            let r = try VSim.run(program: .path(exe), mode: .interpret, arguments: arguments, options: options)
+            let r = try VSim.run(program: .path(exe), mode: mode, arguments: arguments, options: options)
             return (r.exitStatus, r.output ?? [], r.diagnostic)
         }
         let dir = try ProgramsHarness.temporaryDirectory(prefix: "system-stdin")
@@ -46,6 +50,9 @@ final class SystemModeTests: XCTestCase {
         machine.uart.sink = { out.append($0) }
         _ = try BootLoader.boot(kernel: try ELFImage(path: try GuestKernel.build()), program: try ELFImage(path: exe),
                                 argv: [exe] + arguments, envp: [], timerPeriod: SystemBackend.defaultTimerPeriod, machine: machine)
+        let vmm = mode == .trap ? VirtualMachineMonitor(strategy: .trap, machine: machine)
+            : mode == .hvm ? VirtualMachineMonitor(strategy: .hvm, machine: machine) : nil
+        defer { _ = vmm }
         switch machine.run(maxInstructions: 2_000_000_000, deadline: .now + .seconds(120)) {
         case .exited(let s): return (s, out, nil)
         case let other: return (-1, out, other.explanation)
@@ -57,14 +64,16 @@ final class SystemModeTests: XCTestCase {
         guard ProgramsHarness.hostRunsI386() else { throw XCTSkip("the host cannot run i386 programs natively") }
         let exe = try executable(name)
         let native = try ProgramsHarness.run([exe] + arguments, stdin: stdin ?? [], directExecutable: true)
-        let (status, output, diagnostic) = try system(exe, arguments, stdin: stdin)
         let what = ([name] + arguments).joined(separator: " ")
         XCTAssertEqual(native.status, expectStatus, "\(what): native exit status", file: file, line: line)
-        XCTAssertEqual(status, native.status, "\(what): status under --system \(status), natively \(native.status) \(diagnostic ?? "")",
-                       file: file, line: line)
-        if output != native.stdout {
-            XCTFail("\(what): stdout differs under --system (\(output.count) vs \(native.stdout.count) bytes)\n"
-                    + ProgramsHarness.firstDifference(native.stdout, output), file: file, line: line)
+        for mode in Self.modes {
+            let (status, output, diagnostic) = try system(exe, arguments, stdin: stdin, mode: mode)
+            XCTAssertEqual(status, native.status, "\(what): status under \(mode) \(status), natively \(native.status) \(diagnostic ?? "")",
+                           file: file, line: line)
+            if output != native.stdout {
+                XCTFail("\(what): stdout differs under \(mode) (\(output.count) vs \(native.stdout.count) bytes)\n"
+                        + ProgramsHarness.firstDifference(native.stdout, output), file: file, line: line)
+            }
         }
     }
 
@@ -117,5 +126,35 @@ final class SystemModeTests: XCTestCase {
         XCTAssertThrowsError(try VSim.run(program: .path(try executable("hello")), mode: .interpret, options: options))
         options.traces = []
         XCTAssertThrowsError(try VSim.run(program: .path(try executable("hello")), mode: .native, options: options))
+        options.system = false
+        options.traces = [.traps]
+        XCTAssertThrowsError(try VSim.run(program: .path(try executable("hello")), mode: .interpret, options: options))
     }
+
+    /// `--trace traps` under trap: one line per trap with EIP, instruction, reason, action and
+    /// cycles; the result carries the counts and the modeled cycles.
+    func testTraceTraps() throws {
+        var options = RunOptions()
+        options.io = .capture
+        options.timerPeriod = 0
+        options.traces = [.traps]
+        let lines = LineCollector()
+        options.traceSink = { lines.append($0) }
+        let r = try VSim.run(program: .path(try executable("hello")), mode: .trap, options: options)
+        XCTAssertEqual(r.exitStatus, 0)
+        XCTAssertEqual(lines.all.count, 24)
+        XCTAssertEqual(r.traps.values.reduce(0, +), 24)
+        XCTAssertTrue(lines.all.contains { $0.contains("out    %al,(%dx)") && $0.contains("[#GP: out]") && $0.contains("16550 UART") }, lines.all.joined(separator: "\n"))
+        XCTAssertTrue(lines.all.contains { $0.contains("[int 0x80]") && $0.contains("reflected") })
+        XCTAssertEqual(r.modeledCycles, r.instructions! + r.traps.values.reduce(0, +) * 889
+                       + 15 * (200 + 300) + 7 * 200 + 2 * 200)
+        XCTAssertEqual(r.costModel, "haswell")
+    }
+}
+
+final class LineCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

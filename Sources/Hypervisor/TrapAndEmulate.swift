@@ -1,0 +1,399 @@
+import Machine
+import X86
+
+/// Classic trap-and-emulate (`--mode trap`), the design Popek and Goldberg describe and x86
+/// breaks (Robin and Irvine 2000): the unmodified guest kernel runs *deprivileged* at ring 1,
+/// its programs at ring 3, the VMM at ring 0.
+///
+/// - Every privileged instruction of the kernel faults with `#GP` (CPL 1 > 0, or IOPL 0 < CPL
+///   for CLI STI IN OUT) into the VMM, which decodes it and emulates it against the **virtual
+///   CPU**: virtual IF, CR0, CR3, CR4, GDTR, IDTR, TR and LDTR, and the devices (it performs the
+///   port access on the machine's UART, exit device and timer).
+/// - Every exception, `int $0x80` and timer interrupt goes to the VMM first (the real IDT is the
+///   VMM's), which **reflects** it into the guest kernel: it reads the gate from the guest's
+///   IDT, switches to the guest's ring-0 stack from the guest's TSS (as ring 1), pushes the frame
+///   with the *virtual* IF, and enters the handler at ring 1. A timer interrupt that finds
+///   virtual IF = 0 waits.
+/// - The real GDT is the VMM's **shadow**: the guest's descriptors with DPL 0 compressed to 1,
+///   so the kernel's own selectors work at ring 1. Loading SS with a selector of RPL 0 faults and
+///   is emulated (the VMM loads it with RPL 1).
+///
+/// What it cannot see, as on a real i386 (the holes): SGDT, SIDT, SLDT, STR and SMSW run at
+/// ring 1 without a fault and return the VMM's GDTR (base ``monitorBase``), IDTR, LDTR, TR and
+/// real CR0 (TS, NE, MP set by the VMM); PUSHF shows the real IF (1) and IOPL; POPF and IRET at
+/// ring 1 silently keep IF, so a kernel's `pushf; cli; ...; popf` leaves virtual IF = 0 and the
+/// VMM never learns that interrupts should be on again (it infers IF = 1 only when it next finds
+/// the guest at ring 3); `push %cs`, `mov %cs`, `mov %ss` show RPL 1; LAR, LSL, VERR and VERW
+/// answer from the shadow descriptors (DPL 1). With ``umip`` (CR4.UMIP, `--umip`) the first five
+/// fault at ring 1 and the VMM emulates them with the virtual values.
+///
+/// Memory is not virtualized in this model: the guest's page tables are the ones the MMU walks
+/// (one guest, guest-physical = host-physical), so CR3 writes trap and are passed through.
+public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
+    /// Where the VMM's own GDT, IDT and TSS live (the top 4 MiB of the address space, the
+    /// monitor's area); what SGDT and SIDT reveal to the guest.
+    public static let monitorBase: UInt32 = 0xFFC0_0000
+    /// The VMM's task register selector (what STR reveals).
+    public static let monitorTR: UInt16 = 0x00E0
+    /// CR0 bits the VMM keeps set in the real CR0 (what SMSW reveals).
+    public static let monitorCR0Bits: UInt32 = CR0.mp | CR0.ts | CR0.ne
+
+    public unowned let machine: SystemMachine
+    public let log: VMMLog
+    public let cost: CostModel
+    public let umip: Bool
+
+    // The virtual CPU.
+    public private(set) var virtualIF = false
+    public private(set) var virtualCR0: UInt32
+    public private(set) var virtualCR3: UInt32 = 0
+    public private(set) var virtualCR4: UInt32 = 0
+    public private(set) var virtualGDTR = DescriptorTableRegister(base: 0, limit: 0)
+    public private(set) var virtualIDTR = DescriptorTableRegister(base: 0, limit: 0)
+    public private(set) var virtualTR: UInt16 = 0
+    public private(set) var virtualLDTR: UInt16 = 0
+    /// Base of the guest's TSS (from its GDT at LTR).
+    var guestTSSBase: UInt32 = 0
+    /// A virtual interrupt waiting for virtual IF = 1.
+    public private(set) var pendingInterrupt: UInt8?
+    /// Virtual interrupts that were pending when another came (merged).
+    public private(set) var mergedInterrupts: UInt64 = 0
+
+    /// Takes over `machine` (in the boot state): the guest now runs at ring 1.
+    public init(machine: SystemMachine, log: VMMLog, cost: CostModel, umip: Bool = false) {
+        self.machine = machine
+        self.log = log
+        self.cost = cost
+        self.umip = umip
+        let cpu = machine.cpu
+        virtualCR0 = cpu.cr0
+        virtualIF = cpu.eflags & EFLAGS.if != 0
+        machine.hooks = self
+        machine.descriptorShadow = self
+        machine.setCPL(1)
+        cpu.segments = cpu.segments.map { $0 & 0xFFFC == 0 ? $0 : $0 | 1 }
+        cpu.eflags = (cpu.eflags | EFLAGS.if) & ~EFLAGS.iopl   // the VMM keeps interrupts on, IOPL 0
+        cpu.cr0 = virtualCR0 | Self.monitorCR0Bits
+        cpu.cr4 = umip ? CR4.umip : 0
+        cpu.gdtr = DescriptorTableRegister(base: Self.monitorBase, limit: 0)
+        cpu.idtr = DescriptorTableRegister(base: Self.monitorBase + 0x1000, limit: 0x7FF)
+        cpu.tr = Self.monitorTR
+        cpu.ldtr = 0
+    }
+
+    // MARK: DescriptorShadow
+
+    public func guestTable() -> (base: UInt32, limit: UInt32) { (virtualGDTR.base, UInt32(virtualGDTR.limit)) }
+
+    /// Ring compression: a code or data descriptor of DPL 0 becomes DPL 1.
+    public func shadow(_ d: UInt64) -> UInt64 {
+        let s = d & (1 << 44) != 0, dpl = (d >> 45) & 3
+        return s && dpl == 0 ? d | (1 << 45) : d
+    }
+
+    // MARK: SystemHooks
+
+    public func intercept(_ event: SystemEvent, machine m: SystemMachine) -> InterceptResult {
+        let cpu = m.cpu
+        switch event {
+        case .instruction:
+            // CPUID, RDTSC and the sensitive-unprivileged instructions run without a trap: that is
+            // the hole. (Privileged ones never get here: at ring 1 they fault first.)
+            return .proceed
+        case .softwareInterrupt(let v, let eip, let next):
+            let text = instructionText(eip)
+            observeGuestMode()
+            return reflect(vector: v, errorCode: nil, returnEIP: next, software: true, reason: "int 0x\(hex(v))", eip: eip, text: text)
+        case .externalInterrupt(let v):
+            observeGuestMode()
+            if virtualIF {
+                return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: "interrupt 0x\(hex(v))", eip: cpu.eip, text: "")
+            }
+            if pendingInterrupt != nil { mergedInterrupts &+= 1 }
+            pendingInterrupt = v
+            record(.trap, "interrupt 0x\(hex(v))", cpu.eip, "", "held: virtual IF = 0", cost.trapRoundTrip)
+            return .handled
+        case .exception(let e):
+            if cpu.cpl == 1, e.vector == .gp || e.vector == .ud, let r = emulate(e) { return r }
+            let text = instructionText(e.eip)
+            observeGuestMode()
+            let software = e.vector == .bp || e.vector == .of
+            let hasCode = [8, 10, 11, 12, 13, 14, 17].contains(e.vector.rawValue)
+            return reflect(vector: e.vector.rawValue, errorCode: hasCode ? e.errorCode ?? 0 : nil, returnEIP: e.eip,
+                           software: software, reason: e.vector.name, eip: e.eip, text: text)
+        }
+    }
+
+    /// The guest at ring 3 always runs with interrupts enabled: the only time the VMM can learn
+    /// that the kernel turned them back on with IRET or POPF.
+    func observeGuestMode() {
+        if machine.cpu.cpl == 3 { virtualIF = true }
+    }
+
+    // MARK: emulation of the kernel's privileged instructions
+
+    /// Emulates the instruction at `e.eip` that faulted at ring 1; nil when it is not one the
+    /// VMM emulates (the fault is then the guest's own and is reflected).
+    func emulate(_ e: CPUException) -> InterceptResult? {
+        let m = machine, cpu = m.cpu
+        guard let insn = try? m.decode(at: e.eip) else { return nil }
+        let next = e.eip &+ UInt32(insn.length)
+        let text = ATTPrinter.format(insn, symbols: nil)
+        var name = "\(insn.mnemonic)"
+        if insn.mnemonic == .mov, case .register(let r0) = insn.operand0, case .register(let r1) = insn.operand1 {
+            name = r0.kind == .gpr32 ? "mov from \(r1.name)" : "mov to \(r0.name)"
+        }
+        var action = "emulated"
+        var work = cost.emulateInstruction
+        do throws(CPUException) {
+            switch insn.mnemonic {
+            case .cli:
+                virtualIF = false
+                action = "virtual IF <- 0"
+            case .sti:
+                virtualIF = true
+                action = "virtual IF <- 1"
+            case .hlt:
+                guard virtualIF else {
+                    record(.trap, "#GP: hlt", e.eip, text, "guest halted with virtual IF = 0: stopped", cost.trapRoundTrip + work)
+                    return .stop("the guest kernel executed HLT at \(hex32(e.eip)) with virtual interrupts disabled: it would sleep forever")
+                }
+                m.halt()
+                action = "vCPU halted until the next virtual interrupt"
+            case .in, .out, .ins, .outs:
+                work += cost.deviceAccess
+                action = describeIO(insn)
+                let go = try m.execute(insn, next: next)
+                record(.trap, "#GP: \(name)", e.eip, text, action, cost.trapRoundTrip + work)
+                return go ? .handled : .handled
+            case .lgdt, .lidt:
+                guard case .memory(let mo) = insn.operand0 else { return nil }
+                let a = m.linearAddress(mo)
+                let limit = UInt16(truncatingIfNeeded: try m.readLinear32(a))
+                var base = try m.readLinear32(a &+ 2)
+                if insn.operandSize == 2 { base &= 0x00FF_FFFF }
+                let t = DescriptorTableRegister(base: base, limit: limit)
+                if insn.mnemonic == .lgdt {
+                    virtualGDTR = t
+                    cpu.gdtr = DescriptorTableRegister(base: Self.monitorBase, limit: limit)
+                    action = "virtual GDTR <- \(hex32(base)) limit 0x\(hex(limit)); shadow GDT rebuilt (DPL 0 -> 1)"
+                } else {
+                    virtualIDTR = t
+                    action = "virtual IDTR <- \(hex32(base)) limit 0x\(hex(limit))"
+                }
+            case .ltr:
+                let sel = UInt16(truncatingIfNeeded: try m.operandValue(insn.operand0, size: 2))
+                guard sel & 0xFFFC != 0, sel & 4 == 0, UInt32(sel >> 3) * 8 + 7 <= UInt32(virtualGDTR.limit) else { return nil }
+                let slot = virtualGDTR.base &+ UInt32(sel >> 3) * 8
+                let lo = try m.readLinear32(slot), hi = try m.readLinear32(slot &+ 4)
+                guard hi & 0x1F00 == 0x0900 else { return nil }
+                try m.writeLinear32(slot &+ 4, hi | 0x0200)   // busy, in the guest's GDT
+                virtualTR = sel
+                guestTSSBase = CPUState.descriptorBase(UInt64(hi) << 32 | UInt64(lo))
+                action = "virtual TR <- 0x\(hex(sel)) (guest TSS at \(hex32(guestTSSBase)))"
+            case .lldt:
+                virtualLDTR = UInt16(truncatingIfNeeded: try m.operandValue(insn.operand0, size: 2))
+                action = "virtual LDTR <- 0x\(hex(virtualLDTR))"
+            case .mov:
+                guard case .register(let r0) = insn.operand0, case .register(let r1) = insn.operand1 else { return nil }
+                if r0.kind == .segment {
+                    // MOV to SS with RPL 0 at ring 1: load it with RPL 1.
+                    let sel = UInt16(truncatingIfNeeded: cpu[reg32: Int(r1.number)])
+                    try m.loadSegment(r0.number, sel & 0xFFFC == 0 ? sel : sel | 1)
+                    action = "\(r0.name) <- 0x\(hex(sel | 1)) (RPL raised to 1)"
+                } else if r0.kind == .control {
+                    let v = cpu[reg32: Int(r1.number)]
+                    try writeCR(r0.number, v)
+                    action = "virtual CR\(r0.number) <- \(hex32(v))"
+                } else if r1.kind == .control {
+                    let v: UInt32
+                    switch r1.number {
+                    case 0: v = virtualCR0
+                    case 2: v = cpu.cr2
+                    case 3: v = virtualCR3
+                    default: v = virtualCR4
+                    }
+                    cpu[reg32: Int(r0.number)] = v
+                    action = "\(r0.name) <- virtual CR\(r1.number) = \(hex32(v))"
+                } else {
+                    _ = try m.execute(insn, next: next)
+                    action = "debug register access performed"
+                }
+            case .pop:
+                guard case .register(let r0) = insn.operand0, r0.kind == .segment else { return nil }
+                let sel = UInt16(truncatingIfNeeded: try m.readLinear32(cpu.esp &+ cpu.segmentBase(.ss)))
+                try m.loadSegment(r0.number, sel & 0xFFFC == 0 ? sel : sel | 1)
+                cpu.esp &+= insn.operandSize == 2 ? 2 : 4
+                action = "\(r0.name) <- 0x\(hex(sel | 1)) (RPL raised to 1)"
+            case .lmsw, .clts:
+                let v = insn.mnemonic == .clts ? virtualCR0 & ~CR0.ts
+                    : (virtualCR0 & ~0xE) | (try m.operandValue(insn.operand0, size: 2) & 0xF) | (virtualCR0 & CR0.pe)
+                try writeCR(0, v)
+                action = "virtual CR0 <- \(hex32(v))"
+            case .invlpg, .wbinvd, .invd, .rdmsr, .wrmsr:
+                _ = try m.execute(insn, next: next)
+                action = "performed for the guest"
+            case .sgdt, .sidt, .sldt, .str, .smsw:
+                // Only with CR4.UMIP set do these fault: the VMM answers with the virtual values.
+                guard umip else { return nil }
+                try emulateStore(insn)
+                action = "virtual value stored (UMIP)"
+            default:
+                return nil
+            }
+        } catch {
+            // The emulation itself faulted (e.g. a bad operand address): the guest's fault.
+            record(.trap, "#GP: \(name)", e.eip, text, "emulation raised \(error.vector.name): reflected", cost.trapRoundTrip + work)
+            var f = error
+            f.eip = e.eip
+            return reflect(vector: f.vector.rawValue, errorCode: f.errorCode ?? 0, returnEIP: e.eip, software: false,
+                           reason: nil, eip: e.eip, text: text)
+        }
+        cpu.eip = next
+        record(.trap, "#GP: \(name)", e.eip, text, action, cost.trapRoundTrip + work)
+        if virtualIF, let v = pendingInterrupt {
+            pendingInterrupt = nil
+            return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
+        }
+        return .handled
+    }
+
+    func writeCR(_ n: UInt8, _ v: UInt32) throws(CPUException) {
+        switch n {
+        case 0:
+            virtualCR0 = v
+            try machine.writeControlRegister(0, v | Self.monitorCR0Bits)
+        case 3:
+            virtualCR3 = v
+            try machine.writeControlRegister(3, v)
+        case 4:
+            virtualCR4 = v
+            try machine.writeControlRegister(4, (v & ~CR4.umip) | (umip ? CR4.umip : 0))
+        default:
+            break
+        }
+    }
+
+    func emulateStore(_ insn: Instruction) throws(CPUException) {
+        let m = machine
+        switch insn.mnemonic {
+        case .sgdt, .sidt:
+            guard case .memory(let mo) = insn.operand0 else { return }
+            let t = insn.mnemonic == .sgdt ? virtualGDTR : virtualIDTR
+            let a = m.linearAddress(mo)
+            try m.writeLinear(a, size: 2, UInt32(t.limit))
+            try m.writeLinear32(a &+ 2, t.base)
+        default:
+            let v: UInt32 = insn.mnemonic == .sldt ? UInt32(virtualLDTR) : insn.mnemonic == .str ? UInt32(virtualTR) : virtualCR0 & 0xFFFF
+            switch insn.operand0 {
+            case .memory(let mo): try m.writeLinear(m.linearAddress(mo), size: 2, v)
+            case .register(let r):
+                if insn.operandSize == 4 && insn.mnemonic != .smsw || r.kind == .gpr32 { m.cpu[reg32: Int(r.number)] = v }
+                else { m.cpu[reg16: Int(r.number)] = UInt16(truncatingIfNeeded: v) }
+            default: break
+            }
+        }
+    }
+
+    func describeIO(_ insn: Instruction) -> String {
+        let cpu = machine.cpu
+        let isIn = insn.mnemonic == .in || insn.mnemonic == .ins
+        var port = UInt16(truncatingIfNeeded: cpu.edx)
+        if case .immediate(let v, _) = isIn ? insn.operand1 : insn.operand0 { port = UInt16(v & 0xFF) }
+        let device = machine.io.device(at: port)?.name ?? "no device"
+        if isIn { return "IN from port 0x\(hex(port)) (\(device))" }
+        let value = insn.mnemonic == .out ? " <- 0x\(hex(cpu.eax & (insn.operandSize == 4 ? 0xFFFF_FFFF : (1 << (8 * UInt32(insn.operandSize))) - 1)))" : ""
+        return "OUT to port 0x\(hex(port)) (\(device))\(value)"
+    }
+
+    // MARK: reflection
+
+    /// Delivers `vector` into the guest kernel through the guest's IDT at ring 1 (see the class
+    /// comment). `reason` nil: part of an event already recorded.
+    func reflect(vector: UInt8, errorCode: UInt32?, returnEIP: UInt32, software: Bool, reason: String?, eip: UInt32, text: String) -> InterceptResult {
+        let m = machine, cpu = m.cpu
+        let guestCPL: UInt8 = cpu.cpl == 3 ? 3 : 0
+        func fail(_ why: String) -> InterceptResult {
+            if let reason { record(.trap, reason, eip, text, "cannot reflect: \(why)", cost.trapRoundTrip) }
+            return .stop("the VMM cannot deliver \(vectorName(vector)) to the guest kernel: \(why) (a real CPU would triple-fault)")
+        }
+        let idt = virtualIDTR
+        guard UInt32(vector) * 8 + 7 <= UInt32(idt.limit) else { return fail("vector beyond the guest's IDT limit 0x\(hex(idt.limit))") }
+        let lo: UInt32, hi: UInt32
+        do throws(CPUException) {
+            lo = try m.readLinear32(idt.base &+ UInt32(vector) * 8)
+            hi = try m.readLinear32(idt.base &+ UInt32(vector) * 8 &+ 4)
+        } catch { return fail("the guest's IDT cannot be read (\(error.vector.name))") }
+        let type = (hi >> 8) & 0x1F, gateDPL = UInt8((hi >> 13) & 3)
+        guard type == 0x0E || type == 0x0F, hi & 0x8000 != 0 else {
+            if software && vector != 13 {
+                // As the CPU: INT n through a bad gate is #GP(n*8+2).
+                if let reason { record(.trap, reason, eip, text, "gate not usable: #GP reflected", cost.trapRoundTrip) }
+                return reflect(vector: 13, errorCode: UInt32(vector) * 8 + 2, returnEIP: eip, software: false, reason: nil, eip: eip, text: text)
+            }
+            return fail("IDT entry 0x\(hex(vector)) is not a present interrupt or trap gate")
+        }
+        if software && gateDPL < guestCPL {
+            if let reason { record(.trap, reason, eip, text, "gate DPL \(gateDPL) < CPL \(guestCPL): #GP reflected", cost.trapRoundTrip) }
+            return reflect(vector: 13, errorCode: UInt32(vector) * 8 + 2, returnEIP: eip, software: false, reason: nil, eip: eip, text: text)
+        }
+        let sel = UInt16(truncatingIfNeeded: lo >> 16) | 1
+        let handler = (lo & 0xFFFF) | (hi & 0xFFFF_0000)
+        let flags = (cpu.eflags & ~EFLAGS.if) | (virtualIF ? EFLAGS.if : 0)
+        var frame: [UInt32] = []
+        var esp = cpu.esp
+        var newSS: UInt16? = nil
+        if cpu.cpl == 3 {
+            do throws(CPUException) {
+                esp = try m.readLinear32(guestTSSBase &+ 4)
+                newSS = UInt16(truncatingIfNeeded: try m.readLinear32(guestTSSBase &+ 8)) | 1
+            } catch { return fail("the guest's TSS cannot be read (\(error.vector.name))") }
+            frame = [UInt32(cpu.segments[2]), cpu.esp]
+        }
+        frame += [flags, UInt32(cpu.segments[1]), returnEIP]
+        if let errorCode { frame.append(errorCode) }
+        do throws(CPUException) {
+            var a = esp
+            for w in frame {
+                a &-= 4
+                try m.writeLinear32(a, w)
+            }
+        } catch { return fail("the guest kernel's stack cannot be written (\(error.vector.name) at \(hex32(error.faultAddress ?? esp)))") }
+        if let newSS {
+            m.setCPL(1)
+            do throws(CPUException) { try m.loadSegment(2, newSS) } catch { return fail("the guest's ring-0 stack segment 0x\(hex(newSS)) is unusable") }
+        }
+        m.setCPL(1)
+        cpu.esp = esp &- 4 * UInt32(frame.count)
+        cpu.segments[1] = sel
+        cpu.eip = handler
+        cpu.eflags = cpu.eflags & ~(EFLAGS.tf | EFLAGS.nt | EFLAGS.rf)
+        if type == 0x0E { virtualIF = false }
+        if let reason {
+            record(.trap, reason, eip, text, "reflected to the guest's handler \(hex32(handler)) (vector 0x\(hex(vector)))",
+                   cost.trapRoundTrip + cost.reflectEvent)
+        }
+        return .handled
+    }
+
+    // MARK: helpers
+
+    func record(_ kind: VMMEventKind, _ reason: String, _ eip: UInt32, _ text: String, _ action: String, _ cycles: UInt64) {
+        log.record(VMMEvent(kind: kind, reason: reason, eip: eip, instruction: text, action: action, cycles: cycles))
+    }
+
+    func instructionText(_ eip: UInt32) -> String {
+        guard let insn = try? machine.decode(at: eip) else { return "" }
+        return ATTPrinter.format(insn, symbols: nil)
+    }
+
+    func vectorName(_ v: UInt8) -> String {
+        CPUException.Vector(rawValue: v).map { $0.name } ?? "vector 0x\(hex(v))"
+    }
+}
+
+func hex<T: BinaryInteger>(_ v: T) -> String { String(v, radix: 16) }
+func hex32(_ v: UInt32) -> String {
+    let s = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
+}

@@ -1,0 +1,41 @@
+import Machine
+
+/// The modeled VMM strategies.
+public enum VirtualizationStrategy: String, Sendable, CaseIterable {
+    /// Trap-and-emulate with the kernel deprivileged to ring 1 (``TrapAndEmulateVMM``).
+    case trap
+    /// VT-x: the kernel at ring 0 in VMX non-root operation (``HardwareAssistVMM``).
+    case hvm
+}
+
+/// Puts a modeled VMM in charge of a ``SystemMachine`` and accounts for what it costs.
+public final class VirtualMachineMonitor {
+    public let strategy: VirtualizationStrategy
+    public let log = VMMLog()
+    public let cost: CostModel
+    /// The strategy's VMM (the machine holds it weakly; this keeps it alive).
+    public let hooks: SystemHooks
+
+    /// Takes over `machine`, which must be in the boot state with the kernel loaded.
+    public init(strategy: VirtualizationStrategy, machine: SystemMachine, cost: CostModel = .default,
+                umip: Bool = false, controls: VMCSControls? = nil) {
+        self.strategy = strategy
+        self.cost = cost
+        switch strategy {
+        case .trap: hooks = TrapAndEmulateVMM(machine: machine, log: log, cost: cost, umip: umip)
+        case .hvm:
+            let c = controls ?? (cost.name.hasPrefix("merom") ? VMCSControls.firstGeneration() : VMCSControls())
+            hooks = HardwareAssistVMM(machine: machine, log: log, cost: cost, controls: c)
+        }
+    }
+
+    /// Accounts for how the run ended (a triple fault is an exit under VT-x).
+    public func finish(_ stop: SystemStopReason, machine: SystemMachine) {
+        if case .tripleFault = stop, let h = hooks as? HardwareAssistVMM { h.recordTripleFault(eip: machine.cpu.eip) }
+    }
+
+    /// Modeled cycles of a run of `instructions` guest instructions with the events logged.
+    public func modeledCycles(instructions: UInt64) -> UInt64 {
+        UInt64((Double(instructions) * cost.cyclesPerInstruction).rounded()) &+ log.cycles
+    }
+}
