@@ -97,6 +97,12 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     /// `write(1, "hello\n", 6) = 6`.
     public var syscallTrace: ((String) -> Void)?
 
+    /// The host time limit of the run: a `read` or `write` that would block waits for its host
+    /// descriptor at most until then, and the run then ends with ``GuestTermination/timeLimit``.
+    /// ``run(maxInstructions:deadline:)`` sets it; an engine that drives ``step()`` itself sets
+    /// it before. Nil: no limit.
+    public var deadline: ContinuousClock.Instant?
+
     /// The current program break (`brk(0)`), and where it started.
     public internal(set) var programBreak: UInt32
     public let initialBreak: UInt32
@@ -109,6 +115,8 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     var pendingFault: CPUException?
     /// Set when `exit`/`exit_group` ran.
     var exitStatus: Int32?
+    /// Set when a system call waited on its host descriptor until ``deadline`` passed.
+    var timedOut = false
     /// Guest fds 0…2 that the guest closed.
     var closedDescriptors: Set<Int32> = []
     /// Next free address for anonymous mmap2 regions (allocated downwards).
@@ -171,6 +179,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     ///   - deadline: host time after which the run stops (nil: none).
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> GuestTermination {
         if let status = exitStatus { return .exited(status: status) }
+        self.deadline = deadline
         let reason = interpreter.run(maxInstructions: maxInstructions, deadline: deadline)
         return termination(for: reason)
     }
@@ -182,6 +191,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     }
 
     func termination(for reason: StopReason) -> GuestTermination {
+        if timedOut { return .timeLimit }
         if let fault = pendingFault { return .fault(fault) }
         switch reason {
         case .exited(let status): return .exited(status: exitStatus ?? status)

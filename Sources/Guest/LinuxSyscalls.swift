@@ -25,9 +25,16 @@ struct SyscallOutcome {
     var note: String? = nil
     /// Set by `exit`/`exit_group`.
     var exitStatus: Int32? = nil
+    /// Set when the call was still waiting for its host descriptor at the run's deadline.
+    var timeLimit = false
 
     static func error(_ e: Errno, _ arguments: String, note: String? = nil) -> SyscallOutcome {
         SyscallOutcome(value: -e.rawValue, arguments: arguments, note: note)
+    }
+
+    /// The call would still block when the host time limit passed.
+    static func timedOut(_ arguments: String) -> SyscallOutcome {
+        SyscallOutcome(value: 0, arguments: arguments, timeLimit: true)
     }
 }
 
@@ -38,7 +45,7 @@ struct SyscallOutcome {
 /// |---|---|---|
 /// | 1, 252 | exit, exit_group | ends the run with status `EBX & 0xFF` |
 /// | 3 | read | reads from the host fd behind guest fd 0/1/2 into checked guest memory |
-/// | 4, 146 | write, writev | writes checked guest memory to the host fd |
+/// | 4, 146 | write, writev | hands the guest buffer to the host fd; one that runs into unmapped memory gets the host kernel's own answer (a file takes the bytes before the hole, a pipe -EFAULT), as natively |
 /// | 6 | close | fds 0–2 become closed (later use: EBADF) |
 /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
@@ -53,6 +60,12 @@ struct SyscallOutcome {
 ///
 /// A buffer the guest passes is checked page by page as the guest would access it: a bad pointer
 /// gives -EFAULT, never a crash.
+///
+/// `read` and `write` wait for their host descriptor with `poll` no longer than the run's
+/// ``LinuxProcess/deadline`` (writes go out in pieces of at most PIPE_BUF, 4096 bytes, each after
+/// the descriptor polled writable), so a guest blocked on a pipe or terminal still ends at the
+/// host time limit: the call does not complete, EIP stays on its `int $0x80`, and the run ends
+/// with ``GuestTermination/timeLimit`` (SIGXCPU, 152, as a native run killed at the limit).
 extension LinuxProcess {
     func systemCall(cpu: CPUState) -> InterruptOutcome {
         let number = cpu[reg32: 0]
@@ -62,6 +75,8 @@ extension LinuxProcess {
             var line = "\(name)(\(outcome.arguments)) = "
             if outcome.exitStatus != nil {
                 line += "?"
+            } else if outcome.timeLimit {
+                line += "? <unfinished: the host time limit passed>"
             } else if outcome.value < 0 && outcome.value > -4096 {
                 let e = -outcome.value
                 line += "\(outcome.value) \(Errno.name(of: e)) (\(outcome.note ?? String(cString: strerror(e))))"
@@ -72,6 +87,11 @@ extension LinuxProcess {
             }
             trace(line)
             if let status = outcome.exitStatus { trace("+++ exited with \(status) +++") }
+        }
+        if outcome.timeLimit {
+            timedOut = true
+            cpu.eip &-= 2       // still at the `int $0x80` (CD 80), as the unfinished call leaves it
+            return .stop(exitStatus: 128 + 24)
         }
         if let status = outcome.exitStatus {
             exitStatus = status
@@ -194,6 +214,7 @@ extension LinuxProcess {
         let n = min(count, 1 << 24)
         guard accessible(buffer, n, .write) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
         var data = [UInt8](repeating: 0, count: Int(n))
+        guard waitUntilReady(host, events: Int16(POLLIN)) else { return .timedOut("\(fd), \(shown), \(count)") }
         var got: Int
         repeat {
             got = data.withUnsafeMutableBytes { Glibc.read(host, $0.baseAddress, Int(n)) }
@@ -207,10 +228,37 @@ extension LinuxProcess {
     func write(_ fd: Int32, _ buffer: UInt32, _ count: UInt32) -> SyscallOutcome {
         let shown = "0x" + String(buffer, radix: 16)
         guard let host = hostDescriptor(fd) else { return .error(.EBADF, "\(fd), \(shown), \(count)") }
-        guard let bytes = readGuest(buffer, count) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
-        let args = "\(fd), \(LinuxProcess.quote(bytes)), \(count)"
-        let result = LinuxProcess.writeAll(host, bytes)
+        guard let span = hostSpan(buffer, count), count == 0 || span.readable > 0 else {
+            return .error(.EFAULT, "\(fd), \(shown), \(count)")
+        }
+        let args = "\(fd), \(LinuxProcess.quote(readGuest(buffer, min(span.readable, 33)) ?? [])), \(count)"
+        guard let result = writeAll(host, UnsafeRawBufferPointer(start: memory.base + Int(buffer), count: span.length)) else {
+            return .timedOut(args)
+        }
         return SyscallOutcome(value: result, arguments: args)
+    }
+
+    /// What of the guest buffer `[address, address + count)` vsim hands the host kernel, or nil
+    /// when the range passes the top of the address space (Linux's `access_ok` fails: -EFAULT).
+    ///
+    /// Guest memory lives at `memory.base + address` and unmapped guest pages are PROT_NONE on
+    /// the host, so the host kernel meets the same hole the native process would and answers as
+    /// it would natively: a regular file takes the bytes before the hole and the call returns
+    /// their count, a pipe refuses with -EFAULT. `length` therefore runs to the end of the
+    /// buffer when the first page the guest may not read is unmapped; it stops at that page
+    /// when the page is mapped without read permission (host-readable, so vsim stops there).
+    /// `readable` is the prefix the guest may read.
+    func hostSpan(_ address: UInt32, _ count: UInt32) -> (readable: UInt32, length: Int)? {
+        let end = UInt64(address) + UInt64(count)
+        guard end <= 1 << 32 else { return nil }
+        var page = UInt64(LinuxProcess.pageRoundDown(address))
+        while page < end {
+            let prefix = UInt32(max(page, UInt64(address)) - UInt64(address))
+            guard let p = memory.permissions(at: UInt32(page)) else { return (prefix, Int(count)) }
+            if !p.contains(.read) { return (prefix, Int(prefix)) }
+            page += UInt64(GuestMemory.pageSize)
+        }
+        return (count, Int(count))
     }
 
     func writev(_ fd: Int32, _ iov: UInt32, _ count: UInt32) -> SyscallOutcome {
@@ -218,25 +266,53 @@ extension LinuxProcess {
         guard let host = hostDescriptor(fd) else { return .error(.EBADF, plain) }
         guard count <= 1024 else { return .error(.EINVAL, plain) }
         guard let table = readGuest(iov, count * 8) else { return .error(.EFAULT, plain) }
-        var all: [UInt8] = []
+        var pieces: [UnsafeRawBufferPointer] = []
         var shown: [String] = []
         for i in 0..<Int(count) {
             func word(_ o: Int) -> UInt32 {
                 (0..<4).reduce(0) { $0 | UInt32(table[o + $1]) << (8 * UInt32($1)) }
             }
             let base = word(i * 8), length = word(i * 8 + 4)
-            guard let bytes = readGuest(base, length) else { return .error(.EFAULT, plain) }
-            all += bytes
-            shown.append("{iov_base=\(LinuxProcess.quote(bytes)), iov_len=\(length)}")
+            guard let span = hostSpan(base, length) else { return .error(.EFAULT, plain) }
+            shown.append("{iov_base=\(LinuxProcess.quote(readGuest(base, min(span.readable, 33)) ?? [])), iov_len=\(length)}")
+            pieces.append(UnsafeRawBufferPointer(start: memory.base + Int(base), count: span.length))
+            // The host stops at the first hole, as for write; a mapped but unreadable page ends
+            // the data here.
+            if span.readable < length { break }
         }
-        let result = LinuxProcess.writeAll(host, all)
-        return SyscallOutcome(value: result, arguments: "\(fd), [\(shown.joined(separator: ", "))], \(count)")
+        let args = "\(fd), [\(shown.joined(separator: ", "))], \(count)"
+        let total = pieces.reduce(0) { $0 + $1.count }
+        if deadline == nil || total <= 4096 {
+            // One host writev, as the guest asked (a pipe takes it whole or refuses it whole).
+            guard waitUntilReady(host, events: Int16(POLLOUT)) else { return .timedOut(args) }
+            var vectors = pieces.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+            var n: Int
+            repeat { n = Glibc.writev(host, &vectors, Int32(vectors.count)) } while n < 0 && errno == EINTR
+            return SyscallOutcome(value: n < 0 ? -errno : Int32(n), arguments: args)
+        }
+        // More than PIPE_BUF under a time limit: piece by piece, so that no write blocks.
+        var done: Int32 = 0
+        for piece in pieces {
+            guard let n = writeAll(host, piece) else { return done > 0 ? SyscallOutcome(value: done, arguments: args) : .timedOut(args) }
+            if n < 0 { return SyscallOutcome(value: done > 0 ? done : n, arguments: args) }
+            done += n
+            if n < piece.count { break }
+        }
+        return SyscallOutcome(value: done, arguments: args)
     }
 
-    static func writeAll(_ host: Int32, _ bytes: [UInt8]) -> Int32 {
+    /// Writes all of `bytes` (the value for EAX: the count, or -errno when nothing went out), or
+    /// nil when the descriptor was still not writable at ``deadline``. With a deadline the bytes
+    /// go out in pieces of at most PIPE_BUF, each after `poll` said the descriptor is writable,
+    /// so that no piece blocks.
+    func writeAll(_ host: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        let piece = deadline == nil ? Int.max : 4096
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(host, $0.baseAddress! + done, $0.count - done) }
+            guard waitUntilReady(host, events: Int16(POLLOUT)) else {
+                return done > 0 ? Int32(done) : nil
+            }
+            let n = Glibc.write(host, bytes.baseAddress! + done, min(bytes.count - done, piece))
             if n < 0 {
                 if errno == EINTR { continue }
                 return done > 0 ? Int32(done) : -errno
@@ -244,6 +320,26 @@ extension LinuxProcess {
             done += n
         }
         return Int32(done)
+    }
+
+    /// Waits until `host` is ready for `events` (POLLIN, POLLOUT) or reports a hangup or error,
+    /// at most until ``deadline``. False: the deadline passed first. Without a deadline, or when
+    /// `poll` cannot watch the descriptor, true at once (the call then blocks as it would).
+    func waitUntilReady(_ host: Int32, events: Int16) -> Bool {
+        guard let deadline else { return true }
+        while true {
+            let left = deadline - ContinuousClock.now
+            let (s, attos) = left.components
+            let ms = s < 0 ? 0 : Int32(min(Int64(s) * 1000 + attos / 1_000_000_000_000_000 + 1, Int64(Int32.max)))
+            var p = pollfd(fd: host, events: events, revents: 0)
+            let r = poll(&p, 1, ms)
+            if r > 0 { return true }
+            if r < 0 {
+                if errno == EINTR { continue }
+                return true
+            }
+            if ContinuousClock.now >= deadline { return false }
+        }
     }
 
     func close(_ fd: Int32) -> SyscallOutcome {

@@ -49,6 +49,7 @@ public struct TranslatorBackend: ExecutionBackend {
             if let t = process.step() { ending.termination = t; return true }
             return false
         }
+        process.deadline = start + options.timeLimit      // system calls that would block wait no longer
         let stop = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         let termination: GuestTermination
         switch stop {

@@ -43,4 +43,94 @@ import Testing
             #expect(ours.split(separator: "\n").dropFirst(2) == theirs.split(separator: "\n").dropFirst(2), "\(syntax)")
         }
     }
+
+    /// B1: the host time limit holds while an interpreted guest waits in read() on a descriptor
+    /// that never becomes readable, or in write() on one that never drains, as a native run
+    /// killed at the limit (152) does.
+    @Test func timeLimitHoldsWhileTheGuestBlocks() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let cat = CLI.packageRoot + "/programs/cat.s"
+        let yes = try CLI.write("""
+                .globl _start
+            _start:
+            1:  movl $4, %eax
+                movl $1, %ebx
+                movl $buf, %ecx
+                movl $4096, %edx
+                int $0x80
+                jmp 1b
+                .bss
+            buf: .skip 4096
+            """, name: "yes.s", in: dir)
+        // fd 3: a FIFO opened read-write that nobody writes (read blocks, no EOF); fd 4: one that
+        // nobody reads (writes block once the pipe buffer is full). `timeout` ends a run that
+        // ignores the limit (status 137).
+        let script = """
+            mkfifo "$2/in" "$2/out"; exec 3<>"$2/in" 4<>"$2/out"
+            timeout -s KILL 10 "$0" run --mode "$1" --time-limit 0.5 "$3" <&3 >/dev/null; echo "read $?"
+            timeout -s KILL 10 "$0" run --mode "$1" --time-limit 0.5 "$4" >&4; echo "write $?"
+            """
+        for mode in ["native", "interpret", "translate"] {
+            let started = ContinuousClock.now
+            let r = try CLI.run("sh", ["-c", script, CLI.vsimPath, mode, dir, cat, yes])
+            let elapsed = ContinuousClock.now - started
+            #expect(r.stdout == "read 152\nwrite 152\n", "\(mode): \(r.stdout) \(r.stderr)")
+            #expect(elapsed < .seconds(8), "\(mode): \(elapsed)")
+            if mode != "native" { #expect(r.stderr.contains("time limit") && r.stderr.contains("int    $0x80"), "\(mode): \(r.stderr)") }
+        }
+    }
+
+    /// B13: write() and writev() from a buffer that runs into an unmapped page behave as natively:
+    /// the host kernel sees the same hole, so a regular file takes the mapped part (the call
+    /// returns its length) and a pipe refuses the call with -EFAULT (Linux 6.1 here).
+    @Test func writeOfAPartlyUnmappedBufferActsAsNatively() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        // buf is the last page of .bss, so the page after it is unmapped (natively too: the
+        // heap is empty). The exit status is the sum of the three return values (low byte).
+        let exe = try CLI.build("""
+                .globl _start
+            _start:
+                movl $0x43424100, buf+4092
+                movl $4, %eax
+                movl $1, %ebx
+                movl $buf+4093, %ecx
+                movl $10, %edx
+                int $0x80
+                movl %eax, %esi
+                movl $146, %eax
+                movl $1, %ebx
+                movl $iov, %ecx
+                movl $2, %edx
+                int $0x80
+                addl %eax, %esi
+                movl $4, %eax
+                movl $1, %ebx
+                movl $buf+4096, %ecx
+                movl $1, %edx
+                int $0x80
+                addl %eax, %esi
+                movl $1, %eax
+                movl %esi, %ebx
+                int $0x80
+                .data
+            msg: .ascii "xy"
+            iov: .long msg, 2, buf+4094, 8
+                .bss
+                .balign 4096
+            buf: .skip 4096
+            """, name: "partial", in: dir)
+        // stdout a pipe (the test's), then a regular file.
+        let toFile = "\"$@\" > \"$0/out\"; echo $?; cat \"$0/out\""
+        let host = try QARegressionTests.native(exe)
+        let hostFile = try CLI.run("sh", ["-c", toFile, dir, exe])
+        #expect(hostFile.stdout.hasSuffix("\nABCxyBC"), "\(hostFile)")   // 3 + 4 bytes before the hole
+        for mode in ["interpret", "translate"] {
+            let ours = try CLI.vsim(["run", "--mode", mode, exe])
+            #expect(ours.stdout == host.stdout && ours.status == host.status, "\(mode): \(ours) vs \(host)")
+            let ourFile = try CLI.run("sh", ["-c", toFile, dir, CLI.vsimPath, "run", "--mode", mode, exe])
+            #expect(ourFile.stdout == hostFile.stdout, "\(mode): \(ourFile) vs \(hostFile)")
+        }
+    }
 }
