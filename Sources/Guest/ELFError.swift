@@ -28,6 +28,8 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
     case segmentBeyond4GiB(path: String, index: Int, address: UInt64, memorySize: UInt64)
     /// Any other inconsistency (`field` names the header field, `detail` what is wrong with it).
     case malformed(path: String, field: String, detail: String)
+    /// The file is larger than ``ELFImage/maximumFileSize``: not a program vsim reads into memory.
+    case tooLarge(path: String, size: UInt64, limit: UInt64)
 
     /// The `vsim` exit status for this error: 66 (cannot read) or 65 (malformed input).
     public var exitStatus: Int32 {
@@ -43,7 +45,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .fileNotFound(let p), .unreadable(let p, _), .notELF(let p, _), .truncated(let p, _, _, _, _),
              .wrongClass(let p, _, _), .wrongEncoding(let p, _), .wrongMachine(let p, _), .wrongType(let p, _),
              .noLoadableSegment(let p), .entryOutsideSegments(let p, _), .segmentBeyond4GiB(let p, _, _, _),
-             .malformed(let p, _, _):
+             .malformed(let p, _, _), .tooLarge(let p, _, _):
             return p
         }
     }
@@ -94,6 +96,9 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "0x\(String(size, radix: 16)) ends beyond 4 GiB; fix the program's link addresses"
         case .malformed(let path, let field, let detail):
             return "\(path): malformed ELF: \(field): \(detail); " + ELFError.buildHint
+        case .tooLarge(let path, let size, let limit):
+            return "\(path): the file has \(size) bytes, more than the \(limit >> 20) MiB vsim reads as a program; "
+                + "pass the i386 executable (a large .bss costs no file space)"
         }
     }
 }

@@ -149,8 +149,18 @@ public struct ELFImage: Sendable {
         symbols.filter { $0.value == address && ($0.kind == .function || $0.kind == .notype || $0.kind == .object) }
     }
 
-    static func readFile(_ path: String) throws(ELFError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The largest program file vsim reads: 256 MiB. Static i386 programs are far smaller (their
+    /// .bss takes no file space); the limit keeps a mistaken PROG (a disk image, a sparse file)
+    /// from being read into memory.
+    public static let maximumFileSize: UInt64 = 256 << 20
+
+    /// The bytes of the regular file at `path`, checked before anything is read: a directory, a
+    /// device (`/dev/zero`), a FIFO or a socket is refused as unreadable (66), a file larger
+    /// than ``maximumFileSize`` as ``ELFError/tooLarge(path:size:limit:)`` (65). At most the size
+    /// `fstat` reported is read, even if the file grows meanwhile.
+    public static func readFile(_ path: String) throws(ELFError) -> [UInt8] {
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused right after).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let e = errno
             if e == ENOENT || e == ENOTDIR { throw .fileNotFound(path: path) }
@@ -159,20 +169,26 @@ public struct ELFImage: Sendable {
         defer { close(fd) }
         var st = stat()
         if fstat(fd, &st) != 0 { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw .unreadable(path: path, reason: "it is a directory") }
-        var result: [UInt8] = []
-        result.reserveCapacity(Int(st.st_size))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let kinds: [mode_t: String] = [S_IFDIR: "it is a directory", S_IFCHR: "it is a character device",
+                                       S_IFBLK: "it is a block device", S_IFIFO: "it is a FIFO (named pipe)",
+                                       S_IFSOCK: "it is a socket"]
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            throw .unreadable(path: path, reason: (kinds[st.st_mode & S_IFMT] ?? "it is not a regular file") + ", not a program file")
+        }
+        let size = UInt64(max(st.st_size, 0))
+        if size > maximumFileSize { throw .tooLarge(path: path, size: size, limit: maximumFileSize) }
+        var result = [UInt8](repeating: 0, count: Int(size))
+        var done = 0
+        while done < result.count {
+            let n = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
+            done += n
         }
-        return result
+        return Array(result[0..<done])
     }
 }
 

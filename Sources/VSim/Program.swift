@@ -1,4 +1,5 @@
 import Crypto
+import Guest
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,7 +87,8 @@ public struct ProgramResolver {
             }
             if path.hasSuffix(".s") || path.hasSuffix(".S") {
                 let bytes: [UInt8]
-                do { bytes = try readFile(path) } catch { throw .unreadable(path: path, reason: error.reason) }
+                // A regular file within the program size limit, as for an ELF (not /dev/zero, a FIFO, ...).
+                do { bytes = try ELFImage.readFile(path) } catch { throw .elf(error) }
                 let name = String(path.split(separator: "/").last ?? Substring(path))
                 let built = try build(source: bytes, fileName: name, sourcePath: path)
                 return ResolvedProgram(executablePath: built, displayName: path, sourcePath: path)

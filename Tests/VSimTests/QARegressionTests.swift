@@ -133,4 +133,27 @@ import Testing
             #expect(ourFile.stdout == hostFile.stdout, "\(mode): \(ourFile) vs \(hostFile)")
         }
     }
+
+    /// B3: PROG must be a regular file no larger than 256 MiB, checked before anything is read
+    /// (docs/exit-status.md: 66 for a file vsim cannot read as a program, 65 for malformed input).
+    @Test func nonRegularOrHugeProgramIsRefusedAtOnce() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let fifo = dir + "/fifo", fifoSource = dir + "/p.s", sparse = dir + "/sparse"
+        #expect(try CLI.run("mkfifo", [fifo, fifoSource]).status == 0)
+        #expect(try CLI.run("truncate", ["-s", "10G", sparse]).status == 0)
+        let cases: [(String, Int32, String)] = [
+            ("/dev/zero", 66, "character device"), (dir, 66, "directory"), (fifo, 66, "FIFO"),
+            (fifoSource, 66, "FIFO"), (sparse, 65, "more than the 256 MiB"),
+        ]
+        for (path, status, text) in cases {
+            for command in ["run", "disasm"] {
+                let started = ContinuousClock.now
+                let r = try CLI.run("timeout", ["-s", "KILL", "20", CLI.vsimPath, command, path])
+                #expect(r.status == status && r.stderr.contains(text), "\(command) \(path): \(r.status) \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1)
+                #expect(ContinuousClock.now - started < .seconds(5))
+            }
+        }
+    }
 }
