@@ -11,7 +11,8 @@
 #        out so a kernel NULL dereference faults), and the user program's pages, stack
 #        included, as the boot-information block lists them (U/S = 1, R/W from the ELF flags);
 #     4. loads CR3, sets CR0.PG and CR0.WP, starts the timer, and IRETs to the program at ring 3.
-#   Then it serves int $0x80 (exit/exit_group, read, write, brk; anything else is -ENOSYS) and
+#   Then it serves int $0x80 (exit/exit_group, read, write, brk, and vsim_kcall = 500 for the
+#   probes in programs/holes/; anything else is -ENOSYS) and
 #   the timer, and turns a fault in the program into exit status 128+signal as Linux does.
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
@@ -357,6 +358,16 @@ efault:
         movl $-EFAULT, %eax
         ret
 
+# vsim_kcall(fn), system call 500: calls fn at the kernel's privilege, with %eax = the address of
+# the timer tick counter and %edx = the address of the kernel's IDT, and returns what fn returns
+# in %eax. A teaching backdoor (like loading a kernel module) for the probes in programs/holes/,
+# which must run instructions in kernel mode to show what a deprivileged kernel observes.
+sys_kcall:
+        movl $ticks, %eax
+        movl $idt, %edx
+        call *%ebx
+        ret
+
 # brk(addr): grow the heap up to addr (pages mapped on demand, never given back); returns the
 # new break, or the old one when addr is 0, below the start, too high, or RAM runs out.
 sys_brk:
@@ -508,6 +519,10 @@ syscall_table:
         .long sys_enosys                                                 # 46-251
         .endr
         .long sys_exit                                                   # 252 exit_group
+        .rept 500 - 253
+        .long sys_enosys                                                 # 253-499
+        .endr
+        .long sys_kcall                                                  # 500 vsim_kcall
         .equ NSYSCALLS, (. - syscall_table) / 4
 
 # Linux's signal for each exception (arch/x86/kernel/traps.c): #DE SIGFPE, #DB #BP SIGTRAP,
