@@ -313,11 +313,14 @@ public enum Container {
         return env
     }
 
+    /// `path` made absolute against the current directory (symbolic links kept).
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
-        guard let r = realpath(path, nil) else { return path }
-        defer { free(r) }
-        return String(cString: r)
+        guard let cwd = getcwd(nil, 0) else { return path }
+        defer { free(cwd) }
+        let dir = String(cString: cwd)
+        let rest = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        return (dir == "/" ? "" : dir) + "/" + rest
     }
 }
 
