@@ -48,10 +48,20 @@ public struct EmbeddedProgram: Sendable {
 /// Turns ``ProgramReference``s into ELF files, assembling sources with GNU `as --32` and
 /// `ld -m elf_i386` (`.S` preprocessed by `cpp` first) into a content-keyed cache.
 ///
-/// Cache: `$XDG_CACHE_HOME/vsim` or `~/.cache/vsim` (else `$TMPDIR/vsim-cache-<uid>`), one file
-/// per build named by the SHA-256 of the (preprocessed) source, its kind and the `as`/`ld`
-/// version lines. A build goes to a temporary directory in the cache and is renamed into place,
-/// so concurrent vsims never see a half-written file.
+/// Cache: `$XDG_CACHE_HOME/vsim` or `~/.cache/vsim` (else `$TMPDIR/vsim-cache-<uid>`). vsim
+/// creates missing directories with mode 0700 and uses the cache only if it is a directory owned
+/// by the user and not writable by group or others (as ssh and the XDG base directory rules
+/// ask): another user could otherwise plant a program under a predictable name. A cache it cannot
+/// create, write or trust ends the run with status 73 and a message.
+///
+/// Key: the SHA-256 of the (preprocessed) source, its kind and the `as`/`ld` version lines
+/// (`key1`). A source whose assembly reads other files (`.include`, `.incbin`, as `as --MD`
+/// reports them) has a manifest `NAME-key1.deps` listing those paths, and its program is
+/// `NAME-key2`, where `key2` also covers each listed file's current contents (ccache's "direct
+/// mode"): editing an included file builds anew. `as` resolves relative names against the
+/// working directory, and so does the lookup. A build goes to a temporary directory in the cache
+/// and is renamed into place, so concurrent vsims never see a half-written file; a cached
+/// program that no longer loads (truncated, emptied) is built again.
 public struct ProgramResolver {
     /// Where built programs are kept.
     public var cacheDirectory: String
@@ -67,9 +77,13 @@ public struct ProgramResolver {
         return "\(tmp)/vsim-cache-\(getuid())"
     }
 
+    /// Exit status for a cache directory that cannot be created, written or trusted (sysexits
+    /// EX_CANTCREAT): an environment problem, not a bug in vsim.
+    public static let cacheUnusableStatus: Int32 = 73
+
     /// - Throws: ``VSimError``: `.elf(.fileNotFound)` (66) for a missing file, `.unreadable` (66),
-    ///   `.toolMissing` / `.buildFailed` (69), `.host` for cache trouble, `.usage` for an unknown
-    ///   embedded name.
+    ///   `.toolMissing` / `.buildFailed` (69), `.host` with status 73 for cache trouble, `.usage`
+    ///   for an unknown embedded name.
     public func resolve(_ reference: ProgramReference) throws(VSimError) -> ResolvedProgram {
         switch reference {
         case .embedded(let name):
@@ -100,7 +114,7 @@ public struct ProgramResolver {
     /// Builds `source` (named `fileName`; `sourcePath` is the file on disk, for `as` messages and
     /// `cpp` includes) and returns the cached executable's path.
     func build(source: [UInt8], fileName: String, sourcePath: String?) throws(VSimError) -> String {
-        try makeDirectories(cacheDirectory)
+        try prepareCacheDirectory()
         var assemblerInput = sourcePath
         var text = source
         let preprocess = fileName.hasSuffix(".S")
@@ -128,16 +142,21 @@ public struct ProgramResolver {
             assemblerInput = preprocessed
         }
         var key = SHA256()
-        key.update(data: Array("vsim assembly cache v1\n\(preprocess ? "S" : "s")\n".utf8))
+        key.update(data: Array("vsim assembly cache v2\n\(preprocess ? "S" : "s")\n".utf8))
         key.update(data: Array((try toolVersion("as") + "\n" + toolVersion("ld") + "\n").utf8))
         key.update(data: text)
-        let digest = key.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let key1 = hexDigest(key.finalize())
         let base = fileName.split(separator: ".").first.map(String.init) ?? "program"
-        let target = "\(cacheDirectory)/\(base)-\(digest)"
-        if access(target, X_OK) == 0 { return target }
+        let plain = "\(cacheDirectory)/\(base)-\(key1)"
+        let manifest = plain + ".deps"
+        if usable(plain) { return plain }
+        if let dependencies = readManifest(manifest) {
+            let target = "\(cacheDirectory)/\(base)-\(dependencyKey(key1, dependencies))"
+            if usable(target) { return target }
+        }
 
-        let object = work + "/program.o", linked = work + "/program"
-        let asCommand = ["as", "--32", "-o", object, assemblerInput!]
+        let object = work + "/program.o", linked = work + "/program", depfile = work + "/program.d"
+        let asCommand = ["as", "--32", "--MD", depfile, "-o", object, assemblerInput!]
         guard let asOut = try HostCommand.run(asCommand) else {
             throw .toolMissing(tool: "as", hint: "install GNU binutils (apt-get install binutils) to run .s programs")
         }
@@ -153,11 +172,92 @@ public struct ProgramResolver {
             throw .buildFailed(program: sourcePath ?? fileName, command: "ld -m elf_i386", status: ldOut.status,
                                messages: ldOut.stderrText)
         }
-        if rename(linked, target) != 0 {
-            throw .host("cannot move the built program into the cache \(target): \(String(cString: strerror(errno))); "
-                        + "check that \(cacheDirectory) is writable or set XDG_CACHE_HOME")
+        let dependencies = ProgramResolver.parseDepfile((try? ELFImage.readFile(depfile)) ?? [])
+            .filter { $0 != assemblerInput! }
+        var target = plain
+        if !dependencies.isEmpty {
+            try writeFile(work + "/manifest", Array(dependencies.map { $0 + "\n" }.joined().utf8))
+            try moveIntoCache(work + "/manifest", manifest)
+            target = "\(cacheDirectory)/\(base)-\(dependencyKey(key1, dependencies))"
         }
+        try moveIntoCache(linked, target)
         return target
+    }
+
+    /// Lower-case hex of a digest.
+    func hexDigest(_ digest: SHA256.Digest) -> String {
+        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// `key1` extended with each dependency's path and current contents (or why it cannot be read).
+    func dependencyKey(_ key1: String, _ dependencies: [String]) -> String {
+        var key = SHA256()
+        key.update(data: Array("vsim dependencies v1\n\(key1)\n".utf8))
+        for path in dependencies {
+            key.update(data: Array("\(path)\n".utf8))
+            do {
+                let bytes = try ELFImage.readFile(path)
+                key.update(data: Array("\(bytes.count)\n".utf8))
+                key.update(data: bytes)
+            } catch {
+                key.update(data: Array("unreadable: \(error.description)\n".utf8))
+            }
+        }
+        return hexDigest(key.finalize())
+    }
+
+    /// The dependency paths of a manifest, or nil if there is none.
+    func readManifest(_ path: String) -> [String]? {
+        guard let bytes = try? ELFImage.readFile(path) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    /// The prerequisites of a make rule as `as --MD` writes it (`obj: dep dep \` lines,
+    /// spaces in names escaped with a backslash).
+    static func parseDepfile(_ bytes: [UInt8]) -> [String] {
+        let chars = Array(String(decoding: bytes, as: UTF8.self))
+        // The rule's target ends at the first ": ".
+        guard let colon = chars.indices.first(where: { chars[$0] == ":" && $0 + 1 < chars.count && chars[$0 + 1] == " " }) else {
+            return []
+        }
+        var paths: [String] = []
+        var current = ""
+        var escaped = false
+        func flush() { if !current.isEmpty { paths.append(current); current = "" } }
+        for ch in chars[(colon + 1)...] {
+            if escaped {
+                escaped = false
+                if ch == "\n" { flush() } else { current.append(ch) }   // `\` newline continues the rule
+                continue
+            }
+            if ch == "\\" { escaped = true; continue }
+            if ch == " " || ch == "\n" || ch == "\t" { flush(); continue }
+            current.append(ch)
+        }
+        flush()
+        var seen = Set<String>()
+        return paths.filter { seen.insert($0).inserted }
+    }
+
+    /// Whether the cached program at `path` exists and still loads; a damaged one is removed.
+    func usable(_ path: String) -> Bool {
+        guard access(path, X_OK) == 0 else { return false }
+        if (try? ELFImage(path: path)) != nil { return true }
+        unlink(path)
+        return false
+    }
+
+    /// Renames a finished file from the build directory into the cache.
+    func moveIntoCache(_ from: String, _ to: String) throws(VSimError) {
+        if rename(from, to) != 0 {
+            throw cacheError("cannot move the built program into the cache \(to): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// `.host` with ``cacheUnusableStatus`` and what to do.
+    func cacheError(_ what: String) -> VSimError {
+        .host(what + "; set XDG_CACHE_HOME to a private directory you can write (the cache is described in docs/user-guide.md)",
+              status: ProgramResolver.cacheUnusableStatus)
     }
 
     /// The first line of `tool --version` (part of the cache key).
@@ -168,37 +268,62 @@ public struct ProgramResolver {
         return String(out.stdoutText.split(separator: "\n").first ?? "")
     }
 
-    func makeDirectories(_ path: String) throws(VSimError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
+    /// Creates the cache directory (and missing parents) with mode 0700 and checks that it is a
+    /// directory owned by this user that nobody else may write (status 73 otherwise).
+    func prepareCacheDirectory() throws(VSimError) {
+        var current = cacheDirectory.hasPrefix("/") ? "" : "."
+        for part in cacheDirectory.split(separator: "/") {
             current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw .host("cannot create the cache directory \(current): \(String(cString: strerror(errno))); "
-                            + "set XDG_CACHE_HOME to a writable directory")
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw cacheError("cannot create the cache directory \(current): \(String(cString: strerror(errno)))")
             }
         }
+        var st = stat()
+        guard stat(cacheDirectory, &st) == 0 else {
+            throw cacheError("cannot use the cache directory \(cacheDirectory): \(String(cString: strerror(errno)))")
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw cacheError("the cache directory \(cacheDirectory) is not a directory")
+        }
+        guard st.st_uid == geteuid() else {
+            throw cacheError("the cache directory \(cacheDirectory) belongs to uid \(st.st_uid), not to you (uid \(geteuid())): "
+                             + "vsim will not run programs another user could have put there")
+        }
+        guard st.st_mode & 0o022 == 0 else {
+            throw cacheError("the cache directory \(cacheDirectory) is writable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))): "
+                             + "vsim will not run programs another user could have put there; chmod go-w it")
+        }
+        guard access(cacheDirectory, W_OK | X_OK) == 0 else {
+            throw cacheError("cannot write the cache directory \(cacheDirectory): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// ``prepareCacheDirectory()`` for another directory `path` (e.g. the guest kernel's build).
+    func makeDirectories(_ path: String) throws(VSimError) {
+        var resolver = self
+        resolver.cacheDirectory = path
+        try resolver.prepareCacheDirectory()
     }
 
     func makeTemporaryDirectory() throws(VSimError) -> String {
         var template = Array("\(cacheDirectory)/.build-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard let made else {
-            throw .host("cannot create a build directory in \(cacheDirectory): \(String(cString: strerror(errno))); "
-                        + "set XDG_CACHE_HOME to a writable directory")
+            throw cacheError("cannot create a build directory in \(cacheDirectory): \(String(cString: strerror(errno)))")
         }
         return String(cString: made)
     }
 
     func writeFile(_ path: String, _ bytes: [UInt8]) throws(VSimError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .host("cannot write \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw cacheError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .host("cannot write \(path): \(String(cString: strerror(errno)))")
+                throw cacheError("cannot write \(path): \(String(cString: strerror(errno)))")
             }
             done += n
         }

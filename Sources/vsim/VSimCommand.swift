@@ -8,7 +8,8 @@ struct VSimCommand: ParsableCommand {
         abstract: "Run one i386 guest program under many virtualization strategies, measured.",
         discussion: """
         PROG is a static i386 Linux ELF executable, or a .s/.S source that vsim assembles with \
-        `as --32` and links with `ld -m elf_i386` into a cache ($XDG_CACHE_HOME/vsim or ~/.cache/vsim).
+        `as --32` and links with `ld -m elf_i386` into a cache ($XDG_CACHE_HOME/vsim, ~/.cache/vsim, \
+        or $TMPDIR/vsim-cache-UID without HOME; see docs/user-guide.md).
 
         Modes: \(Mode.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")).
 
@@ -22,6 +23,7 @@ struct VSimCommand: ParsableCommand {
                       entry outside every segment
           66          the program file does not exist or cannot be read
           69          a required host tool is missing (as, ld, cpp) or building the source failed
+          73          the assembly cache directory cannot be created, written or trusted
           70          internal error in vsim (a bug: please report it)
           1           `vsim compare`: runs disagreed (different output or exit status)
         """,

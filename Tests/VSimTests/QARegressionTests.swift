@@ -156,4 +156,115 @@ import Testing
             }
         }
     }
+
+    /// vsim's environment without HOME and XDG_CACHE_HOME, plus `extra`.
+    static func environment(_ extra: [String: String]) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = nil
+        env["XDG_CACHE_HOME"] = nil
+        return env.merging(extra) { $1 }
+    }
+
+    static let hello = """
+            .globl _start
+        _start:
+            movl $4, %eax
+            movl $1, %ebx
+            movl $msg, %ecx
+            movl $3, %edx
+            int $0x80
+            movl $1, %eax
+            xorl %ebx, %ebx
+            int $0x80
+            .data
+        msg: .ascii "hi\\n"
+        """
+
+    /// B4, B10: without HOME the cache is $TMPDIR/vsim-cache-UID; vsim creates it 0700 and refuses
+    /// one that another user owns or that group/others may write (ssh's and the XDG base
+    /// directory rules), and a cache it cannot create, with the documented status 73.
+    @Test func cacheDirectoryMustBePrivate() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let src = try CLI.write(QARegressionTests.hello, name: "hello.s", in: dir)
+        let tmp = dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let env = QARegressionTests.environment(["TMPDIR": tmp])
+        let cache = tmp + "/vsim-cache-\(getuid())"
+
+        // Planted by someone else: world-writable, then owned by another uid.
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: false)
+        chmod(cache, 0o777)
+        var r = try CLI.vsim(["run", src], environment: env)
+        #expect(r.status == 73 && r.stderr.contains("writable by group or others") && r.stdout.isEmpty, "\(r)")
+        if getuid() == 0 {
+            chmod(cache, 0o700)
+            chown(cache, 65534, 65534)
+            r = try CLI.vsim(["run", src], environment: env)
+            #expect(r.status == 73 && r.stderr.contains("belongs to uid 65534"), "\(r)")
+        }
+        // Created by vsim: mode 0700, owned by the user.
+        try FileManager.default.removeItem(atPath: cache)
+        r = try CLI.vsim(["run", src], environment: env)
+        #expect(r.status == 0 && r.stdout == "hi\n", "\(r)")
+        var st = stat()
+        #expect(stat(cache, &st) == 0 && st.st_mode & 0o777 == 0o700 && st.st_uid == getuid())
+
+        // B10: a cache that cannot be created is an environment problem (73), not a bug (70).
+        r = try CLI.vsim(["run", src], environment: QARegressionTests.environment(["XDG_CACHE_HOME": "/proc"]))
+        #expect(r.status == 73 && r.stderr.contains("XDG_CACHE_HOME"), "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// B5: a source that pulls in other files with .include/.incbin is rebuilt when they change;
+    /// the expected output is what `as --32` + `ld` + the host print for the same files.
+    @Test func includedFilesArePartOfTheCacheKey() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let env = QARegressionTests.environment(["XDG_CACHE_HOME": dir + "/cache"])
+        _ = try CLI.write("""
+                .include "m.inc"
+                .globl _start
+            _start:
+                movl $4, %eax
+                movl $1, %ebx
+                movl $msg, %ecx
+                movl $len, %edx
+                int $0x80
+                movl $1, %eax
+                xorl %ebx, %ebx
+                int $0x80
+                .data
+            msg: MSG
+                .incbin "tail.bin"
+                .set len, . - msg
+            """, name: "p.s", in: dir)
+        let native = "cd \"$0\" && as --32 -o n.o p.s && ld -m elf_i386 -o n n.o && ./n"
+        let ours = "cd \"$0\" && \"$1\" run p.s"
+        for (macro, tail) in [("one", "1"), ("two", "1"), ("two", "2")] {
+            _ = try CLI.write(".macro MSG\n.ascii \"\(macro) \"\n.endm\n", name: "m.inc", in: dir)
+            _ = try CLI.write(tail + "\n", name: "tail.bin", in: dir)
+            let host = try CLI.run("sh", ["-c", native, dir])
+            #expect(host.stdout == "\(macro) \(tail)\n", "\(host)")
+            let r = try CLI.run("sh", ["-c", ours, dir, CLI.vsimPath], environment: env)
+            #expect(r.status == 0 && r.stdout == host.stdout, "\(macro) \(tail): \(r)")
+        }
+    }
+
+    /// B20: a cached program that no longer loads (emptied, cut short) is built again.
+    @Test func damagedCacheEntryIsRebuilt() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let cache = dir + "/cache"
+        let env = QARegressionTests.environment(["XDG_CACHE_HOME": cache])
+        let src = try CLI.write(QARegressionTests.hello, name: "hello.s", in: dir)
+        #expect(try CLI.vsim(["run", src], environment: env).stdout == "hi\n")
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache + "/vsim").filter { $0.hasPrefix("hello-") }
+        #expect(entries.count == 1)
+        for size in [0, 100] {
+            #expect(truncate(cache + "/vsim/" + entries[0], off_t(size)) == 0)
+            let r = try CLI.vsim(["run", src], environment: env)
+            #expect(r.status == 0 && r.stdout == "hi\n", "\(size): \(r)")
+        }
+    }
 }
