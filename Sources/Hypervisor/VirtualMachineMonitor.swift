@@ -6,6 +6,8 @@ public enum VirtualizationStrategy: String, Sendable, CaseIterable {
     case trap
     /// VT-x: the kernel at ring 0 in VMX non-root operation (``HardwareAssistVMM``).
     case hvm
+    /// Xen-style paravirtualization: the PV kernel at ring 1 with hypercalls (``ParavirtualVMM``).
+    case pv
 }
 
 /// Puts a modeled VMM in charge of a ``SystemMachine`` and accounts for what it costs.
@@ -16,9 +18,23 @@ public final class VirtualMachineMonitor {
     /// The strategy's VMM (the machine holds it weakly; this keeps it alive).
     public let hooks: SystemHooks
 
-    /// Takes over `machine`, which must be in the boot state with the kernel loaded.
+    /// Where the PV kernel keeps its hypercall page and shared-info page (its symbols
+    /// `hypercall_page` and `shared_info`), and the virtual timer's period.
+    public struct ParavirtualLayout: Sendable {
+        public var hypercallPage: UInt32
+        public var sharedInfo: UInt32
+        public var timerPeriod: UInt32
+        public init(hypercallPage: UInt32, sharedInfo: UInt32, timerPeriod: UInt32) {
+            self.hypercallPage = hypercallPage
+            self.sharedInfo = sharedInfo
+            self.timerPeriod = timerPeriod
+        }
+    }
+
+    /// Takes over `machine`, which must be in the boot state with the kernel loaded (`pv`:
+    /// the kernel built with `--defsym PV=1`, and `layout` given).
     public init(strategy: VirtualizationStrategy, machine: SystemMachine, cost: CostModel = .default,
-                umip: Bool = false, controls: VMCSControls? = nil) {
+                umip: Bool = false, controls: VMCSControls? = nil, layout: ParavirtualLayout? = nil) {
         self.strategy = strategy
         self.cost = cost
         switch strategy {
@@ -26,6 +42,10 @@ public final class VirtualMachineMonitor {
         case .hvm:
             let c = controls ?? (cost.name.hasPrefix("merom") ? VMCSControls.firstGeneration() : VMCSControls())
             hooks = HardwareAssistVMM(machine: machine, log: log, cost: cost, controls: c)
+        case .pv:
+            let l = layout ?? ParavirtualLayout(hypercallPage: 0, sharedInfo: 0, timerPeriod: 0)
+            hooks = ParavirtualVMM(machine: machine, log: log, cost: cost, hypercallPage: l.hypercallPage,
+                                   sharedInfo: l.sharedInfo, timerPeriod: l.timerPeriod)
         }
     }
 

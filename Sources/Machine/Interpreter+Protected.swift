@@ -24,6 +24,7 @@ extension Interpreter {
         }
         let index = UInt32(sel >> 3)
         let shadow = sel & 4 == 0 ? sys.descriptorShadow : nil
+        if let shadow, let d = shadow.hostedDescriptor(index) { return d }
         var (base, limit) = sel & 4 == 0 ? (cpu.gdtr.base, UInt32(cpu.gdtr.limit)) : (sys.ldtBase, sys.ldtLimit)
         if let shadow { (base, limit) = shadow.guestTable() }
         if sel & 4 != 0 && cpu.ldtr & 0xFFFC == 0 { return nil }

@@ -35,6 +35,13 @@ public protocol DescriptorShadow: AnyObject {
     func guestTable() -> (base: UInt32, limit: UInt32)
     /// The descriptor as the VMM's shadow GDT holds it.
     func shadow(_ descriptor: UInt64) -> UInt64
+    /// A GDT descriptor the VMM supplies itself (Xen's reserved flat segments), or nil to read
+    /// the guest's table.
+    func hostedDescriptor(_ index: UInt32) -> UInt64?
+}
+
+extension DescriptorShadow {
+    public func hostedDescriptor(_ index: UInt32) -> UInt64? { nil }
 }
 
 /// Why a ``SystemMachine`` run ended.

@@ -14,6 +14,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case trap
     /// The guest kernel at ring 0 in modeled VMX non-root operation (VT-x).
     case hvm
+    /// The paravirtual guest kernel at ring 1 with Xen-style hypercalls (module Hypervisor).
+    case pv
     /// x86 blocks lowered to the vsim RISC target, optimized, cached and chained (like QEMU TCG).
     case translate
     /// The same ELF under the host's qemu-i386 (an outside anchor for translate).
@@ -27,6 +29,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .container: return "the same ELF natively in a fresh container: namespaces, cgroups, its own root (like runc/crun)"
         case .trap: return "the guest kernel deprivileged to ring 1 under a trap-and-emulate VMM (classic, Robin & Irvine's holes included)"
         case .hvm: return "the guest kernel at ring 0 in modeled VT-x non-root mode; VM exits by VMCS controls"
+        case .pv: return "the paravirtual guest kernel at ring 1 calling the VMM through Xen-style hypercalls (int $0x82)"
         case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
         case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
         }
@@ -45,6 +48,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .container: return ContainerBackend()
         case .trap: return SystemBackend(mode: .trap)
         case .hvm: return SystemBackend(mode: .hvm)
+        case .pv: return SystemBackend(mode: .pv)
         case .translate: return TranslatorBackend()
         case .qemu: return QemuBackend()
         }

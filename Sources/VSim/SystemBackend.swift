@@ -30,7 +30,7 @@ public struct SystemBackend: ExecutionBackend {
         if !options.traces.subtracting([.traps]).isEmpty {
             throw .usage("--trace \(options.traces.subtracting([.traps]).map(\.rawValue).sorted().joined(separator: ",")) is not available with the guest kernel (it traces user-mode emulation only)")
         }
-        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : nil
+        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : nil
         var cost: CostModel
         do {
             cost = try CostModel.preset(options.cpu)
@@ -39,7 +39,7 @@ public struct SystemBackend: ExecutionBackend {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
-        let kernelPath = try GuestKernel.build()
+        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:])
         let kernel: ELFImage, image: ELFImage
         do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
@@ -57,7 +57,15 @@ public struct SystemBackend: ExecutionBackend {
         } catch {
             throw .host(error.description, status: error.exitStatus)
         }
-        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip) }
+        var layout: VirtualMachineMonitor.ParavirtualLayout? = nil
+        if mode == .pv {
+            guard let page = kernel.symbols.first(where: { $0.name == "hypercall_page" })?.value,
+                  let shared = kernel.symbols.first(where: { $0.name == "shared_info" })?.value else {
+                throw .host("the PV guest kernel \(kernelPath) has no hypercall_page or shared_info symbol", status: 65)
+            }
+            layout = .init(hypercallPage: page, sharedInfo: shared, timerPeriod: options.timerPeriod ?? Self.defaultTimerPeriod)
+        }
+        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout) }
         if options.traces.contains(.traps) { vmm?.log.trace = options.traceSink }
         let stop = machine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         vmm?.finish(stop, machine: machine)

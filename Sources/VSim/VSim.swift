@@ -26,8 +26,8 @@ public enum VSim {
         if options.system && mode != .interpret {
             throw .usage("--system needs --mode interpret (the \(mode) mode runs the program without the guest kernel)")
         }
-        if options.traces.contains(.traps) && mode != .trap && mode != .hvm {
-            throw .usage("--trace traps needs --mode trap or hvm (only the modeled VMM takes traps and exits)")
+        if options.traces.contains(.traps) && mode != .trap && mode != .hvm && mode != .pv {
+            throw .usage("--trace traps needs --mode trap, hvm or pv (only the modeled VMM takes traps, exits and hypercalls)")
         }
         if !options.traces.subtracting([.traps]).isEmpty && mode != .interpret {
             throw .usage("--trace needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction or system call)")

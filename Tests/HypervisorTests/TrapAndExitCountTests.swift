@@ -17,20 +17,7 @@ final class TrapAndExitCountTests: XCTestCase {
         return parts.joined(separator: "/")
     }()
 
-    func build(_ name: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "vsim-hv-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let exe = dir + "/\(name)"
-        for args in [["as", "--32", "-o", exe + ".o", Self.repository + "/programs/\(name).s"], ["ld", "-m", "elf_i386", "-o", exe, exe + ".o"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = args
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw XCTSkip("\(args[0]) failed") }
-        }
-        return exe
-    }
+    func build(_ name: String) throws -> String { try GuestPrograms.build(name) }
 
     /// Boots `program` under `strategy` with stdin `input`, no timer; returns the VMM, the stop
     /// and stdout.

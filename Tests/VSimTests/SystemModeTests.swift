@@ -8,7 +8,7 @@ import Machine
 import Glibc
 #endif
 
-/// `vsim run --mode interpret --system`, `--mode trap` and `--mode hvm`: every program in
+/// `vsim run --mode interpret --system`, `--mode trap`, `--mode hvm` and `--mode pv`: every program in
 /// programs/ under the guest kernel of programs/kernel/ gives the same stdout and exit status as
 /// natively.
 final class SystemModeTests: XCTestCase {
@@ -29,7 +29,7 @@ final class SystemModeTests: XCTestCase {
 
     /// Runs under the kernel: through the facade (stdin /dev/null, stdout captured), or with
     /// stdin from a file through BootLoader and SystemMachine directly.
-    static let modes: [Mode] = [.interpret, .trap, .hvm]
+    static let modes: [Mode] = [.interpret, .trap, .hvm, .pv]
 
     func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?, mode: Mode) throws -> (Int32, [UInt8], String?) {
         guard let input = stdin else {
@@ -48,10 +48,14 @@ final class SystemModeTests: XCTestCase {
         let machine = try SystemMachine(input: inFD, output: -1)
         var out: [UInt8] = []
         machine.uart.sink = { out.append($0) }
-        _ = try BootLoader.boot(kernel: try ELFImage(path: try GuestKernel.build()), program: try ELFImage(path: exe),
+        let kernel = try ELFImage(path: try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:]))
+        _ = try BootLoader.boot(kernel: kernel, program: try ELFImage(path: exe),
                                 argv: [exe] + arguments, envp: [], timerPeriod: SystemBackend.defaultTimerPeriod, machine: machine)
-        let vmm = mode == .trap ? VirtualMachineMonitor(strategy: .trap, machine: machine)
-            : mode == .hvm ? VirtualMachineMonitor(strategy: .hvm, machine: machine) : nil
+        func symbol(_ name: String) -> UInt32 { kernel.symbols.first { $0.name == name }?.value ?? 0 }
+        let layout = VirtualMachineMonitor.ParavirtualLayout(hypercallPage: symbol("hypercall_page"), sharedInfo: symbol("shared_info"),
+                                                             timerPeriod: SystemBackend.defaultTimerPeriod)
+        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : nil
+        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, layout: layout) }
         defer { _ = vmm }
         switch machine.run(maxInstructions: 2_000_000_000, deadline: .now + .seconds(120)) {
         case .exited(let s): return (s, out, nil)

@@ -20,10 +20,43 @@
 # Build: vsim builds it (as --32, ld -m elf_i386 -Ttext 0x100000); see docs/boot-protocol.md.
 
         .equ BOOT_MAGIC, 0x4D495376     # "vSIM" in EAX at entry
+        .ifdef PV
+        # The paravirtual kernel uses the flat segments the hypervisor provides (Xen's
+        # xen-x86_32.h: FLAT_RING1_CS/DS, FLAT_RING3_CS/DS) and runs at ring 1.
+        .equ KERNEL_CS, 0xe019
+        .equ KERNEL_DS, 0xe021
+        .equ USER_CS, 0xe02b
+        .equ USER_DS, 0xe033
+        # Hypercall numbers (xen/include/public/xen.h) and sub-operations.
+        .equ HYPERVISOR_set_trap_table, 0
+        .equ HYPERVISOR_mmu_update, 1
+        .equ HYPERVISOR_stack_switch, 3
+        .equ HYPERVISOR_set_callbacks, 4
+        .equ HYPERVISOR_multicall, 13
+        .equ HYPERVISOR_console_io, 18
+        .equ HYPERVISOR_mmuext_op, 26
+        .equ HYPERVISOR_sched_op, 29
+        .equ HYPERVISOR_event_channel_op, 32
+        .equ CONSOLEIO_write, 0
+        .equ CONSOLEIO_read, 1
+        .equ SCHEDOP_shutdown, 2
+        .equ SCHEDOP_shutdown_code, 5
+        .equ SHUTDOWN_poweroff, 0
+        .equ SHUTDOWN_crash, 3
+        .equ MMUEXT_NEW_BASEPTR, 5
+        .equ EVTCHNOP_bind_virq, 1
+        .equ VIRQ_TIMER, 0
+        .equ DOMID_SELF, 0x7FF0
+        .equ MMU_BATCH, 256             # page-table updates per mmu_update hypercall
+        .macro HYPERCALL name
+        call hypercall_page + HYPERVISOR_\name * 32
+        .endm
+        .else
         .equ KERNEL_CS, 0x08
         .equ KERNEL_DS, 0x10
         .equ USER_CS, 0x1B              # GDT index 3, RPL 3
         .equ USER_DS, 0x23              # GDT index 4, RPL 3
+        .endif
         .equ TSS_SEL, 0x28              # GDT index 5
         .equ COM1, 0x3F8
         .equ COM2, 0x2F8
@@ -47,6 +80,18 @@
         .equ EFAULT, 14
         .equ ENOSYS, 38
 
+        # STOP: end the machine when nothing else can (after the exit port, a panic, a bad boot).
+        .macro STOP
+        .ifdef PV
+        movl $SCHEDOP_shutdown, %ebx
+        movl $shutdown_crash, %ecx
+        HYPERCALL sched_op
+        .else
+        cli
+        hlt
+        .endif
+        .endm
+
         .text
         .globl _start
 _start:
@@ -55,6 +100,15 @@ _start:
         movl $kstack_top, %esp
         movl %ebx, bootinfo
 
+        .ifdef PV
+        # 1-2. PV: no GDT, TSS or IDT of our own. Exceptions and int $0x80 go to the handlers
+        # of the trap table; traps from ring 3 switch to the ring-1 stack given here.
+        movl $trap_table, %ebx
+        HYPERCALL set_trap_table
+        movl $KERNEL_DS, %ebx
+        movl $kstack_top, %ecx
+        HYPERCALL stack_switch
+        .else
         # 1. GDT: patch the TSS base into descriptor 5, load, reload every segment register.
         movl $tss, %eax
         movw %ax, gdt + 5*8 + 2
@@ -96,6 +150,7 @@ _start:
         movl $0xEE00, %edx
         call set_gate
         lidt idt_desc
+        .endif
 
         # 3. Page tables.
         movl bootinfo, %ebx
@@ -108,19 +163,51 @@ _start:
         movl %eax, brk_cur
         movl %eax, brk_mapped
         call map_ram
+        .ifdef PV
+        call mmu_flush                  # map_page reads the directory: make it current
+        .endif
         call map_user
+        .ifdef PV
+        call mmu_flush
+        movl $page_dir, %eax            # MMUEXT_NEW_BASEPTR: the hypervisor loads CR3 (and,
+        shrl $12, %eax                  # the first time, turns paging on)
+        movl %eax, mmuext + 4
+        movl $mmuext, %ebx
+        movl $1, %ecx
+        xorl %edx, %edx
+        movl $DOMID_SELF, %esi
+        HYPERCALL mmuext_op
+        .else
         movl $page_dir, %eax
         movl %eax, %cr3
         movl %cr0, %eax
         orl $0x80010000, %eax           # PG | WP
         movl %eax, %cr0
+        .endif
 
         # 4. Timer, then the program at ring 3 with every register 0, as Linux starts it.
+        .ifdef PV
+        # The virtual timer is an event channel bound to VIRQ_TIMER; events arrive through an
+        # upcall to event_callback unless the mask flag in shared info is set (a store).
+        movl $EVTCHNOP_bind_virq, %ebx
+        movl $bind_virq, %ecx
+        HYPERCALL event_channel_op
+        movl $KERNEL_CS, %ebx
+        movl $event_callback, %ecx
+        movl $KERNEL_CS, %edx
+        movl $failsafe_callback, %esi
+        HYPERCALL set_callbacks
+        movl bind_virq + 8, %eax        # the port: unmask it
+        btrl %eax, shared_info + 0x880
+        movb $0, shared_info + 1        # evtchn_upcall_mask = 0: events on
+        movl bootinfo, %ebx
+        .else
         movl bootinfo, %ebx
         movl BI_TIMER(%ebx), %eax
         testl %eax, %eax
         jz 5f
         outl %eax, $TIMER_PORT
+        .endif
 5:      pushl $USER_DS                  # SS
         pushl BI_ESP(%ebx)              # ESP
         pushl $0x202                    # EFLAGS: IF
@@ -144,8 +231,7 @@ bad_boot:                               # not started by vsim's boot protocol
         movl $255, %eax
         movw $EXIT_PORT, %dx
         outb %al, %dx
-        cli
-        hlt
+        STOP
 
 # set_gate: IDT entry %ecx -> handler %eax, type/DPL word %edx (0x8E00 or 0xEE00).
 set_gate:
@@ -178,7 +264,14 @@ map_ram:
         shrl $10, %ecx
         movl %eax, %ebp                 # current page table
         orl $3, %eax
+        .ifdef PV
+        pushl %ebx
+        leal page_dir(,%ecx,4), %ebx
+        call mmu_queue
+        popl %ebx
+        .else
         movl %eax, page_dir(,%ecx,4)
+        .endif
 2:      movl %edi, %eax
         shll $12, %eax
         orl $3, %eax
@@ -187,7 +280,14 @@ map_ram:
         xorl %eax, %eax                 # page 0: not present
 3:      movl %edi, %ecx
         andl $1023, %ecx
+        .ifdef PV
+        pushl %ebx
+        leal (%ebp,%ecx,4), %ebx
+        call mmu_queue
+        popl %ebx
+        .else
         movl %eax, (%ebp,%ecx,4)
+        .endif
         incl %edi
         cmpl %esi, %edi
         jb 1b
@@ -241,11 +341,29 @@ map_page:
         testl %ebx, %ebx
         jz 2f
         orl $7, %ebx
+        .ifdef PV
+        pushl %eax
+        movl %ebx, %eax
+        leal page_dir(,%ecx,4), %ebx
+        call mmu_queue
+        call mmu_flush                  # the directory entry must be visible at once
+        movl %eax, %ebx
+        popl %eax
+        .else
         movl %ebx, page_dir(,%ecx,4)
+        .endif
 1:      andl $0xFFFFF000, %ebx
         shrl $12, %eax
         andl $1023, %eax
+        .ifdef PV
+        pushl %eax
+        leal (%ebx,%eax,4), %ebx
+        movl %edx, %eax
+        call mmu_queue
+        popl %eax
+        .else
         movl %edx, (%ebx,%eax,4)
+        .endif
         clc
         ret
 2:      stc
@@ -282,10 +400,19 @@ sys_enosys:
 sys_exit:
         movl %ebx, %eax
 do_exit:
+        .ifdef PV
+        # One multicall: sched_op(SCHEDOP_shutdown_code, {status}) then
+        # sched_op(SCHEDOP_shutdown, {SHUTDOWN_poweroff}).
+        andl $0xFF, %eax
+        movl %eax, shutdown_code
+        movl $exit_calls, %ebx
+        movl $2, %ecx
+        HYPERCALL multicall
+        .else
         movw $EXIT_PORT, %dx
         outb %al, %dx
-        cli
-        hlt
+        .endif
+        STOP
 
 # check_user: is [%ecx, %ecx+%edx) inside user space (at or above the RAM identity map, below
 # USER_TOP, no wrap-around)? ZF=0 (jnz) when it is not.
@@ -314,6 +441,15 @@ sys_write:
         ret
 1:      call check_user
         jnz efault
+        .ifdef PV
+        cmpl $1, %ebx                   # stdout: one console_io hypercall for the whole buffer
+        jne 4f
+        movl $CONSOLEIO_write, %ebx
+        xchgl %ecx, %edx                # ecx = count, edx = buffer
+        HYPERCALL console_io
+        ret
+4:
+        .endif
         movl %ecx, %esi
         movl %edx, %ecx
         movw %di, %dx
@@ -335,6 +471,12 @@ sys_read:
         ret
 1:      call check_user
         jnz efault
+        .ifdef PV
+        movl $CONSOLEIO_read, %ebx      # one console_io hypercall: count bytes or end of input
+        xchgl %ecx, %edx
+        HYPERCALL console_io
+        ret
+        .endif
         movl %ecx, %edi
         movl %edx, %ecx                 # bytes wanted
         xorl %esi, %esi                 # bytes read
@@ -391,15 +533,73 @@ sys_brk:
         addl $4096, brk_mapped
         jmp 1b
 3:      movl %ebx, brk_cur
+        .ifdef PV
+        call mmu_flush                  # the new pages, in one mmu_update
+        .endif
         movl %ebx, %eax
 4:      ret
-5:      movl brk_cur, %eax
+5:
+        .ifdef PV
+        call mmu_flush
+        .endif
+        movl brk_cur, %eax
         ret
 
 # ---- exceptions and interrupts ---------------------------------------------------------------
 timer_entry:
         incl ticks
         iret
+
+        .ifdef PV
+# event_callback: the upcall, entered like an interrupt with events masked (upcall_mask = 1).
+event_callback:
+        pushl %eax
+1:      movb $0, shared_info            # evtchn_upcall_pending = 0
+        movl $0, shared_info + 4        # evtchn_pending_sel = 0 (one port in use)
+        movl bind_virq + 8, %eax
+        btrl %eax, shared_info + 0x800  # this port's pending bit
+        jnc 2f
+        incl ticks
+2:      movb $0, shared_info + 1        # unmask: a store, not a hypercall
+        cmpb $0, shared_info            # did an event come meanwhile?
+        je 3f
+        movb $1, shared_info + 1
+        jmp 1b
+3:      popl %eax
+        iret
+
+failsafe_callback:                      # a bad segment on return to the guest: give up
+        STOP
+
+# mmu_queue: queue the page-table update "entry at physical %ebx := %eax"; flush a full batch.
+mmu_queue:
+        pushl %ecx
+        movl mmu_count, %ecx
+        shll $4, %ecx
+        movl %ebx, mmu_reqs(%ecx)       # ptr (MMU_NORMAL_PT_UPDATE = 0 in bits 1:0)
+        movl $0, mmu_reqs + 4(%ecx)
+        movl %eax, mmu_reqs + 8(%ecx)   # val
+        movl $0, mmu_reqs + 12(%ecx)
+        incl mmu_count
+        popl %ecx
+        cmpl $MMU_BATCH, mmu_count
+        jae mmu_flush
+        ret
+
+# mmu_flush: send the queued updates in one mmu_update hypercall. Preserves registers.
+mmu_flush:
+        cmpl $0, mmu_count
+        je 1f
+        pushal
+        movl $mmu_reqs, %ebx
+        movl mmu_count, %ecx
+        xorl %edx, %edx
+        movl $DOMID_SELF, %esi
+        HYPERCALL mmu_update
+        movl $0, mmu_count
+        popal
+1:      ret
+        .endif
 
         .macro EXC n, has_error
 exc_\n:
@@ -463,8 +663,7 @@ panic:                                  # "kernel panic: exception V at EIP" on 
         movb $'\n', %al
         movw $COM1, %dx
         outb %al, %dx
-        cli
-        hlt
+        STOP
 
 # puts: NUL-terminated %esi to COM1.
 puts:   movw $COM1, %dx
@@ -489,6 +688,34 @@ puthex: movl %eax, %ebx
         ret
 
         .data
+        .ifdef PV
+# The trap table for set_trap_table: vector, flags (DPL in bits 1:0), code selector, handler.
+        .align 4
+trap_table:
+        .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19
+        .byte \n
+        .if \n == 3 || \n == 4
+        .byte 3
+        .else
+        .byte 0
+        .endif
+        .word KERNEL_CS
+        .long exc_\n
+        .endr
+        .byte 0x80, 3
+        .word KERNEL_CS
+        .long syscall_entry
+        .long 0, 0                      # end of the table
+bind_virq:  .long VIRQ_TIMER, 0, 0      # virq, vcpu, port (out)
+mmuext:     .long MMUEXT_NEW_BASEPTR, 0, 0
+shutdown_crash: .long SHUTDOWN_crash
+shutdown_code:  .long 0
+shutdown_poweroff: .long SHUTDOWN_poweroff
+# multicall entries (op, result, args[6]) for the exit
+exit_calls:
+        .long HYPERVISOR_sched_op, 0, SCHEDOP_shutdown_code, shutdown_code, 0, 0, 0, 0
+        .long HYPERVISOR_sched_op, 0, SCHEDOP_shutdown, shutdown_poweroff, 0, 0, 0, 0
+        .endif
         .align 8
 gdt:    .quad 0
         .quad 0x00CF9A000000FFFF        # 0x08 kernel code: base 0, 4 GiB, DPL 0
@@ -537,6 +764,23 @@ panic_msg:
 panic_at:
         .asciz " at eip 0x"
 
+        .ifdef PV
+# The hypercall page: the hypervisor writes one 32-byte stub per hypercall here at boot
+# (`mov $nr, %eax; int $0x82; ret`), found through this symbol as Xen finds it through an ELF note.
+        .text
+        .align 4096
+        .globl hypercall_page
+hypercall_page:
+        .fill 4096, 1, 0xcc
+        .bss
+        .align 4096
+        .globl shared_info
+shared_info:                            # vcpu_info[0] at 0; evtchn_pending at 0x800, mask at 0x880
+        .space 4096
+mmu_count:  .space 4
+        .align 16
+mmu_reqs:   .space 16 * MMU_BATCH
+        .endif
         .bss
         .align 4096
 page_dir:

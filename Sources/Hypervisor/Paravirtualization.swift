@@ -1,0 +1,445 @@
+import Machine
+import X86
+
+/// Xen's hypercall numbers (xen/include/public/xen.h), the ones the PV model serves.
+public enum Hypercall: UInt32, Sendable, CaseIterable {
+    case setTrapTable = 0, mmuUpdate = 1, stackSwitch = 3, setCallbacks = 4, multicall = 13,
+         consoleIO = 18, mmuextOp = 26, schedOp = 29, eventChannelOp = 32
+
+    /// Xen's name, as counted and traced.
+    public var name: String {
+        switch self {
+        case .setTrapTable: return "set_trap_table"
+        case .mmuUpdate: return "mmu_update"
+        case .stackSwitch: return "stack_switch"
+        case .setCallbacks: return "set_callbacks"
+        case .multicall: return "multicall"
+        case .consoleIO: return "console_io"
+        case .mmuextOp: return "mmuext_op"
+        case .schedOp: return "sched_op"
+        case .eventChannelOp: return "event_channel_op"
+        }
+    }
+}
+
+/// `--mode pv`: Xen-style paravirtualization (Barham et al., SOSP 2003). The guest kernel is
+/// built for it (`kernel.s` with `--defsym PV=1`) and runs at ring 1; instead of privileged
+/// instructions it calls the VMM through the **hypercall page** (`call hypercall_page + nr*32`;
+/// each 32-byte stub is `mov $nr, %eax; int $0x82; ret`, written by the VMM at boot) with Xen's
+/// numbers and register ABI (EAX = number; EBX ECX EDX ESI EDI = arguments; result in EAX).
+///
+/// Served: `set_trap_table` (the virtual IDT), `stack_switch` (the ring-1 stack for traps from
+/// ring 3), `mmu_update` (batched page-table writes, validated: the frame must be guest RAM),
+/// `mmuext_op` (NEW_BASEPTR, which also turns paging on the first time; TLB_FLUSH_LOCAL;
+/// INVLPG_LOCAL), `multicall` (a batch of hypercalls in one trap), `console_io` (write: the
+/// buffer to the guest's stdout; read: up to count bytes, fewer only at end of input),
+/// `sched_op` (yield, block, shutdown, shutdown_code — whose reason word carries the program's
+/// exit status, a vsim convention), `set_callbacks` and `event_channel_op` (bind_virq,
+/// unmask). Anything else returns -ENOSYS (-38), as Xen does.
+///
+/// Events: the virtual timer (VIRQ_TIMER, bound to an event channel) sets the channel's bit in
+/// the pending bitmap of the guest's shared-info page; if the channel is not masked it sets the
+/// vCPU's pending selector and `evtchn_upcall_pending`, and unless `evtchn_upcall_mask` is set
+/// (the guest's way to "disable interrupts": a store, not a hypercall) the VMM makes an upcall to
+/// the registered callback, masking further upcalls. A pending event whose mask is cleared later
+/// is delivered the next time the VMM runs (a hypercall, trap or timer tick) and finds it
+/// unmasked. Layout (32-bit Xen `shared_info`): vcpu_info[0] at 0 (upcall_pending byte 0, mask
+/// byte 1, pending_sel at 4), evtchn_pending at 0x800, evtchn_mask at 0x880.
+///
+/// `int $0x80` from ring 3 goes straight to the guest's handler (Xen's fast system-call path):
+/// no VMM work, nothing counted. Exceptions go through the VMM, which reflects them to the trap
+/// table's handlers (counted as traps); a port access at ring 1 (the kernel's COM2 for stderr,
+/// its panic message) traps and is emulated.
+public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
+    /// Xen's flat segment selectors for 32-bit PV guests (xen-x86_32.h).
+    public static let flatRing1CS: UInt16 = 0xE019, flatRing1DS: UInt16 = 0xE021,
+        flatRing3CS: UInt16 = 0xE02B, flatRing3DS: UInt16 = 0xE033
+    /// The hypercall trap vector.
+    public static let hypercallVector: UInt8 = 0x82
+    /// Where Xen's own GDT and IDT live (what SGDT/SIDT would show): the top 64 MiB.
+    public static let hypervisorBase: UInt32 = 0xFC00_0000
+    static let ENOSYS = UInt32(bitPattern: -38), EINVAL = UInt32(bitPattern: -22), EFAULT = UInt32(bitPattern: -14)
+
+    public unowned let machine: SystemMachine
+    public let log: VMMLog
+    public let cost: CostModel
+    /// Guest-linear (= physical at boot) addresses of the hypercall page and shared info.
+    public let hypercallPage: UInt32
+    public let sharedInfo: UInt32
+
+    struct TrapEntry { var flags: UInt8; var cs: UInt16; var address: UInt32 }
+    var trapTable: [UInt8: TrapEntry] = [:]
+    var kernelSS: UInt16 = 0, kernelESP: UInt32 = 0
+    var eventCallback: (cs: UInt16, address: UInt32)?
+    var timerPort: UInt32?
+    var shutdownCode: Int32 = 0
+    var pagingOn = false
+    /// Hypercalls served inside multicalls (not counted as hypercalls of their own).
+    public private(set) var batchedCalls: [String: UInt64] = [:]
+    /// Page-table entries written through mmu_update.
+    public private(set) var pageTableUpdates: UInt64 = 0
+
+    public init(machine: SystemMachine, log: VMMLog, cost: CostModel, hypercallPage: UInt32, sharedInfo: UInt32, timerPeriod: UInt32) {
+        self.machine = machine
+        self.log = log
+        self.cost = cost
+        self.hypercallPage = hypercallPage
+        self.sharedInfo = sharedInfo
+        let cpu = machine.cpu
+        machine.hooks = self
+        machine.descriptorShadow = self
+        machine.setCPL(1)
+        cpu.segments = [Self.flatRing1DS, Self.flatRing1CS, Self.flatRing1DS, Self.flatRing1DS, Self.flatRing1DS, Self.flatRing1DS]
+        cpu.eflags = (cpu.eflags | EFLAGS.if) & ~EFLAGS.iopl
+        cpu.gdtr = DescriptorTableRegister(base: Self.hypervisorBase, limit: 0xFFFF)
+        cpu.idtr = DescriptorTableRegister(base: Self.hypervisorBase + 0x10000, limit: 0x7FF)
+        // The hypercall page: `mov $nr, %eax; int $0x82; ret` every 32 bytes.
+        var page = [UInt8](repeating: 0xCC, count: 4096)
+        for nr in 0..<128 {
+            let stub: [UInt8] = [0xB8, UInt8(nr), 0, 0, 0, 0xCD, Self.hypercallVector, 0xC3]
+            page.replaceSubrange(nr * 32..<(nr * 32 + stub.count), with: stub)
+        }
+        machine.mmu.loadPhysical(page, at: hypercallPage)
+        // Shared info: upcalls masked, every event channel masked, until the guest says otherwise.
+        var shared = [UInt8](repeating: 0, count: 4096)
+        shared[1] = 1
+        for i in 0x880..<0x900 { shared[i] = 0xFF }
+        machine.mmu.loadPhysical(shared, at: sharedInfo)
+        if timerPeriod > 0 { machine.timer.program(UInt64(timerPeriod)) }
+    }
+
+    // MARK: DescriptorShadow: Xen's flat segments are the only GDT entries.
+
+    public func guestTable() -> (base: UInt32, limit: UInt32) { (0, 0) }
+    public func shadow(_ d: UInt64) -> UInt64 { d }
+    public func hostedDescriptor(_ index: UInt32) -> UInt64? {
+        switch UInt16(index << 3) {
+        case Self.flatRing1CS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xBA)
+        case Self.flatRing1DS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xB2)
+        case Self.flatRing3CS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xFA)
+        case Self.flatRing3DS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xF2)
+        default: return nil
+        }
+    }
+
+    // MARK: SystemHooks
+
+    public func intercept(_ event: SystemEvent, machine m: SystemMachine) -> InterceptResult {
+        let cpu = m.cpu
+        let result: InterceptResult
+        switch event {
+        case .instruction:
+            return .proceed
+        case .softwareInterrupt(let v, let eip, let next):
+            if v == Self.hypercallVector && cpu.cpl == 1 {
+                result = hypercall(eip: eip, next: next)
+            } else if let t = trapTable[v], t.flags & 3 >= (cpu.cpl == 3 ? 3 : 1), v == 0x80 {
+                // Xen's fast system-call path: straight to the guest's handler, no VMM work.
+                result = reflect(vector: v, errorCode: nil, returnEIP: next, interruptGate: false, entry: t)
+            } else {
+                result = reflectCounted(vector: v, errorCode: nil, returnEIP: next, software: true, reason: "int 0x\(hex(v))", eip: eip)
+            }
+        case .externalInterrupt(let v):
+            result = timerEvent(vector: v)
+        case .exception(let e):
+            if cpu.cpl == 1, e.vector == .gp, let r = emulatePortAccess(e) {
+                result = r
+            } else {
+                let hasCode = [8, 10, 11, 12, 13, 14, 17].contains(e.vector.rawValue)
+                result = reflectCounted(vector: e.vector.rawValue, errorCode: hasCode ? e.errorCode ?? 0 : nil, returnEIP: e.eip,
+                                        software: e.vector == .bp || e.vector == .of, reason: e.vector.name, eip: e.eip)
+            }
+        }
+        if result == .handled { deliverPendingUpcall() }
+        return result
+    }
+
+    // MARK: hypercalls
+
+    func hypercall(eip: UInt32, next: UInt32) -> InterceptResult {
+        let cpu = machine.cpu
+        let nr = cpu.eax
+        let args = [cpu.ebx, cpu.ecx, cpu.edx, cpu.esi, cpu.edi]
+        cpu.eip = next
+        var action = ""
+        var work = cost.emulateInstruction
+        let (value, stop) = perform(nr, args, action: &action, work: &work)
+        cpu.eax = value
+        let name = Hypercall(rawValue: nr)?.name ?? "unknown hypercall \(nr)"
+        log.record(VMMEvent(kind: .hypercall, reason: name, eip: eip, instruction: "int    $0x82", action: action + " = \(Int32(bitPattern: value))",
+                            cycles: cost.hypercallRoundTrip + work))
+        if let stop { return stop }
+        return .handled
+    }
+
+    /// Performs hypercall `nr`; returns its result and, for a shutdown, how the run ends.
+    func perform(_ nr: UInt32, _ a: [UInt32], action: inout String, work: inout UInt64) -> (UInt32, InterceptResult?) {
+        let m = machine
+        guard let call = Hypercall(rawValue: nr) else {
+            action = "no such hypercall: -ENOSYS"
+            return (Self.ENOSYS, nil)
+        }
+        do throws(CPUException) {
+            switch call {
+            case .setTrapTable:
+                var p = a[0]
+                var entries = 0
+                trapTable = [:]
+                while true {
+                    let w0 = try m.readLinear32(p), address = try m.readLinear32(p &+ 4)
+                    if address == 0 { break }
+                    let cs = UInt16(truncatingIfNeeded: w0 >> 16)
+                    guard cs & 3 != 0 else { action = "handler selector of ring 0 refused"; return (Self.EINVAL, nil) }
+                    trapTable[UInt8(w0 & 0xFF)] = TrapEntry(flags: UInt8((w0 >> 8) & 0xFF), cs: cs, address: address)
+                    entries += 1
+                    p &+= 8
+                    if entries > 256 { return (Self.EINVAL, nil) }
+                }
+                action = "\(entries) handlers"
+            case .stackSwitch:
+                kernelSS = UInt16(truncatingIfNeeded: a[0])
+                kernelESP = a[1]
+                action = "ring-1 stack \(hex(kernelSS)):\(hex32(kernelESP))"
+            case .setCallbacks:
+                eventCallback = (UInt16(truncatingIfNeeded: a[0]), a[1])
+                action = "event callback \(hex32(a[1]))"
+            case .mmuUpdate:
+                let count = a[1]
+                var flushNeeded = false
+                for i in 0..<count {
+                    let ptr = try m.readLinear32(a[0] &+ 16 * i)
+                    let val = try m.readLinear32(a[0] &+ 16 * i &+ 8)
+                    guard ptr & 3 == 0 else { action = "only MMU_NORMAL_PT_UPDATE is modeled"; return (Self.EINVAL, nil) }
+                    let pa = ptr & ~3
+                    guard pa < m.mmu.ramSize, val & 1 == 0 || val >> 12 < m.mmu.ramSize >> 12 else {
+                        action = "entry \(i) refused: frame outside the guest's memory"
+                        return (Self.EINVAL, nil)
+                    }
+                    if m.mmu.physicalRead32(pa) & 1 != 0 { flushNeeded = true }
+                    m.mmu.physicalWrite32(pa, val)
+                }
+                if a[2] != 0 { try m.writeLinear32(a[2], count) }
+                if flushNeeded && pagingOn { m.mmu.flushAll() }
+                pageTableUpdates &+= UInt64(count)
+                work += cost.emulateInstruction * UInt64(count)
+                action = "\(count) page-table entries written"
+            case .mmuextOp:
+                for i in 0..<a[1] {
+                    let cmd = try m.readLinear32(a[0] &+ 12 * i), arg = try m.readLinear32(a[0] &+ 12 * i &+ 4)
+                    switch cmd {
+                    case 5:
+                        try m.writeControlRegister(3, arg << 12)
+                        if !pagingOn {
+                            try m.writeControlRegister(0, m.cpu.cr0 | CR0.pg | CR0.wp)
+                            pagingOn = true
+                        }
+                        action = "NEW_BASEPTR \(hex32(arg << 12))"
+                    case 6: m.mmu.flushAll(); action = "TLB_FLUSH_LOCAL"
+                    case 7: m.mmu.flush(arg); action = "INVLPG_LOCAL \(hex32(arg))"
+                    default: action = "mmuext command \(cmd) is not modeled"; return (Self.ENOSYS, nil)
+                    }
+                }
+                if a[2] != 0 { try m.writeLinear32(a[2], a[1]) }
+            case .multicall:
+                var names: [String] = []
+                for i in 0..<a[1] {
+                    let e = a[0] &+ 32 * i
+                    let op = try m.readLinear32(e)
+                    var args: [UInt32] = []
+                    for j in 0..<5 { args.append(try m.readLinear32(e &+ 8 &+ 4 * UInt32(j))) }
+                    var sub = ""
+                    let (r, stop) = perform(op, args, action: &sub, work: &work)
+                    try m.writeLinear32(e &+ 4, r)
+                    let name = Hypercall(rawValue: op)?.name ?? "unknown \(op)"
+                    batchedCalls[name, default: 0] &+= 1
+                    names.append("\(name)(\(sub))")
+                    if let stop {
+                        action = "[" + names.joined(separator: ", ") + "]"
+                        return (0, stop)
+                    }
+                }
+                action = "[" + names.joined(separator: ", ") + "]"
+            case .consoleIO:
+                let (cmd, count, buffer) = (a[0], a[1], a[2])
+                work += cost.deviceAccess
+                if cmd == 0 {
+                    for i in 0..<count {
+                        let b = try m.readLinear32(buffer &+ i) & 0xFF   // via 32-bit reads: stays inside RAM
+                        _ = m.uart.write(port: m.uart.base, size: 1, value: b)
+                    }
+                    action = "CONSOLEIO_write \(count) bytes"
+                    return (count, nil)
+                } else if cmd == 1 {
+                    var n: UInt32 = 0
+                    while n < count {
+                        guard m.uart.read(port: m.uart.base + 5, size: 1) & 1 != 0 else { break }
+                        try m.writeLinear(buffer &+ n, size: 1, m.uart.read(port: m.uart.base, size: 1))
+                        n += 1
+                    }
+                    action = "CONSOLEIO_read \(n) of \(count) bytes"
+                    return (n, nil)
+                }
+                action = "console_io command \(cmd)"
+                return (Self.ENOSYS, nil)
+            case .schedOp:
+                switch a[0] {
+                case 0: action = "SCHEDOP_yield"
+                case 1:
+                    try m.writeLinear(sharedInfo &+ 1, size: 1, 0)   // block re-enables event delivery
+                    m.halt()
+                    action = "SCHEDOP_block"
+                case 2:
+                    let reason = try m.readLinear32(a[1])
+                    action = "SCHEDOP_shutdown reason \(reason)"
+                    switch reason {
+                    case 0: return (0, stopWith(.exited(status: shutdownCode & 0xFF)))
+                    case 3: return (0, .stop("the guest kernel crashed (SCHEDOP_shutdown, SHUTDOWN_crash) at \(hex32(m.cpu.eip))"))
+                    default: return (0, .stop("the guest asked for shutdown reason \(reason) (reboot, suspend, ...), which vsim ends the run with"))
+                    }
+                case 5:
+                    shutdownCode = Int32(bitPattern: try m.readLinear32(a[1]))
+                    action = "SCHEDOP_shutdown_code \(shutdownCode)"
+                default:
+                    action = "sched_op command \(a[0]) is not modeled"
+                    return (Self.ENOSYS, nil)
+                }
+            case .eventChannelOp:
+                switch a[0] {
+                case 1:
+                    let virq = try m.readLinear32(a[1])
+                    guard virq == 0 else { action = "only VIRQ_TIMER is modeled"; return (Self.EINVAL, nil) }
+                    timerPort = 1
+                    try m.writeLinear32(a[1] &+ 8, 1)
+                    action = "EVTCHNOP_bind_virq VIRQ_TIMER -> port 1"
+                case 9:
+                    let port = try m.readLinear32(a[1])
+                    try setBit(sharedInfo &+ 0x880, port, false)
+                    action = "EVTCHNOP_unmask port \(port)"
+                default:
+                    action = "event_channel_op command \(a[0]) is not modeled"
+                    return (Self.ENOSYS, nil)
+                }
+            }
+        } catch {
+            action += " (bad guest pointer: \(error.vector.name))"
+            return (Self.EFAULT, nil)
+        }
+        return (0, nil)
+    }
+
+    func stopWith(_ reason: SystemStopReason) -> InterceptResult {
+        machine.requestStop(reason)
+        return .handled
+    }
+
+    // MARK: events
+
+    func bit(_ base: UInt32, _ n: UInt32) throws(CPUException) -> Bool {
+        try machine.readLinear32(base &+ (n / 32) * 4) & (1 << (n % 32)) != 0
+    }
+
+    func setBit(_ base: UInt32, _ n: UInt32, _ on: Bool) throws(CPUException) {
+        let a = base &+ (n / 32) * 4
+        let w = try machine.readLinear32(a)
+        try machine.writeLinear32(a, on ? w | (1 << (n % 32)) : w & ~(1 << (n % 32)))
+    }
+
+    /// The virtual timer fired: mark its event channel pending and upcall if allowed.
+    func timerEvent(vector: UInt8) -> InterceptResult {
+        let eip = machine.cpu.eip
+        guard let port = timerPort else {
+            log.record(VMMEvent(kind: .trap, reason: "interrupt 0x\(hex(vector))", eip: eip, instruction: "",
+                                action: "no event channel bound to VIRQ_TIMER: dropped", cycles: cost.trapRoundTrip))
+            return .handled
+        }
+        do throws(CPUException) {
+            let wasPending = try bit(sharedInfo &+ 0x800, port)
+            try setBit(sharedInfo &+ 0x800, port, true)
+            if !wasPending, try !bit(sharedInfo &+ 0x880, port) {
+                try machine.writeLinear32(sharedInfo &+ 4, try machine.readLinear32(sharedInfo &+ 4) | 1 << (port / 32))
+                try machine.writeLinear(sharedInfo, size: 1, 1)
+            }
+        } catch {
+            return .stop("the guest's shared-info page cannot be written (\(error.vector.name))")
+        }
+        let delivered = upcallIfAllowed()
+        log.record(VMMEvent(kind: .trap, reason: "interrupt 0x\(hex(vector))", eip: eip, instruction: "",
+                            action: delivered ? "VIRQ_TIMER: upcall to the event callback" : "VIRQ_TIMER: pending (upcalls masked)",
+                            cycles: cost.trapRoundTrip + (delivered ? cost.reflectEvent : 0)))
+        return .handled
+    }
+
+    /// A pending, unmasked event is delivered whenever the VMM runs.
+    func deliverPendingUpcall() {
+        _ = upcallIfAllowed()
+    }
+
+    func upcallIfAllowed() -> Bool {
+        guard let cb = eventCallback,
+              let w = try? machine.readLinear32(sharedInfo), w & 0xFF != 0, (w >> 8) & 0xFF == 0 else { return false }
+        // Mask further upcalls, then enter the callback like an interrupt.
+        guard (try? machine.writeLinear(sharedInfo &+ 1, size: 1, 1)) != nil else { return false }
+        return reflect(vector: 0, errorCode: nil, returnEIP: machine.cpu.eip, interruptGate: false,
+                       entry: TrapEntry(flags: 1, cs: cb.cs, address: cb.address)) == .handled
+    }
+
+    // MARK: reflection
+
+    func reflectCounted(vector: UInt8, errorCode: UInt32?, returnEIP: UInt32, software: Bool, reason: String, eip: UInt32) -> InterceptResult {
+        let cpl = machine.cpu.cpl
+        guard let t = trapTable[vector], !software || t.flags & 3 >= cpl else {
+            if software && vector != 13 {
+                return reflectCounted(vector: 13, errorCode: UInt32(vector) * 8 + 2, returnEIP: eip, software: false, reason: reason, eip: eip)
+            }
+            log.record(VMMEvent(kind: .trap, reason: reason, eip: eip, instruction: "", action: "no handler in the trap table", cycles: cost.trapRoundTrip))
+            return .stop("the guest kernel has no handler for \(CPUException.Vector(rawValue: vector)?.name ?? "vector \(vector)") at \(hex32(eip)) in its trap table")
+        }
+        let r = reflect(vector: vector, errorCode: errorCode, returnEIP: returnEIP, interruptGate: t.flags & 4 != 0, entry: t)
+        log.record(VMMEvent(kind: .trap, reason: reason, eip: eip, instruction: "",
+                            action: "reflected to the trap table's handler \(hex32(t.address))", cycles: cost.trapRoundTrip + cost.reflectEvent))
+        return r
+    }
+
+    /// Enters `entry` at ring 1 with an exception frame, switching to the stack_switch stack
+    /// when coming from ring 3.
+    func reflect(vector: UInt8, errorCode: UInt32?, returnEIP: UInt32, interruptGate: Bool, entry: TrapEntry) -> InterceptResult {
+        let m = machine, cpu = m.cpu
+        var frame: [UInt32] = []
+        var esp = cpu.esp
+        let fromUser = cpu.cpl == 3
+        if fromUser {
+            esp = kernelESP
+            frame = [UInt32(cpu.segments[2]), cpu.esp]
+        }
+        frame += [cpu.eflags, UInt32(cpu.segments[1]), returnEIP]
+        if let errorCode { frame.append(errorCode) }
+        do throws(CPUException) {
+            var a = esp
+            for w in frame {
+                a &-= 4
+                try m.writeLinear32(a, w)
+            }
+            m.setCPL(1)
+            if fromUser { try m.loadSegment(2, kernelSS) }
+        } catch {
+            return .stop("the VMM cannot deliver vector \(vector) to the guest kernel: its stack is unusable (\(error.vector.name))")
+        }
+        cpu.esp = esp &- 4 * UInt32(frame.count)
+        cpu.segments[1] = entry.cs | 1
+        cpu.eip = entry.address
+        if interruptGate { _ = try? m.writeLinear(sharedInfo &+ 1, size: 1, 1) }
+        return .handled
+    }
+
+    /// A port access at ring 1 (IOPL 0): emulated on the machine's devices, counted as a trap.
+    func emulatePortAccess(_ e: CPUException) -> InterceptResult? {
+        guard let insn = try? machine.decode(at: e.eip), [.in, .out, .ins, .outs].contains(insn.mnemonic) else { return nil }
+        let next = e.eip &+ UInt32(insn.length)
+        do throws(CPUException) {
+            _ = try machine.execute(insn, next: next)
+        } catch { return nil }
+        log.record(VMMEvent(kind: .trap, reason: "#GP: \(insn.mnemonic)", eip: e.eip, instruction: ATTPrinter.format(insn, symbols: nil),
+                            action: "port access emulated", cycles: cost.trapRoundTrip + cost.emulateInstruction + cost.deviceAccess))
+        return .handled
+    }
+}
