@@ -44,6 +44,10 @@ public struct ComparisonReport: Sendable {
         public var exitStatuses: [Int32]
         /// Largest maximum resident set size over the runs, bytes (nil if unknown).
         public var maxResidentBytes: UInt64?
+        /// True when a run of this mode ended with another exit status or printed other output
+        /// than the reference run (or was the reference of such a run): its times measure a
+        /// different computation, so renderers show no MIPS and mark the row.
+        public var disagrees: Bool = false
 
         public init(mode: String, command: String, wallTimes: Statistics, instructions: UInt64?,
                     instructionsFromOtherMode: Bool = false, exitStatuses: [Int32], maxResidentBytes: UInt64?) {
@@ -56,9 +60,10 @@ public struct ComparisonReport: Sendable {
             self.maxResidentBytes = maxResidentBytes
         }
 
-        /// Guest instructions per second of median wall time, in millions (nil without a count).
+        /// Guest instructions per second of median wall time, in millions (nil without a count,
+        /// or when the mode's runs disagree with the others).
         public var mips: Double? {
-            guard let n = instructions, wallTimes.median > 0 else { return nil }
+            guard !disagrees, let n = instructions, wallTimes.median > 0 else { return nil }
             return Double(n) / wallTimes.median / 1e6
         }
     }
@@ -78,9 +83,10 @@ public struct ComparisonReport: Sendable {
         self.mismatches = mismatches
     }
 
-    /// Ratio of this mode's median wall time to the baseline's (nil without a baseline).
+    /// Ratio of this mode's median wall time to the baseline's (nil without a baseline, or when
+    /// the runs disagree: the modes did not compute the same thing).
     public func slowdown(of summary: ModeSummary) -> Double? {
-        guard let base = baselineMode, let b = modes.first(where: { $0.mode == base }), b.wallTimes.median > 0 else {
+        guard mismatches.isEmpty, let base = baselineMode, let b = modes.first(where: { $0.mode == base }), b.wallTimes.median > 0 else {
             return nil
         }
         return summary.wallTimes.median / b.wallTimes.median

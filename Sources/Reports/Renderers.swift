@@ -23,7 +23,7 @@ enum Columns {
         let mips = s.mips.map { Format.fixed($0, 1) } ?? "-"
         let slow = report.slowdown(of: s).map { Format.ratio($0) } ?? "-"
         let rss = s.maxResidentBytes.map { Format.mebibytes($0) } ?? "-"
-        return [s.mode, Format.duration(t.median), Format.duration(t.min), Format.duration(t.max),
+        return [s.mode + (s.disagrees ? " !" : ""), Format.duration(t.median), Format.duration(t.min), Format.duration(t.max),
                 Format.duration(t.standardDeviation), insns, mips, slow, rss]
     }
 
@@ -34,6 +34,7 @@ enum Columns {
     }
 
     static let footnote = "* counted by another mode: the guest executes the same instructions whatever runs it"
+    static let disagreeFootnote = "! exit status or output differ between runs (see MISMATCH): no MIPS, and no slowdowns for any mode"
 
     /// "interpret runs exited with status 136" for every mode whose runs did not all exit 0.
     static func statusNotes(_ report: ComparisonReport) -> [String] {
@@ -64,6 +65,7 @@ public enum TableRenderer {
         if report.modes.contains(where: { $0.instructionsFromOtherMode && $0.instructions != nil }) {
             out += Columns.footnote + "\n"
         }
+        if report.modes.contains(where: \.disagrees) { out += Columns.disagreeFootnote + "\n" }
         for note in Columns.statusNotes(report) { out += "note: \(note)\n" }
         for m in report.mismatches { out += "MISMATCH: \(m)\n" }
         return out
@@ -82,6 +84,7 @@ public enum MarkdownRenderer {
         if report.modes.contains(where: { $0.instructionsFromOtherMode && $0.instructions != nil }) {
             out += "\n\\" + Columns.footnote + "\n"
         }
+        if report.modes.contains(where: \.disagrees) { out += "\n" + Columns.disagreeFootnote + "\n" }
         for note in Columns.statusNotes(report) { out += "\nNote: \(note)\n" }
         if !report.mismatches.isEmpty {
             out += "\n> **MISMATCH**\n"
@@ -93,7 +96,7 @@ public enum MarkdownRenderer {
 
 /// JSON in hyperfine's shape (`results[]` with `command`, `mean`, `stddev`, `median`, `min`, `max`,
 /// `times`, `exit_codes`, all times in seconds) plus vsim's own fields (`mode`, `instructions`,
-/// `instructions_from_other_mode`, `mips`, `slowdown`, `max_rss_bytes`) and a top-level `vsim`
+/// `instructions_from_other_mode`, `disagrees`, `mips`, `slowdown`, `max_rss_bytes`) and a top-level `vsim`
 /// object with the header and `mismatches`.
 public enum JSONRenderer {
     public static func render(_ report: ComparisonReport) -> String {
@@ -123,6 +126,7 @@ public enum JSONRenderer {
             fields.append("\"exit_codes\": [\(s.exitStatuses.map { String($0) }.joined(separator: ", "))]")
             fields.append("\"instructions\": \(s.instructions.map { String($0) } ?? "null")")
             fields.append("\"instructions_from_other_mode\": \(s.instructionsFromOtherMode)")
+            fields.append("\"disagrees\": \(s.disagrees)")
             fields.append("\"mips\": \(s.mips.map(number) ?? "null")")
             fields.append("\"slowdown\": \(report.slowdown(of: s).map(number) ?? "null")")
             fields.append("\"max_rss_bytes\": \(s.maxResidentBytes.map { String($0) } ?? "null")")

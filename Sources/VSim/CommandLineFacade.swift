@@ -64,14 +64,40 @@ public enum CommandLineFacade {
         let report: ComparisonReport
         do {
             let parsed = try Mode.parseList(modes)
+            let input = try compareInput()
             report = try VSim.compare(program: program.map { .path($0) }, modes: parsed, runs: runs,
-                                      arguments: arguments.isEmpty ? nil : arguments, options: options)
+                                      arguments: arguments.isEmpty ? nil : arguments, options: options, input: input)
         } catch { throw fail(error) }
         writeStandardOutput(format.format.render(report))
         if !report.mismatches.isEmpty {
             writeStandardError("vsim: error: the runs disagree (\(report.mismatches.count) mismatch\(report.mismatches.count == 1 ? "" : "es")): "
                                + report.mismatches[0] + "\n")
             throw ExitStatus(1)
+        }
+    }
+
+    /// The most stdin `vsim compare` keeps to replay to every run: 16 MiB.
+    public static let compareInputLimit = 16 << 20
+
+    /// What `vsim compare` feeds every run as stdin: vsim's own stdin read once to its end (at
+    /// most ``compareInputLimit`` bytes) when it is a file or a pipe, nothing when it is a
+    /// terminal (a TA typing would otherwise be waited for) or closed.
+    static func compareInput() throws(VSimError) -> [UInt8]? {
+        var st = stat()
+        guard fstat(0, &st) == 0, isatty(0) == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .host("cannot read stdin: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes += buffer[0..<n]
+            if bytes.count > compareInputLimit {
+                throw .usage("stdin holds more than \(compareInputLimit >> 20) MiB; vsim compare keeps stdin to give every run the same bytes: pass a smaller input")
+            }
         }
     }
 

@@ -115,6 +115,11 @@ struct GuestDescriptors {
             } else {
                 stdio = GuestStdioFDs(input: null, output: null, error: null)
             }
+        case .stream(let input, let output):
+            let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+            guard null >= 0 else { throw .host("cannot open /dev/null: \(String(cString: strerror(errno)))") }
+            owned.append(null)
+            stdio = GuestStdioFDs(input: input ?? null, output: output.writeDescriptor, error: null)
         }
     }
 

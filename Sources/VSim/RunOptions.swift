@@ -18,11 +18,15 @@ public enum TraceKind: String, CaseIterable, Sendable {
 public enum GuestIO: Sendable, Equatable {
     /// vsim's own stdin, stdout and stderr.
     case inherit
-    /// stdin from /dev/null, stdout captured into ``RunResult/output``, stderr to /dev/null
-    /// (what `compare` uses).
+    /// stdin from /dev/null, stdout captured whole into ``RunResult/output`` (through an unlinked
+    /// temporary file), stderr to /dev/null.
     case capture
     /// stdin from /dev/null, stdout and stderr to /dev/null.
     case discard
+    /// What `compare` uses: stdin from `input` (an open host descriptor, read from its current
+    /// offset; nil: /dev/null), stdout streamed into `output` (size, SHA-256 and a bounded
+    /// prefix, nothing stored), stderr to /dev/null. ``RunResult/output`` stays nil.
+    case stream(input: Int32?, output: StreamedOutput)
 }
 
 /// Options of one run.

@@ -6,8 +6,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Run a program under several modes and compare times and counters.",
         discussion: "Without PROG, runs the built-in benchmark `\(VSim.defaultBenchmark.name) \(VSim.defaultBenchmark.arguments.joined(separator: " "))`. "
-            + "Runs are interleaved across modes after one warm-up run each; guest output goes to /dev/null "
-            + "but is captured and checked equal across all runs, as are exit statuses (exit 1 when they differ).")
+            + "Runs are interleaved across modes after one warm-up run each. Every run reads the same stdin: "
+            + "vsim's own, read once (at most 16 MiB), or nothing when it is a terminal. Guest output is not shown; "
+            + "its size and SHA-256 are checked equal across all runs, as are exit statuses (exit 1 when they differ).")
 
     @Argument(help: "An i386 ELF executable or a .s/.S source (default: the built-in benchmark).")
     var program: String?

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import VSim
 
 /// Regressions for the findings of the first-user QA pass on issue 2 (B-numbers of its report).
 /// Every expected value comes from outside vsim: the host CPU running the same i386 ELF, GNU
@@ -266,5 +267,120 @@ import Testing
             let r = try CLI.vsim(["run", src], environment: env)
             #expect(r.status == 0 && r.stdout == "hi\n", "\(size): \(r)")
         }
+    }
+
+    /// The largest peak RSS of any child this test process has reaped so far, bytes.
+    static func childrenPeakRSS() -> Int {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_CHILDREN.rawValue), &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    /// B2: compare streams each run's output into a size and SHA-256 instead of keeping it: 128 MiB
+    /// of output per run (4 runs) leave vsim's peak RSS far below one copy of it, and equal
+    /// outputs still compare equal.
+    @Test func compareDoesNotKeepTheOutput() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let src = try CLI.write("""
+                .globl _start
+            _start:
+                movl $128, %esi
+            1:  movl $4, %eax
+                movl $1, %ebx
+                movl $buf, %ecx
+                movl $0x100000, %edx
+                int $0x80
+                decl %esi
+                jnz 1b
+                movl $1, %eax
+                xorl %ebx, %ebx
+                int $0x80
+                .bss
+            buf: .skip 0x100000
+            """, name: "big.s", in: dir)
+        let tmp = dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        var env = ProcessInfo.processInfo.environment
+        env["TMPDIR"] = tmp
+        let r = try CLI.vsim(["compare", src, "--runs", "1", "--format", "json"], environment: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(QARegressionTests.childrenPeakRSS() < 100 << 20, "peak RSS \(QARegressionTests.childrenPeakRSS())")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
+    /// B11: every compare run reads the same stdin (vsim's, read once); the program exits with the
+    /// number of bytes it read, which the host run of the same ELF gives as the oracle.
+    @Test func compareReplaysStdinToEveryRun() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let exe = try CLI.build("""
+                .globl _start
+            _start:
+                xorl %esi, %esi
+            1:  movl $3, %eax
+                xorl %ebx, %ebx
+                movl $buf, %ecx
+                movl $7, %edx
+                int $0x80
+                addl %eax, %esi
+                testl %eax, %eax
+                jg 1b
+                movl $1, %eax
+                movl %esi, %ebx
+                int $0x80
+                .bss
+            buf: .skip 16
+            """, name: "count", in: dir)
+        let text = "seventeen bytes!\n" + "and more: 42\n"
+        let host = try QARegressionTests.native(exe, stdin: text)
+        #expect(host.status == Int32(text.utf8.count))
+        let r = try CLI.vsim(["compare", exe, "--runs", "2", "--format", "json"], stdin: text)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        for result in json["results"] as! [[String: Any]] {
+            #expect(result["exit_codes"] as! [Int] == [Int(host.status), Int(host.status)], "\(result["mode"]!)")
+        }
+    }
+
+    /// B12: when the runs disagree (interpret stopped by --max-instructions, native ran to the
+    /// end), the table shows no copied instruction count, no MIPS for the modes involved and no
+    /// slowdown, and marks those rows.
+    @Test func disagreeingRunsShowNoRatios() throws {
+        let sumsq = CLI.packageRoot + "/programs/sumsq.s"
+        let args = ["compare", sumsq, "--runs", "1", "--max-instructions", "1000"]
+        let table = try CLI.vsim(args + ["--", "100000"])
+        #expect(table.status == 1)
+        #expect(!table.stdout.contains("1,000*") && !table.stdout.contains("1.00x"), "\(table.stdout)")
+        #expect(table.stdout.contains("interpret !") && table.stdout.contains("native !"))
+        #expect(table.stdout.contains("MISMATCH") && table.stdout.contains("no slowdowns"))
+        let json = try CLI.vsim(args + ["--format", "json", "--", "100000"])
+        let results = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any])["results"] as! [[String: Any]]
+        for result in results {
+            #expect(result["disagrees"] as! Bool == true)
+            #expect(result["slowdown"] is NSNull && result["mips"] is NSNull)
+        }
+        #expect(results[1]["instructions"] is NSNull)
+    }
+
+    /// B2: the streamed summary of an output is its true size, SHA-256 (`sha256sum`'s) and prefix.
+    @Test func streamedOutputMatchesSha256sum() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        var bytes = [UInt8](repeating: 0, count: (3 << 20) + 5)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 9) }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/data"))
+        let output = try StreamedOutput()
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(output.writeDescriptor, $0.baseAddress! + done, $0.count - done) }
+            #expect(n > 0)
+            if n <= 0 { break }
+            done += n
+        }
+        let summary = output.finish()
+        let expected = String(try CLI.run("sha256sum", [dir + "/data"]).stdout.prefix(64))
+        #expect(summary.size == UInt64(bytes.count) && summary.sha256 == expected)
+        #expect(summary.prefix == Array(bytes.prefix(StreamedOutput.prefixLimit)))
     }
 }
