@@ -9,7 +9,8 @@ import Glibc
 ///
 /// argv is the ELF path then the arguments. The run stops at ``RunOptions/maxInstructions`` or
 /// the host time limit with SIGXCPU (152). A CPU exception ends it as Linux would end the native
-/// process (128+signal) with a one-line diagnostic. `maxResidentBytes` is vsim's own peak RSS.
+/// process (128+signal) with a one-line diagnostic. `maxResidentBytes` is vsim's peak RSS during
+/// this run (``PeakMemory``).
 public struct InterpreterBackend: ExecutionBackend {
     public var mode: Mode { .interpret }
     public init() {}
@@ -18,6 +19,7 @@ public struct InterpreterBackend: ExecutionBackend {
         if options.system { return try SystemBackend(mode: .interpret).run(program, arguments: arguments, options: options) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
+        let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
         let image: ELFImage
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
@@ -40,12 +42,11 @@ public struct InterpreterBackend: ExecutionBackend {
         let termination = process.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         let elapsed = ContinuousClock.now - start
         let executed = process.interpreter.instructionsExecuted
-        var usage = rusage()
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let peak = peakMeasured ? PeakMemory.peak() : nil
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .interpret, exitStatus: 0, instructions: executed,
                                wallTimeNanoseconds: nanoseconds(elapsed),
-                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
+                               maxResidentBytes: peak, output: output)
         switch termination {
         case .exited(let status):
             result.exitStatus = status

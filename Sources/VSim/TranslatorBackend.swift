@@ -29,6 +29,7 @@ public struct TranslatorBackend: ExecutionBackend {
     public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
+        let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
         let image: ELFImage
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
@@ -62,12 +63,11 @@ public struct TranslatorBackend: ExecutionBackend {
         let executed = engine.instructionsExecuted
         process.interpreter.setInstructionsExecuted(executed)
         statistics?(engine.statistics)
-        var usage = rusage()
-        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let peak = peakMeasured ? PeakMemory.peak() : nil
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: executed,
                                wallTimeNanoseconds: nanoseconds(elapsed),
-                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
+                               maxResidentBytes: peak, output: output)
         TranslatorBackend.finish(&result, termination, process: process, options: options)
         return result
     }

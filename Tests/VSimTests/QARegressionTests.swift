@@ -383,4 +383,27 @@ import Testing
         #expect(summary.size == UInt64(bytes.count) && summary.sha256 == expected)
         #expect(summary.prefix == Array(bytes.prefix(StreamedOutput.prefixLimit)))
     }
+
+    /// B6: the interpret row's max RSS is that run's own peak, not the peak of whatever exec'd
+    /// vsim: started from a process that touched 300 MiB, it stays near what `/usr/bin/time`
+    /// measures for a fresh `vsim run` of the same program (its ru_maxrss, in KiB).
+    @Test func interpretMaxRSSIsTheRunsOwn() throws {
+        let hello = CLI.packageRoot + "/programs/hello.s"
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/time") else { return }
+        let timed = try CLI.run("/usr/bin/time", ["-f", "%M", CLI.vsimPath, "run", hello])
+        let fresh = try #require(Int(timed.stderr.split(separator: "\n").last.map(String.init) ?? "")) * 1024
+        let script = """
+            import os, sys
+            x = bytearray(300 << 20)
+            x[::4096] = b"\\1" * len(x[::4096])
+            os.execv(sys.argv[1], ["vsim", "compare", sys.argv[2], "--runs", "2", "--format", "json"])
+            """
+        let r = try CLI.run("python3", ["-c", script, CLI.vsimPath, hello])
+        #expect(r.status == 0, "\(r.stderr)")
+        let results = (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any])["results"] as! [[String: Any]]
+        let interpret = try #require(results.first { $0["mode"] as? String == "interpret" })
+        let rss = try #require(interpret["max_rss_bytes"] as? Int)
+        #expect(rss > 1 << 20 && rss < fresh * 3 / 2 + (8 << 20), "interpret \(rss) bytes; a fresh vsim run peaks at \(fresh)")
+        #expect(results.first { $0["mode"] as? String == "native" }?["max_rss_bytes"] is NSNull)
+    }
 }
