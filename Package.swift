@@ -27,16 +27,21 @@ let package = Package(
         .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
         .target(name: "Hypervisor", dependencies: ["Machine", "X86"], swiftSettings: fast),
         .target(name: "Reports"),
+        .systemLibrary(name: "CReadline", pkgConfig: "readline",
+                       providers: [.apt(["libreadline-dev"])]),
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim"]),
         .target(name: "VSim", dependencies: [
             "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
+        .target(name: "REPL", dependencies: [
+            "VSim", "X86", "Machine", "Translation", "Guest", "Hypervisor", "CReadline",
+        ]),
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
-            "VSim", "Containers", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VSim", "Containers", "REPL", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
@@ -44,6 +49,7 @@ let package = Package(
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
     ],
     swiftLanguageModes: [.v5]

@@ -128,6 +128,11 @@ public final class SystemMachine {
     public private(set) var lastUserException: CPUException?
     /// Interrupts and exceptions delivered through the IDT, by vector.
     public private(set) var delivered: [UInt8: UInt64] = [:]
+    /// For a debugger (the REPL): when set, ``run(maxInstructions:deadline:)`` also returns
+    /// ``SystemStopReason/instructionLimit`` right after an exception or an external interrupt was
+    /// handled (by the VMM or through the IDT), before the next instruction, so that a single step
+    /// stops at a trap even when the trapping instruction never retires (one the VMM emulated).
+    public var returnAfterEvents = false
 
     /// Creates the machine with `ramSize` bytes of RAM, the UART on host descriptors
     /// `input`/`output`. The CPU is in the boot state (``resetForBoot(entry:bootInformation:)``).
@@ -191,6 +196,7 @@ public final class SystemMachine {
                 timer.pending = false
                 halted = false
                 raiseExternal(IntervalTimer.vector)
+                if returnAfterEvents && stop == nil { return .instructionLimit }
                 continue
             }
             if halted {
@@ -217,7 +223,9 @@ public final class SystemMachine {
             }
             switch r {
             case nil: continue
-            case .exception(let e): raise(e)
+            case .exception(let e):
+                raise(e)
+                if returnAfterEvents && stop == nil { return .instructionLimit }
             case .exited(let status): stop = stop ?? .exited(status: status)
             case .instructionLimit: return .instructionLimit
             case .timeLimit: return .timeLimit

@@ -1,0 +1,139 @@
+import CReadline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT while the guest runs (`continue` checks it after every step).
+private let interruptFlag: UnsafeMutablePointer<sig_atomic_t> = {
+    let p = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
+    p.initialize(to: 0)
+    return p
+}()
+
+/// The session whose names Readline completes (Readline's callbacks are C functions).
+private var completingSession: DebugSession?
+private var completionMatches: [String] = []
+
+/// Readline's generator: called with state 0 first, then 1, 2, ... until it returns NULL.
+private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = { text, state in
+    if state == 0 {
+        let word = text.map { String(cString: $0) } ?? ""
+        let line = rl_line_buffer.map { String(cString: $0) } ?? ""
+        let start = Int(rl_point) - word.utf8.count
+        let before = String(decoding: line.utf8.prefix(max(0, start)), as: UTF8.self)
+        completionMatches = completingSession?.completions(for: word, lineStart: before) ?? []
+    }
+    let i = Int(state)
+    guard i < completionMatches.count else { return nil }
+    return strdup(completionMatches[i])
+}
+
+private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, _, _ in
+    rl_attempted_completion_over = 1   // never fall back to file names
+    return rl_completion_matches(text, completionGenerator)
+}
+
+/// `vsim repl`: the interactive console on GNU Readline (history in a file, completion of
+/// commands and symbols), or a batch run of commands from a file or a non-terminal stdin.
+public enum REPL {
+    /// The history file: `$VSIM_HISTORY`, else `$XDG_STATE_HOME/vsim/history` when
+    /// XDG_STATE_HOME is set, else `~/.vsim_history`.
+    public static func historyPath() -> String? {
+        if let p = getenv("VSIM_HISTORY"), p.pointee != 0 { return String(cString: p) }
+        if let x = getenv("XDG_STATE_HOME"), x.pointee != 0 {
+            let dir = String(cString: x) + "/vsim"
+            mkdir(dir, 0o700)
+            return dir + "/history"
+        }
+        if let h = getenv("HOME"), h.pointee != 0 { return String(cString: h) + "/.vsim_history" }
+        return nil
+    }
+
+    /// Lines of history kept in the file.
+    public static let historyLimit: Int32 = 1000
+
+    /// Runs the REPL on `program`; returns vsim's exit status: 0, or 1 when a batch command
+    /// failed, or the start-up error's status.
+    /// - Parameter batch: a command file (`-` for stdin); nil reads stdin, interactively when it is a terminal.
+    public static func main(program: String, options: REPLOptions, batch: String?) -> Int32 {
+        let interactive = batch == nil && isatty(0) != 0
+        var opts = options
+        opts.colour = interactive && isatty(1) != 0 && getenv("NO_COLOR") == nil
+            && (getenv("TERM").map { String(cString: $0) != "dumb" } ?? false)
+        var lines: [String] = []
+        if !interactive {
+            let fd: Int32 = (batch == nil || batch == "-") ? 0 : open(batch!, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                writeError("vsim repl: cannot read --batch \(batch!): \(String(cString: strerror(errno)))\n")
+                return 66
+            }
+            lines = readAll(fd).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if fd != 0 { close(fd) }
+        }
+        let session: DebugSession
+        do {
+            session = try DebugSession(program: program, options: opts, write: { writeOut($0) },
+                                       interrupted: { interruptFlag.pointee != 0 })
+        } catch {
+            writeError("vsim repl: \(error.description)\n")
+            return error.exitStatus
+        }
+        if !interactive {
+            session.banner()
+            for line in lines where !session.execute(line) { break }
+            return session.failed ? 1 : 0
+        }
+        signal(SIGINT) { _ in interruptFlag.pointee = 1 }
+        completingSession = session
+        rl_readline_name = UnsafePointer(strdup("vsim"))
+        rl_attempted_completion_function = attemptedCompletion
+        let history = historyPath()
+        if let history { _ = read_history(history) }
+        session.banner()
+        var last = ""
+        while true {
+            interruptFlag.pointee = 0
+            guard let raw = readline(session.prompt) else { writeOut("quit\n"); break }
+            var line = String(cString: raw)
+            free(raw)
+            if line.trimmingCharacters(in: " \t").isEmpty {
+                line = last
+                // gdb: `x` repeated goes on after the last unit shown.
+                if line.hasPrefix("x") { line = String(line.prefix { $0 != " " }) }
+            } else {
+                add_history(line)
+                if let history {
+                    if append_history(1, history) != 0 { _ = write_history(history) }
+                    _ = history_truncate_file(history, historyLimit)
+                }
+                last = line
+            }
+            if !session.execute(line) { break }
+        }
+        return 0
+    }
+
+    private static func readAll(_ fd: Int32) -> String {
+        var data: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+            if n <= 0 { break }
+            data.append(contentsOf: buf[..<n])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func writeOut(_ s: String) { writeAll(1, s) }
+    static func writeError(_ s: String) { writeAll(2, s) }
+
+    private static func writeAll(_ fd: Int32, _ s: String) {
+        var bytes = Array(s.utf8)
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n <= 0 { if errno == EINTR { continue }; return }
+            off += n
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Guest
+import VSim
+
+/// How `vsim repl` starts the guest.
+public struct REPLOptions: Sendable {
+    public var mode: Mode = .interpret
+    /// With `interpret`: the guest kernel and the program on the system-level machine.
+    public var system = false
+    /// argv[1...].
+    public var arguments: [String] = []
+    /// The guest's stdin (nil: /dev/null; the terminal is the REPL's).
+    public var input: String? = nil
+    /// The guest's environment. Empty by default, so that stack addresses are the same on every
+    /// machine and a batch transcript diffs clean.
+    public var environment: [String] = []
+    /// Instructions one `continue` may run before it stops and says so.
+    public var maxInstructions: UInt64 = 100_000_000
+    public var cpu: String = "haswell"
+    public var umip = false
+    public var timerPeriod: UInt32? = nil
+    public var seed: UInt64 = SeededGenerator.defaultSeed
+    /// Colour in the output (an interactive terminal only).
+    public var colour = false
+
+    public init() {}
+}

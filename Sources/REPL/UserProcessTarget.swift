@@ -1,0 +1,138 @@
+import Guest
+import Hypervisor
+import Machine
+import Translation
+import VSim
+import X86
+
+/// A program in user-mode emulation (``LinuxProcess`` on the ``Interpreter``), as for
+/// `vsim run --mode interpret`; the REPL's `translate` mode steps it the same way and shows the
+/// translator's blocks with `info tb`.
+///
+/// Reverse stepping uses an undo log: before each step the registers, and during it the old bytes
+/// of every guest write (``MemoryRecorder``), for the last ``reverseStepLimit`` steps.
+final class UserProcessTarget: Debuggee {
+    let process: LinuxProcess
+    let symbols: DebugSymbols
+    let stdout: GuestOutput, stderr: GuestOutput
+    let recorder: MemoryRecorder
+    private var log: [StepRecord] = []
+    private var logStart = 0   // ring buffer: oldest record at logStart once full
+    private var exited = false
+
+    init(program: ResolvedProgram, argv0: String, arguments: [String], environment: [String], input: String?, seed: UInt64) throws(REPLError) {
+        let image: ELFImage
+        do { image = try ELFImage(path: program.executablePath) } catch { throw .vsim(.elf(error)) }
+        stdout = try GuestOutput()
+        stderr = try GuestOutput()
+        let inputFD = try openGuestInput(input)
+        do {
+            process = try LinuxProcess(image: image, argv: [argv0] + arguments, envp: environment,
+                                       stdio: GuestStdio(input: inputFD, output: stdout.fd, error: stderr.fd),
+                                       executablePath: argv0, randomSeed: seed)
+        } catch { throw .vsim(.process(error)) }
+        symbols = DebugSymbols([image])
+        recorder = MemoryRecorder(memory: process.memory)
+    }
+
+    var cpu: CPUState { process.cpu }
+    var instructions: UInt64 { process.interpreter.instructionsExecuted }
+    var outputs: [(label: String, stream: GuestOutput)] { [("stdout", stdout), ("stderr", stderr)] }
+    var isSystem: Bool { false }
+    var vmm: VirtualMachineMonitor? { nil }
+    var recentEvents: [String] { [] }
+    func lastStepEvents() -> [VMMEventSummary] { [] }
+
+    func step() -> StepOutcome {
+        if exited { return .exited(status: 0) }
+        let eip = cpu.eip
+        let isSyscall = read(eip, count: 2) == [0xCD, 0x80]
+        var record = StepRecord(registers: RegisterSnapshot(cpu), instructions: instructions, writes: [], systemCall: isSyscall)
+        recorder.writes = []
+        let result = process.step()
+        record.writes = recorder.writes
+        recorder.writes = []
+        switch result {
+        case nil:
+            push(record)
+            return .running
+        case .exited(let status):
+            exited = true
+            log = []; logStart = 0
+            return .exited(status: status)
+        case .fault(let e):
+            // The faulting instruction did not complete: EIP is still at it. Keep what it wrote
+            // (a fault is all or nothing, so normally nothing) undoable.
+            push(record)
+            let name = Signal.name(e.linuxSignal)
+            return .signalled(signal: e.linuxSignal, message: "\(name): \(e.vector.name)\(e.errorCode.map { "(0x\(String($0, radix: 16)))" } ?? "") \(e.detail)")
+        case .instructionLimit, .timeLimit:
+            push(record)
+            return .running
+        }
+    }
+
+    private func push(_ r: StepRecord) {
+        if log.count < reverseStepLimit { log.append(r); return }
+        log[logStart] = r
+        logStart = (logStart + 1) % reverseStepLimit
+    }
+
+    private func pop() -> StepRecord? {
+        guard !log.isEmpty else { return nil }
+        if log.count < reverseStepLimit || logStart == 0 { return log.removeLast() }
+        // Full ring: the newest record sits just before logStart. Unroll it into a plain array.
+        log = Array(log[logStart...] + log[..<logStart])
+        logStart = 0
+        return log.removeLast()
+    }
+
+    var reversibleSteps: Int { exited ? 0 : log.count }
+
+    func stepBack(_ n: Int) -> (undone: Int, notes: [String]) {
+        if exited { return (0, ["the program has exited: its process is gone, so there is nothing to step back in (`run` starts it again)"]) }
+        var notes: [String] = []
+        var done = 0
+        while done < n, let r = pop() {
+            for w in r.writes.reversed() where !recorder.restore(w.old, at: w.address) {
+                notes.append("memory at 0x\(String(w.address, radix: 16)) was unmapped since; its old bytes cannot be put back")
+            }
+            r.registers.restore(cpu)
+            process.interpreter.setInstructionsExecuted(r.instructions)
+            if r.systemCall {
+                notes.append("stepped back over the system call at 0x\(String(r.registers.eip, radix: 16)): registers and memory are restored, "
+                             + "but what it did outside the guest (output written, the program break, file offsets) stays done")
+            }
+            done += 1
+        }
+        return (done, notes)
+    }
+
+    func read(_ address: UInt32, count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var a = address
+        for _ in 0..<count {
+            guard let p = process.memory.permissions(at: a), p.contains(.read) else { break }
+            out.append(process.memory.hostPointer(a).load(as: UInt8.self))
+            a &+= 1
+            if a == 0 { break }
+        }
+        return out
+    }
+
+    func translationBlock(at pc: UInt32, views: [String]) -> Result<String, REPLError> {
+        var show: [TranslationView] = []
+        for v in views {
+            guard let view = TranslationView(rawValue: v) else {
+                return .failure(.usage("info tb shows in_asm, ir or ir_opt (got '\(v)')"))
+            }
+            show.append(view)
+        }
+        if show.isEmpty { show = [.in_asm, .ir_opt] }
+        guard let b = Translator.translate(process.memory, pc: pc, mode: TranslationEngine.mode(of: cpu)) else {
+            return .failure(.usage("nothing can be translated at 0x\(String(pc, radix: 16)): the bytes there do not decode"))
+        }
+        return .success(TranslationPrinter.block(b, symbols: symbols, show: show))
+    }
+}

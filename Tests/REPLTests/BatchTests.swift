@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+@testable import REPL
+import VSim
+
+/// A program whose every register and memory value is worked out by hand below.
+let counterSource = """
+        .text
+        .globl _start
+_start:
+        movl $5, %eax           # 0x08049000  b8 05 00 00 00
+        movl $7, %ebx           # 0x08049005  bb 07 00 00 00
+        addl %ebx, %eax         # 0x0804900a  01 d8          eax = 12
+        movl %eax, counter      # 0x0804900c  a3 <counter>   counter = 12
+        cmpl $12, %eax          # 0x08049011  83 f8 0c       ZF = 1
+        call bump               # 0x08049014  e8 0d 00 00 00
+        movl $1, %eax           # 0x08049019
+        movl counter, %ebx      # 0x0804901e  exit(counter) = exit(13)
+        int $0x80               # 0x08049024
+bump:
+        incl counter            # 0x08049026  counter = 13
+        ret                     # 0x0804902c
+
+        .data
+counter: .long 0
+msg:    .asciz "vsim"
+"""
+
+@Suite("REPL batch scripts (interpret)")
+struct BatchTests {
+    let program: String
+    init() throws { program = try Batch.source("counter.s", counterSource) }
+
+    @Test("stepi and info registers: values, change marks, decoded flags and taken jumps worked out by hand")
+    func stepAndRegisters() throws {
+        let out = try Batch.run(program, ["stepi 3", "info registers"])
+        // After mov $5, mov $7, add: EAX = 12, EBX = 7. 5 + 7 = 12 = 0b1100: no carry (CF 0),
+        // no carry out of bit 3 (0101 + 0111: AF 0), not zero, not negative, no overflow, two
+        // bits set in the low byte (PF 1). With IF and the reserved bit 1: EFLAGS = 0x206.
+        #expect(out.contains("=> 0x0804900c <_start+12>:\ta3 "))
+        #expect(out.contains("*eax    0x0000000c  12   (was 0x00000000)"))
+        #expect(out.contains("*ebx    0x00000007  7   (was 0x00000000)"))
+        #expect(out.contains(" ecx    0x00000000  0\n"))
+        #expect(out.contains("*eip    0x0804900c  <_start+12>   (was 0x08049000)"))
+        #expect(out.contains("*eflags 0x00000206  [ PF IF ]   (was 0x00000202)"))
+        // ECX = 0, so JECXZ would jump too.
+        #expect(out.contains("taken:     jno jae jne ja jns jp jge jg jecxz\n"))
+        #expect(out.contains("not taken: jo jb je jbe js jnp jl jle\n"))
+        #expect(out.contains("lazy flags: ADD32"))
+
+        let cmp = try Batch.run(program, ["stepi 5", "info registers eflags"])
+        // cmp $12 with EAX = 12: result 0, ZF 1, PF 1 (zero has even parity): 0x246.
+        #expect(cmp.contains("0x00000246  [ PF ZF IF ]"))
+        #expect(cmp.contains("taken:     jno jae je jbe jns jp jge jle jecxz\n"))
+    }
+
+    @Test("break on a symbol, continue to it, then to the exit with the guest's output and status")
+    func breakpoints() throws {
+        let out = try Batch.run(program, ["break bump", "info breakpoints", "continue", "print $eip", "x/xw $esp", "delete 1", "continue"])
+        #expect(out.contains("Breakpoint 1 at 0x8049026 <bump>\n"))
+        #expect(out.contains("1    breakpoint  0x08049026  <bump>\n"))
+        #expect(out.contains("\nBreakpoint 1, 0x08049026 <bump>\n=> 0x08049026 <bump>:\tff 05 "))
+        #expect(out.contains("$ = 0x8049026 = 134516774 <bump>\n"))
+        // The return address the call pushed: the instruction after it.
+        #expect(out.contains(":\t0x08049019\n"))
+        // mov, mov, add, mov, cmp, call, incl, ret, mov, mov, int: 11 instructions; counter = 13.
+        #expect(out.contains("[guest exited with status 13 after 11 instructions]"))
+    }
+
+    @Test("watch shows old and new values and the writing instruction; reverse-stepi puts memory back")
+    func watchpoints() throws {
+        let out = try Batch.run(program, ["watch counter", "continue", "continue", "x/dw &counter",
+                                          "reverse-stepi", "x/dw &counter", "reverse-stepi 4", "x/dw &counter"])
+        #expect(out.contains("Watchpoint 1: 0x0804a000 <counter> (4 bytes, now 0x00000000)"))
+        #expect(out.contains("Old value = 0x00000000 (0)\nNew value = 0x0000000c (12)\nwritten by 0x0804900c <_start+12>:\ta3 00 a0 04 08       mov    %eax,0x804a000\n=> 0x08049011 <_start+17>"))
+        #expect(out.contains("Old value = 0x0000000c (12)\nNew value = 0x0000000d (13)\nwritten by 0x08049026 <bump>:"))
+        let values = out.split(separator: "\n").filter { $0.hasPrefix("0x804a000 <counter>:") }
+        #expect(values == ["0x804a000 <counter>:\t13", "0x804a000 <counter>:\t12", "0x804a000 <counter>:\t0"])
+    }
+
+    @Test("reverse-stepi restores every register, the lazy flags and memory exactly")
+    func reverseRestoresState() throws {
+        let show = ["info registers", "x/8xb &counter"]
+        let out = try Batch.run(program, ["stepi 2", "echo-mark"] + show + ["stepi 5"] + show + ["reverse-stepi 5", "echo-mark"] + show)
+        let parts = out.components(separatedBy: "Undefined command: \"echo-mark\".  Try \"help\".\n")
+        #expect(parts.count == 3)
+        let first = Batch.plain(parts[1].components(separatedBy: "=> ").first!)
+        let last = Batch.plain(parts[2])
+        #expect(first == last)
+        #expect(first.contains("lazy flags: EFLAGS"))
+    }
+
+    @Test("x/FMT shows the bytes objdump shows for the ELF, and x/i and x/s decode them")
+    func examineMatchesObjdump() throws {
+        let resolved = try VSim.resolve(.path(program))
+        let dump = try Batch.shell(["objdump", "-s", "-j", ".text", resolved.executablePath])
+        // " 8049000 b8050000 00bb0700 000001d8 a300a004  ........" -> bytes
+        var bytes: [UInt8] = []
+        for line in dump.split(separator: "\n") where line.hasPrefix(" 80490") {
+            let fields = line.split(separator: " ")
+            for group in fields[1...].prefix(4) where group.count % 2 == 0 && group.allSatisfy(\.isHexDigit) {
+                var g = Substring(group)
+                while !g.isEmpty { bytes.append(UInt8(g.prefix(2), radix: 16)!); g = g.dropFirst(2) }
+            }
+        }
+        #expect(bytes.count == 45)
+        let out = try Batch.run(program, ["x/16xb _start", "x/3i _start", "x/s msg", "x/2xh _start", "x/xg _start"])
+        var shown: [UInt8] = []
+        for line in out.split(separator: "\n") where line.hasPrefix("0x80490") && line.contains(":\t0x") && line.split(separator: "\t").count == 9 {
+            for f in line.split(separator: "\t").dropFirst() { shown.append(UInt8(f.dropFirst(2), radix: 16)!) }
+        }
+        #expect(shown == Array(bytes.prefix(16)))
+        let objdump = try Batch.shell(["objdump", "-d", resolved.executablePath])
+        let texts = objdump.split(separator: "\n").filter { $0.hasPrefix(" 8049000:") || $0.hasPrefix(" 8049005:") || $0.hasPrefix(" 804900a:") }
+            .map { String($0.split(separator: "\t").last!) }
+        #expect(texts == ["mov    $0x5,%eax", "mov    $0x7,%ebx", "add    %ebx,%eax"])
+        #expect(out.contains("=> 0x8049000 <_start>:\tmov    $0x5,%eax\n   0x8049005 <_start+5>:\tmov    $0x7,%ebx\n   0x804900a <_start+10>:\tadd    %ebx,%eax\n"))
+        #expect(out.contains("0x804a004 <msg>:\t\"vsim\"\n"))
+        #expect(out.contains("0x8049000 <_start>:\t0x05b8\t0x0000\n"))
+        #expect(out.contains("0x8049000 <_start>:\t0x0007bb00000005b8\n"))
+    }
+
+    @Test("disassemble marks EIP and stops at the end of the function")
+    func disassemble() throws {
+        let out = try Batch.run(program, ["stepi 6", "disassemble"])
+        #expect(out.contains("""
+        Dump of assembler code for function bump:
+        => 0x08049026 <+0>:\tincl   0x804a000
+           0x0804902c <+6>:\tret
+        End of assembler dump.
+        """))
+    }
+
+    @Test("catch, info traps and info vmcs say clearly that the user-mode interpreter has no VMM")
+    func noVMM() throws {
+        let out = try Batch.run(program, ["catch trap", "info traps", "info vmcs"])
+        #expect(out.contains("--mode interpret has no VMM, so there are no traps, VM exits or hypercalls to catch"))
+        #expect(out.contains("--mode interpret has no VMM: nothing traps"))
+        #expect(out.contains("has no VMM and no VMCS"))
+    }
+
+    @Test("info tb prints the translation block at EIP as vsim translate does")
+    func translationBlock() throws {
+        let out = try Batch.run(program, ["info tb in_asm"], )
+        #expect(out.contains("IN: 0x08049000 <_start>\n0x08049000:  mov    $0x5,%eax\n"))
+        #expect(out.contains("0x08049014:  call   8049026 <bump>\n"))
+    }
+
+    @Test("the undo log is bounded: after 2000+ steps, reverse-stepi stops at the bound")
+    func undoBound() throws {
+        let loop = try Batch.source("loop.s", """
+                .text
+                .globl _start
+        _start: movl $3000, %ecx
+        1:      incl %eax
+                loop 1b
+                movl $1, %eax
+                xorl %ebx, %ebx
+                int $0x80
+        """)
+        let out = try Batch.run(loop, ["stepi 2500", "reverse-stepi 2100", "print $eax"])
+        #expect(out.contains("No more reverse-execution history (stepped back 2000 of 2100; vsim keeps the last 2000 steps)."))
+        // 2500 steps: mov, then (inc, loop) pairs: 1249 full pairs plus one inc -> EAX 1250; 2000
+        // steps back leaves 500 steps: mov + 249 pairs + inc -> EAX 250.
+        #expect(out.contains("$ = 0xfa = 250\n"))
+    }
+}
+
+@Suite("REPL batch scripts (guest kernel and VMM)")
+struct SystemBatchTests {
+    let hello = Batch.packageRoot + "/programs/hello.s"
+
+    @Test("catch a trap by reason under trap-and-emulate, stepping into it and back out")
+    func catchTrap() throws {
+        let out = try Batch.run(hello, mode: .trap, ["catch trap out", "continue", "continue", "info registers eip cpl", "info traps"])
+        // The kernel's first OUT programs the timer (port 0x40) with the default period, 100,000
+        // = 0x186a0; the second writes 'H' (0x48) to the UART. Each is a #GP at ring 1 that the
+        // VMM emulates; the step stops right after, before the next instruction.
+        #expect(out.contains("Catchpoint 1 (trap #GP: out)\n[vmm] trap 0x0010010e  out    %eax,$0x40  [#GP: out] OUT to port 0x40 (timer) <- 0x186a0"))
+        #expect(out.contains("[#GP: out] OUT to port 0x3f8 (16550 UART) <- 0x48"))
+        #expect(out.contains(" cpl    0x00000001  1"))
+        #expect(out.contains("  #GP: out           2\n"))
+    }
+
+    @Test("catch a VM exit by reason number under hvm, and reverse-stepi replays to the step before")
+    func catchExit() throws {
+        let out = try Batch.run(hello, mode: .hvm, ["catch exit 30", "continue", "info registers", "reverse-stepi", "stepi", "info registers"])
+        #expect(out.contains("Catchpoint 1 (exit 30 I/O instruction)\n[vmm] exit "))
+        let parts = out.components(separatedBy: "Catchpoint 1 (exit 30 I/O instruction)")
+        #expect(parts.count == 3)   // caught again after replaying and stepping forward
+        let regs = Batch.plain(out).components(separatedBy: "\n eax").dropFirst().map { " eax" + $0 }
+        #expect(regs.count == 2)
+        #expect(regs[0].components(separatedBy: "  gdtr")[0] == regs[1].components(separatedBy: "  gdtr")[0])
+    }
+
+    @Test("catch a hypercall by name under pv: the PV console makes one console_io per write call")
+    func catchHypercall() throws {
+        let out = try Batch.run(hello, mode: .pv, ["catch hypercall console_io", "continue", "continue"])
+        #expect(out.contains("Catchpoint 1 (hypercall console_io)\n[vmm] hypercall "))
+        // hello makes one write call: the second continue runs to the exit.
+        #expect(out.components(separatedBy: "Catchpoint 1 (hypercall console_io)\n[vmm]").count == 2)
+        #expect(out.contains("[guest stdout] Hello, world!\n"))
+        #expect(out.contains("[guest exited with status 0 after "))
+    }
+
+    @Test("the guest's exit under the guest kernel, with its output marked")
+    func exitUnderKernel() throws {
+        let out = try Batch.run(hello, mode: .interpret, system: true, ["continue", "info traps"])
+        #expect(out.contains("[guest stdout] Hello, world!\n"))
+        #expect(out.contains("[guest exited with status 0 after "))
+        #expect(out.contains("has no VMM: nothing traps"))
+    }
+}
