@@ -22,11 +22,9 @@ enum Toolchain {
                       stderr: String(decoding: e, as: UTF8.self))
     }
 
-    /// A fresh temporary directory.
+    /// A fresh temporary directory, removed with ``Scratch/root`` when the test process exits.
     static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "vsim-guest-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try Scratch.directory("guest")
     }
 
     struct BuildError: Error, CustomStringConvertible { var description: String }
@@ -68,5 +66,28 @@ enum Toolchain {
             .bss
         buffer: .space 10000
         """
+    }
+}
+
+/// The one directory under $TMPDIR that holds every temporary directory of this test process;
+/// it is removed when the process exits (`atexit`), so a test run leaves nothing behind in /tmp
+/// (only a crashed run may).
+enum Scratch {
+    static let root: String = {
+        let root = NSTemporaryDirectory() + "vsim-tests-\(getpid())-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        rootForExit = strdup(root)
+        atexit {
+            if let p = Scratch.rootForExit { try? FileManager.default.removeItem(atPath: String(cString: p)) }
+        }
+        return root
+    }()
+    static var rootForExit: UnsafeMutablePointer<CChar>?
+
+    /// A fresh directory `NAME-UUID` under ``root``.
+    static func directory(_ name: String) throws -> String {
+        let dir = root + "/" + name + "-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
     }
 }

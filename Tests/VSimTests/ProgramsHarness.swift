@@ -64,10 +64,9 @@ enum ProgramsHarness {
         return Output(status: status, stdout: out, stderr: err)
     }
 
+    /// A fresh directory, removed with ``Scratch/root`` when the test process exits.
     static func temporaryDirectory(prefix: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "vsim-\(prefix)-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try Scratch.directory(prefix)
     }
 
     /// Skips the test when a host tool is missing (as, ld, objdump come with binutils).

@@ -61,10 +61,9 @@ enum CLI {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// A fresh directory, removed with ``Scratch/root`` when the test process exits.
     static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "vsim-cli-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try Scratch.directory("cli")
     }
 
     /// Removes a directory from ``temporaryDirectory()`` and everything in it.
@@ -135,4 +134,27 @@ enum CLI {
         digit: .ascii "0\\n"
         nl: .ascii "\\n"
         """
+}
+
+/// The one directory under $TMPDIR that holds every temporary directory of this test process;
+/// it is removed when the process exits (`atexit`), so a test run leaves nothing behind in /tmp
+/// (only a crashed run may).
+enum Scratch {
+    static let root: String = {
+        let root = NSTemporaryDirectory() + "vsim-tests-\(getpid())-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        rootForExit = strdup(root)
+        atexit {
+            if let p = Scratch.rootForExit { try? FileManager.default.removeItem(atPath: String(cString: p)) }
+        }
+        return root
+    }()
+    static var rootForExit: UnsafeMutablePointer<CChar>?
+
+    /// A fresh directory `NAME-UUID` under ``root``.
+    static func directory(_ name: String) throws -> String {
+        let dir = root + "/" + name + "-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
 }
