@@ -63,7 +63,8 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): not an ELF file (\(shown), expected 7f 45 4c 46); "
                 + "pass an i386 ELF executable or a .s/.S assembly source"
         case .truncated(let path, let what, let offset, let needed, let size):
-            return "\(path): truncated ELF: \(what) at offset \(offset) needs \(needed) bytes but the file has \(size); "
+            return "\(path): truncated ELF: \(what) (\(needed) bytes from offset \(offset)) ends at byte \(offset + needed) "
+                + "but the file has \(size) bytes; "
                 + "the file was cut short: rebuild it; " + ELFError.buildHint
         case .wrongClass(let path, let cls, let machine):
             let name = cls == 2 ? (machine == 62 ? "an x86-64 (ELFCLASS64, EM_X86_64)" : "a 64-bit (ELFCLASS64)")

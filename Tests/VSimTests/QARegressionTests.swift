@@ -406,4 +406,22 @@ import Testing
         #expect(rss > 1 << 20 && rss < fresh * 3 / 2 + (8 << 20), "interpret \(rss) bytes; a fresh vsim run peaks at \(fresh)")
         #expect(results.first { $0["mode"] as? String == "native" }?["max_rss_bytes"] is NSNull)
     }
+
+    /// B17: a truncated ELF names where the cut-off part ends and how long the file is. The
+    /// expected numbers: the ELF header is 52 bytes, three 32-byte program headers follow it
+    /// (`readelf -h`: e_phoff 52, e_phnum 3 as GNU ld 2.40 links a program with .text and .data),
+    /// so the table ends at byte 52 + 96 = 148.
+    @Test func truncatedELFMessageSaysWhereThePartEnds() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let exe = try CLI.build(QARegressionTests.hello, name: "hello", in: dir)
+        let header = try CLI.run("readelf", ["-h", exe]).stdout
+        #expect(header.contains("Start of program headers:          52 (bytes into file)"))
+        #expect(header.contains("Number of program headers:         3"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: exe))
+        try data.prefix(100).write(to: URL(fileURLWithPath: dir + "/cut"))
+        let r = try CLI.vsim(["run", dir + "/cut"])
+        #expect(r.status == 65)
+        #expect(r.stderr.contains("(96 bytes from offset 52) ends at byte 148 but the file has 100 bytes"), "\(r.stderr)")
+    }
 }
