@@ -135,6 +135,17 @@ final class SystemModeTests: XCTestCase {
         XCTAssertThrowsError(try VSim.run(program: .path(try executable("hello")), mode: .interpret, options: options))
     }
 
+    /// `vsim compare` across user-mode emulation and the three VMMs: outputs and statuses agree;
+    /// instruction counts are compared within each kernel mode only (they include the kernel).
+    func testCompareAcrossStrategies() throws {
+        var options = RunOptions()
+        options.timeLimit = .seconds(60)
+        let report = try VSim.compare(program: .path(try executable("hello")), modes: [.interpret, .trap, .hvm, .pv],
+                                      runs: 2, arguments: nil, options: options)
+        XCTAssertEqual(report.mismatches, [])
+        XCTAssertEqual(report.modes.map(\.mode), ["interpret", "trap", "hvm", "pv"])
+    }
+
     /// `--trace traps` under trap: one line per trap with EIP, instruction, reason, action and
     /// cycles; the result carries the counts and the modeled cycles.
     func testTraceTraps() throws {
