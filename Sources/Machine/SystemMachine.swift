@@ -107,6 +107,14 @@ public final class SystemMachine {
     public weak var hooks: SystemHooks?
     /// Where GDT descriptors really come from when a VMM shadows the GDT (held weakly).
     public weak var descriptorShadow: DescriptorShadow?
+    /// Another engine (the translator) running up to N instructions of guest code in place of
+    /// the interpreter's loop; it must keep ``Interpreter/instructionsExecuted`` current and
+    /// return like the interpreter: nil when the slice ended (budget, HLT, a stop request), or
+    /// the exception an instruction raised. Single steps (a timer tick waiting for IF = 1, the
+    /// STI shadow) always use the interpreter.
+    public var sliceRunner: ((UInt64) -> StopReason?)?
+    /// Whether the run has been asked to end (by a device, the VMM, a stop request).
+    public var stopRequested: Bool { stop != nil }
 
     /// Instructions skipped while halted.
     public private(set) var idleInstructions: UInt64 = 0
@@ -215,7 +223,7 @@ public final class SystemMachine {
             n = min(n, Interpreter.deadlineCheckInterval)
             let ifBefore = interruptsEnabled, eipBefore = cpu.eip
             let before = interpreter.instructionsExecuted
-            let r = interpreter.runFast(n)
+            let r = stepping ? interpreter.runFast(1) : sliceRunner.map { $0(n) } ?? interpreter.runFast(n)
             sinceDeadlineCheck &+= interpreter.instructionsExecuted &- before
             if stepping {
                 shadow = !shadow && !ifBefore && interruptsEnabled

@@ -23,8 +23,9 @@ public enum CommandLineFacade {
     public static func run(program: String, mode: Mode, maxInstructions: UInt64, timeLimit: Double,
                            traces: [TraceKind], arguments: [String], system: Bool = false,
                            timerPeriod: UInt32? = nil, cpu: String = "haswell", costModel: String? = nil,
-                           umip: Bool = false) throws(ExitStatus) {
+                           umip: Bool = false, engine: Engine = .interpret) throws(ExitStatus) {
         var options = RunOptions()
+        options.engine = engine
         options.system = system
         options.timerPeriod = timerPeriod
         options.cpu = cpu

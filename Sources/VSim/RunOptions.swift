@@ -14,6 +14,11 @@ public enum TraceKind: String, CaseIterable, Sendable {
     case traps
 }
 
+/// The engine that executes guest instructions under the guest kernel (`--engine`).
+public enum Engine: String, CaseIterable, Sendable {
+    case interpret, translate
+}
+
 /// Where the guest's standard descriptors go.
 public enum GuestIO: Sendable, Equatable {
     /// vsim's own stdin, stdout and stderr.
@@ -52,6 +57,9 @@ public struct RunOptions: Sendable {
     public var costModelPath: String? = nil
     /// Set CR4.UMIP under trap: SGDT SIDT SLDT SMSW STR then fault and the VMM emulates them.
     public var umip = false
+    /// What executes the guest under the guest kernel (`--engine`; trap, hvm, pv): the
+    /// interpreter (default) or the translator. `--mode translate --system` implies translate.
+    public var engine: Engine = .interpret
     public var io: GuestIO = .inherit
     /// The guest's environment (`NAME=value`); nil passes vsim's own.
     public var environment: [String]? = nil

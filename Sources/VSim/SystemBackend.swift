@@ -1,6 +1,7 @@
 import Guest
 import Hypervisor
 import Machine
+import Translation
 import X86
 #if canImport(Glibc)
 import Glibc
@@ -24,6 +25,40 @@ public struct SystemBackend: ExecutionBackend {
 
     public var mode: Mode
     public init(mode: Mode) { self.mode = mode }
+
+    /// Runs the machine's guest code on the translator: blocks between exits, and every
+    /// instruction it does not translate (privileged ones, INT n) stepped by the interpreter,
+    /// whose exceptions and stops end the slice for the machine's loop to handle.
+    static func attachTranslator(to machine: SystemMachine) throws(VSimError) -> TranslationEngine {
+        let engine: TranslationEngine
+        do {
+            engine = try TranslationEngine(cpu: machine.cpu, memory: machine.memory, interpreter: machine.interpreter)
+        } catch { throw .host("cannot set up the translator: \(error)") }
+        final class Pending { var exception: CPUException? }
+        let pending = Pending()
+        let interpreter = machine.interpreter
+        engine.stepHook = { [unowned machine] in
+            let haltedBefore = machine.halted
+            switch interpreter.step() {
+            case nil: return machine.stopRequested || (machine.halted && !haltedBefore)
+            case .exception(let e): pending.exception = e; return true
+            default: return true
+            }
+        }
+        machine.sliceRunner = { [unowned engine] n in
+            engine.setInstructionsExecuted(interpreter.instructionsExecuted)
+            let stop = engine.run(maxInstructions: n, deadline: nil)
+            interpreter.setInstructionsExecuted(engine.instructionsExecuted)
+            switch stop {
+            case .exception(let e): return .exception(e)
+            case .stopped:
+                if let e = pending.exception { pending.exception = nil; return .exception(e) }
+                return nil
+            case .instructionLimit, .timeLimit: return nil
+            }
+        }
+        return engine
+    }
 
     /// Builds the machine, boots the kernel with `program`, runs it.
     public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
@@ -66,6 +101,11 @@ public struct SystemBackend: ExecutionBackend {
             layout = .init(hypercallPage: page, sharedInfo: shared, timerPeriod: options.timerPeriod ?? Self.defaultTimerPeriod)
         }
         let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout) }
+        var translator: TranslationEngine? = nil
+        if mode == .translate || options.engine == .translate {
+            translator = try Self.attachTranslator(to: machine)
+        }
+        defer { _ = translator }
         if options.traces.contains(.traps) { vmm?.log.trace = options.traceSink }
         let stop = machine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         vmm?.finish(stop, machine: machine)

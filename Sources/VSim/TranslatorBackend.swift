@@ -27,6 +27,7 @@ public struct TranslatorBackend: ExecutionBackend {
     final class Ending { var termination: GuestTermination? }
 
     public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
+        if options.system { return try SystemBackend(mode: .translate).run(program, arguments: arguments, options: options) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)

@@ -26,8 +26,11 @@ public enum VSim {
     ///   normal result (see ``RunResult/exitStatus`` and ``RunResult/diagnostic``).
     public static func run(program: ProgramReference, mode: Mode, arguments: [String] = [],
                            options: RunOptions = RunOptions()) throws(VSimError) -> RunResult {
-        if options.system && mode != .interpret {
-            throw .usage("--system needs --mode interpret (the \(mode) mode runs the program without the guest kernel)")
+        if options.system && mode != .interpret && mode != .translate {
+            throw .usage("--system needs --mode interpret or translate (the \(mode) mode runs the program without vsim's machine)")
+        }
+        if options.engine == .translate && mode != .trap && mode != .hvm && mode != .pv {
+            throw .usage("--engine translate is for --mode trap, hvm or pv (use --mode translate, with --system for the guest kernel)")
         }
         if options.traces.contains(.traps) && mode != .trap && mode != .hvm && mode != .pv {
             throw .usage("--trace traps needs --mode trap, hvm or pv (only the modeled VMM takes traps, exits and hypercalls)")

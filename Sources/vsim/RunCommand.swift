@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "With --mode translate: run the interpreter in lockstep and stop at the first block boundary where the state differs.")
     var check = false
 
-    @Flag(help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret).")
+    @Flag(help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
     var system = false
 
     @Option(help: "With --system: guest instructions between two timer interrupts (0: no timer; default 100000).")
@@ -43,6 +43,9 @@ struct RunCommand: ParsableCommand {
 
     @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
     var umip = false
+
+    @Option(help: "Under trap, hvm and pv: what runs the guest, interpret (default) or translate.")
+    var engine: Engine = .interpret
 
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
@@ -59,11 +62,12 @@ struct RunCommand: ParsableCommand {
         }
         try exiting { () throws(ExitStatus) in try CommandLineFacade.run(program: program, mode: mode, maxInstructions: maxInstructions,
                                   timeLimit: timeLimit, traces: trace, arguments: arguments,
-                                  system: system, timerPeriod: timer, cpu: cpu, costModel: costModel, umip: umip) }
+                                  system: system, timerPeriod: timer, cpu: cpu, costModel: costModel, umip: umip, engine: engine) }
     }
 }
 
 extension Mode: ExpressibleByArgument {}
 extension TraceKind: ExpressibleByArgument {}
+extension Engine: ExpressibleByArgument {}
 extension Syntax: ExpressibleByArgument {}
 extension ReportFormatChoice: ExpressibleByArgument {}

@@ -29,13 +29,16 @@ final class SystemModeTests: XCTestCase {
 
     /// Runs under the kernel: through the facade (stdin /dev/null, stdout captured), or with
     /// stdin from a file through BootLoader and SystemMachine directly.
-    static let modes: [Mode] = [.interpret, .trap, .hvm, .pv]
+    /// Each kernel mode on each engine (`--mode translate --system` is the translator's interpret --system).
+    static let configurations: [(Mode, Engine)] = [(.interpret, .interpret), (.trap, .interpret), (.hvm, .interpret), (.pv, .interpret),
+                                                   (.translate, .translate), (.trap, .translate), (.hvm, .translate), (.pv, .translate)]
 
-    func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?, mode: Mode) throws -> (Int32, [UInt8], String?) {
+    func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?, mode: Mode, engine: Engine) throws -> (Int32, [UInt8], String?) {
         guard let input = stdin else {
             var options = RunOptions()
             options.io = .capture
-            options.system = mode == .interpret
+            options.system = mode == .interpret || mode == .translate
+            options.engine = mode == .translate ? .interpret : engine
             options.timeLimit = .seconds(120)
             let r = try VSim.run(program: .path(exe), mode: mode, arguments: arguments, options: options)
             return (r.exitStatus, r.output ?? [], r.diagnostic)
@@ -56,6 +59,8 @@ final class SystemModeTests: XCTestCase {
                                                              timerPeriod: SystemBackend.defaultTimerPeriod)
         let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : nil
         let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, layout: layout) }
+        let translator = engine == .translate ? try SystemBackend.attachTranslator(to: machine) : nil
+        defer { _ = translator }
         defer { _ = vmm }
         switch machine.run(maxInstructions: 2_000_000_000, deadline: .now + .seconds(120)) {
         case .exited(let s): return (s, out, nil)
@@ -70,12 +75,12 @@ final class SystemModeTests: XCTestCase {
         let native = try ProgramsHarness.run([exe] + arguments, stdin: stdin ?? [], directExecutable: true)
         let what = ([name] + arguments).joined(separator: " ")
         XCTAssertEqual(native.status, expectStatus, "\(what): native exit status", file: file, line: line)
-        for mode in Self.modes {
-            let (status, output, diagnostic) = try system(exe, arguments, stdin: stdin, mode: mode)
-            XCTAssertEqual(status, native.status, "\(what): status under \(mode) \(status), natively \(native.status) \(diagnostic ?? "")",
+        for (mode, engine) in Self.configurations {
+            let (status, output, diagnostic) = try system(exe, arguments, stdin: stdin, mode: mode, engine: engine)
+            XCTAssertEqual(status, native.status, "\(what): status under \(mode)/\(engine) \(status), natively \(native.status) \(diagnostic ?? "")",
                            file: file, line: line)
             if output != native.stdout {
-                XCTFail("\(what): stdout differs under \(mode) (\(output.count) vs \(native.stdout.count) bytes)\n"
+                XCTFail("\(what): stdout differs under \(mode)/\(engine) (\(output.count) vs \(native.stdout.count) bytes)\n"
                         + ProgramsHarness.firstDifference(native.stdout, output), file: file, line: line)
             }
         }
@@ -144,6 +149,25 @@ final class SystemModeTests: XCTestCase {
                                       runs: 2, arguments: nil, options: options)
         XCTAssertEqual(report.mismatches, [])
         XCTAssertEqual(report.modes.map(\.mode), ["interpret", "trap", "hvm", "pv"])
+    }
+
+    /// The translator under the VMMs takes exactly the traps, exits and hypercalls the
+    /// interpreter takes: the counts are the guest's, not the engine's.
+    func testCountsAreTheSameOnBothEngines() throws {
+        for mode in [Mode.trap, .hvm, .pv] {
+            var counts: [[String: UInt64]] = []
+            for engine in Engine.allCases {
+                var options = RunOptions()
+                options.io = .capture
+                options.timerPeriod = 0
+                options.engine = engine
+                let r = try VSim.run(program: .path(try executable("hello")), mode: mode, options: options)
+                XCTAssertEqual(r.exitStatus, 0)
+                counts.append(r.traps.merging(r.exits) { a, _ in a }.merging(r.hypercalls) { a, _ in a })
+            }
+            XCTAssertEqual(counts[0], counts[1], "\(mode)")
+            XCTAssertFalse(counts[0].isEmpty)
+        }
     }
 
     /// `--trace traps` under trap: one line per trap with EIP, instruction, reason, action and
