@@ -111,6 +111,11 @@ public struct VMCSControls: Sendable, Equatable {
 /// Memory: with EPT the guest's page tables are used directly (one guest, identity
 /// guest-physical = host-physical); without it the exits a shadow-paging VMM takes are counted
 /// (CR3 loads, INVLPG, `#PF`) and the VMM performs or reinjects them.
+///
+/// Interrupts: a timer tick is one exit (1, external interrupt), counted when the machine can
+/// take it (guest IF = 1), after which the VMM injects it; a real VMM that finds IF = 0 would
+/// instead request an interrupt-window exit (7) and inject then, two exits where vsim counts
+/// one.
 public final class HardwareAssistVMM: SystemHooks {
     public unowned let machine: SystemMachine
     public let log: VMMLog

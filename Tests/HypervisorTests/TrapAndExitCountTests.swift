@@ -127,3 +127,43 @@ final class TrapAndExitCountTests: XCTestCase {
         XCTAssertEqual(hv.lastExitQualification, 0x0501_0000)
     }
 }
+
+/// VMCS controls change which operations exit, and nothing else.
+final class VMCSControlTests: XCTestCase {
+    /// Descriptor-table exiting on: hello's boot adds LGDT and LIDT (46) and LTR (47) to the
+    /// CR0 write (28) and the 15 port accesses (30); with RDTSC exiting and CPUID nothing more
+    /// (the kernel uses neither).
+    func testDescriptorTableExiting() throws {
+        var controls = VMCSControls()
+        controls.descriptorTableExiting = true
+        controls.rdtscExiting = true
+        let machine = try SystemMachine(input: -1, output: -1)
+        var out: [UInt8] = []
+        machine.uart.sink = { out.append($0) }
+        let exe = try GuestPrograms.build("hello")
+        _ = try BootLoader.boot(kernel: try ELFImage(path: try GuestKernel.build()), program: try ELFImage(path: exe),
+                                argv: [exe], envp: [], timerPeriod: 0, machine: machine)
+        let vmm = VirtualMachineMonitor(strategy: .hvm, machine: machine, controls: controls)
+        XCTAssertEqual(machine.run(maxInstructions: 10_000_000, deadline: nil), .exited(status: 0))
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), "Hello, world!\n")
+        XCTAssertEqual(vmm.log.counts(.exit), [
+            "46 Access to GDTR or IDTR": 2, "47 Access to LDTR or TR": 1,
+            "28 Control-register accesses": 1, "30 I/O instruction": 15,
+        ])
+    }
+
+    /// I/O bitmaps: only the exit port exits; the UART's 14 writes run without exits.
+    func testIOBitmap() throws {
+        var controls = VMCSControls()
+        controls.useIOBitmaps = true
+        controls.ioBitmap = [0x501]
+        let machine = try SystemMachine(input: -1, output: -1)
+        machine.uart.sink = { _ in }
+        let exe = try GuestPrograms.build("hello")
+        _ = try BootLoader.boot(kernel: try ELFImage(path: try GuestKernel.build()), program: try ELFImage(path: exe),
+                                argv: [exe], envp: [], timerPeriod: 0, machine: machine)
+        let vmm = VirtualMachineMonitor(strategy: .hvm, machine: machine, controls: controls)
+        XCTAssertEqual(machine.run(maxInstructions: 10_000_000, deadline: nil), .exited(status: 0))
+        XCTAssertEqual(vmm.log.counts(.exit), ["28 Control-register accesses": 1, "30 I/O instruction": 1])
+    }
+}
