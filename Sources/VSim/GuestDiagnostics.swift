@@ -4,6 +4,41 @@ import X86
 
 /// Text for instructions in guest memory: `--trace insns` lines and fault diagnostics.
 enum GuestDiagnostics {
+    /// Fills `result`'s exit status, signal and one-line diagnostic from how a user-mode guest
+    /// ended, the same for every engine that runs a ``LinuxProcess`` (interpret, translate): an
+    /// exit gives its status; a fault 128+signal as Linux would (DESIGN.md, "Contracts"); the
+    /// instruction budget or the host time limit SIGXCPU (152), naming the instruction reached.
+    static func record(_ termination: GuestTermination, into result: inout RunResult, process: LinuxProcess,
+                       options: RunOptions) {
+        let symbols = ELFSymbolizer(process.image)
+        let executed = result.instructions ?? 0
+        switch termination {
+        case .exited(let status):
+            result.exitStatus = status
+        case .fault(let e):
+            result.signal = e.linuxSignal
+            result.exitStatus = 128 + e.linuxSignal
+            result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols)
+        case .instructionLimit, .timeLimit:
+            result.signal = Signal.SIGXCPU
+            result.exitStatus = 128 + Signal.SIGXCPU
+            let eip = process.cpu.eip
+            let window = GuestDiagnostics.bytes(at: eip, count: Decoder.maximumLength, memory: process.memory)
+            var at = GuestDiagnostics.hex8x(eip)
+            if let insn = try? Decoder.decode(window, address: eip) {
+                at += ": " + GuestDiagnostics.hexBytes(Array(window.prefix(Int(insn.length)))) + "  "
+                    + ATTPrinter.format(insn, symbols: symbols)
+            }
+            if case .instructionLimit = termination {
+                result.diagnostic = "vsim: guest stopped after \(executed) instructions (--max-instructions \(options.maxInstructions)) at \(at) -> SIGXCPU; "
+                    + "raise --max-instructions if the program needs more"
+            } else {
+                result.diagnostic = "vsim: guest stopped by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions at \(at) -> SIGXCPU; "
+                    + "raise --time-limit if the program needs longer"
+            }
+        }
+    }
+
     /// Up to `count` bytes at `address` that the guest could read (fewer at the end of a mapping).
     static func bytes(at address: UInt32, count: Int, memory: GuestMemory) -> [UInt8] {
         var n = count

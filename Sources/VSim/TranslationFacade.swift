@@ -203,7 +203,7 @@ public enum LockstepCheck {
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: engine.instructionsExecuted,
                                wallTimeNanoseconds: nanoseconds(ContinuousClock.now - start),
                                output: options.io == .capture ? TempFile.readAll(io.capture!) : nil)
-        TranslatorBackend.finish(&result, termination, process: t, options: options)
+        GuestDiagnostics.record(termination, into: &result, process: t, options: options)
         return Result(blocksCompared: blocks, instructions: engine.instructionsExecuted, mismatch: mismatch, run: result)
     }
 }

@@ -69,38 +69,7 @@ public struct TranslatorBackend: ExecutionBackend {
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: executed,
                                wallTimeNanoseconds: nanoseconds(elapsed),
                                maxResidentBytes: peak, output: output)
-        TranslatorBackend.finish(&result, termination, process: process, options: options)
+        GuestDiagnostics.record(termination, into: &result, process: process, options: options)
         return result
-    }
-
-    /// Fills exit status, signal and diagnostic from how the guest ended (as the interpreter does).
-    static func finish(_ result: inout RunResult, _ termination: GuestTermination, process: LinuxProcess, options: RunOptions) {
-        let symbols = ELFSymbolizer(process.image)
-        let executed = result.instructions ?? 0
-        switch termination {
-        case .exited(let status):
-            result.exitStatus = status
-        case .fault(let e):
-            result.signal = e.linuxSignal
-            result.exitStatus = 128 + e.linuxSignal
-            result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols)
-        case .instructionLimit, .timeLimit:
-            result.signal = Signal.SIGXCPU
-            result.exitStatus = 128 + Signal.SIGXCPU
-            let eip = process.cpu.eip
-            let window = GuestDiagnostics.bytes(at: eip, count: Decoder.maximumLength, memory: process.memory)
-            var at = GuestDiagnostics.hex8x(eip)
-            if let insn = try? Decoder.decode(window, address: eip) {
-                at += ": " + GuestDiagnostics.hexBytes(Array(window.prefix(Int(insn.length)))) + "  "
-                    + ATTPrinter.format(insn, symbols: symbols)
-            }
-            if case .instructionLimit = termination {
-                result.diagnostic = "vsim: guest stopped after \(executed) instructions (--max-instructions \(options.maxInstructions)) at \(at) -> SIGXCPU; "
-                    + "raise --max-instructions if the program needs more"
-            } else {
-                result.diagnostic = "vsim: guest stopped by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions at \(at) -> SIGXCPU; "
-                    + "raise --time-limit if the program needs longer"
-            }
-        }
     }
 }
