@@ -27,8 +27,12 @@ import X86
 /// answer from the shadow descriptors (DPL 1). With ``umip`` (CR4.UMIP, `--umip`) the first five
 /// fault at ring 1 and the VMM emulates them with the virtual values.
 ///
-/// Memory is not virtualized in this model: the guest's page tables are the ones the MMU walks
-/// (one guest, guest-physical = host-physical), so CR3 writes trap and are passed through.
+/// Memory: the guest's page tables are the ones the MMU walks (one guest, guest-physical =
+/// host-physical), but the VMM *traces* them as a shadow-paging VMM must: from the CR3 load on,
+/// the page directory and every page table it points to are write-protected, and each guest
+/// write to an entry is a hidden page fault the VMM emulates ("#PF: traced page-table write";
+/// Adams and Agesen's *ptemod*). Building the tables before loading CR3 costs nothing; growing
+/// the heap later costs one trap per entry (compare `pv`, where mmu_update batches them).
 public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// Where the VMM's own GDT, IDT and TSS live (the top 4 MiB of the address space, the
     /// monitor's area); what SGDT and SIDT reveal to the guest.
@@ -114,6 +118,8 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             record(.trap, "interrupt 0x\(hex(v))", cpu.eip, "", "held: virtual IF = 0", cost.trapRoundTrip)
             return .handled
         case .exception(let e):
+            if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
+               let r = emulateTracedWrite(e) { return r }
             if cpu.cpl == 1, e.vector == .gp || e.vector == .ud, let r = emulate(e) { return r }
             let text = instructionText(e.eip)
             observeGuestMode()
@@ -258,6 +264,45 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         return .handled
     }
 
+    // MARK: traced page tables (the shadow-paging traps)
+
+    /// Traces the page directory CR3 names and every page table it points to: the VMM's shadow
+    /// page tables would go stale if the guest changed them unseen.
+    func retrace() {
+        let mmu = machine.mmu
+        var frames: Set<UInt32> = [virtualCR3 >> 12]
+        for i in 0..<UInt32(1024) {
+            let pde = mmu.physicalRead32((virtualCR3 & ~0xFFF) &+ i * 4)
+            if pde & 1 != 0 { frames.insert(pde >> 12) }
+        }
+        mmu.tracedFrames = frames
+    }
+
+    /// A guest write to a traced page-table page faulted (a "hidden" page fault the guest never
+    /// sees): the VMM performs the store (a 32-bit MOV, as kernels write entries), updates its
+    /// view (a new directory entry brings a new page table to trace) and resumes after it.
+    func emulateTracedWrite(_ e: CPUException) -> InterceptResult? {
+        let m = machine, cpu = m.cpu
+        guard let insn = try? m.decode(at: e.eip), insn.mnemonic == .mov, insn.operandSize == 4,
+              case .memory(let mo) = insn.operand0 else { return nil }
+        let value: UInt32
+        switch insn.operand1 {
+        case .register(let r) where r.kind == .gpr32: value = cpu[reg32: Int(r.number)]
+        case .immediate(let v, _): value = v
+        default: return nil
+        }
+        let a = m.linearAddress(mo)
+        guard a & 3 == 0, let t = m.mmu.translate(a) else { return nil }
+        let old = m.mmu.physicalRead32(t.physical)
+        m.mmu.physicalWrite32(t.physical, value)
+        if t.physical >> 12 == virtualCR3 >> 12 && value & 1 != 0 { m.mmu.tracedFrames.insert(value >> 12) }
+        if old & 1 != 0 { m.mmu.flushAll() }   // a changed mapping: the shadow entry is dropped
+        cpu.eip = e.eip &+ UInt32(insn.length)
+        record(.trap, "#PF: traced page-table write", e.eip, ATTPrinter.format(insn, symbols: nil),
+               "emulated: entry at \(hex32(t.physical)) <- \(hex32(value))", cost.trapRoundTrip + cost.emulateInstruction)
+        return .handled
+    }
+
     func writeCR(_ n: UInt8, _ v: UInt32) throws(CPUException) {
         switch n {
         case 0:
@@ -266,6 +311,7 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         case 3:
             virtualCR3 = v
             try machine.writeControlRegister(3, v)
+            retrace()
         case 4:
             virtualCR4 = v
             try machine.writeControlRegister(4, (v & ~CR4.umip) | (umip ? CR4.umip : 0))

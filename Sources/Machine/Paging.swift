@@ -49,6 +49,19 @@ public final class MMU {
     public private(set) var walks: UInt64 = 0
     public private(set) var flushes: UInt64 = 0
     public private(set) var hostMappings: UInt64 = 0
+    /// Frames a VMM *traces* (write-protects to keep shadow page tables coherent, as classic
+    /// VMMs do with the guest's page tables): with paging on, the TLB never grants write access
+    /// to them, and a write faults with `#PF` (P = 1, W/R = 1) that the VMM recognizes with
+    /// ``isTraced(_:)``, emulates and hides from the guest. Changing the set empties the TLB.
+    public var tracedFrames: Set<UInt32> = [] {
+        didSet { if tracedFrames != oldValue { flushAll() } }
+    }
+
+    /// Whether a write to linear address `a` would hit a traced frame (paging on, present).
+    public func isTraced(_ a: UInt32) -> Bool {
+        guard !tracedFrames.isEmpty, cpu.cr0 & CR0.pg != 0, let t = translate(a) else { return false }
+        return tracedFrames.contains(t.physical >> 12)
+    }
 
     public enum Failure: Error, CustomStringConvertible {
         case host(String)
@@ -163,6 +176,9 @@ public final class MMU {
             guard pte & 1 != 0 else { throw fault(a, present: false, write: write, user: user, fetch: fetch, "page not present") }
             userOK = pde & pte & 4 != 0
             let writable = pde & pte & 2 != 0
+            if write && tracedFrames.contains(pte >> 12) && (writable || (!user && cpu.cr0 & CR0.wp == 0)) {
+                throw fault(a, present: true, write: true, user: user, fetch: false, "write to a page-table page the VMM traces")
+            }
             if user && !userOK { throw fault(a, present: true, write: write, user: true, fetch: fetch, "supervisor page") }
             if write && !writable && (user || cpu.cr0 & CR0.wp != 0) {
                 throw fault(a, present: true, write: true, user: user, fetch: false, "read-only page")
@@ -178,7 +194,7 @@ public final class MMU {
                                    detail: "page \(hex32(a & ~0xFFF)) maps physical \(hex32(frame << 12)), beyond the \(ramSize >> 20) MiB of guest RAM")
             }
             // W in the TLB only for a writable, dirty page (the first write sets D here).
-            mayWrite = writable && pte & 0x40 != 0
+            mayWrite = writable && pte & 0x40 != 0 && !tracedFrames.contains(pte >> 12)
             if write && !writable {
                 // CR0.WP = 0 supervisor write to a read-only page: allowed once, W not granted.
                 try mapFrame(page, frame)
