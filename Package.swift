@@ -31,8 +31,10 @@ let package = Package(
                        providers: [.apt(["libreadline-dev"])]),
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim"]),
+        .target(name: "CKVMShim"),
+        .target(name: "KVM", dependencies: ["CKVMShim"]),
         .target(name: "VSim", dependencies: [
-            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", .product(name: "Crypto", package: "swift-crypto"),
+            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
         .target(name: "REPL", dependencies: [
             "VSim", "X86", "Machine", "Translation", "Guest", "Hypervisor", "CReadline",
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "VSim", "Guest", "Machine", "X86"]),
+        .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
     ],
     swiftLanguageModes: [.v5]

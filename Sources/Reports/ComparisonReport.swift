@@ -15,8 +15,14 @@ public struct ComparisonReport: Sendable {
         public var arguments: [String]
         /// Runs per mode.
         public var runs: Int
+        /// Unmeasured warm-up runs per mode before the measured ones.
+        public var warmup: Int = 1
+        /// Seed of vsim's generator for the runs (AT_RANDOM bytes), nil if not given.
+        public var seed: UInt64? = nil
         public init(vsimVersion: String, hostCPU: String, kernel: String, date: String,
-                    program: String, arguments: [String], runs: Int) {
+                    program: String, arguments: [String], runs: Int, warmup: Int = 1, seed: UInt64? = nil) {
+            self.warmup = warmup
+            self.seed = seed
             self.vsimVersion = vsimVersion
             self.hostCPU = hostCPU
             self.kernel = kernel
@@ -44,6 +50,19 @@ public struct ComparisonReport: Sendable {
         public var exitStatuses: [Int32]
         /// Largest maximum resident set size over the runs, bytes (nil if unknown).
         public var maxResidentBytes: UInt64?
+        /// Why the mode could not run on this host (the row is shown, marked unavailable), or nil.
+        public var unavailable: String? = nil
+        /// Events of one run by kind ("traps", "exits", "hypercalls", "host events") and reason.
+        /// Runs are deterministic, so one run's counts stand for all (host events may vary).
+        public var events: [String: [String: UInt64]] = [:]
+        /// Modeled cycles of one run (trap, hvm, pv), and the cost model that priced them.
+        public var modeledCycles: UInt64? = nil
+        public var costModel: String? = nil
+        /// Start-up time of each run, seconds (VM creation or container start to the first guest
+        /// instruction), when the mode has and measures such a phase.
+        public var startupTimes: Statistics? = nil
+        /// Where one (the median) run's time went.
+        public var breakdown: TimeBreakdown? = nil
         /// True when a run of this mode ended with another exit status or printed other output
         /// than the reference run (or was the reference of such a run): its times measure a
         /// different computation, so renderers show no MIPS and mark the row.
@@ -60,10 +79,23 @@ public struct ComparisonReport: Sendable {
             self.maxResidentBytes = maxResidentBytes
         }
 
+        /// A row for a mode that cannot run here: `reason` says why.
+        public static func unavailable(mode: String, command: String, reason: String) -> ModeSummary {
+            var s = ModeSummary(mode: mode, command: command, wallTimes: Statistics([0]), instructions: nil,
+                                exitStatuses: [], maxResidentBytes: nil)
+            s.unavailable = reason
+            return s
+        }
+
+        public var isAvailable: Bool { unavailable == nil }
+
+        /// The 90th percentile of the wall times.
+        public var p90: Double { wallTimes.percentile(90) }
+
         /// Guest instructions per second of median wall time, in millions (nil without a count,
         /// or when the mode's runs disagree with the others).
         public var mips: Double? {
-            guard !disagrees, let n = instructions, wallTimes.median > 0 else { return nil }
+            guard isAvailable, !disagrees, let n = instructions, wallTimes.median > 0 else { return nil }
             return Double(n) / wallTimes.median / 1e6
         }
     }
@@ -86,9 +118,52 @@ public struct ComparisonReport: Sendable {
     /// Ratio of this mode's median wall time to the baseline's (nil without a baseline, or when
     /// the runs disagree: the modes did not compute the same thing).
     public func slowdown(of summary: ModeSummary) -> Double? {
-        guard mismatches.isEmpty, let base = baselineMode, let b = modes.first(where: { $0.mode == base }), b.wallTimes.median > 0 else {
-            return nil
-        }
+        guard mismatches.isEmpty, summary.isAvailable, let b = baseline else { return nil }
         return summary.wallTimes.median / b.wallTimes.median
     }
+
+    /// The baseline's row, if it ran.
+    public var baseline: ModeSummary? {
+        guard let base = baselineMode, let b = modes.first(where: { $0.mode == base }), b.isAvailable,
+              b.wallTimes.median > 0 else { return nil }
+        return b
+    }
+
+    /// The standard deviation of ``slowdown(of:)``, propagated from both rows as hyperfine does
+    /// for its relative speeds: σ(a/b) = (a/b) · √((σa/a)² + (σb/b)²), with the means and sample
+    /// standard deviations of the two rows' wall times.
+    public func slowdownStandardDeviation(of summary: ModeSummary) -> Double? {
+        guard let r = slowdown(of: summary), let b = baseline, summary.wallTimes.mean > 0, b.wallTimes.mean > 0 else { return nil }
+        let ea = summary.wallTimes.standardDeviation / summary.wallTimes.mean
+        let eb = b.wallTimes.standardDeviation / b.wallTimes.mean
+        return r * (ea * ea + eb * eb).squareRoot()
+    }
+}
+
+/// Where a run's wall time went, seconds. `guest` is running guest instructions; `exits` the
+/// round trips of traps, VM exits and hypercalls; `vmm` the VMM's (or vsim's) work handling
+/// them; `startup` creating the VM or container before the first guest instruction. Measured
+/// for the real backends; for the models, the cost model's shares of the modeled cycles applied
+/// to the measured wall time.
+public struct TimeBreakdown: Sendable, Equatable {
+    public var guest: Double
+    public var exits: Double
+    public var vmm: Double
+    public var startup: Double
+    /// "measured" or "modeled".
+    public var basis: String
+
+    public init(guest: Double, exits: Double, vmm: Double, startup: Double, basis: String) {
+        self.guest = guest
+        self.exits = exits
+        self.vmm = vmm
+        self.startup = startup
+        self.basis = basis
+    }
+
+    public var total: Double { guest + exits + vmm + startup }
+
+    /// (name, seconds) in stacking order.
+    public static let partNames = ["guest instructions", "traps or exits", "VMM work", "start-up"]
+    public var parts: [(String, Double)] { Array(zip(Self.partNames, [guest, exits, vmm, startup])) }
 }

@@ -1,6 +1,6 @@
 /// Output formats of `vsim compare`.
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case table, json, markdown
+    case table, json, markdown, csv, svg
 
     /// Renders `report` in this format (text ending in a newline).
     public func render(_ report: ComparisonReport) -> String {
@@ -8,29 +8,42 @@ public enum ReportFormat: String, CaseIterable, Sendable {
         case .table: return TableRenderer.render(report)
         case .json: return JSONRenderer.render(report)
         case .markdown: return MarkdownRenderer.render(report)
+        case .csv: return CSVRenderer.render(report)
+        case .svg: return SVGRenderer.render(report)
         }
     }
 }
 
 /// The columns shared by the table and Markdown renderers.
 enum Columns {
-    static let titles = ["mode", "median", "min", "max", "±σ", "guest insns", "guest MIPS", "vs native", "max RSS"]
+    static let titles = ["mode", "median", "[min … max]", "p90", "mean ± σ", "vs native", "guest insns", "guest MIPS",
+                         "events", "start-up", "max RSS"]
 
     static func cells(_ s: ComparisonReport.ModeSummary, in report: ComparisonReport) -> [String] {
+        guard s.isAvailable else {
+            return [s.mode, "unavailable"] + [String](repeating: "-", count: titles.count - 2)
+        }
         let t = s.wallTimes
         var insns = s.instructions.map { Format.grouped($0) } ?? "-"
         if s.instructionsFromOtherMode && s.instructions != nil { insns += "*" }
         let mips = s.mips.map { Format.fixed($0, 1) } ?? "-"
-        let slow = report.slowdown(of: s).map { Format.ratio($0) } ?? "-"
+        var slow = report.slowdown(of: s).map { Format.ratio($0) } ?? "-"
+        if let e = report.slowdownStandardDeviation(of: s), s.mode != report.baselineMode {
+            slow += " ± " + Format.fixed(e, e >= 10 ? 0 : (e >= 1 ? 1 : 2))
+        }
         let rss = s.maxResidentBytes.map { Format.mebibytes($0) } ?? "-"
-        return [s.mode + (s.disagrees ? " !" : ""), Format.duration(t.median), Format.duration(t.min), Format.duration(t.max),
-                Format.duration(t.standardDeviation), insns, mips, slow, rss]
+        let events = Events.total(s).map { "\(Format.grouped($0.count)) \($0.kind)" } ?? "-"
+        let startup = s.startupTimes.map { Format.duration($0.median) } ?? "-"
+        return [s.mode + (s.disagrees ? " !" : ""), Format.duration(t.median),
+                "[" + Format.duration(t.min) + " … " + Format.duration(t.max) + "]", Format.duration(t.percentile(90)),
+                Format.duration(t.mean) + " ± " + Format.duration(t.standardDeviation), slow, insns, mips, events, startup, rss]
     }
 
     static func headerLines(_ h: ComparisonReport.Header) -> [String] {
         let args = h.arguments.isEmpty ? "" : " " + h.arguments.joined(separator: " ")
-        return ["vsim \(h.vsimVersion) compare: \(h.program)\(args), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode, interleaved",
-                "host: \(h.hostCPU); kernel \(h.kernel); \(h.date)"]
+        let seed = h.seed.map { "; seed \($0)" } ?? ""
+        return ["vsim \(h.vsimVersion) compare: \(h.program)\(args), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode after \(h.warmup) warm-up, interleaved",
+                "host: \(h.hostCPU); kernel \(h.kernel); \(h.date)\(seed)"]
     }
 
     static let footnote = "* counted by another mode: the guest executes the same instructions whatever runs it"
@@ -48,7 +61,9 @@ enum Columns {
 
 /// Aligned plain-text table: a two-line header, the table, then any mismatches in capitals.
 public enum TableRenderer {
-    public static func render(_ report: ComparisonReport) -> String {
+    /// - Parameter color: ANSI colours (for a terminal): mode names bold, slowdowns green to red,
+    ///   unavailable rows dim, mismatches red.
+    public static func render(_ report: ComparisonReport, color: Bool = false) -> String {
         var out = Columns.headerLines(report.header).joined(separator: "\n") + "\n\n"
         let rows = [Columns.titles] + report.modes.map { Columns.cells($0, in: report) }
         var widths = [Int](repeating: 0, count: Columns.titles.count)
@@ -57,7 +72,8 @@ public enum TableRenderer {
             var line = ""
             for (i, cell) in row.enumerated() {
                 let pad = String(repeating: " ", count: widths[i] - cell.count)
-                line += i == 0 ? cell + pad : "  " + pad + cell      // first column left, others right-aligned
+                let shown = color && r > 0 ? ANSI.paint(cell, column: i, summary: report.modes[r - 1], report: report) : cell
+                line += i == 0 ? shown + pad : "  " + pad + shown      // first column left, others right-aligned
             }
             out += line + "\n"
             if r == 0 { out += widths.enumerated().map { String(repeating: "-", count: $0.element) }.joined(separator: "  ") + "\n" }
@@ -67,7 +83,8 @@ public enum TableRenderer {
         }
         if report.modes.contains(where: \.disagrees) { out += Columns.disagreeFootnote + "\n" }
         for note in Columns.statusNotes(report) { out += "note: \(note)\n" }
-        for m in report.mismatches { out += "MISMATCH: \(m)\n" }
+        for line in Events.sections(report) { out += line + "\n" }
+        for m in report.mismatches { out += (color ? ANSI.red("MISMATCH") : "MISMATCH") + ": \(m)\n" }
         return out
     }
 }
@@ -86,6 +103,8 @@ public enum MarkdownRenderer {
         }
         if report.modes.contains(where: \.disagrees) { out += "\n" + Columns.disagreeFootnote + "\n" }
         for note in Columns.statusNotes(report) { out += "\nNote: \(note)\n" }
+        let sections = Events.sections(report)
+        if !sections.isEmpty { out += "\n```\n" + sections.joined(separator: "\n") + "\n```\n" }
         if !report.mismatches.isEmpty {
             out += "\n> **MISMATCH**\n"
             for m in report.mismatches { out += "> - \(m.replacingPipes())\n" }
@@ -95,34 +114,41 @@ public enum MarkdownRenderer {
 }
 
 /// JSON in hyperfine's shape (`results[]` with `command`, `mean`, `stddev`, `median`, `min`, `max`,
-/// `times`, `exit_codes`, all times in seconds) plus vsim's own fields (`mode`, `instructions`,
-/// `instructions_from_other_mode`, `disagrees`, `mips`, `slowdown`, `max_rss_bytes`) and a top-level `vsim`
-/// object with the header and `mismatches`.
+/// `times`, `exit_codes`, all times in seconds) plus vsim's own fields (`mode`, `available`,
+/// `unavailable_reason`, `p90`, `instructions`, `instructions_from_other_mode`, `disagrees`,
+/// `mips`, `slowdown`, `slowdown_stddev`, `traps`, `exits`, `hypercalls`, `host_events`,
+/// `modeled_cycles`, `cost_model`, `startup`, `startup_times`, `breakdown`, `max_rss_bytes`) and
+/// a top-level `context` object with the header (version, host, kernel, date, seed, program,
+/// runs, warm-up, baseline, mismatches); `vsim` is the same object under its old name.
 public enum JSONRenderer {
     public static func render(_ report: ComparisonReport) -> String {
         let h = report.header
-        var out = "{\n  \"vsim\": {\n"
-        out += "    \"version\": \(quote(h.vsimVersion)),\n"
-        out += "    \"host_cpu\": \(quote(h.hostCPU)),\n"
-        out += "    \"kernel\": \(quote(h.kernel)),\n"
-        out += "    \"date\": \(quote(h.date)),\n"
-        out += "    \"program\": \(quote(h.program)),\n"
-        out += "    \"arguments\": [\(h.arguments.map(quote).joined(separator: ", "))],\n"
-        out += "    \"runs\": \(h.runs),\n"
-        out += "    \"baseline\": \(report.baselineMode.map(quote) ?? "null"),\n"
-        out += "    \"mismatches\": [\(report.mismatches.map(quote).joined(separator: ", "))]\n"
-        out += "  },\n  \"results\": [\n"
+        var context = "{\n"
+        context += "    \"version\": \(quote(h.vsimVersion)),\n"
+        context += "    \"host_cpu\": \(quote(h.hostCPU)),\n"
+        context += "    \"kernel\": \(quote(h.kernel)),\n"
+        context += "    \"date\": \(quote(h.date)),\n"
+        context += "    \"seed\": \(h.seed.map { String($0) } ?? "null"),\n"
+        context += "    \"program\": \(quote(h.program)),\n"
+        context += "    \"arguments\": [\(h.arguments.map(quote).joined(separator: ", "))],\n"
+        context += "    \"runs\": \(h.runs),\n"
+        context += "    \"warmup\": \(h.warmup),\n"
+        context += "    \"modes\": [\(report.modes.map { quote($0.mode) }.joined(separator: ", "))],\n"
+        context += "    \"baseline\": \(report.baselineMode.map(quote) ?? "null"),\n"
+        context += "    \"mismatches\": [\(report.mismatches.map(quote).joined(separator: ", "))]\n"
+        context += "  }"
+        var out = "{\n  \"context\": \(context),\n  \"vsim\": \(context),\n  \"results\": [\n"
         out += report.modes.map { s -> String in
             let t = s.wallTimes
             var fields: [String] = []
             fields.append("\"command\": \(quote(s.command))")
             fields.append("\"mode\": \(quote(s.mode))")
-            fields.append("\"mean\": \(number(t.mean))")
-            fields.append("\"stddev\": \(number(t.standardDeviation))")
-            fields.append("\"median\": \(number(t.median))")
-            fields.append("\"min\": \(number(t.min))")
-            fields.append("\"max\": \(number(t.max))")
-            fields.append("\"times\": [\(t.values.map(number).joined(separator: ", "))]")
+            fields.append("\"mean\": \(s.isAvailable ? number(t.mean) : "null")")
+            fields.append("\"stddev\": \(s.isAvailable ? number(t.standardDeviation) : "null")")
+            fields.append("\"median\": \(s.isAvailable ? number(t.median) : "null")")
+            fields.append("\"min\": \(s.isAvailable ? number(t.min) : "null")")
+            fields.append("\"max\": \(s.isAvailable ? number(t.max) : "null")")
+            fields.append("\"times\": [\(s.isAvailable ? t.values.map(number).joined(separator: ", ") : "")]")
             fields.append("\"exit_codes\": [\(s.exitStatuses.map { String($0) }.joined(separator: ", "))]")
             fields.append("\"instructions\": \(s.instructions.map { String($0) } ?? "null")")
             fields.append("\"instructions_from_other_mode\": \(s.instructionsFromOtherMode)")
@@ -130,10 +156,32 @@ public enum JSONRenderer {
             fields.append("\"mips\": \(s.mips.map(number) ?? "null")")
             fields.append("\"slowdown\": \(report.slowdown(of: s).map(number) ?? "null")")
             fields.append("\"max_rss_bytes\": \(s.maxResidentBytes.map { String($0) } ?? "null")")
+            fields.append("\"available\": \(s.isAvailable)")
+            fields.append("\"unavailable_reason\": \(s.unavailable.map(quote) ?? "null")")
+            fields.append("\"p90\": \(s.isAvailable ? number(s.p90) : "null")")
+            fields.append("\"slowdown_stddev\": \(report.slowdownStandardDeviation(of: s).map(number) ?? "null")")
+            for (key, kind) in [("traps", "traps"), ("exits", "exits"), ("hypercalls", "hypercalls"), ("host_events", "host events")] {
+                fields.append("\"\(key)\": \(counts(s.events[kind] ?? [:]))")
+            }
+            fields.append("\"modeled_cycles\": \(s.modeledCycles.map { String($0) } ?? "null")")
+            fields.append("\"cost_model\": \(s.costModel.map(quote) ?? "null")")
+            fields.append("\"startup\": \(s.startupTimes.map { number($0.median) } ?? "null")")
+            fields.append("\"startup_times\": \(s.startupTimes.map { "[" + $0.values.map(number).joined(separator: ", ") + "]" } ?? "null")")
+            if let b = s.breakdown {
+                let parts = zip(["guest", "exits", "vmm", "startup"], [b.guest, b.exits, b.vmm, b.startup])
+                    .map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ")
+                fields.append("\"breakdown\": {\(parts), \"basis\": \(quote(b.basis))}")
+            } else {
+                fields.append("\"breakdown\": null")
+            }
             return "    {\n      " + fields.joined(separator: ",\n      ") + "\n    }"
         }.joined(separator: ",\n")
         out += "\n  ]\n}\n"
         return out
+    }
+
+    static func counts(_ c: [String: UInt64]) -> String {
+        "{" + c.keys.sorted().map { "\(quote($0)): \(c[$0]!)" }.joined(separator: ", ") + "}"
     }
 
     static func number(_ x: Double) -> String {

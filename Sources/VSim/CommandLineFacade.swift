@@ -5,7 +5,7 @@ import Glibc
 
 /// `--format` of `vsim compare` (the Reports formats, re-exported for the command line).
 public enum ReportFormatChoice: String, CaseIterable, Sendable {
-    case table, json, markdown
+    case table, json, markdown, csv, svg
     var format: ReportFormat { ReportFormat(rawValue: rawValue)! }
 }
 
@@ -54,27 +54,6 @@ public enum CommandLineFacade {
         let text: String
         do { text = try VSim.disassemble(program: .path(program), syntax: syntax) } catch { throw fail(error) }
         writeStandardOutput(text)
-    }
-
-    /// `vsim compare`. Throws ``ExitStatus`` 1 when runs disagreed.
-    public static func compare(program: String?, modes: String, runs: Int, format: ReportFormatChoice,
-                               maxInstructions: UInt64, timeLimit: Double, arguments: [String]) throws(ExitStatus) {
-        var options = RunOptions()
-        options.maxInstructions = maxInstructions
-        options.timeLimit = try duration(timeLimit)
-        let report: ComparisonReport
-        do {
-            let parsed = try Mode.parseList(modes)
-            let input = try compareInput()
-            report = try VSim.compare(program: program.map { .path($0) }, modes: parsed, runs: runs,
-                                      arguments: arguments.isEmpty ? nil : arguments, options: options, input: input)
-        } catch { throw fail(error) }
-        writeStandardOutput(format.format.render(report))
-        if !report.mismatches.isEmpty {
-            writeStandardError("vsim: error: the runs disagree (\(report.mismatches.count) mismatch\(report.mismatches.count == 1 ? "" : "es")): "
-                               + report.mismatches[0] + "\n")
-            throw ExitStatus(1)
-        }
     }
 
     /// The most stdin `vsim compare` keeps to replay to every run: 16 MiB.

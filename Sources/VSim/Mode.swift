@@ -8,6 +8,10 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case interpret
     /// The same ELF as a plain host process: the physical limit.
     case native
+    /// x86 blocks lowered to the vsim RISC target, optimized, cached and chained (like QEMU TCG).
+    case translate
+    /// The same ELF under the host's qemu-i386 (an outside anchor for translate).
+    case qemu
     /// The same ELF as a native process in new namespaces with cgroup limits and its own root.
     case container
     /// The guest kernel at ring 1 under vsim's trap-and-emulate VMM (module Hypervisor).
@@ -16,22 +20,21 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case hvm
     /// The paravirtual guest kernel at ring 1 with Xen-style hypercalls (module Hypervisor).
     case pv
-    /// x86 blocks lowered to the vsim RISC target, optimized, cached and chained (like QEMU TCG).
-    case translate
-    /// The same ELF under the host's qemu-i386 (an outside anchor for translate).
-    case qemu
+    /// The same guest kernel on real hardware virtualization through `/dev/kvm` (module KVM).
+    case kvm
 
     /// One line for `--help` and reports.
     public var summary: String {
         switch self {
         case .interpret: return "vsim's interpreter, one instruction at a time (like Bochs / qemu-i386 user mode)"
         case .native: return "the same ELF as a plain host process (the physical limit)"
+        case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
+        case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
         case .container: return "the same ELF natively in a fresh container: namespaces, cgroups, its own root (like runc/crun)"
         case .trap: return "the guest kernel deprivileged to ring 1 under a trap-and-emulate VMM (classic, Robin & Irvine's holes included)"
         case .hvm: return "the guest kernel at ring 0 in modeled VT-x non-root mode; VM exits by VMCS controls"
         case .pv: return "the paravirtual guest kernel at ring 1 calling the VMM through Xen-style hypercalls (int $0x82)"
-        case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
-        case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
+        case .kvm: return "the same guest kernel on real hardware virtualization through /dev/kvm; real VM exits"
         }
     }
 
@@ -45,12 +48,13 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         switch self {
         case .interpret: return InterpreterBackend()
         case .native: return NativeBackend()
+        case .translate: return TranslatorBackend()
+        case .qemu: return QemuBackend()
         case .container: return ContainerBackend()
         case .trap: return SystemBackend(mode: .trap)
         case .hvm: return SystemBackend(mode: .hvm)
         case .pv: return SystemBackend(mode: .pv)
-        case .translate: return TranslatorBackend()
-        case .qemu: return QemuBackend()
+        case .kvm: return KVMBackend()
         }
     }
 

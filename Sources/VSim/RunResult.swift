@@ -28,6 +28,18 @@ public struct RunResult: Sendable {
     public var modeledCycles: UInt64?
     /// The cost-model preset the cycles were computed with.
     public var costModel: String?
+    /// Real backends: host time from creating the VM or starting the container to the guest's
+    /// first instruction (kvm: opening `/dev/kvm` to the first KVM_RUN; container: to the
+    /// init's execve), nanoseconds; nil where there is no such phase or it is not measured.
+    public var startupNanoseconds: UInt64?
+    /// kvm: host time vsim spent handling the exits KVM returned to it (device emulation),
+    /// nanoseconds; nil for other modes.
+    public var exitHandlingNanoseconds: UInt64?
+    /// kvm: events only a real VMM sees (KVM_RUN returns by KVM_EXIT_* reason, instructions KVM
+    /// emulated, page faults it handled), by name; empty for other modes.
+    public var hostEvents: [String: UInt64] = [:]
+    /// kvm: the VM creation steps (open, KVM_CREATE_VM, memory, vCPU) with their nanoseconds.
+    public var setupPhases: [(name: String, nanoseconds: UInt64)] = []
 
     public init(mode: Mode, exitStatus: Int32, signal: Int32? = nil, instructions: UInt64? = nil,
                 wallTimeNanoseconds: UInt64, maxResidentBytes: UInt64? = nil, output: [UInt8]? = nil,

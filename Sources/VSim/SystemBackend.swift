@@ -68,7 +68,7 @@ public struct SystemBackend: ExecutionBackend {
         let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : nil
         var cost: CostModel
         do {
-            cost = try CostModel.preset(options.cpu)
+            cost = try HostCostModel.resolve(options.cpu)
             if let path = options.costModelPath { cost = try CostModel.load(path: path, base: cost) }
         } catch { throw .usage(error.description) }
         let io = try GuestDescriptors(options.io)

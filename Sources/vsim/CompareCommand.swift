@@ -13,14 +13,38 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source (default: the built-in benchmark).")
     var program: String?
 
-    @Option(help: "Comma-separated modes to compare.")
+    @Option(help: "Comma-separated modes to compare, or all (interpret, translate, trap, hvm, kvm, container, native).")
     var modes: String = "interpret,native"
+
+    @Option(name: .customLong("with"), help: "An outside anchor to add: qemu-i386 (the host's QEMU user mode, beside translate).")
+    var with: [String] = []
 
     @Option(help: "Measured runs per mode.")
     var runs: Int = 5
 
-    @Option(help: "table, json (hyperfine-like fields) or markdown.")
+    @Option(help: "Unmeasured warm-up runs per mode before the measured ones.")
+    var warmup: Int = 1
+
+    @Option(help: "Format on stdout: table, json (hyperfine's fields), markdown, csv or svg.")
     var format: ReportFormatChoice = .table
+
+    @Option(help: "Also write the report as JSON (hyperfine's field names plus a context block) to this file (- for stdout).")
+    var exportJson: String?
+
+    @Option(help: "Also write the report as a Markdown table to this file.")
+    var exportMarkdown: String?
+
+    @Option(help: "Also write the report as CSV to this file.")
+    var exportCsv: String?
+
+    @Option(help: "Also write an SVG chart (slowdown vs native, log scale; where each mode's time goes) to this file.")
+    var exportSvg: String?
+
+    @Option(help: "Cost-model preset for trap and hvm: merom, nehalem, haswell, cascadelake, or host (measured under KVM).")
+    var cpu: String = "haswell"
+
+    @Option(help: "Seed of vsim's generator for every run (AT_RANDOM bytes).")
+    var seed: UInt64?
 
     @Option(help: "Instruction budget per interpreted run.")
     var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
@@ -32,7 +56,11 @@ struct CompareCommand: ParsableCommand {
     var arguments: [String] = []
 
     func run() throws {
-        try exiting { () throws(ExitStatus) in try CommandLineFacade.compare(program: program, modes: modes, runs: runs, format: format,
-                                      maxInstructions: maxInstructions, timeLimit: timeLimit, arguments: arguments) }
+        try exiting { () throws(ExitStatus) in
+            try CommandLineFacade.compareReport(
+                program: program, modes: modes, with: with, runs: runs, warmup: warmup, format: format,
+                exports: CompareExports(json: exportJson, markdown: exportMarkdown, csv: exportCsv, svg: exportSvg),
+                maxInstructions: maxInstructions, timeLimit: timeLimit, cpu: cpu, seed: seed, arguments: arguments)
+        }
     }
 }
