@@ -159,8 +159,10 @@ extension VSim {
                 if run > 0 { results[mode, default: []].append(r) }
             }
         }
-        // A count holds for every mode only when they all computed the same thing.
-        let counted = mismatches.isEmpty ? plan.modes.compactMap { results[$0]?.first?.instructions }.first : nil
+        // A count holds for every mode only when they all computed the same thing, and only a
+        // user-mode count (no guest kernel in it) describes the program that native runs.
+        let counted = mismatches.isEmpty
+            ? plan.modes.filter { domain($0) == "user" }.compactMap { results[$0]?.first?.instructions }.first : nil
         let summaries = plan.modes.map { mode -> ComparisonReport.ModeSummary in
             let command = (["vsim", "run", "--mode", mode.rawValue, plan.program == nil ? resolved.executablePath : resolved.displayName]
                            + (args.isEmpty ? [] : ["--"] + args)).joined(separator: " ")
