@@ -37,8 +37,14 @@ public struct ContainerBackend: ExecutionBackend {
         if result.timedOut {
             diagnostic = "vsim: container run killed after the host time limit of \(seconds(options.timeLimit)) -> SIGXCPU; raise --time-limit if the program needs longer"
         }
-        return RunResult(mode: .container, exitStatus: result.exitStatus, signal: result.signal, instructions: nil,
-                         wallTimeNanoseconds: UInt64(max(result.timings.total, 0)) * 1000, maxResidentBytes: nil,
-                         output: output, diagnostic: diagnostic)
+        var run = RunResult(mode: .container, exitStatus: result.exitStatus, signal: result.signal, instructions: nil,
+                            wallTimeNanoseconds: UInt64(max(result.timings.total, 0)) * 1000, maxResidentBytes: nil,
+                            output: output, diagnostic: diagnostic)
+        // Start-up: everything before the program's first instruction (cgroups, clone with the
+        // namespaces, mounts and pivot_root, exec); the phases in ns for the report.
+        let t = result.timings
+        run.startupNanoseconds = UInt64(max(0, t.prepare + t.cgroups + t.clone + t.mounts + t.exec)) * 1000
+        run.setupPhases = t.phases.map { (name: $0.0, nanoseconds: UInt64(max(0, $0.1)) * 1000) }
+        return run
     }
 }
