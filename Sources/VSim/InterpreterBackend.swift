@@ -21,15 +21,8 @@ public struct InterpreterBackend: ExecutionBackend {
         defer { io.close() }
         let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
-        let image: ELFImage
-        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
-        let process: LinuxProcess
-        do {
-            process = try LinuxProcess(image: image, argv: [program.executablePath] + arguments,
-                                       envp: options.environment ?? HostCommand.currentEnvironment(),
-                                       stdio: GuestStdio(input: io.stdio.input, output: io.stdio.output, error: io.stdio.error),
-                                       executablePath: program.executablePath, randomSeed: options.seed)
-        } catch { throw .process(error) }
+        let process = try InterpreterBackend.userProcess(program, arguments: arguments, options: options, io: io)
+        let image = process.image
         let symbols = ELFSymbolizer(image)
         let sink = options.traceSink
         if options.traces.contains(.syscalls) { process.syscallTrace = sink }
@@ -49,5 +42,22 @@ public struct InterpreterBackend: ExecutionBackend {
                                maxResidentBytes: peak, output: output)
         GuestDiagnostics.record(termination, into: &result, process: process, options: options)
         return result
+    }
+
+    /// The user-mode guest for `program` (interpret and translate): its ELF loaded through libelf,
+    /// segments mapped, the i386 System V initial stack laid out with argv = ELF path + `arguments`,
+    /// stdio on `io`'s descriptors.
+    /// - Throws: ``VSimError/elf(_:)`` for a malformed ELF, ``VSimError/process(_:)`` when it
+    ///   cannot be laid out in guest memory.
+    static func userProcess(_ program: ResolvedProgram, arguments: [String], options: RunOptions,
+                            io: GuestDescriptors) throws(VSimError) -> LinuxProcess {
+        let image: ELFImage
+        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
+        do {
+            return try LinuxProcess(image: image, argv: [program.executablePath] + arguments,
+                                    envp: options.environment ?? HostCommand.currentEnvironment(),
+                                    stdio: GuestStdio(input: io.stdio.input, output: io.stdio.output, error: io.stdio.error),
+                                    executablePath: program.executablePath, randomSeed: options.seed)
+        } catch { throw .process(error) }
     }
 }

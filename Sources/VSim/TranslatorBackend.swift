@@ -32,15 +32,7 @@ public struct TranslatorBackend: ExecutionBackend {
         defer { io.close() }
         let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
-        let image: ELFImage
-        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
-        let process: LinuxProcess
-        do {
-            process = try LinuxProcess(image: image, argv: [program.executablePath] + arguments,
-                                       envp: options.environment ?? HostCommand.currentEnvironment(),
-                                       stdio: GuestStdio(input: io.stdio.input, output: io.stdio.output, error: io.stdio.error),
-                                       executablePath: program.executablePath, randomSeed: options.seed)
-        } catch { throw .process(error) }
+        let process = try InterpreterBackend.userProcess(program, arguments: arguments, options: options, io: io)
         let engine: TranslationEngine
         do {
             engine = try TranslationEngine(cpu: process.cpu, memory: process.memory, interpreter: process.interpreter)
