@@ -404,21 +404,12 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     /// when coming from ring 3.
     func reflect(vector: UInt8, errorCode: UInt32?, returnEIP: UInt32, interruptGate: Bool, entry: TrapEntry) -> InterceptResult {
         let m = machine, cpu = m.cpu
-        var frame: [UInt32] = []
-        var esp = cpu.esp
         let fromUser = cpu.cpl == 3
-        if fromUser {
-            esp = kernelESP
-            frame = [UInt32(cpu.segments[2]), cpu.esp]
-        }
-        frame += [cpu.eflags, UInt32(cpu.segments[1]), returnEIP]
-        if let errorCode { frame.append(errorCode) }
+        let esp = fromUser ? kernelESP : cpu.esp
+        let frame = exceptionFrame(outerStack: fromUser ? (cpu.segments[2], cpu.esp) : nil, eflags: cpu.eflags,
+                                   cs: cpu.segments[1], eip: returnEIP, errorCode: errorCode)
         do throws(CPUException) {
-            var a = esp
-            for w in frame {
-                a &-= 4
-                try m.writeLinear32(a, w)
-            }
+            try m.pushFrame(frame, below: esp)
             m.setCPL(1)
             if fromUser { try m.loadSegment(2, kernelSS) }
         } catch {

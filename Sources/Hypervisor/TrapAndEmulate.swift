@@ -386,7 +386,6 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         let sel = UInt16(truncatingIfNeeded: lo >> 16) | 1
         let handler = (lo & 0xFFFF) | (hi & 0xFFFF_0000)
         let flags = (cpu.eflags & ~EFLAGS.if) | (virtualIF ? EFLAGS.if : 0)
-        var frame: [UInt32] = []
         var esp = cpu.esp
         var newSS: UInt16? = nil
         if cpu.cpl == 3 {
@@ -394,16 +393,11 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 esp = try m.readLinear32(guestTSSBase &+ 4)
                 newSS = UInt16(truncatingIfNeeded: try m.readLinear32(guestTSSBase &+ 8)) | 1
             } catch { return fail("the guest's TSS cannot be read (\(error.vector.name))") }
-            frame = [UInt32(cpu.segments[2]), cpu.esp]
         }
-        frame += [flags, UInt32(cpu.segments[1]), returnEIP]
-        if let errorCode { frame.append(errorCode) }
+        let frame = exceptionFrame(outerStack: newSS != nil ? (cpu.segments[2], cpu.esp) : nil, eflags: flags,
+                                   cs: cpu.segments[1], eip: returnEIP, errorCode: errorCode)
         do throws(CPUException) {
-            var a = esp
-            for w in frame {
-                a &-= 4
-                try m.writeLinear32(a, w)
-            }
+            try m.pushFrame(frame, below: esp)
         } catch { return fail("the guest kernel's stack cannot be written (\(error.vector.name) at \(hex32(error.faultAddress ?? esp)))") }
         if let newSS {
             m.setCPL(1)
