@@ -156,14 +156,7 @@ extension Lowering {
 
         case .inc, .dec, .neg, .not:
             guard isMemOrGPR(o0) else { return false }
-            var addr: RArg? = nil
-            let a: RArg
-            if case .memory(let m) = o0 {
-                addr = address(m)
-                a = load(addr!, size, forUpdate: true)
-            } else {
-                a = read(o0, size)
-            }
+            let (a, addr) = readForUpdate(o0, size)
             let r: RArg
             switch i.mnemonic {
             case .inc: r = masked(op(.add, a, .i(1)), size)
@@ -222,14 +215,7 @@ extension Lowering {
                 count = c & 31
             }
             if count == 0 { return true }
-            var addr: RArg? = nil
-            let a: RArg
-            if case .memory(let m) = o0 {
-                addr = address(m)
-                a = load(addr!, size, forUpdate: true)
-            } else {
-                a = read(o0, size)
-            }
+            let (a, addr) = readForUpdate(o0, size)
             let r: RArg
             let kind: UInt32
             switch i.mnemonic {

@@ -136,6 +136,18 @@ public struct Lowering {
         }
     }
 
+    /// Reads a read-modify-write destination (INC, DEC, NEG, NOT, shifts): for memory, its
+    /// address computed once and the value loaded with the write check done up front
+    /// (`forUpdate`, so the later store cannot fault after flags changed); for a register, its
+    /// value and no address.
+    mutating func readForUpdate(_ o: Operand, _ size: UInt8) -> (value: RArg, address: RArg?) {
+        if case .memory(let m) = o {
+            let addr = address(m)
+            return (load(addr, size, forUpdate: true), addr)
+        }
+        return (read(o, size), nil)
+    }
+
     /// Reads an operand of `size` bytes (zero-extended, or sign-extended when `signed`).
     mutating func read(_ o: Operand, _ size: UInt8, signed: Bool = false) -> RArg {
         switch o {
