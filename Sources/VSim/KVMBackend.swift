@@ -60,17 +60,24 @@ public struct KVMBackend: ExecutionBackend {
 /// One boot of the guest kernel and a program under KVM (shared by ``KVMBackend`` and the
 /// exit-cost probe).
 enum KVMRun {
-    static func boot(kernel: ELFImage, image: ELFImage, argv: [String], executablePath: String,
-                     io: GuestDescriptors, options: RunOptions) throws(VSimError) -> RunResult {
-        let start = ContinuousClock.now
-        // The RAM and the devices are those of the modeled machine: the same boot protocol puts
-        // the images in the same frames, and the same UARTs and exit device answer the ports.
+    /// The modeled machine whose RAM and devices the KVM guest uses (the UART at 0x3F8 on the
+    /// guest's stdin/stdout, the exit device), and COM2 at 0x2F8 on its stderr, attached to it.
+    static func machine(io: GuestDescriptors) throws(VSimError) -> (SystemMachine, com2: UART16550) {
         let machine: SystemMachine
         do { machine = try SystemMachine(input: io.stdio.input, output: io.stdio.output) } catch {
             throw .host("cannot set up the guest machine: \(error)")
         }
         let com2 = UART16550(base: 0x2F8, input: -1, output: io.stdio.error)
         machine.io.attach(com2, ports: 0x2F8...0x2FF)
+        return (machine, com2)
+    }
+
+    static func boot(kernel: ELFImage, image: ELFImage, argv: [String], executablePath: String,
+                     io: GuestDescriptors, options: RunOptions) throws(VSimError) -> RunResult {
+        let start = ContinuousClock.now
+        // The RAM and the devices are those of the modeled machine: the same boot protocol puts
+        // the images in the same frames, and the same UARTs and exit device answer the ports.
+        let (machine, com2) = try KVMRun.machine(io: io)
         let layout: BootLoader.Layout
         do {
             layout = try BootLoader.boot(kernel: kernel, program: image, argv: argv,

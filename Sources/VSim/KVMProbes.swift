@@ -20,12 +20,7 @@ extension KVMBackend {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
-        let machine: SystemMachine
-        do { machine = try SystemMachine(input: io.stdio.input, output: io.stdio.output) } catch {
-            throw .host("cannot set up the guest machine: \(error)")
-        }
-        let com2 = UART16550(base: 0x2F8, input: -1, output: io.stdio.error)
-        machine.io.attach(com2, ports: 0x2F8...0x2FF)
+        let (machine, com2) = try KVMRun.machine(io: io)
         guard machine.mmu.loadPhysical(code, at: flatLoadAddress) else {
             throw .usage("the guest binary (\(code.count) bytes) does not fit in guest RAM at \(GuestDiagnostics.hex8x(flatLoadAddress))")
         }
