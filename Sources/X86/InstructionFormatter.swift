@@ -68,7 +68,7 @@ struct InstructionFormatter {
         return (intel ? "" : "%") + seg.name + ":"
     }
 
-    /// A ModRM memory operand; `size` selects Intel's `XXX PTR` (0: none).
+    /// A ModRM memory operand; `size` selects Intel's `BYTE/WORD/DWORD PTR` prefix (0: none).
     mutating func modrmMemory(_ m: MemoryOperand, size: Int) -> String {
         var s = intel ? ptr(size) : ""
         s += segmentText(activeSegment)
