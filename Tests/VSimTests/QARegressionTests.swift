@@ -73,11 +73,9 @@ import Testing
             timeout -s KILL 10 "$0" run --mode "$1" --time-limit 0.5 "$4" >&4; echo "write $?"
             """
         for mode in ["native", "interpret", "translate"] {
-            let started = ContinuousClock.now
+            // 152 is vsim's own limit; a run that ignored it would be killed by `timeout` (137).
             let r = try CLI.run("sh", ["-c", script, CLI.vsimPath, mode, dir, cat, yes])
-            let elapsed = ContinuousClock.now - started
             #expect(r.stdout == "read 152\nwrite 152\n", "\(mode): \(r.stdout) \(r.stderr)")
-            #expect(elapsed < .seconds(8), "\(mode): \(elapsed)")
             if mode != "native" { #expect(r.stderr.contains("time limit") && r.stderr.contains("int    $0x80"), "\(mode): \(r.stderr)") }
         }
     }
@@ -149,11 +147,10 @@ import Testing
         ]
         for (path, status, text) in cases {
             for command in ["run", "disasm"] {
-                let started = ContinuousClock.now
+                // A read that blocked or ran on would end in `timeout`'s SIGKILL (137), not 65/66.
                 let r = try CLI.run("timeout", ["-s", "KILL", "20", CLI.vsimPath, command, path])
                 #expect(r.status == status && r.stderr.contains(text), "\(command) \(path): \(r.status) \(r.stderr)")
                 #expect(r.stderr.split(separator: "\n").count == 1)
-                #expect(ContinuousClock.now - started < .seconds(5))
             }
         }
     }
@@ -269,23 +266,31 @@ import Testing
         }
     }
 
-    /// The largest peak RSS of any child this test process has reaped so far, bytes.
-    static func childrenPeakRSS() -> Int {
-        var usage = rusage()
-        getrusage(Int32(RUSAGE_CHILDREN.rawValue), &usage)
-        return usage.ru_maxrss * 1024
+    /// The peak RSS of `vsim args...` itself, bytes: python3 runs it as its only child and reads
+    /// that child's `ru_maxrss` (so nothing else this test process ran counts).
+    static func peakRSS(ofVsim args: [String], environment: [String: String]) throws -> Int {
+        let script = "import resource, subprocess, sys\n"
+            + "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+            + "sys.stderr.write(r.stderr.decode(errors='replace'))\n"
+            + "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        let r = try CLI.run("python3", ["-c", script, CLI.vsimPath] + args, environment: environment)
+        let fields = r.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        #expect(fields.count == 2 && fields[0] == 0, "vsim \(args): \(r.stdout) \(r.stderr)")
+        return (fields.last ?? 0) * 1024
     }
 
-    /// B2: compare streams each run's output into a size and SHA-256 instead of keeping it: 128 MiB
-    /// of output per run (4 runs) leave vsim's peak RSS far below one copy of it, and equal
-    /// outputs still compare equal.
+    /// B2: compare streams each run's output into a size and SHA-256 instead of keeping it. The
+    /// same compare of a program that writes 1 MiB and of one that writes 128 MiB (per run, 2
+    /// runs each) differ in vsim's peak RSS by far less than one copy of the larger output: a
+    /// baseline measured in the same test, so the bound holds on any machine.
     @Test func compareDoesNotKeepTheOutput() throws {
         let dir = try CLI.temporaryDirectory()
         defer { CLI.remove(dir) }
-        let src = try CLI.write("""
+        func source(chunks: Int) -> String {
+            """
                 .globl _start
             _start:
-                movl $128, %esi
+                movl $\(chunks), %esi
             1:  movl $4, %eax
                 movl $1, %ebx
                 movl $buf, %ecx
@@ -298,14 +303,19 @@ import Testing
                 int $0x80
                 .bss
             buf: .skip 0x100000
-            """, name: "big.s", in: dir)
+            """
+        }
+        let small = try CLI.write(source(chunks: 1), name: "small.s", in: dir)
+        let big = try CLI.write(source(chunks: 128), name: "big.s", in: dir)
         let tmp = dir + "/tmp"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         var env = ProcessInfo.processInfo.environment
         env["TMPDIR"] = tmp
-        let r = try CLI.vsim(["compare", src, "--runs", "1", "--format", "json"], environment: env)
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(QARegressionTests.childrenPeakRSS() < 100 << 20, "peak RSS \(QARegressionTests.childrenPeakRSS())")
+        let options = ["--runs", "2", "--warmup", "0", "--format", "json"]
+        let baseline = try QARegressionTests.peakRSS(ofVsim: ["compare", small] + options, environment: env)
+        let peak = try QARegressionTests.peakRSS(ofVsim: ["compare", big] + options, environment: env)
+        #expect(baseline > 0 && peak - baseline < 32 << 20,
+                "peak RSS \(peak) bytes writing 128 MiB per run, \(baseline) writing 1 MiB")
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
     }
 
