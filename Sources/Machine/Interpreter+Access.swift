@@ -1,3 +1,14 @@
+/// The general registers' places in the register file (``CPUState/raw``), in the order of their
+/// ModRM encoding (Intel SDM Vol. 2A, Table 2-1): word indices for 32-bit access through `s[...]`,
+/// and byte offsets for ``Interpreter/getR(_:_:)`` and ``Interpreter/setR(_:_:_:)``, whose size
+/// argument picks the part (EAX at 4 bytes, AX at 2, AL at 1; AH is the byte at offset 1).
+enum GPR {
+    static let eax = 0, ecx = 1, edx = 2, ebx = 3, esp = 4, ebp = 5, esi = 6, edi = 7
+    static let eaxOffset: UInt8 = 0, ecxOffset: UInt8 = 4, edxOffset: UInt8 = 8, ebxOffset: UInt8 = 12,
+               espOffset: UInt8 = 16, ebpOffset: UInt8 = 20, esiOffset: UInt8 = 24, ediOffset: UInt8 = 28,
+               ahOffset: UInt8 = 1
+}
+
 /// Operand access for the interpreter: registers, effective addresses, guest memory with the
 /// page-permission fast path, and the lazy-flags state. Everything here is inlined into the
 /// run loop.
@@ -169,14 +180,14 @@ extension Interpreter {
     // MARK: stack (SS base, ESP; 32-bit stack: flat Linux SS has B = 1)
 
     @inline(__always) func push(_ v: UInt32, _ size: UInt8) throws(CPUException) {
-        let sp = s[4] &- UInt32(size)
+        let sp = s[GPR.esp] &- UInt32(size)
         try wr(sp &+ s[CPUState.iSegBase + 2], size, v)
-        s[4] = sp
+        s[GPR.esp] = sp
     }
 
     @inline(__always) func pop(_ size: UInt8) throws(CPUException) -> UInt32 {
-        let v = try rd(s[4] &+ s[CPUState.iSegBase + 2], size)
-        s[4] = s[4] &+ UInt32(size)
+        let v = try rd(s[GPR.esp] &+ s[CPUState.iSegBase + 2], size)
+        s[GPR.esp] = s[GPR.esp] &+ UInt32(size)
         return v
     }
 

@@ -85,13 +85,13 @@ extension Interpreter {
         let bits = UInt64(8) << UInt64(w)
         switch op.pointee.sub {
         case 0: // MUL
-            let a = UInt64(getR(0, sz)), p = a * UInt64(src)
+            let a = UInt64(getR(GPR.eaxOffset, sz)), p = a * UInt64(src)
             let lo = UInt32(truncatingIfNeeded: p) & maskOf(w), hi = UInt32(truncatingIfNeeded: p >> bits) & maskOf(w)
             writeWide(sz, lo, hi)
             setCC(LazyFlags.kMul, w, lo, statusFlags, 0)
             s[CPUState.iAux] = hi != 0 ? 1 : 0
         case 1: // IMUL
-            let a = Int64(LazyFlags.signExtend(getR(0, sz), UInt32(w)))
+            let a = Int64(LazyFlags.signExtend(getR(GPR.eaxOffset, sz), UInt32(w)))
             let b = Int64(LazyFlags.signExtend(src, UInt32(w)))
             let p = a * b
             let lo = UInt32(truncatingIfNeeded: p) & maskOf(w)
@@ -101,17 +101,17 @@ extension Interpreter {
             s[CPUState.iAux] = p != Int64(LazyFlags.signExtend(lo, UInt32(w))) ? 1 : 0
         case 2: // DIV
             guard src != 0 else { throw de("divide by zero") }
-            let dividend: UInt64 = sz == 1 ? UInt64(s[0] & 0xFFFF)
-                : sz == 2 ? UInt64((s[2] & 0xFFFF) << 16 | (s[0] & 0xFFFF))
-                : UInt64(s[2]) << 32 | UInt64(s[0])
+            let dividend: UInt64 = sz == 1 ? UInt64(s[GPR.eax] & 0xFFFF)
+                : sz == 2 ? UInt64((s[GPR.edx] & 0xFFFF) << 16 | (s[GPR.eax] & 0xFFFF))
+                : UInt64(s[GPR.edx]) << 32 | UInt64(s[GPR.eax])
             let q = dividend / UInt64(src), r = dividend % UInt64(src)
             guard q <= UInt64(maskOf(w)) else { throw de("quotient overflow") }
             writeQuotient(sz, UInt32(q), UInt32(r))
         default: // IDIV
             guard src != 0 else { throw de("divide by zero") }
-            let dividend: Int64 = sz == 1 ? Int64(Int16(truncatingIfNeeded: s[0]))
-                : sz == 2 ? Int64(Int32(bitPattern: (s[2] & 0xFFFF) << 16 | (s[0] & 0xFFFF)))
-                : Int64(bitPattern: UInt64(s[2]) << 32 | UInt64(s[0]))
+            let dividend: Int64 = sz == 1 ? Int64(Int16(truncatingIfNeeded: s[GPR.eax]))
+                : sz == 2 ? Int64(Int32(bitPattern: (s[GPR.edx] & 0xFFFF) << 16 | (s[GPR.eax] & 0xFFFF)))
+                : Int64(bitPattern: UInt64(s[GPR.edx]) << 32 | UInt64(s[GPR.eax]))
             let d = Int64(LazyFlags.signExtend(src, UInt32(w)))
             if d == -1 && dividend == Int64.min { throw de("quotient overflow") }
             let q = dividend / d, r = dividend % d
@@ -128,18 +128,18 @@ extension Interpreter {
     /// AX, DX:AX or EDX:EAX = hi:lo.
     @inline(__always) func writeWide(_ sz: UInt8, _ lo: UInt32, _ hi: UInt32) {
         switch sz {
-        case 1: setR(0, 2, hi << 8 | lo)
-        case 2: setR(0, 2, lo); setR(8, 2, hi)
-        default: s[0] = lo; s[2] = hi
+        case 1: setR(GPR.eaxOffset, 2, hi << 8 | lo)
+        case 2: setR(GPR.eaxOffset, 2, lo); setR(GPR.edxOffset, 2, hi)
+        default: s[GPR.eax] = lo; s[GPR.edx] = hi
         }
     }
 
     /// AL/AH, AX/DX or EAX/EDX = quotient/remainder.
     @inline(__always) func writeQuotient(_ sz: UInt8, _ q: UInt32, _ r: UInt32) {
         switch sz {
-        case 1: setR(0, 2, (r & 0xFF) << 8 | (q & 0xFF))
-        case 2: setR(0, 2, q); setR(8, 2, r)
-        default: s[0] = q; s[2] = r
+        case 1: setR(GPR.eaxOffset, 2, (r & 0xFF) << 8 | (q & 0xFF))
+        case 2: setR(GPR.eaxOffset, 2, q); setR(GPR.edxOffset, 2, r)
+        default: s[GPR.eax] = q; s[GPR.edx] = r
         }
     }
 
@@ -161,7 +161,7 @@ extension Interpreter {
     /// value when unequal), as the locked read-modify-write of the CPU does.
     func cmpxchg(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, w = op.pointee.w
-        let acc = getR(0, sz)
+        let acc = getR(GPR.eaxOffset, sz)
         let isMem = op.pointee.isMem
         let addr = isMem ? ea(op) : 0
         let d = isMem ? try rdRMW(addr, sz) : getR(op.pointee.rm, sz)
@@ -169,7 +169,7 @@ extension Interpreter {
         let equal = acc == d
         if isMem { try wr(addr, sz, equal ? src : d) }
         else if equal { setR(op.pointee.rm, sz, src) }
-        if !equal { setR(0, sz, d) }
+        if !equal { setR(GPR.eaxOffset, sz, d) }
         setCC(LazyFlags.kSub, w, (acc &- d) & maskOf(w), acc, d)
     }
 
@@ -191,7 +191,7 @@ extension Interpreter {
     /// DAA. OF is undefined in the SDM; vsim clears it.
     func daa() {
         let f = statusFlags
-        let oldAL = s[0] & 0xFF, oldCF = f & EFLAGS.cf
+        let oldAL = s[GPR.eax] & 0xFF, oldCF = f & EFLAGS.cf
         var al = oldAL, cf: UInt32 = 0, af: UInt32 = 0
         if al & 0x0F > 9 || f & EFLAGS.af != 0 {
             let t = al + 6
@@ -200,14 +200,14 @@ extension Interpreter {
             af = EFLAGS.af
         }
         if oldAL > 0x99 || oldCF != 0 { al = (al + 0x60) & 0xFF; cf = 1 }
-        setR(0, 1, al)
+        setR(GPR.eaxOffset, 1, al)
         setFlags(cf | af | LazyFlags.zfsfpf(al, 0))
     }
 
     /// DAS. OF is undefined in the SDM; vsim clears it.
     func das() {
         let f = statusFlags
-        let oldAL = s[0] & 0xFF, oldCF = f & EFLAGS.cf
+        let oldAL = s[GPR.eax] & 0xFF, oldCF = f & EFLAGS.cf
         var al = oldAL, cf: UInt32 = 0, af: UInt32 = 0
         if al & 0x0F > 9 || f & EFLAGS.af != 0 {
             cf = oldCF | (al < 6 ? 1 : 0)
@@ -215,7 +215,7 @@ extension Interpreter {
             af = EFLAGS.af
         }
         if oldAL > 0x99 || oldCF != 0 { al = (al &- 0x60) & 0xFF; cf = 1 }
-        setR(0, 1, al)
+        setR(GPR.eaxOffset, 1, al)
         setFlags(cf | af | LazyFlags.zfsfpf(al, 0))
     }
 
@@ -223,21 +223,21 @@ extension Interpreter {
     /// from the final AL and clears OF.
     func aaa() {
         let f = statusFlags
-        var ax = s[0] & 0xFFFF
+        var ax = s[GPR.eax] & 0xFFFF
         var cfaf: UInt32 = 0
         if ax & 0x0F > 9 || f & EFLAGS.af != 0 {
             ax = (ax &+ 0x106) & 0xFFFF
             cfaf = EFLAGS.af | EFLAGS.cf
         }
         ax &= 0xFF0F
-        setR(0, 2, ax)
+        setR(GPR.eaxOffset, 2, ax)
         setFlags(cfaf | LazyFlags.zfsfpf(ax & 0xFF, 0))
     }
 
     /// AAS: AX = AX - 6, AH = AH - 1 when adjusting (SDM). Undefined flags as for AAA.
     func aas() {
         let f = statusFlags
-        var ax = s[0] & 0xFFFF
+        var ax = s[GPR.eax] & 0xFFFF
         var cfaf: UInt32 = 0
         if ax & 0x0F > 9 || f & EFLAGS.af != 0 {
             ax = (ax &- 6) & 0xFFFF
@@ -245,7 +245,7 @@ extension Interpreter {
             cfaf = EFLAGS.af | EFLAGS.cf
         }
         ax &= 0xFF0F
-        setR(0, 2, ax)
+        setR(GPR.eaxOffset, 2, ax)
         setFlags(cfaf | LazyFlags.zfsfpf(ax & 0xFF, 0))
     }
 
@@ -254,18 +254,18 @@ extension Interpreter {
     func aam(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let base = op.pointee.imm & 0xFF
         guard base != 0 else { throw CPUException(vector: .de, detail: "AAM with a zero base") }
-        let al = s[0] & 0xFF
+        let al = s[GPR.eax] & 0xFF
         let q = al / base, r = al % base
-        setR(0, 2, q << 8 | r)
+        setR(GPR.eaxOffset, 2, q << 8 | r)
         setFlags(LazyFlags.zfsfpf(r, 0))
     }
 
     /// AAD imm8: AL = (AL + AH * imm8) & FFH, AH = 0. OF AF CF undefined: vsim clears them.
     func aad(_ op: UnsafeMutablePointer<DecodedOp>) {
         let base = op.pointee.imm & 0xFF
-        let al = s[0] & 0xFF, ah = (s[0] >> 8) & 0xFF
+        let al = s[GPR.eax] & 0xFF, ah = (s[GPR.eax] >> 8) & 0xFF
         let r = (al &+ ah &* base) & 0xFF
-        setR(0, 2, r)
+        setR(GPR.eaxOffset, 2, r)
         setFlags(LazyFlags.zfsfpf(r, 0))
     }
 }

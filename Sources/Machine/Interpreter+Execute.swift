@@ -1,6 +1,6 @@
 /// The dispatch: one `switch` over the pre-resolved handler of a ``DecodedOp``.
 /// Instruction families live in their own files (Arithmetic, Shifts, Bits, Strings, Stack,
-/// Control, System); the hottest 32-bit forms are written out here.
+/// Control, System, Protected); the hottest 32-bit forms are written out here.
 extension Interpreter {
     /// Executes one instruction. Returns `false` when the run must stop (see ``pendingStop``).
     /// Every handler commits its results only after its last possible fault, so a thrown
@@ -75,7 +75,7 @@ extension Interpreter {
             setCC(LazyFlags.kMul, 2, r, statusFlags, 0)
             s[CPUState.iAux] = p != Int64(Int32(bitPattern: r)) ? 1 : 0
         case .jcc:
-            eip = cond(op.pointee.sub) ? op.pointee.imm : next
+            jcc(op, next: next)
             return true
 
         // MARK: general forms
@@ -157,10 +157,10 @@ extension Interpreter {
                 setR(op.pointee.rm, sz, a)
             }
         case .xlat:
-            let base = op.pointee.addr16 ? s[3] & 0xFFFF : s[3]
-            let off = op.pointee.addr16 ? (base &+ (s[0] & 0xFF)) & 0xFFFF : base &+ (s[0] & 0xFF)
+            let base = op.pointee.addr16 ? s[GPR.ebx] & 0xFFFF : s[GPR.ebx]
+            let off = op.pointee.addr16 ? (base &+ (s[GPR.eax] & 0xFF)) & 0xFFFF : base &+ (s[GPR.eax] & 0xFF)
             let v = try rd(off &+ segBase(op.pointee.seg), 1)
-            setR(0, 1, v)
+            setR(GPR.eaxOffset, 1, v)
         case .bswap:
             if op.pointee.size == 4 {
                 setR32(op.pointee.r, r32(op.pointee.r).byteSwapped)
@@ -183,9 +183,9 @@ extension Interpreter {
             try popToMemory(op)
         case .popSeg:
             let sz = op.pointee.size
-            let v = try rd(s[4] &+ segBase(2), sz)
+            let v = try rd(s[GPR.esp] &+ segBase(2), sz)
             try loadSegment(op.pointee.r, UInt16(truncatingIfNeeded: v))
-            s[4] = s[4] &+ UInt32(sz)
+            s[GPR.esp] = s[GPR.esp] &+ UInt32(sz)
         case .pusha: try pusha(op)
         case .popa: try popa(op)
         case .pushf:
@@ -194,62 +194,37 @@ extension Interpreter {
             let v = try pop(op.pointee.size)
             writeEflags(v, size: op.pointee.size)
         case .lahf:
-            setR(1, 1, (statusFlags & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)) | EFLAGS.reserved1)
+            setR(GPR.ahOffset, 1, (statusFlags & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)) | EFLAGS.reserved1)
         case .sahf:
-            let ah = getR(1, 1)
+            let ah = getR(GPR.ahOffset, 1)
             let keep = statusFlags & EFLAGS.of
             setFlags(keep | (ah & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)))
         case .cbw:
-            if op.pointee.size == 2 { setR(0, 2, UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: s[0])))) }
-            else { s[0] = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: s[0]))) }
+            if op.pointee.size == 2 { setR(GPR.eaxOffset, 2, UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: s[GPR.eax])))) }
+            else { s[GPR.eax] = UInt32(bitPattern: Int32(Int16(truncatingIfNeeded: s[GPR.eax]))) }
         case .cwd:
-            if op.pointee.size == 2 { setR(8, 2, s[0] & 0x8000 != 0 ? 0xFFFF : 0) }
-            else { s[2] = s[0] & 0x8000_0000 != 0 ? 0xFFFF_FFFF : 0 }
+            if op.pointee.size == 2 { setR(GPR.edxOffset, 2, s[GPR.eax] & 0x8000 != 0 ? 0xFFFF : 0) }
+            else { s[GPR.edx] = s[GPR.eax] & 0x8000_0000 != 0 ? 0xFFFF_FFFF : 0 }
         case .enter: try enter(op)
         case .leave:
             let sz = op.pointee.size
-            let frame = s[5]   // the stack is 32-bit (SS.B = 1): ESP <- EBP whatever the operand size
+            let frame = s[GPR.ebp]   // the stack is 32-bit (SS.B = 1): ESP <- EBP whatever the operand size
             let v = try rd(frame &+ segBase(2), sz)
-            s[4] = frame &+ UInt32(sz)
-            setR(20, sz, v)
+            s[GPR.esp] = frame &+ UInt32(sz)
+            setR(GPR.ebpOffset, sz, v)
         case .cmpxchg: try cmpxchg(op)
         case .xadd: try xadd(op)
 
-        // MARK: control flow
-        case .jmp:
-            eip = op.pointee.imm
-            return true
-        case .jmpRM:
-            eip = try readRM(op, op.pointee.size)
-            return true
-        case .call:
-            try push(op.pointee.size == 2 ? next & 0xFFFF : next, op.pointee.size)
-            eip = op.pointee.imm
-            return true
-        case .callRM:
-            let t = try readRM(op, op.pointee.size)
-            try push(op.pointee.size == 2 ? next & 0xFFFF : next, op.pointee.size)
-            eip = t
-            return true
-        case .ret:
-            let t = try pop(op.pointee.size)
-            s[4] = s[4] &+ op.pointee.imm
-            eip = t
-            return true
+        // MARK: control flow (Interpreter+Control.swift)
+        case .jmp: jmp(op); return true
+        case .jmpRM: try jmpIndirect(op); return true
+        case .call: try call(op, next: next); return true
+        case .callRM: try callIndirect(op, next: next); return true
+        case .ret: try ret(op); return true
         case .retf: try farReturn(op); return true
         case .jmpFar, .callFar: try farTransfer(op, next: next); return true
-        case .loop, .loope, .loopne:
-            let c = (op.pointee.addr16 ? s[1] & 0xFFFF : s[1]) &- 1
-            if op.pointee.addr16 { setR(4, 2, c) } else { s[1] = c }
-            var take = (c & (op.pointee.addr16 ? 0xFFFF : 0xFFFF_FFFF)) != 0
-            if op.pointee.h == .loope { take = take && cond(4) }
-            else if op.pointee.h == .loopne { take = take && cond(5) }
-            eip = take ? op.pointee.imm : next
-            return true
-        case .jcxz:
-            let c = op.pointee.addr16 ? s[1] & 0xFFFF : s[1]
-            eip = c == 0 ? op.pointee.imm : next
-            return true
+        case .loop, .loope, .loopne: loop(op, next: next); return true
+        case .jcxz: jcxz(op, next: next); return true
 
         // MARK: strings
         case .movs: try movs(op)
@@ -286,8 +261,8 @@ extension Interpreter {
         case .rdtsc:
             if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
             if cpu.cr4 & 4 != 0 && cpu.cpl > 0 { throw gp0("RDTSC with CR4.TSD=1 at CPL \(cpu.cpl)") }
-            s[0] = UInt32(truncatingIfNeeded: instructionsExecuted)
-            s[2] = UInt32(truncatingIfNeeded: instructionsExecuted >> 32)
+            s[GPR.eax] = UInt32(truncatingIfNeeded: instructionsExecuted)
+            s[GPR.edx] = UInt32(truncatingIfNeeded: instructionsExecuted >> 32)
         case .privileged: if !(try privileged(op, next: next)) { return false }
         case .iret: try iret(op); return true
         case .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr, .verw:

@@ -115,16 +115,16 @@ extension Interpreter {
             let isIn = insn.mnemonic == .in
             let portOp = isIn ? insn.operand1 : insn.operand0
             let port: UInt16
-            if case .immediate(let v, _) = portOp { port = UInt16(v & 0xFF) } else { port = UInt16(truncatingIfNeeded: s[2]) }
+            if case .immediate(let v, _) = portOp { port = UInt16(v & 0xFF) } else { port = UInt16(truncatingIfNeeded: s[GPR.edx]) }
             let size = insn.operandSize
             if isIn {
                 guard let v = sys.io.read(port: port, size: size) else {
                     sys.stop = .noDevice(port: port, write: false, eip: op(insn))
                     return false
                 }
-                setR(0, size, v)
+                setR(GPR.eaxOffset, size, v)
             } else {
-                guard let r = sys.io.write(port: port, size: size, value: getR(0, size)) else {
+                guard let r = sys.io.write(port: port, size: size, value: getR(GPR.eaxOffset, size)) else {
                     sys.stop = .noDevice(port: port, write: true, eip: op(insn))
                     return false
                 }
@@ -191,12 +191,12 @@ extension Interpreter {
         case .wbinvd, .invd:
             break   // no caches are modeled
         case .rdmsr:
-            guard let v = sys.msrs[s[1]] else { throw gp0("RDMSR of MSR 0x\(String(s[1], radix: 16)), which vsim does not model") }
-            let value = s[1] == 0x10 ? sys.clock : v
-            s[0] = UInt32(truncatingIfNeeded: value); s[2] = UInt32(truncatingIfNeeded: value >> 32)
+            guard let v = sys.msrs[s[GPR.ecx]] else { throw gp0("RDMSR of MSR 0x\(String(s[GPR.ecx], radix: 16)), which vsim does not model") }
+            let value = s[GPR.ecx] == 0x10 ? sys.clock : v
+            s[GPR.eax] = UInt32(truncatingIfNeeded: value); s[GPR.edx] = UInt32(truncatingIfNeeded: value >> 32)
         case .wrmsr:
-            guard sys.msrs[s[1]] != nil, s[1] != 0x10 else { throw gp0("WRMSR of MSR 0x\(String(s[1], radix: 16)), which vsim does not model as writable") }
-            sys.msrs[s[1]] = UInt64(s[2]) << 32 | UInt64(s[0])
+            guard sys.msrs[s[GPR.ecx]] != nil, s[GPR.ecx] != 0x10 else { throw gp0("WRMSR of MSR 0x\(String(s[GPR.ecx], radix: 16)), which vsim does not model as writable") }
+            sys.msrs[s[GPR.ecx]] = UInt64(s[GPR.edx]) << 32 | UInt64(s[GPR.eax])
         default:
             throw CPUException(vector: .ud, detail: "\(insn.mnemonic) is not a privileged instruction vsim models")
         }
@@ -253,13 +253,13 @@ extension Interpreter {
     /// INS/OUTS with an optional REP prefix (ES:EDI / DS:ESI, DF honoured).
     func stringIO(_ insn: Instruction, next: UInt32, _ sys: SystemMachine) throws(CPUException) -> Bool {
         let size = insn.operandSize
-        let port = UInt16(truncatingIfNeeded: s[2])
+        let port = UInt16(truncatingIfNeeded: s[GPR.edx])
         let rep = insn.prefixes.contains(.rep) || insn.prefixes.contains(.repne)
         let a16 = insn.addressSize == 2
         let step = cpu.df ? UInt32(0) &- UInt32(size) : UInt32(size)
-        while !rep || (a16 ? s[1] & 0xFFFF : s[1]) != 0 {
+        while !rep || (a16 ? s[GPR.ecx] & 0xFFFF : s[GPR.ecx]) != 0 {
             if insn.mnemonic == .ins {
-                let di = a16 ? s[7] & 0xFFFF : s[7]
+                let di = a16 ? s[GPR.edi] & 0xFFFF : s[GPR.edi]
                 let a = di &+ segBase(0)
                 try checkWritable(a, UInt32(size))
                 guard let v = sys.io.read(port: port, size: size) else {
@@ -267,9 +267,9 @@ extension Interpreter {
                     return false
                 }
                 try wr(a, size, v)
-                if a16 { setR(28, 2, di &+ step) } else { s[7] = di &+ step }
+                if a16 { setR(GPR.ediOffset, 2, di &+ step) } else { s[GPR.edi] = di &+ step }
             } else {
-                let si = a16 ? s[6] & 0xFFFF : s[6]
+                let si = a16 ? s[GPR.esi] & 0xFFFF : s[GPR.esi]
                 var seg = SegmentRegister.ds.rawValue
                 if let o = insn.segmentOverride { seg = o.rawValue }
                 let v = try rd(si &+ segBase(seg), size)
@@ -277,7 +277,7 @@ extension Interpreter {
                     sys.stop = .noDevice(port: port, write: true, eip: insn.address)
                     return false
                 }
-                if a16 { setR(24, 2, si &+ step) } else { s[6] = si &+ step }
+                if a16 { setR(GPR.esiOffset, 2, si &+ step) } else { s[GPR.esi] = si &+ step }
                 if case .exit(let status) = r {
                     sys.stop = .exited(status: status)
                     eip = next
@@ -285,7 +285,7 @@ extension Interpreter {
                 }
             }
             if !rep { break }
-            if a16 { setR(4, 2, (s[1] &- 1) & 0xFFFF) } else { s[1] &-= 1 }
+            if a16 { setR(GPR.ecxOffset, 2, (s[GPR.ecx] &- 1) & 0xFFFF) } else { s[GPR.ecx] &-= 1 }
         }
         eip = next
         return true
@@ -346,7 +346,7 @@ extension Interpreter {
         let newCPL = conforming ? cpu.cpl : codeDPL
         let flags = eflagsForPush() | (flagsRest & EFLAGS.rf)
         var frame: [UInt32] = []
-        var newSS = cpu.segments[2], newSSBase = segBase(2), newESP = s[4]
+        var newSS = cpu.segments[2], newSSBase = segBase(2), newESP = s[GPR.esp]
         if newCPL < cpu.cpl {
             guard let sys = system else { throw gp0("inner-ring interrupt outside system mode") }
             let slot = 4 &+ 8 * UInt32(newCPL)
@@ -363,7 +363,7 @@ extension Interpreter {
                 throw CPUException(vector: .ts, errorCode: UInt32(newSS & 0xFFFC) | ext, detail: "TSS stack segment 0x\(String(newSS, radix: 16)) is not a writable data segment of DPL \(newCPL)")
             }
             newSSBase = CPUState.descriptorBase(sd)
-            frame = [UInt32(cpu.segments[2]), s[4]]
+            frame = [UInt32(cpu.segments[2]), s[GPR.esp]]
         }
         frame += [flags, UInt32(cpu.segments[1]), returnEIP]
         if let e = errorCode { frame.append(e) }
@@ -387,7 +387,7 @@ extension Interpreter {
             cpu.segments[2] = newSS
             s[CPUState.iSegBase + 2] = newSSBase
         }
-        s[4] = top
+        s[GPR.esp] = top
         cpu.segments[1] = (sel & 0xFFFC) | UInt16(newCPL)
         s[CPUState.iSegBase + 1] = 0
         var clear = EFLAGS.tf | EFLAGS.nt | EFLAGS.rf | EFLAGS.vm
@@ -404,9 +404,9 @@ extension Interpreter {
     func protectedIret(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         if flagsRest & EFLAGS.nt != 0 { throw gp0("IRET with NT=1 (task return) is outside the vsim subset") }
         let sz = op.pointee.size, n = UInt32(sz), ss = segBase(2)
-        let off = try rd(s[4] &+ ss, sz)
-        let sel = UInt16(truncatingIfNeeded: try rd(s[4] &+ n &+ ss, sz))
-        let fl = try rd(s[4] &+ 2 * n &+ ss, sz)
+        let off = try rd(s[GPR.esp] &+ ss, sz)
+        let sel = UInt16(truncatingIfNeeded: try rd(s[GPR.esp] &+ n &+ ss, sz))
+        let fl = try rd(s[GPR.esp] &+ 2 * n &+ ss, sz)
         let rpl = UInt8(sel & 3)
         guard sel & 0xFFFC != 0 else { throw gp0("IRET to a null code selector") }
         guard rpl >= cpu.cpl else { throw gpSel(sel, "IRET to an inner ring (RPL \(rpl) < CPL \(cpu.cpl))") }
@@ -419,14 +419,14 @@ extension Interpreter {
         guard chi & 0x8000 != 0 else { throw CPUException(vector: .np, errorCode: UInt32(sel & 0xFFFC), detail: "IRET code segment not present") }
         guard CPUState.descriptorBase(cd) == 0 else { throw gpSel(sel, "code segment with a non-zero base is outside the vsim subset") }
         if rpl == cpu.cpl {
-            s[4] = s[4] &+ 3 * n
+            s[GPR.esp] = s[GPR.esp] &+ 3 * n
             cpu.segments[1] = sel
             writeEflags(fl, size: sz)
             eip = sz == 2 ? off & 0xFFFF : off
             return
         }
-        let newESP = try rd(s[4] &+ 3 * n &+ ss, sz)
-        let newSS = UInt16(truncatingIfNeeded: try rd(s[4] &+ 4 * n &+ ss, sz))
+        let newESP = try rd(s[GPR.esp] &+ 3 * n &+ ss, sz)
+        let newSS = UInt16(truncatingIfNeeded: try rd(s[GPR.esp] &+ 4 * n &+ ss, sz))
         guard newSS & 0xFFFC != 0, UInt8(newSS & 3) == rpl, let sd = try descriptor(newSS) else {
             throw gpSel(newSS, "IRET stack selector 0x\(String(newSS, radix: 16)) invalid for ring \(rpl)")
         }
@@ -439,7 +439,7 @@ extension Interpreter {
         cpu.segments[1] = sel
         cpu.segments[2] = newSS
         s[CPUState.iSegBase + 2] = CPUState.descriptorBase(sd)
-        s[4] = newESP
+        s[GPR.esp] = newESP
         eip = sz == 2 ? off & 0xFFFF : off
         setCPL(rpl)
         for seg in [0, 3, 4, 5] {

@@ -8,7 +8,7 @@
 /// SHL/SHR/SAR/SHLD/SHRD with a non-zero count; rotates change only CF and OF.
 extension Interpreter {
     func shift(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[1] : op.pointee.imm2) & 0x1F
+        let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[GPR.ecx] : op.pointee.imm2) & 0x1F
         if count == 0 { return }
         let sz = op.pointee.size, w = op.pointee.w, m = maskOf(w), bits = UInt32(8) << UInt32(w)
         let sb = signOf(w)
@@ -70,7 +70,7 @@ extension Interpreter {
     /// SHLD (sub 0) / SHRD (sub 1) r/m, r, imm8|CL. For a 16-bit operand and a count above 16
     /// (undefined in the SDM) vsim shifts through a 48-bit pattern, as the host's AMD CPU does.
     func shiftDouble(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[1] : op.pointee.imm2) & 0x1F
+        let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[GPR.ecx] : op.pointee.imm2) & 0x1F
         if count == 0 { return }
         let sz = op.pointee.size, w = op.pointee.w, m = maskOf(w)
         let isMem = op.pointee.isMem

@@ -6,12 +6,12 @@ extension Interpreter {
     /// it increments the ESP register").
     func popToMemory(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size
-        let oldESP = s[4]
+        let oldESP = s[GPR.esp]
         let v = try rd(oldESP &+ segBase(2), sz)
-        s[4] = oldESP &+ UInt32(sz)
+        s[GPR.esp] = oldESP &+ UInt32(sz)
         let addr = ea(op)
         do throws(CPUException) { try wr(addr, sz, v) } catch {
-            s[4] = oldESP
+            s[GPR.esp] = oldESP
             throw error
         }
     }
@@ -19,16 +19,16 @@ extension Interpreter {
     /// PUSHA/PUSHAD: EAX ECX EDX EBX (original ESP) EBP ESI EDI; all-or-nothing.
     func pusha(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, n = UInt32(sz)
-        let top = s[4] &- 8 * n
+        let top = s[GPR.esp] &- 8 * n
         try checkWritable(top &+ segBase(2), 8 * n)
-        let orig = s[4]
-        var a = s[4]
+        let orig = s[GPR.esp]
+        var a = s[GPR.esp]
         for i in 0..<8 {
             a = a &- n
             let v = i == 4 ? orig : s[i]
             try wr(a &+ segBase(2), sz, v)
         }
-        s[4] = top
+        s[GPR.esp] = top
     }
 
     /// POPA/POPAD: EDI ESI EBP (skip) EBX EDX ECX EAX.
@@ -37,7 +37,7 @@ extension Interpreter {
         var vals = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
         try withUnsafeMutableBytes(of: &vals) { (p: UnsafeMutableRawBufferPointer) throws(CPUException) in
             for i in 0..<8 {
-                let v = try rd(s[4] &+ UInt32(i) * n &+ segBase(2), sz)
+                let v = try rd(s[GPR.esp] &+ UInt32(i) * n &+ segBase(2), sz)
                 p.storeBytes(of: v, toByteOffset: i * 4, as: UInt32.self)
             }
             for i in 0..<8 where i != 3 {
@@ -45,7 +45,7 @@ extension Interpreter {
                 setR(UInt8((7 - i) * 4), sz, v)
             }
         }
-        s[4] = s[4] &+ 8 * n
+        s[GPR.esp] = s[GPR.esp] &+ 8 * n
     }
 
     @inline(__always) var iopl: UInt8 { UInt8((flagsRest >> 12) & 3) }
@@ -77,7 +77,7 @@ extension Interpreter {
         let ss = segBase(2)
         // Read the frame pointers to copy first (they may fault).
         var copied: [UInt32] = []
-        var ebp = s[5]
+        var ebp = s[GPR.ebp]
         if level > 1 {
             for _ in 1..<level {
                 ebp = ebp &- n
@@ -85,13 +85,13 @@ extension Interpreter {
             }
         }
         let pushes = 1 + UInt32(copied.count) + (level > 0 ? 1 : 0)
-        try checkWritable(s[4] &- pushes * n &+ ss, pushes * n)
-        var esp = s[4] &- n
-        try wr(esp &+ ss, sz, s[5])
+        try checkWritable(s[GPR.esp] &- pushes * n &+ ss, pushes * n)
+        var esp = s[GPR.esp] &- n
+        try wr(esp &+ ss, sz, s[GPR.ebp])
         let frameTemp = esp
         for v in copied { esp = esp &- n; try wr(esp &+ ss, sz, v) }
         if level > 0 { esp = esp &- n; try wr(esp &+ ss, sz, frameTemp) }
-        setR(20, sz, frameTemp)
-        s[4] = esp &- alloc
+        setR(GPR.ebpOffset, sz, frameTemp)
+        s[GPR.esp] = esp &- alloc
     }
 }

@@ -38,7 +38,7 @@ extension Interpreter {
     func stos(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, a16 = op.pointee.addr16, d = sDelta(sz)
         let dstBase = segBase(0)
-        let v = getR(0, sz)
+        let v = getR(GPR.eaxOffset, sz)
         let rep = isRep(op)
         while true {
             if rep && sIdx(1, a16) == 0 { return }
@@ -56,7 +56,7 @@ extension Interpreter {
         while true {
             if rep && sIdx(1, a16) == 0 { return }
             let v = try rd(sIdx(6, a16) &+ srcBase, sz)
-            setR(0, sz, v)
+            setR(GPR.eaxOffset, sz, v)
             sAdvance(6, a16, d)
             if !rep { return }
             sAdvance(1, a16, 0 &- 1)
@@ -87,7 +87,7 @@ extension Interpreter {
     func scas(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, w = op.pointee.w, a16 = op.pointee.addr16, d = sDelta(sz)
         let dstBase = segBase(0)
-        let acc = getR(0, sz)
+        let acc = getR(GPR.eaxOffset, sz)
         let repe = op.pointee.flags & DecodedOp.fRep != 0, repne = op.pointee.flags & DecodedOp.fRepne != 0
         while true {
             if (repe || repne) && sIdx(1, a16) == 0 { return }

@@ -39,10 +39,10 @@ extension Interpreter {
     /// | CMOV (bit 15) — no FPU bit: x87 is outside the subset. Other leaves: all zeros.
     func cpuid() {
         let vsim: UInt32 = 0x6D69_5356   // "VSim" little-endian
-        switch s[0] {
-        case 0: s[0] = 1; s[3] = vsim; s[2] = vsim; s[1] = vsim
-        case 1: s[0] = 0x600; s[3] = 0; s[1] = 0; s[2] = (1 << 4) | (1 << 15)
-        default: s[0] = 0; s[3] = 0; s[1] = 0; s[2] = 0
+        switch s[GPR.eax] {
+        case 0: s[GPR.eax] = 1; s[GPR.ebx] = vsim; s[GPR.edx] = vsim; s[GPR.ecx] = vsim
+        case 1: s[GPR.eax] = 0x600; s[GPR.ebx] = 0; s[GPR.ecx] = 0; s[GPR.edx] = (1 << 4) | (1 << 15)
+        default: s[GPR.eax] = 0; s[GPR.ebx] = 0; s[GPR.ecx] = 0; s[GPR.edx] = 0
         }
     }
 
@@ -122,7 +122,7 @@ extension Interpreter {
         try checkCodeSelector(sel)
         if op.pointee.h == .callFar {
             let ss = segBase(2), n = UInt32(sz)
-            try checkWritable(s[4] &- 2 * n &+ ss, 2 * n)
+            try checkWritable(s[GPR.esp] &- 2 * n &+ ss, 2 * n)
             try push(UInt32(cpu.segments[1]), sz)
             try push(next, sz)
         }
@@ -134,11 +134,11 @@ extension Interpreter {
     /// RETF [imm16]: same-privilege far return.
     func farReturn(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, n = UInt32(sz), ss = segBase(2)
-        let off = try rd(s[4] &+ ss, sz)
-        let sel = UInt16(truncatingIfNeeded: try rd(s[4] &+ n &+ ss, sz))
+        let off = try rd(s[GPR.esp] &+ ss, sz)
+        let sel = UInt16(truncatingIfNeeded: try rd(s[GPR.esp] &+ n &+ ss, sz))
         if sel & 3 != UInt16(cpu.cpl) { throw gpSel(sel, "far return to another privilege level") }
         try checkCodeSelector(sel)
-        s[4] = s[4] &+ 2 * n &+ (op.pointee.imm & 0xFFFF)
+        s[GPR.esp] = s[GPR.esp] &+ 2 * n &+ (op.pointee.imm & 0xFFFF)
         cpu.segments[1] = sel
         eip = off
     }
@@ -149,12 +149,12 @@ extension Interpreter {
         if system != nil { try protectedIret(op); return }
         if flagsRest & EFLAGS.nt != 0 { throw gp0("IRET with NT=1 (task return) is not modeled") }
         let sz = op.pointee.size, n = UInt32(sz), ss = segBase(2)
-        let off = try rd(s[4] &+ ss, sz)
-        let sel = UInt16(truncatingIfNeeded: try rd(s[4] &+ n &+ ss, sz))
-        let fl = try rd(s[4] &+ 2 * n &+ ss, sz)
+        let off = try rd(s[GPR.esp] &+ ss, sz)
+        let sel = UInt16(truncatingIfNeeded: try rd(s[GPR.esp] &+ n &+ ss, sz))
+        let fl = try rd(s[GPR.esp] &+ 2 * n &+ ss, sz)
         if sel & 3 != UInt16(cpu.cpl) { throw gpSel(sel, "IRET to another privilege level") }
         try checkCodeSelector(sel)
-        s[4] = s[4] &+ 3 * n
+        s[GPR.esp] = s[GPR.esp] &+ 3 * n
         cpu.segments[1] = sel
         writeEflags(fl, size: sz)
         eip = off
