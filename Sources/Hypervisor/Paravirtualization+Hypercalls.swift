@@ -1,0 +1,242 @@
+import Machine
+
+/// The hypercalls the PV model serves, one method each, named after Xen's (xen/include/public/
+/// xen.h; the argument layouts are those of the 32-bit x86 ABI). Arguments arrive as Xen passes
+/// them, EBX ECX EDX ESI EDI in `a[0...4]`; a method returns what goes back in EAX (0, a count,
+/// or a negative errno) and, for a shutdown, how the run ends. `action` collects the words
+/// `--trace traps` shows; `work` the VMM's modeled cycles beyond the round trip.
+/// A guest pointer that faults ends the call with -EFAULT (``ParavirtualVMM/perform(_:_:action:work:)``).
+extension ParavirtualVMM {
+    /// What a hypercall gives back: EAX, and for a shutdown the end of the run.
+    struct HypercallOutcome {
+        var value: UInt32 = 0
+        var stop: InterceptResult? = nil
+        static let done = HypercallOutcome()
+        static func fail(_ errno: UInt32) -> HypercallOutcome { HypercallOutcome(value: errno) }
+    }
+
+    /// Performs hypercall `nr`; returns its result and, for a shutdown, how the run ends.
+    /// An unknown number returns -ENOSYS (-38), as Xen does.
+    func perform(_ nr: UInt32, _ a: [UInt32], action: inout String, work: inout UInt64) -> (UInt32, InterceptResult?) {
+        guard let call = Hypercall(rawValue: nr) else {
+            action = "no such hypercall: -ENOSYS"
+            return (Self.ENOSYS, nil)
+        }
+        do throws(CPUException) {
+            let outcome: HypercallOutcome
+            switch call {
+            case .setTrapTable: outcome = try setTrapTable(a, action: &action)
+            case .stackSwitch: outcome = stackSwitch(a, action: &action)
+            case .setCallbacks: outcome = setCallbacks(a, action: &action)
+            case .mmuUpdate: outcome = try mmuUpdate(a, action: &action, work: &work)
+            case .mmuextOp: outcome = try mmuextOp(a, action: &action)
+            case .multicall: outcome = try multicall(a, action: &action, work: &work)
+            case .consoleIO: outcome = try consoleIO(a, action: &action, work: &work)
+            case .schedOp: outcome = try schedOp(a, action: &action)
+            case .eventChannelOp: outcome = try eventChannelOp(a, action: &action)
+            }
+            return (outcome.value, outcome.stop)
+        } catch {
+            action += " (bad guest pointer: \(error.vector.name))"
+            return (Self.EFAULT, nil)
+        }
+    }
+
+    /// HYPERVISOR_set_trap_table(traps): the virtual IDT, a list of 8-byte `trap_info`
+    /// {vector, flags, cs, address} ended by an entry whose address is 0. A handler at ring 0 is
+    /// refused (-EINVAL): the guest kernel runs at ring 1.
+    func setTrapTable(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
+        var p = a[0]
+        var entries = 0
+        trapTable = [:]
+        while true {
+            let w0 = try machine.readLinear32(p), address = try machine.readLinear32(p &+ 4)
+            if address == 0 { break }
+            let cs = UInt16(truncatingIfNeeded: w0 >> 16)
+            guard cs & 3 != 0 else { action = "handler selector of ring 0 refused"; return .fail(Self.EINVAL) }
+            trapTable[UInt8(w0 & 0xFF)] = TrapEntry(flags: UInt8((w0 >> 8) & 0xFF), cs: cs, address: address)
+            entries += 1
+            p &+= 8
+            if entries > 256 { return .fail(Self.EINVAL) }
+        }
+        action = "\(entries) handlers"
+        return .done
+    }
+
+    /// HYPERVISOR_stack_switch(ss, esp): the ring-1 stack for traps from ring 3 (what the TSS's
+    /// SS1:ESP1 would hold).
+    func stackSwitch(_ a: [UInt32], action: inout String) -> HypercallOutcome {
+        kernelSS = UInt16(truncatingIfNeeded: a[0])
+        kernelESP = a[1]
+        action = "ring-1 stack \(hex(kernelSS)):\(hex32(kernelESP))"
+        return .done
+    }
+
+    /// HYPERVISOR_set_callbacks(event_cs, event_eip, ...): where upcalls for events enter.
+    func setCallbacks(_ a: [UInt32], action: inout String) -> HypercallOutcome {
+        eventCallback = (UInt16(truncatingIfNeeded: a[0]), a[1])
+        action = "event callback \(hex32(a[1]))"
+        return .done
+    }
+
+    /// HYPERVISOR_mmu_update(reqs, count, success_count, domid): a batch of 16-byte
+    /// `mmu_update` {ptr, val} requests, each validated (the frame must be guest RAM) and
+    /// written; only MMU_NORMAL_PT_UPDATE (ptr & 3 == 0) is modeled. One trap for the whole
+    /// batch, where trap-and-emulate takes one per traced page-table write.
+    func mmuUpdate(_ a: [UInt32], action: inout String, work: inout UInt64) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        let count = a[1]
+        var flushNeeded = false
+        for i in 0..<count {
+            let ptr = try m.readLinear32(a[0] &+ 16 * i)
+            let val = try m.readLinear32(a[0] &+ 16 * i &+ 8)
+            guard ptr & 3 == 0 else { action = "only MMU_NORMAL_PT_UPDATE is modeled"; return .fail(Self.EINVAL) }
+            let pa = ptr & ~3
+            guard pa < m.mmu.ramSize, val & 1 == 0 || val >> 12 < m.mmu.ramSize >> 12 else {
+                action = "entry \(i) refused: frame outside the guest's memory"
+                return .fail(Self.EINVAL)
+            }
+            if m.mmu.physicalRead32(pa) & 1 != 0 { flushNeeded = true }
+            m.mmu.physicalWrite32(pa, val)
+        }
+        if a[2] != 0 { try m.writeLinear32(a[2], count) }
+        if flushNeeded && pagingOn { m.mmu.flushAll() }
+        pageTableUpdates &+= UInt64(count)
+        work += cost.emulateInstruction * UInt64(count)
+        action = "\(count) page-table entries written"
+        return .done
+    }
+
+    /// HYPERVISOR_mmuext_op(ops, count, success_count, domid): 12-byte `mmuext_op` {cmd, arg}
+    /// entries: MMUEXT_NEW_BASEPTR (5; also turns paging on the first time), MMUEXT_TLB_FLUSH_LOCAL
+    /// (6), MMUEXT_INVLPG_LOCAL (7). Other commands return -ENOSYS.
+    func mmuextOp(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        for i in 0..<a[1] {
+            let cmd = try m.readLinear32(a[0] &+ 12 * i), arg = try m.readLinear32(a[0] &+ 12 * i &+ 4)
+            switch cmd {
+            case 5:
+                try m.writeControlRegister(3, arg << 12)
+                if !pagingOn {
+                    try m.writeControlRegister(0, m.cpu.cr0 | CR0.pg | CR0.wp)
+                    pagingOn = true
+                }
+                action = "NEW_BASEPTR \(hex32(arg << 12))"
+            case 6: m.mmu.flushAll(); action = "TLB_FLUSH_LOCAL"
+            case 7: m.mmu.flush(arg); action = "INVLPG_LOCAL \(hex32(arg))"
+            default: action = "mmuext command \(cmd) is not modeled"; return .fail(Self.ENOSYS)
+            }
+        }
+        if a[2] != 0 { try m.writeLinear32(a[2], a[1]) }
+        return .done
+    }
+
+    /// HYPERVISOR_multicall(call_list, nr_calls): a batch of 32-byte `multicall_entry`
+    /// {op, result, args[6]}, each performed in order with its result written back; the whole
+    /// batch costs one trap. A shutdown inside the batch ends it there.
+    func multicall(_ a: [UInt32], action: inout String, work: inout UInt64) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        var names: [String] = []
+        for i in 0..<a[1] {
+            let e = a[0] &+ 32 * i
+            let op = try m.readLinear32(e)
+            var args: [UInt32] = []
+            for j in 0..<5 { args.append(try m.readLinear32(e &+ 8 &+ 4 * UInt32(j))) }
+            var sub = ""
+            let (r, stop) = perform(op, args, action: &sub, work: &work)
+            try m.writeLinear32(e &+ 4, r)
+            let name = Hypercall(rawValue: op)?.name ?? "unknown \(op)"
+            batchedCalls[name, default: 0] &+= 1
+            names.append("\(name)(\(sub))")
+            if let stop {
+                action = "[" + names.joined(separator: ", ") + "]"
+                return HypercallOutcome(value: 0, stop: stop)
+            }
+        }
+        action = "[" + names.joined(separator: ", ") + "]"
+        return .done
+    }
+
+    /// HYPERVISOR_console_io(cmd, count, buffer): CONSOLEIO_write (0) sends the buffer to the
+    /// guest's stdout (COM1) and returns count; CONSOLEIO_read (1) reads up to count bytes of
+    /// stdin, fewer only at the end of the input, and returns how many.
+    func consoleIO(_ a: [UInt32], action: inout String, work: inout UInt64) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        let (cmd, count, buffer) = (a[0], a[1], a[2])
+        work += cost.deviceAccess
+        switch cmd {
+        case 0:
+            for i in 0..<count {
+                let b = try m.readLinear32(buffer &+ i) & 0xFF   // via 32-bit reads: stays inside RAM
+                _ = m.uart.write(port: m.uart.base, size: 1, value: b)
+            }
+            action = "CONSOLEIO_write \(count) bytes"
+            return HypercallOutcome(value: count)
+        case 1:
+            var n: UInt32 = 0
+            while n < count {
+                guard m.uart.read(port: m.uart.base + 5, size: 1) & 1 != 0 else { break }
+                try m.writeLinear(buffer &+ n, size: 1, m.uart.read(port: m.uart.base, size: 1))
+                n += 1
+            }
+            action = "CONSOLEIO_read \(n) of \(count) bytes"
+            return HypercallOutcome(value: n)
+        default:
+            action = "console_io command \(cmd)"
+            return .fail(Self.ENOSYS)
+        }
+    }
+
+    /// HYPERVISOR_sched_op(cmd, arg): SCHEDOP_yield (0), SCHEDOP_block (1: re-enables event
+    /// delivery and halts until an event), SCHEDOP_shutdown (2: the `sched_shutdown` reason;
+    /// poweroff ends the run with the status set by SCHEDOP_shutdown_code (5), a vsim convention
+    /// for the program's exit status; crash ends it as a guest crash).
+    func schedOp(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        switch a[0] {
+        case 0: action = "SCHEDOP_yield"
+        case 1:
+            try m.writeLinear(sharedInfo &+ 1, size: 1, 0)   // block re-enables event delivery
+            m.halt()
+            action = "SCHEDOP_block"
+        case 2:
+            let reason = try m.readLinear32(a[1])
+            action = "SCHEDOP_shutdown reason \(reason)"
+            switch reason {
+            case 0: return HypercallOutcome(stop: stopWith(.exited(status: shutdownCode & 0xFF)))
+            case 3: return HypercallOutcome(stop: .stop("the guest kernel crashed (SCHEDOP_shutdown, SHUTDOWN_crash) at \(hex32(m.cpu.eip))"))
+            default: return HypercallOutcome(stop: .stop("the guest asked for shutdown reason \(reason) (reboot, suspend, ...), which vsim ends the run with"))
+            }
+        case 5:
+            shutdownCode = Int32(bitPattern: try m.readLinear32(a[1]))
+            action = "SCHEDOP_shutdown_code \(shutdownCode)"
+        default:
+            action = "sched_op command \(a[0]) is not modeled"
+            return .fail(Self.ENOSYS)
+        }
+        return .done
+    }
+
+    /// HYPERVISOR_event_channel_op(cmd, arg): EVTCHNOP_bind_virq (1; only VIRQ_TIMER, bound to
+    /// port 1, which is written back into the `evtchn_bind_virq`) and EVTCHNOP_unmask (9: clears
+    /// the port's bit in the shared-info mask bitmap).
+    func eventChannelOp(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        switch a[0] {
+        case 1:
+            let virq = try m.readLinear32(a[1])
+            guard virq == 0 else { action = "only VIRQ_TIMER is modeled"; return .fail(Self.EINVAL) }
+            timerPort = 1
+            try m.writeLinear32(a[1] &+ 8, 1)
+            action = "EVTCHNOP_bind_virq VIRQ_TIMER -> port 1"
+        case 9:
+            let port = try m.readLinear32(a[1])
+            try setBit(sharedInfo &+ 0x880, port, false)
+            action = "EVTCHNOP_unmask port \(port)"
+        default:
+            action = "event_channel_op command \(a[0]) is not modeled"
+            return .fail(Self.ENOSYS)
+        }
+        return .done
+    }
+}
