@@ -14,7 +14,7 @@ public struct REPLOptions: Sendable {
     /// machine and a batch transcript diffs clean.
     public var environment: [String] = []
     /// Instructions one `continue` may run before it stops and says so.
-    public var maxInstructions: UInt64 = 100_000_000
+    public var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
     public var cpu: String = "haswell"
     public var umip = false
     public var timerPeriod: UInt32? = nil

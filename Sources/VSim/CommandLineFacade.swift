@@ -19,21 +19,11 @@ public struct ExitStatus: Error, Equatable {
 /// prints results to stdout, messages (`vsim: error: ...`, fault diagnostics) to stderr, and
 /// returns normally for exit status 0 or throws ``ExitStatus``.
 public enum CommandLineFacade {
-    /// `vsim run`. Throws ``ExitStatus`` with the guest's status when it is not 0.
-    public static func run(program: String, mode: Mode, maxInstructions: UInt64, timeLimit: Double,
-                           traces: [TraceKind], arguments: [String], system: Bool = false,
-                           timerPeriod: UInt32? = nil, cpu: String = "haswell", costModel: String? = nil,
-                           umip: Bool = false, engine: Engine = .interpret) throws(ExitStatus) {
-        var options = RunOptions()
-        options.engine = engine
-        options.system = system
-        options.timerPeriod = timerPeriod
-        options.cpu = cpu
-        options.costModelPath = costModel
-        options.umip = umip
-        options.maxInstructions = maxInstructions
-        options.timeLimit = try duration(timeLimit)
-        options.traces = Set(traces)
+    /// `vsim run`: the guest's stdout and stderr are vsim's; a fault's diagnostic goes to stderr
+    /// and, with `--trace traps`, a summary line of the VMM's counts. Throws ``ExitStatus`` with
+    /// the guest's status when it is not 0 (docs/exit-status.md).
+    public static func run(program: String, mode: Mode, options: RunOptions, arguments: [String]) throws(ExitStatus) {
+        let traces = options.traces
         let result: RunResult
         do {
             result = try VSim.run(program: .path(program), mode: mode, arguments: arguments, options: options)
@@ -79,13 +69,6 @@ public enum CommandLineFacade {
                 throw .usage("stdin holds more than \(compareInputLimit >> 20) MiB; vsim compare keeps stdin to give every run the same bytes: pass a smaller input")
             }
         }
-    }
-
-    static func duration(_ seconds: Double) throws(ExitStatus) -> Duration {
-        guard seconds > 0, seconds.isFinite, seconds < 1e9 else {
-            throw fail(.usage("--time-limit must be a positive number of seconds (got \(seconds))"))
-        }
-        return .nanoseconds(Int64(seconds * 1e9))
     }
 
     /// Prints `vsim: error: <message>` and returns the error's exit status.

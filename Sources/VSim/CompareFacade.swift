@@ -23,8 +23,8 @@ extension CommandLineFacade {
     /// only), each `--export-*` written to its file (`-` for stdout). Throws ``ExitStatus`` 1
     /// when runs disagreed.
     public static func compareReport(program: String?, modes: String, with extra: [String], runs: Int, warmup: Int,
-                                     format: ReportFormatChoice, exports: CompareExports, maxInstructions: UInt64,
-                                     timeLimit: Double, cpu: String, seed: UInt64?, arguments: [String]) throws(ExitStatus) {
+                                     format: ReportFormatChoice, exports: CompareExports, options: RunOptions,
+                                     arguments: [String]) throws(ExitStatus) {
         var plan: ComparisonPlan
         do {
             plan = ComparisonPlan(program: program.map { .path($0) }, modes: try ComparisonPlan.modes(modes, with: extra))
@@ -32,10 +32,7 @@ extension CommandLineFacade {
         plan.runs = runs
         plan.warmup = warmup
         plan.arguments = arguments.isEmpty ? nil : arguments
-        plan.options.maxInstructions = maxInstructions
-        plan.options.timeLimit = try duration(timeLimit)
-        plan.options.cpu = cpu
-        if let seed { plan.options.seed = seed }
+        plan.options = options
         do { plan.input = try compareInput() } catch { throw fail(error) }
         let tty = isatty(2) != 0
         let report: ComparisonReport

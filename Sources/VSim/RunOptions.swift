@@ -69,6 +69,21 @@ public struct RunOptions: Sendable {
     public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
 
     public init() {}
+
+    /// The options set to other than their defaults, which ``VSim/run(program:mode:arguments:options:)``
+    /// checks against the mode (``GuestOption``).
+    public var nonDefaultOptions: Set<GuestOption> {
+        let defaults = RunOptions()
+        var set = Set(traces.map(GuestOption.trace))
+        if maxInstructions != defaults.maxInstructions { set.insert(.maxInstructions) }
+        if system { set.insert(.system) }
+        if timerPeriod != nil { set.insert(.timer) }
+        if cpu != defaults.cpu { set.insert(.cpu) }
+        if costModelPath != nil { set.insert(.costModel) }
+        if umip { set.insert(.umip) }
+        if engine != defaults.engine { set.insert(.engine) }
+        return set
+    }
 }
 
 /// Writes `text` to fd 2 in one write where possible.

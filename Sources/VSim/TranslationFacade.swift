@@ -210,11 +210,8 @@ public enum LockstepCheck {
 
 extension CommandLineFacade {
     /// `vsim run --mode translate [--stats] [--check]`.
-    public static func runTranslated(program: String, maxInstructions: UInt64, timeLimit: Double, stats: Bool,
+    public static func runTranslated(program: String, options: RunOptions, stats: Bool,
                                      check: Bool, arguments: [String]) throws(ExitStatus) {
-        var options = RunOptions()
-        options.maxInstructions = maxInstructions
-        options.timeLimit = try duration(timeLimit)
         if check {
             let r: LockstepCheck.Result
             do { r = try LockstepCheck.run(program: .path(program), arguments: arguments, options: options) } catch { throw fail(error) }

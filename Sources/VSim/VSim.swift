@@ -22,22 +22,11 @@ public enum VSim {
 
     /// Runs `program` once in `mode` with `arguments` as argv[1...].
     /// - Throws: ``VSimError`` when the run cannot start (missing or malformed program, a host
-    ///   tool missing, `--trace` with a mode that cannot trace). A guest fault or a limit is a
+    ///   tool missing, an option the mode cannot honour: see ``GuestOption``). A guest fault or a limit is a
     ///   normal result (see ``RunResult/exitStatus`` and ``RunResult/diagnostic``).
     public static func run(program: ProgramReference, mode: Mode, arguments: [String] = [],
                            options: RunOptions = RunOptions()) throws(VSimError) -> RunResult {
-        if options.system && mode != .interpret && mode != .translate {
-            throw .usage("--system needs --mode interpret or translate (the \(mode) mode runs the program without vsim's machine)")
-        }
-        if options.engine == .translate && mode != .trap && mode != .hvm && mode != .pv {
-            throw .usage("--engine translate is for --mode trap, hvm or pv (use --mode translate, with --system for the guest kernel)")
-        }
-        if options.traces.contains(.traps) && mode != .trap && mode != .hvm && mode != .pv {
-            throw .usage("--trace traps needs --mode trap, hvm or pv (only the modeled VMM takes traps, exits and hypercalls)")
-        }
-        if !options.traces.subtracting([.traps]).isEmpty && mode != .interpret {
-            throw .usage("--trace needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction or system call)")
-        }
+        try GuestOption.check(options.nonDefaultOptions, modes: [mode], system: options.system)
         let resolved = try resolve(program)
         return try mode.backend.run(resolved, arguments: arguments, options: options)
     }

@@ -40,27 +40,28 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Also write an SVG chart (slowdown vs native, log scale; where each mode's time goes) to this file.")
     var exportSvg: String?
 
-    @Option(help: "Cost-model preset for trap and hvm: merom, nehalem, haswell, cascadelake, or host (measured under KVM).")
-    var cpu: String = "haswell"
-
-    @Option(help: "Seed of vsim's generator for every run (AT_RANDOM bytes).")
-    var seed: UInt64?
-
-    @Option(help: "Instruction budget per interpreted run.")
-    var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
-
-    @Option(help: "Host time limit per run, seconds.")
-    var timeLimit: Double = 60
+    @OptionGroup(title: "Guest options (each compared mode that honours one runs with it)")
+    var guest: GuestOptions
 
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
+    func validate() throws { _ = try runOptions() }
+
+    /// The guest options, checked against the compared modes (``GuestOption``).
+    func runOptions() throws -> RunOptions {
+        let modeList: [Mode]
+        do { modeList = try ComparisonPlan.modes(modes, with: with) } catch { throw ValidationError(error.description) }
+        return try guest.runOptions(for: modeList)
+    }
+
     func run() throws {
+        let options = try runOptions()
         try exiting { () throws(ExitStatus) in
             try CommandLineFacade.compareReport(
                 program: program, modes: modes, with: with, runs: runs, warmup: warmup, format: format,
                 exports: CompareExports(json: exportJson, markdown: exportMarkdown, csv: exportCsv, svg: exportSvg),
-                maxInstructions: maxInstructions, timeLimit: timeLimit, cpu: cpu, seed: seed, arguments: arguments)
+                options: options, arguments: arguments)
         }
     }
 }

@@ -19,9 +19,6 @@ struct ReplCommand: ParsableCommand {
     @Option(help: "How to run the guest: interpret, translate, or a modeled VMM mode (trap, hvm, pv).")
     var mode: Mode = .interpret
 
-    @Flag(help: "With --mode interpret: the guest kernel and the program on the system-level machine.")
-    var system = false
-
     @Option(help: "Run commands from this file (- for stdin) instead of a terminal; exit 1 if one failed.")
     var batch: String?
 
@@ -31,32 +28,38 @@ struct ReplCommand: ParsableCommand {
     @Option(name: .customLong("env"), help: "NAME=value for the guest's environment, which is otherwise empty. Repeatable.")
     var environment: [String] = []
 
-    @Option(help: "Instructions one continue may run before it stops (default 100000000).")
-    var maxInstructions: UInt64 = 100_000_000
-
-    @Option(help: "Cost-model preset for the VMM modes: merom, nehalem, haswell, cascadelake.")
-    var cpu: String = "haswell"
-
-    @Flag(help: "Under --mode trap: set CR4.UMIP.")
-    var umip = false
-
-    @Option(help: "With the guest kernel: guest instructions between two timer interrupts (0: none).")
-    var timer: UInt32?
+    @OptionGroup(title: "Guest options (--max-instructions bounds each continue or stepi)")
+    var guest: GuestOptions
 
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
+    func validate() throws {
+        // The console steps the guest on the interpreter and stops when the user says so.
+        for (given, name, why) in [(guest.timeLimit != nil, "--time-limit", "a session ends when you quit it; Ctrl-C stops a running command"),
+                                   (guest.engine != nil, "--engine", "the console steps the guest on the interpreter"),
+                                   (guest.costModel != nil, "--cost-model", "the console shows traps and exits, not modeled cycles; use vsim run --trace traps")] where given {
+            throw ValidationError("\(name) does not apply to vsim repl: \(why)")
+        }
+        if guest.system && mode == .translate {
+            throw ValidationError("--system does not apply to vsim repl with --mode translate: the console steps the guest kernel on the interpreter; use --mode interpret --system")
+        }
+        _ = try guest.runOptions(for: [mode])
+    }
+
     func run() throws {
+        let run = try guest.runOptions(for: [mode])
         var options = REPLOptions()
         options.mode = mode
-        options.system = system
+        options.system = run.system
         options.arguments = arguments
         options.input = input
         options.environment = environment
-        options.maxInstructions = maxInstructions
-        options.cpu = cpu
-        options.umip = umip
-        options.timerPeriod = timer
+        options.maxInstructions = run.maxInstructions
+        options.cpu = run.cpu
+        options.umip = run.umip
+        options.timerPeriod = run.timerPeriod
+        options.seed = run.seed
         let status = REPL.main(program: program, options: options, batch: batch)
         if status != 0 { throw ExitCode(status) }
     }

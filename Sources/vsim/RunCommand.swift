@@ -14,13 +14,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "How to run the guest: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mode: Mode = .interpret
 
-    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many instructions (interpret).")
-    var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
+    @OptionGroup(title: "Guest options")
+    var guest: GuestOptions
 
-    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time.")
-    var timeLimit: Double = 60
-
-    @Option(help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret; traps (each trap or VM exit) under trap and hvm. Repeatable.")
+    @Option(help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret; traps (each trap, VM exit or hypercall) under trap, hvm and pv. Repeatable.")
     var trace: [TraceKind] = []
 
     @Flag(help: "With --mode translate: print the translator's counters to stderr at the end.")
@@ -29,43 +26,41 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "With --mode translate: run the interpreter in lockstep and stop at the first block boundary where the state differs.")
     var check = false
 
-    @Flag(help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
-    var system = false
-
-    @Option(help: "With --system: guest instructions between two timer interrupts (0: no timer; default 100000).")
-    var timer: UInt32?
-
-    @Option(help: "Cost-model preset for trap and hvm: merom, nehalem, haswell, cascadelake (docs/cost-model.md).")
-    var cpu: String = "haswell"
-
-    @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm).")
-    var costModel: String?
-
-    @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
-    var umip = false
-
-    @Option(help: "Under trap, hvm and pv: what runs the guest, interpret (default) or translate.")
-    var engine: Engine = .interpret
-
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
     func validate() throws {
         if (stats || check) && mode != .translate { throw ValidationError("--stats and --check need --mode translate") }
+        if stats || check {
+            // The lockstep checker and the counters run the user-mode translator alone.
+            let alone: [(Bool, String)] = [(guest.system, "--system"), (guest.timer != nil, "--timer"), (!trace.isEmpty, "--trace")]
+            if let (_, name) = alone.first(where: { $0.0 }) {
+                throw ValidationError("\(name) cannot go with --\(stats ? "stats" : "check"), which runs the user-mode translator alone; drop one of them")
+            }
+        }
+        _ = try runOptions()
+    }
+
+    /// The guest options checked against the mode (``GuestOption``), `--trace` included.
+    func runOptions() throws -> RunOptions {
+        var options = try guest.runOptions(for: [mode], extra: Set(trace.map(GuestOption.trace)))
+        options.traces = Set(trace)
+        return options
     }
 
     func run() throws {
+        let options = try runOptions()
         if stats || check {
-            try exiting { () throws(ExitStatus) in try CommandLineFacade.runTranslated(program: program, maxInstructions: maxInstructions,
-                                          timeLimit: timeLimit, stats: stats, check: check, arguments: arguments) }
+            try exiting { () throws(ExitStatus) in
+                try CommandLineFacade.runTranslated(program: program, options: options, stats: stats, check: check, arguments: arguments)
+            }
             return
         }
-        try exiting { () throws(ExitStatus) in try CommandLineFacade.run(program: program, mode: mode, maxInstructions: maxInstructions,
-                                  timeLimit: timeLimit, traces: trace, arguments: arguments,
-                                  system: system, timerPeriod: timer, cpu: cpu, costModel: costModel, umip: umip, engine: engine) }
+        try exiting { () throws(ExitStatus) in
+            try CommandLineFacade.run(program: program, mode: mode, options: options, arguments: arguments)
+        }
     }
 }
-
 extension Mode: ExpressibleByArgument {}
 extension TraceKind: ExpressibleByArgument {}
 extension Engine: ExpressibleByArgument {}

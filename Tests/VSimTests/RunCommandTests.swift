@@ -153,7 +153,7 @@ import Testing
         let src = try CLI.write("    .globl _start\n_start:\n    movl $1, %eax\n    int $0x80\n", name: "e.s", in: dir)
         let r = try CLI.vsim(["run", "--mode", "native", "--trace", "syscalls", src])
         #expect(r.status == 64)
-        #expect(r.stderr.hasPrefix("vsim: error: --trace needs --mode interpret"))
+        #expect(r.stderr.hasPrefix("Error: --trace syscalls needs --mode interpret"), "\(r.stderr)")
     }
 
     @Test func syscallTrace() throws {

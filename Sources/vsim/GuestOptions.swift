@@ -1,0 +1,77 @@
+import ArgumentParser
+import VSim
+
+/// The guest options that `vsim run`, `vsim compare` and `vsim repl` share (`@OptionGroup`):
+/// declared once, with one default each, and checked against the mode(s) by
+/// ``GuestOption/check(_:modes:system:)``, so every command accepts and refuses the same
+/// options with the same messages.
+struct GuestOptions: ParsableArguments {
+    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv; default 10000000000).")
+    var maxInstructions: UInt64?
+
+    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
+    var timeLimit: Double?
+
+    @Flag(help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
+    var system = false
+
+    @Option(help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
+    var timer: UInt32?
+
+    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv): merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
+    var cpu: String?
+
+    @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv).")
+    var costModel: String?
+
+    @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
+    var umip = false
+
+    @Option(help: "Under trap, hvm and pv: what runs the guest, interpret (default) or translate.")
+    var engine: Engine?
+
+    @Option(help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
+    var seed: UInt64?
+
+    /// The options the user gave, by name.
+    var given: Set<GuestOption> {
+        var set: Set<GuestOption> = []
+        if maxInstructions != nil { set.insert(.maxInstructions) }
+        if timeLimit != nil { set.insert(.timeLimit) }
+        if system { set.insert(.system) }
+        if timer != nil { set.insert(.timer) }
+        if cpu != nil { set.insert(.cpu) }
+        if costModel != nil { set.insert(.costModel) }
+        if umip { set.insert(.umip) }
+        if engine != nil { set.insert(.engine) }
+        if seed != nil { set.insert(.seed) }
+        return set
+    }
+
+    func validate() throws {
+        if let t = timeLimit, !(t > 0 && t.isFinite && t < 1e9) {
+            throw ValidationError("--time-limit must be a positive number of seconds (got \(t))")
+        }
+        if maxInstructions == 0 { throw ValidationError("--max-instructions must be at least 1") }
+    }
+
+    /// These options as a ``RunOptions`` (defaults where not given), after checking them
+    /// (and `extra`, options of the command itself such as `--trace`) against `modes`.
+    /// - Throws: ``ValidationError`` with ``GuestOption``'s reason (exit 64).
+    func runOptions(for modes: [Mode], extra: Set<GuestOption> = []) throws -> RunOptions {
+        do { try GuestOption.check(given.union(extra), modes: modes, system: system) } catch {
+            throw ValidationError(error.description)
+        }
+        var options = RunOptions()
+        if let maxInstructions { options.maxInstructions = maxInstructions }
+        if let timeLimit { options.timeLimit = .nanoseconds(Int64(timeLimit * 1e9)) }
+        options.system = system
+        options.timerPeriod = timer
+        if let cpu { options.cpu = cpu }
+        options.costModelPath = costModel
+        options.umip = umip
+        if let engine { options.engine = engine }
+        if let seed { options.seed = seed }
+        return options
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// Every mode × {run, compare, repl} accepts and refuses the same guest options with the same
+/// message. The table of which modes honour which option is written here from
+/// docs/user-guide.md ("Options and the modes that honour them"), not taken from the code. A
+/// program that does not exist tells the two apart without running anything: an accepted option
+/// gets as far as opening PROG (exit 66), a refused one stops at the options (exit 64).
+@Suite struct GuestOptionTests {
+    static let modes = ["interpret", "translate", "trap", "hvm", "pv", "kvm", "container", "qemu", "native"]
+    static let emulated: Set<String> = ["interpret", "translate", "trap", "hvm", "pv"]
+    static let vmms: Set<String> = ["trap", "hvm", "pv"]
+    /// The REPL steps only what vsim's own machine runs.
+    static let steppable: Set<String> = ["interpret", "translate", "trap", "hvm", "pv"]
+
+    /// (the option as typed, the modes that honour it).
+    static let table: [([String], Set<String>)] = [
+        (["--max-instructions", "5"], emulated),
+        (["--time-limit", "5"], Set(modes)),
+        (["--system"], ["interpret", "translate"]),
+        (["--timer", "10"], vmms),
+        (["--cpu", "merom"], vmms),
+        (["--cost-model", "costs.txt"], vmms),
+        (["--umip"], ["trap"]),
+        (["--engine", "translate"], vmms),
+        (["--seed", "3"], emulated.union(["kvm"])),
+    ]
+    /// Options the console refuses in every mode (it has no host time limit, steps on the
+    /// interpreter and shows no modeled cycles), with its own reason.
+    static let notForTheREPL: Set<String> = ["--time-limit", "--engine", "--cost-model"]
+
+    /// The first line of stderr that says why, without ArgumentParser's "Error: " prefix.
+    static func reason(_ r: CLI.Output) -> String {
+        let line = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        return line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line
+    }
+
+    @Test(arguments: GuestOptionTests.table.indices)
+    func everyCommandAcceptsAndRefusesAlike(_ row: Int) throws {
+        let (option, honouring) = Self.table[row]
+        let missing = "/nonexistent/vsim-option-test.s"
+        for mode in Self.modes {
+            let run = try CLI.vsim(["run", missing, "--mode", mode] + option)
+            let compare = try CLI.vsim(["compare", missing, "--modes", mode, "--runs", "1"] + option)
+            let expected: Int32 = honouring.contains(mode) ? 66 : 64
+            #expect(run.status == expected, "run --mode \(mode) \(option): \(run.stderr)")
+            #expect(compare.status == expected, "compare --modes \(mode) \(option): \(compare.stderr)")
+            if expected == 64 {
+                #expect(Self.reason(run).hasPrefix(option[0]), "\(mode) \(option): \(run.stderr)")
+                #expect(Self.reason(run) == Self.reason(compare), "run and compare say the same for \(mode) \(option)")
+            }
+            guard Self.steppable.contains(mode) else { continue }
+            let repl = try CLI.vsim(["repl", missing, "--mode", mode, "--batch", "/dev/null"] + option)
+            if Self.notForTheREPL.contains(option[0]) || (option[0] == "--system" && mode == "translate") {
+                #expect(repl.status == 64 && Self.reason(repl).hasPrefix("\(option[0]) does not apply to vsim repl"), "\(repl.stderr)")
+            } else {
+                #expect(repl.status == expected, "repl --mode \(mode) \(option): \(repl.stderr)")
+                if expected == 64 { #expect(Self.reason(repl) == Self.reason(run), "repl and run say the same for \(mode) \(option)") }
+            }
+        }
+    }
+
+    /// `--timer` also applies where `--system` brings the guest kernel to interpret and translate.
+    @Test func timerWithTheGuestKernel() throws {
+        for mode in ["interpret", "translate"] {
+            let r = try CLI.vsim(["run", "/nonexistent/p.s", "--mode", mode, "--system", "--timer", "10"])
+            #expect(r.status == 66, "\(mode): \(r.stderr)")
+        }
+    }
+
+    /// compare accepts an option that one compared mode honours (the others run without it) and
+    /// refuses one that none does, naming the modes.
+    @Test func compareNeedsOneModeThatHonoursTheOption() throws {
+        let ok = try CLI.vsim(["compare", "/nonexistent/p.s", "--modes", "trap,native", "--umip", "--runs", "1"])
+        #expect(ok.status == 66, "\(ok.stderr)")
+        let refused = try CLI.vsim(["compare", "/nonexistent/p.s", "--modes", "interpret,native", "--umip", "--runs", "1"])
+        #expect(refused.status == 64)
+        #expect(Self.reason(refused).hasPrefix("none of the compared modes (interpret, native) honours --umip"), "\(refused.stderr)")
+    }
+
+    /// --stats and --check run the user-mode translator alone: what it cannot honour is refused,
+    /// not dropped.
+    @Test func statsAndCheckRefuseWhatTheyWouldDrop() throws {
+        for (flag, extra) in [("--stats", ["--system"]), ("--check", ["--timer", "5"]), ("--stats", ["--trace", "insns"])] {
+            let r = try CLI.vsim(["run", "/nonexistent/p.s", "--mode", "translate", flag] + extra)
+            #expect(r.status == 64 && Self.reason(r).hasPrefix("\(extra[0]) cannot go with \(flag)"), "\(r.stderr)")
+        }
+    }
+}
