@@ -125,6 +125,10 @@ public struct SystemBackend: ExecutionBackend {
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = cost.name
         }
+        if let stats = translator?.statistics {
+            result.translation = TranslationCounters(blocksTranslated: stats.blocksTranslated, chainsMade: stats.chainsMade,
+                                                     invalidations: stats.invalidations)
+        }
         let symbols = ELFSymbolizer(image)
         switch stop {
         case .exited(let status):
