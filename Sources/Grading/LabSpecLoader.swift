@@ -217,8 +217,10 @@ extension LabSpec {
         }
         e.stdoutMatches = try r.optionalString("stdout_matches")
         if let pattern = e.stdoutMatches {
-            do { _ = try NSRegularExpression(pattern: pattern) } catch {
-                throw r.error("stdout_matches", "'\(pattern)' is not a valid regular expression")
+            // Checked as every variant sees it: {param} substituted (here with the seed-0 values).
+            let substituted = LabVariant(labID: spec.id, parameters: spec.parameters, student: nil).substitute(pattern)
+            do { _ = try NSRegularExpression(pattern: substituted) } catch {
+                throw r.error("stdout_matches", "'\(pattern)' is not a valid regular expression (after {param} substitution: '\(substituted)')")
             }
         }
         e.exitStatus = try r.optionalInteger("exit_status")

@@ -19,7 +19,7 @@ public struct TAPEmitter {
             lines.append("  max_points: \(GradingResult.points(t.maxScore))")
             if let s = t.steps { lines.append("  steps: \(s)") }
             if timings { lines.append("  seconds: \(String(format3: t.seconds))") }
-            lines.append("  message: |-")
+            lines.append("  message: |")
             for l in t.output.split(separator: "\n", omittingEmptySubsequences: false) {
                 lines.append("    " + printable(String(l)))
             }
