@@ -1,0 +1,260 @@
+import Foundation
+import Testing
+@testable import Grading
+
+@Suite struct GraderTests {
+    func grade(_ files: [String: String], name: String = "sub", student: String? = nil,
+               configure: (inout Grader) -> Void = { _ in }) throws -> (GradingResult, String) {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let spec = try LabSpec.load(folder: lab)
+        var grader = Grader(lab: spec, student: student)
+        configure(&grader)
+        let dir = try Fixture.submission(files, in: root, name: name)
+        let result = try grader.grade(submission: dir)
+        return (result, TextEmitter(timings: false).render(result))
+    }
+
+    @Test func solutionScoresFullMarks() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let spec = try LabSpec.load(folder: lab)
+        let result = try Grader(lab: spec).grade(submission: lab + "/solution")
+        #expect(result.score == Fixture.fullScore, "\(TextEmitter().render(result))")
+        #expect(result.maxScore == Fixture.fullScore)
+        #expect(result.tests.map(\.id) == ["prints", "counts", "trap", "predict", "same-as-ref"])
+        #expect(result.tests.allSatisfy { $0.status == .passed })
+        #expect(result.tests[2].output.contains("[trap] traps = "))
+    }
+
+    @Test func starterScoresZero() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let result = try Grader(lab: try LabSpec.load(folder: lab)).grade(submission: lab + "/starter")
+        #expect(result.score == 0, "\(TextEmitter().render(result))")
+        #expect(result.tests.count == 5)
+        let prints = result.tests[0]
+        #expect(prints.status == .failed)
+        #expect(prints.output.contains("expected \"hi\\n\", got \"no\\n\""))
+        // answers.toml has no key: failed, not error.
+        #expect(result.tests[3].status == .failed)
+        #expect(result.tests[3].output.contains("ref_instructions"))
+    }
+
+    @Test func wrongSubmissionLosesExactlyTheBrokenTests() throws {
+        // Prints the right text but spins first: only `counts` (5 points) breaks.
+        let (r, text) = try grade(["prog.s": Fixture.slow, "answers.toml": "ref_instructions = 8\n"])
+        #expect(r.score == Fixture.fullScore - 5, "\(text)")
+        #expect(r.tests.filter { $0.status != .passed }.map(\.id) == ["counts"])
+        #expect(r.tests[1].output.contains("instructions: expected <= 100, got 609"))
+        // A wrong prediction loses exactly the answer test.
+        let (r2, text2) = try grade(["prog.s": Fixture.solution, "answers.toml": "ref_instructions = 9\n"])
+        #expect(r2.score == Fixture.fullScore - 5, "\(text2)")
+        #expect(r2.tests.filter { $0.status != .passed }.map(\.id) == ["predict"])
+        #expect(!r2.tests[3].output.contains("8"), "the computed answer is not revealed to the student")
+    }
+
+    @Test func visibleOnlyRunsTheVisibleTests() throws {
+        let (r, _) = try grade(["prog.s": Fixture.solution, "answers.toml": "ref_instructions = 8\n"]) { $0.visibleOnly = true }
+        #expect(r.tests.map(\.id) == ["prints", "counts", "trap", "predict"])
+    }
+
+    @Test func emptyFolderGivesACompleteResult() throws {
+        let (r, text) = try grade([:])
+        #expect(r.tests.count == 5)
+        #expect(r.score == 0)
+        #expect(r.tests.allSatisfy { $0.status == .error }, "\(text)")
+        #expect(r.tests[0].output.contains("missing file prog.s"))
+        #expect(r.submissionProblems.count == 2)
+    }
+
+    @Test func missingOneFileErrorsOnlyTheTestsThatNeedIt() throws {
+        let (r, text) = try grade(["prog.s": Fixture.solution])
+        #expect(r.score == Fixture.fullScore - 5, "\(text)")
+        #expect(r.tests[3].status == .error)
+        #expect(r.tests[3].output.contains("missing file answers.toml"))
+    }
+
+    @Test func assemblerErrorIsAnErrorWithTheMessages() throws {
+        let (r, text) = try grade(["prog.s": ".globl _start\n_start:\n    movl %eax, %bogus\n", "answers.toml": "ref_instructions = 8\n"])
+        #expect(r.tests[0].status == .error, "\(text)")
+        #expect(r.tests[0].output.contains("building prog.s failed"))
+        #expect(r.tests[0].output.contains("submission/prog.s"), "messages name the file, not the scratch folder")
+        #expect(!text.contains("vsim-grade-"))
+        #expect(r.tests[3].status == .passed, "the answer test does not need prog.s")
+        #expect(r.score == 5)
+    }
+
+    @Test func infiniteLoopStopsAtTheStepBudget() throws {
+        let loop = ".globl _start\n_start:\n    jmp _start\n"
+        let (r, text) = try grade(["prog.s": loop, "answers.toml": ""])
+        #expect(r.tests[0].status == .failed, "\(text)")
+        #expect(r.tests[0].output.contains("exit status: expected 0, got 152"))
+        #expect((r.tests[0].steps ?? 0) >= 2 * 2_000_000, "the step budget ends both runs")
+        #expect(r.tests[3].status == .failed)
+    }
+
+    @Test func hugeOutputIsBounded() throws {
+        // 1600 writes of 64 KiB: 100 MiB of guest output.
+        let flood = """
+        .globl _start
+        _start:
+            movl $1600, %esi
+        1:  movl $4, %eax
+            movl $1, %ebx
+            movl $buf, %ecx
+            movl $65536, %edx
+            int $0x80
+            decl %esi
+            jnz 1b
+            movl $1, %eax
+            xorl %ebx, %ebx
+            int $0x80
+        .bss
+        buf: .space 65536
+
+        """
+        let (r, text) = try grade(["prog.s": flood, "answers.toml": ""])
+        #expect(r.tests[0].status == .failed)
+        #expect(r.tests[0].output.contains("got 104857600"), "\(text.prefix(2000))")
+        for t in r.tests { #expect(t.output.utf8.count <= 4096) }
+    }
+
+    @Test func incbinOfAHostFileIsRefused() throws {
+        let steal = ".globl _start\n_start:\n    nop\n.data\nsecret: .incbin \"/etc/passwd\"\n"
+        let (r, text) = try grade(["prog.s": steal, "answers.toml": "ref_instructions = 8\n"])
+        for t in r.tests where t.id != "predict" {
+            #expect(t.status == .error, "\(text)")
+            #expect(t.output.contains("is refused"))
+        }
+        #expect(!text.contains("root:x:0"))
+        #expect(r.score == 5)
+    }
+
+    @Test func includeBuiltByAMacroIsRefused() throws {
+        // No `.incbin` appears in the text: the directive name is built from macro arguments.
+        let sneaky = """
+        .macro m a, b
+        .\\a\\()\\b "/etc/passwd"
+        .endm
+        .globl _start
+        _start:
+            nop
+        .data
+        m inc, bin
+
+        """
+        let (r, text) = try grade(["prog.s": sneaky, "answers.toml": ""])
+        #expect(r.tests[0].status == .error, "\(text)")
+        #expect(r.tests[0].output.contains("is refused"))
+        #expect(!text.contains("root:x:0"))
+    }
+
+    @Test func guestCannotOpenTheLabsFiles() throws {
+        // open("lessons/demo/hidden/ref.s") is not in vsim's Linux ABI: the guest gets an error.
+        let probe = """
+        .globl _start
+        _start:
+            movl $5, %eax
+            movl $path, %ebx
+            xorl %ecx, %ecx
+            int $0x80
+            testl %eax, %eax
+            js 1f
+            movl $4, %eax
+            movl $1, %ebx
+            movl $opened, %ecx
+            movl $7, %edx
+            int $0x80
+        1:  movl $4, %eax
+            movl $1, %ebx
+            movl $msg, %ecx
+            movl $3, %edx
+            int $0x80
+            movl $1, %eax
+            xorl %ebx, %ebx
+            int $0x80
+        .data
+        path: .asciz "lessons/demo/hidden/ref.s"
+        opened: .ascii "OPENED\\n"
+        msg: .ascii "hi\\n"
+
+        """
+        let (r, text) = try grade(["prog.s": probe, "answers.toml": "ref_instructions = 8\n"])
+        #expect(!text.contains("OPENED"))
+        #expect(r.tests[0].status == .passed, "\(text)")
+        #expect(r.tests.count == 5)
+    }
+
+    @Test func symbolicLinkInTheSubmissionIsRefused() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let dir = try Fixture.submission(["answers.toml": "ref_instructions = 8\n"], in: root, name: "sub")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/prog.s", withDestinationPath: lab + "/hidden/ref.s")
+        let r = try Grader(lab: try LabSpec.load(folder: lab)).grade(submission: dir)
+        #expect(r.tests[0].status == .error)
+        #expect(r.tests[0].output.contains("not a regular file"))
+    }
+
+    @Test func missingSubmissionFolderThrows() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        #expect(throws: GradingError.self) { try Grader(lab: try LabSpec.load(folder: lab)).grade(submission: root + "/nope") }
+    }
+
+    @Test func sameSubmissionGradesIdentically() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let spec = try LabSpec.load(folder: lab)
+        let a = try Grader(lab: spec, student: "alice").grade(submission: lab + "/starter")
+        let b = try Grader(lab: spec, student: "alice").grade(submission: lab + "/starter")
+        for format in ResultFormat.allCases {
+            #expect(format.render(a, timings: false) == format.render(b, timings: false), "\(format)")
+        }
+    }
+
+    @Test func variantsDependOnTheStudentOnly() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let spec = try LabSpec.load(folder: lab)
+        let alice = LabVariant(lab: spec, student: "alice"), bob = LabVariant(lab: spec, student: "bob")
+        #expect(alice == LabVariant(lab: spec, student: "alice"))
+        #expect(alice.seed != bob.seed)
+        #expect(alice.value("n") != bob.value("n"))
+        #expect(LabVariant(lab: spec, student: nil).seed == 0)
+        // FNV-1a 64 of "demo\0alice", computed independently.
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in Array("demo".utf8) + [0] + Array("alice".utf8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        #expect(alice.seed == h)
+        let handout = LabFiles.handout(spec, student: "alice")
+        #expect(handout.contains("Your n is \(alice.value("n")!), your word \(alice.value("word")!), seed \(alice.seed)."))
+    }
+
+    @Test func malformedSpecNamesFileTestAndKey() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let broken = Fixture.labTOML.replacingOccurrences(of: "op = \"<=\"", with: "op = \"=<\"")
+        try Fixture.write(broken, to: lab + "/lab.toml")
+        do {
+            _ = try LabSpec.load(folder: lab)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.exitStatus == 65)
+            #expect(error.description.contains("lab.toml, test 'counts', key 'expect.counters[1].op'"), "\(error)")
+        }
+        try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "lab/tests/ref.s", with: "lab/../x.s"), to: lab + "/lab.toml")
+        #expect(throws: GradingError.self) { try LabSpec.load(folder: lab) }
+        try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "compute = { program", with: "compute = { homework = \"traps\", program2"), to: lab + "/lab.toml")
+        do { _ = try LabSpec.load(folder: lab) } catch { #expect(error.description.contains("unknown compute source")) }
+    }
+
+    @Test func startAndExportLeaveOutHiddenAndSolution() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let spec = try LabSpec.load(folder: lab)
+        #expect(try LabFiles.start(spec, into: root + "/work") == ["answers.toml", "prog.s"])
+        #expect(throws: GradingError.self) { try LabFiles.start(spec, into: root + "/work") }
+        let exported = try LabFiles.export(spec, into: root + "/student")
+        #expect(exported == ["README.md", "lab.toml", "starter/answers.toml", "starter/prog.s", "tests/ref.s"])
+    }
+}
