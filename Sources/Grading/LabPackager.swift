@@ -30,20 +30,35 @@ public enum LabPackager {
         return files
     }
 
-    /// The Gradescope `setup.sh`: installs the host tools vsim needs and builds vsim in release mode.
+    /// The Gradescope `setup.sh`: installs the host tools vsim needs, a Swift toolchain from
+    /// swift.org when the image has none (Gradescope's base images are Ubuntu 22.04/24.04 and
+    /// reach the network while the image is built; `SWIFT_VERSION` picks the release), and
+    /// builds vsim in release mode.
     static func gradescopeSetup() -> String {
         """
         #!/usr/bin/env bash
         # Gradescope runs this once while it builds the autograder image (Ubuntu, as root).
-        # It installs the tools vsim needs and builds vsim from the source copy in this zip.
+        # It installs the tools vsim needs, a Swift toolchain if there is none, and builds vsim
+        # from the source copy in this zip.
         set -euo pipefail
         ROOT="${AUTOGRADER_ROOT:-/autograder}"
+        export DEBIAN_FRONTEND=noninteractive
         apt-get update
-        apt-get install -y binutils cpp libelf-dev libreadline-dev pkg-config git
+        apt-get install -y binutils cpp libelf-dev libreadline-dev pkg-config git curl ca-certificates \\
+            python3 libcurl4-openssl-dev libxml2-dev libz3-dev libncurses-dev gcc
         if ! command -v swift >/dev/null; then
-            echo "setup.sh: Swift 6 is not installed. Use a Gradescope Docker image with Swift" >&2
-            echo "(FROM gradescope/autograder-base plus a Swift toolchain), or install one here." >&2
-            exit 1
+            SWIFT_VERSION="${SWIFT_VERSION:-6.1.2}"
+            . /etc/os-release
+            case "$ID$VERSION_ID" in
+                ubuntu22.04) platform=ubuntu2204; suffix=ubuntu22.04 ;;
+                ubuntu24.04) platform=ubuntu2404; suffix=ubuntu24.04 ;;
+                debian12) platform=debian12; suffix=debian12 ;;
+                *) echo "setup.sh: no Swift toolchain and no swift.org build for $ID $VERSION_ID; use an image with Swift 6" >&2; exit 1 ;;
+            esac
+            name="swift-$SWIFT_VERSION-RELEASE-$suffix"
+            curl -fsSL "https://download.swift.org/swift-$SWIFT_VERSION-release/$platform/swift-$SWIFT_VERSION-RELEASE/$name.tar.gz" -o /tmp/swift.tar.gz
+            mkdir -p /opt/swift && tar -xzf /tmp/swift.tar.gz -C /opt/swift --strip-components 1 && rm /tmp/swift.tar.gz
+            ln -sf /opt/swift/usr/bin/* /usr/local/bin/
         fi
         cd "$ROOT/source/vsim"
         swift build -c release --product vsim
