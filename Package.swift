@@ -39,11 +39,13 @@ let package = Package(
         .target(name: "REPL", dependencies: [
             "VSim", "X86", "Machine", "Translation", "Guest", "Hypervisor", "CReadline",
         ]),
+        // `vsim homework`: OSTEP-style generated problems, answered by running vsim.
+        .target(name: "Homework", dependencies: ["VSim", "Guest", "Machine", "X86", "Translation"]),
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
-            "VSim", "Containers", "REPL", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VSim", "Containers", "REPL", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),
+        .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
     ],
     swiftLanguageModes: [.v5]
