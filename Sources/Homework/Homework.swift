@@ -187,8 +187,10 @@ public enum Homework {
             for q in problem.questions {
                 guard let a = answers[q.key] else { continue }
                 out += "\(q.number). \(a.value)\n"
-                for line in a.command.replacingAll("PROGRAM", with: path).split(separator: "\n") {
-                    out += "   $ \(line)\n"
+                // A shell loop is one command: its later lines are indented, not prompted.
+                let block = a.command.hasPrefix("for ")
+                for (i, line) in a.command.replacingAll("PROGRAM", with: path).split(separator: "\n").enumerated() {
+                    out += block && i > 0 ? "     \(line)\n" : "   $ \(line)\n"
                 }
             }
         } else {

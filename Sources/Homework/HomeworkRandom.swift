@@ -16,7 +16,7 @@ struct HomeworkRandom {
     /// 2^-32 for the small ranges used here).
     mutating func int(_ range: ClosedRange<Int>) -> Int {
         let span = UInt64(range.upperBound - range.lowerBound + 1)
-        let r = (generator.next() >> 32) &* span >> 32
+        let r = ((generator.next() >> 32) &* span) >> 32
         return range.lowerBound + Int(r)
     }
 
