@@ -136,7 +136,7 @@ enum LoopsTopic {
     static func solve(_ problem: HomeworkProblem, program: String) throws(HomeworkError) -> [HomeworkAnswer] {
         let state = try interpretUntilLabel(program)
         let q = problem.questions
-        let trace = "vsim run --trace insns PROGRAM 2>&1 | grep -E -m1 -B2 '<(done|skipped)>'"
+        let trace = "vsim run --trace insns PROGRAM 2>&1 | grep -A1 -E ' (loop[a-z]*|jcxz|jecxz) ' | tail -n 1   # the instruction after the last LOOP/JCXZ: at EIP"
         return [
             HomeworkAnswer(number: 1, key: q[0].key, value: String(state.edx), command: "vsim run PROGRAM   # edx=..."),
             HomeworkAnswer(number: 2, key: q[1].key, value: hex32(state.ecx), command: "vsim run PROGRAM   # ecx=..."),
