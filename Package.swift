@@ -43,15 +43,17 @@ let package = Package(
         ]),
         // Lab specs, the grader and its emitters (vsim lab, vsim grade).
         .target(name: "Grading", dependencies: [
-            "VSim", "Guest", .product(name: "TOMLKit", package: "TOMLKit"),
+            "VSim", "Guest", "Homework", .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // `vsim homework`: OSTEP-style generated problems, answered by running vsim.
+        .target(name: "Homework", dependencies: ["VSim", "Guest", "Machine", "X86", "Translation"]),
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
-            "VSim", "Containers", "REPL", "Grading", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VSim", "Containers", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "REPLTests", dependencies: ["REPL", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "VSim", "Guest"]),
+        .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
     ],
     swiftLanguageModes: [.v5]

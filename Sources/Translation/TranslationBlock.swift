@@ -36,6 +36,10 @@ public final class TranslationBlock {
         self.report = report
     }
 
+    /// The guest addresses this block's goto_tb slots 0 and 1 are chained to (nil: not chained),
+    /// for teaching tools that show which direct jumps were chained.
+    public var chainedTargets: [UInt32?] { chained.map { $0?.pc } }
+
     /// Guest pages holding the block's bytes (one or two).
     public var pages: [UInt32] {
         let first = pc >> 12, last = (pc &+ max(size, 1) &- 1) >> 12

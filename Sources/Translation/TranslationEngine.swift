@@ -89,6 +89,9 @@ public final class TranslationEngine: CodeWriteObserver {
     var entries: UInt64 { ctx.load(fromByteOffset: Int(Ctx.entries), as: UInt64.self) }
     var inlineHits: UInt64 { ctx.load(fromByteOffset: Int(Ctx.lookupHits), as: UInt64.self) }
 
+    /// The blocks in the translation cache, in the order they were translated (since the last flush).
+    public var translatedBlocks: [TranslationBlock] { blocks }
+
     /// Guest instructions retired so far (translated, helper-run and stepped together).
     public var instructionsExecuted: UInt64 { counter }
 
