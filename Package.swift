@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),
-        .testTarget(name: "GradingTests", dependencies: ["Grading", "VSim", "Guest"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "Homework", "VSim", "Guest"]),
         .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
     ],

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Guest
+import Homework
 import VSim
 
 /// Grades one submission of a lab: each test run through ``VSim/run(program:mode:arguments:options:)``
@@ -345,6 +346,10 @@ struct TestRun {
             errors.append("\(name) is not valid TOML: \(error.message); write lines such as `\(key) = 42`")
             return
         }
+        if case .homework(let topic, let seedText, let question) = compute {
+            checkHomeworkAnswer(table, name: name, key: key, topic: topic, seedText: seedText, question: question)
+            return
+        }
         guard let given = table.number(key) else {
             failures.append("\(name) has no numeric answer for `\(key)` (write `\(key) = <number>`)")
             return
@@ -363,6 +368,32 @@ struct TestRun {
                 + (tolerance > 0 ? " (within \(GradingResult.points(tolerance * 100))%)" : ""))
         } else {
             notes.append("`\(key)` = \(GradingResult.points(given)): right")
+        }
+    }
+
+    /// An answer to question `question` of `vsim homework TOPIC --seed SEED`, which the Homework
+    /// module answers by running vsim. The student sees right or wrong; the staff log the value.
+    mutating func checkHomeworkAnswer(_ table: TOMLTableBox, name: String, key: String, topic: HomeworkTopic,
+                                      seedText: String, question: Int) {
+        let substituted = variant.substitute(seedText)
+        guard let seed = UInt64(substituted) else {
+            errors.append("the lab's homework seed '\(seedText)' is '\(substituted)', not a number (a lab problem: tell the staff)")
+            return
+        }
+        guard let given = table.text(key) else {
+            failures.append("\(name) has no answer for `\(key)` (write `\(key) = ...` as vsim homework \(topic.rawValue) --seed \(seed) asks)")
+            return
+        }
+        let truth: HomeworkAnswer
+        do { truth = try Homework.answer(topic: topic, seed: seed, question: question) } catch {
+            errors.append("vsim homework \(topic.rawValue) --seed \(seed) could not answer question \(question): \(error) (a lab problem: tell the staff)")
+            return
+        }
+        staff.append("answer \(key): given \(given), vsim homework \(topic.rawValue) --seed \(seed) question \(question) says \(truth.value)")
+        if truth.accepts(given) {
+            notes.append("`\(key)` = \(given): right")
+        } else {
+            failures.append("`\(key)` = \(given) is not the answer to question \(question) of vsim homework \(topic.rawValue) --seed \(seed)")
         }
     }
 

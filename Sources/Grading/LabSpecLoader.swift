@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import Homework
 import VSim
 
 extension LabSpec {
@@ -262,9 +263,25 @@ extension LabSpec {
 
     static func readCompute(_ table: TOMLTable, test: String, file: String, spec: LabSpec) throws(GradingError) -> ComputeSource {
         let r = SpecReader(file: file, table: table, test: test, prefix: "compute.")
+        if table["homework"] != nil {
+            try r.onlyKeys(["homework", "seed", "question"])
+            let name = try r.string("homework")
+            guard let topic = HomeworkTopic(rawValue: name) else {
+                throw r.error("homework", "unknown homework topic '\(name)'; known: \(HomeworkTopic.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let seed: String
+            if let n = table["seed"]?.int, n >= 0 { seed = String(n) } else { seed = try r.optionalString("seed") ?? "{seed}" }
+            guard UInt64(seed) != nil || (seed.hasPrefix("{") && seed.hasSuffix("}")) else {
+                throw r.error("seed", "must be a non-negative integer, \"{seed}\" or \"{param}\"")
+            }
+            guard let question = table["question"]?.int, question >= 1 else {
+                throw r.error("question", "must be the question's number (1, 2, ...), as vsim homework prints it")
+            }
+            return .homework(topic: topic, seed: seed, question: question)
+        }
         guard table["program"] != nil else {
             let keys = table.keys.sorted().joined(separator: ", ")
-            throw r.error(nil, "unknown compute source (keys: \(keys)); this vsim computes answers from { program, mode, counter, args }")
+            throw r.error(nil, "unknown compute source (keys: \(keys)); this vsim computes answers from { program, mode, counter, args } or { homework, seed, question }")
         }
         try r.onlyKeys(["program", "mode", "counter", "args"])
         let program = try r.string("program")

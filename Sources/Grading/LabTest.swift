@@ -1,3 +1,4 @@
+import Homework
 import VSim
 
 /// One `[[tests]]` entry of a lab (docs/lab-spec.md).
@@ -115,4 +116,7 @@ public struct CounterCheck: Sendable {
 public enum ComputeSource: Sendable {
     /// Run `program` in `mode` with `args` and read `counter` (same names as ``CounterCheck``).
     case run(program: String, mode: Mode, counter: String, args: [String])
+    /// Question `question` of `vsim homework TOPIC --seed SEED`, which the Homework module
+    /// answers by running vsim; `seed` may be `{seed}` or `{param}` (the student's variant).
+    case homework(topic: HomeworkTopic, seed: String, question: Int)
 }

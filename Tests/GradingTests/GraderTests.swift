@@ -244,7 +244,7 @@ import Testing
         }
         try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "lab/tests/ref.s", with: "lab/../x.s"), to: lab + "/lab.toml")
         #expect(throws: GradingError.self) { try LabSpec.load(folder: lab) }
-        try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "compute = { program", with: "compute = { homework = \"traps\", program2"), to: lab + "/lab.toml")
+        try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "compute = { program", with: "compute = { shell = \"cat answers\", program2"), to: lab + "/lab.toml")
         do { _ = try LabSpec.load(folder: lab) } catch { #expect(error.description.contains("unknown compute source")) }
     }
 
