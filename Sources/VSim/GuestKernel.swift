@@ -21,9 +21,12 @@ public enum GuestKernel {
     }
 
     /// Builds the kernel (or finds it in the cache) and returns the ELF path.
-    /// - Parameter symbols: `--defsym` definitions selecting a variant (none: the native kernel).
-    public static func build(symbols: [String: Int] = [:], resolver: ProgramResolver = ProgramResolver()) throws(VSimError) -> String {
-        let path = sourcePath
+    /// - Parameters:
+    ///   - symbols: `--defsym` definitions selecting a variant (none: the native kernel).
+    ///   - source: the kernel source to build instead of ``sourcePath`` (``RunOptions/kernelSource``).
+    public static func build(symbols: [String: Int] = [:], source override: String? = nil,
+                             resolver: ProgramResolver = ProgramResolver()) throws(VSimError) -> String {
+        let path = override ?? sourcePath
         let source: [UInt8]
         do { source = try readFile(path) } catch {
             throw .unreadable(path: path, reason: "\(error); set VSIM_KERNEL_SOURCE to the guest kernel's kernel.s")

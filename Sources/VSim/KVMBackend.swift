@@ -48,7 +48,7 @@ public struct KVMBackend: ExecutionBackend {
         if let why = Self.unavailableReason() { throw .host(why, status: Self.unavailableStatus) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
-        let kernelPath = try GuestKernel.build()
+        let kernelPath = try GuestKernel.build(source: options.kernelSource)
         let kernel: ELFImage, image: ELFImage
         do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }

@@ -48,6 +48,9 @@ public struct RunOptions: Sendable {
     public var traces: Set<TraceKind> = []
     /// Run the guest kernel of programs/kernel/ with the program (`--system`, interpret only).
     public var system = false
+    /// The guest kernel source (`.s`) to boot instead of ``GuestKernel/sourcePath`` (a lab that
+    /// has students change the kernel); nil: the default kernel. Built into the cache like it.
+    public var kernelSource: String? = nil
     /// Guest instructions between two timer interrupts under `--system` (nil: the default,
     /// ``SystemBackend/defaultTimerPeriod``; 0: no timer).
     public var timerPeriod: UInt32? = nil

@@ -26,6 +26,9 @@ public struct RunResult: Sendable {
     /// Under trap and hvm: guest instructions and VMM events priced by the cost model
     /// (docs/cost-model.md); nil for other modes.
     public var modeledCycles: UInt64?
+    /// Under translate (and `--engine translate`): the translator's deterministic counters; nil
+    /// for other modes.
+    public var translation: TranslationCounters?
     /// The cost-model preset the cycles were computed with.
     public var costModel: String?
     /// Real backends: host time from creating the VM or starting the container to the guest's
@@ -56,6 +59,23 @@ public struct RunResult: Sendable {
 
     /// Wall time in seconds.
     public var wallTimeSeconds: Double { Double(wallTimeNanoseconds) / 1e9 }
+}
+
+/// What the translator did in one run (from ``TranslationStats``): deterministic for the same
+/// program, arguments and options.
+public struct TranslationCounters: Sendable, Equatable {
+    /// Translation blocks translated (a block translated again after an invalidation counts again).
+    public var blocksTranslated: UInt64
+    /// goto_tb slots chained to their successor block.
+    public var chainsMade: UInt64
+    /// Blocks invalidated by writes to their pages (self-modifying code).
+    public var invalidations: UInt64
+
+    public init(blocksTranslated: UInt64, chainsMade: UInt64, invalidations: UInt64) {
+        self.blocksTranslated = blocksTranslated
+        self.chainsMade = chainsMade
+        self.invalidations = invalidations
+    }
 }
 
 /// Signal numbers and names vsim reports (Linux x86 numbering).

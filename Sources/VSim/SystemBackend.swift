@@ -74,7 +74,7 @@ public struct SystemBackend: ExecutionBackend {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
-        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:])
+        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:], source: options.kernelSource)
         let kernel: ELFImage, image: ELFImage
         do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
@@ -124,6 +124,10 @@ public struct SystemBackend: ExecutionBackend {
             result.hypercalls = vmm.log.counts(.hypercall)
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = cost.name
+        }
+        if let stats = translator?.statistics {
+            result.translation = TranslationCounters(blocksTranslated: stats.blocksTranslated, chainsMade: stats.chainsMade,
+                                                     invalidations: stats.invalidations)
         }
         let symbols = ELFSymbolizer(image)
         switch stop {

@@ -61,6 +61,9 @@ public struct TranslatorBackend: ExecutionBackend {
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: executed,
                                wallTimeNanoseconds: nanoseconds(elapsed),
                                maxResidentBytes: peak, output: output)
+        let stats = engine.statistics
+        result.translation = TranslationCounters(blocksTranslated: stats.blocksTranslated, chainsMade: stats.chainsMade,
+                                                 invalidations: stats.invalidations)
         GuestDiagnostics.record(termination, into: &result, process: process, options: options)
         return result
     }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Grading
+
+extension ResultFormat: ExpressibleByArgument {}
+
+/// Prints a grading error the way vsim prints its own and exits with the error's status.
+func failing(_ body: () throws(GradingError) -> Void) throws {
+    do { try body() } catch {
+        FileHandle.standardError.write(Data("vsim: error: \(error.description)\n".utf8))
+        throw ExitCode(error.exitStatus)
+    }
+}
+
+/// The vsim executable running now (repl tests run `vsim repl --batch` through it).
+func currentExecutable() -> String? {
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+}
+
+/// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename.
+func writeOutput(_ text: String, to path: String?) throws(GradingError) {
+    guard let path, path != "-" else { FileHandle.standardOutput.write(Data(text.utf8)); return }
+    let temp = path + ".tmp-\(getpid())"
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: temp))
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.moveItem(atPath: temp, toPath: path)
+    } catch { throw .io("cannot write \(path): \(error.localizedDescription)") }
+}
+
+struct GradeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grade",
+        abstract: "Grade a submission folder against a lab's tests, hidden ones included.",
+        discussion: """
+        LAB is a lab id of the lessons folder (VSIM_LESSONS, else lessons/ in vsim's source tree) or a \
+        path to a lab folder. Exit status: 0 when graded (even with failing tests), 64 usage, 65 malformed \
+        lab.toml, 66 no such lab or submission folder, 73 output cannot be written (docs/exit-status.md).
+        """)
+
+    @Argument(help: "A lab id or a lab folder.")
+    var lab: String
+
+    @Argument(help: "The submission folder.")
+    var submission: String
+
+    @Option(help: "The student id that selects the lab variant (default: none, seed 0).")
+    var student: String?
+
+    @Option(help: "text, gradescope, prairielearn, junit or tap.")
+    var format: ResultFormat = .text
+
+    @Option(help: "Write the result here instead of stdout.")
+    var output: String?
+
+    @Flag(help: "Leave out host seconds, so two gradings of the same submission give identical bytes.")
+    var noTimings = false
+
+    @Option(help: "Also write the staff-only log (every run's status and diagnostics) to this file.")
+    var staffLog: String?
+
+    func run() throws {
+        try failing { () throws(GradingError) in
+            try grade(visibleOnly: false, lab: lab, submission: submission, student: student, format: format,
+                      output: output, timings: !noTimings, staffLog: staffLog)
+        }
+    }
+}
+
+/// `vsim grade` and `vsim lab check`.
+func grade(visibleOnly: Bool, lab name: String, submission: String, student: String?, format: ResultFormat,
+           output: String?, timings: Bool, staffLog: String?) throws(GradingError) {
+    let lab = try LabCatalog().load(name, includeHidden: !visibleOnly)
+    var grader = Grader(lab: lab, student: student)
+    grader.visibleOnly = visibleOnly
+    if grader.vsimExecutable == nil { grader.vsimExecutable = currentExecutable() }
+    let result = try grader.grade(submission: submission)
+    try writeOutput(format.render(result, timings: timings), to: output)
+    if let staffLog {
+        let log = result.tests.map { "== \($0.id) (\($0.status.rawValue))\n\($0.staffLog)\n" }.joined()
+        try writeOutput(log, to: staffLog)
+    }
+}
