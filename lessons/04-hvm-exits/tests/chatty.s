@@ -3,39 +3,44 @@
 # Teaches: under hardware-assisted virtualization the guest kernel runs at ring 0 and most of
 #   what it does never leaves the guest; what does exit is what the VMCS controls select, here
 #   the kernel's port I/O to the UART (exit reason 30, I/O instruction).
-# Usage: chatty N L   (1 <= N <= 50, 1 <= L <= 200; defaults 5 and 10)
-# Prints: N lines of L dots, each with its own write(1, ...).
+# Usage: chatty [N] [TEXT]   (1 <= N <= 50, TEXT at most 200 bytes; defaults 5 and "..........")
+# Prints: N lines of TEXT, each with its own write(1, ...).
 # Exit status: 0.
-# Run: vsim run chatty.s --mode hvm --trace traps -- 5 10
+# Run: vsim run chatty.s --mode hvm --trace traps -- 5 ..........
 
         .text
         .globl _start
 _start: movl $5, %ebp                   # N
-        movl $10, %edi                  # L
+        movl $dots, %esi                # TEXT
         cmpl $2, (%esp)
         jb 1f
-        movl 8(%esp), %esi
+        pushl %esi
+        movl 12(%esp), %esi             # argv[1]
         call atoi
+        popl %esi
         movl %eax, %ebp
         cmpl $3, (%esp)
         jb 1f
-        movl 12(%esp), %esi
-        call atoi
-        movl %eax, %edi
-1:      movl %edi, %ecx                 # build one line: L dots and a newline
-        movl $line, %edx
-2:      movb $'.', (%edx)
-        incl %edx
+        movl 12(%esp), %esi             # argv[2]
+1:      movl $line, %edi                # the line: TEXT (at most 200 bytes) and a newline
+        movl $200, %ecx
+2:      movb (%esi), %al
+        testb %al, %al
+        jz 3f
+        movb %al, (%edi)
+        incl %esi
+        incl %edi
         loop 2b
-        movb $'\n', (%edx)
-        incl %edi                       # bytes per line
-3:      movl $4, %eax                   # write(1, line, L + 1), N times
+3:      movb $'\n', (%edi)
+        incl %edi
+        subl $line, %edi                # bytes per line
+4:      movl $4, %eax                   # write(1, line, length), N times
         movl $1, %ebx
         movl $line, %ecx
         movl %edi, %edx
         int $0x80
         decl %ebp
-        jnz 3b
+        jnz 4b
         movl $1, %eax                   # exit(0)
         xorl %ebx, %ebx
         int $0x80
@@ -53,5 +58,7 @@ atoi:   xorl %eax, %eax
         jmp 1b
 2:      ret
 
+        .data
+dots:   .asciz ".........."
         .bss
 line:   .space 256
