@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+@testable import Grading
+
+/// Every lab in lessons/: its reference solution scores full marks, its starter what the handout
+/// says, and its deliberately wrong submission loses exactly the points of the tests it breaks.
+/// The expected scores are the lab author's hand counts in `expected-scores.toml` (each wrong
+/// test and its points named in a comment there), not the grader's output.
+@Suite struct LessonTests {
+    static let lessons: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("lessons").path
+    }()
+
+    static let labs: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: lessons)) ?? []
+        return names.filter { FileManager.default.fileExists(atPath: lessons + "/" + $0 + "/lab.toml") }.sorted()
+    }()
+
+    @Test func thereAreAtLeastSixLabs() {
+        #expect(Self.labs.count >= 6, "\(Self.labs)")
+    }
+
+    @Test(arguments: LessonTests.labs)
+    func solutionStarterAndWrongScoreAsHandCounted(_ lab: String) throws {
+        let folder = Self.lessons + "/" + lab
+        let text = try String(contentsOfFile: folder + "/expected-scores.toml", encoding: .utf8)
+        let expected = try TOMLTableBox(text)
+        let spec = try LabSpec.load(folder: folder)
+        var grader = Grader(lab: spec, student: nil)
+        grader.vsimExecutable = Fixture.vsimPath
+        for submission in ["solution", "starter", "wrong"] {
+            let want = try #require(expected.number(submission), "\(lab)/expected-scores.toml has no \(submission) score")
+            let result = try grader.grade(submission: folder + "/" + submission)
+            #expect(result.score == want, "\(lab) \(submission): \(TextEmitter(timings: false).render(result))")
+            if submission == "solution" { #expect(result.score == result.maxScore, "\(lab): the solution scores full marks") }
+            #expect(result.tests.allSatisfy { $0.status != .error }, "\(lab) \(submission): no test errors")
+        }
+    }
+
+    /// `vsim lab export` gives students the handout, the starter and the visible tests only.
+    @Test(arguments: LessonTests.labs)
+    func exportLeavesOutHiddenTestsAndTheSolution(_ lab: String) throws {
+        let out = NSTemporaryDirectory() + "vsim-export-" + UUID().uuidString
+        defer { Fixture.remove(out) }
+        let r = try Fixture.run(Fixture.vsimPath, ["lab", "export", Self.lessons + "/" + lab, "--student", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []
+        #expect(files.contains("lab.toml") && files.contains("README.md"), "\(files)")
+        for secret in ["hidden", "solution", "wrong", "expected-scores.toml"] {
+            #expect(!files.contains { $0 == secret || $0.hasPrefix(secret + "/") }, "\(lab) export holds \(secret)")
+        }
+    }
+}
