@@ -45,7 +45,7 @@ extension ContainerTests {
             print("SIGKILL phases: seed \(seed)")
             var rng = SplitMix(seed)
             var owners: [pid_t] = []
-            let spin = "987654"   // a unique argument: a leaked process would be easy to find
+            let spin = String(800_000 + Int(getpid()) % 90_000)   // this test process's own: a leak is easy to find
             for _ in 0..<24 {
                 // µs: vsim itself starts in about 8 ms here, sets a container up in 1-5 ms, and
                 // the program then spins; spread the kills over all three.
@@ -96,20 +96,23 @@ extension ContainerTests {
             let dir = try Support.scratch("sigterm")
             defer { Support.remove(dir) }
             let probe = try Support.build("ctprobe", into: dir)
+            // A spin length (ms, about 15 minutes) of this test process's own, so that a run of the
+            // suite elsewhere on the machine is never taken for this one's container.
+            let spin = String(900_000 + Int(getpid()) % 90_000)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: vsim)
-            p.arguments = ["container", "run", "--memory", "32m", "--pids", "16", "--", probe, "spin", "987653"]
+            p.arguments = ["container", "run", "--memory", "32m", "--pids", "16", "--", probe, "spin", spin]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             try p.run()
             var waited = 0
             // Wait for the container's init (up to 60 s: a loaded machine starts it late).
-            while Support.processes(withArguments: ["/ctprobe", "spin", "987653"]).isEmpty && waited < 6000 {
+            while Support.processes(withArguments: ["/ctprobe", "spin", spin]).isEmpty && waited < 6000 {
                 usleep(10_000)
                 waited += 1
             }
-            #expect(!Support.processes(withArguments: ["/ctprobe", "spin", "987653"]).isEmpty, "the container started")
+            #expect(!Support.processes(withArguments: ["/ctprobe", "spin", spin]).isEmpty, "the container started")
             kill(p.processIdentifier, SIGTERM)
             let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
@@ -120,7 +123,7 @@ extension ContainerTests {
             #expect(cgroups.isEmpty)
             let states = (HostFiles.list(StateRoot.default()) ?? []).filter { ContainerName(parsing: $0)?.owner == owner }
             #expect(states.isEmpty)
-            #expect(Support.processes(withArguments: ["/ctprobe", "spin", "987653"]).isEmpty)
+            #expect(Support.processes(withArguments: ["/ctprobe", "spin", spin]).isEmpty)
         }
 
         @Test func pruneSparesContainersOfLiveOwners() throws {
