@@ -58,7 +58,7 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     public static let hypercallVector: UInt8 = 0x82
     /// Where Xen's own GDT and IDT live (what SGDT/SIDT would show): the top 64 MiB.
     public static let hypervisorBase: UInt32 = 0xFC00_0000
-    static let ENOSYS = UInt32(bitPattern: -38), EINVAL = UInt32(bitPattern: -22), EFAULT = UInt32(bitPattern: -14)
+    static let EBADF = UInt32(bitPattern: -9), ENOSYS = UInt32(bitPattern: -38), EINVAL = UInt32(bitPattern: -22), EFAULT = UInt32(bitPattern: -14)
 
     public unowned let machine: SystemMachine
     public let log: VMMLog
@@ -270,6 +270,11 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
                     action = "CONSOLEIO_write \(count) bytes"
                     return (count, nil)
                 } else if cmd == 1 {
+                    guard m.uart.hasInput else {
+                        // vsim's stdin is closed: EBADF, as Linux gives a process whose fd 0 is closed.
+                        action = "CONSOLEIO_read: no input connected"
+                        return (Self.EBADF, nil)
+                    }
                     var n: UInt32 = 0
                     while n < count {
                         guard m.uart.read(port: m.uart.base + 5, size: 1) & 1 != 0 else { break }
