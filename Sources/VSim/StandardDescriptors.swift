@@ -4,9 +4,10 @@ import Glibc
 
 /// vsim's own fds 0, 1 and 2 as it was started with them. A descriptor closed at start (`vsim run
 /// PROG <&-`) is filled with /dev/null by ``reserve()``, so that no file vsim opens later (the
-/// guest's RAM, a pipe, the ELF) lands on it and is taken for the guest's stdin; the guest is
-/// then given a closed descriptor instead (native: fd 0 closed in the child; user-mode emulation:
-/// read(0) fails with EBADF; the guest kernel: the UART has no input connected).
+/// guest's RAM, a pipe, the ELF) lands on it and is taken for the guest's stdin or output. A
+/// closed stdin is then given to the guest as closed (native: fd 0 closed in the child; user-mode
+/// emulation: read(0) fails with EBADF; the guest kernel: the UART has no input connected); a
+/// closed stdout or stderr is not yet modeled: what is written there is discarded.
 public enum StandardDescriptors {
     /// The standard descriptors that were closed when ``reserve()`` ran.
     public nonisolated(unsafe) private(set) static var closedAtStart: Set<Int32> = []
