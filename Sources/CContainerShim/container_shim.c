@@ -125,6 +125,10 @@ static int run_step(const struct vsim_ct_step *step) {
 
 /// Makes `fd` the descriptor `target` of the init, without close-on-exec.
 static int install_fd(int fd, int target) {
+    if (fd < 0) {               /* closed, as the caller's own was: the program gets it closed */
+        close(target);
+        return 0;
+    }
     if (fd == target) {
         int flags = fcntl(fd, F_GETFD);
         if (flags < 0) return -1;

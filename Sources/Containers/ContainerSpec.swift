@@ -30,7 +30,7 @@ public struct ContainerSpec: Sendable {
     public var rootless = false
     /// The program's environment; nil: PATH, HOSTNAME, HOME=/ and TERM (if vsim has one).
     public var environment: [String]?
-    /// Host descriptors that become the program's 0, 1, 2.
+    /// Host descriptors that become the program's 0, 1, 2 (a negative one: closed in the program).
     public var stdin: Int32 = 0, stdout: Int32 = 1, stderr: Int32 = 2
     /// SIGKILL the container after this long (the result then says `timedOut`).
     public var timeLimit: Duration?

@@ -143,14 +143,18 @@ extension LinuxProcess {
     // MARK: Descriptors
 
     /// The host fd behind guest fd `fd`, or nil (EBADF).
+    /// A negative host fd in ``GuestStdio`` means the guest's descriptor is closed (vsim's own
+    /// was closed at start), as natively.
     func hostDescriptor(_ fd: Int32) -> Int32? {
         guard !closedDescriptors.contains(fd) else { return nil }
+        let host: Int32
         switch fd {
-        case 0: return stdio.input
-        case 1: return stdio.output
-        case 2: return stdio.error
+        case 0: host = stdio.input
+        case 1: host = stdio.output
+        case 2: host = stdio.error
         default: return nil
         }
+        return host >= 0 ? host : nil
     }
 
     // MARK: Guest memory checks

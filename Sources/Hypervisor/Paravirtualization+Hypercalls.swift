@@ -173,6 +173,11 @@ extension ParavirtualVMM {
             action = "CONSOLEIO_write \(count) bytes"
             return HypercallOutcome(value: count)
         case 1:
+            guard m.uart.hasInput else {
+                // vsim's stdin is closed: EBADF, as Linux gives a process whose fd 0 is closed.
+                action = "CONSOLEIO_read: no input connected"
+                return .fail(Self.EBADF)
+            }
             var n: UInt32 = 0
             while n < count {
                 guard m.uart.read(port: m.uart.base + 5, size: 1) & 1 != 0 else { break }

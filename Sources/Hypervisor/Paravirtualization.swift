@@ -58,7 +58,7 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     public static let hypercallVector: UInt8 = 0x82
     /// Where Xen's own GDT and IDT live (what SGDT/SIDT would show): the top 64 MiB.
     public static let hypervisorBase: UInt32 = 0xFC00_0000
-    static let ENOSYS = UInt32(bitPattern: -38), EINVAL = UInt32(bitPattern: -22), EFAULT = UInt32(bitPattern: -14)
+    static let EBADF = UInt32(bitPattern: -9), ENOSYS = UInt32(bitPattern: -38), EINVAL = UInt32(bitPattern: -22), EFAULT = UInt32(bitPattern: -14)
 
     public unowned let machine: SystemMachine
     public let log: VMMLog

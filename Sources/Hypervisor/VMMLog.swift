@@ -1,6 +1,56 @@
+import Machine
+import X86
+
 /// What the VMM took: a trap (trap-and-emulate), a VM exit (VT-x), a hypercall (PV).
 public enum VMMEventKind: String, Sendable, CaseIterable {
     case trap, exit, hypercall
+
+    /// The reasons the VMMs count events of this kind under, as `info traps` and `--trace traps`
+    /// show them; a word in capitals stands for a family (`#GP: MNEMONIC` is `#GP: out`,
+    /// `#GP: cli`, ...; `int 0xNN` is a software interrupt such as `int 0x80`).
+    /// - trap: the exception vectors (`#DE` ... `#AC`, SDM Vol. 3A Table 6-1), `#GP: MNEMONIC`
+    ///   (a privileged instruction trapped and emulated), `#PF: traced page-table write`,
+    ///   `int 0xNN` and `interrupt 0xNN` (an external interrupt);
+    /// - exit: the basic VM-exit reasons as "number name" (``ExitReason/label``, e.g.
+    ///   `30 I/O instruction`);
+    /// - hypercall: Xen's hypercall names (``Hypercall/name``, e.g. `console_io`).
+    public var knownReasons: [String] {
+        switch self {
+        case .trap:
+            let vectors = (UInt8(0)...31).compactMap { CPUException.Vector(rawValue: $0)?.name }
+            return vectors + ["#GP: MNEMONIC", "#PF: traced page-table write", "int 0xNN", "interrupt 0xNN"]
+        case .exit: return ExitReason.allCases.map(\.label)
+        case .hypercall: return Hypercall.allCases.map(\.name)
+        }
+    }
+
+    /// Whether `reason` (as counted) matches `pattern` as `catch` reads it: ignoring case, the
+    /// whole reason, its leading number (`30` for `30 I/O instruction`) or any part of it. An
+    /// empty or nil pattern matches every reason.
+    public static func reason(_ reason: String, matches pattern: String?) -> Bool {
+        guard let p = pattern?.lowercased(), !p.isEmpty else { return true }
+        let r = reason.lowercased()
+        return r == p || r.hasPrefix(p + " ") || r.contains(p)
+    }
+
+    /// Whether `pattern` can match some reason of this kind (see ``knownReasons``): false for a
+    /// misspelling such as `catch exit I/0`, which would never fire.
+    public func recognizes(_ pattern: String) -> Bool {
+        let candidates: [String]
+        if self == .trap {
+            // The families spelled out: every mnemonic, the control-register moves, every vector.
+            let mnemonics = Mnemonic.allCases.map { "#GP: \($0)" }
+                + (0...4).flatMap { ["#GP: mov to cr\($0)", "#GP: mov from cr\($0)"] }
+            let vectors = (0...255).flatMap { v -> [String] in
+                let hex = String(v, radix: 16)
+                return ["int 0x\(hex)", "interrupt 0x\(hex)"]
+            }
+            candidates = knownReasons.filter { !$0.contains("NN") && !$0.contains("MNEMONIC") } + mnemonics + vectors
+        } else {
+            candidates = knownReasons
+        }
+        return candidates.contains { Self.reason($0, matches: pattern) }
+    }
 }
 
 /// One event the VMM handled, for `--trace traps` and the counters.

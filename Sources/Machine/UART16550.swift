@@ -14,7 +14,7 @@ import Darwin
 /// | 2 | IIR: 0x01 "no interrupt pending", 0xC1 with FIFOs enabled | FCR: bit 0 FIFO enable, bit 1 clears the receive FIFO |
 /// | 3 | LCR | LCR (bit 7 = DLAB) |
 /// | 4 | MCR | MCR (stored; loopback is not modeled) |
-/// | 5 | LSR: bit 0 DR (a byte is waiting), bit 4 BI, bit 5 THRE, bit 6 TEMT | — |
+/// | 5 | LSR: bit 0 DR (a byte is waiting), bit 3 FE, bit 4 BI, bit 5 THRE, bit 6 TEMT | — |
 /// | 6 | MSR: 0xB0 (DCD, DSR, CTS: a peer is always there) | — |
 /// | 7 | SCR scratch byte | SCR |
 ///
@@ -22,7 +22,11 @@ import Darwin
 /// may write THR without polling LSR, and every byte written reaches the guest's stdout (host
 /// `output`). Received bytes come from host `input`: reading LSR with nothing waiting reads the
 /// host descriptor (blocking, up to 4 KiB); at its end of file LSR reports a *break* (BI = 1,
-/// DR = 0) from then on, which is how a vsim guest learns that its stdin ended. Output is
+/// DR = 0) from then on, which is how a vsim guest learns that its stdin ended. With no host
+/// `input` at all (a negative descriptor: vsim's own stdin was closed), LSR reports a framing
+/// error with the break (FE = 1, BI = 1, DR = 0), what a line with nothing attached gives: the
+/// guest kernel's read(0) then fails with EBADF, as Linux's does for a process whose fd 0 is
+/// closed. Output is
 /// buffered and written out by ``flush()`` (at 4 KiB, before blocking for input, and when the
 /// machine stops).
 public final class UART16550: IODevice {
@@ -68,7 +72,7 @@ public final class UART16550: IODevice {
         case 5:
             if rxHead >= rx.count && !endOfInput { refill() }
             var lsr: UInt32 = 0x60
-            if rxHead < rx.count { lsr |= 0x01 } else if endOfInput { lsr |= 0x10 }
+            if rxHead < rx.count { lsr |= 0x01 } else if endOfInput { lsr |= input < 0 ? 0x18 : 0x10 }
             return lsr
         case 6: return 0xB0
         default: return UInt32(scr)
@@ -109,8 +113,12 @@ public final class UART16550: IODevice {
         tx.removeAll(keepingCapacity: true)
     }
 
+    /// Whether a host input is connected (MSR's DCD bit): false when vsim's stdin was closed.
+    public var hasInput: Bool { input >= 0 }
+
     private func refill() {
         flush()
+        guard input >= 0 else { endOfInput = true; return }
         rx.removeAll(keepingCapacity: true)
         rxHead = 0
         var buf = [UInt8](repeating: 0, count: 4096)

@@ -13,7 +13,8 @@ enum Commands {
         CommandInfo(name: "stepi", aliases: ["si"], usage: "stepi [N]",
                     summary: "execute N guest instructions (default 1)",
                     detail: """
-                    Stops early at a breakpoint, watchpoint or catchpoint, or when the program ends. \
+                    N is 1 to 2147483647. Stops early at a breakpoint, watchpoint or catchpoint, \
+                    when the program ends, or at Ctrl-C. \
                     In the guest kernel modes a step is one retired instruction or one trap, exit, \
                     hypercall or interrupt handled before the next instruction.
                     """),
@@ -37,8 +38,9 @@ enum Commands {
                     summary: "stop when the modeled VMM takes a trap, VM exit or hypercall (with REASON)",
                     detail: """
                     REASON matches the reason as info traps counts it: its exit-reason number \
-                    (catch exit 30), or any part of its text (catch trap #GP, catch exit I/O). \
-                    Only the modes with a VMM (trap, hvm, ...) take such events.
+                    (catch exit 30), or any part of its text (catch trap #GP, catch exit I/O, \
+                    catch hypercall console_io). A REASON that matches none of the VMM's reasons is \
+                    refused with the list of them. Only the modes with a VMM (trap, hvm, ...) take such events.
                     """),
         CommandInfo(name: "delete", aliases: ["d"], usage: "delete [N...]",
                     summary: "delete breakpoints, watchpoints and catchpoints N... (all without N)", detail: ""),

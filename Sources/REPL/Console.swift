@@ -33,6 +33,20 @@ private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, I
     return rl_completion_matches(text, completionGenerator)
 }
 
+/// Readline's hook after a signal interrupted its read: after Ctrl-C, the line typed so far is
+/// dropped (not run, not kept in history) and a fresh prompt is shown on the next line.
+private let discardLineAfterInterrupt: @convention(c) () -> Int32 = {
+    guard interruptFlag.pointee != 0 else { return 0 }
+    interruptFlag.pointee = 0
+    rl_replace_line("", 1)
+    rl_point = 0
+    rl_mark = 0
+    rl_crlf()
+    rl_on_new_line()
+    rl_redisplay()
+    return 0
+}
+
 /// `vsim repl`: the interactive console on GNU Readline (history in a file, completion of
 /// commands and symbols), or a batch run of commands from a file or a non-terminal stdin.
 public enum REPL {
@@ -83,7 +97,16 @@ public enum REPL {
             for line in lines where !session.execute(line) { break }
             return session.failed ? 1 : 0
         }
+        // Ctrl-C sets the flag: a running command (continue, stepi N) stops at the next step;
+        // at the prompt, readline's own handler cleans up and calls this one, then the hook
+        // below discards the typed line and shows a fresh prompt, as gdb and bash do.
         signal(SIGINT) { _ in interruptFlag.pointee = 1 }
+        // A parent may have started vsim with SIGINT blocked (the mask survives exec).
+        var interrupt = sigset_t()
+        sigemptyset(&interrupt)
+        sigaddset(&interrupt, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &interrupt, nil)
+        rl_signal_event_hook = discardLineAfterInterrupt
         completingSession = session
         rl_readline_name = UnsafePointer(strdup("vsim"))
         rl_attempted_completion_function = attemptedCompletion

@@ -175,12 +175,40 @@ public final class DebugSession {
     // MARK: running the guest
 
     private func stepi(_ arg: String) -> Result<Void, REPLError> {
-        var n: UInt64 = 1
-        if !arg.isEmpty {
-            guard case .success(let v) = evaluate(arg, target), v > 0 else { return .failure(.usage("stepi takes a positive count (got '\(arg)')")) }
-            n = UInt64(v)
+        switch count(arg, for: "stepi") {
+        case .success(let n): return runGuest(steps: UInt64(n))
+        case .failure(let e): return .failure(e)
         }
-        return runGuest(steps: n)
+    }
+
+    /// The largest count `stepi` and `reverse-stepi` take: 2³¹ − 1.
+    static let maximumCount = Int(Int32.max)
+
+    /// The count argument of `command` (`stepi N`, `reverse-stepi N`): 1 when `arg` is empty,
+    /// else a whole number from 1 to ``maximumCount`` written in decimal or `0x` hex, or an
+    /// expression (`$ecx`) whose value, read as a signed 32-bit number, is in that range. Zero,
+    /// negative numbers and words that are neither numbers nor expressions are refused (gdb
+    /// would wrap `stepi -1` to 4,294,967,295 steps).
+    func count(_ arg: String, for command: String) -> Result<Int, REPLError> {
+        guard !arg.isEmpty else { return .success(1) }
+        let refusal = REPLError.usage("\(command) takes a count of instructions from 1 to \(Self.maximumCount) (got '\(arg)'), e.g. \(command) 10")
+        let literal = arg.hasPrefix("-") || arg.hasPrefix("+") ? String(arg.dropFirst()) : arg
+        let digits = literal.lowercased().hasPrefix("0x") ? (String(literal.dropFirst(2)), 16) : (literal, 10)
+        if !digits.0.isEmpty, digits.0.allSatisfy({ $0.isASCII && (digits.1 == 16 ? $0.isHexDigit : $0.isNumber) }) {
+            // A number: refuse it when negative, zero or too large, without wrapping.
+            guard !arg.hasPrefix("-"), let n = Int(digits.0, radix: digits.1), n >= 1, n <= Self.maximumCount else {
+                return .failure(refusal)
+            }
+            return .success(n)
+        }
+        switch evaluate(arg, target) {
+        case .success(let v):
+            let n = Int(Int32(bitPattern: v))
+            return n >= 1 ? .success(n) : .failure(refusal)
+        case .failure(let e):
+            let why = e.description.hasSuffix(".") ? String(e.description.dropLast()) : e.description
+            return .failure(.usage("\(command): \(why); \(command) takes a count of instructions from 1 to \(Self.maximumCount), e.g. \(command) 10"))
+        }
     }
 
     /// Steps `steps` times (nil: until something stops the guest), checking breakpoints,
@@ -202,7 +230,7 @@ public final class DebugSession {
         let showEvents = steps != nil
         var done: UInt64 = 0
         while done < limit {
-            if steps == nil && interrupted() {
+            if interrupted() {
                 flushOutput(t, final: true)
                 write("\nProgram interrupted (Ctrl-C).\n" + locationLine(t) + "\n")
                 return .success(())
@@ -275,9 +303,7 @@ public final class DebugSession {
     /// Reason matching for `catch`: the whole reason, its leading number (exit reasons), or any
     /// part of it, ignoring case.
     static func matches(_ reason: String, _ pattern: String?) -> Bool {
-        guard let p = pattern?.lowercased(), !p.isEmpty else { return true }
-        let r = reason.lowercased()
-        return r == p || r.hasPrefix(p + " ") || r.contains(p)
+        VMMEventKind.reason(reason, matches: pattern)
     }
 
     private func showRecent(_ t: Debuggee, _ n: Int) {
@@ -288,11 +314,8 @@ public final class DebugSession {
     private func reverseStepi(_ arg: String) -> Result<Void, REPLError> {
         let t: Debuggee
         switch running() { case .success(let x): t = x; case .failure(let e): return .failure(e) }
-        var n = 1
-        if !arg.isEmpty {
-            guard case .success(let v) = evaluate(arg, target), v > 0 else { return .failure(.usage("reverse-stepi takes a positive count (got '\(arg)')")) }
-            n = Int(min(v, UInt32(Int32.max)))
-        }
+        let n: Int
+        switch count(arg, for: "reverse-stepi") { case .success(let x): n = x; case .failure(let e): return .failure(e) }
         if case .exited = ended {
             let (_, notes) = t.stepBack(0)
             if !t.isSystem { return .failure(.usage(notes.first ?? "The program has exited.")) }
@@ -417,6 +440,10 @@ public final class DebugSession {
         guard let vmm = t.vmm else {
             let vmmModes = VirtualizationStrategy.allCases.map(\.rawValue).joined(separator: ", ")
             return .failure(.usage("--mode \(modeName) has no VMM, so there are no traps, VM exits or hypercalls to catch; start the REPL with --mode \(vmmModes)"))
+        }
+        guard kind.recognizes(reason) else {
+            return .failure(.usage("catch \(kind.rawValue): no \(kind.rawValue) reason matches '\(reason)', so the catchpoint would never stop; "
+                                   + "the reasons are: \(kind.knownReasons.joined(separator: ", "))"))
         }
         let n = nextNumber
         nextNumber += 1

@@ -57,8 +57,10 @@ struct ExamineFormat: Equatable {
         f.count = 1
         var digits = ""
         var sizeGiven = false
+        let countRefusal = REPLError.usage("x/: the count must be a whole number from 1 to 4096 (got \"\(text)\"), e.g. x/4xw $esp")
         for c in text {
-            if c.isNumber { digits.append(c); continue }
+            if c.isASCII && c.isNumber { digits.append(c); continue }
+            if c == "-" || c == "+" || c == "." { return .failure(countRefusal) }
             switch c {
             case "x", "d", "u", "o", "t", "a", "c", "s", "i": f.format = c
             case "b": f.size = 1; sizeGiven = true
@@ -69,7 +71,7 @@ struct ExamineFormat: Equatable {
             }
         }
         if !digits.isEmpty {
-            guard let n = Int(digits), n > 0, n <= 4096 else { return .failure(.usage("x/: the count must be 1 to 4096")) }
+            guard let n = Int(digits), n > 0, n <= 4096 else { return .failure(countRefusal) }
             f.count = n
         }
         if f.format == "a" { f.size = 4 }

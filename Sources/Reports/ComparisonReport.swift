@@ -48,6 +48,10 @@ public struct ComparisonReport: Sendable {
         public var instructionsFromOtherMode: Bool
         /// Exit status of each run.
         public var exitStatuses: [Int32]
+        /// Host CPU time of each run, seconds, user and system (hyperfine's `user` and `system`
+        /// are their means), nil when not measured.
+        public var userTimes: Statistics? = nil
+        public var systemTimes: Statistics? = nil
         /// Largest maximum resident set size over the runs, bytes (nil if unknown).
         public var maxResidentBytes: UInt64?
         /// Why the mode could not run on this host (the row is shown, marked unavailable), or nil.

@@ -113,70 +113,86 @@ public enum MarkdownRenderer {
     }
 }
 
-/// JSON in hyperfine's shape (`results[]` with `command`, `mean`, `stddev`, `median`, `min`, `max`,
-/// `times`, `exit_codes`, all times in seconds) plus vsim's own fields (`mode`, `available`,
-/// `unavailable_reason`, `p90`, `instructions`, `instructions_from_other_mode`, `disagrees`,
-/// `mips`, `slowdown`, `slowdown_stddev`, `traps`, `exits`, `hypercalls`, `host_events`,
-/// `modeled_cycles`, `cost_model`, `startup`, `startup_times`, `breakdown`, `max_rss_bytes`) and
-/// a top-level `context` object with the header (version, host, kernel, date, seed, program,
-/// runs, warm-up, baseline, mismatches); `vsim` is the same object under its old name.
+/// JSON in hyperfine's shape, so hyperfine's scripts (whisker plots, histograms, Welch's t-test)
+/// read it unchanged: `results[]`, one per mode that ran, with hyperfine's fields `command`,
+/// `mean`, `stddev`, `median`, `user`, `system`, `min`, `max` (seconds), `times` (seconds, one
+/// per run), `exit_codes` and `parameters` (`{"mode": ...}`, as `hyperfine -L mode ...` would
+/// write), plus vsim's own: `mode`, `p90`, `instructions`, `instructions_from_other_mode`,
+/// `disagrees`, `mips`, `slowdown`, `slowdown_stddev`, `traps`, `exits`, `hypercalls`,
+/// `host_events`, `modeled_cycles`, `cost_model`, `startup`, `startup_times`, `breakdown`,
+/// `max_rss_bytes`. A mode that could not run is not a result: it is listed in the top-level
+/// `unavailable` array as `{"mode", "command", "reason"}`. The top-level `context` object holds
+/// the header (version, host, kernel, date, seed, program, runs, warm-up, modes, baseline,
+/// mismatches); `vsim` is the same object under its old name. The document holds no `null`: a
+/// value vsim does not know (no seed, no instruction count under native, no baseline, no CPU
+/// times) is left out.
 public enum JSONRenderer {
     public static func render(_ report: ComparisonReport) -> String {
         let h = report.header
-        var context = "{\n"
-        context += "    \"version\": \(quote(h.vsimVersion)),\n"
-        context += "    \"host_cpu\": \(quote(h.hostCPU)),\n"
-        context += "    \"kernel\": \(quote(h.kernel)),\n"
-        context += "    \"date\": \(quote(h.date)),\n"
-        context += "    \"seed\": \(h.seed.map { String($0) } ?? "null"),\n"
-        context += "    \"program\": \(quote(h.program)),\n"
-        context += "    \"arguments\": [\(h.arguments.map(quote).joined(separator: ", "))],\n"
-        context += "    \"runs\": \(h.runs),\n"
-        context += "    \"warmup\": \(h.warmup),\n"
-        context += "    \"modes\": [\(report.modes.map { quote($0.mode) }.joined(separator: ", "))],\n"
-        context += "    \"baseline\": \(report.baselineMode.map(quote) ?? "null"),\n"
-        context += "    \"mismatches\": [\(report.mismatches.map(quote).joined(separator: ", "))]\n"
-        context += "  }"
+        var contextFields = [
+            "\"version\": \(quote(h.vsimVersion))",
+            "\"host_cpu\": \(quote(h.hostCPU))",
+            "\"kernel\": \(quote(h.kernel))",
+            "\"date\": \(quote(h.date))",
+        ]
+        if let seed = h.seed { contextFields.append("\"seed\": \(seed)") }
+        contextFields += [
+            "\"program\": \(quote(h.program))",
+            "\"arguments\": [\(h.arguments.map(quote).joined(separator: ", "))]",
+            "\"runs\": \(h.runs)",
+            "\"warmup\": \(h.warmup)",
+            "\"modes\": [\(report.modes.map { quote($0.mode) }.joined(separator: ", "))]",
+        ]
+        if let base = report.baselineMode { contextFields.append("\"baseline\": \(quote(base))") }
+        contextFields.append("\"mismatches\": [\(report.mismatches.map(quote).joined(separator: ", "))]")
+        let context = "{\n    " + contextFields.joined(separator: ",\n    ") + "\n  }"
         var out = "{\n  \"context\": \(context),\n  \"vsim\": \(context),\n  \"results\": [\n"
-        out += report.modes.map { s -> String in
+        out += report.modes.filter(\.isAvailable).map { s -> String in
             let t = s.wallTimes
             var fields: [String] = []
-            fields.append("\"command\": \(quote(s.command))")
-            fields.append("\"mode\": \(quote(s.mode))")
-            fields.append("\"mean\": \(s.isAvailable ? number(t.mean) : "null")")
-            fields.append("\"stddev\": \(s.isAvailable ? number(t.standardDeviation) : "null")")
-            fields.append("\"median\": \(s.isAvailable ? number(t.median) : "null")")
-            fields.append("\"min\": \(s.isAvailable ? number(t.min) : "null")")
-            fields.append("\"max\": \(s.isAvailable ? number(t.max) : "null")")
-            fields.append("\"times\": [\(s.isAvailable ? t.values.map(number).joined(separator: ", ") : "")]")
-            fields.append("\"exit_codes\": [\(s.exitStatuses.map { String($0) }.joined(separator: ", "))]")
-            fields.append("\"instructions\": \(s.instructions.map { String($0) } ?? "null")")
-            fields.append("\"instructions_from_other_mode\": \(s.instructionsFromOtherMode)")
-            fields.append("\"disagrees\": \(s.disagrees)")
-            fields.append("\"mips\": \(s.mips.map(number) ?? "null")")
-            fields.append("\"slowdown\": \(report.slowdown(of: s).map(number) ?? "null")")
-            fields.append("\"max_rss_bytes\": \(s.maxResidentBytes.map { String($0) } ?? "null")")
-            fields.append("\"available\": \(s.isAvailable)")
-            fields.append("\"unavailable_reason\": \(s.unavailable.map(quote) ?? "null")")
-            fields.append("\"p90\": \(s.isAvailable ? number(s.p90) : "null")")
-            fields.append("\"slowdown_stddev\": \(report.slowdownStandardDeviation(of: s).map(number) ?? "null")")
+            func add(_ key: String, _ value: String?) { if let value { fields.append("\"\(key)\": \(value)") } }
+            add("command", quote(s.command))
+            add("mean", number(t.mean))
+            add("stddev", number(t.standardDeviation))
+            add("median", number(t.median))
+            add("user", s.userTimes.flatMap { number($0.mean) })
+            add("system", s.systemTimes.flatMap { number($0.mean) })
+            add("min", number(t.min))
+            add("max", number(t.max))
+            add("times", "[" + t.values.compactMap(number).joined(separator: ", ") + "]")
+            add("exit_codes", "[" + s.exitStatuses.map { String($0) }.joined(separator: ", ") + "]")
+            add("parameters", "{\"mode\": \(quote(s.mode))}")
+            add("mode", quote(s.mode))
+            add("p90", number(s.p90))
+            add("instructions", s.instructions.map { String($0) })
+            add("instructions_from_other_mode", "\(s.instructionsFromOtherMode)")
+            add("disagrees", "\(s.disagrees)")
+            add("mips", s.mips.flatMap(number))
+            add("slowdown", report.slowdown(of: s).flatMap(number))
+            add("slowdown_stddev", report.slowdownStandardDeviation(of: s).flatMap(number))
+            add("max_rss_bytes", s.maxResidentBytes.map { String($0) })
             for (key, kind) in [("traps", "traps"), ("exits", "exits"), ("hypercalls", "hypercalls"), ("host_events", "host events")] {
-                fields.append("\"\(key)\": \(counts(s.events[kind] ?? [:]))")
+                add(key, counts(s.events[kind] ?? [:]))
             }
-            fields.append("\"modeled_cycles\": \(s.modeledCycles.map { String($0) } ?? "null")")
-            fields.append("\"cost_model\": \(s.costModel.map(quote) ?? "null")")
-            fields.append("\"startup\": \(s.startupTimes.map { number($0.median) } ?? "null")")
-            fields.append("\"startup_times\": \(s.startupTimes.map { "[" + $0.values.map(number).joined(separator: ", ") + "]" } ?? "null")")
+            add("modeled_cycles", s.modeledCycles.map { String($0) })
+            add("cost_model", s.costModel.map(quote))
+            add("startup", s.startupTimes.flatMap { number($0.median) })
+            add("startup_times", s.startupTimes.map { "[" + $0.values.compactMap(number).joined(separator: ", ") + "]" })
             if let b = s.breakdown {
                 let parts = zip(["guest", "exits", "vmm", "startup"], [b.guest, b.exits, b.vmm, b.startup])
-                    .map { "\"\($0.0)\": \(number($0.1))" }.joined(separator: ", ")
-                fields.append("\"breakdown\": {\(parts), \"basis\": \(quote(b.basis))}")
-            } else {
-                fields.append("\"breakdown\": null")
+                    .map { "\"\($0.0)\": \(number($0.1) ?? "0")" }.joined(separator: ", ")
+                add("breakdown", "{\(parts), \"basis\": \(quote(b.basis))}")
             }
             return "    {\n      " + fields.joined(separator: ",\n      ") + "\n    }"
         }.joined(separator: ",\n")
-        out += "\n  ]\n}\n"
+        out += "\n  ],\n  \"unavailable\": ["
+        let missing = report.modes.filter { !$0.isAvailable }
+        if !missing.isEmpty {
+            out += "\n" + missing.map { s in
+                "    {\"mode\": \(quote(s.mode)), \"command\": \(quote(s.command)), \"reason\": \(quote(s.unavailable ?? ""))}"
+            }.joined(separator: ",\n") + "\n  "
+        }
+        out += "]\n}\n"
         return out
     }
 
@@ -184,8 +200,9 @@ public enum JSONRenderer {
         "{" + c.keys.sorted().map { "\(quote($0)): \(c[$0]!)" }.joined(separator: ", ") + "}"
     }
 
-    static func number(_ x: Double) -> String {
-        guard x.isFinite else { return "null" }
+    /// A JSON number, or nil for NaN and infinities (JSON has none).
+    static func number(_ x: Double) -> String? {
+        guard x.isFinite else { return nil }
         return "\(x)"
     }
 

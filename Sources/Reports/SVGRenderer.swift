@@ -2,8 +2,10 @@
 import Glibc
 #endif
 
-/// Two charts in one SVG document (self-contained, no scripts):
-/// 1. slowdown against the baseline (native) per mode, horizontal bars on a log scale, one
+/// Two charts in one SVG document (self-contained, no scripts), under a visible title (`<text
+/// class="title">`: the program and its arguments, runs per mode, host CPU, kernel and date):
+/// 1. slowdown against the baseline (native) per mode, horizontal bars on a log scale that
+///    starts at a labelled 1x (a mode as fast as the baseline, or faster, has the shortest bar), one
 ///    `<rect class="bar">` per mode (an unavailable mode gets a zero-width bar and the word
 ///    "unavailable"; without a baseline every bar is zero-width and says why);
 /// 2. where each mode's time goes: one stacked bar per mode (`class="stack"`), segments for guest
@@ -16,7 +18,7 @@ public enum SVGRenderer {
         let rowHeight = 24.0, left = 110.0, plotWidth = 520.0, right = 150.0
         let width = left + plotWidth + right
         let chartHeight = Double(modes.count) * rowHeight
-        let top1 = 50.0, top2 = top1 + chartHeight + 90
+        let top1 = 86.0, top2 = top1 + chartHeight + 90
         let height = top2 + chartHeight + 70
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -24,19 +26,24 @@ public enum SVGRenderer {
         out += "<title>\(esc("vsim \(h.vsimVersion) compare: \(h.program) \(h.arguments.joined(separator: " "))"))</title>\n"
         out += "<desc>\(esc("host: \(h.hostCPU); kernel \(h.kernel); \(h.date); \(h.runs) runs per mode"))</desc>\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        let args = h.arguments.isEmpty ? "" : " " + h.arguments.joined(separator: " ")
+        out += "<g class=\"title\">\n"
+        out += text(x: 10, y: 20, "vsim compare: \(h.program)\(args), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode", weight: "bold", size: 15)
+        out += text(x: 10, y: 38, "host: \(h.hostCPU); kernel \(h.kernel); \(h.date)", size: 11)
+        out += "</g>\n"
 
-        // Chart 1: slowdown, log scale from 0.5x to the next power of ten above the largest.
+        // Chart 1: slowdown, log scale from 1x to the next power of ten above the largest.
         let base = report.baselineMode ?? "native"
-        out += text(x: 10, y: 24, "Slowdown against \(base) (median wall time, log scale)", weight: "bold", size: 14)
+        out += text(x: 10, y: top1 - 26, "Slowdown against \(base) (median wall time, log scale from 1x)", weight: "bold", size: 14)
         let slowdowns = modes.map { report.slowdown(of: $0) }
         let largest = slowdowns.compactMap { $0 }.max() ?? 1
-        let lo = 0.5, hi = pow(10, max(1, ceil(log10(max(largest, 1.0001)))))
+        let lo = 1.0, hi = pow(10, max(1, ceil(log10(max(largest, 1.0001)))))
         func x(_ r: Double) -> Double { left + plotWidth * (log10(max(r, lo)) - log10(lo)) / (log10(hi) - log10(lo)) }
         out += "<g class=\"axis\">\n"
         var tick = 1.0
         while tick <= hi {
-            out += "<line x1=\"\(f(x(tick)))\" y1=\"\(f(top1 - 4))\" x2=\"\(f(x(tick)))\" y2=\"\(f(top1 + chartHeight))\" stroke=\"#ccc\"/>\n"
-            out += text(x: x(tick), y: top1 + chartHeight + 14, tick >= 1 ? "\(Int(tick))x" : "\(tick)x", anchor: "middle", size: 10)
+            out += "<line x1=\"\(f(x(tick)))\" y1=\"\(f(top1 - 4))\" x2=\"\(f(x(tick)))\" y2=\"\(f(top1 + chartHeight))\" stroke=\"\(tick == 1 ? "#333" : "#ccc")\"/>\n"
+            out += text(x: x(tick), y: top1 + chartHeight + 14, "\(Int(tick))x", anchor: "middle", size: 10)
             tick *= 10
         }
         out += "</g>\n<g class=\"slowdown\">\n"

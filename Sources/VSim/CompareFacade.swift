@@ -3,7 +3,9 @@ import Reports
 import Glibc
 #endif
 
-/// Where `vsim compare` writes each report format (hyperfine's `--export-*` options).
+/// Where `vsim compare` writes each report format (hyperfine's `--export-*` options): a file
+/// path, or `-` for stdout (at most one format may take stdout; the `--format` report then goes
+/// to stderr).
 public struct CompareExports: Sendable {
     public var json: String?
     public var markdown: String?
@@ -15,16 +17,63 @@ public struct CompareExports: Sendable {
         self.csv = csv
         self.svg = svg
     }
+
+    /// (option name, path, format) for every export asked for, in option order.
+    var requested: [(option: String, path: String, format: ReportFormat)] {
+        [("--export-json", json, ReportFormat.json), ("--export-markdown", markdown, .markdown),
+         ("--export-csv", csv, .csv), ("--export-svg", svg, .svg)].compactMap { o, p, f in p.map { (o, $0, f) } }
+    }
+
+    /// The export that takes stdout (`-`), if any.
+    var standardOutput: (option: String, format: ReportFormat)? {
+        requested.first { $0.path == "-" }.map { ($0.option, $0.format) }
+    }
+
+    /// Checks, before any run, that the exports can be written: at most one of them is `-`
+    /// (``VSimError/usage(_:)``, exit 64), and each file either exists as a writable regular
+    /// file or can be created in an existing, writable directory (``VSimError/host(_:status:)``
+    /// with status 73, EX_CANTCREAT, naming the option and the path). Nothing is created.
+    public func check() throws(VSimError) {
+        let toStdout = requested.filter { $0.path == "-" }
+        if toStdout.count > 1 {
+            throw .usage("\(toStdout.map(\.option).joined(separator: " - and ")) - would both write to stdout; give one of them a file name")
+        }
+        for (option, path, _) in requested where path != "-" {
+            func refuse(_ why: String) -> VSimError {
+                .host("\(option) \(path): the output file cannot be created: \(why); choose another path", status: 73)
+            }
+            var st = stat()
+            if stat(path, &st) == 0 {
+                guard st.st_mode & S_IFMT != S_IFDIR else { throw refuse("it is a directory") }
+                guard access(path, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
+                continue
+            }
+            guard errno == ENOENT else { throw refuse(String(cString: strerror(errno))) }
+            let slash = path.lastIndex(of: "/")
+            let dir = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+            guard stat(dir, &st) == 0 else { throw refuse("its directory \(dir) does not exist (\(String(cString: strerror(errno))))") }
+            guard st.st_mode & S_IFMT == S_IFDIR else { throw refuse("\(dir) is not a directory") }
+            guard access(dir, W_OK | X_OK) == 0 else { throw refuse("its directory \(dir) is not writable (\(String(cString: strerror(errno))))") }
+        }
+    }
 }
 
 extension CommandLineFacade {
     /// `vsim compare` as the full report: the table (or `format`) on stdout, colours only on a
     /// terminal (and not with NO_COLOR), a progress line on stderr while runs go on (terminal
-    /// only), each `--export-*` written to its file (`-` for stdout). Throws ``ExitStatus`` 1
-    /// when runs disagreed.
+    /// only), each `--export-*` written to its file. An export to `-` takes stdout for itself
+    /// alone (so `--export-json -` pipes into `jq` or Python's `json`), and the table then goes
+    /// to stderr; with `--format` other than table as well, both would need stdout: usage error.
+    /// The exports are checked (``CompareExports/check()``) before the first run. Throws
+    /// ``ExitStatus`` 1 when runs disagreed, 64 for a usage error, 73 when an export file cannot
+    /// be created.
     public static func compareReport(program: String?, modes: String, with extra: [String], runs: Int, warmup: Int,
                                      format: ReportFormatChoice, exports: CompareExports, options: RunOptions,
                                      arguments: [String]) throws(ExitStatus) {
+        do { try exports.check() } catch { throw fail(error) }
+        if let taken = exports.standardOutput, format != .table {
+            throw fail(.usage("\(taken.option) - and --format \(format.rawValue) would both write to stdout; drop --format or give \(taken.option) a file name"))
+        }
         var plan: ComparisonPlan
         do {
             plan = ComparisonPlan(program: program.map { .path($0) }, modes: try ComparisonPlan.modes(modes, with: extra))
@@ -47,14 +96,15 @@ extension CommandLineFacade {
             throw fail(error)
         }
         if tty { writeStandardError("\r\u{1B}[K") }
-        let color = isatty(1) != 0 && getenv("NO_COLOR") == nil
+        // The table goes where stdout is free: to stderr when an export took stdout.
+        let tableOnStderr = exports.standardOutput != nil
+        let color = isatty(tableOnStderr ? 2 : 1) != 0 && getenv("NO_COLOR") == nil
         let main = format == .table ? TableRenderer.render(report, color: color) : format.format.render(report)
-        writeStandardOutput(main)
-        for (path, fmt) in [(exports.json, ReportFormat.json), (exports.markdown, .markdown), (exports.csv, .csv), (exports.svg, .svg)] {
-            guard let path else { continue }
+        if tableOnStderr { writeStandardError(main) } else { writeStandardOutput(main) }
+        for (option, path, fmt) in exports.requested {
             let text = fmt.render(report)
             if path == "-" { writeStandardOutput(text); continue }
-            do { try writeFile(path, text) } catch { throw fail(error) }
+            do { try writeFile(path, text, option: option) } catch { throw fail(error) }
         }
         if !report.mismatches.isEmpty {
             writeStandardError("vsim: error: the runs disagree (\(report.mismatches.count) mismatch\(report.mismatches.count == 1 ? "" : "es")): "
@@ -63,16 +113,16 @@ extension CommandLineFacade {
         }
     }
 
-    static func writeFile(_ path: String, _ text: String) throws(VSimError) {
+    static func writeFile(_ path: String, _ text: String, option: String) throws(VSimError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .host("cannot write \(path): \(String(cString: strerror(errno)))", status: 73) }
+        guard fd >= 0 else { throw .host("\(option) \(path): the output file cannot be created: \(String(cString: strerror(errno)))", status: 73) }
         defer { close(fd) }
         var bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .host("cannot write \(path): \(String(cString: strerror(errno)))", status: 73) }
+            guard n > 0 else { throw .host("\(option) \(path): cannot write the output file: \(String(cString: strerror(errno)))", status: 73) }
             done += n
         }
     }

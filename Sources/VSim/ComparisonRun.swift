@@ -144,8 +144,14 @@ extension VSim {
                 if let fd = inputDescriptor { lseek(fd, 0, SEEK_SET) }
                 let output = try StreamedOutput()
                 runOptions.io = .stream(input: inputDescriptor, output: output)
-                let r: RunResult
-                do { r = try mode.backend.run(resolved, arguments: args, options: runOptions) } catch {
+                var r: RunResult
+                do {
+                    let cpu: CPUTimes
+                    (r, cpu) = try CPUTimes.measure(spawnsChild: mode.spawnsHostProcess) { () throws(VSimError) in
+                        try mode.backend.run(resolved, arguments: args, options: runOptions)
+                    }
+                    if r.cpuTimes == nil { r.cpuTimes = cpu }
+                } catch {
                     _ = output.finish()
                     switch error {
                     case .toolMissing, .host:
@@ -174,6 +180,11 @@ extension VSim {
                 mode: mode.rawValue, command: command, wallTimes: Statistics(rs.map(\.wallTimeSeconds)),
                 instructions: own ?? counted, instructionsFromOtherMode: own == nil && counted != nil,
                 exitStatuses: rs.map(\.exitStatus), maxResidentBytes: rs.compactMap(\.maxResidentBytes).max())
+            let cpu = rs.compactMap(\.cpuTimes)
+            if cpu.count == rs.count {
+                s.userTimes = Statistics(cpu.map(\.userSeconds))
+                s.systemTimes = Statistics(cpu.map(\.systemSeconds))
+            }
             s.disagrees = disagreeing.contains(mode)
             let one = rs[0]
             for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("host events", one.hostEvents)]

@@ -35,14 +35,19 @@ enum HostCommand {
     }
 
     /// posix_spawn(p) with the three standard descriptors replaced by the given host fds
-    /// (nil: inherited). `environment` nil passes vsim's own.
+    /// (nil: inherited; negative: closed in the child). `environment` nil passes vsim's own.
     static func spawn(_ path: String, _ argv: [String], environment: [String]?, stdin: Int32?, stdout: Int32?,
                       stderr: Int32?, searchPath: Bool) -> Result<pid_t, Int32Error> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for (fd, target) in [(stdin, Int32(0)), (stdout, 1), (stderr, 2)] {
-            if let fd { posix_spawn_file_actions_adddup2(&actions, fd, target) }
+            // dup2 onto itself clears close-on-exec (glibc 2.29+), so a descriptor that landed
+            // on its own number is still passed on; a negative one closes it in the child.
+            if let fd {
+                if fd < 0 { posix_spawn_file_actions_addclose(&actions, target) }
+                else { posix_spawn_file_actions_adddup2(&actions, fd, target) }
+            }
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -40,6 +40,10 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
+    /// Whether the guest runs as a host process that vsim spawns (native, qemu, container),
+    /// rather than inside vsim's own process.
+    public var spawnsHostProcess: Bool { self == .native || self == .qemu || self == .container }
+
     /// Whether this build of vsim can run the mode.
     public var isAvailable: Bool { true }
 

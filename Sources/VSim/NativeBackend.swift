@@ -23,9 +23,8 @@ public struct NativeBackend: ExecutionBackend {
         let argv = [program.executablePath] + arguments
         let pid: pid_t
         switch HostCommand.spawn(program.executablePath, argv, environment: options.environment,
-                                 stdin: io.stdio.input == 0 ? nil : io.stdio.input,
-                                 stdout: io.stdio.output == 1 ? nil : io.stdio.output,
-                                 stderr: io.stdio.error == 2 ? nil : io.stdio.error, searchPath: false) {
+                                 stdin: io.stdio.input, stdout: io.stdio.output, stderr: io.stdio.error,
+                                 searchPath: false) {
         case .success(let p): pid = p
         case .failure(let e):
             if e.code == EACCES {
@@ -97,12 +96,14 @@ struct GuestDescriptors {
     var capture: Int32?
     private var owned: [Int32] = []
 
+    /// Host descriptors for the guest's fds 0, 1, 2; a negative one means the guest's is closed.
     struct GuestStdioFDs { var input: Int32; var output: Int32; var error: Int32 }
 
     init(_ io: GuestIO) throws(VSimError) {
         switch io {
         case .inherit:
-            stdio = GuestStdioFDs(input: 0, output: 1, error: 2)
+            // -1: vsim's stdin was closed at start, so the guest's is closed too.
+            stdio = GuestStdioFDs(input: StandardDescriptors.stdinClosed ? -1 : 0, output: 1, error: 2)
         case .capture, .discard:
             let null = open("/dev/null", O_RDWR | O_CLOEXEC)
             guard null >= 0 else { throw .host("cannot open /dev/null: \(String(cString: strerror(errno)))") }

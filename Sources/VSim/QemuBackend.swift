@@ -30,7 +30,7 @@ public struct QemuBackend: ExecutionBackend {
         let start = ContinuousClock.now
         let pid: pid_t
         switch HostCommand.spawn(qemu, [qemu, program.executablePath] + arguments, environment: options.environment,
-                                 stdin: io.stdio.input == 0 ? nil : io.stdio.input,
+                                 stdin: io.stdio.input,
                                  stdout: io.stdio.output == 1 ? nil : io.stdio.output,
                                  stderr: io.stdio.error == 2 ? nil : io.stdio.error, searchPath: false) {
         case .success(let p): pid = p

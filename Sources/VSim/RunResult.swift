@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How one run ended, with its counters and host measurements. The same shape for every mode.
 public struct RunResult: Sendable {
     public var mode: Mode
@@ -43,6 +47,12 @@ public struct RunResult: Sendable {
     public var hostEvents: [String: UInt64] = [:]
     /// kvm: the VM creation steps (open, KVM_CREATE_VM, memory, vCPU) with their nanoseconds.
     public var setupPhases: [(name: String, nanoseconds: UInt64)] = []
+    /// Host CPU time of the run, user and system (hyperfine's `user` and `system`), nil when
+    /// not measured. Measured by ``CPUTimes/measure(spawnsChild:_:)``: the child processes'
+    /// rusage for the modes that run the guest as a host process (native, qemu, container), vsim's
+    /// own thread for the modes that run it inside vsim (interpret, translate, trap, hvm, pv, kvm:
+    /// a vCPU's guest time counts as user time).
+    public var cpuTimes: CPUTimes?
 
     public init(mode: Mode, exitStatus: Int32, signal: Int32? = nil, instructions: UInt64? = nil,
                 wallTimeNanoseconds: UInt64, maxResidentBytes: UInt64? = nil, output: [UInt8]? = nil,
@@ -88,5 +98,40 @@ public enum Signal {
                                       7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE",
                                       14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ"]
         return names[n] ?? "signal \(n)"
+    }
+}
+
+/// User and system CPU time, nanoseconds (from `getrusage`).
+public struct CPUTimes: Sendable, Equatable {
+    public var userNanoseconds: UInt64
+    public var systemNanoseconds: UInt64
+
+    public init(userNanoseconds: UInt64, systemNanoseconds: UInt64) {
+        self.userNanoseconds = userNanoseconds
+        self.systemNanoseconds = systemNanoseconds
+    }
+
+    public var userSeconds: Double { Double(userNanoseconds) / 1e9 }
+    public var systemSeconds: Double { Double(systemNanoseconds) / 1e9 }
+
+    /// `getrusage(who)`'s user and system times.
+    static func now(_ who: Int32) -> CPUTimes {
+        var u = rusage()
+        _ = getrusage(__rusage_who_t(who), &u)
+        func ns(_ t: timeval) -> UInt64 { UInt64(max(0, t.tv_sec)) * 1_000_000_000 + UInt64(max(0, t.tv_usec)) * 1000 }
+        return CPUTimes(userNanoseconds: ns(u.ru_utime), systemNanoseconds: ns(u.ru_stime))
+    }
+
+    /// The CPU time `body` cost: with `spawnsChild`, that of the child processes reaped during
+    /// it (RUSAGE_CHILDREN before and after: the runs of `vsim compare` go one at a time), else
+    /// that of the calling thread (RUSAGE_THREAD).
+    static func measure<T, E: Error>(spawnsChild: Bool, _ body: () throws(E) -> T) throws(E) -> (T, CPUTimes) {
+        // RUSAGE_THREAD is 1 on Linux (<sys/resource.h> declares it only with _GNU_SOURCE).
+        let who = spawnsChild ? RUSAGE_CHILDREN.rawValue : 1
+        let before = now(who)
+        let value = try body()
+        let after = now(who)
+        return (value, CPUTimes(userNanoseconds: after.userNanoseconds &- min(before.userNanoseconds, after.userNanoseconds),
+                                systemNanoseconds: after.systemNanoseconds &- min(before.systemNanoseconds, after.systemNanoseconds)))
     }
 }

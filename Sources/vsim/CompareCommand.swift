@@ -8,7 +8,9 @@ struct CompareCommand: ParsableCommand {
         discussion: "Without PROG, runs the built-in benchmark `\(VSim.defaultBenchmark.name) \(VSim.defaultBenchmark.arguments.joined(separator: " "))`. "
             + "Runs are interleaved across modes after one warm-up run each. Every run reads the same stdin: "
             + "vsim's own, read once (at most 16 MiB), or nothing when it is a terminal. Guest output is not shown; "
-            + "its size and SHA-256 are checked equal across all runs, as are exit statuses (exit 1 when they differ).")
+            + "its size and SHA-256 are checked equal across all runs, as are exit statuses (exit 1 when they differ). "
+            + "Export paths are checked before the first run (exit 73 when one cannot be created). At most one --export-* may be -: "
+            + "it then has stdout to itself and the table goes to stderr.")
 
     @Argument(help: "An i386 ELF executable or a .s/.S source (default: the built-in benchmark).")
     var program: String?
@@ -28,16 +30,16 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Format on stdout: table, json (hyperfine's fields), markdown, csv or svg.")
     var format: ReportFormatChoice = .table
 
-    @Option(help: "Also write the report as JSON (hyperfine's field names plus a context block) to this file (- for stdout).")
+    @Option(help: "Also write the report as JSON (hyperfine's fields, user and system CPU times included, plus a context block and an unavailable list) to this file; - writes only the JSON to stdout and the table to stderr.")
     var exportJson: String?
 
-    @Option(help: "Also write the report as a Markdown table to this file.")
+    @Option(help: "Also write the report as a Markdown table to this file (- for stdout alone, the table to stderr).")
     var exportMarkdown: String?
 
-    @Option(help: "Also write the report as CSV to this file.")
+    @Option(help: "Also write the report as CSV to this file (- for stdout alone, the table to stderr).")
     var exportCsv: String?
 
-    @Option(help: "Also write an SVG chart (slowdown vs native, log scale; where each mode's time goes) to this file.")
+    @Option(help: "Also write an SVG chart (slowdown vs native, log scale; where each mode's time goes) to this file (- for stdout alone, the table to stderr).")
     var exportSvg: String?
 
     @OptionGroup(title: "Guest options (each compared mode that honours one runs with it)")

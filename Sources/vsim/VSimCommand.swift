@@ -23,7 +23,8 @@ struct VSimCommand: ParsableCommand {
                       entry outside every segment
           66          the program file does not exist or cannot be read
           69          a required host tool is missing (as, ld, cpp) or building the source failed
-          73          the assembly cache directory cannot be created, written or trusted
+          73          an output file cannot be created: the assembly cache directory (cannot be
+                      created, written or trusted) or a `compare --export-*` file
           70          internal error in vsim (a bug: please report it)
           1           `vsim compare`: runs disagreed (different output or exit status)
         """,
@@ -31,6 +32,12 @@ struct VSimCommand: ParsableCommand {
         subcommands: [RunCommand.self, DisasmCommand.self, CompareCommand.self, ContainerCommand.self, TranslateCommand.self, ReplCommand.self,
                       LabCommand.self, GradeCommand.self, HomeworkCommand.self]
     )
+
+    /// Keeps a closed stdin, stdout or stderr from being reused by the first file vsim opens.
+    static func main() {
+        StandardDescriptors.reserve()
+        main(nil)
+    }
 }
 
 /// Runs a facade call and turns its ``ExitStatus`` into swift-argument-parser's ``ExitCode``.

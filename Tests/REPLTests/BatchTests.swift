@@ -166,6 +166,53 @@ struct BatchTests {
     }
 }
 
+@Suite("REPL refusals: counts and catchpoint reasons")
+struct RefusalTests {
+    let program: String
+    init() throws { program = try Batch.source("counter.s", counterSource) }
+
+    @Test("stepi and reverse-stepi refuse 0, negative and non-numeric counts instead of wrapping; x/N checks N")
+    func counts() throws {
+        let out = try Batch.run(program, ["stepi -1", "stepi 0", "stepi abc", "reverse-stepi -5", "reverse-stepi 0",
+                                          "x/-3x $esp", "x/0x $esp", "info registers eip"])
+        #expect(out.contains("stepi takes a count of instructions from 1 to 2147483647 (got '-1'), e.g. stepi 10\n"))
+        #expect(out.contains("stepi takes a count of instructions from 1 to 2147483647 (got '0'), e.g. stepi 10\n"))
+        #expect(out.contains("stepi: No symbol \"abc\" in the program"))
+        #expect(out.contains("reverse-stepi takes a count of instructions from 1 to 2147483647 (got '-5')"))
+        #expect(out.contains("reverse-stepi takes a count of instructions from 1 to 2147483647 (got '0')"))
+        #expect(out.contains("x/: the count must be a whole number from 1 to 4096 (got \"-3x\")"))
+        #expect(out.contains("x/: the count must be a whole number from 1 to 4096 (got \"0x\")"))
+        // Nothing ran: EIP is still at the first instruction, and the guest did not exit.
+        #expect(out.contains(" eip    0x08049000  <_start>"))
+        #expect(!out.contains("guest exited"))
+        // Counts written as numbers or expressions still work.
+        let ok = try Batch.run(program, ["stepi 0x2", "print $eip", "reverse-stepi 1", "print $eip"])
+        #expect(ok.contains("$ = 0x804900a = 134516746"))
+        #expect(ok.contains("$ = 0x8049005 = 134516741"))
+    }
+
+    @Test("catch with a reason no VMM counts is refused with the list of reasons; real ones are accepted")
+    func catchReasons() throws {
+        let hello = Batch.packageRoot + "/programs/hello.s"
+        let trap = try Batch.run(hello, mode: .trap, ["catch trap #XX", "catch trap out", "catch trap #GP: mov to cr3", "catch trap int 0x80"])
+        #expect(trap.contains("catch trap: no trap reason matches '#XX', so the catchpoint would never stop; the reasons are: #DE, #DB, "))
+        #expect(trap.contains("#GP: MNEMONIC, #PF: traced page-table write, int 0xNN, interrupt 0xNN\n"))
+        #expect(trap.contains("Catchpoint 1 (trap out)"))
+        #expect(trap.contains("Catchpoint 2 (trap #GP: mov to cr3)"))
+        #expect(trap.contains("Catchpoint 3 (trap int 0x80)"))
+        let hvm = try Batch.run(hello, mode: .hvm, ["catch exit I/0", "catch exit 30", "catch exit cpuid"])
+        #expect(hvm.contains("catch exit: no exit reason matches 'I/0'"))
+        #expect(hvm.contains("30 I/O instruction, 31 RDMSR"))
+        #expect(hvm.contains("Catchpoint 1 (exit 30)"))
+        #expect(hvm.contains("Catchpoint 2 (exit cpuid)"))
+        let pv = try Batch.run(hello, mode: .pv, ["catch hypercall consol_io", "catch hypercall sched_op"])
+        #expect(pv.contains("catch hypercall: no hypercall reason matches 'consol_io', so the catchpoint would never stop; "
+                            + "the reasons are: set_trap_table, mmu_update, stack_switch, set_callbacks, multicall, console_io, "
+                            + "mmuext_op, sched_op, event_channel_op\n"))
+        #expect(pv.contains("Catchpoint 1 (hypercall sched_op)"))
+    }
+}
+
 @Suite("REPL batch scripts (guest kernel and VMM)")
 struct SystemBatchTests {
     let hello = Batch.packageRoot + "/programs/hello.s"

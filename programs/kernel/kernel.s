@@ -463,7 +463,9 @@ user_read_insn:
 3:      movl 12(%esp), %eax             # count (the caller's saved %edx)
         ret
 
-# read(fd, buf, count): fd 0 <- COM1, byte by byte until count or end of input.
+# read(fd, buf, count): fd 0 <- COM1, byte by byte until count or end of input. A framing error
+# with no byte (LSR FE) means no input is connected (vsim's stdin is closed): -EBADF, as Linux
+# gives a native process whose fd 0 is closed.
 sys_read:
         testl %ebx, %ebx
         jz 1f
@@ -485,8 +487,14 @@ sys_read:
         jae 4f
         inb %dx, %al                    # line status
         testb $1, %al                   # DR: a byte is waiting
-        jz 4f                           # no: BI, the input has ended
-        subw $LSR, %dx
+        jnz 3f
+        testb $8, %al                   # no: FE, nothing connected, or BI, the input has ended
+        jz 4f
+        testl %esi, %esi
+        jnz 4f
+        movl $-EBADF, %eax
+        ret
+3:      subw $LSR, %dx
         inb %dx, %al                    # receiver buffer
         addw $LSR, %dx
 user_write_insn:
