@@ -88,6 +88,33 @@ extension ContainerTests {
             #expect(b.exitStatus == 137 && b.oomKilled, "\(b.exitStatus) \(b.diagnostic ?? "")")
         }
 
+        /// A run removes a dead owner's state directory and cgroup before it starts, and leaves a
+        /// live owner's alone (here: this test process, which is alive).
+        @Test func everyRunSweepsDeadOwnersLeftoversAndSparesLiveOnes() throws {
+            let dir = try Support.scratch("sweep")
+            defer { Support.remove(dir) }
+            let probe = try Support.build("ctprobe", into: dir)
+            let root = StateRoot.default()
+            _ = HostFiles.makeDirectory(root, mode: 0o711)
+            let live = ContainerName.make()
+            // A dead owner: a pid that exists with another start time (ours, started at tick 1).
+            let dead = ContainerName(owner: getpid(), ownerStart: 1, serial: "0badc0de")
+            #expect(HostFiles.makeDirectory(root + "/" + live.description) == 0)
+            defer { rmdir(root + "/" + live.description) }
+            #expect(HostFiles.makeDirectory(root + "/" + dead.description) == 0)
+            let hierarchy = "/sys/fs/cgroup/pids"
+            let deadCgroup = hierarchy + (OwnCgroups.read().v1["pids"].map { $0 == "/" ? "" : $0 } ?? "") + "/" + dead.description
+            let v1 = CgroupLayout.magic(hierarchy) == CgroupLayout.cgroup1Magic
+            if v1 { #expect(HostFiles.makeDirectory(deadCgroup) == 0) }
+            defer { rmdir(deadCgroup) }
+            let (r, out) = try Support.run(ContainerSpec(command: [probe, "pid"]))
+            #expect(out == "1\n")
+            #expect(r.sweptLeftovers >= (v1 ? 2 : 1))
+            #expect(!HostFiles.exists(root + "/" + dead.description))
+            if v1 { #expect(!HostFiles.exists(deadCgroup)) }
+            #expect(HostFiles.exists(root + "/" + live.description), "a live owner's directory stays")
+        }
+
         /// 100 `vsim container run`s SIGKILLed at seeded random moments (start-up, setup, run,
         /// teardown), with limits, an overlay with a kept upper layer, or --init; then one normal
         /// run, which sweeps what they left. Checked from outside: no cgroup, state directory,
