@@ -31,8 +31,10 @@ let package = Package(
         .target(name: "Reports"),
         .systemLibrary(name: "CReadline", pkgConfig: "readline",
                        providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CLibSeccomp", pkgConfig: "libseccomp",
+                       providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CContainerShim"),
-        .target(name: "Containers", dependencies: ["CContainerShim"]),
+        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp"]),
         .target(name: "CKVMShim"),
         .target(name: "KVM", dependencies: ["CKVMShim"]),
         .target(name: "VSim", dependencies: [
