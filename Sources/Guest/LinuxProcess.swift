@@ -119,8 +119,24 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     var timedOut = false
     /// Guest fds 0…2 that the guest closed.
     var closedDescriptors: Set<Int32> = []
-    /// Next free address for anonymous mmap2 regions (allocated downwards).
+    /// Where the top-down search for a free `mmap2` range starts (1 MiB under the stack area,
+    /// like Linux's stack guard gap); regions are placed at the highest free range below it.
     var mmapTop: UInt32
+    /// Signal dispositions recorded by `rt_sigaction` (signal number → the i386 `struct
+    /// kernel_sigaction`: handler, flags, restorer, mask). Delivery is not modeled yet.
+    var signalActions: [Int: SignalAction] = [:]
+    /// The blocked-signal mask (`rt_sigprocmask`).
+    var signalMask: UInt64 = 0
+    /// System calls already reported as not implemented (each is reported once).
+    var reportedUnimplemented: Set<String> = []
+    /// Fills `getrandom` buffers (seeded: runs stay deterministic).
+    var randomSource: SeededGenerator
+    /// Called once per system call vsim does not implement (it returns -ENOSYS), with a line
+    /// for vsim's stderr; by default written to vsim's own stderr (host fd 2).
+    public var notice: (String) -> Void = { line in
+        let text = Array((line + "\n").utf8)
+        _ = text.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
 
     /// Maps `image`, builds the initial stack and points the CPU at `e_entry`.
     ///
@@ -156,6 +172,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
             try memory.map(address: stackBottom, size: LinuxProcess.stackLimit, permissions: [.read, .write])
         } catch { throw .memory("mapping the stack at \(hex32(stackBottom)): \(error)") }
         var random = SeededGenerator(seed: randomSeed)
+        randomSource = SeededGenerator(seed: randomSeed ^ 0x6765_7472_616E_646F)   // "getrando"
         let layout = try InitialStack.build(image: image, argv: argv, envp: envp,
                                             executablePath: executablePath ?? argv.first ?? image.path,
                                             randomBytes: random.bytes(16), top: LinuxProcess.stackTop,

@@ -7,7 +7,7 @@ import Glibc
 enum Errno: Int32 {
     case EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, E2BIG = 7, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
          EACCES = 13, EFAULT = 14, EEXIST = 17, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENOTTY = 25,
-         EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENOSYS = 38
+         EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENOSYS = 38, ESRCH = 3, ENODEV = 19
 
     var name: String { "\(self)" }
 
@@ -71,6 +71,11 @@ extension LinuxProcess {
         let number = cpu[reg32: 0]
         let a = [cpu[reg32: 3], cpu[reg32: 1], cpu[reg32: 2], cpu[reg32: 6], cpu[reg32: 7], cpu[reg32: 5]]
         let (name, outcome) = dispatch(number, a)
+        if outcome.value == -Errno.ENOSYS.rawValue, let note = outcome.note, !reportedUnimplemented.contains(name) {
+            reportedUnimplemented.insert(name)
+            let why = note == LinuxProcess.unimplemented ? "" : " (\(note))"
+            notice("vsim: the guest's system call \(number) (\(name)) is not implemented by vsim\(why); it returned -ENOSYS")
+        }
         if let trace = syscallTrace {
             var line = "\(name)(\(outcome.arguments)) = "
             if outcome.exitStatus != nil {
@@ -100,6 +105,9 @@ extension LinuxProcess {
         cpu[reg32: 0] = UInt32(bitPattern: outcome.value)
         return .resume
     }
+
+    /// The note of a system call vsim does not implement at all.
+    static let unimplemented = "not implemented by vsim"
 
     /// Runs system call `number` with arguments `a` (EBX…EBP); returns its name and outcome.
     func dispatch(_ number: UInt32, _ a: [UInt32]) -> (String, SyscallOutcome) {
@@ -132,11 +140,29 @@ extension LinuxProcess {
         case 122: return ("uname", uname(a[0]))
         case 192: return ("mmap2", mmap2(a))
         case 91: return ("munmap", munmap(a[0], a[1]))
-        case 174: return ("rt_sigaction", SyscallOutcome(value: 0, arguments: hexs(4), note: nil))
-        case 175: return ("rt_sigprocmask", SyscallOutcome(value: 0, arguments: hexs(4), note: nil))
+        case 125: return ("mprotect", mprotect(a[0], a[1], a[2]))
+        case 174: return ("rt_sigaction", rtSigaction(a[0], a[1], a[2], a[3]))
+        case 175: return ("rt_sigprocmask", rtSigprocmask(a[0], a[1], a[2], a[3]))
         case 258: return ("set_tid_address", SyscallOutcome(value: LinuxProcess.guestPID, arguments: hexs(1)))
-        case 243: return ("set_thread_area", .error(.ENOSYS, hexs(1), note: "not implemented by vsim"))
-        default: return ("syscall_\(number)", .error(.ENOSYS, hexs(6), note: "unknown to vsim"))
+        case 243: return ("set_thread_area", setThreadArea(a[0]))
+        case 244: return ("get_thread_area", getThreadArea(a[0]))
+        case 197: return ("fstat64", fstat64(fd(a[0]), a[1]))
+        case 383: return ("statx", statx(fd(a[0]), a[1], a[2], a[3], a[4]))
+        case 85: return ("readlink", readlink(a[0], a[1], a[2]))
+        case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
+        case 116: return ("sysinfo", sysinfo(a[0]))
+        case 76: return ("getrlimit", getrlimit(a[0], a[1], wide: false))
+        case 191: return ("ugetrlimit", getrlimit(a[0], a[1], wide: false))
+        case 340: return ("prlimit64", getrlimit(a[1], a[3], wide: true, pid: a[0], newLimit: a[2]))
+        case 311:
+            // The robust-futex list matters to threads, which vsim does not run: accepted.
+            return ("set_robust_list", a[1] == 12 ? SyscallOutcome(value: 0, arguments: hexs(2)) : .error(.EINVAL, hexs(2)))
+        case 386:
+            // As a kernel without CONFIG_RSEQ: glibc then does without restartable sequences.
+            return ("rseq", .error(.ENOSYS, hexs(4)))
+        default:
+            let name = LinuxProcess.syscallNames[number] ?? "syscall_\(number)"
+            return (name, .error(.ENOSYS, hexs(6), note: LinuxProcess.unimplemented))
         }
     }
 
@@ -379,31 +405,6 @@ extension LinuxProcess {
         return SyscallOutcome(value: 0, arguments: args)
     }
 
-    func brk(_ requested: UInt32) -> SyscallOutcome {
-        let args = requested == 0 ? "NULL" : "0x" + String(requested, radix: 16)
-        let current = programBreak
-        let ceiling = mmapTop
-        guard requested >= initialBreak, requested < ceiling else {
-            return SyscallOutcome(value: Int32(bitPattern: current), arguments: args)
-        }
-        let oldEnd = LinuxProcess.pageRoundUp(UInt64(current)), newEnd = LinuxProcess.pageRoundUp(UInt64(requested))
-        if newEnd > oldEnd {
-            do { try memory.map(address: oldEnd, size: newEnd - oldEnd, permissions: [.read, .write]) }
-            catch { return SyscallOutcome(value: Int32(bitPattern: current), arguments: args) }
-        } else if newEnd < oldEnd {
-            memory.unmap(address: newEnd, size: oldEnd - newEnd)
-        }
-        programBreak = requested
-        return SyscallOutcome(value: Int32(bitPattern: requested), arguments: args)
-    }
-
-    func ioctl(_ fd: Int32, _ request: UInt32, _ argument: UInt32) -> SyscallOutcome {
-        let name = request == 0x5401 ? "TCGETS" : (request == 0x5413 ? "TIOCGWINSZ" : "0x" + String(request, radix: 16))
-        let args = "\(fd), \(name), 0x\(String(argument, radix: 16))"
-        guard hostDescriptor(fd) != nil else { return .error(.EBADF, args) }
-        return .error(.ENOTTY, args)
-    }
-
     func uname(_ buffer: UInt32) -> SyscallOutcome {
         let args = "0x" + String(buffer, radix: 16)
         var host = utsname()
@@ -420,37 +421,6 @@ extension LinuxProcess {
         }
         guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, args) }
         return SyscallOutcome(value: 0, arguments: "{sysname=\"Linux\", nodename=\"vsim\", ...}")
-    }
-
-    func mmap2(_ a: [UInt32]) -> SyscallOutcome {
-        let (address, length, prot, flags, fd) = (a[0], a[1], a[2], a[3], Int32(bitPattern: a[4]))
-        let args = "0x\(String(address, radix: 16)), \(length), 0x\(String(prot, radix: 16)), 0x\(String(flags, radix: 16)), \(fd), \(a[5])"
-        let MAP_FIXED: UInt32 = 0x10, MAP_ANONYMOUS: UInt32 = 0x20
-        guard flags & MAP_ANONYMOUS != 0 else { return .error(.ENOSYS, args, note: "vsim maps anonymous memory only") }
-        guard length > 0, flags & MAP_FIXED == 0 else { return .error(.EINVAL, args) }
-        let size = LinuxProcess.pageRoundUp(UInt64(length))
-        guard size > 0, mmapTop >= size, mmapTop - size >= LinuxProcess.pageRoundUp(UInt64(programBreak)) + (1 << 20) else {
-            return .error(.ENOMEM, args)
-        }
-        var perms: PagePermissions = []
-        if prot & 1 != 0 { perms.insert(.read) }
-        if prot & 2 != 0 { perms.insert(.write) }
-        if prot & 4 != 0 { perms.insert(.execute) }
-        let start = mmapTop - size
-        do { try memory.map(address: start, size: size, permissions: perms) } catch { return .error(.ENOMEM, args) }
-        mmapTop = start
-        return SyscallOutcome(value: Int32(bitPattern: start), arguments: args)
-    }
-
-    func munmap(_ address: UInt32, _ length: UInt32) -> SyscallOutcome {
-        let args = "0x\(String(address, radix: 16)), \(length)"
-        guard address & (GuestMemory.pageSize - 1) == 0, length > 0 else { return .error(.EINVAL, args) }
-        let stackBottom = LinuxProcess.stackTop - LinuxProcess.stackLimit
-        guard address >= mmapTop, UInt64(address) + UInt64(length) <= UInt64(stackBottom) else {
-            return .error(.EINVAL, args, note: "vsim unmaps mmap2 regions only")
-        }
-        memory.unmap(address: address, size: LinuxProcess.pageRoundUp(UInt64(length)))
-        return SyscallOutcome(value: 0, arguments: args)
     }
 
     /// strace's rendering of a buffer: C escapes, at most 32 bytes then `...`.
