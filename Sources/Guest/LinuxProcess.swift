@@ -4,6 +4,15 @@ import X86
 import Glibc
 #endif
 
+/// What one system call did, as ``LinuxProcess/syscallRecorder`` sees it: its number, the value
+/// for EAX, the exit status if it ended the process, and the guest memory it wrote.
+public struct SyscallRecord: Sendable {
+    public var number: UInt32
+    public var value: Int32
+    public var exitStatus: Int32?
+    public var writes: [(address: UInt32, bytes: [UInt8])]
+}
+
 /// The host file descriptors that guest file descriptors 0, 1 and 2 stand for.
 public struct GuestStdio: Sendable, Equatable {
     public var input: Int32
@@ -129,6 +138,14 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     var signalMask: UInt64 = 0
     /// System calls already reported as not implemented (each is reported once).
     var reportedUnimplemented: Set<String> = []
+    /// When set, called after each system call with what it did (for a lockstep reference run).
+    public var syscallRecorder: ((SyscallRecord) -> Void)?
+    /// When set, the next recorded system call of the run this one mirrors: calls whose result
+    /// depends on the host (reads, clocks, descriptor queries, writes) take the recorded result
+    /// and guest-memory writes instead of asking the host again (`run --check`).
+    public var syscallReplay: (() -> SyscallRecord?)?
+    /// The guest-memory writes of the system call in progress, while recording.
+    var recordedWrites: [(UInt32, [UInt8])]?
     /// Fills `getrandom` buffers (seeded: runs stay deterministic).
     var randomSource: SeededGenerator
     /// Called once per system call vsim does not implement (it returns -ENOSYS), with a line

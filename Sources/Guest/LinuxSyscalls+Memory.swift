@@ -136,4 +136,26 @@ extension LinuxProcess {
         }
         return SyscallOutcome(value: 0, arguments: args)
     }
+
+    /// `madvise`: MADV_DONTNEED (4) and MADV_FREE (8) drop the pages' contents (private anonymous
+    /// memory reads back as zeros, as on Linux); the other advice values only hint and succeed.
+    func madvise(_ address: UInt32, _ length: UInt32, _ advice: UInt32) -> SyscallOutcome {
+        let args = "0x\(String(address, radix: 16)), \(length), \(advice)"
+        guard address & (GuestMemory.pageSize - 1) == 0 else { return .error(.EINVAL, args) }
+        let known: Set<UInt32> = [0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 100, 101]
+        guard known.contains(advice) else { return .error(.EINVAL, args) }
+        let size = UInt64(LinuxProcess.pageRoundUp(UInt64(length)))
+        guard UInt64(address) + size <= UInt64(LinuxProcess.userTop) else { return .error(.ENOMEM, args) }
+        var page = UInt64(address)
+        var unmapped = false
+        while page < UInt64(address) + size {
+            if memory.permissions(at: UInt32(page)) == nil { unmapped = true }
+            else if advice == 4 || advice == 8 {
+                memory.hostPointer(UInt32(page)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(GuestMemory.pageSize))
+            }
+            page += UInt64(GuestMemory.pageSize)
+        }
+        if advice == 4 || advice == 8 { memory.discarded(address: address, size: UInt32(size)) }
+        return unmapped ? .error(.ENOMEM, args) : SyscallOutcome(value: 0, arguments: args)
+    }
 }

@@ -70,7 +70,19 @@ extension LinuxProcess {
     func systemCall(cpu: CPUState) -> InterruptOutcome {
         let number = cpu[reg32: 0]
         let a = [cpu[reg32: 3], cpu[reg32: 1], cpu[reg32: 2], cpu[reg32: 6], cpu[reg32: 7], cpu[reg32: 5]]
-        let (name, outcome) = dispatch(number, a)
+        var replayed: (String, SyscallOutcome)? = nil
+        if let replay = syscallReplay, let record = replay(), record.number == number,
+           LinuxProcess.hostDependent.contains(number) {
+            for w in record.writes { _ = writeGuest(w.bytes, at: w.address) }
+            replayed = ("syscall_\(number)", SyscallOutcome(value: record.value, arguments: "replayed", exitStatus: record.exitStatus))
+        }
+        if syscallRecorder != nil { recordedWrites = [] }
+        let (name, outcome) = replayed ?? dispatch(number, a)
+        if let recorder = syscallRecorder {
+            recorder(SyscallRecord(number: number, value: outcome.value, exitStatus: outcome.exitStatus,
+                                   writes: (recordedWrites ?? []).map { (address: $0.0, bytes: $0.1) }))
+            recordedWrites = nil
+        }
         if outcome.value == -Errno.ENOSYS.rawValue, let note = outcome.note, !reportedUnimplemented.contains(name) {
             reportedUnimplemented.insert(name)
             let why = note == LinuxProcess.unimplemented ? "" : " (\(note))"
@@ -151,6 +163,7 @@ extension LinuxProcess {
         case 85: return ("readlink", readlink(a[0], a[1], a[2]))
         case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
         case 116: return ("sysinfo", sysinfo(a[0]))
+        case 219: return ("madvise", madvise(a[0], a[1], a[2]))
         case 76: return ("getrlimit", getrlimit(a[0], a[1], wide: false))
         case 191: return ("ugetrlimit", getrlimit(a[0], a[1], wide: false))
         case 340: return ("prlimit64", getrlimit(a[1], a[3], wide: true, pid: a[0], newLimit: a[2]))
@@ -199,8 +212,13 @@ extension LinuxProcess {
         return try? memory.read(at: address, count: Int(count))
     }
 
+    /// System calls whose results depend on the host (its descriptors, clocks and memory
+    /// figures): a lockstep reference run replays them (``syscallReplay``).
+    static let hostDependent: Set<UInt32> = [3, 4, 13, 54, 78, 116, 146, 197, 265, 383, 403]
+
     func writeGuest(_ bytes: [UInt8], at address: UInt32) -> Bool {
         guard accessible(address, UInt32(bytes.count), .write) else { return false }
+        recordedWrites?.append((address, bytes))
         var ok = true
         bytes.withUnsafeBytes { b in
             do { try memory.write(b, at: address) } catch { ok = false }
