@@ -191,11 +191,19 @@ public struct ProgramResolver {
         return target
     }
 
-    /// The compiler command for C sources: a static i386 program with the host's 32-bit libc.
-    public static let cCompiler = ["gcc", "-m32", "-static", "-O2"]
+    /// The compiler command for C sources: a static i386 program with glibc, through Debian's
+    /// i386 cross compiler where it is installed (`gcc-i686-linux-gnu`, complete with its own
+    /// headers, and what `musl-dev:i386` builds on), else `gcc -m32` (`gcc-multilib`).
+    public static let cCompiler: [String] = {
+        let path = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
+        if path.contains(where: { access("\($0)/i686-linux-gnu-gcc", X_OK) == 0 }) {
+            return ["i686-linux-gnu-gcc", "-static", "-O2"]
+        }
+        return ["gcc", "-m32", "-static", "-O2"]
+    }()
 
     /// What to install for `vsim run prog.c`.
-    static let cHint = "install gcc and the 32-bit C library (apt-get install gcc-multilib, or run scripts/setup) to run .c programs"
+    static let cHint = "install an i386 C compiler and libc (run scripts/setup, or apt-get install gcc-i686-linux-gnu libc6-dev-i386-cross, or gcc-multilib) to run .c programs"
 
     /// Compiles the C source `source` (the file `sourcePath`) with ``cCompiler`` into the cache
     /// and returns the executable's path. Same cache and rules as assembly sources: the key
@@ -249,7 +257,7 @@ public struct ProgramResolver {
     /// Whether gcc's messages say that the 32-bit libc (headers or libraries) is not installed.
     static func lacks32BitLibc(_ messages: String) -> Bool {
         ["bits/libc-header-start.h", "gnu/stubs-32.h", "cannot find -lc", "cannot find crt1.o",
-         "cannot find -lgcc", "skipping incompatible", "cannot find Scrt1.o"].contains { messages.contains($0) }
+         "cannot find -lgcc", "skipping incompatible", "cannot find Scrt1.o", "asm/errno.h"].contains { messages.contains($0) }
     }
 
     /// Lower-case hex of a digest.
