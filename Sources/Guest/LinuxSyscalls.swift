@@ -50,13 +50,17 @@ struct SyscallOutcome {
 /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
 /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
-/// | 45 | brk | grows/shrinks the heap after the highest segment |
-/// | 54 | ioctl | -ENOTTY (no terminal is emulated) |
+/// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
+/// | 54 | ioctl | TCGETS, TIOCGWINSZ answered from the host descriptor; others -ENOTTY |
 /// | 122 | uname | Linux, nodename "vsim", the host's release and version, machine i686 |
-/// | 192, 91 | mmap2 (anonymous only), munmap | allocates below the stack area |
-/// | 174, 175, 258 | rt_sigaction, rt_sigprocmask, set_tid_address | accepted and ignored (0 / pid) |
-/// | 243 | set_thread_area | -ENOSYS (no TLS) |
-/// | other | | -ENOSYS, named `syscall_N` in the trace |
+/// | 192, 91, 125, 219 | mmap2 (anonymous), munmap, mprotect, madvise | Linux semantics (LinuxSyscalls+Memory.swift) |
+/// | 174, 175 | rt_sigaction, rt_sigprocmask | recorded (old values returned); no delivery yet |
+/// | 258, 311, 386 | set_tid_address, set_robust_list, rseq | pid / accepted / -ENOSYS as without CONFIG_RSEQ |
+/// | 243, 244 | set_thread_area, get_thread_area | TLS GDT slots 12–14 (LinuxSyscalls+ThreadArea.swift) |
+/// | 197, 383 | fstat64, statx (fd, "", AT_EMPTY_PATH) | the host descriptor's fstat, i386 layouts |
+/// | 85, 355, 116 | readlink("/proc/self/exe"), getrandom, sysinfo | host path / seeded bytes / host RAM |
+/// | 76, 191, 340 | getrlimit, ugetrlimit, prlimit64 (read only) | the host's limits |
+/// | other | | -ENOSYS, and vsim names the call once on its stderr |
 ///
 /// A buffer the guest passes is checked page by page as the guest would access it: a bad pointer
 /// gives -EFAULT, never a crash.
