@@ -123,7 +123,7 @@ extension LinuxProcess {
     }
 
     /// The note of a system call vsim does not implement at all.
-    static let unimplemented = "not implemented by vsim"
+    static let unimplemented = "unknown to vsim"
 
     /// Runs system call `number` with arguments `a` (EBX…EBP); returns its name and outcome.
     func dispatch(_ number: UInt32, _ a: [UInt32]) -> (String, SyscallOutcome) {

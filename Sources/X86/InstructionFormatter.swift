@@ -242,6 +242,9 @@ struct InstructionFormatter {
                 }
                 break
             }
+            // F3 0F 1E is a prefix-table entry in i386-dis.c (RDSSP/ENDBR): for its NOP forms a
+            // 0x66 still sizes the operand but is printed as `data16`.
+            if m == .nop && opcode == 0x0F1E && insn.prefixes.contains(.rep) { dataUsed = false }
             let suffixForms: Set<UInt32> = [0x80, 0x81, 0x82, 0x83, 0xC6, 0xC7, 0xC0, 0xC1, 0xD0, 0xD1,
                                             0xD2, 0xD3, 0xF6, 0xF7, 0xFE, 0xFF, 0x0FBA, 0x0F18, 0x0F19,
                                             0x0F1C, 0x0F1D, 0x0F1E, 0x0F1F]

@@ -695,7 +695,7 @@ enum CorpusGenerator {
             // The hint-space NOPs compilers emit: ENDBR32 at function entries, multi-byte NOPs.
             for text in ["endbr32", "nopl (%eax)", "nopw 0x10(%ebx,%esi,4)", "nopl scratch", "nop %ecx",
                          ".byte 0x0f, 0x1e, 0xc8", ".byte 0x0f, 0x18, 0x20", ".byte 0x0f, 0x19, 0x00"] {
-                emit(form: "hint nop: \(text)", [text])
+                emit(form: text.hasPrefix(".byte") ? "nop (hint space: \(text))" : "\(text) (hint nop)", [text])
             }
         }
 
