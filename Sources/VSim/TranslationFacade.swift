@@ -153,6 +153,16 @@ public enum LockstepCheck {
                                  stdio: GuestStdio(input: quiet.stdio.input, output: quiet.stdio.output, error: quiet.stdio.error),
                                  executablePath: resolved.executablePath, randomSeed: options.seed)
         } catch { throw .process(error) }
+        // The reference replays the host-dependent system calls of the translated run (its own
+        // I/O is discarded, so a read or fstat would otherwise answer differently).
+        final class Log { var records: [SyscallRecord] = []; var next = 0 }
+        let log = Log()
+        t.syscallRecorder = { log.records.append($0) }
+        r.syscallReplay = {
+            guard log.next < log.records.count else { return nil }
+            defer { log.next += 1 }
+            return log.records[log.next]
+        }
         let engine: TranslationEngine
         do { engine = try TranslationEngine(cpu: t.cpu, memory: t.memory, interpreter: t.interpreter) } catch { throw .host("\(error)") }
         let ending = TranslatorBackend.Ending()
