@@ -30,10 +30,28 @@ public struct CostModel: Sendable, Equatable {
     public var deviceAccess: UInt64 = 300
     /// The VMM building an exception or interrupt frame on the guest kernel's stack.
     public var reflectEvent: UInt64 = 200
+    /// The hardware performing one port access natively (the ISA bus cycle a real device costs):
+    /// only the native-equivalent meter pays it; VMMs replace it with ``deviceAccess``.
+    public var portIO: UInt64 = 3_209
+    /// The hardware performing a MOV to a control register that does not exit (serializing).
+    public var controlRegisterWrite: UInt64 = 140
+    /// BT: a callout from translated code into the VMM and back (no work).
+    public var btCallout: UInt64 = 191
+    /// BT: a simple privileged instruction emulated inside the translation cache (CLI, STI, a
+    /// control-register write that only the virtual CPU needs).
+    public var btInTC: UInt64 = 35
+    /// BT: translating one guest kernel instruction into the translation cache.
+    public var btTranslateInstruction: UInt64 = 300
+    /// BT: an indirect control transfer (RET, JMP/CALL through a register or memory) looked up
+    /// in the translation cache's hash table at run time.
+    public var btIndirectLookup: UInt64 = 40
+    /// hvm with EPT: one memory reference of a page walk beyond what a native walk makes.
+    public var pageWalkReference: UInt64 = 10
 
     /// The named constants, in the order docs/cost-model.md lists them.
     public static let constantNames = ["cyclesPerInstruction", "trapRoundTrip", "vmExitRoundTrip", "hypercallRoundTrip",
-                                       "emulateInstruction", "deviceAccess", "reflectEvent"]
+                                       "emulateInstruction", "deviceAccess", "reflectEvent", "portIO", "controlRegisterWrite",
+                                       "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference"]
 
     /// VM exit round trips measured by `vmlatency` (CPUID exit, no handler work), cycles:
     /// Merom T5600 ~1,680; Nehalem i5-760 ~950; Haswell i7-4770 530–600 (midpoint 565);
@@ -94,6 +112,13 @@ public struct CostModel: Sendable, Equatable {
             case "emulateInstruction": emulateInstruction = v
             case "deviceAccess": deviceAccess = v
             case "reflectEvent": reflectEvent = v
+            case "portIO": portIO = v
+            case "controlRegisterWrite": controlRegisterWrite = v
+            case "btCallout": btCallout = v
+            case "btInTC": btInTC = v
+            case "btTranslateInstruction": btTranslateInstruction = v
+            case "btIndirectLookup": btIndirectLookup = v
+            case "pageWalkReference": pageWalkReference = v
             default:
                 throw .badLine(file: file, line: i + 1, text: trimmed, why: "unknown constant (known: \(CostModel.constantNames.joined(separator: ", ")))")
             }

@@ -1,6 +1,8 @@
-/// What the VMM took: a trap (trap-and-emulate), a VM exit (VT-x), a hypercall (PV).
+/// What the VMM took: a trap (trap-and-emulate), a VM exit (VT-x), a hypercall (PV), a callout
+/// from translated code (BT; also the simple instructions BT emulates inside the translation
+/// cache, whose reasons end in "(in TC)").
 public enum VMMEventKind: String, Sendable, CaseIterable {
-    case trap, exit, hypercall
+    case trap, exit, hypercall, callout
 }
 
 /// One event the VMM handled, for `--trace traps` and the counters.
@@ -37,6 +39,9 @@ public final class VMMLog {
             trace("\(e.kind) 0x\(String(repeating: "0", count: max(0, 8 - eip.count)) + eip)\(text)  [\(e.reason)] \(e.action)  (\(e.cycles) cycles)")
         }
     }
+
+    /// Adds cycles that are no event of their own (translation, lookups, hardware work).
+    public func charge(_ c: UInt64) { cycles &+= c }
 
     /// Events of `kind` by reason.
     public func counts(_ kind: VMMEventKind) -> [String: UInt64] { counts[kind] ?? [:] }

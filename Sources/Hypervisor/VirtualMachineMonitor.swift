@@ -8,6 +8,9 @@ public enum VirtualizationStrategy: String, Sendable, CaseIterable {
     case hvm
     /// Xen-style paravirtualization: the PV kernel at ring 1 with hypercalls (``ParavirtualVMM``).
     case pv
+    /// VMware-style binary translation: the kernel's code translated, sensitive instructions
+    /// rewritten into callouts (``BinaryTranslationVMM``).
+    case bt
 }
 
 /// Puts a modeled VMM in charge of a ``SystemMachine`` and accounts for what it costs.
@@ -39,6 +42,7 @@ public final class VirtualMachineMonitor {
         self.cost = cost
         switch strategy {
         case .trap: hooks = TrapAndEmulateVMM(machine: machine, log: log, cost: cost, umip: umip)
+        case .bt: hooks = BinaryTranslationVMM(machine: machine, log: log, cost: cost)
         case .hvm:
             let c = controls ?? (cost.name.hasPrefix("merom") ? VMCSControls.firstGeneration() : VMCSControls())
             hooks = HardwareAssistVMM(machine: machine, log: log, cost: cost, controls: c)
@@ -48,6 +52,9 @@ public final class VirtualMachineMonitor {
                                    sharedInfo: l.sharedInfo, timerPeriod: l.timerPeriod)
         }
     }
+
+    /// The BT VMM's translation-cache counters (nil under the other strategies).
+    public var binaryTranslation: BinaryTranslationStats? { (hooks as? BinaryTranslationVMM)?.stats }
 
     /// Accounts for how the run ended (a triple fault is an exit under VT-x).
     public func finish(_ stop: SystemStopReason, machine: SystemMachine) {

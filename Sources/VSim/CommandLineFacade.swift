@@ -31,7 +31,7 @@ public enum CommandLineFacade {
         if let d = result.diagnostic, result.signal != nil { writeStandardError(d + "\n") }
         if traces.contains(.traps), let cycles = result.modeledCycles {
             var line = "vsim: \(result.instructions ?? 0) guest instructions"
-            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls)] where !counts.isEmpty {
+            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls), ("callouts", result.callouts)] where !counts.isEmpty {
                 line += "; \(counts.values.reduce(0, +)) \(kind) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
             }
             writeStandardError(line + "; \(cycles) modeled cycles (\(result.costModel ?? ""))\n")

@@ -176,7 +176,7 @@ extension VSim {
                 exitStatuses: rs.map(\.exitStatus), maxResidentBytes: rs.compactMap(\.maxResidentBytes).max())
             s.disagrees = disagreeing.contains(mode)
             let one = rs[0]
-            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("host events", one.hostEvents)]
+            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.hostEvents)]
                 where !counts.isEmpty { s.events[kind] = counts }
             s.modeledCycles = one.modeledCycles
             s.costModel = one.costModel
@@ -216,6 +216,7 @@ extension VSim {
             let trips = Double(r.traps.values.reduce(0, +)) * Double(model.trapRoundTrip)
                 + Double(r.exits.values.reduce(0, +)) * Double(model.vmExitRoundTrip)
                 + Double(r.hypercalls.values.reduce(0, +)) * Double(model.hypercallRoundTrip)
+                + Double(r.callouts.values.reduce(0, +)) * Double(model.btCallout)
             let work = max(0, Double(cycles) - guest - trips)
             let sum = guest + trips + work
             guard sum > 0 else { return nil }

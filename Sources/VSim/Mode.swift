@@ -20,6 +20,9 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case hvm
     /// The paravirtual guest kernel at ring 1 with Xen-style hypercalls (module Hypervisor).
     case pv
+    /// The unmodified guest kernel at ring 1, its code binary-translated with sensitive
+    /// instructions rewritten into VMM callouts (VMware's software VMM; module Hypervisor).
+    case bt
     /// The same guest kernel on real hardware virtualization through `/dev/kvm` (module KVM).
     case kvm
 
@@ -34,6 +37,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .trap: return "the guest kernel deprivileged to ring 1 under a trap-and-emulate VMM (classic, Robin & Irvine's holes included)"
         case .hvm: return "the guest kernel at ring 0 in modeled VT-x non-root mode; VM exits by VMCS controls"
         case .pv: return "the paravirtual guest kernel at ring 1 calling the VMM through Xen-style hypercalls (int $0x82)"
+        case .bt: return "the guest kernel at ring 1, its code binary-translated with sensitive instructions rewritten into VMM callouts (VMware's software VMM)"
         case .kvm: return "the same guest kernel on real hardware virtualization through /dev/kvm; real VM exits"
         }
     }
@@ -54,6 +58,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .trap: return SystemBackend(mode: .trap)
         case .hvm: return SystemBackend(mode: .hvm)
         case .pv: return SystemBackend(mode: .pv)
+        case .bt: return SystemBackend(mode: .bt)
         case .kvm: return KVMBackend()
         }
     }

@@ -1,3 +1,4 @@
+import Hypervisor
 /// How one run ended, with its counters and host measurements. The same shape for every mode.
 public struct RunResult: Sendable {
     public var mode: Mode
@@ -23,6 +24,11 @@ public struct RunResult: Sendable {
     public var traps: [String: UInt64] = [:]
     public var exits: [String: UInt64] = [:]
     public var hypercalls: [String: UInt64] = [:]
+    /// Under bt: callouts from translated kernel code into the VMM (and emulations inside the
+    /// translation cache, reasons ending in "(in TC)"), by reason.
+    public var callouts: [String: UInt64] = [:]
+    /// Under bt: the translation cache's counters.
+    public var binaryTranslation: BinaryTranslationStats?
     /// Under trap and hvm: guest instructions and VMM events priced by the cost model
     /// (docs/cost-model.md); nil for other modes.
     public var modeledCycles: UInt64?

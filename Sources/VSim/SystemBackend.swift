@@ -65,7 +65,7 @@ public struct SystemBackend: ExecutionBackend {
         if !options.traces.subtracting([.traps]).isEmpty {
             throw .usage("--trace \(options.traces.subtracting([.traps]).map(\.rawValue).sorted().joined(separator: ",")) is not available with the guest kernel (it traces user-mode emulation only)")
         }
-        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : nil
+        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : mode == .bt ? .bt : nil
         var cost: CostModel
         do {
             cost = try HostCostModel.resolve(options.cpu)
@@ -122,8 +122,14 @@ public struct SystemBackend: ExecutionBackend {
             result.traps = vmm.log.counts(.trap)
             result.exits = vmm.log.counts(.exit)
             result.hypercalls = vmm.log.counts(.hypercall)
+            result.callouts = vmm.log.counts(.callout)
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = cost.name
+        }
+        if let bt = vmm?.binaryTranslation {
+            result.translation = TranslationCounters(blocksTranslated: bt.blocksTranslated, chainsMade: bt.chainsMade,
+                                                     invalidations: bt.invalidations)
+            result.binaryTranslation = bt
         }
         if let stats = translator?.statistics {
             result.translation = TranslationCounters(blocksTranslated: stats.blocksTranslated, chainsMade: stats.chainsMade,
