@@ -75,12 +75,14 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         let start: UInt32
         let end: UInt32
         let sites: [Site]
+        /// The guest code it was translated from (to tell a real write from a permission change).
+        let bytes: [UInt8]
         /// How the unit ends: a direct transfer or fall-through (chainable), an indirect one, or
         /// a rewritten instruction that leaves to the VMM.
         enum Exit { case direct, indirect, vmm }
         let exit: Exit
-        init(start: UInt32, end: UInt32, sites: [Site], exit: Exit) {
-            self.start = start; self.end = end; self.sites = sites; self.exit = exit
+        init(start: UInt32, end: UInt32, sites: [Site], bytes: [UInt8], exit: Exit) {
+            self.start = start; self.end = end; self.sites = sites; self.bytes = bytes; self.exit = exit
         }
     }
 
@@ -122,6 +124,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             let fragment: Fragment
             if let f = cache[eip] {
                 fragment = f
+                m.memory.markCodePages(address: f.start, count: f.end &- f.start)   // writes to it are seen
             } else {
                 do throws(CPUException) { fragment = try translate(at: eip) } catch {
                     var e = error
@@ -210,7 +213,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             if let kind = transferKind(insn) { exit = kind; break }
         }
         flush()
-        let f = Fragment(start: eip, end: a, sites: sites, exit: exit)
+        let f = Fragment(start: eip, end: a, sites: sites, bytes: guestBytes(eip, a &- eip), exit: exit)
         cache[eip] = f
         machine.memory.markCodePages(address: eip, count: a &- eip)
         stats.blocksTranslated &+= 1
@@ -266,10 +269,21 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
 
     // MARK: CodeWriteObserver
 
+    /// Guest code bytes at `[a, a+n)` as the CPU would fetch them now (through paging).
+    func guestBytes(_ a: UInt32, _ n: UInt32) -> [UInt8] {
+        let mmu = machine.mmu
+        return (0..<n).map { i -> UInt8 in
+            guard let t = mmu.translate(a &+ i) else { return 0 }
+            return UInt8(truncatingIfNeeded: mmu.physicalRead32(t.physical & ~3) >> ((t.physical & 3) * 8))
+        }
+    }
+
+    /// Guest memory told us bytes changed (or a code page's permissions did, when the CPU left
+    /// ring 0): drops the fragments whose code really changed.
     public func codeWritten(address: UInt32, count: UInt32) {
         let last = address &+ (count == 0 ? 0 : count &- 1)
         let hit = cache.values.filter { $0.start <= last && $0.end > address }
-        for f in hit {
+        for f in hit where guestBytes(f.start, f.end &- f.start) != f.bytes {
             cache[f.start] = nil
             stats.invalidations &+= 1
         }

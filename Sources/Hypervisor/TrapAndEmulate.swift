@@ -276,15 +276,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
 
     /// Traces the page directory CR3 names and every page table it points to: the VMM's shadow
     /// page tables would go stale if the guest changed them unseen.
-    func retrace() {
-        let mmu = machine.mmu
-        var frames: Set<UInt32> = [virtualCR3 >> 12]
-        for i in 0..<UInt32(1024) {
-            let pde = mmu.physicalRead32((virtualCR3 & ~0xFFF) &+ i * 4)
-            if pde & 1 != 0 { frames.insert(pde >> 12) }
-        }
-        mmu.tracedFrames = frames
-    }
+    func retrace() { ShadowPaging.trace(machine: machine, guestCR3: virtualCR3) }
 
     /// A guest write to a traced page-table page faulted (a "hidden" page fault the guest never
     /// sees): the VMM performs the store (a 32-bit MOV, as kernels write entries), updates its
@@ -307,21 +299,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// directory entry brings, drops the TLB when a present entry changed. nil when `insn` is not
     /// such a store (it is then the guest's own fault). EIP is not changed.
     func performPageTableWrite(_ insn: Instruction) -> (physical: UInt32, value: UInt32)? {
-        let m = machine, cpu = m.cpu
-        guard insn.mnemonic == .mov, insn.operandSize == 4, case .memory(let mo) = insn.operand0 else { return nil }
-        let value: UInt32
-        switch insn.operand1 {
-        case .register(let r) where r.kind == .gpr32: value = cpu[reg32: Int(r.number)]
-        case .immediate(let v, _): value = v
-        default: return nil
-        }
-        let a = m.linearAddress(mo)
-        guard a & 3 == 0, let t = m.mmu.translate(a) else { return nil }
-        let old = m.mmu.physicalRead32(t.physical)
-        m.mmu.physicalWrite32(t.physical, value)
-        if t.physical >> 12 == virtualCR3 >> 12 && value & 1 != 0 { m.mmu.tracedFrames.insert(value >> 12) }
-        if old & 1 != 0 { m.mmu.flushAll() }   // a changed mapping: the shadow entry is dropped
-        return (t.physical, value)
+        ShadowPaging.write(insn, machine: machine, guestCR3: virtualCR3)
     }
 
     func writeCR(_ n: UInt8, _ v: UInt32) throws(CPUException) {

@@ -34,6 +34,10 @@ public enum CommandLineFacade {
             for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls), ("callouts", result.callouts)] where !counts.isEmpty {
                 line += "; \(counts.values.reduce(0, +)) \(kind) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
             }
+            if let w = result.eptWalks { line += "; EPT: \(w[0]) page walks, \(w[1]) extra memory references" }
+            if let bt = result.binaryTranslation {
+                line += "; TC: \(bt.blocksTranslated) fragments (\(bt.instructionsTranslated) instructions, \(bt.rewrittenInstructions) rewritten), \(bt.chainsMade) chains, \(bt.indirectLookups) indirect lookups, \(bt.invalidations) invalidations, \(bt.adaptiveRetranslations) adaptive"
+            }
             writeStandardError(line + "; \(cycles) modeled cycles (\(result.costModel ?? ""))\n")
         }
         if result.exitStatus != 0 { throw ExitStatus(result.exitStatus) }

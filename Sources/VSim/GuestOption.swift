@@ -13,6 +13,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     case cpu = "--cpu"
     case costModel = "--cost-model"
     case umip = "--umip"
+    case ept = "--ept"
     case engine = "--engine"
     case seed = "--seed"
 
@@ -62,6 +63,9 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
         case .umip:
             return mode == .trap ? nil
                 : "\(rawValue) sets CR4.UMIP for the trap-and-emulate VMM: it needs --mode trap"
+        case .ept:
+            return mode == .hvm ? nil
+                : "\(rawValue) chooses nested (EPT) or shadow paging for the VT-x model: it needs --mode hvm"
         case .engine:
             if mode == .bt { return "\(rawValue) picks what runs the guest under a modeled VMM: the bt mode is its own engine (kernel code from its translation cache, user code directly)" }
             return Self.modeledVMMs.contains(mode) ? nil

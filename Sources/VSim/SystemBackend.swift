@@ -100,7 +100,7 @@ public struct SystemBackend: ExecutionBackend {
             }
             layout = .init(hypercallPage: page, sharedInfo: shared, timerPeriod: options.timerPeriod ?? Self.defaultTimerPeriod)
         }
-        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout) }
+        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout, ept: options.ept) }
         var translator: TranslationEngine? = nil
         if mode == .translate || options.engine == .translate {
             translator = try Self.attachTranslator(to: machine)
@@ -123,6 +123,7 @@ public struct SystemBackend: ExecutionBackend {
             result.exits = vmm.log.counts(.exit)
             result.hypercalls = vmm.log.counts(.hypercall)
             result.callouts = vmm.log.counts(.callout)
+            result.eptWalks = vmm.eptWalks.map { [$0.walks, $0.extraReferences] }
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = cost.name
         }
