@@ -14,7 +14,7 @@ import Glibc
 /// virtual CPU, plus ``deviceAccess`` when that is an I/O access, or ``reflectEvent`` for an
 /// exception or interrupt it pushes into the guest kernel's handler.
 public struct CostModel: Sendable, Equatable {
-    /// Preset name (`merom`, `nehalem`, `haswell`, `cascadelake`, or `file` after an override).
+    /// Preset name (`prescott`, `merom`, `nehalem`, `haswell`, `cascadelake`, or `file` after an override).
     public var name: String
     /// Cycles per guest instruction that runs without the VMM (vsim's assumption: IPC 1).
     public var cyclesPerInstruction: Double = 1
@@ -53,10 +53,13 @@ public struct CostModel: Sendable, Equatable {
                                        "emulateInstruction", "deviceAccess", "reflectEvent", "portIO", "controlRegisterWrite",
                                        "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference"]
 
-    /// VM exit round trips measured by `vmlatency` (CPUID exit, no handler work), cycles:
+    /// VM exit round trips, cycles: Prescott ~3,960 (Agesen et al., USENIX ATC 2012, Table 1: the
+    /// first VT-x generation, that of Adams & Agesen's Pentium 4); measured by `vmlatency`
+    /// (CPUID exit, no handler work):
     /// Merom T5600 ~1,680; Nehalem i5-760 ~950; Haswell i7-4770 530–600 (midpoint 565);
     /// Cascade Lake Xeon Gold 6252N 440–520 (midpoint 480). See docs/cost-model.md.
     public static let presets: [String: CostModel] = [
+        "prescott": CostModel(name: "prescott", vmExitRoundTrip: 3_960),
         "merom": CostModel(name: "merom", vmExitRoundTrip: 1_680),
         "nehalem": CostModel(name: "nehalem", vmExitRoundTrip: 950),
         "haswell": CostModel(name: "haswell", vmExitRoundTrip: 565),

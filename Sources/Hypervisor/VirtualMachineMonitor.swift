@@ -51,7 +51,7 @@ public final class VirtualMachineMonitor {
         case .trap: hooks = TrapAndEmulateVMM(machine: machine, log: log, cost: cost, umip: umip)
         case .bt: hooks = BinaryTranslationVMM(machine: machine, log: log, cost: cost)
         case .hvm:
-            let c = controls ?? ((ept ?? !cost.name.hasPrefix("merom")) ? VMCSControls() : VMCSControls.firstGeneration())
+            let c = controls ?? ((ept ?? !(cost.name.hasPrefix("merom") || cost.name.hasPrefix("prescott"))) ? VMCSControls() : VMCSControls.firstGeneration())
             hooks = HardwareAssistVMM(machine: machine, log: log, cost: cost, controls: c)
         case .pv:
             let l = layout ?? ParavirtualLayout(hypercallPage: 0, sharedInfo: 0, timerPeriod: 0)

@@ -43,6 +43,13 @@ public enum CommandLineFacade {
         if result.exitStatus != 0 { throw ExitStatus(result.exitStatus) }
     }
 
+    /// `vsim nanobench`.
+    public static func nanobench(cpu: String, iterations: Int, directory: String) throws(ExitStatus) {
+        let text: String
+        do { text = try Nanobench.report(cpu: cpu, iterations: iterations, directory: directory) } catch { throw fail(error) }
+        writeStandardOutput(text)
+    }
+
     /// `vsim disasm`.
     public static func disasm(program: String, syntax: Syntax) throws(ExitStatus) {
         let text: String

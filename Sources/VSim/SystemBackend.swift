@@ -101,6 +101,8 @@ public struct SystemBackend: ExecutionBackend {
             layout = .init(hypercallPage: page, sharedInfo: shared, timerPeriod: options.timerPeriod ?? Self.defaultTimerPeriod)
         }
         let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout, ept: options.ept) }
+        let meter = strategy == nil && options.bareMetalCycles ? BareMetalMeter(machine: machine, cost: cost) : nil
+        defer { _ = meter }
         var translator: TranslationEngine? = nil
         if mode == .translate || options.engine == .translate {
             translator = try Self.attachTranslator(to: machine)
@@ -125,6 +127,10 @@ public struct SystemBackend: ExecutionBackend {
             result.callouts = vmm.log.counts(.callout)
             result.eptWalks = vmm.eptWalks.map { [$0.walks, $0.extraReferences] }
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
+            result.costModel = cost.name
+        }
+        if let meter {
+            result.modeledCycles = meter.modeledCycles(instructions: executed)
             result.costModel = cost.name
         }
         if let bt = vmm?.binaryTranslation {

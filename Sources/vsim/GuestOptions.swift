@@ -18,7 +18,7 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
     var timer: UInt32?
 
-    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv): merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
+    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
     var cpu: String?
 
     @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv).")
