@@ -16,6 +16,10 @@ import Glibc
 public struct CostModel: Sendable, Equatable {
     /// Preset name (`prescott`, `merom`, `nehalem`, `haswell`, `cascadelake`, or `file` after an override).
     public var name: String
+    /// The preset CPU's base clock, GHz (spec sheets: Pentium 4 672 3.8, Core 2 T5600 1.83,
+    /// Core i5-760 2.8, Core i7-4770 3.4, Xeon Gold 6252N 2.3): turns modeled cycles into the
+    /// modeled time `vsim compare` shows for the modeled rows.
+    public var clockGHz: Double = 3.4
     /// Cycles per guest instruction that runs without the VMM (vsim's assumption: IPC 1).
     public var cyclesPerInstruction: Double = 1
     /// A fault from ring 1 or 3 into the VMM at ring 0 and the IRET back (no handler work).
@@ -51,7 +55,7 @@ public struct CostModel: Sendable, Equatable {
     /// The named constants, in the order docs/cost-model.md lists them.
     public static let constantNames = ["cyclesPerInstruction", "trapRoundTrip", "vmExitRoundTrip", "hypercallRoundTrip",
                                        "emulateInstruction", "deviceAccess", "reflectEvent", "portIO", "controlRegisterWrite",
-                                       "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference"]
+                                       "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference", "clockGHz"]
 
     /// VM exit round trips, cycles: Prescott ~3,960 (Agesen et al., USENIX ATC 2012, Table 1: the
     /// first VT-x generation, that of Adams & Agesen's Pentium 4); measured by `vmlatency`
@@ -59,18 +63,19 @@ public struct CostModel: Sendable, Equatable {
     /// Merom T5600 ~1,680; Nehalem i5-760 ~950; Haswell i7-4770 530–600 (midpoint 565);
     /// Cascade Lake Xeon Gold 6252N 440–520 (midpoint 480). See docs/cost-model.md.
     public static let presets: [String: CostModel] = [
-        "prescott": CostModel(name: "prescott", vmExitRoundTrip: 3_960),
-        "merom": CostModel(name: "merom", vmExitRoundTrip: 1_680),
-        "nehalem": CostModel(name: "nehalem", vmExitRoundTrip: 950),
-        "haswell": CostModel(name: "haswell", vmExitRoundTrip: 565),
-        "cascadelake": CostModel(name: "cascadelake", vmExitRoundTrip: 480),
+        "prescott": CostModel(name: "prescott", vmExitRoundTrip: 3_960, clockGHz: 3.8),
+        "merom": CostModel(name: "merom", vmExitRoundTrip: 1_680, clockGHz: 1.83),
+        "nehalem": CostModel(name: "nehalem", vmExitRoundTrip: 950, clockGHz: 2.8),
+        "haswell": CostModel(name: "haswell", vmExitRoundTrip: 565, clockGHz: 3.4),
+        "cascadelake": CostModel(name: "cascadelake", vmExitRoundTrip: 480, clockGHz: 2.3),
     ]
     public static let defaultPreset = "haswell"
     public static var `default`: CostModel { presets[defaultPreset]! }
 
-    public init(name: String, vmExitRoundTrip: UInt64) {
+    public init(name: String, vmExitRoundTrip: UInt64, clockGHz: Double = 3.4) {
         self.name = name
         self.vmExitRoundTrip = vmExitRoundTrip
+        self.clockGHz = clockGHz
     }
 
     public enum ParseError: Error, CustomStringConvertible {
@@ -102,9 +107,9 @@ public struct CostModel: Sendable, Equatable {
             let parts = trimmed.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters() }
             guard parts.count == 2 else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "expected name = value") }
             let (key, value) = (parts[0], parts[1])
-            if key == "cyclesPerInstruction" {
-                guard let v = Double(value), v >= 0, v.isFinite else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "not a non-negative number") }
-                cyclesPerInstruction = v
+            if key == "cyclesPerInstruction" || key == "clockGHz" {
+                guard let v = Double(value), v >= 0, v.isFinite, key != "clockGHz" || v > 0 else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "not a non-negative number") }
+                if key == "clockGHz" { clockGHz = v } else { cyclesPerInstruction = v }
                 continue
             }
             guard let v = UInt64(value) else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "not a whole number of cycles") }

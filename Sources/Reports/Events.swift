@@ -21,6 +21,15 @@ enum Events {
             lines.append("unavailable here:")
             for s in unavailable { lines.append("  \(pad(s.mode))  \(s.unavailable!)") }
         }
+        let modeled = report.modes.filter { $0.isAvailable && $0.modeledSeconds != nil }
+        if !modeled.isEmpty {
+            lines.append("simulator wall time of the modeled rows (vsim's interpreter running the model, not the strategy's cost):")
+            for s in modeled {
+                let t = s.wallTimes
+                lines.append("  \(pad(s.mode))  median \(Format.duration(t.median)) [\(Format.duration(t.min)) … \(Format.duration(t.max))]"
+                             + (report.slowdown(of: s).map { ", \(Format.ratio($0)) native's wall time" } ?? ""))
+            }
+        }
         let withEvents = report.modes.filter { s in s.isAvailable && (kinds.contains { !(s.events[$0] ?? [:]).isEmpty } || s.modeledCycles != nil) }
         if !withEvents.isEmpty {
             lines.append("events per run, by reason:")
