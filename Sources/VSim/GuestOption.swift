@@ -31,9 +31,9 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     }
 
     /// The modes under which vsim's own machine runs the guest (and counts its instructions).
-    static let emulated: Set<Mode> = [.interpret, .translate, .trap, .hvm, .pv, .bt]
+    static let emulated: Set<Mode> = [.interpret, .translate, .trap, .hvm, .pv, .bt, .unikernel]
     /// The modes that run the guest kernel under a modeled VMM.
-    static let modeledVMMs: Set<Mode> = [.trap, .hvm, .pv, .bt]
+    static let modeledVMMs: Set<Mode> = [.trap, .hvm, .pv, .bt, .unikernel]
 
     /// Why `mode` cannot honour this option (nil: it can). `system` says whether `--system` is
     /// given too (it brings the guest kernel to interpret and translate).
@@ -64,8 +64,8 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
             return mode == .trap ? nil
                 : "\(rawValue) sets CR4.UMIP for the trap-and-emulate VMM: it needs --mode trap"
         case .ept:
-            return mode == .hvm ? nil
-                : "\(rawValue) chooses nested (EPT) or shadow paging for the VT-x model: it needs --mode hvm"
+            return mode == .hvm || mode == .unikernel ? nil
+                : "\(rawValue) chooses nested (EPT) or shadow paging for the VT-x model: it needs --mode hvm or unikernel"
         case .engine:
             if mode == .bt { return "\(rawValue) picks what runs the guest under a modeled VMM: the bt mode is its own engine (kernel code from its translation cache, user code directly)" }
             return Self.modeledVMMs.contains(mode) ? nil

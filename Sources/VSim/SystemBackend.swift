@@ -65,7 +65,7 @@ public struct SystemBackend: ExecutionBackend {
         if !options.traces.subtracting([.traps]).isEmpty {
             throw .usage("--trace \(options.traces.subtracting([.traps]).map(\.rawValue).sorted().joined(separator: ",")) is not available with the guest kernel (it traces user-mode emulation only)")
         }
-        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : mode == .bt ? .bt : nil
+        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : mode == .bt ? .bt : mode == .unikernel ? .hvm : nil
         var cost: CostModel
         do {
             cost = try HostCostModel.resolve(options.cpu)
@@ -74,7 +74,8 @@ public struct SystemBackend: ExecutionBackend {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
-        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:], source: options.kernelSource)
+        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : mode == .unikernel ? ["UNIKERNEL": 1] : [:],
+                                              source: options.kernelSource)
         let kernel: ELFImage, image: ELFImage
         do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }

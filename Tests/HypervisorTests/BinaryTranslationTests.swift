@@ -110,8 +110,8 @@ final class BinaryTranslationTests: XCTestCase {
         XCTAssertEqual(bt.stats.invalidations, before + 1, "exactly the fragment at _start")
     }
 
-    /// Every program of programs/ prints the same and exits the same under bt as under the
-    /// interpreter (itself checked against native runs in ProgramsTests).
+    /// Every program of programs/ prints the same and exits the same under bt and unikernel as
+    /// under the interpreter (itself checked against native runs in ProgramsTests).
     func testEveryProgramSameOutputAsInterpreter() throws {
         // (cat with input: testCatAdaptiveTranslationOfPageTableWrites.)
         let cases: [(String, [String])] = [
@@ -121,14 +121,49 @@ final class BinaryTranslationTests: XCTestCase {
         ]
         for (name, args) in cases {
             var results: [Mode: RunResult] = [:]
-            for mode in [Mode.interpret, .bt] {
+            for mode in [Mode.interpret, .bt, .unikernel] {
                 var options = RunOptions()
                 options.io = .capture
                 results[mode] = try VSim.run(program: .path(TrapAndExitCountTests.repository + "/programs/\(name).s"),
                                              mode: mode, arguments: args, options: options)
             }
-            XCTAssertEqual(results[.bt]!.exitStatus, results[.interpret]!.exitStatus, "\(name) \(args)")
-            XCTAssertEqual(results[.bt]!.output, results[.interpret]!.output, "\(name) \(args)")
+            for mode in [Mode.bt, .unikernel] {
+                XCTAssertEqual(results[mode]!.exitStatus, results[.interpret]!.exitStatus, "\(name) \(args) under \(mode)")
+                XCTAssertEqual(results[mode]!.output, results[.interpret]!.output, "\(name) \(args) under \(mode)")
+            }
+        }
+    }
+}
+
+/// `--mode unikernel`: the program at ring 0 beside the library OS (kernel.s built with
+/// UNIKERNEL=1), under the VT-x model.
+final class UnikernelTests: XCTestCase {
+    /// hello with the timer off: the library OS boots as the kernel does (its one exiting
+    /// instruction is the CR0 write that sets PG, 28); then the program's two `int $0x80` are
+    /// same-privilege interrupts at ring 0 (no exit, no trap, no stack switch), and the 14 + 1
+    /// `outb` exit (30). No traps, no callouts, no hypercalls: 16 exits in all, as under hvm,
+    /// but no IRET ever changes the privilege level.
+    func testHelloExits() throws {
+        var options = RunOptions()
+        options.io = .capture
+        options.timerPeriod = 0
+        let r = try VSim.run(program: .path(TrapAndExitCountTests.repository + "/programs/hello.s"), mode: .unikernel, options: options)
+        XCTAssertEqual(r.exitStatus, 0)
+        XCTAssertEqual(String(decoding: r.output ?? [], as: UTF8.self), "Hello, world!\n")
+        XCTAssertEqual(r.exits, ["28 Control-register accesses": 1, "30 I/O instruction": 15])
+        XCTAssertEqual(r.traps, [:])
+        XCTAssertEqual(r.callouts, [:])
+    }
+
+    /// A fault in the program (its EIP above RAM's identity map) ends it with 128 + the signal,
+    /// as the kernel does for ring 3: the library OS tells program from itself by address.
+    func testFaultBecomesSignal() throws {
+        var options = RunOptions()
+        options.io = .capture
+        for (arg, status) in [("de", Int32(136)), ("segv", 139), ("int3", 133)] {
+            let r = try VSim.run(program: .path(TrapAndExitCountTests.repository + "/programs/faults.s"), mode: .unikernel,
+                                 arguments: [arg], options: options)
+            XCTAssertEqual(r.exitStatus, status, arg)
         }
     }
 }
