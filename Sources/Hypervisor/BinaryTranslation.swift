@@ -158,8 +158,6 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             case .ident(let count):
                 let k = UInt64(count)
                 let before = interpreter.instructionsExecuted
-                let expected = cpu.eip
-                _ = expected
                 if k > left {
                     return interpreter.runSlice(left)   // the slice ends inside the unit
                 }
