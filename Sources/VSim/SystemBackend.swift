@@ -65,7 +65,7 @@ public struct SystemBackend: ExecutionBackend {
         if !options.traces.subtracting([.traps]).isEmpty {
             throw .usage("--trace \(options.traces.subtracting([.traps]).map(\.rawValue).sorted().joined(separator: ",")) is not available with the guest kernel (it traces user-mode emulation only)")
         }
-        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : nil
+        let strategy: VirtualizationStrategy? = mode == .trap ? .trap : mode == .hvm ? .hvm : mode == .pv ? .pv : mode == .bt ? .bt : mode == .unikernel ? .hvm : nil
         var cost: CostModel
         do {
             cost = try HostCostModel.resolve(options.cpu)
@@ -74,7 +74,8 @@ public struct SystemBackend: ExecutionBackend {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
-        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:], source: options.kernelSource)
+        let kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : mode == .unikernel ? ["UNIKERNEL": 1] : [:],
+                                              source: options.kernelSource)
         let kernel: ELFImage, image: ELFImage
         do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
         do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
@@ -100,7 +101,9 @@ public struct SystemBackend: ExecutionBackend {
             }
             layout = .init(hypercallPage: page, sharedInfo: shared, timerPeriod: options.timerPeriod ?? Self.defaultTimerPeriod)
         }
-        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout) }
+        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: options.umip, layout: layout, ept: options.ept) }
+        let meter = strategy == nil && options.bareMetalCycles ? BareMetalMeter(machine: machine, cost: cost) : nil
+        defer { _ = meter }
         var translator: TranslationEngine? = nil
         if mode == .translate || options.engine == .translate {
             translator = try Self.attachTranslator(to: machine)
@@ -122,8 +125,19 @@ public struct SystemBackend: ExecutionBackend {
             result.traps = vmm.log.counts(.trap)
             result.exits = vmm.log.counts(.exit)
             result.hypercalls = vmm.log.counts(.hypercall)
+            result.callouts = vmm.log.counts(.callout)
+            result.eptWalks = vmm.eptWalks.map { [$0.walks, $0.extraReferences] }
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = cost.name
+        }
+        if let meter {
+            result.modeledCycles = meter.modeledCycles(instructions: executed)
+            result.costModel = cost.name
+        }
+        if let bt = vmm?.binaryTranslation {
+            result.translation = TranslationCounters(blocksTranslated: bt.blocksTranslated, chainsMade: bt.chainsMade,
+                                                     invalidations: bt.invalidations)
+            result.binaryTranslation = bt
         }
         if let stats = translator?.statistics {
             result.translation = TranslationCounters(blocksTranslated: stats.blocksTranslated, chainsMade: stats.chainsMade,
