@@ -20,7 +20,7 @@ extension KVMBackend {
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let start = ContinuousClock.now
-        let (machine, com2) = try KVMRun.machine(io: io)
+        let (machine, com2) = try GuestKernelPlatform.machine(stdio: io.guestStdio)
         guard machine.mmu.loadPhysical(code, at: flatLoadAddress) else {
             throw .usage("the guest binary (\(code.count) bytes) does not fit in guest RAM at \(GuestDiagnostics.hex8x(flatLoadAddress))")
         }
@@ -133,27 +133,9 @@ public enum ExitCostProbe {
     }
 }
 
-/// `--cpu host`: the cost model with this host's measured VM exit round trip (``ExitCostProbe``)
-/// in place of a CPU generation's; the other constants are the default preset's. Measured once
-/// per process.
-public enum HostCostModel {
-    nonisolated(unsafe) static var cached: CostModel? = nil
-
-    public static func measured() throws(CostModel.ParseError) -> CostModel {
-        if let c = cached { return c }
-        let m: ExitCostProbe.Measurement
-        do { m = try ExitCostProbe.measure(iterations: 20_000) } catch {
-            throw .unreadable("--cpu host measures this host's VM exit cost under KVM, which failed: \(error.description)")
-        }
-        var model = CostModel.default
-        model.name = "host"
-        model.vmExitRoundTrip = UInt64(m.cycles.rounded())
-        cached = model
-        return model
-    }
-
-    /// The preset `name`, or the measured host model for "host".
-    public static func resolve(_ name: String) throws(CostModel.ParseError) -> CostModel {
-        name.lowercased() == "host" ? try measured() : try CostModel.preset(name)
+extension ExitCostProbe {
+    /// This host's VM exit round trip in TSC cycles, for `--cpu host` (``HostCostModel``).
+    static func hostExitCycles() throws -> Double {
+        try measure(iterations: 20_000).cycles
     }
 }
