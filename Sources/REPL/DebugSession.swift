@@ -56,15 +56,15 @@ public final class DebugSession {
     /// `--system` and the VMM modes as the guest kernel (``GuestKernelPlatform``).
     private func makeTarget() throws(REPLError) -> Debuggee {
         let run = options.runOptions
-        let engine: Engine = options.mode == .translate ? .translate : options.engine
-        switch options.mode {
-        case .interpret where !options.system, .translate where !options.system:
+        guard let kind = options.mode.platform(system: options.system), let engine = options.mode.engine(options.engine) else {
+            throw .usage("--mode \(options.mode) runs the guest outside vsim, where it cannot be stepped; the REPL steps interpret, translate, interpret --system and the modeled VMM modes")
+        }
+        switch kind {
+        case .linuxUser:
             let platform: LinuxUserPlatform
             do { platform = try LinuxUserPlatform(program: program, argv0: argv0, arguments: options.arguments, options: run) } catch { throw .vsim(error) }
             return try UserProcessTarget(platform: platform, engine: engine, input: options.input)
-        case .native, .qemu, .container, .kvm:
-            throw .usage("--mode \(options.mode) runs the guest outside vsim, where it cannot be stepped; the REPL steps interpret, translate, interpret --system and the modeled VMM modes")
-        default:
+        case .guestKernel:
             let platform: GuestKernelPlatform
             do { platform = try GuestKernelPlatform(mode: options.mode, program: program, argv0: argv0, arguments: options.arguments, options: run) } catch { throw .vsim(error) }
             return try SystemTarget(platform: platform, engine: engine, input: options.input)

@@ -121,20 +121,38 @@ final class SystemTarget: Debuggee {
         var done: UInt64 = 0
         var slice = EngineSlice()
         var stop = SystemStopReason.instructionLimit
-        while done < limit && !interrupted() {
-            let n = breakpoints.isEmpty ? slice.next(limit - done) : 1
+        func advance(_ steps: UInt64) {
+            done += steps
+            position += steps
+            stepsSinceOrigin = Int(min(UInt64(stepsSinceOrigin) + steps, UInt64(reverseStepLimit)))
+        }
+        if !breakpoints.isEmpty && limit > 0 {
+            // Off the breakpoint EIP may be at, then on the interpreter alone, which stops before
+            // an instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
+            stop = world.engine.run(maxInstructions: 1, deadline: nil)
+            if stop == .instructionLimit { advance(1) }
+            if stop == .instructionLimit && !breakpoints.contains(machine.cpu.eip) {
+                machine.interpreter.breakpoints = breakpoints
+                world.engine.interpreterOnly = true
+            } else {
+                done = max(done, 1)
+            }
+        }
+        defer {
+            machine.interpreter.breakpoints = []
+            world.engine.interpreterOnly = false
+        }
+        while stop == .instructionLimit && done < limit && !(done > 0 && breakpoints.contains(machine.cpu.eip)) && !interrupted() {
+            let n = slice.next(limit - done)
             let before = machine.interpreter.instructionsExecuted
             stop = world.engine.run(maxInstructions: n, deadline: nil)
             slice.ran()
             guard stop == .instructionLimit else { break }
             // An event handled before the next instruction is a step of its own (as in step()
-            // and in the replay of stepBack).
+            // and in the replay of stepBack); a stop at a breakpoint is not.
             let retired = machine.interpreter.instructionsExecuted - before
-            let steps = retired == n ? retired : retired + 1
-            done += steps
-            position += steps
-            stepsSinceOrigin = Int(min(UInt64(stepsSinceOrigin) + steps, UInt64(reverseStepLimit)))
-            if !breakpoints.isEmpty && breakpoints.contains(machine.cpu.eip) { break }
+            advance(retired == n || machine.stoppedAtBreakpoint ? retired : retired + 1)
+            if machine.stoppedAtBreakpoint { break }
         }
         world.booted.com2.flush()
         // What the VMM did so far, so that the next step's events are its own.

@@ -82,18 +82,28 @@ final class UserProcessTarget: Debuggee {
         defer { recorder.resynchronize() }
         var done: UInt64 = 0
         var slice = EngineSlice()
+        if !breakpoints.isEmpty && limit > 0 {
+            // Off the breakpoint EIP may be at, then on the interpreter, which stops before an
+            // instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
+            let r = process.step()
+            done = 1
+            if r != nil { return (outcome(r), done, 0) }
+            if breakpoints.contains(process.cpu.eip) { return (.running, done, 0) }
+            process.interpreter.breakpoints = breakpoints
+        }
+        defer { process.interpreter.breakpoints = [] }
         while done < limit && !interrupted() {
             if !breakpoints.isEmpty {
-                // One instruction at a time on the interpreter, the address checked after each.
-                var batch = 0
-                while done < limit && batch < 1 << 16 {
-                    let r = process.step()
-                    done += 1
-                    batch += 1
-                    if r != nil { return (outcome(r), done, 0) }
-                    if breakpoints.contains(process.cpu.eip) { return (.running, done, 0) }
+                let n = slice.next(limit - done)
+                let before = instructions
+                let r = process.run(maxInstructions: n, deadline: nil)
+                done += instructions - before
+                slice.ran()
+                switch r {
+                case .instructionLimit, .timeLimit: continue
+                case .fault(let e) where e.isDebuggerBreakpoint: return (.running, done, 0)
+                default: return (outcome(r), done, 0)
                 }
-                continue
             }
             let n = slice.next(limit - done)
             let before = instructions

@@ -102,9 +102,18 @@ public final class GuestKernelEngine: GuestEngine {
     public let machine: SystemMachine
     public let translator: TranslationEngine?
 
+    private let sliceRunner: ((UInt64) -> StopReason?)?
+
     public init(machine: SystemMachine, engine: Engine) throws(VSimError) {
         self.machine = machine
         translator = engine == .translate ? try Self.attachTranslator(to: machine) : nil
+        sliceRunner = machine.sliceRunner
+    }
+
+    /// Runs on the interpreter alone even with a translator attached (a debugger's breakpoints,
+    /// ``Interpreter/breakpoints``, stop the interpreter only).
+    public var interpreterOnly = false {
+        didSet { machine.sliceRunner = interpreterOnly ? nil : sliceRunner }
     }
 
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> SystemStopReason {

@@ -43,7 +43,7 @@ public struct SystemBackend: ExecutionBackend {
         let platform = try GuestKernelPlatform(mode: mode, program: program, arguments: arguments, options: options)
         let booted = try platform.boot(stdio: io.guestStdio)
         let machine = booted.machine, vmm = booted.monitor, image = platform.program
-        let engine = try GuestKernelEngine(machine: machine, engine: mode == .translate ? .translate : options.engine)
+        let engine = try GuestKernelEngine(machine: machine, engine: mode.engine(options.engine) ?? .interpret)
         if options.traces.contains(.traps) { vmm?.log.trace = options.traceSink }
         let stop = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         vmm?.finish(stop, machine: machine)

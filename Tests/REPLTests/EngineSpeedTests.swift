@@ -84,4 +84,31 @@ struct EngineSpeedTests {
         let values = out.split(separator: "\n").filter { $0.hasPrefix("$ = ") }
         #expect(values.count == 2 && values[0] != values[1], "\(out)")
     }
+
+    @Test("a breakpoint in a loop stops at every pass, on the interpreter's stop before the instruction", arguments: [Mode.interpret, .translate, .trap])
+    func breakpointInALoop(_ mode: Mode) throws {
+        let loop = try Batch.source("loop10.s", """
+                .text
+                .globl _start
+        _start: movl $0, %ecx
+        top:    incl %ecx
+                cmpl $10, %ecx
+                jb top
+                movl $1, %eax
+                movl %ecx, %ebx
+                int $0x80
+        """)
+        let (session, text) = try Self.session(loop, (mode, false, .interpret), arguments: [])
+        session.execute("break top")
+        for _ in 0..<3 { session.execute("continue"); session.execute("print $ecx") }
+        session.execute("stepi 2")
+        session.execute("print $ecx")
+        session.execute("delete")
+        session.execute("continue")
+        let out = text()
+        let values = out.split(separator: "\n").filter { $0.hasPrefix("$ = ") }
+        #expect(values == ["$ = 0x0 = 0", "$ = 0x1 = 1", "$ = 0x2 = 2", "$ = 0x3 = 3"], "\(out)")
+        #expect(out.components(separatedBy: "\nBreakpoint 1, ").count == 4, "\(out)")
+        #expect(out.contains("[guest exited with status 10 after "), "\(out)")
+    }
 }
