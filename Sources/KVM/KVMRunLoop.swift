@@ -40,8 +40,13 @@ public enum KVMRunLoop {
     public enum Failure: Error, CustomStringConvertible {
         case setup(KVMError)
         case run(KVMError)
+        /// A probe's guest did not do what it should (why).
+        case probe(String)
         public var description: String {
-            switch self { case .setup(let e), .run(let e): return e.description }
+            switch self {
+            case .setup(let e), .run(let e): return "kvm mode: " + e.description
+            case .probe(let why): return why
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Guest
 import Hypervisor
+import KVM
 import Machine
 
 /// The guest kernel platform: the guest kernel of `programs/kernel/` (the PV variant under `pv`,

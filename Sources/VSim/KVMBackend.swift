@@ -73,8 +73,8 @@ enum KVMRun {
                                          deadline: start + options.timeLimit)
         } catch {
             switch error {
-            case .setup(let e): throw .host("kvm mode: \(e.description)", status: KVMBackend.unavailableStatus)
-            case .run(let e): throw .host("kvm mode: \(e.description)")
+            case .setup: throw .host(error.description, status: KVMBackend.unavailableStatus)
+            case .run, .probe: throw .host(error.description)
             }
         }
         machine.uart.flush()
