@@ -17,9 +17,17 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/wait.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
+#endif
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -117,9 +125,76 @@ static int run_step(const struct vsim_ct_step *step) {
         errno = n < 0 ? saved : EIO;
         return -1;
     }
+    case VSIM_CT_MASK: {
+        struct stat st;
+        if (stat(step->target, &st) < 0) return errno == ENOENT ? 0 : -1;
+        if (S_ISDIR(st.st_mode))
+            return mount("tmpfs", step->target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
+        return mount("/dev/null", step->target, NULL, MS_BIND, NULL);
+    }
+    case VSIM_CT_READONLY: {
+        struct stat st;
+        if (stat(step->target, &st) < 0) return errno == ENOENT ? 0 : -1;
+        if (mount(step->target, step->target, NULL, MS_BIND | MS_REC, NULL) < 0) return -1;
+        return mount(NULL, step->target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | step->flags, NULL);
+    }
     default:
         errno = EINVAL;
         return -1;
+    }
+}
+
+/// Drops privileges as the header describes; returns 0 or the vsim_ct_late_step that failed
+/// (errno set).
+static int drop_privileges(const struct vsim_ct_spec *spec) {
+    if (spec->drop_capabilities) {
+        for (int cap = 0; cap <= spec->last_capability && cap < 64; cap++) {
+            if (spec->capabilities & (1ULL << cap)) continue;
+            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return VSIM_CT_LATE_BOUNDING;
+        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return VSIM_CT_LATE_AMBIENT;
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_data_struct data[2];
+        memset(data, 0, sizeof data);
+        for (int i = 0; i < 2; i++) {
+            uint32_t word = (uint32_t)(spec->capabilities >> (32 * i));
+            data[i].effective = word;
+            data[i].permitted = word;
+            data[i].inheritable = word;
+        }
+        if (syscall(SYS_capset, &header, data) < 0) return VSIM_CT_LATE_CAPSET;
+    }
+    if (spec->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return VSIM_CT_LATE_NO_NEW_PRIVS;
+    if (spec->seccomp_filter != NULL) {
+        struct sock_fprog program = {
+            .len = (unsigned short)spec->seccomp_instructions,
+            .filter = (struct sock_filter *)spec->seccomp_filter,
+        };
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0) < 0) return VSIM_CT_LATE_SECCOMP;
+    }
+    return 0;
+}
+
+/// The minimal init: forwards signals to `program`, reaps every child, and exits with the
+/// program's status once it is gone. All signals are blocked (and so queued for sigwaitinfo,
+/// even those a PID 1 would otherwise never receive).
+static void run_init(pid_t program) {
+    sigset_t all;
+    sigfillset(&all);
+    for (;;) {
+        siginfo_t info;
+        int s = sigwaitinfo(&all, &info);
+        if (s < 0) continue;
+        if (s != SIGCHLD) {
+            kill(program, s);
+            continue;
+        }
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            if (pid != program) continue;
+            _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+        }
     }
 }
 
@@ -161,15 +236,14 @@ static int container_init(void *raw) {
     int fail_step = spec->step_count;
     if (install_fd(spec->stdin_fd, 0) < 0 || install_fd(spec->stdout_fd, 1) < 0
         || install_fd(spec->stderr_fd, 2) < 0) {
-        report(a->report_write, VSIM_CT_REPORT_FAILED, fail_step, errno, started, vsim_ct_monotonic_ns());
+        report(a->report_write, VSIM_CT_REPORT_FAILED, fail_step + VSIM_CT_LATE_DESCRIPTORS, errno, started, vsim_ct_monotonic_ns());
         _exit(127);
     }
     // No host descriptor beyond 0-2 may reach the program: an open directory fd would be a way
     // out of the new root.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
-    // Default dispositions and an empty mask (vsim blocks the signals it forwards, and ignores
-    // SIGPIPE; both would otherwise survive execve).
+    // Default dispositions (vsim ignores SIGPIPE; that would survive execve).
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;
@@ -177,9 +251,34 @@ static int container_init(void *raw) {
         if (s == SIGKILL || s == SIGSTOP) continue;
         sigaction(s, &dfl, NULL);
     }
-    sigset_t none;
+    // vsim blocks the signals it forwards; the program starts with an empty mask, the init with
+    // every signal blocked (it takes them with sigwaitinfo).
+    sigset_t none, all;
     sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, spec->init ? &all : &none, NULL);
+
+    int late = drop_privileges(spec);
+    if (late != 0) {
+        report(a->report_write, VSIM_CT_REPORT_FAILED, fail_step + late, errno, started, vsim_ct_monotonic_ns());
+        _exit(127);
+    }
+    if (spec->init) {
+        // A raw fork (no CLONE_VM): glibc's fork() runs atfork handlers, which are not
+        // async-signal-safe in the child of a multithreaded process.
+        long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (child < 0) {
+            report(a->report_write, VSIM_CT_REPORT_FAILED, fail_step + VSIM_CT_LATE_INIT_FORK, errno, started, vsim_ct_monotonic_ns());
+            _exit(127);
+        }
+        if (child > 0) {
+            // The init keeps no descriptor at all: the report pipe then reaches EOF when the
+            // program has exec'ed (or failed), and no copy of a host descriptor of vsim's lingers.
+            syscall(SYS_close_range, 0U, ~0U, 0U);
+            run_init((pid_t)child);
+        }
+        sigprocmask(SIG_SETMASK, &none, NULL);
+    }
 
     report(a->report_write, VSIM_CT_REPORT_READY, fail_step, 0, started, vsim_ct_monotonic_ns());
     execve(spec->path, spec->argv, spec->envp);

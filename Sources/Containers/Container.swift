@@ -49,6 +49,9 @@ public enum Container {
         // The state root is where the init mounts its tmpfs (in its own mount namespace only).
         let scratch = spec.stateRoot ?? StateRoot.default()
         try StateRoot.ensure(scratch)
+        // Whatever killed vsims left (cgroups, state directories, --keep-upper work folders) goes
+        // now, without being asked; only runs whose owner is dead are touched.
+        let swept = ContainerJanitor.sweep(cgroupRoot: spec.cgroupRoot, stateRoot: scratch)
         var layers: InitPlan.Layers? = nil
         if let lower = spec.rootfs {
             if let keep = spec.keepUpper {
@@ -59,6 +62,7 @@ public enum Container {
                 layers = InitPlan.Layers(lower: absolute(lower), upper: scratch + "/upper", work: scratch + "/work", onScratch: true)
             }
         }
+        let filter = spec.seccomp == .default ? try SeccompProfile.bpf(for: spec.capabilities, cacheDirectory: SeccompProfile.cacheDirectory(beside: scratch)) : nil
         let hostname = spec.hostname ?? name.shortName
         let environment = spec.environment ?? defaultEnvironment(hostname: hostname)
         let t1 = monotonicNanoseconds()
@@ -69,13 +73,14 @@ public enum Container {
         cleanup.add("cgroups") { cgroups.destroy() }
         let steps = InitPlan.steps(namespaces: namespaces, hostname: hostname, scratch: scratch, layers: layers,
                                    program: target.hostProgram.map { ($0, target.pathInside) }, rootless: spec.rootless,
-                                   joinCgroups: cgroups.joinFiles)
+                                   joinCgroups: cgroups.joinFiles, systemPaths: spec.systemPaths)
         let t2 = monotonicNanoseconds()
         timings.cgroups = (t2 - t1) / 1000
 
         // clone
         var child = try clone(steps: steps, namespaces: namespaces, path: target.pathInside,
-                              argv: [target.argv0] + spec.command.dropFirst(), environment: environment, spec: spec)
+                              argv: [target.argv0] + spec.command.dropFirst(), environment: environment, spec: spec,
+                              filter: filter)
         let pid = child.pid
         var reaped = false
         cleanup.add("init process") {
@@ -106,6 +111,9 @@ public enum Container {
                 if Int(failed.step) < steps.count {
                     throw stepFailure(steps[Int(failed.step)], errno: failed.error, spec: spec)
                 }
+                if Int(failed.step) > steps.count {
+                    throw lateFailure(Int(failed.step) - steps.count, errno: failed.error, spec: spec)
+                }
                 throw execFailure(target, errno: failed.error, spec: spec)
             }
             throw ContainerError.setup(step: "start the container's init", reason: report.interruption
@@ -135,14 +143,23 @@ public enum Container {
 
         let signal: Int32? = (raw & 0x7f) != 0 ? raw & 0x7f : nil
         var status = signal.map { 128 + $0 } ?? (raw >> 8) & 0xff
-        let oom = signal == SIGKILL && (statistics.oomKills ?? 0) > 0
+        let oomKills = statistics.oomKills ?? 0
+        // The program itself: the init (SIGKILL), or under --init the program whose status the
+        // init passes on (128+SIGKILL).
+        let oom = oomKills > 0 && (signal == SIGKILL || (spec.useInit && signal == nil && status == 128 + SIGKILL))
         var diagnostic: String? = nil
+        let limitText = spec.limits.memoryBytes.map { limit in
+            let file = cgroupSummary.contains("v2") && !cgroupSummary.contains("v1") ? "cgroup v2 memory.max" : "cgroup v1 memory.limit_in_bytes"
+            return "its memory limit of \(ResourceLimits.formatBytes(limit)) (--memory, \(file))"
+        } ?? "its memory limit"
+        let victims = "\(oomKills) process\(oomKills == 1 ? "" : "es")"
         if outcome.timedOut {
             status = 128 + SIGXCPU
             diagnostic = "vsim: container killed after the time limit of \(seconds(spec.timeLimit!)) -> SIGXCPU (exit status 152)"
-        } else if oom, let limit = spec.limits.memoryBytes {
-            let file = cgroupSummary.contains("v2") && !cgroupSummary.contains("v1") ? "cgroup v2 memory.max" : "cgroup v1 memory.limit_in_bytes"
-            diagnostic = "vsim: the kernel's OOM killer ended the container (SIGKILL, exit status 137): it reached its memory limit of \(ResourceLimits.formatBytes(limit)) (--memory, \(file))"
+        } else if oom {
+            diagnostic = "vsim: the kernel's OOM killer ended the container's \(spec.useInit ? "program" : "init") (SIGKILL, exit status 137): it reached \(limitText); \(victims) killed in all"
+        } else if oomKills > 0 {
+            diagnostic = "vsim: the kernel's OOM killer killed \(victims) in the container (not the \(spec.useInit ? "program" : "init"), which ended with status \(status)): it reached \(limitText); `dmesg | grep -i 'killed process'` names the victims"
         } else if let s = outcome.forwarded {
             diagnostic = "vsim: the container ended after vsim forwarded \(signalName(s)) to it (exit status \(status))"
         } else if let s = signal {
@@ -154,13 +171,14 @@ public enum Container {
                                timedOut: outcome.timedOut, forwardedSignal: outcome.forwarded, statistics: statistics,
                                unappliedLimits: unapplied, cleanupProblems: problems, timings: timings,
                                namespaces: namespaces, cgroupSummary: cgroupSummary,
-                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, diagnostic: diagnostic)
+                               maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, diagnostic: diagnostic,
+                               oomKills: oomKills, sweptLeftovers: swept.removedCgroups.count + swept.removedStateDirectories.count)
     }
 
     // MARK: clone and release
 
     private static func clone(steps: [InitStep], namespaces: Namespaces, path: String, argv: [String],
-                              environment: [String], spec: ContainerSpec) throws(ContainerError) -> vsim_ct_child {
+                              environment: [String], spec: ContainerSpec, filter: [UInt8]?) throws(ContainerError) -> vsim_ct_child {
         let pool = CStringPool()
         let cSteps = steps.map { s in
             vsim_ct_step(kind: Int32(s.kind.rawValue), source: pool.add(s.source), target: pool.add(s.target),
@@ -170,15 +188,26 @@ public enum Container {
         let cArgv = pool.array(argv)
         let cEnv = pool.array(environment)
         var child = vsim_ct_child(pid: 0, pidfd: -1, control_fd: -1, report_fd: -1)
+        let bpf = filter ?? []
+        let dropCapabilities = spec.capabilities != .all
         let rc = cSteps.withUnsafeBufferPointer { stepsBuffer in
             cArgv.withUnsafeBufferPointer { argvBuffer in
                 cEnv.withUnsafeBufferPointer { envBuffer in
-                    var cSpec = vsim_ct_spec(clone_flags: namespaces.rawValue, steps: stepsBuffer.baseAddress,
-                                             step_count: Int32(stepsBuffer.count), path: cPath,
-                                             argv: argvBuffer.baseAddress, envp: envBuffer.baseAddress,
-                                             stdin_fd: spec.stdin, stdout_fd: spec.stdout, stderr_fd: spec.stderr,
-                                             die_with_parent: 1)
-                    return vsim_ct_clone(&cSpec, &child)
+                    bpf.withUnsafeBytes { filterBytes in
+                        var cSpec = vsim_ct_spec(clone_flags: namespaces.rawValue, steps: stepsBuffer.baseAddress,
+                                                 step_count: Int32(stepsBuffer.count), path: cPath,
+                                                 argv: argvBuffer.baseAddress, envp: envBuffer.baseAddress,
+                                                 stdin_fd: spec.stdin, stdout_fd: spec.stdout, stderr_fd: spec.stderr,
+                                                 die_with_parent: 1,
+                                                 drop_capabilities: dropCapabilities ? 1 : 0,
+                                                 last_capability: Int32(CapabilitySet.lastCapability()),
+                                                 capabilities: spec.capabilities.mask,
+                                                 no_new_privs: spec.noNewPrivileges ? 1 : 0,
+                                                 seccomp_filter: filter == nil ? nil : filterBytes.baseAddress,
+                                                 seccomp_instructions: Int32(bpf.count / 8),
+                                                 `init`: spec.useInit ? 1 : 0)
+                        return vsim_ct_clone(&cSpec, &child)
+                    }
                 }
             }
         }
@@ -219,8 +248,12 @@ public enum Container {
         let size = MemoryLayout<vsim_ct_report>.size
         var chunk = [UInt8](repeating: 0, count: 256)
         while true {
-            let ready = pollReadable([child.report_fd, signals?.fd ?? -1], timeoutMilliseconds: -1)
-            if ready.count > 1 && ready[1], let s = signals?.take() {
+            // Once the init said it is about to exec, the program is as good as started: a signal
+            // then waits for the exec's EOF and is forwarded like any other (the report pipe is
+            // closed only while execve runs, after the program already shows in /proc).
+            let watchSignals = result.ready == nil
+            let ready = pollReadable([child.report_fd, watchSignals ? signals?.fd ?? -1 : -1], timeoutMilliseconds: -1)
+            if ready.count > 1 && ready[1] && !ready[0], let s = signals?.take() {
                 kill(child.pid, SIGKILL)
                 result.interruption = "vsim received \(signalName(s)) while the container was being set up"
                 return result
@@ -289,6 +322,26 @@ public enum Container {
         }
         if step.kind == VSIM_CT_LINK_UP && (e == EPERM || e == EACCES) { hint = "no CAP_NET_ADMIN in the network namespace" }
         return ContainerError.setup(step.title, errno: e, hint: hint)
+    }
+
+    /// A failure after the steps: dropping privileges, loading the seccomp filter, the init's fork.
+    private static func lateFailure(_ late: Int, errno e: Int32, spec: ContainerSpec) -> ContainerError {
+        let what: String
+        switch UInt32(late) {
+        case VSIM_CT_LATE_BOUNDING.rawValue: what = "drop capabilities from the bounding set (PR_CAPBSET_DROP)"
+        case VSIM_CT_LATE_AMBIENT.rawValue: what = "clear the ambient capabilities (PR_CAP_AMBIENT_CLEAR_ALL)"
+        case VSIM_CT_LATE_CAPSET.rawValue: what = "set the capabilities to \(spec.capabilities) (capset)"
+        case VSIM_CT_LATE_NO_NEW_PRIVS.rawValue: what = "set no_new_privs (PR_SET_NO_NEW_PRIVS)"
+        case VSIM_CT_LATE_SECCOMP.rawValue: what = "load the seccomp filter (PR_SET_SECCOMP)"
+        case VSIM_CT_LATE_INIT_FORK.rawValue: what = "fork the program from the container's init (--init)"
+        case VSIM_CT_LATE_DESCRIPTORS.rawValue: what = "install the program's standard descriptors"
+        default: what = "step \(late) after the mounts"
+        }
+        var hint: String? = nil
+        if late == Int(VSIM_CT_LATE_SECCOMP.rawValue) && e == EINVAL {
+            hint = "this kernel lacks CONFIG_SECCOMP_FILTER; run with --seccomp unconfined"
+        }
+        return ContainerError.setup(what, errno: e, hint: hint)
     }
 
     private static func execFailure(_ target: ProgramLocation, errno e: Int32, spec: ContainerSpec) -> ContainerError {

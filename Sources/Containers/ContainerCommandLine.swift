@@ -10,8 +10,20 @@ public enum ContainerCommandLine {
     /// of ``ContainerError/exitStatus``.
     public static func run(rootfs: String?, keepUpper: String?, memory: String?, cpus: Double?, pids: Int?,
                            hostname: String?, network: NetworkMode, rootless: Bool, timings: Bool,
+                           capAdd: [String] = [], capDrop: [String] = [], seccomp: SeccompMode = .default,
+                           systemPaths: SystemPathsMode = .masked, useInit: Bool = false, timeLimit: Double? = nil,
                            command: [String]) -> Int32 {
         var spec = ContainerSpec(command: command)
+        do { spec.capabilities = try CapabilitySet.applying(add: capAdd, drop: capDrop) } catch { return fail(error) }
+        spec.seccomp = seccomp
+        spec.systemPaths = systemPaths
+        spec.useInit = useInit
+        if let t = timeLimit {
+            guard t.isFinite, t > 0, t <= 31_536_000 else {
+                return fail(.usage("--time-limit must be a number of seconds above 0 (e.g. 2 or 0.5); got \(t)"))
+            }
+            spec.timeLimit = .nanoseconds(Int64(t * 1e9))
+        }
         spec.rootfs = rootfs
         spec.keepUpper = keepUpper
         spec.hostname = hostname
@@ -48,6 +60,7 @@ public enum ContainerCommandLine {
     /// The `--timings` table.
     public static func render(_ r: ContainerResult) -> String {
         var out = "vsim: container \(r.name): namespaces \(r.namespaces); cgroups \(r.cgroupSummary.isEmpty ? "none" : r.cgroupSummary)\n"
+        if r.sweptLeftovers > 0 { out += "vsim: removed \(r.sweptLeftovers) leftover cgroups and state directories of killed runs first\n" }
         let width = 24
         out += "  " + "phase".padding(width) + "      µs\n"
         for (name, us) in r.timings.phases + [("total", r.timings.total)] {

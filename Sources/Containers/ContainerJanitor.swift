@@ -27,25 +27,69 @@ public enum ContainerJanitor {
         var report = Report()
         for hierarchy in hierarchies(cgroupRoot) {
             for dir in findCgroups(in: hierarchy, depth: 0) {
-                guard let name = ContainerName(parsing: basename(dir)), !name.ownerIsAlive else { continue }
-                let v2 = CgroupLayout.magic(hierarchy) == CgroupLayout.cgroup2Magic
-                report.killedProcesses += CgroupRemoval.killMembers(dir, useCgroupKill: v2)
-                if let problem = CgroupRemoval.remove(dir, useCgroupKill: v2) { report.problems.append(problem) } else {
-                    report.removedCgroups.append(dir)
-                }
+                removeIfOrphaned(dir, v2: CgroupLayout.magic(hierarchy) == CgroupLayout.cgroup2Magic, into: &report)
             }
         }
         let roots = stateRoots ?? defaultStateRoots()
-        for root in roots {
-            for entry in HostFiles.list(root) ?? [] {
-                guard let name = ContainerName(parsing: entry), !name.ownerIsAlive else { continue }
-                let path = root + "/" + entry
-                let problems = StateDirectory.removeLeftover(path)
-                if problems.isEmpty { report.removedStateDirectories.append(path) } else { report.problems += problems }
-            }
-        }
+        for root in roots { sweepStateRoot(root, into: &report) }
         report.strayMounts = strayMounts(under: roots)
         return report
+    }
+
+    /// What every `vsim container run` does before it creates anything: removes the leftovers
+    /// of dead owners from the directories where this vsim makes its own cgroups (each v1
+    /// controller's directory of vsim's own cgroup, the v2 parent) and from its state root.
+    /// A few readdirs, so it is cheap enough for every start; `prune` walks every hierarchy.
+    /// Runs of live owners are never touched (the owner's pid must exist with the start time in
+    /// the name), so concurrent runs are safe; two runs sweeping the same leftover at once is
+    /// harmless (a removal that finds it gone counts as done).
+    public static func sweep(cgroupRoot: String = "/sys/fs/cgroup", stateRoot: String) -> Report {
+        var report = Report()
+        let own = OwnCgroups.read()
+        var parents: [(String, Bool)] = []
+        var seen = Set<String>()
+        let unprivileged = geteuid() != 0
+        func add(_ dir: String, v2: Bool) {
+            if seen.insert(CgroupV1Group.resolve(dir)).inserted { parents.append((dir, v2)) }
+        }
+        let v2Own = unprivileged && own.v2 != "/" ? own.v2 : ""
+        var v1Root: String? = nil
+        switch CgroupLayout.detect(root: cgroupRoot) {
+        case .unified(let r): add(r + v2Own, v2: true)
+        case .hybrid(let r, let u): add(u + v2Own, v2: true); v1Root = r
+        case .legacy(let r): v1Root = r
+        case .none: break
+        }
+        if let r = v1Root {
+            for c in CgroupController.allCases where CgroupLayout.magic(r + "/" + c.v1Hierarchy) == CgroupLayout.cgroup1Magic {
+                let path = own.v1[c.rawValue].map { $0 == "/" ? "" : $0 } ?? ""
+                add(r + "/" + c.v1Hierarchy + path, v2: false)
+            }
+        }
+        for (dir, v2) in parents {
+            for entry in HostFiles.list(dir) ?? [] where entry.hasPrefix(ContainerName.prefix) {
+                removeIfOrphaned(dir + "/" + entry, v2: v2, into: &report)
+            }
+        }
+        sweepStateRoot(stateRoot, into: &report)
+        return report
+    }
+
+    private static func removeIfOrphaned(_ dir: String, v2: Bool, into report: inout Report) {
+        guard let name = ContainerName(parsing: basename(dir)), !name.ownerIsAlive else { return }
+        report.killedProcesses += CgroupRemoval.killMembers(dir, useCgroupKill: v2)
+        if let problem = CgroupRemoval.remove(dir, useCgroupKill: v2) { report.problems.append(problem) } else {
+            report.removedCgroups.append(dir)
+        }
+    }
+
+    private static func sweepStateRoot(_ root: String, into report: inout Report) {
+        for entry in HostFiles.list(root) ?? [] {
+            guard let name = ContainerName(parsing: entry), !name.ownerIsAlive else { continue }
+            let path = root + "/" + entry
+            let problems = StateDirectory.removeLeftover(path)
+            if problems.isEmpty { report.removedStateDirectories.append(path) } else { report.problems += problems }
+        }
     }
 
     /// Mount points of this mount namespace below any of `roots` (from /proc/self/mountinfo).

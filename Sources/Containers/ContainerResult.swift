@@ -54,4 +54,9 @@ public struct ContainerResult: Sendable {
     public var maxResidentBytes: UInt64
     /// One line explaining an abnormal end (OOM kill with the limit, a signal, the time limit).
     public var diagnostic: String?
+    /// Processes the OOM killer killed in the container, the init or any other (0 without
+    /// --memory or when none was).
+    public var oomKills: Int = 0
+    /// Cgroups and state directories of killed vsims that this run removed before it started.
+    public var sweptLeftovers: Int = 0
 }

@@ -10,6 +10,14 @@ public enum NetworkMode: String, CaseIterable, Sendable {
     case host
 }
 
+/// `--system-paths`: whether /proc and /sys paths that expose or change the host are masked.
+public enum SystemPathsMode: String, CaseIterable, Sendable {
+    /// The OCI default maskedPaths and readonlyPaths (``InitPlan/maskedPaths``).
+    case masked
+    /// Leave /proc as the kernel shows it (`docker run --security-opt systempaths=unconfined`).
+    case unconfined
+}
+
 /// Everything `vsim container run` and `--mode container` decide about one container.
 public struct ContainerSpec: Sendable {
     /// argv. Without ``rootfs`` `command[0]` is a host path (or a name looked up in the host's
@@ -39,6 +47,16 @@ public struct ContainerSpec: Sendable {
     /// ``stopGracePeriod``); a second signal kills at once.
     public var forwardSignals = true
     public var stopGracePeriod: Duration = .seconds(2)
+    /// The capabilities the program keeps (bounding, permitted, effective and inheritable sets;
+    /// the ambient set is always cleared). Default: Docker's 14.
+    public var capabilities = CapabilitySet.dockerDefault
+    /// prctl(PR_SET_NO_NEW_PRIVS): setuid programs and file capabilities grant nothing.
+    public var noNewPrivileges = true
+    public var seccomp = SeccompMode.default
+    public var systemPaths = SystemPathsMode.masked
+    /// Run a minimal init as PID 1 that forwards signals to the program and reaps orphans
+    /// (`docker run --init`); the program is then PID 2.
+    public var useInit = false
     /// Where the cgroup file systems are mounted.
     public var cgroupRoot = "/sys/fs/cgroup"
     /// The state root (see ``StateRoot``); nil: ``StateRoot/default()``.

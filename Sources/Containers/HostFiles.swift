@@ -37,6 +37,33 @@ enum HostFiles {
         return n == bytes.count ? 0 : EIO
     }
 
+    /// The bytes of a (small) file, or nil.
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out += buffer[0..<n]
+        }
+    }
+
+    /// Writes `bytes` to a temporary file beside `path` (mode 0600) and renames it over `path`,
+    /// so a reader sees the old file or the whole new one. Failures are ignored (a cache).
+    static func writeAtomically(_ bytes: [UInt8], to path: String) {
+        let temporary = path + ".\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd < 0 { return }
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        if n != bytes.count || rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
     static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0

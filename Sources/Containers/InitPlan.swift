@@ -63,8 +63,20 @@ enum InitPlan {
     ///   - program: with a fresh root, the host program and its name inside (`/name`).
     ///   - joinCgroups: v1 `tasks` files the init writes "0" to, joining its cgroups before it
     ///     unshares its cgroup namespace.
+    /// The OCI runtime spec's default `maskedPaths` (as `runc spec` writes them, with Docker's
+    /// addition of powercap): the kernel's memory image, keyrings of every user, timers and
+    /// scheduler internals of the host, firmware tables. Directories get an empty read-only
+    /// tmpfs, files /dev/null.
+    static let maskedPaths = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                              "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                              "/sys/firmware", "/sys/devices/virtual/powercap"]
+    /// The OCI default `readonlyPaths`: host-wide sysctls (/proc/sys: core_pattern, drop_caches,
+    /// ...), the magic SysRq trigger, IRQ affinities, bus and file-system tunables.
+    static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+
     static func steps(namespaces: Namespaces, hostname: String, scratch: String, layers: Layers?,
-                      program: (host: String, inside: String)?, rootless: Bool, joinCgroups: [String] = []) -> [InitStep] {
+                      program: (host: String, inside: String)?, rootless: Bool, joinCgroups: [String] = [],
+                      systemPaths: SystemPathsMode = .masked) -> [InitStep] {
         var s: [InitStep] = []
         for file in joinCgroups {
             s.append(InitStep(kind: VSIM_CT_WRITE, source: "0", target: file, title: "join the cgroup (write 0 to \(file))"))
@@ -134,6 +146,16 @@ enum InitPlan {
                           title: "mount a tmpfs on /tmp"))
         s.append(InitStep(kind: VSIM_CT_PIVOT_ROOT, target: root,
                           title: "pivot_root into \(root) and detach the old root"))
+        if systemPaths == .masked {
+            // After pivot_root: the paths are the container's, and /dev/null is its own.
+            for p in maskedPaths {
+                s.append(InitStep(kind: VSIM_CT_MASK, target: p, title: "mask \(p) (OCI maskedPaths)"))
+            }
+            for p in readonlyPaths {
+                s.append(InitStep(kind: VSIM_CT_READONLY, target: p, flags: hidden,
+                                  title: "make \(p) read-only (OCI readonlyPaths)"))
+            }
+        }
         return s
     }
 }

@@ -18,19 +18,20 @@ public enum CounterValues {
     /// (traps outside trap/hvm/pv, tb.* outside the translator, instructions under native).
     /// A reason that never happened in a mode that counts reasons is 0.
     public static func value(_ name: String, in result: RunResult) -> UInt64? {
-        let vmm = result.mode == .trap || result.mode == .hvm || result.mode == .pv
+        let vmm = result.mode == .trap || result.mode == .hvm || result.mode == .pv || result.mode == .bt
         switch name {
         case "instructions": return result.instructions
         case "modeled_cycles": return result.modeledCycles
         case "traps": return vmm ? result.traps.values.reduce(0, +) : nil
         case "exits": return vmm ? result.exits.values.reduce(0, +) : nil
         case "hypercalls": return vmm ? result.hypercalls.values.reduce(0, +) : nil
+        case "callouts": return vmm ? result.callouts.values.reduce(0, +) : nil
         case "tb.translated": return result.translation?.blocksTranslated
         case "tb.chained": return result.translation?.chainsMade
         case "tb.invalidations": return result.translation?.invalidations
         default: break
         }
-        for (family, table) in [("traps.", result.traps), ("exits.", result.exits), ("hypercalls.", result.hypercalls)]
+        for (family, table) in [("traps.", result.traps), ("exits.", result.exits), ("hypercalls.", result.hypercalls), ("callouts.", result.callouts)]
         where name.hasPrefix(family) {
             return vmm ? table[String(name.dropFirst(family.count)), default: 0] : nil
         }

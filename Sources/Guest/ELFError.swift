@@ -20,6 +20,9 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
     case wrongMachine(path: String, machine: UInt16)
     /// `e_type` is not ET_EXEC (2): ET_DYN (PIE or shared object), ET_REL (object file), ET_CORE, ...
     case wrongType(path: String, type: UInt16)
+    /// The program has a PT_INTERP: it needs a dynamic linker (`interpreter`), and vsim runs
+    /// static programs only.
+    case dynamicallyLinked(path: String, interpreter: String)
     /// There is no PT_LOAD program header.
     case noLoadableSegment(path: String)
     /// `e_entry` is not inside any PT_LOAD segment with PF_X.
@@ -45,7 +48,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .fileNotFound(let p), .unreadable(let p, _), .notELF(let p, _), .truncated(let p, _, _, _, _),
              .wrongClass(let p, _, _), .wrongEncoding(let p, _), .wrongMachine(let p, _), .wrongType(let p, _),
              .noLoadableSegment(let p), .entryOutsideSegments(let p, _), .segmentBeyond4GiB(let p, _, _, _),
-             .malformed(let p, _, _), .tooLarge(let p, _, _):
+             .malformed(let p, _, _), .tooLarge(let p, _, _), .dynamicallyLinked(let p, _):
             return p
         }
     }
@@ -77,6 +80,9 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .wrongMachine(let path, let machine):
             return "\(path): ELF32 for machine \(machineName(machine)) (e_machine = \(machine) at offset 18), "
                 + "not i386 (EM_386 = 3); " + ELFError.buildHint
+        case .dynamicallyLinked(let path, let interpreter):
+            return "\(path): a dynamically linked program (PT_INTERP names the dynamic linker \(interpreter)); "
+                + "vsim runs static programs: rebuild with -static (e.g. gcc -m32 -static)"
         case .wrongType(let path, let type):
             let what: String
             switch type {

@@ -202,6 +202,22 @@ private struct ELFParser {
     }
 
     func u16(_ offset: Int) -> UInt16 { UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8 }
+    func u32(_ offset: Int) -> UInt32 { UInt32(u16(offset)) | UInt32(u16(offset + 2)) << 16 }
+
+    /// The PT_INTERP string (the dynamic linker), if the program headers that lie within the
+    /// file have one; ill-formed headers are left to the full parse.
+    func interpreterPath(phoff: Int, phnum: Int) -> String? {
+        guard phnum < 0xffff else { return nil }
+        for i in 0..<phnum {
+            let ph = phoff + 32 * i
+            guard ph >= 0, ph + 32 <= bytes.count else { return nil }
+            guard u32(ph) == 3 else { continue }       // PT_INTERP
+            let offset = Int(u32(ph + 4)), size = Int(u32(ph + 16))
+            guard offset + size <= bytes.count, size > 0 else { return "(unreadable PT_INTERP)" }
+            return String(decoding: bytes[offset..<(offset + size)].prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return nil
+    }
 
     func parse() throws(ELFError) -> ELFImage {
         // e_ident checks by hand, before libelf: they give the most useful messages.
@@ -230,6 +246,11 @@ private struct ELFParser {
             throw .malformed(path: name, field: "ELF header", detail: libelfError())
         }
         if ehdr.e_machine != UInt16(EM_386) { throw .wrongMachine(path: name, machine: ehdr.e_machine) }
+        // A PT_INTERP names the dynamic linker the program needs (ET_EXEC or PIE alike): say so
+        // before anything else, vsim runs static programs only.
+        if let interpreter = interpreterPath(phoff: Int(ehdr.e_phoff), phnum: Int(ehdr.e_phnum)) {
+            throw .dynamicallyLinked(path: name, interpreter: interpreter)
+        }
         if ehdr.e_type != UInt16(ET_EXEC) { throw .wrongType(path: name, type: ehdr.e_type) }
 
         // Program headers.

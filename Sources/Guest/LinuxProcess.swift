@@ -4,6 +4,15 @@ import X86
 import Glibc
 #endif
 
+/// What one system call did, as ``LinuxProcess/syscallRecorder`` sees it: its number, the value
+/// for EAX, the exit status if it ended the process, and the guest memory it wrote.
+public struct SyscallRecord: Sendable {
+    public var number: UInt32
+    public var value: Int32
+    public var exitStatus: Int32?
+    public var writes: [(address: UInt32, bytes: [UInt8])]
+}
+
 /// The host file descriptors that guest file descriptors 0, 1 and 2 stand for.
 public struct GuestStdio: Sendable, Equatable {
     public var input: Int32
@@ -119,8 +128,32 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     var timedOut = false
     /// Guest fds 0…2 that the guest closed.
     var closedDescriptors: Set<Int32> = []
-    /// Next free address for anonymous mmap2 regions (allocated downwards).
+    /// Where the top-down search for a free `mmap2` range starts (1 MiB under the stack area,
+    /// like Linux's stack guard gap); regions are placed at the highest free range below it.
     var mmapTop: UInt32
+    /// Signal dispositions recorded by `rt_sigaction` (signal number → the i386 `struct
+    /// kernel_sigaction`: handler, flags, restorer, mask). Delivery is not modeled yet.
+    var signalActions: [Int: SignalAction] = [:]
+    /// The blocked-signal mask (`rt_sigprocmask`).
+    var signalMask: UInt64 = 0
+    /// System calls already reported as not implemented (each is reported once).
+    var reportedUnimplemented: Set<String> = []
+    /// When set, called after each system call with what it did (for a lockstep reference run).
+    public var syscallRecorder: ((SyscallRecord) -> Void)?
+    /// When set, the next recorded system call of the run this one mirrors: calls whose result
+    /// depends on the host (reads, clocks, descriptor queries, writes) take the recorded result
+    /// and guest-memory writes instead of asking the host again (`run --check`).
+    public var syscallReplay: (() -> SyscallRecord?)?
+    /// The guest-memory writes of the system call in progress, while recording.
+    var recordedWrites: [(UInt32, [UInt8])]?
+    /// Fills `getrandom` buffers (seeded: runs stay deterministic).
+    var randomSource: SeededGenerator
+    /// Called once per system call vsim does not implement (it returns -ENOSYS), with a line
+    /// for vsim's stderr; by default written to vsim's own stderr (host fd 2).
+    public var notice: (String) -> Void = { line in
+        let text = Array((line + "\n").utf8)
+        _ = text.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
 
     /// Maps `image`, builds the initial stack and points the CPU at `e_entry`.
     ///
@@ -156,6 +189,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
             try memory.map(address: stackBottom, size: LinuxProcess.stackLimit, permissions: [.read, .write])
         } catch { throw .memory("mapping the stack at \(hex32(stackBottom)): \(error)") }
         var random = SeededGenerator(seed: randomSeed)
+        randomSource = SeededGenerator(seed: randomSeed ^ 0x6765_7472_616E_646F)   // "getrando"
         let layout = try InitialStack.build(image: image, argv: argv, envp: envp,
                                             executablePath: executablePath ?? argv.first ?? image.path,
                                             randomBytes: random.bytes(16), top: LinuxProcess.stackTop,

@@ -7,7 +7,7 @@ import Glibc
 enum Errno: Int32 {
     case EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, E2BIG = 7, EBADF = 9, EAGAIN = 11, ENOMEM = 12,
          EACCES = 13, EFAULT = 14, EEXIST = 17, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENOTTY = 25,
-         EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENOSYS = 38
+         EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EPIPE = 32, ERANGE = 34, ENOSYS = 38, ESRCH = 3, ENODEV = 19
 
     var name: String { "\(self)" }
 
@@ -50,13 +50,17 @@ struct SyscallOutcome {
 /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
 /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
-/// | 45 | brk | grows/shrinks the heap after the highest segment |
-/// | 54 | ioctl | -ENOTTY (no terminal is emulated) |
+/// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
+/// | 54 | ioctl | TCGETS, TIOCGWINSZ answered from the host descriptor; others -ENOTTY |
 /// | 122 | uname | Linux, nodename "vsim", the host's release and version, machine i686 |
-/// | 192, 91 | mmap2 (anonymous only), munmap | allocates below the stack area |
-/// | 174, 175, 258 | rt_sigaction, rt_sigprocmask, set_tid_address | accepted and ignored (0 / pid) |
-/// | 243 | set_thread_area | -ENOSYS (no TLS) |
-/// | other | | -ENOSYS, named `syscall_N` in the trace |
+/// | 192, 91, 125, 219 | mmap2 (anonymous), munmap, mprotect, madvise | Linux semantics (LinuxSyscalls+Memory.swift) |
+/// | 174, 175 | rt_sigaction, rt_sigprocmask | recorded (old values returned); no delivery yet |
+/// | 258, 311, 386 | set_tid_address, set_robust_list, rseq | pid / accepted / -ENOSYS as without CONFIG_RSEQ |
+/// | 243, 244 | set_thread_area, get_thread_area | TLS GDT slots 12–14 (LinuxSyscalls+ThreadArea.swift) |
+/// | 197, 383 | fstat64, statx (fd, "", AT_EMPTY_PATH) | the host descriptor's fstat, i386 layouts |
+/// | 85, 355, 116 | readlink("/proc/self/exe"), getrandom, sysinfo | host path / seeded bytes / host RAM |
+/// | 76, 191, 340 | getrlimit, ugetrlimit, prlimit64 (read only) | the host's limits |
+/// | other | | -ENOSYS, and vsim names the call once on its stderr |
 ///
 /// A buffer the guest passes is checked page by page as the guest would access it: a bad pointer
 /// gives -EFAULT, never a crash.
@@ -70,7 +74,24 @@ extension LinuxProcess {
     func systemCall(cpu: CPUState) -> InterruptOutcome {
         let number = cpu[reg32: 0]
         let a = [cpu[reg32: 3], cpu[reg32: 1], cpu[reg32: 2], cpu[reg32: 6], cpu[reg32: 7], cpu[reg32: 5]]
-        let (name, outcome) = dispatch(number, a)
+        var replayed: (String, SyscallOutcome)? = nil
+        if let replay = syscallReplay, let record = replay(), record.number == number,
+           LinuxProcess.hostDependent.contains(number) {
+            for w in record.writes { _ = writeGuest(w.bytes, at: w.address) }
+            replayed = ("syscall_\(number)", SyscallOutcome(value: record.value, arguments: "replayed", exitStatus: record.exitStatus))
+        }
+        if syscallRecorder != nil { recordedWrites = [] }
+        let (name, outcome) = replayed ?? dispatch(number, a)
+        if let recorder = syscallRecorder {
+            recorder(SyscallRecord(number: number, value: outcome.value, exitStatus: outcome.exitStatus,
+                                   writes: (recordedWrites ?? []).map { (address: $0.0, bytes: $0.1) }))
+            recordedWrites = nil
+        }
+        if outcome.value == -Errno.ENOSYS.rawValue, let note = outcome.note, !reportedUnimplemented.contains(name) {
+            reportedUnimplemented.insert(name)
+            let why = note == LinuxProcess.unimplemented ? "" : " (\(note))"
+            notice("vsim: the guest's system call \(number) (\(name)) is not implemented by vsim\(why); it returned -ENOSYS")
+        }
         if let trace = syscallTrace {
             var line = "\(name)(\(outcome.arguments)) = "
             if outcome.exitStatus != nil {
@@ -100,6 +121,9 @@ extension LinuxProcess {
         cpu[reg32: 0] = UInt32(bitPattern: outcome.value)
         return .resume
     }
+
+    /// The note of a system call vsim does not implement at all.
+    static let unimplemented = "unknown to vsim"
 
     /// Runs system call `number` with arguments `a` (EBX…EBP); returns its name and outcome.
     func dispatch(_ number: UInt32, _ a: [UInt32]) -> (String, SyscallOutcome) {
@@ -132,11 +156,30 @@ extension LinuxProcess {
         case 122: return ("uname", uname(a[0]))
         case 192: return ("mmap2", mmap2(a))
         case 91: return ("munmap", munmap(a[0], a[1]))
-        case 174: return ("rt_sigaction", SyscallOutcome(value: 0, arguments: hexs(4), note: nil))
-        case 175: return ("rt_sigprocmask", SyscallOutcome(value: 0, arguments: hexs(4), note: nil))
+        case 125: return ("mprotect", mprotect(a[0], a[1], a[2]))
+        case 174: return ("rt_sigaction", rtSigaction(a[0], a[1], a[2], a[3]))
+        case 175: return ("rt_sigprocmask", rtSigprocmask(a[0], a[1], a[2], a[3]))
         case 258: return ("set_tid_address", SyscallOutcome(value: LinuxProcess.guestPID, arguments: hexs(1)))
-        case 243: return ("set_thread_area", .error(.ENOSYS, hexs(1), note: "not implemented by vsim"))
-        default: return ("syscall_\(number)", .error(.ENOSYS, hexs(6), note: "unknown to vsim"))
+        case 243: return ("set_thread_area", setThreadArea(a[0]))
+        case 244: return ("get_thread_area", getThreadArea(a[0]))
+        case 197: return ("fstat64", fstat64(fd(a[0]), a[1]))
+        case 383: return ("statx", statx(fd(a[0]), a[1], a[2], a[3], a[4]))
+        case 85: return ("readlink", readlink(a[0], a[1], a[2]))
+        case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
+        case 116: return ("sysinfo", sysinfo(a[0]))
+        case 219: return ("madvise", madvise(a[0], a[1], a[2]))
+        case 76: return ("getrlimit", getrlimit(a[0], a[1], wide: false))
+        case 191: return ("ugetrlimit", getrlimit(a[0], a[1], wide: false))
+        case 340: return ("prlimit64", getrlimit(a[1], a[3], wide: true, pid: a[0], newLimit: a[2]))
+        case 311:
+            // The robust-futex list matters to threads, which vsim does not run: accepted.
+            return ("set_robust_list", a[1] == 12 ? SyscallOutcome(value: 0, arguments: hexs(2)) : .error(.EINVAL, hexs(2)))
+        case 386:
+            // As a kernel without CONFIG_RSEQ: glibc then does without restartable sequences.
+            return ("rseq", .error(.ENOSYS, hexs(4)))
+        default:
+            let name = LinuxProcess.syscallNames[number] ?? "syscall_\(number)"
+            return (name, .error(.ENOSYS, hexs(6), note: LinuxProcess.unimplemented))
         }
     }
 
@@ -177,8 +220,13 @@ extension LinuxProcess {
         return try? memory.read(at: address, count: Int(count))
     }
 
+    /// System calls whose results depend on the host (its descriptors, clocks and memory
+    /// figures): a lockstep reference run replays them (``syscallReplay``).
+    static let hostDependent: Set<UInt32> = [3, 4, 13, 54, 78, 116, 146, 197, 265, 383, 403]
+
     func writeGuest(_ bytes: [UInt8], at address: UInt32) -> Bool {
         guard accessible(address, UInt32(bytes.count), .write) else { return false }
+        recordedWrites?.append((address, bytes))
         var ok = true
         bytes.withUnsafeBytes { b in
             do { try memory.write(b, at: address) } catch { ok = false }
@@ -383,31 +431,6 @@ extension LinuxProcess {
         return SyscallOutcome(value: 0, arguments: args)
     }
 
-    func brk(_ requested: UInt32) -> SyscallOutcome {
-        let args = requested == 0 ? "NULL" : "0x" + String(requested, radix: 16)
-        let current = programBreak
-        let ceiling = mmapTop
-        guard requested >= initialBreak, requested < ceiling else {
-            return SyscallOutcome(value: Int32(bitPattern: current), arguments: args)
-        }
-        let oldEnd = LinuxProcess.pageRoundUp(UInt64(current)), newEnd = LinuxProcess.pageRoundUp(UInt64(requested))
-        if newEnd > oldEnd {
-            do { try memory.map(address: oldEnd, size: newEnd - oldEnd, permissions: [.read, .write]) }
-            catch { return SyscallOutcome(value: Int32(bitPattern: current), arguments: args) }
-        } else if newEnd < oldEnd {
-            memory.unmap(address: newEnd, size: oldEnd - newEnd)
-        }
-        programBreak = requested
-        return SyscallOutcome(value: Int32(bitPattern: requested), arguments: args)
-    }
-
-    func ioctl(_ fd: Int32, _ request: UInt32, _ argument: UInt32) -> SyscallOutcome {
-        let name = request == 0x5401 ? "TCGETS" : (request == 0x5413 ? "TIOCGWINSZ" : "0x" + String(request, radix: 16))
-        let args = "\(fd), \(name), 0x\(String(argument, radix: 16))"
-        guard hostDescriptor(fd) != nil else { return .error(.EBADF, args) }
-        return .error(.ENOTTY, args)
-    }
-
     func uname(_ buffer: UInt32) -> SyscallOutcome {
         let args = "0x" + String(buffer, radix: 16)
         var host = utsname()
@@ -424,37 +447,6 @@ extension LinuxProcess {
         }
         guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, args) }
         return SyscallOutcome(value: 0, arguments: "{sysname=\"Linux\", nodename=\"vsim\", ...}")
-    }
-
-    func mmap2(_ a: [UInt32]) -> SyscallOutcome {
-        let (address, length, prot, flags, fd) = (a[0], a[1], a[2], a[3], Int32(bitPattern: a[4]))
-        let args = "0x\(String(address, radix: 16)), \(length), 0x\(String(prot, radix: 16)), 0x\(String(flags, radix: 16)), \(fd), \(a[5])"
-        let MAP_FIXED: UInt32 = 0x10, MAP_ANONYMOUS: UInt32 = 0x20
-        guard flags & MAP_ANONYMOUS != 0 else { return .error(.ENOSYS, args, note: "vsim maps anonymous memory only") }
-        guard length > 0, flags & MAP_FIXED == 0 else { return .error(.EINVAL, args) }
-        let size = LinuxProcess.pageRoundUp(UInt64(length))
-        guard size > 0, mmapTop >= size, mmapTop - size >= LinuxProcess.pageRoundUp(UInt64(programBreak)) + (1 << 20) else {
-            return .error(.ENOMEM, args)
-        }
-        var perms: PagePermissions = []
-        if prot & 1 != 0 { perms.insert(.read) }
-        if prot & 2 != 0 { perms.insert(.write) }
-        if prot & 4 != 0 { perms.insert(.execute) }
-        let start = mmapTop - size
-        do { try memory.map(address: start, size: size, permissions: perms) } catch { return .error(.ENOMEM, args) }
-        mmapTop = start
-        return SyscallOutcome(value: Int32(bitPattern: start), arguments: args)
-    }
-
-    func munmap(_ address: UInt32, _ length: UInt32) -> SyscallOutcome {
-        let args = "0x\(String(address, radix: 16)), \(length)"
-        guard address & (GuestMemory.pageSize - 1) == 0, length > 0 else { return .error(.EINVAL, args) }
-        let stackBottom = LinuxProcess.stackTop - LinuxProcess.stackLimit
-        guard address >= mmapTop, UInt64(address) + UInt64(length) <= UInt64(stackBottom) else {
-            return .error(.EINVAL, args, note: "vsim unmaps mmap2 regions only")
-        }
-        memory.unmap(address: address, size: LinuxProcess.pageRoundUp(UInt64(length)))
-        return SyscallOutcome(value: 0, arguments: args)
     }
 
     /// strace's rendering of a buffer: C escapes, at most 32 bytes then `...`.

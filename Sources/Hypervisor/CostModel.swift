@@ -14,8 +14,12 @@ import Glibc
 /// virtual CPU, plus ``deviceAccess`` when that is an I/O access, or ``reflectEvent`` for an
 /// exception or interrupt it pushes into the guest kernel's handler.
 public struct CostModel: Sendable, Equatable {
-    /// Preset name (`merom`, `nehalem`, `haswell`, `cascadelake`, or `file` after an override).
+    /// Preset name (`prescott`, `merom`, `nehalem`, `haswell`, `cascadelake`, or `file` after an override).
     public var name: String
+    /// The preset CPU's base clock, GHz (spec sheets: Pentium 4 672 3.8, Core 2 T5600 1.83,
+    /// Core i5-760 2.8, Core i7-4770 3.4, Xeon Gold 6252N 2.3): turns modeled cycles into the
+    /// modeled time `vsim compare` shows for the modeled rows.
+    public var clockGHz: Double = 3.4
     /// Cycles per guest instruction that runs without the VMM (vsim's assumption: IPC 1).
     public var cyclesPerInstruction: Double = 1
     /// A fault from ring 1 or 3 into the VMM at ring 0 and the IRET back (no handler work).
@@ -30,26 +34,48 @@ public struct CostModel: Sendable, Equatable {
     public var deviceAccess: UInt64 = 300
     /// The VMM building an exception or interrupt frame on the guest kernel's stack.
     public var reflectEvent: UInt64 = 200
+    /// The hardware performing one port access natively (the ISA bus cycle a real device costs):
+    /// only the native-equivalent meter pays it; VMMs replace it with ``deviceAccess``.
+    public var portIO: UInt64 = 3_209
+    /// The hardware performing a MOV to a control register that does not exit (serializing).
+    public var controlRegisterWrite: UInt64 = 140
+    /// BT: a callout from translated code into the VMM and back (no work).
+    public var btCallout: UInt64 = 191
+    /// BT: a simple privileged instruction emulated inside the translation cache (CLI, STI, a
+    /// control-register write that only the virtual CPU needs).
+    public var btInTC: UInt64 = 35
+    /// BT: translating one guest kernel instruction into the translation cache.
+    public var btTranslateInstruction: UInt64 = 300
+    /// BT: an indirect control transfer (RET, JMP/CALL through a register or memory) looked up
+    /// in the translation cache's hash table at run time.
+    public var btIndirectLookup: UInt64 = 40
+    /// hvm with EPT: one memory reference of a page walk beyond what a native walk makes.
+    public var pageWalkReference: UInt64 = 10
 
     /// The named constants, in the order docs/cost-model.md lists them.
     public static let constantNames = ["cyclesPerInstruction", "trapRoundTrip", "vmExitRoundTrip", "hypercallRoundTrip",
-                                       "emulateInstruction", "deviceAccess", "reflectEvent"]
+                                       "emulateInstruction", "deviceAccess", "reflectEvent", "portIO", "controlRegisterWrite",
+                                       "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference", "clockGHz"]
 
-    /// VM exit round trips measured by `vmlatency` (CPUID exit, no handler work), cycles:
+    /// VM exit round trips, cycles: Prescott ~3,960 (Agesen et al., USENIX ATC 2012, Table 1: the
+    /// first VT-x generation, that of Adams & Agesen's Pentium 4); measured by `vmlatency`
+    /// (CPUID exit, no handler work):
     /// Merom T5600 ~1,680; Nehalem i5-760 ~950; Haswell i7-4770 530–600 (midpoint 565);
     /// Cascade Lake Xeon Gold 6252N 440–520 (midpoint 480). See docs/cost-model.md.
     public static let presets: [String: CostModel] = [
-        "merom": CostModel(name: "merom", vmExitRoundTrip: 1_680),
-        "nehalem": CostModel(name: "nehalem", vmExitRoundTrip: 950),
-        "haswell": CostModel(name: "haswell", vmExitRoundTrip: 565),
-        "cascadelake": CostModel(name: "cascadelake", vmExitRoundTrip: 480),
+        "prescott": CostModel(name: "prescott", vmExitRoundTrip: 3_960, clockGHz: 3.8),
+        "merom": CostModel(name: "merom", vmExitRoundTrip: 1_680, clockGHz: 1.83),
+        "nehalem": CostModel(name: "nehalem", vmExitRoundTrip: 950, clockGHz: 2.8),
+        "haswell": CostModel(name: "haswell", vmExitRoundTrip: 565, clockGHz: 3.4),
+        "cascadelake": CostModel(name: "cascadelake", vmExitRoundTrip: 480, clockGHz: 2.3),
     ]
     public static let defaultPreset = "haswell"
     public static var `default`: CostModel { presets[defaultPreset]! }
 
-    public init(name: String, vmExitRoundTrip: UInt64) {
+    public init(name: String, vmExitRoundTrip: UInt64, clockGHz: Double = 3.4) {
         self.name = name
         self.vmExitRoundTrip = vmExitRoundTrip
+        self.clockGHz = clockGHz
     }
 
     public enum ParseError: Error, CustomStringConvertible {
@@ -81,9 +107,9 @@ public struct CostModel: Sendable, Equatable {
             let parts = trimmed.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters() }
             guard parts.count == 2 else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "expected name = value") }
             let (key, value) = (parts[0], parts[1])
-            if key == "cyclesPerInstruction" {
-                guard let v = Double(value), v >= 0, v.isFinite else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "not a non-negative number") }
-                cyclesPerInstruction = v
+            if key == "cyclesPerInstruction" || key == "clockGHz" {
+                guard let v = Double(value), v >= 0, v.isFinite, key != "clockGHz" || v > 0 else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "not a non-negative number") }
+                if key == "clockGHz" { clockGHz = v } else { cyclesPerInstruction = v }
                 continue
             }
             guard let v = UInt64(value) else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "not a whole number of cycles") }
@@ -94,6 +120,13 @@ public struct CostModel: Sendable, Equatable {
             case "emulateInstruction": emulateInstruction = v
             case "deviceAccess": deviceAccess = v
             case "reflectEvent": reflectEvent = v
+            case "portIO": portIO = v
+            case "controlRegisterWrite": controlRegisterWrite = v
+            case "btCallout": btCallout = v
+            case "btInTC": btInTC = v
+            case "btTranslateInstruction": btTranslateInstruction = v
+            case "btIndirectLookup": btIndirectLookup = v
+            case "pageWalkReference": pageWalkReference = v
             default:
                 throw .badLine(file: file, line: i + 1, text: trimmed, why: "unknown constant (known: \(CostModel.constantNames.joined(separator: ", ")))")
             }

@@ -125,6 +125,8 @@ public final class HardwareAssistVMM: SystemHooks {
     /// The last exit, as the VMCS exit-information fields hold it.
     public private(set) var lastExitReason: ExitReason?
     public private(set) var lastExitQualification: UInt32 = 0
+    /// Without EPT: guest page-table writes the VMM emulated after a hidden page fault.
+    public private(set) var tracedWrites: UInt64 = 0
 
     public init(machine: SystemMachine, log: VMMLog, cost: CostModel, controls: VMCSControls = VMCSControls()) {
         self.machine = machine
@@ -140,18 +142,38 @@ public final class HardwareAssistVMM: SystemHooks {
         case .instruction(let insn, let next):
             return instruction(insn, next: next)
         case .softwareInterrupt:
-            return .proceed   // INT n does not exit (only its exceptions, by the bitmap)
+            // INT n does not exit (only its exceptions, by the bitmap): the CPU delivers it
+            // through the guest's IDT as it would natively.
+            log.charge(cost.trapRoundTrip)
+            return .proceed
         case .externalInterrupt(let v):
+            log.charge(cost.trapRoundTrip)   // the guest's own delivery and IRET, exit or not
             guard controls.externalInterruptExiting else { return .proceed }
             exit(.externalInterrupt, qualification: 0, eip: m.cpu.eip, text: "",
                  action: "host handled the timer; vector 0x\(hex(v)) injected at VM entry", work: cost.reflectEvent)
             return .proceed
         case .exception(let e):
             let v = e.vector.rawValue
-            guard controls.exceptionBitmap & (1 << UInt32(v)) != 0 else { return .proceed }
+            guard controls.exceptionBitmap & (1 << UInt32(v)) != 0 else {
+                log.charge(cost.trapRoundTrip)
+                return .proceed
+            }
             let q = e.vector == .pf ? e.faultAddress ?? 0 : 0
+            if !controls.enableEPT, e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
+               let insn = try? m.decode(at: e.eip), let w = ShadowPaging.write(insn, machine: m, guestCR3: m.cpu.cr3) {
+                // A hidden page fault: the guest wrote one of its page tables, which the VMM
+                // write-protects to keep its shadow tables coherent. The guest never sees it.
+                m.cpu.eip = e.eip &+ UInt32(insn.length)
+                exit(.exceptionOrNMI, qualification: q, eip: e.eip, text: ATTPrinter.format(insn, symbols: nil),
+                     action: "#PF on a traced page table: entry at \(hex32(w.physical)) <- \(hex32(w.value)) emulated, shadow updated",
+                     work: cost.emulateInstruction)
+                tracedWrites &+= 1
+                return .handled
+            }
+            log.charge(cost.trapRoundTrip)
             exit(.exceptionOrNMI, qualification: q, eip: e.eip, text: text(e.eip),
-                 action: "\(e.vector.name) reinjected into the guest", work: cost.reflectEvent)
+                 action: "\(e.vector.name) reinjected into the guest", work: cost.reflectEvent
+                    + (e.vector == .pf && !controls.enableEPT ? cost.emulateInstruction : 0))
             return .proceed
         }
     }
@@ -197,6 +219,16 @@ public final class HardwareAssistVMM: SystemHooks {
                 if r0.number == 0 { controls.cr0ReadShadow = v }
                 if r0.number == 4 { controls.cr4ReadShadow = v }
                 if exits { reason = .controlRegisterAccess; q = UInt32(r0.number) | 0 << 4 | UInt32(r1.number) << 8 }
+                else { log.charge(cost.controlRegisterWrite) }   // the CPU performs it (serializing)
+                if exits, r0.number == 3, !controls.enableEPT {
+                    // Shadow paging: the VMM loads the new tables and traces them.
+                    exit(.controlRegisterAccess, qualification: q, eip: insn.address, text: ATTPrinter.format(insn, symbols: nil),
+                         action: "CR3 <- \(hex32(v)); the guest's page tables traced for the shadow", work: cost.emulateInstruction)
+                    do throws(CPUException) { try machine.writeControlRegister(3, v) } catch { return .proceed }
+                    ShadowPaging.trace(machine: machine, guestCR3: v)
+                    cpu.eip = next
+                    return .handled
+                }
             } else if r1.kind == .control {
                 if r1.number == 3 && controls.cr3StoreExiting { reason = .controlRegisterAccess; q = 3 | 1 << 4 | UInt32(r0.number) << 8 }
             } else if r0.kind == .debug || r1.kind == .debug {

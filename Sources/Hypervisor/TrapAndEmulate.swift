@@ -33,7 +33,7 @@ import X86
 /// write to an entry is a hidden page fault the VMM emulates ("#PF: traced page-table write";
 /// Adams and Agesen's *ptemod*). Building the tables before loading CR3 costs nothing; growing
 /// the heap later costs one trap per entry (compare `pv`, where mmu_update batches them).
-public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
+public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// Where the VMM's own GDT, IDT and TSS live (the top 4 MiB of the address space, the
     /// monitor's area); what SGDT and SIDT reveal to the guest.
     public static let monitorBase: UInt32 = 0xFFC0_0000
@@ -48,20 +48,20 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     public let umip: Bool
 
     // The virtual CPU.
-    public private(set) var virtualIF = false
-    public private(set) var virtualCR0: UInt32
-    public private(set) var virtualCR3: UInt32 = 0
-    public private(set) var virtualCR4: UInt32 = 0
-    public private(set) var virtualGDTR = DescriptorTableRegister(base: 0, limit: 0)
-    public private(set) var virtualIDTR = DescriptorTableRegister(base: 0, limit: 0)
-    public private(set) var virtualTR: UInt16 = 0
-    public private(set) var virtualLDTR: UInt16 = 0
+    public internal(set) var virtualIF = false
+    public internal(set) var virtualCR0: UInt32
+    public internal(set) var virtualCR3: UInt32 = 0
+    public internal(set) var virtualCR4: UInt32 = 0
+    public internal(set) var virtualGDTR = DescriptorTableRegister(base: 0, limit: 0)
+    public internal(set) var virtualIDTR = DescriptorTableRegister(base: 0, limit: 0)
+    public internal(set) var virtualTR: UInt16 = 0
+    public internal(set) var virtualLDTR: UInt16 = 0
     /// Base of the guest's TSS (from its GDT at LTR).
     var guestTSSBase: UInt32 = 0
     /// A virtual interrupt waiting for virtual IF = 1.
-    public private(set) var pendingInterrupt: UInt8?
+    public internal(set) var pendingInterrupt: UInt8?
     /// Virtual interrupts that were pending when another came (merged).
-    public private(set) var mergedInterrupts: UInt64 = 0
+    public internal(set) var mergedInterrupts: UInt64 = 0
 
     /// Takes over `machine` (in the boot state): the guest now runs at ring 1.
     public init(machine: SystemMachine, log: VMMLog, cost: CostModel, umip: Bool = false) {
@@ -141,8 +141,16 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// Emulates the instruction at `e.eip` that faulted at ring 1; nil when it is not one the
     /// VMM emulates (the fault is then the guest's own and is reflected).
     func emulate(_ e: CPUException) -> InterceptResult? {
+        guard let insn = try? machine.decode(at: e.eip) else { return nil }
+        return emulate(insn, kind: .trap, prefix: "#GP: ", roundTrip: cost.trapRoundTrip)
+    }
+
+    /// Emulates privileged instruction `insn` (at `insn.address`) against the virtual CPU and
+    /// records it as an event of `kind` with reason `prefix` + its name, costing `roundTrip` +
+    /// the VMM's work: a `#GP` trap here, a callout from translated code under BT.
+    func emulate(_ insn: Instruction, kind: VMMEventKind, prefix: String, roundTrip: UInt64) -> InterceptResult? {
         let m = machine, cpu = m.cpu
-        guard let insn = try? m.decode(at: e.eip) else { return nil }
+        let e = (eip: insn.address, unused: 0)
         let next = e.eip &+ UInt32(insn.length)
         let text = ATTPrinter.format(insn, symbols: nil)
         var name = "\(insn.mnemonic)"
@@ -161,7 +169,7 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 action = "virtual IF <- 1"
             case .hlt:
                 guard virtualIF else {
-                    record(.trap, "#GP: hlt", e.eip, text, "guest halted with virtual IF = 0: stopped", cost.trapRoundTrip + work)
+                    record(kind, "\(prefix)hlt", e.eip, text, "guest halted with virtual IF = 0: stopped", roundTrip + work)
                     return .stop("the guest kernel executed HLT at \(hex32(e.eip)) with virtual interrupts disabled: it would sleep forever")
                 }
                 m.halt()
@@ -170,7 +178,7 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 work += cost.deviceAccess
                 action = describeIO(insn)
                 let go = try m.execute(insn, next: next)
-                record(.trap, "#GP: \(name)", e.eip, text, action, cost.trapRoundTrip + work)
+                record(kind, "\(prefix)\(name)", e.eip, text, action, roundTrip + work)
                 return go ? .handled : .handled
             case .lgdt, .lidt:
                 guard case .memory(let mo) = insn.operand0 else { return nil }
@@ -249,14 +257,14 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             }
         } catch {
             // The emulation itself faulted (e.g. a bad operand address): the guest's fault.
-            record(.trap, "#GP: \(name)", e.eip, text, "emulation raised \(error.vector.name): reflected", cost.trapRoundTrip + work)
+            record(kind, "\(prefix)\(name)", e.eip, text, "emulation raised \(error.vector.name): reflected", roundTrip + work)
             var f = error
             f.eip = e.eip
             return reflect(vector: f.vector.rawValue, errorCode: f.errorCode ?? 0, returnEIP: e.eip, software: false,
                            reason: nil, eip: e.eip, text: text)
         }
         cpu.eip = next
-        record(.trap, "#GP: \(name)", e.eip, text, action, cost.trapRoundTrip + work)
+        record(kind, "\(prefix)\(name)", e.eip, text, action, roundTrip + work)
         if virtualIF, let v = pendingInterrupt {
             pendingInterrupt = nil
             return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
@@ -268,39 +276,30 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
 
     /// Traces the page directory CR3 names and every page table it points to: the VMM's shadow
     /// page tables would go stale if the guest changed them unseen.
-    func retrace() {
-        let mmu = machine.mmu
-        var frames: Set<UInt32> = [virtualCR3 >> 12]
-        for i in 0..<UInt32(1024) {
-            let pde = mmu.physicalRead32((virtualCR3 & ~0xFFF) &+ i * 4)
-            if pde & 1 != 0 { frames.insert(pde >> 12) }
-        }
-        mmu.tracedFrames = frames
-    }
+    func retrace() { ShadowPaging.trace(machine: machine, guestCR3: virtualCR3) }
 
     /// A guest write to a traced page-table page faulted (a "hidden" page fault the guest never
     /// sees): the VMM performs the store (a 32-bit MOV, as kernels write entries), updates its
     /// view (a new directory entry brings a new page table to trace) and resumes after it.
     func emulateTracedWrite(_ e: CPUException) -> InterceptResult? {
-        let m = machine, cpu = m.cpu
-        guard let insn = try? m.decode(at: e.eip), insn.mnemonic == .mov, insn.operandSize == 4,
-              case .memory(let mo) = insn.operand0 else { return nil }
-        let value: UInt32
-        switch insn.operand1 {
-        case .register(let r) where r.kind == .gpr32: value = cpu[reg32: Int(r.number)]
-        case .immediate(let v, _): value = v
-        default: return nil
-        }
-        let a = m.linearAddress(mo)
-        guard a & 3 == 0, let t = m.mmu.translate(a) else { return nil }
-        let old = m.mmu.physicalRead32(t.physical)
-        m.mmu.physicalWrite32(t.physical, value)
-        if t.physical >> 12 == virtualCR3 >> 12 && value & 1 != 0 { m.mmu.tracedFrames.insert(value >> 12) }
-        if old & 1 != 0 { m.mmu.flushAll() }   // a changed mapping: the shadow entry is dropped
-        cpu.eip = e.eip &+ UInt32(insn.length)
+        guard let insn = try? machine.decode(at: e.eip), let w = performPageTableWrite(insn) else { return nil }
+        machine.cpu.eip = e.eip &+ UInt32(insn.length)
         record(.trap, "#PF: traced page-table write", e.eip, ATTPrinter.format(insn, symbols: nil),
-               "emulated: entry at \(hex32(t.physical)) <- \(hex32(value))", cost.trapRoundTrip + cost.emulateInstruction)
+               "emulated: entry at \(hex32(w.physical)) <- \(hex32(w.value))", cost.trapRoundTrip + cost.emulateInstruction)
+        tracedWriteFaulted(at: e.eip)
         return .handled
+    }
+
+    /// Called after a traced page-table write from `eip` was emulated (the BT VMM counts them
+    /// to retranslate the instruction).
+    func tracedWriteFaulted(at eip: UInt32) {}
+
+    /// Performs `insn`, a 32-bit `mov` of a register or immediate to memory, as the VMM does for
+    /// a write to a traced page table: stores the entry, traces a new page table that a new
+    /// directory entry brings, drops the TLB when a present entry changed. nil when `insn` is not
+    /// such a store (it is then the guest's own fault). EIP is not changed.
+    func performPageTableWrite(_ insn: Instruction) -> (physical: UInt32, value: UInt32)? {
+        ShadowPaging.write(insn, machine: machine, guestCR3: virtualCR3)
     }
 
     func writeCR(_ n: UInt8, _ v: UInt32) throws(CPUException) {
@@ -395,7 +394,7 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             } catch { return fail("the guest's TSS cannot be read (\(error.vector.name))") }
         }
         let frame = exceptionFrame(outerStack: newSS != nil ? (cpu.segments[2], cpu.esp) : nil, eflags: flags,
-                                   cs: cpu.segments[1], eip: returnEIP, errorCode: errorCode)
+                                   cs: guestVisibleSelector(cpu.segments[1]), eip: returnEIP, errorCode: errorCode)
         do throws(CPUException) {
             try m.pushFrame(frame, below: esp)
         } catch { return fail("the guest kernel's stack cannot be written (\(error.vector.name) at \(hex32(error.faultAddress ?? esp)))") }
@@ -417,6 +416,9 @@ public final class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     }
 
     // MARK: helpers
+
+    /// The selector the guest kernel sees for a real one (trap: the real one, RPL 1 leaking).
+    func guestVisibleSelector(_ real: UInt16) -> UInt16 { real }
 
     func record(_ kind: VMMEventKind, _ reason: String, _ eip: UInt32, _ text: String, _ action: String, _ cycles: UInt64) {
         log.record(VMMEvent(kind: kind, reason: reason, eip: eip, instruction: text, action: action, cycles: cycles))

@@ -1,9 +1,11 @@
 import Machine
 import X86
 
-/// What the VMM took: a trap (trap-and-emulate), a VM exit (VT-x), a hypercall (PV).
+/// What the VMM took: a trap (trap-and-emulate), a VM exit (VT-x), a hypercall (PV), a callout
+/// from translated code (BT; also the simple instructions BT emulates inside the translation
+/// cache, whose reasons end in "(in TC)").
 public enum VMMEventKind: String, Sendable, CaseIterable {
-    case trap, exit, hypercall
+    case trap, exit, hypercall, callout
 
     /// The reasons the VMMs count events of this kind under, as `info traps` and `--trace traps`
     /// show them; a word in capitals stands for a family (`#GP: MNEMONIC` is `#GP: out`,
@@ -13,7 +15,9 @@ public enum VMMEventKind: String, Sendable, CaseIterable {
     ///   `int 0xNN` and `interrupt 0xNN` (an external interrupt);
     /// - exit: the basic VM-exit reasons as "number name" (``ExitReason/label``, e.g.
     ///   `30 I/O instruction`);
-    /// - hypercall: Xen's hypercall names (``Hypercall/name``, e.g. `console_io`).
+    /// - hypercall: Xen's hypercall names (``Hypercall/name``, e.g. `console_io`);
+    /// - callout: the rewritten instruction's mnemonic (`popf`, `mov to cr3`, `ptemod (adaptive)`),
+    ///   with ` (in TC)` for those emulated inside the translation cache.
     public var knownReasons: [String] {
         switch self {
         case .trap:
@@ -21,6 +25,7 @@ public enum VMMEventKind: String, Sendable, CaseIterable {
             return vectors + ["#GP: MNEMONIC", "#PF: traced page-table write", "int 0xNN", "interrupt 0xNN"]
         case .exit: return ExitReason.allCases.map(\.label)
         case .hypercall: return Hypercall.allCases.map(\.name)
+        case .callout: return ["MNEMONIC", "MNEMONIC (in TC)", "ptemod (adaptive)"]
         }
     }
 
@@ -46,6 +51,10 @@ public enum VMMEventKind: String, Sendable, CaseIterable {
                 return ["int 0x\(hex)", "interrupt 0x\(hex)"]
             }
             candidates = knownReasons.filter { !$0.contains("NN") && !$0.contains("MNEMONIC") } + mnemonics + vectors
+        } else if self == .callout {
+            let mnemonics = Mnemonic.allCases.map { "\($0)" }
+                + (0...4).flatMap { ["mov to cr\($0)", "mov from cr\($0)"] } + ["mov to cr0 (TS only)"]
+            candidates = mnemonics + mnemonics.map { $0 + " (in TC)" } + ["ptemod (adaptive)"]
         } else {
             candidates = knownReasons
         }
@@ -87,6 +96,9 @@ public final class VMMLog {
             trace("\(e.kind) 0x\(String(repeating: "0", count: max(0, 8 - eip.count)) + eip)\(text)  [\(e.reason)] \(e.action)  (\(e.cycles) cycles)")
         }
     }
+
+    /// Adds cycles that are no event of their own (translation, lookups, hardware work).
+    public func charge(_ c: UInt64) { cycles &+= c }
 
     /// Events of `kind` by reason.
     public func counts(_ kind: VMMEventKind) -> [String: UInt64] { counts[kind] ?? [:] }

@@ -29,7 +29,7 @@ enum H: UInt8 {
     case movFromSeg, movToSeg
     case movzx, movsx, lea, xchg, xlat, bswap
     case pushR, pushM, pushI, pushSeg, popR, popM, popSeg
-    case pusha, popa, pushf, popf, lahf, sahf, cbw, cwd, enter, leave, cmpxchg, xadd
+    case pusha, popa, pushf, popf, lahf, sahf, cbw, cwd, enter, leave, cmpxchg, xadd, cmpxchg8b
     case jmp, jmpRM, jcc, call, callRM, ret, retf, jmpFar, callFar
     case loop, loope, loopne, jcxz
     case movs, cmps, scas, lods, stos
@@ -213,8 +213,9 @@ extension DecodedOp {
             sub = m.rawValue - Mnemonic.bt.rawValue
             setRM(o0)
             if let r1 = regOf(o1) { r = regOffset(r1); flags |= DecodedOp.fSrcReg } else { imm = immValue(o1) ?? 0 }
-        case .bsf, .bsr:
-            h = m == .bsf ? .bsf : .bsr
+        case .bsf, .bsr, .tzcnt, .lzcnt:
+            // TZCNT/LZCNT run as BSF/BSR: vsim's CPUID reports neither BMI1 nor LZCNT.
+            h = m == .bsf || m == .tzcnt ? .bsf : .bsr
             if let r0 = regOf(o0) { r = regOffset(r0) }
             setRM(o1)
         case .setcc:
@@ -332,7 +333,8 @@ extension DecodedOp {
         case .std: h = .std
         case .cli: h = .cli
         case .sti: h = .sti
-        case .nop: h = .nop
+        case .nop, .endbr32, .endbr64, .rdssp, .prefetch: h = .nop
+        case .cmpxchg8b: h = .cmpxchg8b; setRM(o0)
         case .int: h = .int; imm = immValue(o0) ?? 0
         case .int3: h = .int3
         case .into: h = .into

@@ -159,6 +159,13 @@ public final class GuestMemory {
         }
     }
 
+    /// Tells the code observers that the contents of `[address, address+size)` changed outside
+    /// guest stores (e.g. `madvise(MADV_DONTNEED)` zeroed them).
+    public func discarded(address: UInt32, size: UInt32) {
+        guard let r = try? pageRange(address, size), !r.isEmpty else { return }
+        notifyRange(UInt32(r.lowerBound << 12), r.count)
+    }
+
     /// Changes the permissions of mapped pages in the range; throws if any page is unmapped.
     public func protect(address: UInt32, size: UInt32, permissions: PagePermissions) throws {
         let r = try pageRange(address, size)

@@ -173,6 +173,24 @@ extension Interpreter {
         setCC(LazyFlags.kSub, w, (acc &- d) & maskOf(w), acc, d)
     }
 
+    /// CMPXCHG8B m64: compares EDX:EAX with the quadword; equal: ZF = 1 and m64 = ECX:EBX;
+    /// else ZF = 0 and EDX:EAX = m64. The quadword is always written (with its own value when
+    /// unequal), so a read-only page faults either way, as on the CPU. Other flags unchanged.
+    func cmpxchg8b(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+        let addr = ea(op)
+        try checkWritable(addr, 8)
+        let lo = try rdRMW(addr, 4), hi = try rdRMW(addr &+ 4, 4)
+        let equal = lo == s[GPR.eax] && hi == s[GPR.edx]
+        let f = statusFlags & ~EFLAGS.zf
+        if equal {
+            try wr(addr, 4, s[GPR.ebx]); try wr(addr &+ 4, 4, s[GPR.ecx])
+        } else {
+            try wr(addr, 4, lo); try wr(addr &+ 4, 4, hi)
+            s[GPR.eax] = lo; s[GPR.edx] = hi
+        }
+        setFlags(f | (equal ? EFLAGS.zf : 0))
+    }
+
     /// XADD r/m, r: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP; flags as ADD.
     func xadd(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let sz = op.pointee.size, w = op.pointee.w

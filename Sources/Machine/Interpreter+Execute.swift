@@ -213,6 +213,7 @@ extension Interpreter {
             s[GPR.esp] = frame &+ UInt32(sz)
             setR(GPR.ebpOffset, sz, v)
         case .cmpxchg: try cmpxchg(op)
+        case .cmpxchg8b: try cmpxchg8b(op)
         case .xadd: try xadd(op)
 
         // MARK: control flow (Interpreter+Control.swift)

@@ -299,7 +299,7 @@ extension Interpreter {
         if let hooks = sys.hooks {
             switch hooks.intercept(.softwareInterrupt(vector: v, eip: eip, next: next), machine: sys) {
             case .proceed: break
-            case .handled: return !sys.mustStop
+            case .handled: return !sys.mustStop && !sys.consumeSliceEnd()
             case .stop(let why): sys.stop = .vmm(why); return false
             }
         }

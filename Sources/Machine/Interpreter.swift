@@ -122,6 +122,12 @@ public final class Interpreter: CodeWriteObserver {
         return runFast(1)
     }
 
+    /// Runs at most `count` instructions (no trace handler, no deadline check) and returns as
+    /// the hot loop does: nil when the count ran out or an instruction ended the slice, else the
+    /// exception or stop. For an engine that runs guest code in pieces (the BT VMM's identical
+    /// stretches of a translation unit, and guest user code run directly).
+    public func runSlice(_ count: UInt64) -> StopReason? { runFast(count) }
+
     /// The hot loop: at most `count` instructions without deadline checks.
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {

@@ -368,6 +368,16 @@ public final class SystemMachine {
     /// Puts the CPU in the halted state (a VMM that emulated HLT); the next interrupt wakes it.
     public func halt() { halted = true }
 
+    /// Asks the engine running the current slice to return after the instruction now being
+    /// handled (a VMM that moved the guest to another privilege level and must change how its
+    /// code runs, as the BT VMM does when INT n enters the guest kernel).
+    public func endSlice() { sliceEnd = true }
+    var sliceEnd = false
+    func consumeSliceEnd() -> Bool {
+        if sliceEnd { sliceEnd = false; return true }
+        return false
+    }
+
     /// Ends the run with `reason` at the next instruction boundary.
     public func requestStop(_ reason: SystemStopReason) { stop = reason }
 

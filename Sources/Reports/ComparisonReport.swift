@@ -62,6 +62,12 @@ public struct ComparisonReport: Sendable {
         /// Modeled cycles of one run (trap, hvm, pv), and the cost model that priced them.
         public var modeledCycles: UInt64? = nil
         public var costModel: String? = nil
+        /// Modeled rows: the modeled cycles at the preset CPU's clock, seconds, and their ratio
+        /// to the program's own instructions at the model's cycles per instruction (what the
+        /// program costs natively in the same model). The table shows these as the row's cost;
+        /// the wall time is then the simulator's own and is shown apart.
+        public var modeledSeconds: Double? = nil
+        public var modeledSlowdown: Double? = nil
         /// Start-up time of each run, seconds (VM creation or container start to the first guest
         /// instruction), when the mode has and measures such a phase.
         public var startupTimes: Statistics? = nil

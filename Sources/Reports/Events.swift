@@ -2,7 +2,7 @@
 /// cycles, start-up, where the time went, and why a mode was unavailable. Every line starts
 /// with two spaces (or is a section title), so it never reads as a table row.
 enum Events {
-    static let kinds = ["traps", "exits", "hypercalls"]
+    static let kinds = ["traps", "exits", "hypercalls", "callouts"]
 
     /// The mode's total of its main event kind, e.g. (1234, "exits").
     static func total(_ s: ComparisonReport.ModeSummary) -> (count: UInt64, kind: String)? {
@@ -20,6 +20,15 @@ enum Events {
         if !unavailable.isEmpty {
             lines.append("unavailable here:")
             for s in unavailable { lines.append("  \(pad(s.mode))  \(s.unavailable!)") }
+        }
+        let modeled = report.modes.filter { $0.isAvailable && $0.modeledSeconds != nil }
+        if !modeled.isEmpty {
+            lines.append("simulator wall time of the modeled rows (vsim's interpreter running the model, not the strategy's cost):")
+            for s in modeled {
+                let t = s.wallTimes
+                lines.append("  \(pad(s.mode))  median \(Format.duration(t.median)) [\(Format.duration(t.min)) … \(Format.duration(t.max))]"
+                             + (report.slowdown(of: s).map { ", \(Format.ratio($0)) native's wall time" } ?? ""))
+            }
         }
         let withEvents = report.modes.filter { s in s.isAvailable && (kinds.contains { !(s.events[$0] ?? [:]).isEmpty } || s.modeledCycles != nil) }
         if !withEvents.isEmpty {

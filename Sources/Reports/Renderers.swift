@@ -34,6 +34,13 @@ enum Columns {
         let rss = s.maxResidentBytes.map { Format.mebibytes($0) } ?? "-"
         let events = Events.total(s).map { "\(Format.grouped($0.count)) \($0.kind)" } ?? "-"
         let startup = s.startupTimes.map { Format.duration($0.median) } ?? "-"
+        if let m = s.modeledSeconds {
+            // A modeled row: its cost is the model's (deterministic: no spread); the simulator's
+            // wall time is listed apart under the table.
+            let modeledMIPS = s.instructions.map { Format.fixed(Double($0) / m / 1e6, 1) } ?? "-"
+            return [s.mode + (s.disagrees ? " !" : ""), Format.duration(m) + " m", "-", "-", "-",
+                    s.modeledSlowdown.map { Format.ratio($0) + " m" } ?? "-", insns, modeledMIPS, events, startup, rss]
+        }
         return [s.mode + (s.disagrees ? " !" : ""), Format.duration(t.median),
                 "[" + Format.duration(t.min) + " … " + Format.duration(t.max) + "]", Format.duration(t.percentile(90)),
                 Format.duration(t.mean) + " ± " + Format.duration(t.standardDeviation), slow, insns, mips, events, startup, rss]
@@ -47,6 +54,7 @@ enum Columns {
     }
 
     static let footnote = "* counted by another mode: the guest executes the same instructions whatever runs it"
+    static let modeledFootnote = "m modeled: the VMM's modeled cycles at the preset CPU's clock, and their ratio to the program's own instructions at the model's cycles per instruction; vsim's simulator time for these rows is listed apart below"
     static let disagreeFootnote = "! exit status or output differ between runs (see MISMATCH): no MIPS, and no slowdowns for any mode"
 
     /// "interpret runs exited with status 136" for every mode whose runs did not all exit 0.
@@ -82,6 +90,7 @@ public enum TableRenderer {
             out += Columns.footnote + "\n"
         }
         if report.modes.contains(where: \.disagrees) { out += Columns.disagreeFootnote + "\n" }
+        if report.modes.contains(where: { $0.modeledSeconds != nil }) { out += Columns.modeledFootnote + "\n" }
         for note in Columns.statusNotes(report) { out += "note: \(note)\n" }
         for line in Events.sections(report) { out += line + "\n" }
         for m in report.mismatches { out += (color ? ANSI.red("MISMATCH") : "MISMATCH") + ": \(m)\n" }
@@ -102,6 +111,7 @@ public enum MarkdownRenderer {
             out += "\n\\" + Columns.footnote + "\n"
         }
         if report.modes.contains(where: \.disagrees) { out += "\n" + Columns.disagreeFootnote + "\n" }
+        if report.modes.contains(where: { $0.modeledSeconds != nil }) { out += "\n" + Columns.modeledFootnote + "\n" }
         for note in Columns.statusNotes(report) { out += "\nNote: \(note)\n" }
         let sections = Events.sections(report)
         if !sections.isEmpty { out += "\n```\n" + sections.joined(separator: "\n") + "\n```\n" }
@@ -175,6 +185,8 @@ public enum JSONRenderer {
                 add(key, counts(s.events[kind] ?? [:]))
             }
             add("modeled_cycles", s.modeledCycles.map { String($0) })
+            add("modeled_seconds", s.modeledSeconds.flatMap(number))
+            add("modeled_slowdown", s.modeledSlowdown.flatMap(number))
             add("cost_model", s.costModel.map(quote))
             add("startup", s.startupTimes.flatMap { number($0.median) })
             add("startup_times", s.startupTimes.map { "[" + $0.values.compactMap(number).joined(separator: ", ") + "]" })

@@ -34,8 +34,8 @@ public enum SVGRenderer {
 
         // Chart 1: slowdown, log scale from 1x to the next power of ten above the largest.
         let base = report.baselineMode ?? "native"
-        out += text(x: 10, y: top1 - 26, "Slowdown against \(base) (median wall time, log scale from 1x)", weight: "bold", size: 14)
-        let slowdowns = modes.map { report.slowdown(of: $0) }
+        out += text(x: 10, y: top1 - 26, "Slowdown against \(base) (median wall time; modeled rows: modeled cycles, marked m; log scale from 1x)", weight: "bold", size: 14)
+        let slowdowns = modes.map { $0.modeledSlowdown ?? report.slowdown(of: $0) }
         let largest = slowdowns.compactMap { $0 }.max() ?? 1
         let lo = 1.0, hi = pow(10, max(1, ceil(log10(max(largest, 1.0001)))))
         func x(_ r: Double) -> Double { left + plotWidth * (log10(max(r, lo)) - log10(lo)) / (log10(hi) - log10(lo)) }
@@ -56,7 +56,8 @@ public enum SVGRenderer {
             let label: String
             if !s.isAvailable { label = "unavailable" }
             else if let r {
-                label = Format.ratio(r) + (report.slowdownStandardDeviation(of: s).map { " ± " + Format.fixed($0, $0 >= 10 ? 0 : 2) } ?? "")
+                label = s.modeledSlowdown != nil ? Format.ratio(r) + " m (modeled)"
+                    : Format.ratio(r) + (report.slowdownStandardDeviation(of: s).map { " ± " + Format.fixed($0, $0 >= 10 ? 0 : 2) } ?? "")
             } else { label = report.mismatches.isEmpty ? "no \(base) baseline" : "runs disagree" }
             out += text(x: x(lo) + w + 6, y: y + 15, label, size: 11)
         }

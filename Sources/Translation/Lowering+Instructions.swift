@@ -104,7 +104,7 @@ extension Lowering {
         func isImm(_ o: Operand) -> Bool { if case .immediate = o { return true } else { return false } }
 
         switch i.mnemonic {
-        case .nop:
+        case .nop, .endbr32, .endbr64, .rdssp, .prefetch:
             return true
 
         case .mov:

@@ -31,12 +31,23 @@ public enum CommandLineFacade {
         if let d = result.diagnostic, result.signal != nil { writeStandardError(d + "\n") }
         if traces.contains(.traps), let cycles = result.modeledCycles {
             var line = "vsim: \(result.instructions ?? 0) guest instructions"
-            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls)] where !counts.isEmpty {
+            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls), ("callouts", result.callouts)] where !counts.isEmpty {
                 line += "; \(counts.values.reduce(0, +)) \(kind) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            }
+            if let w = result.eptWalks { line += "; EPT: \(w[0]) page walks, \(w[1]) extra memory references" }
+            if let bt = result.binaryTranslation {
+                line += "; TC: \(bt.blocksTranslated) fragments (\(bt.instructionsTranslated) instructions, \(bt.rewrittenInstructions) rewritten), \(bt.chainsMade) chains, \(bt.indirectLookups) indirect lookups, \(bt.invalidations) invalidations, \(bt.adaptiveRetranslations) adaptive"
             }
             writeStandardError(line + "; \(cycles) modeled cycles (\(result.costModel ?? ""))\n")
         }
         if result.exitStatus != 0 { throw ExitStatus(result.exitStatus) }
+    }
+
+    /// `vsim nanobench`.
+    public static func nanobench(cpu: String, iterations: Int, directory: String) throws(ExitStatus) {
+        let text: String
+        do { text = try Nanobench.report(cpu: cpu, iterations: iterations, directory: directory) } catch { throw fail(error) }
+        writeStandardOutput(text)
     }
 
     /// `vsim disasm`.

@@ -93,8 +93,8 @@ extension VSim {
         var first: (mode: Mode, run: Int, result: RunResult, output: StreamedOutput.Summary)? = nil
         func name(_ mode: Mode, _ run: Int) -> String { run <= 0 ? "\(mode) warm-up run" : "\(mode) run \(run)" }
         // Instruction counts agree across user-mode runs; a mode with the guest kernel (trap,
-        // hvm, pv) also counts the kernel's instructions, so it is compared with itself only.
-        func domain(_ m: Mode) -> String { m == .trap || m == .hvm || m == .pv ? m.rawValue : "user" }
+        // hvm, pv, bt) also counts the kernel's instructions, so it is compared with itself only.
+        func domain(_ m: Mode) -> String { GuestOption.modeledVMMs.contains(m) ? m.rawValue : "user" }
         var firstCounted: [String: (mode: Mode, run: Int, instructions: UInt64)] = [:]
         func check(_ r: RunResult, _ out: StreamedOutput.Summary, _ mode: Mode, _ run: Int) {
             guard let f = first else {
@@ -187,10 +187,14 @@ extension VSim {
             }
             s.disagrees = disagreeing.contains(mode)
             let one = rs[0]
-            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("host events", one.hostEvents)]
+            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.hostEvents)]
                 where !counts.isEmpty { s.events[kind] = counts }
             s.modeledCycles = one.modeledCycles
             s.costModel = one.costModel
+            if let cycles = one.modeledCycles, let model = Self.costModel(named: one.costModel) {
+                s.modeledSeconds = Double(cycles) / (model.clockGHz * 1e9)
+                if let n = counted, n > 0 { s.modeledSlowdown = Double(cycles) / (Double(n) * model.cyclesPerInstruction) }
+            }
             let startups = rs.compactMap(\.startupNanoseconds)
             if startups.count == rs.count { s.startupTimes = Statistics(startups.map { Double($0) / 1e9 }) }
             let median = rs.sorted { $0.wallTimeNanoseconds < $1.wallTimeNanoseconds }[rs.count / 2]
@@ -203,6 +207,13 @@ extension VSim {
         return ComparisonReport(header: header, modes: summaries,
                                 baselineMode: plan.modes.contains(.native) ? Mode.native.rawValue : nil,
                                 mismatches: mismatches)
+    }
+
+    /// The cost model a result names (a preset, `host`, or a preset + file: the preset's clock).
+    static func costModel(named name: String?) -> CostModel? {
+        guard let name else { return nil }
+        let base = name.split(separator: "+").first.map(String.init) ?? name
+        return base == "host" ? HostCostModel.cached : try? CostModel.preset(base)
     }
 
     /// Why `mode` cannot run on this host, checked before any run (nil: try it).
@@ -227,6 +238,7 @@ extension VSim {
             let trips = Double(r.traps.values.reduce(0, +)) * Double(model.trapRoundTrip)
                 + Double(r.exits.values.reduce(0, +)) * Double(model.vmExitRoundTrip)
                 + Double(r.hypercalls.values.reduce(0, +)) * Double(model.hypercallRoundTrip)
+                + Double(r.callouts.values.reduce(0, +)) * Double(model.btCallout)
             let work = max(0, Double(cycles) - guest - trips)
             let sum = guest + trips + work
             guard sum > 0 else { return nil }

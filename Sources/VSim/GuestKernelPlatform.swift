@@ -6,7 +6,8 @@ import Machine
 /// The guest kernel platform: the guest kernel of `programs/kernel/` (the PV variant under `pv`,
 /// ``RunOptions/kernelSource`` when a lab swaps it) and the program on vsim's system-level
 /// machine (``SystemMachine``), placed by the boot protocol (``BootLoader``), with the mode's
-/// modeled VMM in charge (none under `interpret --system`/`translate --system` and `kvm`), its
+/// modeled VMM in charge (none under `interpret --system`/`translate --system` and `kvm`; the
+/// unikernel build of the kernel under the VT-x model for `unikernel`), its
 /// cost model (`--cpu` with the `host` preset, `--cost-model`) and the timer. One of the
 /// runtime's two platforms (the other is ``LinuxUserPlatform``).
 ///
@@ -34,6 +35,8 @@ public struct GuestKernelPlatform {
     /// The VMM's cost model (the default preset when the mode has no VMM).
     public let cost: CostModel
     public let umip: Bool
+    /// Whether the VT-x model uses EPT (`--ept`; nil: the model's default).
+    public let ept: Bool?
     /// Where the PV kernel's hypercall page and shared-info page are (pv only).
     public let paravirtualLayout: VirtualMachineMonitor.ParavirtualLayout?
 
@@ -43,7 +46,8 @@ public struct GuestKernelPlatform {
     public init(mode: Mode, program: ResolvedProgram, argv0: String? = nil, arguments: [String],
                 options: RunOptions) throws(VSimError) {
         self.mode = mode
-        strategy = VirtualizationStrategy(rawValue: mode.rawValue)
+        // The unikernel runs at ring 0 under the VT-x model.
+        strategy = mode == .unikernel ? .hvm : VirtualizationStrategy(rawValue: mode.rawValue)
         if mode == .kvm {
             cost = .default
         } else {
@@ -54,7 +58,8 @@ public struct GuestKernelPlatform {
             } catch { throw .usage(error.description) }
             self.cost = cost
         }
-        kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : [:], source: options.kernelSource)
+        kernelPath = try GuestKernel.build(symbols: mode == .pv ? ["PV": 1] : mode == .unikernel ? ["UNIKERNEL": 1] : [:],
+                                           source: options.kernelSource)
         do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
         do { self.program = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
         argv = [argv0 ?? program.executablePath] + arguments
@@ -64,6 +69,7 @@ public struct GuestKernelPlatform {
         // KVM has no timer: the models' timer counts guest instructions, which KVM cannot.
         timerPeriod = mode == .kvm ? 0 : options.timerPeriod ?? Self.defaultTimerPeriod
         umip = options.umip
+        ept = options.ept
         if mode == .pv {
             guard let page = kernel.symbols.first(where: { $0.name == "hypercall_page" })?.value,
                   let shared = kernel.symbols.first(where: { $0.name == "shared_info" })?.value else {
@@ -88,7 +94,7 @@ public struct GuestKernelPlatform {
             throw .host(error.description, status: error.exitStatus)
         }
         let monitor = strategy.map {
-            VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: umip, layout: paravirtualLayout)
+            VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: umip, layout: paravirtualLayout, ept: ept)
         }
         return BootedGuestKernel(machine: machine, com2: com2, monitor: monitor, layout: layout)
     }

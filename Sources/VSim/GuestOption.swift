@@ -13,6 +13,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     case cpu = "--cpu"
     case costModel = "--cost-model"
     case umip = "--umip"
+    case ept = "--ept"
     case engine = "--engine"
     case seed = "--seed"
 
@@ -30,9 +31,9 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     }
 
     /// The modes under which vsim's own machine runs the guest (and counts its instructions).
-    static let emulated: Set<Mode> = [.interpret, .translate, .trap, .hvm, .pv]
+    static let emulated: Set<Mode> = [.interpret, .translate, .trap, .hvm, .pv, .bt, .unikernel]
     /// The modes that run the guest kernel under a modeled VMM.
-    static let modeledVMMs: Set<Mode> = [.trap, .hvm, .pv]
+    static let modeledVMMs: Set<Mode> = [.trap, .hvm, .pv, .bt, .unikernel]
 
     /// Why `mode` cannot honour this option (nil: it can). `system` says whether `--system` is
     /// given too (it brings the guest kernel to interpret and translate).
@@ -43,26 +44,30 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
             return nil
         case .maxInstructions:
             return Self.emulated.contains(mode) ? nil
-                : "\(rawValue) counts guest instructions, which only vsim's own machine does (interpret, translate, trap, hvm, pv); the \(mode) mode runs the guest on the host CPU: use --time-limit"
+                : "\(rawValue) counts guest instructions, which only vsim's own machine does (interpret, translate, trap, hvm, pv, bt); the \(mode) mode runs the guest on the host CPU: use --time-limit"
         case .traceInstructions, .traceSyscalls:
             return mode == .interpret ? nil
                 : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction or system call)"
         case .traceTraps:
             return Self.modeledVMMs.contains(mode) ? nil
-                : "\(rawValue) needs --mode trap, hvm or pv (only the modeled VMM takes traps, exits and hypercalls)"
+                : "\(rawValue) needs --mode trap, hvm, pv or bt (only the modeled VMM takes traps, exits, hypercalls and callouts)"
         case .system:
             return mode == .interpret || mode == .translate ? nil
                 : "\(rawValue) needs --mode interpret or translate (\(Self.modeledVMMs.contains(mode) ? "the \(mode) mode always runs the guest kernel" : "the \(mode) mode runs the program without vsim's machine"))"
         case .timer:
             return kernel ? nil
-                : "\(rawValue) sets the guest kernel's timer: it needs --mode trap, hvm or pv, or --system with interpret or translate"
+                : "\(rawValue) sets the guest kernel's timer: it needs --mode trap, hvm, pv or bt, or --system with interpret or translate"
         case .cpu, .costModel:
             return Self.modeledVMMs.contains(mode) ? nil
-                : "\(rawValue) picks the modeled VMM's cost model: it needs --mode trap, hvm or pv (the \(mode) mode has no modeled cycles)"
+                : "\(rawValue) picks the modeled VMM's cost model: it needs --mode trap, hvm, pv or bt (the \(mode) mode has no modeled cycles)"
         case .umip:
             return mode == .trap ? nil
                 : "\(rawValue) sets CR4.UMIP for the trap-and-emulate VMM: it needs --mode trap"
+        case .ept:
+            return mode == .hvm || mode == .unikernel ? nil
+                : "\(rawValue) chooses nested (EPT) or shadow paging for the VT-x model: it needs --mode hvm or unikernel"
         case .engine:
+            if mode == .bt { return "\(rawValue) picks what runs the guest under a modeled VMM: the bt mode is its own engine (kernel code from its translation cache, user code directly)" }
             return Self.modeledVMMs.contains(mode) ? nil
                 : "\(rawValue) picks what runs the guest under a modeled VMM: it needs --mode trap, hvm or pv (for the translator alone use --mode translate, with --system for the guest kernel)"
         case .seed:

@@ -44,6 +44,16 @@ public enum LockstepCheck {
         defer { quiet.close() }
         let start = ContinuousClock.now
         let t = try platform.start(stdio: io.guestStdio), r = try platform.start(stdio: quiet.guestStdio)
+        // The reference replays the host-dependent system calls of the translated run (its own
+        // I/O is discarded, so a read or fstat would otherwise answer differently).
+        final class Log { var records: [SyscallRecord] = []; var next = 0 }
+        let log = Log()
+        t.syscallRecorder = { log.records.append($0) }
+        r.syscallReplay = {
+            guard log.next < log.records.count else { return nil }
+            defer { log.next += 1 }
+            return log.records[log.next]
+        }
         let engine = try UserModeEngine(process: t, engine: .translate)
         var blocks = 0
         var mismatch: String?

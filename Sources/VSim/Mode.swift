@@ -20,6 +20,12 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case hvm
     /// The paravirtual guest kernel at ring 1 with Xen-style hypercalls (module Hypervisor).
     case pv
+    /// The unmodified guest kernel at ring 1, its code binary-translated with sensitive
+    /// instructions rewritten into VMM callouts (VMware's software VMM; module Hypervisor).
+    case bt
+    /// The program and a library OS (the guest kernel built with UNIKERNEL=1) in one address
+    /// space at ring 0, booted directly by the VT-x model: no user/kernel switch.
+    case unikernel
     /// The same guest kernel on real hardware virtualization through `/dev/kvm` (module KVM).
     case kvm
 
@@ -34,6 +40,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .trap: return "the guest kernel deprivileged to ring 1 under a trap-and-emulate VMM (classic, Robin & Irvine's holes included)"
         case .hvm: return "the guest kernel at ring 0 in modeled VT-x non-root mode; VM exits by VMCS controls"
         case .pv: return "the paravirtual guest kernel at ring 1 calling the VMM through Xen-style hypercalls (int $0x82)"
+        case .unikernel: return "the program at ring 0 beside a library OS (the guest kernel built as a unikernel), booted directly by the VT-x model: system calls without a privilege change"
+        case .bt: return "the guest kernel at ring 1, its code binary-translated with sensitive instructions rewritten into VMM callouts (VMware's software VMM)"
         case .kvm: return "the same guest kernel on real hardware virtualization through /dev/kvm; real VM exits"
         }
     }
@@ -58,6 +66,8 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .trap: return SystemBackend(mode: .trap)
         case .hvm: return SystemBackend(mode: .hvm)
         case .pv: return SystemBackend(mode: .pv)
+        case .bt: return SystemBackend(mode: .bt)
+        case .unikernel: return SystemBackend(mode: .unikernel)
         case .kvm: return KVMBackend()
         }
     }

@@ -99,6 +99,13 @@ public struct ProgramResolver {
                 if errno == ENOENT || errno == ENOTDIR { throw .elf(.fileNotFound(path: path)) }
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))
             }
+            if path.hasSuffix(".c") {
+                let bytes: [UInt8]
+                do { bytes = try ELFImage.readFile(path) } catch { throw .elf(error) }
+                let name = String(path.split(separator: "/").last ?? Substring(path))
+                let built = try buildC(source: bytes, fileName: name, sourcePath: path)
+                return ResolvedProgram(executablePath: built, displayName: path, sourcePath: path)
+            }
             if path.hasSuffix(".s") || path.hasSuffix(".S") {
                 let bytes: [UInt8]
                 // A regular file within the program size limit, as for an ELF (not /dev/zero, a FIFO, ...).
@@ -182,6 +189,75 @@ public struct ProgramResolver {
         }
         try moveIntoCache(linked, target)
         return target
+    }
+
+    /// The compiler command for C sources: a static i386 program with glibc, through Debian's
+    /// i386 cross compiler where it is installed (`gcc-i686-linux-gnu`, complete with its own
+    /// headers, and what `musl-dev:i386` builds on), else `gcc -m32` (`gcc-multilib`).
+    public static let cCompiler: [String] = {
+        let path = (getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin").split(separator: ":")
+        if path.contains(where: { access("\($0)/i686-linux-gnu-gcc", X_OK) == 0 }) {
+            return ["i686-linux-gnu-gcc", "-static", "-O2"]
+        }
+        return ["gcc", "-m32", "-static", "-O2"]
+    }()
+
+    /// What to install for `vsim run prog.c`.
+    static let cHint = "install an i386 C compiler and libc (run scripts/setup, or apt-get install gcc-i686-linux-gnu libc6-dev-i386-cross, or gcc-multilib) to run .c programs"
+
+    /// Compiles the C source `source` (the file `sourcePath`) with ``cCompiler`` into the cache
+    /// and returns the executable's path. Same cache and rules as assembly sources: the key
+    /// covers the source, the compiler's version line and command, and (through the manifest
+    /// that `gcc -MD` gives) every header the source includes, so editing a header builds anew.
+    func buildC(source: [UInt8], fileName: String, sourcePath: String) throws(VSimError) -> String {
+        try prepareCacheDirectory()
+        let work = try makeTemporaryDirectory()
+        defer { removeTree(work) }
+        guard let version = try HostCommand.run([ProgramResolver.cCompiler[0], "--version"]) else {
+            throw .toolMissing(tool: ProgramResolver.cCompiler[0], hint: ProgramResolver.cHint)
+        }
+        var key = SHA256()
+        key.update(data: Array("vsim C cache v1\n\(ProgramResolver.cCompiler.joined(separator: " "))\n".utf8))
+        key.update(data: Array((String(version.stdoutText.split(separator: "\n").first ?? "") + "\n").utf8))
+        key.update(data: source)
+        let key1 = hexDigest(key.finalize())
+        let base = fileName.split(separator: ".").first.map(String.init) ?? "program"
+        let manifest = "\(cacheDirectory)/\(base)-\(key1).deps"
+        if let dependencies = readManifest(manifest) {
+            let target = "\(cacheDirectory)/\(base)-\(dependencyKey(key1, dependencies))"
+            if usable(target) { return target }
+        }
+        // gcc reads the file itself (so that `#include "x.h"` is found beside it); the key was
+        // taken from the bytes read above, and the compiled copy is of those same bytes.
+        let copy = work + "/" + fileName
+        try writeFile(copy, source)
+        let linked = work + "/program", depfile = work + "/program.d"
+        let directory = sourcePath.contains("/") ? String(sourcePath[..<sourcePath.lastIndex(of: "/")!]) : "."
+        let command = ProgramResolver.cCompiler + ["-iquote", directory, "-MD", "-MF", depfile, "-o", linked, copy]
+        guard let out = try HostCommand.run(command) else {
+            throw .toolMissing(tool: ProgramResolver.cCompiler[0], hint: ProgramResolver.cHint)
+        }
+        if out.status != 0 {
+            let messages = out.stderrText
+            if ProgramResolver.lacks32BitLibc(messages) {
+                throw .toolIncomplete(what: "the 32-bit C library for `\(ProgramResolver.cCompiler.joined(separator: " "))`",
+                                      hint: ProgramResolver.cHint)
+            }
+            throw .buildFailed(program: sourcePath, command: (ProgramResolver.cCompiler + [sourcePath]).joined(separator: " "),
+                               status: out.status, messages: messages.replacing(copy, with: sourcePath))
+        }
+        let dependencies = ProgramResolver.parseDepfile((try? ELFImage.readFile(depfile)) ?? []).filter { $0 != copy }
+        try writeFile(work + "/manifest", Array(dependencies.map { $0 + "\n" }.joined().utf8))
+        try moveIntoCache(work + "/manifest", manifest)
+        let target = "\(cacheDirectory)/\(base)-\(dependencyKey(key1, dependencies))"
+        try moveIntoCache(linked, target)
+        return target
+    }
+
+    /// Whether gcc's messages say that the 32-bit libc (headers or libraries) is not installed.
+    static func lacks32BitLibc(_ messages: String) -> Bool {
+        ["bits/libc-header-start.h", "gnu/stubs-32.h", "cannot find -lc", "cannot find crt1.o",
+         "cannot find -lgcc", "skipping incompatible", "cannot find Scrt1.o", "asm/errno.h"].contains { messages.contains($0) }
     }
 
     /// Lower-case hex of a digest.

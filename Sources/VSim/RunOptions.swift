@@ -60,6 +60,11 @@ public struct RunOptions: Sendable {
     public var costModelPath: String? = nil
     /// Set CR4.UMIP under trap: SGDT SIDT SLDT SMSW STR then fault and the VMM emulates them.
     public var umip = false
+    /// interpret with the guest kernel: price the run with ``BareMetalMeter`` (vsim nanobench's
+    /// native-equivalent row).
+    var bareMetalCycles = false
+    /// Under hvm: EPT on (true) or off (false, shadow paging); nil: the cost preset's CPU.
+    public var ept: Bool?
     /// What executes the guest under the guest kernel (`--engine`; trap, hvm, pv): the
     /// interpreter (default) or the translator. `--mode translate --system` implies translate.
     public var engine: Engine = .interpret
@@ -84,6 +89,7 @@ public struct RunOptions: Sendable {
         if cpu != defaults.cpu { set.insert(.cpu) }
         if costModelPath != nil { set.insert(.costModel) }
         if umip { set.insert(.umip) }
+        if ept != nil { set.insert(.ept) }
         if engine != defaults.engine { set.insert(.engine) }
         return set
     }

@@ -1,3 +1,4 @@
+import Hypervisor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,6 +28,13 @@ public struct RunResult: Sendable {
     public var traps: [String: UInt64] = [:]
     public var exits: [String: UInt64] = [:]
     public var hypercalls: [String: UInt64] = [:]
+    /// Under bt: callouts from translated kernel code into the VMM (and emulations inside the
+    /// translation cache, reasons ending in "(in TC)"), by reason.
+    public var callouts: [String: UInt64] = [:]
+    /// Under hvm with EPT: [page walks, memory references the second dimension added].
+    public var eptWalks: [UInt64]?
+    /// Under bt: the translation cache's counters.
+    public var binaryTranslation: BinaryTranslationStats?
     /// Under trap and hvm: guest instructions and VMM events priced by the cost model
     /// (docs/cost-model.md); nil for other modes.
     public var modeledCycles: UInt64?

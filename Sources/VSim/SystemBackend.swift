@@ -44,6 +44,8 @@ public struct SystemBackend: ExecutionBackend {
         let booted = try platform.boot(stdio: io.guestStdio)
         let machine = booted.machine, vmm = booted.monitor, image = platform.program
         let engine = try GuestKernelEngine(machine: machine, engine: mode.engine(options.engine) ?? .interpret)
+        let meter = vmm == nil && options.bareMetalCycles ? BareMetalMeter(machine: machine, cost: platform.cost) : nil
+        defer { _ = meter }
         if options.traces.contains(.traps) { vmm?.log.trace = options.traceSink }
         let stop = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         vmm?.finish(stop, machine: machine)
@@ -60,6 +62,8 @@ public struct SystemBackend: ExecutionBackend {
             result.traps = vmm.log.counts(.trap)
             result.exits = vmm.log.counts(.exit)
             result.hypercalls = vmm.log.counts(.hypercall)
+            result.callouts = vmm.log.counts(.callout)
+            result.eptWalks = vmm.eptWalks.map { [$0.walks, $0.extraReferences] }
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = platform.cost.name
         }

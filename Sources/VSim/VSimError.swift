@@ -13,6 +13,9 @@ public enum VSimError: Error, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// A host tool is missing (69): `tool` is its name, `hint` how to get it.
     case toolMissing(tool: String, hint: String)
+    /// A host tool is there but cannot do the job for lack of a part (69), e.g. gcc without the
+    /// 32-bit C library: `what` is missing, `hint` how to get it.
+    case toolIncomplete(what: String, hint: String)
     /// Assembling, preprocessing or linking failed (69): the tool's own messages follow the line.
     case buildFailed(program: String, command: String, status: Int32, messages: String)
     /// The host refused something vsim needs (spawn, temp files, cache directory) (70 unless noted).
@@ -26,7 +29,7 @@ public enum VSimError: Error, CustomStringConvertible {
         case .process(let e): return e.exitStatus
         case .usage: return 64
         case .unreadable: return 66
-        case .toolMissing, .buildFailed: return 69
+        case .toolMissing, .toolIncomplete, .buildFailed: return 69
         case .host(_, let status): return status
         case .internal: return 70
         }
@@ -41,6 +44,7 @@ public enum VSimError: Error, CustomStringConvertible {
         case .usage(let m): return m
         case .unreadable(let path, let reason): return "\(path): cannot be read (\(reason)); check the path and its permissions"
         case .toolMissing(let tool, let hint): return "`\(tool)` was not found in PATH; \(hint)"
+        case .toolIncomplete(let what, let hint): return "\(what) is missing; \(hint)"
         case .buildFailed(let program, let command, let status, let messages):
             let trimmed = messages.hasSuffix("\n") ? String(messages.dropLast()) : messages
             return "building \(program) failed: `\(command)` exited with status \(status); fix the source (messages below)"

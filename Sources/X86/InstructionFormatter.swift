@@ -242,8 +242,12 @@ struct InstructionFormatter {
                 }
                 break
             }
+            // F3 0F 1E is a prefix-table entry in i386-dis.c (RDSSP/ENDBR): for its NOP forms a
+            // 0x66 still sizes the operand but is printed as `data16`.
+            if m == .nop && opcode == 0x0F1E && insn.prefixes.contains(.rep) { dataUsed = false }
             let suffixForms: Set<UInt32> = [0x80, 0x81, 0x82, 0x83, 0xC6, 0xC7, 0xC0, 0xC1, 0xD0, 0xD1,
-                                            0xD2, 0xD3, 0xF6, 0xF7, 0xFE, 0xFF, 0x0FBA, 0x0F1F]
+                                            0xD2, 0xD3, 0xF6, 0xF7, 0xFE, 0xFF, 0x0FBA, 0x0F18, 0x0F19,
+                                            0x0F1C, 0x0F1D, 0x0F1E, 0x0F1F]
             if att && isMemory0 && suffixForms.contains(opcode) { name += sizeSuffix(v) }
             if opcode == 0x8C || opcode == 0x8E {
                 // MOV to/from a segment register: memory is always a word; the prefix only
@@ -269,6 +273,30 @@ struct InstructionFormatter {
         case .lea:
             name = "lea"
             ops = [operand(insn.operand0), operand(insn.operand1, size: 0)]
+        case .tzcnt, .lzcnt:
+            // F3 is part of the opcode (i386-dis.c PREFIX_0FBC/0FBD): not printed.
+            name = "\(m)"
+            f3Used = true
+            for op in insn.operands { ops.append(operand(op)) }
+        case .endbr32, .endbr64:
+            name = "\(m)"
+            f3Used = true
+            dataUsed = false
+        case .rdssp:
+            name = "rdsspd"
+            f3Used = true
+            dataUsed = false
+            ops = [operand(insn.operand0)]
+        case .prefetch:
+            var reg = 0
+            if case .memory(let mem) = insn.operand0 { reg = Int(((mem.modrm ?? 0) >> 3) & 7) }
+            name = ["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"][reg & 3]
+            dataUsed = false
+            ops = [operand(insn.operand0, size: 1)]
+        case .cmpxchg8b:
+            name = "cmpxchg8b"
+            dataUsed = false
+            ops = [operand(insn.operand0, size: 8)]
         case .xchg, .cmpxchg, .xadd, .shld, .shrd, .bsf, .bsr, .bswap, .lar, .lsl:
             name = "\(m)"
             let memSize = (m == .lar || m == .lsl) ? 2 : Int(v)

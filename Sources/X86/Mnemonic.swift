@@ -39,6 +39,11 @@ public enum Mnemonic: UInt8, Sendable, CaseIterable {
     case hlt, `in`, out, lgdt, lidt, lldt, ltr, lmsw, clts, invlpg, wbinvd, invd, rdmsr, wrmsr, iret
     case sgdt, sidt, sldt, str, smsw, lar, lsl, verr, verw
     case vmcall
+    // What compilers and libcs emit beyond the i386 (isa-subset.md): CMPXCHG8B (0F C7 /1 m64);
+    // TZCNT/LZCNT (F3 0F BC/BD), executed as BSF/BSR as on a CPU without BMI1/LZCNT (vsim's
+    // CPUID); the hint-space NOPs: ENDBR32/ENDBR64 (F3 0F 1E FB/FA), RDSSPD (F3 0F 1E /1, a NOP
+    // while CET shadow stacks are off), PREFETCHNTA/T0/T1/T2 (0F 18 /0-/3 m8).
+    case cmpxchg8b, tzcnt, lzcnt, endbr32, endbr64, rdssp, prefetch
 }
 
 /// Condition codes of Jcc/SETcc/CMOVcc, numbered as the low 4 bits of their opcodes

@@ -40,7 +40,7 @@ extension InstructionDecoder {
         var lockable = false
         switch insn.mnemonic {
         case .add, .or, .adc, .sbb, .and, .sub, .xor, .inc, .dec, .neg, .not,
-             .bts, .btr, .btc, .xchg, .cmpxchg, .xadd:
+             .bts, .btr, .btc, .xchg, .cmpxchg, .xadd, .cmpxchg8b:
             if case .memory = insn.operand0 { lockable = true }
         default:
             break
@@ -336,9 +336,18 @@ extension InstructionDecoder {
         case 0x08: return make(.invd, size: v)
         case 0x09: return make(.wbinvd, size: v)
         case 0x0B: return make(.ud2, size: v)
-        case 0x1F:
+        case 0x18...0x1F where b != 0x1A && b != 0x1B:
+            // The hint space (Intel SDM Vol. 2B, NOP; 0F 1A/1B are MPX, outside the subset):
+            // a NOP with a ModRM operand on every CPU, except the forms named here, which
+            // execute as NOPs too on vsim's CPU (no CET, prefetches have no visible effect).
             try readModRM()
-            if regField != 0 { try skipModRMOperand(); throw outside("nop (reserved hint)") }
+            if b == 0x1C && mod != 3 && regField == 0 { try skipModRMOperand(); throw outside("cldemote") }
+            if b == 0x1E && mod == 3 && prefixes.contains(.rep) {
+                if modrm == 0xFB { return make(.endbr32, size: v) }
+                if modrm == 0xFA { return make(.endbr64, size: v) }
+                if regField == 1 { return make(.rdssp, size: 4, .register(gpr(4, rmField))) }
+            }
+            if b == 0x18 && mod != 3 && regField < 4 { return make(.prefetch, size: 1, .memory(try memory())) }
             return make(.nop, size: v, try E(v))
         case 0x20...0x23:
             // The mod field is ignored: these always name a register (Intel SDM Vol. 2B, MOV).
@@ -398,8 +407,15 @@ extension InstructionDecoder {
             return make(m, size: v, dst, try imm(1))
         case 0xBC, 0xBD:
             try readModRM()
-            if prefixes.contains(.rep) { try skipModRMOperand(); throw outside(b == 0xBC ? "tzcnt" : "lzcnt") }
+            // F3 (the last of F2/F3) selects TZCNT/LZCNT; vsim's CPUID has no BMI1/LZCNT, so they
+            // run as the BSF/BSR that such a CPU executes (the REP prefix ignored).
+            if prefixes.contains(.rep) { return make(b == 0xBC ? .tzcnt : .lzcnt, size: v, G(v), try E(v)) }
             return make(b == 0xBC ? .bsf : .bsr, size: v, G(v), try E(v))
+        case 0xC7:
+            try readModRM()
+            if regField == 1 && mod != 3 { return make(.cmpxchg8b, size: v, .memory(try memory())) }
+            try skipModRMOperand()
+            throw outside(OutsideSubset.twoByteName(b, prefixes))
         case 0xC0: try readModRM(); return make(.xadd, size: 1, try E(1), G(1))
         case 0xC1: try readModRM(); return make(.xadd, size: v, try E(v), G(v))
         case 0xC8...0xCF: return make(.bswap, size: v, .register(gpr(v, b & 7)))

@@ -19,7 +19,13 @@ struct ContainerRunCommand: ParsableCommand {
         full, random, urandom and tty, /sys read-only and /tmp as tmpfs. Needs root, or --rootless (a user \
         namespace; limits the host does not delegate are reported and skipped).
 
-        Exit status: CMD's, or 128+signal (137 after an OOM kill, with a message naming the limit); \
+        CMD runs with Docker's defaults: 14 capabilities, no_new_privs, Docker's seccomp profile, the OCI \
+        masked and read-only /proc paths (--cap-add, --cap-drop, --seccomp unconfined, --system-paths \
+        unconfined relax them). The container dies with vsim, and leftovers of killed runs are removed by \
+        the next run.
+
+        Exit status: CMD's, or 128+signal (137 after an OOM kill, with a message naming the limit; 152 at \
+        --time-limit); \
         64 bad option, 66 no such rootfs, 71 a setup step failed, 77 not permitted, 126/127 CMD not \
         executable/not found.
         Example: vsim container run --memory 64m --pids 32 --timings -- ./hello
@@ -52,13 +58,33 @@ struct ContainerRunCommand: ParsableCommand {
     @Flag(help: "Print the time of each phase in microseconds on stderr.")
     var timings = false
 
+    @Option(name: .customLong("cap-add"), help: "Add a capability to Docker's default 14 (name as in capabilities(7), with or without CAP_, or ALL); repeatable.")
+    var capAdd: [String] = []
+
+    @Option(name: .customLong("cap-drop"), help: "Drop a capability (or ALL) from the default set; repeatable.")
+    var capDrop: [String] = []
+
+    @Option(help: "default (Docker's seccomp profile: the rest of the system calls fail with EPERM) or unconfined (no filter).")
+    var seccomp: SeccompMode = .default
+
+    @Option(name: .customLong("system-paths"), help: "masked (OCI default: /proc/kcore, /proc/keys, ... masked; /proc/sys, /proc/sysrq-trigger, ... read-only) or unconfined.")
+    var systemPaths: SystemPathsMode = .masked
+
+    @Flag(name: .customLong("init"), help: "Run a minimal init as PID 1 that forwards signals to CMD and reaps orphaned processes (like docker run --init).")
+    var useInit = false
+
+    @Option(name: .customLong("time-limit"), help: "Kill the whole container after this many seconds (exit status 152).")
+    var timeLimit: Double?
+
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
     func run() throws {
         let status = ContainerCommandLine.run(rootfs: rootfs, keepUpper: keepUpper, memory: memory, cpus: cpus, pids: pids,
                                               hostname: hostname, network: network, rootless: rootless,
-                                              timings: timings, command: command)
+                                              timings: timings, capAdd: capAdd, capDrop: capDrop, seccomp: seccomp,
+                                              systemPaths: systemPaths, useInit: useInit, timeLimit: timeLimit,
+                                              command: command)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -75,3 +101,5 @@ struct ContainerPruneCommand: ParsableCommand {
 }
 
 extension NetworkMode: ExpressibleByArgument {}
+extension SeccompMode: ExpressibleByArgument {}
+extension SystemPathsMode: ExpressibleByArgument {}

@@ -18,7 +18,7 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
     var timer: UInt32?
 
-    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv): merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
+    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
     var cpu: String?
 
     @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv).")
@@ -26,6 +26,9 @@ struct GuestOptions: ParsableArguments {
 
     @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
     var umip = false
+
+    @Option(help: "Under --mode hvm: EPT on (nested paging) or off (shadow paging: CR3 loads, guest page-table writes and #PF exit). Default: the --cpu preset's (merom off, later on).")
+    var ept: EPTSetting?
 
     @Option(help: "Under trap, hvm and pv: what runs the guest, interpret (default) or translate.")
     var engine: Engine?
@@ -43,6 +46,7 @@ struct GuestOptions: ParsableArguments {
         if cpu != nil { set.insert(.cpu) }
         if costModel != nil { set.insert(.costModel) }
         if umip { set.insert(.umip) }
+        if ept != nil { set.insert(.ept) }
         if engine != nil { set.insert(.engine) }
         if seed != nil { set.insert(.seed) }
         return set
@@ -70,8 +74,11 @@ struct GuestOptions: ParsableArguments {
         if let cpu { options.cpu = cpu }
         options.costModelPath = costModel
         options.umip = umip
+        options.ept = ept.map { $0 == .on }
         if let engine { options.engine = engine }
         if let seed { options.seed = seed }
         return options
     }
 }
+
+enum EPTSetting: String, ExpressibleByArgument, CaseIterable { case on, off }

@@ -30,7 +30,7 @@ struct VSimCommand: ParsableCommand {
         """,
         version: VSim.version,
         subcommands: [RunCommand.self, DisasmCommand.self, CompareCommand.self, ContainerCommand.self, TranslateCommand.self, ReplCommand.self,
-                      LabCommand.self, GradeCommand.self, HomeworkCommand.self]
+                      LabCommand.self, GradeCommand.self, HomeworkCommand.self, NanobenchCommand.self]
     )
 
     /// Keeps a closed stdin, stdout or stderr from being reused by the first file vsim opens.

@@ -101,10 +101,19 @@ import Testing
     }
 
     @Test func positionIndependentAndRelocatableAreRejected() throws {
-        let pie = try Toolchain.build(Toolchain.helloSource(), ldFlags: ["-pie"])
+        // A static PIE (no PT_INTERP): not ET_EXEC.
+        let pie = try Toolchain.build(Toolchain.helloSource(), ldFlags: ["-pie", "--no-dynamic-linker"])
         do { _ = try ELFImage(path: pie); Issue.record("loaded a PIE") } catch {
             #expect(error == .wrongType(path: pie, type: 3))
             #expect(error.description.contains("ET_DYN"))
+        }
+        // A PIE with a PT_INTERP (ld's default /usr/lib/libc.so.1) is dynamically linked: the
+        // message names its interpreter and says to link statically.
+        let dynamic = try Toolchain.build(Toolchain.helloSource(), ldFlags: ["-pie"])
+        do { _ = try ELFImage(path: dynamic); Issue.record("loaded a dynamically linked PIE") } catch {
+            #expect(error == .dynamicallyLinked(path: dynamic, interpreter: "/usr/lib/libc.so.1"))
+            #expect(error.exitStatus == 65)
+            #expect(error.description.contains("/usr/lib/libc.so.1") && error.description.contains("-static"))
         }
         let object = String(pie.dropLast(4)) + "prog.o"
         do { _ = try ELFImage(path: object); Issue.record("loaded an object file") } catch {

@@ -673,6 +673,30 @@ enum CorpusGenerator {
                     }
                 }
             }
+            // TZCNT (F3 0F BC): vsim's CPUID has no BMI1, so it runs as BSF. The host has BMI1, so
+            // only what both agree on is compared: a non-zero source (same index), flags masked.
+            for w in [2, 4] {
+                let s = suffix(w), bits = w * 8
+                for _ in 0..<12 {
+                    let src = reg(w), d = reg(w)
+                    let v = (rng.u32() | 1 << UInt32(rng.below(bits))) & (w == 2 ? 0xFFFF : 0xFFFF_FFFF)
+                    emit(form: "tzcnt r\(bits), r/m\(bits) (non-zero source)", ["tzcnt\(s) \(name(src, w)), \(name(d, w))"],
+                         mask: CorpusGenerator.DF, regs: [src: v])
+                }
+            }
+            // CMPXCHG8B: half the time EDX:EAX equals the quadword (ZF defined, the rest unchanged).
+            for k in 0..<24 {
+                let off = rng.below(7) * 4
+                let lo = value(), hi = value()
+                let regs: [Int: UInt32] = k % 2 == 0 ? [0: lo, 2: hi] : (k % 4 == 1 ? [0: lo] : [:])
+                emit(form: "cmpxchg8b m64", ["\(rng.bool() ? "lock " : "")cmpxchg8b scratch+\(off)"], regs: regs, memory: true,
+                     setup: ["movl $\(hex(lo)), scratch+\(off)", "movl $\(hex(hi)), scratch+\(off + 4)"])
+            }
+            // The hint-space NOPs compilers emit: ENDBR32 at function entries, multi-byte NOPs.
+            for text in ["endbr32", "nopl (%eax)", "nopw 0x10(%ebx,%esi,4)", "nopl scratch", "nop %ecx",
+                         ".byte 0x0f, 0x1e, 0xc8", ".byte 0x0f, 0x18, 0x20", ".byte 0x0f, 0x19, 0x00"] {
+                emit(form: text.hasPrefix(".byte") ? "nop (hint space: \(text))" : "\(text) (hint nop)", [text])
+            }
         }
 
         // MARK: SETcc CMOVcc (and the condition table through Jcc in branches())

@@ -58,7 +58,7 @@ final class CorpusTests: XCTestCase {
                         "push", "pop", "pusha", "popa", "pushf", "popf", "lahf", "sahf", "cbw", "cwde", "cwd", "cdq",
                         "enter", "leave", "cmpxchg", "xadd", "jmp", "je", "call", "ret", "loop", "loope", "loopne",
                         "jcxz", "jecxz", "movsb", "cmpsw", "scasl", "lodsb", "stosw", "clc", "stc", "cmc", "cld", "std",
-                        "nop", "into", "worked 1", "worked 2", "worked 3", "worked 4", "worked 5", "worked 6", "worked 7", "worked 8"]
+                        "nop", "into", "tzcnt", "cmpxchg8b", "endbr32", "worked 1", "worked 2", "worked 3", "worked 4", "worked 5", "worked 6", "worked 7", "worked 8"]
         let prefixes = ["lock ", "rep ", "repe ", "repne ", "addr16 "]
         let mnemonics = Set(p.forms.map { form -> String in
             var f = Substring(form)

@@ -7,9 +7,9 @@ import Testing
 /// program that does not exist tells the two apart without running anything: an accepted option
 /// gets as far as opening PROG (exit 66), a refused one stops at the options (exit 64).
 @Suite struct GuestOptionTests {
-    static let modes = ["interpret", "translate", "trap", "hvm", "pv", "kvm", "container", "qemu", "native"]
-    static let emulated: Set<String> = ["interpret", "translate", "trap", "hvm", "pv"]
-    static let vmms: Set<String> = ["trap", "hvm", "pv"]
+    static let modes = ["interpret", "translate", "trap", "hvm", "pv", "bt", "unikernel", "kvm", "container", "qemu", "native"]
+    static let emulated: Set<String> = ["interpret", "translate", "trap", "hvm", "pv", "bt", "unikernel"]
+    static let vmms: Set<String> = ["trap", "hvm", "pv", "bt", "unikernel"]
     /// The REPL steps only what vsim's own machine runs.
     static let steppable: Set<String> = ["interpret", "translate", "trap", "hvm", "pv"]
 
@@ -22,7 +22,8 @@ import Testing
         (["--cpu", "merom"], vmms),
         (["--cost-model", "costs.txt"], vmms),
         (["--umip"], ["trap"]),
-        (["--engine", "translate"], vmms),
+        (["--ept", "off"], ["hvm", "unikernel"]),
+        (["--engine", "translate"], vmms.subtracting(["bt"])),
         (["--seed", "3"], emulated.union(["kvm"])),
     ]
     /// Options the console refuses in every mode (a session has no host time limit), with its

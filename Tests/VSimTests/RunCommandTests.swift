@@ -76,7 +76,7 @@ import Testing
 
     @Test func pieIs65() throws {
         let dir = try CLI.temporaryDirectory()
-        let exe = try CLI.build("    .globl _start\n_start:\n    movl $1, %eax\n    int $0x80\n", name: "pie", in: dir, ldFlags: ["-pie"])
+        let exe = try CLI.build("    .globl _start\n_start:\n    movl $1, %eax\n    int $0x80\n", name: "pie", in: dir, ldFlags: ["-pie", "--no-dynamic-linker"])
         let r = try CLI.vsim(["run", exe])
         #expect(r.status == 65)
         #expect(r.stderr.contains("ET_DYN"))

@@ -160,7 +160,7 @@ struct DecoderTests {
             ([0x0F, 0x77], 2, "emms"),
             ([0xC4, 0xE2, 0x79, 0x18, 0x00], nil, "vex"),
             ([0x0F, 0x01, 0xD0], 3, "xgetbv"),
-            ([0xF3, 0x0F, 0xBC, 0xC1], 4, "tzcnt"),
+            ([0xF3, 0x0F, 0xB8, 0xC1], 4, "popcnt"),
         ]
         for (bytes, length, name) in cases {
             switch decodeResult(bytes + [0x90, 0x90], address: at) {

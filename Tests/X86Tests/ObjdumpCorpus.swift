@@ -66,6 +66,11 @@ struct ObjdumpCorpus {
               "0F BA /7 ib L", "0F BB /r L", "0F BC /r", "0F BD /r", "0F BE /r", "0F BF /r",
               "0F C0 /r L", "0F C1 /r L"]
         for b in 0xC8...0xCF { s.append(String(format: "0F %02X", b)) }
+        // What compilers and libcs emit: the hint-space NOPs (0F 18-1F /r; 0F 1A/1B are MPX,
+        // 0F 1C /0 with memory CLDEMOTE: outside the subset), ENDBR32/64, RDSSPD, PREFETCHh,
+        // TZCNT/LZCNT, CMPXCHG8B.
+        for b in [0x18, 0x19, 0x1C, 0x1D, 0x1E, 0x1F] { s.append(String(format: "0F %02X /r", b)) }
+        s += ["F3 0F 1E /r", "F3 0F 1E FB", "F3 0F 1E FA", "F3 0F 1E /1r", "F3 0F BC /r", "F3 0F BD /r", "0F C7 /1m L"]
         return s
     }()
 

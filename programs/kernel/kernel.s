@@ -18,6 +18,8 @@
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
 #   a byte, BI for end of input); exit writes the status to the exit device at port 0x501.
 # Build: vsim builds it (as --32, ld -m elf_i386 -Ttext 0x100000); see docs/boot-protocol.md.
+#   --defsym PV=1 builds the Xen-style paravirtual kernel (--mode pv); --defsym UNIKERNEL=1 the
+#   library OS of --mode unikernel: the program runs at ring 0 beside it, no IRET to ring 3.
 
         .equ BOOT_MAGIC, 0x4D495376     # "vSIM" in EAX at entry
         .ifdef PV
@@ -208,7 +210,25 @@ _start:
         jz 5f
         outl %eax, $TIMER_PORT
         .endif
-5:      pushl $USER_DS                  # SS
+5:
+        .ifdef UNIKERNEL
+        # Unikernel build (--defsym UNIKERNEL=1, vsim --mode unikernel): the program runs at
+        # ring 0 in the library OS's address space. No IRET, no ring change: its int $0x80 is a
+        # same-privilege interrupt served on its own stack.
+        movl BI_ENTRY(%ebx), %eax
+        movl %eax, app_entry
+        movl BI_ESP(%ebx), %esp
+        xorl %eax, %eax
+        xorl %ebx, %ebx
+        xorl %ecx, %ecx
+        xorl %edx, %edx
+        xorl %esi, %esi
+        xorl %edi, %edi
+        xorl %ebp, %ebp
+        sti                             # (the STI shadow covers the jump)
+        jmp *app_entry
+        .endif
+        pushl $USER_DS                  # SS
         pushl BI_ESP(%ebx)              # ESP
         pushl $0x202                    # EFLAGS: IF
         pushl $USER_CS                  # CS
@@ -640,8 +660,14 @@ exc_\n:
 
 # Stack: vector, error code, EIP, CS, EFLAGS (+ ESP, SS from ring 3).
 exc_common:
+        .ifdef UNIKERNEL
+        movl 8(%esp), %eax              # the faulting EIP: the program lives above RAM's
+        cmpl ram_size, %eax             # identity map, the library OS inside it
+        jb kernel_fault
+        .else
         testl $3, 12(%esp)              # from ring 3?
         jz kernel_fault
+        .endif
         movl (%esp), %ebx
         movzbl signal_of(%ebx), %eax    # the signal Linux sends for this exception
         addl $128, %eax
@@ -790,6 +816,9 @@ mmu_count:  .space 4
 mmu_reqs:   .space 16 * MMU_BATCH
         .endif
         .bss
+        .ifdef UNIKERNEL
+app_entry:  .space 4
+        .endif
         .align 4096
 page_dir:
         .space 4096

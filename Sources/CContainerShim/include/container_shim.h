@@ -3,9 +3,29 @@
 // multithreaded process may only make async-signal-safe calls).
 //
 // Policy stays in Swift: Swift decides which namespaces to create and builds the list of steps
-// (unshare the cgroup namespace, set the hostname, bring up loopback, each mount, pivot_root);
-// the shim only executes that list in order, reports the first failure (step index and errno)
-// or the time the steps took, and execs the program.
+// (unshare the cgroup namespace, set the hostname, bring up loopback, each mount, pivot_root,
+// masking /proc paths); the shim only executes that list in order, reports the first failure
+// (step index and errno) or the time the steps took, and execs the program.
+//
+// Privileges are dropped last, in the order runc and crun use, because every step before needs
+// them and each drop makes the next one possible only in this order:
+//   1. capability bounding set: PR_CAPBSET_DROP for every capability not kept (needs CAP_SETPCAP);
+//   2. ambient set cleared (PR_CAP_AMBIENT_CLEAR_ALL);
+//   3. capset(2): effective = permitted = inheritable = the kept set;
+//   4. PR_SET_NO_NEW_PRIVS (execve can never gain privileges again: setuid bits and file
+//      capabilities stop working);
+//   5. the seccomp filter, right before execve (execve itself must be allowed by it).
+// The seccomp filter arrives as ready classic BPF: Swift builds it with libseccomp (which
+// allocates and is not async-signal-safe, so it cannot run here) and exports it with
+// seccomp_export_bpf; the shim only hands the instructions to prctl(PR_SET_SECCOMP). The same
+// bytes could be loaded by any process: there is no policy left in C.
+//
+// With `init` set, the process that ran the steps stays PID 1 as a minimal init (like
+// `docker run --init`): it drops its own privileges as above, forks the program (which inherits
+// them and execs), forwards every signal it receives to the program, reaps every child that
+// exits (orphans are re-parented to PID 1), and exits with the program's status (128+signal if a
+// signal ended it) once the program is gone; the kernel then kills whatever is left in the PID
+// namespace.
 #ifndef VSIM_CONTAINER_SHIM_H
 #define VSIM_CONTAINER_SHIM_H
 
@@ -46,6 +66,25 @@ enum vsim_ct_step_kind {
     /// lock, whereas the parent writing the init's pid to `cgroup.procs` waits for an RCU grace
     /// period (cgroup_threadgroup_rwsem): milliseconds per start.
     VSIM_CT_WRITE = 9,
+    /// Masks `target` (OCI maskedPaths): a directory gets an empty read-only tmpfs over it, a file
+    /// /dev/null bound over it. A missing `target` is skipped.
+    VSIM_CT_MASK = 10,
+    /// Makes `target` read-only (OCI readonlyPaths): bind-mounts it on itself, then remounts the
+    /// bind with MS_RDONLY and `flags` (which must repeat the flags of the mount it sits on, e.g.
+    /// nosuid,nodev,noexec for /proc). A missing `target` is skipped.
+    VSIM_CT_READONLY = 11,
+};
+
+/// Where a failure after the steps happened (the report's `step` field is step_count + this).
+enum vsim_ct_late_step {
+    VSIM_CT_LATE_EXEC = 0,
+    VSIM_CT_LATE_BOUNDING = 1,
+    VSIM_CT_LATE_AMBIENT = 2,
+    VSIM_CT_LATE_CAPSET = 3,
+    VSIM_CT_LATE_NO_NEW_PRIVS = 4,
+    VSIM_CT_LATE_SECCOMP = 5,
+    VSIM_CT_LATE_INIT_FORK = 6,
+    VSIM_CT_LATE_DESCRIPTORS = 7,
 };
 
 struct vsim_ct_step {
@@ -72,6 +111,20 @@ struct vsim_ct_spec {
     int32_t stdin_fd, stdout_fd, stderr_fd;
     /// PR_SET_PDEATHSIG(SIGKILL): the container dies with the vsim that started it.
     int32_t die_with_parent;
+    /// Drop capabilities to `capabilities` (a mask of CAP_* bits) in the bounding, permitted,
+    /// effective and inheritable sets and clear the ambient set; 0 keeps them all.
+    int32_t drop_capabilities;
+    /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
+    int32_t last_capability;
+    uint64_t capabilities;
+    /// prctl(PR_SET_NO_NEW_PRIVS, 1).
+    int32_t no_new_privs;
+    /// Classic BPF instructions (struct sock_filter, 8 bytes each) for SECCOMP_MODE_FILTER, or
+    /// NULL for no filter.
+    const void *seccomp_filter;
+    int32_t seccomp_instructions;
+    /// Stay PID 1 as a minimal init and run the program as its child (see the top of this file).
+    int32_t init;
 };
 
 /// The started init, blocked until vsim_ct_release.
@@ -91,7 +144,7 @@ enum vsim_ct_report_kind { VSIM_CT_REPORT_FAILED = 1, VSIM_CT_REPORT_READY = 2 }
 
 struct vsim_ct_report {
     int32_t kind;
-    /// Index of the failed step; step_count means execve itself.
+    /// Index of the failed step; step_count + a vsim_ct_late_step for what follows the steps.
     int32_t step;
     /// errno of the failure.
     int32_t error;

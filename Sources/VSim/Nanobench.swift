@@ -1,0 +1,135 @@
+import Hypervisor
+
+/// `vsim nanobench`: Adams & Agesen's seven nanobenchmarks (ASPLOS 2006; programs/nanobench/)
+/// under native-equivalent, bt, hvm without EPT, hvm with EPT, trap and pv, in modeled cycles per
+/// iteration on one cost preset, beside the paper's cycles. Each cell is the difference between
+/// a run of 2N and one of N iterations, divided by N (timer off), so boot, exit and one-time
+/// costs (translation, adaptive retranslation) cancel; the events per iteration come the same way.
+public enum Nanobench {
+    public static let benchmarks = ["syscall", "in", "cr8", "callret", "pgfault", "divzero", "ptemod"]
+
+    /// A strategy column.
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        public var mode: Mode
+        public var ept: Bool?
+    }
+    public static let columns: [Column] = [
+        Column(name: "native", mode: .interpret, ept: nil),
+        Column(name: "bt", mode: .bt, ept: nil),
+        Column(name: "hvm-shadow", mode: .hvm, ept: false),
+        Column(name: "hvm-ept", mode: .hvm, ept: true),
+        Column(name: "trap", mode: .trap, ept: nil),
+        Column(name: "pv", mode: .pv, ept: nil),
+    ]
+
+    /// The paper's cycles (native, software VMM, hardware VMM), from
+    /// ../shared/references/virtualization.md §2 ("~" where the reference only implies them).
+    public static let paper: [String: (native: String, bt: String, hw: String)] = [
+        "syscall": ("-", "native+2,000", "~native"),
+        "in": ("3,209", "~214", "15,826"),
+        "cr8": ("~140", "35", "~native"),
+        "callret": ("11", "51", "11"),
+        "pgfault": ("1,093", "3,927", "11,242"),
+        "divzero": ("889", "3,223", "1,014"),
+        "ptemod": ("1", "391", "12,733"),
+    ]
+
+    /// Why a PV kernel has no row for a benchmark: it never executes that instruction.
+    public static func notApplicable(_ bench: String, _ column: Column) -> String? {
+        guard column.mode == .pv else { return nil }
+        switch bench {
+        case "syscall", "callret": return nil
+        case "ptemod": return "a PV kernel's page tables are read-only to it: it calls mmu_update"
+        case "pgfault", "divzero": return "a PV kernel registers handlers with set_trap_table, it has no IDT to patch"
+        default: return "a PV kernel at ring 1 does not run privileged instructions: it makes hypercalls"
+        }
+    }
+
+    /// One cell: modeled cycles and events per iteration.
+    public struct Cell: Sendable {
+        public var cycles: Double
+        public var events: [String: Double]
+    }
+
+    /// Runs `bench` under `column` with `iterations` and twice as many; nil when not applicable.
+    public static func measure(_ bench: String, _ column: Column, cpu: String, iterations: Int,
+                               directory: String) throws(VSimError) -> Cell? {
+        if notApplicable(bench, column) != nil { return nil }
+        let resolved = try VSim.resolve(.path(directory + "/\(bench).s"))
+        func once(_ n: Int) throws(VSimError) -> RunResult {
+            var options = RunOptions()
+            options.io = .capture
+            options.timerPeriod = 0
+            options.cpu = cpu
+            options.ept = column.ept
+            if column.mode == .interpret { options.system = true; options.bareMetalCycles = true }
+            let r = try column.mode.backend.run(resolved, arguments: [String(n)], options: options)
+            guard r.exitStatus == 0, let _ = r.modeledCycles else {
+                throw .host("nanobench \(bench) under \(column.name) failed: status \(r.exitStatus) \(r.diagnostic ?? "")")
+            }
+            return r
+        }
+        let a = try once(iterations), b = try once(2 * iterations)
+        let n = Double(iterations)
+        var events: [String: Double] = [:]
+        for (kind, ka, kb) in [("trap", a.traps, b.traps), ("exit", a.exits, b.exits), ("hypercall", a.hypercalls, b.hypercalls),
+                               ("callout", a.callouts, b.callouts)] {
+            for (reason, count) in kb {
+                let d = Double(count) - Double(ka[reason] ?? 0)
+                if d != 0 { events["\(kind): \(reason)"] = d / n }
+            }
+        }
+        return Cell(cycles: (Double(b.modeledCycles!) - Double(a.modeledCycles!)) / n, events: events)
+    }
+
+    /// The whole table as text.
+    public static func report(cpu: String, iterations: Int, directory: String) throws(VSimError) -> String {
+        var cells: [String: [String: Cell?]] = [:]
+        for bench in benchmarks {
+            for column in columns {
+                cells[bench, default: [:]][column.name] = try measure(bench, column, cpu: cpu, iterations: iterations, directory: directory)
+            }
+        }
+        func num(_ v: Double) -> String {
+            let r = Int(v.rounded())
+            var s = String(abs(r)), out = ""
+            while s.count > 3 { out = "," + s.suffix(3) + out; s = String(s.dropLast(3)) }
+            return (r < 0 ? "-" : "") + s + out
+        }
+        let header = ["benchmark"] + columns.map(\.name) + ["paper: native", "BT", "VT-x"]
+        var rows: [[String]] = []
+        for bench in benchmarks {
+            let p = paper[bench]!
+            rows.append([bench] + columns.map { c in cells[bench]![c.name]!.flatMap { $0 }.map { num($0.cycles) } ?? "n/a" }
+                        + [p.native, p.bt, p.hw])
+        }
+        let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max()! }
+        func line(_ r: [String]) -> String {
+            r.indices.map { i in i == 0 ? r[i] + String(repeating: " ", count: widths[i] - r[i].count)
+                : String(repeating: " ", count: widths[i] - r[i].count) + r[i] }.joined(separator: "  ")
+        }
+        var out = "Adams & Agesen's nanobenchmarks: modeled cycles per iteration, --cpu \(cpu) "
+            + "(runs of \(2 * iterations) minus \(iterations) iterations, timer off); paper: Pentium 4, ASPLOS 2006\n"
+        out += line(header) + "\n" + line(header.map { String(repeating: "-", count: $0.count) }) + "\n"
+        for r in rows { out += line(r) + "\n" }
+        out += "events per iteration:\n"
+        for bench in benchmarks {
+            for column in columns where column.mode != .interpret {
+                guard let cell = cells[bench]![column.name]!, !cell.events.isEmpty else { continue }
+                let list = cell.events.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }
+                out += "  \(bench) \(column.name): " + list.joined(separator: ", ") + "\n"
+            }
+        }
+        for column in columns where column.mode == .pv {
+            for bench in benchmarks { if let why = notApplicable(bench, column) { out += "  \(bench) pv: n/a (\(why))\n" } }
+        }
+        let cycles = { (b: String, c: String) -> Double in cells[b]![c]!.flatMap { $0 }?.cycles ?? .nan }
+        let btWins = benchmarks.filter { cycles($0, "bt") < cycles($0, "hvm-shadow") }
+        let hvmWins = benchmarks.filter { cycles($0, "hvm-shadow") < cycles($0, "bt") }
+        out += "bt beats hvm without EPT on: \(btWins.joined(separator: ", ")); hvm without EPT beats bt on: \(hvmWins.joined(separator: ", "))\n"
+        let eptWins = benchmarks.filter { cycles($0, "hvm-ept") < cycles($0, "bt") }
+        out += "hvm with EPT beats bt on: \(eptWins.joined(separator: ", "))\n"
+        return out
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import VSim
+
+struct NanobenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nanobench",
+        abstract: "Adams & Agesen's seven nanobenchmarks under native, bt, hvm (shadow and EPT), trap and pv: modeled cycles per iteration beside the paper's.")
+
+    @Option(help: "Cost-model preset: prescott (the paper's VT-x generation), merom, nehalem, haswell (default), cascadelake (docs/cost-model.md).")
+    var cpu: String = "haswell"
+
+    @Option(help: "Iterations of the shorter run (the longer runs twice as many; the difference is reported).")
+    var iterations: Int = 200
+
+    @Option(help: "Where the nanobenchmark sources are (default: programs/nanobench here, else in vsim's source tree).")
+    var directory: String?
+
+    func validate() throws {
+        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+    }
+
+    func run() throws {
+        let dir = directory ?? {
+            if FileManager.default.fileExists(atPath: "programs/nanobench/syscall.s") { return "programs/nanobench" }
+            var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+            parts.removeLast(3)
+            return parts.joined(separator: "/") + "/programs/nanobench"
+        }()
+        try exiting { () throws(ExitStatus) in try CommandLineFacade.nanobench(cpu: cpu, iterations: iterations, directory: dir) }
+    }
+}
