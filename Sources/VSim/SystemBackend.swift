@@ -67,6 +67,15 @@ public struct SystemBackend: ExecutionBackend {
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = platform.cost.name
         }
+        if let meter {
+            result.modeledCycles = meter.modeledCycles(instructions: executed)
+            result.costModel = platform.cost.name
+        }
+        if let bt = vmm?.binaryTranslation {
+            result.translation = TranslationCounters(blocksTranslated: bt.blocksTranslated, chainsMade: bt.chainsMade,
+                                                     invalidations: bt.invalidations)
+            result.binaryTranslation = bt
+        }
         if let counters = engine.translationCounters {
             result.translation = counters
         }
