@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp"]),
         .target(name: "CKVMShim"),
-        .target(name: "KVM", dependencies: ["CKVMShim"]),
+        .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor"]),
         .target(name: "VSim", dependencies: [
             "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),

@@ -48,6 +48,8 @@ public final class Interpreter: CodeWriteObserver {
     /// The system-level machine this interpreter runs in (Interpreter+Protected.swift), or nil
     /// in user-mode emulation.
     public internal(set) weak var system: SystemMachine?
+    /// A debugger's instruction breakpoints (Interpreter+Breakpoints.swift).
+    public var breakpoints: Set<UInt32> = [] { didSet { dropCached(oldValue.union(breakpoints)) } }
 
     /// Instructions run between two checks of the deadline.
     public static let deadlineCheckInterval: UInt64 = 1 << 20
@@ -200,6 +202,7 @@ public final class Interpreter: CodeWriteObserver {
     /// Decodes the instruction at `eip` into cache slot `op`.
     @inline(never)
     func fill(_ op: UnsafeMutablePointer<DecodedOp>, _ eip: UInt32) throws(CPUException) {
+        if !breakpoints.isEmpty && breakpoints.contains(eip) { throw .debuggerBreakpoint(at: eip) }
         let insn = try decodeForTrace(eip)
         op.pointee = DecodedOp(insn)
         memory.markCode(eip, UInt32(insn.length))

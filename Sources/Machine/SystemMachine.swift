@@ -141,6 +141,9 @@ public final class SystemMachine {
     /// handled (by the VMM or through the IDT), before the next instruction, so that a single step
     /// stops at a trap even when the trapping instruction never retires (one the VMM emulated).
     public var returnAfterEvents = false
+    /// Whether the last ``run(maxInstructions:deadline:)`` returned (with `.instructionLimit`)
+    /// because the next instruction is at one of the interpreter's debugger breakpoints.
+    public private(set) var stoppedAtBreakpoint = false
 
     /// Creates the machine with `ramSize` bytes of RAM, the UART on host descriptors
     /// `input`/`output`. The CPU is in the boot state (``resetForBoot(entry:bootInformation:)``).
@@ -189,6 +192,7 @@ public final class SystemMachine {
     /// Runs until the guest stops, `maxInstructions` more instructions retire, or `deadline`.
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> SystemStopReason {
         let start = interpreter.instructionsExecuted
+        stoppedAtBreakpoint = false
         var sinceDeadlineCheck: UInt64 = 0
         defer { uart.flush() }
         while true {
@@ -231,6 +235,9 @@ public final class SystemMachine {
             }
             switch r {
             case nil: continue
+            case .exception(let e) where e.isDebuggerBreakpoint:
+                stoppedAtBreakpoint = true
+                return .instructionLimit
             case .exception(let e):
                 raise(e)
                 if returnAfterEvents && stop == nil { return .instructionLimit }

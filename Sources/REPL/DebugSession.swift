@@ -40,8 +40,8 @@ public final class DebugSession {
         self.options = options
         self.write = write
         self.interrupted = interrupted
-        if options.system && options.mode != .interpret {
-            throw .usage("--system needs --mode interpret (the \(options.mode) mode runs the guest kernel already)")
+        if options.system && options.mode != .interpret && options.mode != .translate {
+            throw .usage("--system needs --mode interpret or translate (the \(options.mode) mode runs the guest kernel already)")
         }
         let reference: ProgramReference = program.contains("/") || program.hasSuffix(".s") || program.hasSuffix(".S")
             || EmbeddedProgram.named(program) == nil ? .path(program) : .embedded(program)
@@ -51,21 +51,27 @@ public final class DebugSession {
         target = try makeTarget()
     }
 
+    /// The target, built by the runtime's platform for the mode (as `vsim run` builds it) with
+    /// the mode's engine: `interpret` and `translate` as a Linux process (``LinuxUserPlatform``),
+    /// `--system` and the VMM modes as the guest kernel (``GuestKernelPlatform``).
     private func makeTarget() throws(REPLError) -> Debuggee {
-        switch options.mode {
-        case .interpret where !options.system, .translate:
-            return try UserProcessTarget(program: program, argv0: argv0, arguments: options.arguments,
-                                         environment: options.environment, input: options.input, seed: options.seed)
-        case .native, .qemu, .container:
+        let run = options.runOptions
+        guard let kind = options.mode.platform(system: options.system), let engine = options.mode.engine(options.engine) else {
             throw .usage("--mode \(options.mode) runs the guest outside vsim, where it cannot be stepped; the REPL steps interpret, translate, interpret --system and the modeled VMM modes")
-        default:
-            return try SystemTarget(mode: options.mode, program: program, argv0: argv0, arguments: options.arguments,
-                                    environment: options.environment, input: options.input, seed: options.seed,
-                                    cpuModel: options.cpu, umip: options.umip, timerPeriod: options.timerPeriod)
+        }
+        switch kind {
+        case .linuxUser:
+            let platform: LinuxUserPlatform
+            do { platform = try LinuxUserPlatform(program: program, argv0: argv0, arguments: options.arguments, options: run) } catch { throw .vsim(error) }
+            return try UserProcessTarget(platform: platform, engine: engine, input: options.input)
+        case .guestKernel:
+            let platform: GuestKernelPlatform
+            do { platform = try GuestKernelPlatform(mode: options.mode, program: program, argv0: argv0, arguments: options.arguments, options: run) } catch { throw .vsim(error) }
+            return try SystemTarget(platform: platform, engine: engine, input: options.input)
         }
     }
 
-    var modeName: String { options.system ? "interpret --system" : options.mode.rawValue }
+    var modeName: String { options.system ? "\(options.mode) --system" : options.mode.rawValue }
 
     /// `(vsim interpret cpl3 0x08049000) `.
     public var prompt: String {
@@ -229,6 +235,31 @@ public final class DebugSession {
         let limit = steps ?? options.maxInstructions
         let showEvents = steps != nil
         var done: UInt64 = 0
+        // Nothing to check per step but breakpoints: run at engine speed (the last
+        // reverseStepLimit steps of a stepi N one by one, so that they can be stepped back).
+        let checked = stops.contains { if case .breakpoint = $0.kind { return false } else { return true } }
+        let fast = checked ? 0 : steps.map { $0 > UInt64(reverseStepLimit) ? $0 - UInt64(reverseStepLimit) : 0 } ?? limit
+        if fast > 0 {
+            let (outcome, taken, events) = t.run(steps: fast, breakpoints: breakAddresses, interrupted: interrupted)
+            done = taken
+            if showEvents && events > 0 { flushOutput(t, final: true); showRecent(t, events) }
+            if outcome != .running {
+                flushOutput(t, final: true)
+                report(outcome, t)
+                return .success(())
+            }
+        }
+        if fast > 0 && done > 0 && breakAddresses.contains(t.cpu.eip) {
+            flushOutput(t, final: true)
+            let a = t.cpu.eip
+            for i in stops.indices {
+                guard case .breakpoint(let at) = stops[i].kind, at == a else { continue }
+                stops[i].hits += 1
+                write("\nBreakpoint \(stops[i].number), \(Hex.word(a))\(t.symbols.gdbLabel(a).map { " " + $0 } ?? "")\n")
+            }
+            write(locationLine(t) + "\n")
+            return .success(())
+        }
         while done < limit {
             if interrupted() {
                 flushOutput(t, final: true)

@@ -38,6 +38,12 @@ protocol Debuggee: AnyObject {
 
     /// One step: one guest instruction, or (system modes) one event handled before it.
     func step() -> StepOutcome
+    /// Up to `limit` steps at engine speed (the mode's engine in large slices, nothing checked
+    /// per step), stopping early when the guest stops, when `interrupted` says so (asked between
+    /// slices, a fraction of a second apart) or, when `breakpoints` is not empty, right after a
+    /// step that reaches one of them (then one instruction at a time with only that check).
+    /// Returns how the guest is, the steps taken and the VMM events taken.
+    func run(steps limit: UInt64, breakpoints: Set<UInt32>, interrupted: () -> Bool) -> (outcome: StepOutcome, steps: UInt64, events: Int)
     /// Bytes at linear address `address` as the debugger sees them, without side effects; fewer
     /// than `count` (possibly none) when the range reaches an unreadable or unmapped page.
     func read(_ address: UInt32, count: Int) -> [UInt8]
@@ -57,3 +63,23 @@ protocol Debuggee: AnyObject {
 
 /// RARS keeps 2000 backsteps (`BackstepLimit` in its Config.properties); vsim does the same.
 let reverseStepLimit = 2000
+
+/// The size of the next slice of a run at engine speed: grown or shrunk so that a slice takes
+/// about a tenth of a second, so Ctrl-C, asked between slices, stops a run within a second
+/// whatever the engine's speed.
+struct EngineSlice {
+    private var size: UInt64 = 1 << 20
+    private var started = ContinuousClock.now
+
+    /// The next slice, at most `remaining`; starts its clock.
+    mutating func next(_ remaining: UInt64) -> UInt64 {
+        started = ContinuousClock.now
+        return min(size, remaining)
+    }
+
+    /// The slice ran: adjust the size to its time.
+    mutating func ran() {
+        let took = ContinuousClock.now - started
+        if took < .milliseconds(50) { size = min(size * 2, 1 << 32) } else if took > .milliseconds(200) { size = max(size / 2, 1 << 12) }
+    }
+}

@@ -16,11 +16,34 @@ public struct REPLOptions: Sendable {
     /// Instructions one `continue` may run before it stops and says so.
     public var maxInstructions: UInt64 = RunOptions.defaultMaxInstructions
     public var cpu: String = "haswell"
+    /// A file of cost-model constants (`--cost-model`; trap, hvm, pv).
+    public var costModelPath: String? = nil
     public var umip = false
     public var timerPeriod: UInt32? = nil
+    /// What runs the guest at engine speed (`continue`, `stepi N`) under trap, hvm and pv
+    /// (`--engine`); `--mode translate` always runs the translator.
+    public var engine: Engine = .interpret
+    /// The guest kernel source to boot instead of the default (``RunOptions/kernelSource``).
+    public var kernelSource: String? = nil
     public var seed: UInt64 = SeededGenerator.defaultSeed
     /// Colour in the output (an interactive terminal only).
     public var colour = false
 
     public init() {}
+
+    /// The options of the runtime's platforms (``LinuxUserPlatform``, ``GuestKernelPlatform``).
+    public var runOptions: RunOptions {
+        var r = RunOptions()
+        r.system = system
+        r.environment = environment
+        r.seed = seed
+        r.cpu = cpu
+        r.costModelPath = costModelPath
+        r.umip = umip
+        r.timerPeriod = timerPeriod
+        r.engine = engine
+        r.kernelSource = kernelSource
+        r.maxInstructions = maxInstructions
+        return r
+    }
 }

@@ -7,21 +7,23 @@ import X86
 import Glibc
 #endif
 
-/// One boot of the guest kernel and the program on the system-level machine, with the modeled VMM
-/// of the mode (none under `interpret --system`).
+/// One boot of the guest kernel and the program (``GuestKernelPlatform/boot(stdio:)``), with
+/// the modeled VMM of the mode (none under `interpret --system`) and the engine that runs it at
+/// engine speed (``GuestKernelEngine``).
 final class SystemWorld {
-    let machine: SystemMachine
-    let monitor: VirtualMachineMonitor?
+    let booted: BootedGuestKernel
+    let engine: GuestKernelEngine
     let com1: GuestOutput, com2: GuestOutput
     let input: Int32
     /// The latest VMM events as `--trace traps` lines.
     var recent: [String] = []
-    /// COM2 (the guest's stderr): the machine flushes only COM1 itself.
-    var com2Device: UART16550?
 
-    init(machine: SystemMachine, monitor: VirtualMachineMonitor?, com1: GuestOutput, com2: GuestOutput, input: Int32) {
-        self.machine = machine
-        self.monitor = monitor
+    var machine: SystemMachine { booted.machine }
+    var monitor: VirtualMachineMonitor? { booted.monitor }
+
+    init(booted: BootedGuestKernel, engine: GuestKernelEngine, com1: GuestOutput, com2: GuestOutput, input: Int32) {
+        self.booted = booted
+        self.engine = engine
         self.com1 = com1
         self.com2 = com2
         self.input = input
@@ -31,7 +33,8 @@ final class SystemWorld {
 }
 
 /// The guest kernel plus the program under `interpret --system` or a modeled VMM mode (`trap`,
-/// `hvm`, `pv` with the paravirtual kernel), as `vsim run` sets it up.
+/// `hvm`, `pv` with the paravirtual kernel), booted by the runtime's ``GuestKernelPlatform`` as
+/// `vsim run` boots it (the same kernel, cost model, timer and engine).
 ///
 /// A step is one retired guest instruction, or one exception or interrupt handled before the
 /// next instruction (by the VMM or through the guest's IDT): the machine returns after each
@@ -55,63 +58,26 @@ final class SystemTarget: Debuggee {
     private var events: [VMMEventSummary] = []
     static let recentLimit = 64
 
-    init(mode: Mode, program: ResolvedProgram, argv0: String, arguments: [String], environment: [String], input: String?,
-         seed: UInt64, cpuModel: String, umip: Bool, timerPeriod: UInt32?) throws(REPLError) {
-        let strategy: VirtualizationStrategy?
-        if mode == .interpret {
-            strategy = nil
-        } else {
-            guard let s = VirtualizationStrategy(rawValue: mode.rawValue) else {
-                throw .usage("the REPL cannot step --mode \(mode): it steps interpret, interpret --system, translate, trap, hvm and pv")
-            }
-            strategy = s
-        }
-        let cost: CostModel
-        do { cost = try CostModel.preset(cpuModel) } catch { throw .usage(error.description) }
-        let kernelPath: String
-        do { kernelPath = try GuestKernel.build(symbols: strategy == .pv ? ["PV": 1] : [:]) } catch { throw .vsim(error) }
-        let kernel: ELFImage, image: ELFImage
-        do { kernel = try ELFImage(path: kernelPath) } catch { throw .vsim(.elf(error)) }
-        do { image = try ELFImage(path: program.executablePath) } catch { throw .vsim(.elf(error)) }
-        symbols = DebugSymbols([image, kernel])
-        var layout: VirtualMachineMonitor.ParavirtualLayout? = nil
-        if strategy == .pv {
-            guard let page = kernel.symbols.first(where: { $0.name == "hypercall_page" })?.value,
-                  let shared = kernel.symbols.first(where: { $0.name == "shared_info" })?.value else {
-                throw .host("the PV guest kernel \(kernelPath) has no hypercall_page or shared_info symbol")
-            }
-            layout = .init(hypercallPage: page, sharedInfo: shared, timerPeriod: timerPeriod ?? SystemBackend.defaultTimerPeriod)
-        }
-        let argv = [argv0] + arguments
+    init(platform: GuestKernelPlatform, engine: Engine, input: String?) throws(REPLError) {
+        symbols = DebugSymbols([platform.program, platform.kernel])
         build = { () throws(REPLError) -> SystemWorld in
             let com1 = try GuestOutput(), com2 = try GuestOutput()
             let inputFD = try openGuestInput(input)
-            let machine: SystemMachine
-            do { machine = try SystemMachine(input: inputFD, output: com1.fd) } catch {
-                close(inputFD)
-                throw .host("cannot set up the guest machine: \(error)")
-            }
-            let uart2 = UART16550(base: 0x2F8, input: -1, output: com2.fd)
-            machine.io.attach(uart2, ports: 0x2F8...0x2FF)
-            do {
-                _ = try BootLoader.boot(kernel: kernel, program: image, argv: argv, envp: environment,
-                                        executablePath: argv0, randomSeed: seed,
-                                        timerPeriod: timerPeriod ?? SystemBackend.defaultTimerPeriod, machine: machine)
-            } catch let e as BootError {
-                close(inputFD)
-                throw .host(e.description)
+            let booted: BootedGuestKernel
+            let runner: GuestKernelEngine
+            do throws(VSimError) {
+                booted = try platform.boot(stdio: GuestStdio(input: inputFD, output: com1.fd, error: com2.fd))
+                runner = try GuestKernelEngine(machine: booted.machine, engine: engine)
             } catch {
                 close(inputFD)
-                throw .host("\(error)")
+                throw .vsim(error)
             }
-            let monitor = strategy.map { VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: umip, layout: layout) }
-            machine.returnAfterEvents = true
-            let world = SystemWorld(machine: machine, monitor: monitor, com1: com1, com2: com2, input: inputFD)
-            monitor?.log.trace = { [unowned world] line in
+            booted.machine.returnAfterEvents = true
+            let world = SystemWorld(booted: booted, engine: runner, com1: com1, com2: com2, input: inputFD)
+            booted.monitor?.log.trace = { [unowned world] line in
                 world.recent.append(line)
                 if world.recent.count > SystemTarget.recentLimit { world.recent.removeFirst(world.recent.count - SystemTarget.recentLimit) }
             }
-            world.com2Device = uart2
             return world
         }
         world = try build()
@@ -127,7 +93,7 @@ final class SystemTarget: Debuggee {
 
     func step() -> StepOutcome {
         let stop = world.machine.run(maxInstructions: 1, deadline: nil)
-        world.com2Device?.flush()
+        world.booted.com2.flush()
         events = []
         if let log = world.monitor?.log, log.total != total {
             for kind in VMMEventKind.allCases {
@@ -147,6 +113,56 @@ final class SystemTarget: Debuggee {
         default:
             return outcome(stop)
         }
+    }
+
+    func run(steps limit: UInt64, breakpoints: Set<UInt32>, interrupted: () -> Bool) -> (outcome: StepOutcome, steps: UInt64, events: Int) {
+        let machine = world.machine
+        let eventsBefore = world.monitor?.log.total ?? 0
+        var done: UInt64 = 0
+        var slice = EngineSlice()
+        var stop = SystemStopReason.instructionLimit
+        func advance(_ steps: UInt64) {
+            done += steps
+            position += steps
+            stepsSinceOrigin = Int(min(UInt64(stepsSinceOrigin) + steps, UInt64(reverseStepLimit)))
+        }
+        if !breakpoints.isEmpty && limit > 0 {
+            // Off the breakpoint EIP may be at, then on the interpreter alone, which stops before
+            // an instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
+            stop = world.engine.run(maxInstructions: 1, deadline: nil)
+            if stop == .instructionLimit { advance(1) }
+            if stop == .instructionLimit && !breakpoints.contains(machine.cpu.eip) {
+                machine.interpreter.breakpoints = breakpoints
+                world.engine.interpreterOnly = true
+            } else {
+                done = max(done, 1)
+            }
+        }
+        defer {
+            machine.interpreter.breakpoints = []
+            world.engine.interpreterOnly = false
+        }
+        while stop == .instructionLimit && done < limit && !(done > 0 && breakpoints.contains(machine.cpu.eip)) && !interrupted() {
+            let n = slice.next(limit - done)
+            let before = machine.interpreter.instructionsExecuted
+            stop = world.engine.run(maxInstructions: n, deadline: nil)
+            slice.ran()
+            guard stop == .instructionLimit else { break }
+            // An event handled before the next instruction is a step of its own (as in step()
+            // and in the replay of stepBack); a stop at a breakpoint is not.
+            let retired = machine.interpreter.instructionsExecuted - before
+            advance(retired == n || machine.stoppedAtBreakpoint ? retired : retired + 1)
+            if machine.stoppedAtBreakpoint { break }
+        }
+        world.booted.com2.flush()
+        // What the VMM did so far, so that the next step's events are its own.
+        events = []
+        if let log = world.monitor?.log {
+            for kind in VMMEventKind.allCases { counts[kind] = log.counts(kind) }
+            total = log.total
+        }
+        let taken = Int((world.monitor?.log.total ?? 0) - eventsBefore)
+        return (stop == .instructionLimit ? .running : outcome(stop), done, taken)
     }
 
     private func outcome(_ stop: SystemStopReason) -> StepOutcome {
@@ -207,6 +223,6 @@ final class SystemTarget: Debuggee {
     }
 
     func translationBlock(at pc: UInt32, views: [String]) -> Result<String, REPLError> {
-        .failure(.usage("info tb shows the translator's blocks of user-mode emulation (--mode interpret or translate); the guest kernel modes run on the interpreter"))
+        .failure(.usage("info tb shows the translator's blocks of user-mode emulation (--mode interpret or translate); under the guest kernel the translator's blocks depend on the guest's paging and are not shown"))
     }
 }

@@ -77,6 +77,25 @@ final class MemoryRecorder: CodeWriteObserver {
         memory.markCodePages(address: UInt32(page) << 12, count: 4096)
     }
 
+    /// Brings the shadow up to date after a stretch with ``suspended`` set (a run at engine speed,
+    /// whose writes are not recorded): pages mapped since are adopted, unmapped ones dropped.
+    func resynchronize() {
+        suspended = false
+        for page in 0..<(1 << 20) {
+            let perms = memory.permissions(at: UInt32(page) << 12)
+            if let copy = shadow[page] {
+                if perms == nil {
+                    shadow.removeValue(forKey: page)?.deallocate()
+                } else {
+                    copy.update(from: memory.hostPointer(UInt32(page) << 12).assumingMemoryBound(to: UInt8.self), count: 4096)
+                }
+            } else if let p = perms, p.contains(.write) {
+                adopt(page)
+            }
+        }
+        writes = []
+    }
+
     func codeWritten(address: UInt32, count: UInt32) {
         if suspended { return }
         var a = UInt64(address)

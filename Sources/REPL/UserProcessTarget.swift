@@ -5,14 +5,18 @@ import Translation
 import VSim
 import X86
 
-/// A program in user-mode emulation (``LinuxProcess`` on the ``Interpreter``), as for
-/// `vsim run --mode interpret`; the REPL's `translate` mode steps it the same way and shows the
-/// translator's blocks with `info tb`.
+/// A program in user-mode emulation (``LinuxProcess``, started by the runtime's
+/// ``LinuxUserPlatform`` as `vsim run` starts it), driven by the mode's engine (``UserModeEngine``:
+/// the interpreter under `interpret`, the translator under `translate`) when it runs at engine
+/// speed, and stepped one instruction at a time by the interpreter; `info tb` shows the
+/// translator's blocks.
 ///
 /// Reverse stepping uses an undo log: before each step the registers, and during it the old bytes
-/// of every guest write (``MemoryRecorder``), for the last ``reverseStepLimit`` steps.
+/// of every guest write (``MemoryRecorder``), for the last ``reverseStepLimit`` steps. A run at
+/// engine speed keeps no log: the history starts again after it.
 final class UserProcessTarget: Debuggee {
     let process: LinuxProcess
+    let engine: UserModeEngine
     let symbols: DebugSymbols
     let stdout: GuestOutput, stderr: GuestOutput
     let recorder: MemoryRecorder
@@ -20,18 +24,15 @@ final class UserProcessTarget: Debuggee {
     private var logStart = 0   // ring buffer: oldest record at logStart once full
     private var exited = false
 
-    init(program: ResolvedProgram, argv0: String, arguments: [String], environment: [String], input: String?, seed: UInt64) throws(REPLError) {
-        let image: ELFImage
-        do { image = try ELFImage(path: program.executablePath) } catch { throw .vsim(.elf(error)) }
+    init(platform: LinuxUserPlatform, engine: Engine, input: String?) throws(REPLError) {
         stdout = try GuestOutput()
         stderr = try GuestOutput()
         let inputFD = try openGuestInput(input)
         do {
-            process = try LinuxProcess(image: image, argv: [argv0] + arguments, envp: environment,
-                                       stdio: GuestStdio(input: inputFD, output: stdout.fd, error: stderr.fd),
-                                       executablePath: argv0, randomSeed: seed)
-        } catch { throw .vsim(.process(error)) }
-        symbols = DebugSymbols([image])
+            process = try platform.start(stdio: GuestStdio(input: inputFD, output: stdout.fd, error: stderr.fd))
+            self.engine = try UserModeEngine(process: process, engine: engine)
+        } catch { throw .vsim(error) }
+        symbols = DebugSymbols([platform.image])
         recorder = MemoryRecorder(memory: process.memory)
     }
 
@@ -52,24 +53,69 @@ final class UserProcessTarget: Debuggee {
         let result = process.step()
         record.writes = recorder.writes
         recorder.writes = []
-        switch result {
-        case nil:
-            push(record)
+        // The faulting instruction did not complete: EIP is still at it. Keep what it wrote
+        // (a fault is all or nothing, so normally nothing) undoable.
+        if case .exited? = result {} else { push(record) }
+        return outcome(result)
+    }
+
+    /// How the guest is after `termination` (nil: it goes on).
+    private func outcome(_ termination: GuestTermination?) -> StepOutcome {
+        switch termination {
+        case nil, .instructionLimit?, .timeLimit?:
             return .running
-        case .exited(let status):
+        case .exited(let status)?:
             exited = true
             log = []; logStart = 0
             return .exited(status: status)
-        case .fault(let e):
-            // The faulting instruction did not complete: EIP is still at it. Keep what it wrote
-            // (a fault is all or nothing, so normally nothing) undoable.
-            push(record)
+        case .fault(let e)?:
             let name = Signal.name(e.linuxSignal)
             return .signalled(signal: e.linuxSignal, message: "\(name): \(e.vector.name)\(e.errorCode.map { "(0x\(String($0, radix: 16)))" } ?? "") \(e.detail)")
-        case .instructionLimit, .timeLimit:
-            push(record)
-            return .running
         }
+    }
+
+    func run(steps limit: UInt64, breakpoints: Set<UInt32>, interrupted: () -> Bool) -> (outcome: StepOutcome, steps: UInt64, events: Int) {
+        if exited { return (.exited(status: 0), 0, 0) }
+        // The undo log cannot span a run without records: the history starts again after it.
+        log = []; logStart = 0
+        recorder.suspended = true
+        defer { recorder.resynchronize() }
+        var done: UInt64 = 0
+        var slice = EngineSlice()
+        if !breakpoints.isEmpty && limit > 0 {
+            // Off the breakpoint EIP may be at, then on the interpreter, which stops before an
+            // instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
+            let r = process.step()
+            done = 1
+            if r != nil { return (outcome(r), done, 0) }
+            if breakpoints.contains(process.cpu.eip) { return (.running, done, 0) }
+            process.interpreter.breakpoints = breakpoints
+        }
+        defer { process.interpreter.breakpoints = [] }
+        while done < limit && !interrupted() {
+            if !breakpoints.isEmpty {
+                let n = slice.next(limit - done)
+                let before = instructions
+                let r = process.run(maxInstructions: n, deadline: nil)
+                done += instructions - before
+                slice.ran()
+                switch r {
+                case .instructionLimit, .timeLimit: continue
+                case .fault(let e) where e.isDebuggerBreakpoint: return (.running, done, 0)
+                default: return (outcome(r), done, 0)
+                }
+            }
+            let n = slice.next(limit - done)
+            let before = instructions
+            let r = engine.run(maxInstructions: n, deadline: nil)
+            done += instructions - before
+            slice.ran()
+            switch r {
+            case .instructionLimit, .timeLimit: continue
+            default: return (outcome(r), done, 0)
+            }
+        }
+        return (.running, done, 0)
     }
 
     private func push(_ r: StepRecord) {

@@ -21,7 +21,7 @@ public struct InterpreterBackend: ExecutionBackend {
         defer { io.close() }
         let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
-        let process = try InterpreterBackend.userProcess(program, arguments: arguments, options: options, io: io)
+        let process = try LinuxUserPlatform(program: program, arguments: arguments, options: options).start(stdio: io.guestStdio)
         let image = process.image
         let symbols = ELFSymbolizer(image)
         let sink = options.traceSink
@@ -32,9 +32,10 @@ public struct InterpreterBackend: ExecutionBackend {
                 sink(GuestDiagnostics.traceLine(insn, memory: memory, symbols: symbols))
             }
         }
-        let termination = process.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
+        let engine = try UserModeEngine(process: process, engine: .interpret)
+        let termination = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         let elapsed = ContinuousClock.now - start
-        let executed = process.interpreter.instructionsExecuted
+        let executed = engine.instructionsExecuted
         let peak = peakMeasured ? PeakMemory.peak() : nil
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .interpret, exitStatus: 0, instructions: executed,
@@ -42,22 +43,5 @@ public struct InterpreterBackend: ExecutionBackend {
                                maxResidentBytes: peak, output: output)
         GuestDiagnostics.record(termination, into: &result, process: process, options: options)
         return result
-    }
-
-    /// The user-mode guest for `program` (interpret and translate): its ELF loaded through libelf,
-    /// segments mapped, the i386 System V initial stack laid out with argv = ELF path + `arguments`,
-    /// stdio on `io`'s descriptors.
-    /// - Throws: ``VSimError/elf(_:)`` for a malformed ELF, ``VSimError/process(_:)`` when it
-    ///   cannot be laid out in guest memory.
-    static func userProcess(_ program: ResolvedProgram, arguments: [String], options: RunOptions,
-                            io: GuestDescriptors) throws(VSimError) -> LinuxProcess {
-        let image: ELFImage
-        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
-        do {
-            return try LinuxProcess(image: image, argv: [program.executablePath] + arguments,
-                                    envp: options.environment ?? HostCommand.currentEnvironment(),
-                                    stdio: GuestStdio(input: io.stdio.input, output: io.stdio.output, error: io.stdio.error),
-                                    executablePath: program.executablePath, randomSeed: options.seed)
-        } catch { throw .process(error) }
     }
 }

@@ -48,144 +48,47 @@ public struct KVMBackend: ExecutionBackend {
         if let why = Self.unavailableReason() { throw .host(why, status: Self.unavailableStatus) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
-        let kernelPath = try GuestKernel.build(source: options.kernelSource)
-        let kernel: ELFImage, image: ELFImage
-        do { kernel = try ELFImage(path: kernelPath) } catch { throw .elf(error) }
-        do { image = try ELFImage(path: program.executablePath) } catch { throw .elf(error) }
-        return try KVMRun.boot(kernel: kernel, image: image, argv: [program.executablePath] + arguments,
-                               executablePath: program.executablePath, io: io, options: options)
-    }
-}
-
-/// One boot of the guest kernel and a program under KVM (shared by ``KVMBackend`` and the
-/// exit-cost probe).
-enum KVMRun {
-    /// The modeled machine whose RAM and devices the KVM guest uses (the UART at 0x3F8 on the
-    /// guest's stdin/stdout, the exit device), and COM2 at 0x2F8 on its stderr, attached to it.
-    static func machine(io: GuestDescriptors) throws(VSimError) -> (SystemMachine, com2: UART16550) {
-        let machine: SystemMachine
-        do { machine = try SystemMachine(input: io.stdio.input, output: io.stdio.output) } catch {
-            throw .host("cannot set up the guest machine: \(error)")
-        }
-        let com2 = UART16550(base: 0x2F8, input: -1, output: io.stdio.error)
-        machine.io.attach(com2, ports: 0x2F8...0x2FF)
-        return (machine, com2)
-    }
-
-    static func boot(kernel: ELFImage, image: ELFImage, argv: [String], executablePath: String,
-                     io: GuestDescriptors, options: RunOptions) throws(VSimError) -> RunResult {
         let start = ContinuousClock.now
         // The RAM and the devices are those of the modeled machine: the same boot protocol puts
         // the images in the same frames, and the same UARTs and exit device answer the ports.
-        let (machine, com2) = try KVMRun.machine(io: io)
-        let layout: BootLoader.Layout
-        do {
-            layout = try BootLoader.boot(kernel: kernel, program: image, argv: argv,
-                                         envp: options.environment ?? HostCommand.currentEnvironment(),
-                                         executablePath: executablePath, randomSeed: options.seed,
-                                         timerPeriod: 0, machine: machine)
-        } catch { throw .host(error.description, status: error.exitStatus) }
-
-        return try execute(machine: machine, entry: layout.kernelEntry, eax: SystemMachine.bootMagic,
-                           ebx: BootLoader.bootInformationAddress, esp: 0, extraDevices: [com2], io: io,
-                           options: options, start: start)
+        let platform = try GuestKernelPlatform(mode: .kvm, program: program, arguments: arguments, options: options)
+        let booted = try platform.boot(stdio: io.guestStdio)
+        return try KVMRun.execute(machine: booted.machine, entry: booted.layout.kernelEntry, eax: SystemMachine.bootMagic,
+                                  ebx: BootLoader.bootInformationAddress, esp: 0, extraDevices: [booted.com2], io: io,
+                                  options: options, start: start)
     }
+}
 
+/// A run of a machine's RAM under KVM (``KVMRunLoop`` of the KVM module) as a ``RunResult``
+/// (shared by ``KVMBackend``, ``KVMBackend/runFlat(_:options:)`` and the probes).
+enum KVMRun {
     /// Runs `machine`'s RAM under KVM from `entry` in 32-bit protected mode, serving its ports
     /// with `machine`'s devices, until the guest stops.
     static func execute(machine: SystemMachine, entry: UInt32, eax: UInt32, ebx: UInt32, esp: UInt32,
                         extraDevices: [UART16550], io: GuestDescriptors, options: RunOptions,
                         start: ContinuousClock.Instant) throws(VSimError) -> RunResult {
-        let creation = ContinuousClock.now
-        let vm: KVMVirtualMachine
+        let outcome: KVMRunLoop.Outcome
         do {
-            vm = try KVMVirtualMachine(memory: machine.mmu.physical, size: UInt64(machine.mmu.ramSize))
-            try vm.enterProtectedMode(eip: entry, eax: eax, ebx: ebx, esp: esp)
-        } catch { throw .host("kvm mode: \(error.description)", status: KVMBackend.unavailableStatus) }
-        let counters = InKernelExitCounters()
-        let before = counters?.read() ?? [:]
-        let watchdog = vm.watchdog(nanoseconds: max(1, nanoseconds(options.timeLimit - (ContinuousClock.now - start))))
-        var exits: [String: UInt64] = [:]
-        var runReturns: [String: UInt64] = [:]
-        var handling: UInt64 = 0
-        var firstEntry: ContinuousClock.Instant? = nil
-        var stop: Stop? = nil
-        while stop == nil {
-            if firstEntry == nil { firstEntry = ContinuousClock.now }
-            let exit: KVMExit
-            do { exit = try vm.runUntilExit() } catch {
-                stop = .broken("kvm mode: \(error.description)")
-                break
+            outcome = try KVMRunLoop.run(machine: machine, entry: entry, eax: eax, ebx: ebx, esp: esp,
+                                         deadline: start + options.timeLimit)
+        } catch {
+            switch error {
+            case .setup: throw .host(error.description, status: KVMBackend.unavailableStatus)
+            case .run, .probe: throw .host(error.description)
             }
-            let handled = ContinuousClock.now
-            runReturns[exit.name, default: 0] += 1
-            switch exit {
-            case .io(let access):
-                exits[ExitReason.ioInstruction.label, default: 0] += 1
-                for i in 0..<Int(access.count) where stop == nil {
-                    if access.isOut {
-                        switch machine.io.write(port: access.port, size: access.size, value: access.value(i)) {
-                        case .some(.done): break
-                        case .some(.exit(let status)): stop = .exited(status)
-                        case .none: stop = .machine(SystemStopReason.noDevice(port: access.port, write: true, eip: vm.registers()?.eip ?? 0).explanation)
-                        }
-                    } else if let v = machine.io.read(port: access.port, size: access.size) {
-                        access.setValue(i, v)
-                    } else {
-                        stop = .machine(SystemStopReason.noDevice(port: access.port, write: false, eip: vm.registers()?.eip ?? 0).explanation)
-                    }
-                }
-            case .hlt:
-                exits[ExitReason.hlt.label, default: 0] += 1
-                // No interrupt controller and no timer: nothing can wake the vCPU.
-                let eip = (vm.registers()?.eip ?? 1) &- 1
-                stop = .machine(SystemStopReason.haltedForever(eip: eip).explanation)
-            case .mmio(let m):
-                exits["48 EPT violation", default: 0] += 1
-                stop = .machine("\(m.isWrite ? "write to" : "read from") guest-physical \(hex(m.address)) (\(m.length) bytes), outside the \(machine.mmu.ramSize >> 20) MiB of RAM, where no device is attached (KVM_EXIT_MMIO)\(location(vm))")
-            case .shutdown:
-                exits[ExitReason.tripleFault.label, default: 0] += 1
-                stop = .machine("triple fault: the CPU shut down (KVM_EXIT_SHUTDOWN); an exception could not be delivered even as a double fault\(location(vm))")
-            case .failEntry(let reason):
-                stop = .machine("VM entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason \(hex(reason))): the guest state is invalid\(location(vm))")
-            case .internalError(let sub):
-                stop = .machine("KVM could not go on: \(KVMExit.internalErrorName(sub)) (KVM_EXIT_INTERNAL_ERROR)\(location(vm))")
-            case .systemEvent(let type):
-                stop = .machine("the guest asked for a system event of type \(type) (KVM_EXIT_SYSTEM_EVENT)\(location(vm))")
-            case .interrupted:
-                if ContinuousClock.now - start >= options.timeLimit { stop = .timeLimit }
-            case .other(let r):
-                stop = .machine("unexpected KVM exit reason \(r)\(location(vm))")
-            }
-            handling &+= nanoseconds(ContinuousClock.now - handled)
         }
-        let timedOut = watchdog.stop()
-        if timedOut, stop == nil { stop = .timeLimit }
-        let after = counters?.read() ?? [:]
         machine.uart.flush()
         extraDevices.forEach { $0.flush() }
         let elapsed = ContinuousClock.now - start
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .kvm, exitStatus: 0, instructions: nil, wallTimeNanoseconds: nanoseconds(elapsed),
                                maxResidentBytes: nil, output: output)
-        // In-kernel exits, by tracepoint (the difference over the run).
-        var host: [String: UInt64] = [:]
-        for (k, v) in runReturns { host["KVM_RUN returned: \(k)"] = v }
-        if counters != nil {
-            let delta = { (name: String) -> UInt64 in (after[name] ?? 0) &- (before[name] ?? 0) }
-            if delta("kvm_cpuid") > 0 { exits[ExitReason.cpuid.label] = delta("kvm_cpuid") }
-            if delta("kvm_cr") > 0 { exits[ExitReason.controlRegisterAccess.label] = delta("kvm_cr") }
-            if delta("kvm_msr") > 0 { exits["31/32 RDMSR or WRMSR"] = delta("kvm_msr") }
-            for (event, meaning) in InKernelExitCounters.tracepoints where after[event] != nil {
-                host["\(meaning) (\(event))"] = delta(event)
-            }
-        }
-        result.exits = exits
-        result.hostEvents = host
-        result.startupNanoseconds = firstEntry.map { nanoseconds($0 - creation) }
-        result.exitHandlingNanoseconds = handling
-        result.setupPhases = vm.setupPhases.map { ($0.name, $0.nanoseconds) }
-        switch stop! {
+        result.exits = outcome.exits
+        result.hostEvents = outcome.hostEvents
+        result.startupNanoseconds = outcome.startupNanoseconds
+        result.exitHandlingNanoseconds = outcome.exitHandlingNanoseconds
+        result.setupPhases = outcome.setupPhases
+        switch outcome.stop {
         case .exited(let status):
             result.exitStatus = status
             if status > 128 {
@@ -195,29 +98,13 @@ enum KVMRun {
         case .timeLimit:
             result.signal = Signal.SIGXCPU
             result.exitStatus = 128 + Signal.SIGXCPU
-            let r = vm.registers()
+            let r = outcome.registers
             result.diagnostic = "vsim: guest machine stopped by the host time limit of \(seconds(options.timeLimit)) (EIP \(GuestDiagnostics.hex8x(r?.eip ?? 0)), CPL \(r?.cpl ?? 0)) -> SIGXCPU; raise --time-limit if the program needs longer"
         case .machine(let why):
             result.signal = 6
             result.exitStatus = SystemBackend.machineStopStatus
             result.diagnostic = "vsim: guest machine stopped: \(why) -> status \(SystemBackend.machineStopStatus)"
-        case .broken(let why):
-            throw .host(why)
         }
         return result
-    }
-
-    enum Stop {
-        case exited(Int32)
-        case timeLimit
-        case machine(String)
-        case broken(String)
-    }
-
-    static func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
-
-    static func location(_ vm: KVMVirtualMachine) -> String {
-        guard let r = vm.registers() else { return "" }
-        return " at EIP \(GuestDiagnostics.hex8x(r.eip)), CPL \(r.cpl), CR0 \(hex(r.cr0))"
     }
 }

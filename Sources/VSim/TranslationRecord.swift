@@ -43,23 +43,13 @@ extension VSim {
         options.maxInstructions = maxInstructions
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
-        let process = try InterpreterBackend.userProcess(resolved, arguments: arguments, options: options, io: io)
-        let engine: TranslationEngine
-        do {
-            engine = try TranslationEngine(cpu: process.cpu, memory: process.memory, interpreter: process.interpreter,
-                                           codeBufferSize: 16 << 20)
-        } catch { throw .host("\(error)") }
-        let ending = TranslatorBackend.Ending()
-        engine.stepHook = {
-            if let t = process.step() { ending.termination = t; return true }
-            return false
-        }
-        let stop = engine.run(maxInstructions: maxInstructions, deadline: nil)
-        var status: Int32 = 152
-        switch stop {
-        case .stopped:
-            if case .exited(let s)? = ending.termination { status = s } else if ending.termination == nil { status = 0 }
-        case .exception(let e): status = 128 + e.linuxSignal
+        let process = try LinuxUserPlatform(program: resolved, arguments: arguments, options: options).start(stdio: io.guestStdio)
+        let user = try UserModeEngine(process: process, engine: .translate, codeBufferSize: 16 << 20)
+        let engine = user.translator!
+        let status: Int32
+        switch user.run(maxInstructions: maxInstructions, deadline: nil) {
+        case .exited(let s): status = s
+        case .fault(let e): status = 128 + e.linuxSignal
         case .instructionLimit, .timeLimit: status = 152
         }
         let blocks = engine.translatedBlocks.map { b -> TranslationRecord.Block in

@@ -23,47 +23,25 @@ public struct TranslatorBackend: ExecutionBackend {
         self.statistics = statistics
     }
 
-    /// Where the platform's step hook leaves how the guest ended.
-    final class Ending { var termination: GuestTermination? }
-
     public func run(_ program: ResolvedProgram, arguments: [String], options: RunOptions) throws(VSimError) -> RunResult {
         if options.system { return try SystemBackend(mode: .translate).run(program, arguments: arguments, options: options) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
         let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
-        let process = try InterpreterBackend.userProcess(program, arguments: arguments, options: options, io: io)
-        let engine: TranslationEngine
-        do {
-            engine = try TranslationEngine(cpu: process.cpu, memory: process.memory, interpreter: process.interpreter)
-        } catch { throw .host("\(error)") }
-        engine.chaining = chaining
-        let ending = Ending()
-        engine.stepHook = {
-            if let t = process.step() { ending.termination = t; return true }
-            return false
-        }
-        process.deadline = start + options.timeLimit      // system calls that would block wait no longer
-        let stop = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
-        let termination: GuestTermination
-        switch stop {
-        case .stopped: termination = ending.termination ?? .exited(status: 0)
-        case .exception(let e): termination = .fault(e)
-        case .instructionLimit: termination = .instructionLimit
-        case .timeLimit: termination = .timeLimit
-        }
+        let process = try LinuxUserPlatform(program: program, arguments: arguments, options: options).start(stdio: io.guestStdio)
+        let engine = try UserModeEngine(process: process, engine: .translate, chaining: chaining)
+        let termination = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         let elapsed = ContinuousClock.now - start
         let executed = engine.instructionsExecuted
-        process.interpreter.setInstructionsExecuted(executed)
-        statistics?(engine.statistics)
+        let stats = engine.translator!.statistics
+        statistics?(stats)
         let peak = peakMeasured ? PeakMemory.peak() : nil
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: executed,
                                wallTimeNanoseconds: nanoseconds(elapsed),
                                maxResidentBytes: peak, output: output)
-        let stats = engine.statistics
-        result.translation = TranslationCounters(blocksTranslated: stats.blocksTranslated, chainsMade: stats.chainsMade,
-                                                 invalidations: stats.invalidations)
+        result.translation = stats.counters
         GuestDiagnostics.record(termination, into: &result, process: process, options: options)
         return result
     }

@@ -16,7 +16,7 @@ struct ReplCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source.")
     var program: String
 
-    @Option(help: "How to run the guest: interpret, translate, or a modeled VMM mode (trap, hvm, pv).")
+    @Option(help: "How to run the guest: interpret, translate (with --system: the guest kernel too), or a modeled VMM mode (trap, hvm, pv).")
     var mode: Mode = .interpret
 
     @Option(help: "Run commands from this file (- for stdin) instead of a terminal; exit 1 if one failed.")
@@ -28,21 +28,16 @@ struct ReplCommand: ParsableCommand {
     @Option(name: .customLong("env"), help: "NAME=value for the guest's environment, which is otherwise empty. Repeatable.")
     var environment: [String] = []
 
-    @OptionGroup(title: "Guest options (--max-instructions bounds each continue or stepi)")
+    @OptionGroup(title: "Guest options (--max-instructions bounds each continue)")
     var guest: GuestOptions
 
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
     func validate() throws {
-        // The console steps the guest on the interpreter and stops when the user says so.
-        for (given, name, why) in [(guest.timeLimit != nil, "--time-limit", "a session ends when you quit it; Ctrl-C stops a running command"),
-                                   (guest.engine != nil, "--engine", "the console steps the guest on the interpreter"),
-                                   (guest.costModel != nil, "--cost-model", "the console shows traps and exits, not modeled cycles; use vsim run --trace traps")] where given {
-            throw ValidationError("\(name) does not apply to vsim repl: \(why)")
-        }
-        if guest.system && mode == .translate {
-            throw ValidationError("--system does not apply to vsim repl with --mode translate: the console steps the guest kernel on the interpreter; use --mode interpret --system")
+        // The console runs until the user says stop: a host time limit does not apply.
+        if guest.timeLimit != nil {
+            throw ValidationError("--time-limit does not apply to vsim repl: a session ends when you quit it; Ctrl-C stops a running command")
         }
         _ = try guest.runOptions(for: [mode])
     }
@@ -57,6 +52,9 @@ struct ReplCommand: ParsableCommand {
         options.environment = environment
         options.maxInstructions = run.maxInstructions
         options.cpu = run.cpu
+        options.costModelPath = run.costModelPath
+        options.engine = run.engine
+        options.kernelSource = run.kernelSource
         options.umip = run.umip
         options.timerPeriod = run.timerPeriod
         options.seed = run.seed

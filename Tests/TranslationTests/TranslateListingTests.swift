@@ -1,4 +1,5 @@
 import Testing
+import Translation
 import VSim
 
 /// `vsim translate` text for a few blocks, written by hand from the lowering documented in

@@ -26,9 +26,9 @@ import Testing
         (["--engine", "translate"], vmms.subtracting(["bt"])),
         (["--seed", "3"], emulated.union(["kvm"])),
     ]
-    /// Options the console refuses in every mode (it has no host time limit, steps on the
-    /// interpreter and shows no modeled cycles), with its own reason.
-    static let notForTheREPL: Set<String> = ["--time-limit", "--engine", "--cost-model"]
+    /// Options the console refuses in every mode (a session has no host time limit), with its
+    /// own reason. The rest it takes as `vsim run` does: it boots through the same runtime.
+    static let notForTheREPL: Set<String> = ["--time-limit"]
 
     /// The first line of stderr that says why, without ArgumentParser's "Error: " prefix.
     static func reason(_ r: CLI.Output) -> String {
@@ -52,7 +52,7 @@ import Testing
             }
             guard Self.steppable.contains(mode) else { continue }
             let repl = try CLI.vsim(["repl", missing, "--mode", mode, "--batch", "/dev/null"] + option)
-            if Self.notForTheREPL.contains(option[0]) || (option[0] == "--system" && mode == "translate") {
+            if Self.notForTheREPL.contains(option[0]) {
                 #expect(repl.status == 64 && Self.reason(repl).hasPrefix("\(option[0]) does not apply to vsim repl"), "\(repl.stderr)")
             } else {
                 #expect(repl.status == expected, "repl --mode \(mode) \(option): \(repl.stderr)")

@@ -1,0 +1,157 @@
+import Guest
+import Machine
+import Translation
+
+/// The engine side of the runtime (DESIGN.md: *Machine + Engine + Platform → RunResult*): what
+/// executes the guest's instructions on the machine a platform built. A platform builds the
+/// machine once; the engine is handed it, and runs it in as many slices as its caller wants
+/// (`vsim run` one slice to the end; the REPL's `continue` many, between its checks).
+///
+/// - ``UserModeEngine``: a ``LinuxProcess`` (``LinuxUserPlatform``) on the interpreter or the
+///   translator; ends as a ``GuestTermination``.
+/// - ``GuestKernelEngine``: a ``SystemMachine`` (``GuestKernelPlatform``) on the interpreter or
+///   the translator; ends as a ``SystemStopReason``.
+/// - KVM (`KVMRunLoop` of the KVM module, driven by ``KVMBackend``): the same machine's RAM and
+///   devices on the real CPU, run to the end.
+public protocol GuestEngine: AnyObject {
+    associatedtype Ending
+    /// Runs until the guest stops, `maxInstructions` more instructions retire, or `deadline`.
+    func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> Ending
+    /// Instructions retired so far (by whichever engine ran them).
+    var instructionsExecuted: UInt64 { get }
+    /// The translator's counters (nil on the interpreter).
+    var translationCounters: TranslationCounters? { get }
+}
+
+extension TranslationStats {
+    var counters: TranslationCounters {
+        TranslationCounters(blocksTranslated: blocksTranslated, chainsMade: chainsMade, invalidations: invalidations)
+    }
+}
+
+/// A user-mode process on the interpreter (``LinuxProcess/run(maxInstructions:deadline:)``) or on
+/// the translator, whose main loop steps every instruction it does not translate (INT n, ...)
+/// through the process, which serves the system calls. The process's interpreter and the
+/// translator share the instruction count, so a caller may step the process itself between runs.
+public final class UserModeEngine: GuestEngine {
+    public let process: LinuxProcess
+    /// The translator (nil: the interpreter runs everything).
+    public let translator: TranslationEngine?
+    /// Where the translator's step hook leaves how the guest ended.
+    private var ending: GuestTermination?
+
+    /// - Parameters:
+    ///   - engine: interpret or translate.
+    ///   - chaining: chain translated blocks through goto_tb (translate only).
+    ///   - codeBufferSize: the translator's code buffer (translate only).
+    public init(process: LinuxProcess, engine: Engine, chaining: Bool = true, codeBufferSize: Int = 256 << 20) throws(VSimError) {
+        self.process = process
+        guard engine == .translate else { translator = nil; return }
+        let t: TranslationEngine
+        do {
+            t = try TranslationEngine(cpu: process.cpu, memory: process.memory, interpreter: process.interpreter,
+                                      codeBufferSize: codeBufferSize)
+        } catch { throw .host("\(error)") }
+        t.chaining = chaining
+        translator = t
+        t.stepHook = { [unowned self, unowned process] in
+            if let x = process.step() { self.ending = x; return true }
+            return false
+        }
+    }
+
+    public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> GuestTermination {
+        guard let t = translator else { return process.run(maxInstructions: maxInstructions, deadline: deadline) }
+        ending = nil
+        process.deadline = deadline      // system calls that would block wait no longer
+        t.setInstructionsExecuted(process.interpreter.instructionsExecuted)
+        let stop = t.run(maxInstructions: maxInstructions, deadline: deadline)
+        process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
+        return termination(stop)
+    }
+
+    /// The process's ending for a translator stop.
+    func termination(_ stop: EngineStop) -> GuestTermination {
+        switch stop {
+        case .stopped: return ending ?? .exited(status: 0)
+        case .exception(let e): return .fault(e)
+        case .instructionLimit: return .instructionLimit
+        case .timeLimit: return .timeLimit
+        }
+    }
+
+    /// Runs exactly one translated block (or steps one instruction the translator does not
+    /// translate); nil while the guest goes on (the lockstep checker's unit).
+    public func runOneBlock() -> GuestTermination? {
+        guard let t = translator else { return process.step() }
+        ending = nil
+        let stop = t.runOneBlock()
+        process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
+        return stop.map(termination)
+    }
+
+    public var instructionsExecuted: UInt64 { translator?.instructionsExecuted ?? process.interpreter.instructionsExecuted }
+    public var translationCounters: TranslationCounters? { translator?.statistics.counters }
+}
+
+/// The guest kernel's machine on the interpreter (the machine's own loop, with the timer, the
+/// interrupts and the VMM's hooks) or with the translator plugged in as the loop's slice runner:
+/// blocks between exits, and every instruction it does not translate (privileged ones, INT n)
+/// stepped by the interpreter, whose exceptions and stops end the slice for the machine's loop.
+public final class GuestKernelEngine: GuestEngine {
+    public let machine: SystemMachine
+    public let translator: TranslationEngine?
+
+    private let sliceRunner: ((UInt64) -> StopReason?)?
+
+    public init(machine: SystemMachine, engine: Engine) throws(VSimError) {
+        self.machine = machine
+        translator = engine == .translate ? try Self.attachTranslator(to: machine) : nil
+        sliceRunner = machine.sliceRunner
+    }
+
+    /// Runs on the interpreter alone even with a translator attached (a debugger's breakpoints,
+    /// ``Interpreter/breakpoints``, stop the interpreter only).
+    public var interpreterOnly = false {
+        didSet { machine.sliceRunner = interpreterOnly ? nil : sliceRunner }
+    }
+
+    public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> SystemStopReason {
+        machine.run(maxInstructions: maxInstructions, deadline: deadline)
+    }
+
+    public var instructionsExecuted: UInt64 { machine.interpreter.instructionsExecuted }
+    public var translationCounters: TranslationCounters? { translator?.statistics.counters }
+
+    /// Plugs a translator into `machine`'s loop (``SystemMachine/sliceRunner``).
+    static func attachTranslator(to machine: SystemMachine) throws(VSimError) -> TranslationEngine {
+        let engine: TranslationEngine
+        do {
+            engine = try TranslationEngine(cpu: machine.cpu, memory: machine.memory, interpreter: machine.interpreter)
+        } catch { throw .host("cannot set up the translator: \(error)") }
+        final class Pending { var exception: CPUException? }
+        let pending = Pending()
+        let interpreter = machine.interpreter
+        engine.stepHook = { [unowned machine] in
+            let haltedBefore = machine.halted
+            switch interpreter.step() {
+            case nil: return machine.stopRequested || (machine.halted && !haltedBefore)
+            case .exception(let e): pending.exception = e; return true
+            default: return true
+            }
+        }
+        machine.sliceRunner = { [unowned engine] n in
+            engine.setInstructionsExecuted(interpreter.instructionsExecuted)
+            let stop = engine.run(maxInstructions: n, deadline: nil)
+            interpreter.setInstructionsExecuted(engine.instructionsExecuted)
+            switch stop {
+            case .exception(let e): return .exception(e)
+            case .stopped:
+                if let e = pending.exception { pending.exception = nil; return .exception(e) }
+                return nil
+            case .instructionLimit, .timeLimit: return nil
+            }
+        }
+        return engine
+    }
+}
