@@ -131,7 +131,7 @@ final class SystemTarget: Debuggee {
             // an instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
             stop = world.engine.run(maxInstructions: 1, deadline: nil)
             if stop == .instructionLimit { advance(1) }
-            if stop == .instructionLimit && !breakpoints.contains(machine.cpu.eip) {
+            if stop == .instructionLimit && !breakpoints.contains(machine.cpu.eip) && world.engine.canRunOnInterpreter {
                 machine.interpreter.breakpoints = breakpoints
                 world.engine.interpreterOnly = true
             } else {
@@ -143,7 +143,9 @@ final class SystemTarget: Debuggee {
             world.engine.interpreterOnly = false
         }
         while stop == .instructionLimit && done < limit && !(done > 0 && breakpoints.contains(machine.cpu.eip)) && !interrupted() {
-            let n = slice.next(limit - done)
+            // A VMM that runs the guest's code itself (BT) cannot stop at the interpreter's
+            // breakpoints: then one step at a time with the address check.
+            let n = breakpoints.isEmpty || world.engine.canRunOnInterpreter ? slice.next(limit - done) : 1
             let before = machine.interpreter.instructionsExecuted
             stop = world.engine.run(maxInstructions: n, deadline: nil)
             slice.ran()

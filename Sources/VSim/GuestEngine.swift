@@ -113,8 +113,12 @@ public final class GuestKernelEngine: GuestEngine {
     /// Runs on the interpreter alone even with a translator attached (a debugger's breakpoints,
     /// ``Interpreter/breakpoints``, stop the interpreter only).
     public var interpreterOnly = false {
-        didSet { machine.sliceRunner = interpreterOnly ? nil : sliceRunner }
+        didSet { if translator != nil { machine.sliceRunner = interpreterOnly ? nil : sliceRunner } }
     }
+
+    /// Whether the guest can run on the interpreter alone: not when a VMM runs the guest's code
+    /// itself through the machine's slice runner (the BT VMM's translation cache).
+    public var canRunOnInterpreter: Bool { translator != nil || sliceRunner == nil }
 
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> SystemStopReason {
         machine.run(maxInstructions: maxInstructions, deadline: deadline)

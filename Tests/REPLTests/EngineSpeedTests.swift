@@ -12,7 +12,7 @@ struct EngineSpeedTests {
     static let setups: [(Mode, Bool, Engine)] = [
         (.interpret, false, .interpret), (.translate, false, .translate), (.interpret, true, .interpret),
         (.translate, true, .translate), (.trap, false, .interpret), (.hvm, false, .interpret),
-        (.pv, false, .interpret), (.hvm, false, .translate),
+        (.pv, false, .interpret), (.hvm, false, .translate), (.bt, false, .interpret), (.unikernel, false, .interpret),
     ]
 
     static func session(_ program: String, _ setup: (Mode, Bool, Engine), arguments: [String]) throws -> (DebugSession, () -> String) {
@@ -85,7 +85,7 @@ struct EngineSpeedTests {
         #expect(values.count == 2 && values[0] != values[1], "\(out)")
     }
 
-    @Test("a breakpoint in a loop stops at every pass, on the interpreter's stop before the instruction", arguments: [Mode.interpret, .translate, .trap])
+    @Test("a breakpoint in a loop stops at every pass, on the interpreter's stop before the instruction", arguments: [Mode.interpret, .translate, .trap, .bt])
     func breakpointInALoop(_ mode: Mode) throws {
         let loop = try Batch.source("loop10.s", """
                 .text
