@@ -6,7 +6,7 @@ import VSim
 /// ``GuestOption/check(_:modes:system:)``, so every command accepts and refuses the same
 /// options with the same messages.
 struct GuestOptions: ParsableArguments {
-    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv; default 10000000000).")
+    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv, bt, unikernel; default 10000000000).")
     var maxInstructions: UInt64?
 
     @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
@@ -18,19 +18,19 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
     var timer: UInt32?
 
-    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
+    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt, unikernel): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
     var cpu: String?
 
-    @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv).")
+    @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv, bt, unikernel).")
     var costModel: String?
 
     @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
     var umip = false
 
-    @Option(help: "Under --mode hvm: EPT on (nested paging) or off (shadow paging: CR3 loads, guest page-table writes and #PF exit). Default: the --cpu preset's (merom off, later on).")
+    @Option(help: "Under --mode hvm or unikernel: EPT on (nested paging) or off (shadow paging: CR3 loads, guest page-table writes and #PF exit). Default: the --cpu preset's (prescott and merom off, later on).")
     var ept: EPTSetting?
 
-    @Option(help: "Under trap, hvm and pv: what runs the guest, interpret (default) or translate.")
+    @Option(help: "Under trap, hvm, pv and unikernel: what runs the guest, interpret (default) or translate (bt is its own engine).")
     var engine: Engine?
 
     @Option(help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
