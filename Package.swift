@@ -23,40 +23,46 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibElf", pkgConfig: "libelf",
                        providers: [.apt(["libelf-dev"])]),
-        .target(name: "X86", swiftSettings: fast),
-        .target(name: "Machine", dependencies: ["X86"], swiftSettings: fast),
-        .target(name: "Translation", dependencies: ["X86", "Machine"], swiftSettings: fast),
-        .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
-        .target(name: "Hypervisor", dependencies: ["Machine", "X86"], swiftSettings: fast),
-        .target(name: "Reports"),
+        // Hex, signal and errno names, durations: how every module words a number (one place).
+        .target(name: "Descriptions"),
+        // The host read/write/wait loops (EINTR, short counts) every module with host I/O uses.
+        .target(name: "HostIO", dependencies: ["Descriptions"]),
+        .target(name: "X86", dependencies: ["Descriptions"], swiftSettings: fast),
+        .target(name: "Machine", dependencies: ["X86", "Descriptions", "HostIO"], swiftSettings: fast),
+        .target(name: "Translation", dependencies: ["X86", "Machine", "Descriptions"], swiftSettings: fast),
+        .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf", "Descriptions", "HostIO"], swiftSettings: fast),
+        .target(name: "Hypervisor", dependencies: ["Machine", "X86", "Descriptions"], swiftSettings: fast),
+        .target(name: "Reports", dependencies: ["Descriptions"]),
         .systemLibrary(name: "CReadline", pkgConfig: "readline",
                        providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CLibSeccomp", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CContainerShim"),
-        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp"]),
+        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Descriptions", "HostIO"]),
         .target(name: "CKVMShim"),
-        .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor"]),
+        .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor", "Descriptions"]),
         .target(name: "VSim", dependencies: [
-            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM", .product(name: "Crypto", package: "swift-crypto"),
+            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM",
+            "Descriptions", "HostIO", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
         .target(name: "REPL", dependencies: [
-            "VSim", "X86", "Machine", "Translation", "Guest", "Hypervisor", "CReadline",
+            "VSim", "X86", "Machine", "Translation", "Guest", "Hypervisor", "CReadline", "Descriptions", "HostIO",
         ]),
         // Lab specs, the grader and its emitters (vsim lab, vsim grade).
         .target(name: "Grading", dependencies: [
-            "VSim", "Guest", "Homework", .product(name: "TOMLKit", package: "TOMLKit"),
+            "VSim", "Guest", "Homework", "Descriptions", "HostIO", .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // `vsim homework`: OSTEP-style generated problems, answered by running vsim.
-        .target(name: "Homework", dependencies: ["VSim", "Guest", "Machine", "X86", "Translation"]),
+        .target(name: "Homework", dependencies: ["VSim", "Guest", "Machine", "X86", "Translation", "Descriptions", "HostIO"]),
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
             "VSim", "Containers", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "HostIOTests", dependencies: ["HostIO", "Descriptions"]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
         .testTarget(name: "GuestTests", dependencies: ["Guest", "Machine", "X86"]),

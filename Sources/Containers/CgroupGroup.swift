@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// What the container's cgroups measured, read just before they are removed.
 public struct CgroupStatistics: Equatable, Sendable {
@@ -70,7 +71,7 @@ enum CgroupRemoval {
             let e = errno
             if e == ENOENT { return nil }
             if e != EBUSY {
-                return "cannot remove cgroup \(dir): \(describeErrno(e))"
+                return "cannot remove cgroup \(dir): \(HostError.describe(e))"
             }
             if attempt == 0 || attempt % 10 == 0 { killMembers(dir, useCgroupKill: useCgroupKill) }
             usleep(sleep)

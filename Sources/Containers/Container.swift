@@ -2,6 +2,8 @@ import CContainerShim
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
+import HostIO
 
 /// vsim's container runtime: runs one program as the init (PID 1) of new namespaces, limited by
 /// cgroups, in its own root, and removes everything it made before returning.
@@ -87,7 +89,7 @@ public enum Container {
             if !reaped {
                 kill(pid, SIGKILL)
                 var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                _ = HostIO.retryingEINTR { waitpid(pid, &status, 0) }
             }
             if child.control_fd >= 0 { close(child.control_fd) }
             close(child.report_fd)
@@ -127,7 +129,7 @@ public enum Container {
         let outcome = waitForExit(child, spec: spec, signals: signals)
         var raw: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &raw, 0, &usage) < 0 && errno == EINTR {}
+        _ = HostIO.retryingEINTR { wait4(pid, &raw, 0, &usage) }
         reaped = true
         let t5 = monotonicNanoseconds()
         timings.run = (t5 - tExec) / 1000
@@ -155,15 +157,15 @@ public enum Container {
         let victims = "\(oomKills) process\(oomKills == 1 ? "" : "es")"
         if outcome.timedOut {
             status = 128 + SIGXCPU
-            diagnostic = "vsim: container killed after the time limit of \(seconds(spec.timeLimit!)) -> SIGXCPU (exit status 152)"
+            diagnostic = LimitStop.message("container", .time(limit: spec.timeLimit!, executed: nil))
         } else if oom {
             diagnostic = "vsim: the kernel's OOM killer ended the container's \(spec.useInit ? "program" : "init") (SIGKILL, exit status 137): it reached \(limitText); \(victims) killed in all"
         } else if oomKills > 0 {
             diagnostic = "vsim: the kernel's OOM killer killed \(victims) in the container (not the \(spec.useInit ? "program" : "init"), which ended with status \(status)): it reached \(limitText); `dmesg | grep -i 'killed process'` names the victims"
         } else if let s = outcome.forwarded {
-            diagnostic = "vsim: the container ended after vsim forwarded \(signalName(s)) to it (exit status \(status))"
+            diagnostic = "vsim: the container ended after vsim forwarded \(SignalName.of(s)) to it (exit status \(status))"
         } else if let s = signal {
-            diagnostic = "vsim: the container's init was ended by \(signalName(s)) (exit status \(status))"
+            diagnostic = "vsim: the container's init was ended by \(SignalName.of(s)) (exit status \(status))"
         } else if let hits = statistics.pidsLimitHits, hits > 0, let max = spec.limits.pids {
             diagnostic = "vsim: \(hits) fork/clone call\(hits == 1 ? "" : "s") failed at the pids limit of \(max) (--pids)"
         }
@@ -255,7 +257,7 @@ public enum Container {
             let ready = pollReadable([child.report_fd, watchSignals ? signals?.fd ?? -1 : -1], timeoutMilliseconds: -1)
             if ready.count > 1 && ready[1] && !ready[0], let s = signals?.take() {
                 kill(child.pid, SIGKILL)
-                result.interruption = "vsim received \(signalName(s)) while the container was being set up"
+                result.interruption = "vsim received \(SignalName.of(s)) while the container was being set up"
                 return result
             }
             let n = chunk.withUnsafeMutableBytes { read(child.report_fd, $0.baseAddress, $0.count) }
@@ -280,7 +282,7 @@ public enum Container {
     /// and the grace period after a forwarded signal as timeouts.
     private static func waitForExit(_ child: vsim_ct_child, spec: ContainerSpec, signals: SignalForwarding?) -> Outcome {
         var outcome = Outcome()
-        let limitAt = spec.timeLimit.map { monotonicNanoseconds() + Int64(clamping: nanoseconds($0)) }
+        let limitAt = spec.timeLimit.map { monotonicNanoseconds() + Int64(clamping: DurationText.nanoseconds($0)) }
         var killAt: Int64? = nil
         while true {
             let now = monotonicNanoseconds()
@@ -290,13 +292,13 @@ public enum Container {
             if ready[0] { return outcome }
             if ready[1], let s = signals?.take() {
                 if outcome.forwarded != nil {
-                    spec.notice("vsim: second \(signalName(s)): killing the container")
+                    spec.notice("vsim: second \(SignalName.of(s)): killing the container")
                     kill(child.pid, SIGKILL)
                 } else {
                     outcome.forwarded = s
                     kill(child.pid, s)
-                    spec.notice("vsim: forwarded \(signalName(s)) to the container; as PID 1 it ignores signals it has no handler for, so it is killed in \(seconds(spec.stopGracePeriod)) unless it exits")
-                    killAt = monotonicNanoseconds() + Int64(clamping: nanoseconds(spec.stopGracePeriod))
+                    spec.notice("vsim: forwarded \(SignalName.of(s)) to the container; as PID 1 it ignores signals it has no handler for, so it is killed in \(DurationText.seconds(spec.stopGracePeriod)) unless it exits")
+                    killAt = monotonicNanoseconds() + Int64(clamping: DurationText.nanoseconds(spec.stopGracePeriod))
                 }
                 continue
             }
@@ -354,7 +356,7 @@ public enum Container {
             return .command("\(shown): \(why)", status: 127)
         case EACCES: return .command("\(shown): permission denied (not executable, or on a noexec mount)", status: 126)
         case ENOEXEC: return .command("\(shown): not an executable format this kernel can run", status: 126)
-        default: return .command("\(shown): execve \(target.pathInside) failed: \(describeErrno(e))", status: 126)
+        default: return .command("\(shown): execve \(target.pathInside) failed: \(HostError.describe(e))", status: 126)
         }
     }
 
@@ -387,20 +389,4 @@ func pollReadable(_ fds: [Int32], timeoutMilliseconds: Int32) -> [Bool] {
     }
 }
 
-func nanoseconds(_ d: Duration) -> UInt64 {
-    let (s, attos) = d.components
-    if s < 0 { return 0 }
-    return UInt64(s) &* 1_000_000_000 &+ UInt64(attos / 1_000_000_000)
-}
 
-func seconds(_ d: Duration) -> String {
-    let v = Double(nanoseconds(d)) / 1e9
-    return v == v.rounded() ? "\(Int(v)) s" : "\(v) s"
-}
-
-func signalName(_ n: Int32) -> String {
-    let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
-                                  7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE",
-                                  14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ"]
-    return names[n] ?? "signal \(n)"
-}

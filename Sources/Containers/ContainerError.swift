@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Why a container could not be started. Every case says what failed and why; setup failures
 /// name the step (after the steps before it were undone).
@@ -42,6 +43,6 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
                 ? "the host refused even root (a seccomp filter or an LSM may forbid it here)"
                 : "run vsim as root, or add --rootless to use a user namespace"
         }
-        return .setup(step: step, reason: describeErrno(code), hint: h, status: privilege ? 77 : 71)
+        return .setup(step: step, reason: HostError.describe(code), hint: h, status: privilege ? 77 : 71)
     }
 }

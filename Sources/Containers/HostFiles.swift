@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Small file-system helpers on Glibc (the module avoids Foundation: `vsim container run` should
 /// start as fast as the container it creates).
@@ -10,15 +11,7 @@ enum HostFiles {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { return nil }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { break }
-            out += buffer[0..<n]
-        }
+        guard let out = try? HostIO.readToEnd(fd) else { return nil }
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -42,15 +35,7 @@ enum HostFiles {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if fd < 0 { return nil }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { return out }
-            out += buffer[0..<n]
-        }
+        return try? HostIO.readToEnd(fd)
     }
 
     /// Writes `bytes` to a temporary file beside `path` (mode 0600) and renames it over `path`,
@@ -128,20 +113,6 @@ enum HostFiles {
     }
 }
 
-/// errno as "No such file or directory (ENOENT)".
-func describeErrno(_ code: Int32) -> String {
-    let names: [Int32: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", E2BIG: "E2BIG",
-        ENOEXEC: "ENOEXEC", EBADF: "EBADF", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES",
-        EBUSY: "EBUSY", EEXIST: "EEXIST", EXDEV: "EXDEV", ENODEV: "ENODEV", ENOTDIR: "ENOTDIR",
-        EISDIR: "EISDIR", EINVAL: "EINVAL", ENOSPC: "ENOSPC", EROFS: "EROFS", ENAMETOOLONG: "ENAMETOOLONG",
-        ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP", EOPNOTSUPP: "EOPNOTSUPP",
-        ETXTBSY: "ETXTBSY", EMFILE: "EMFILE",
-    ]
-    let text = String(cString: strerror(code))
-    if let name = names[code] { return "\(text) (\(name))" }
-    return "\(text) (errno \(code))"
-}
 
 /// CLOCK_MONOTONIC, nanoseconds: the clock the container's init stamps its reports with.
 func monotonicNanoseconds() -> Int64 {
@@ -152,12 +123,5 @@ func monotonicNanoseconds() -> Int64 {
 
 /// Writes `text` to fd 2.
 func printError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return }
-        done += n
-    }
+    HostIO.writeAll(2, text)
 }

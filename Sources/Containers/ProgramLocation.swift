@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Where the program to run is, on the host and inside the container.
 struct ProgramLocation {
@@ -42,7 +43,7 @@ struct ProgramLocation {
         }
         var st = stat()
         guard stat(host, &st) == 0 else {
-            throw .command("\(command): \(describeErrno(errno))", status: errno == ENOENT ? 127 : 126)
+            throw .command("\(command): \(HostError.describe(errno))", status: errno == ENOENT ? 127 : 126)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw .command("\(command): not a regular file", status: 126) }
         guard access(host, X_OK) == 0 else { throw .command("\(command): not executable (chmod +x it)", status: 126) }

@@ -2,6 +2,7 @@ import CLibSeccomp
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// `--seccomp`: Docker's default profile, or no filter at all.
 public enum SeccompMode: String, CaseIterable, Sendable {
@@ -241,16 +242,8 @@ public enum SeccompProfile {
         let fd = fileno(file)
         let rc = seccomp_export_bpf(ctx, fd)
         if rc < 0 { throw .setup("export the seccomp filter as BPF (seccomp_export_bpf)", errno: -rc) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        var offset: off_t = 0
-        while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += chunk[0..<n]
-            offset += off_t(n)
-        }
+        let out: [UInt8]
+        do { out = try HostIO.preadAll(fd) } catch { throw .setup(step: "read the exported seccomp filter", reason: "\(error)", hint: nil, status: 71) }
         guard !out.isEmpty, out.count % 8 == 0, out.count / 8 <= 4096 else {
             throw .setup(step: "export the seccomp filter as BPF", reason: "libseccomp produced \(out.count) bytes, not a loadable filter", hint: nil, status: 71)
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// The host directory of a `--keep-upper` run, `<state root>/<name>/`.
 ///
@@ -46,9 +47,9 @@ final class StateDirectory {
     func remove() -> [String] {
         var problems: [String] = []
         var e = HostFiles.removeTree(work)
-        if e != 0 { problems.append("cannot remove the work directory \(work): \(describeErrno(e))") }
+        if e != 0 { problems.append("cannot remove the work directory \(work): \(HostError.describe(e))") }
         e = HostFiles.removeTree(path)
-        if e != 0 { problems.append("cannot remove \(path): \(describeErrno(e))") }
+        if e != 0 { problems.append("cannot remove \(path): \(HostError.describe(e))") }
         if createdUpper, (HostFiles.list(upper) ?? ["?"]).isEmpty { rmdir(upper) }
         return problems
     }
@@ -59,10 +60,10 @@ final class StateDirectory {
         if let w = HostFiles.read(path + "/external-work")?.split(separator: "\n").first.map(String.init),
            w.contains("/.vsim-work-") {
             let e = HostFiles.removeTree(w)
-            if e != 0 { problems.append("cannot remove \(w): \(describeErrno(e))") }
+            if e != 0 { problems.append("cannot remove \(w): \(HostError.describe(e))") }
         }
         let e = HostFiles.removeTree(path)
-        if e != 0 { problems.append("cannot remove \(path): \(describeErrno(e))") }
+        if e != 0 { problems.append("cannot remove \(path): \(HostError.describe(e))") }
         return problems
     }
 }

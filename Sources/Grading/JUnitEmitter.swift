@@ -1,3 +1,4 @@
+import Descriptions
 /// JUnit XML in the subset CI tools read: `<testsuites>` with one `<testsuite>` (the lab), a
 /// `<properties>` block (lab, seed, student, score, max_score, vsim), and one `<testcase>` per
 /// test (`classname` = `vsim.<lab>`, `name` = the test id and name) holding `<failure>` or
@@ -9,7 +10,7 @@ public struct JUnitEmitter {
 
     public func render(_ r: GradingResult) -> String {
         let e = XMLText.escape
-        let time = { (s: Double) in self.timings ? " time=\"\(String(format3: s))\"" : "" }
+        let time = { (s: Double) in self.timings ? " time=\"\(NumberText.fixed(s, 3))\"" : "" }
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let counts = "tests=\"\(r.tests.count)\" failures=\"\(r.failedCount)\" errors=\"\(r.errorCount)\""
         x += "<testsuites name=\"vsim lab \(e(r.labID))\" \(counts)\(time(r.seconds))>\n"

@@ -1,3 +1,4 @@
+import Descriptions
 /// TAP version 14: the version line, the plan `1..N`, one `ok`/`not ok` test point per test
 /// (description = id and name, `#` escaped), and for each a YAML diagnostic block (`---` … `...`,
 /// indented two spaces) with id, status, points, max_points, steps, the output as `message`, and
@@ -18,7 +19,7 @@ public struct TAPEmitter {
             lines.append("  points: \(GradingResult.points(t.score))")
             lines.append("  max_points: \(GradingResult.points(t.maxScore))")
             if let s = t.steps { lines.append("  steps: \(s)") }
-            if timings { lines.append("  seconds: \(String(format3: t.seconds))") }
+            if timings { lines.append("  seconds: \(NumberText.fixed(t.seconds, 3))") }
             lines.append("  message: |")
             for l in t.output.split(separator: "\n", omittingEmptySubsequences: false) {
                 lines.append("    " + printable(String(l)))

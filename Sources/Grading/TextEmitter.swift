@@ -1,3 +1,4 @@
+import Descriptions
 /// The report people read, in the style of xv6's `make grade`:
 /// ```
 /// lab hello: Hello, guest
@@ -21,7 +22,7 @@ public struct TextEmitter {
         var lines = TextEmitter.header(r)
         for t in r.tests {
             let verdict = t.status == .passed ? "OK" : t.status == .failed ? "FAIL" : "ERROR"
-            let time = timings ? " (\(String(format2: t.seconds).dropLast())s)" : ""
+            let time = timings ? " (\(NumberText.fixed(t.seconds, 2).dropLast())s)" : ""
             lines.append("\(t.id): \(verdict)\(time)  [\(GradingResult.points(t.score))/\(GradingResult.points(t.maxScore))] \(t.name)")
             if t.status != .passed {
                 lines += t.output.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }

@@ -1,4 +1,5 @@
 import Machine
+import Descriptions
 
 /// Why a guest kernel and program could not be placed in guest RAM.
 public enum BootError: Error, CustomStringConvertible, Sendable {
@@ -12,15 +13,15 @@ public enum BootError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .kernelOutsideRAM(let a, let ram):
-            return "the guest kernel has a segment at \(hex(a)), outside the \(ram >> 20) MiB of guest RAM; link it lower"
+            return "the guest kernel has a segment at \(Hex.prefixed(a)), outside the \(ram >> 20) MiB of guest RAM; link it lower"
         case .kernelOverlapsBootInformation(let a):
-            return "the guest kernel has a segment at \(hex(a)), over the boot-information block at \(hex(BootLoader.bootInformationAddress)); link it at 0x100000"
+            return "the guest kernel has a segment at \(Hex.prefixed(a)), over the boot-information block at \(Hex.prefixed(BootLoader.bootInformationAddress)); link it at 0x100000"
         case .programTooLarge(let bytes, let ram):
             return "the program, its stack and the kernel need \(bytes) bytes, more than the \(ram >> 20) MiB of guest RAM"
         case .programOverlapsStack(let i, let a):
-            return "PT_LOAD program header \(i) at \(hex(a)) overlaps the guest stack below \(hex(BootLoader.stackTop)); link the program lower"
+            return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) overlaps the guest stack below \(Hex.prefixed(BootLoader.stackTop)); link the program lower"
         case .programInKernelSpace(let i, let a, let limit):
-            return "PT_LOAD program header \(i) at \(hex(a)) is below \(hex(limit)), where the guest kernel maps RAM; link the program higher"
+            return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) is below \(Hex.prefixed(limit)), where the guest kernel maps RAM; link the program higher"
         case .arguments(let why): return why
         }
     }
@@ -32,7 +33,6 @@ public enum BootError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-private func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
 
 /// vsim's boot protocol (docs/boot-protocol.md): how vsim places a guest kernel and one user
 /// program in guest RAM and what it tells the kernel.

@@ -1,3 +1,4 @@
+import Descriptions
 /// Why an ELF image could not be loaded.
 ///
 /// Every case renders (``description``) as one line that says what is wrong, where (file and
@@ -62,7 +63,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason)); check that it is a regular file you may read"
         case .notELF(let path, let magic):
-            let shown = magic.isEmpty ? "the file is empty" : "starts with " + hex(magic) + " at offset 0"
+            let shown = magic.isEmpty ? "the file is empty" : "starts with " + Hex.bytes(magic) + " at offset 0"
             return "\(path): not an ELF file (\(shown), expected 7f 45 4c 46); "
                 + "pass an i386 ELF executable or a .s/.S assembly source"
         case .truncated(let path, let what, let offset, let needed, let size):
@@ -96,7 +97,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
         case .noLoadableSegment(let path):
             return "\(path): no PT_LOAD program header (nothing to load); " + ELFError.buildHint
         case .entryOutsideSegments(let path, let entry):
-            return "\(path): entry point e_entry = \(hex32(entry)) (offset 24) is outside every executable PT_LOAD segment; "
+            return "\(path): entry point e_entry = \(Hex.address(entry)) (offset 24) is outside every executable PT_LOAD segment; "
                 + "check the program's _start symbol or `ld -e`"
         case .segmentBeyond4GiB(let path, let index, let address, let size):
             return "\(path): PT_LOAD program header \(index) at 0x\(String(address, radix: 16)) with p_memsz "
@@ -110,14 +111,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
-}
 
-func hex32(_ value: UInt32) -> String {
-    let s = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
-}
 
 private func machineName(_ machine: UInt16) -> String {
     switch machine {

@@ -2,6 +2,7 @@ import CLibElf
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Access rights of a PT_LOAD segment, from its `p_flags` (PF_R, PF_W, PF_X).
 public struct ELFSegmentPermissions: OptionSet, Hashable, Sendable, CustomStringConvertible {
@@ -177,18 +178,13 @@ public struct ELFImage: Sendable {
         }
         let size = UInt64(max(st.st_size, 0))
         if size > maximumFileSize { throw .tooLarge(path: path, size: size, limit: maximumFileSize) }
-        var result = [UInt8](repeating: 0, count: Int(size))
-        var done = 0
-        while done < result.count {
-            let n = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            done += n
+        do {
+            return try HostIO.readToEnd(fd, limit: Int(maximumFileSize))
+        } catch .tooLarge {
+            throw .tooLarge(path: path, size: size, limit: maximumFileSize)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
         }
-        return Array(result[0..<done])
     }
 }
 

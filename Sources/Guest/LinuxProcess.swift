@@ -3,6 +3,7 @@ import X86
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// What one system call did, as ``LinuxProcess/syscallRecorder`` sees it: its number, the value
 /// for EAX, the exit status if it ended the process, and the guest memory it wrote.
@@ -41,8 +42,8 @@ public enum LinuxProcessError: Error, CustomStringConvertible, Sendable {
         case .memory(let detail):
             return "cannot set up guest memory: \(detail); free host memory or address space and retry"
         case .segmentOverlapsStack(let i, let address):
-            return "PT_LOAD program header \(i) at \(hex32(address)) overlaps the guest stack "
-                + "(\(hex32(LinuxProcess.stackTop - LinuxProcess.stackLimit))–\(hex32(LinuxProcess.stackTop))); link the program lower"
+            return "PT_LOAD program header \(i) at \(Hex.address(address)) overlaps the guest stack "
+                + "(\(Hex.address(LinuxProcess.stackTop - LinuxProcess.stackLimit))–\(Hex.address(LinuxProcess.stackTop))); link the program lower"
         case .argumentsTooLong(let bytes, let limit):
             return "arguments and environment take \(bytes) bytes, more than the \(limit) Linux allows (E2BIG); pass fewer or shorter arguments"
         }
@@ -187,7 +188,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
 
         do {
             try memory.map(address: stackBottom, size: LinuxProcess.stackLimit, permissions: [.read, .write])
-        } catch { throw .memory("mapping the stack at \(hex32(stackBottom)): \(error)") }
+        } catch { throw .memory("mapping the stack at \(Hex.address(stackBottom)): \(error)") }
         var random = SeededGenerator(seed: randomSeed)
         randomSource = SeededGenerator(seed: randomSeed ^ 0x6765_7472_616E_646F)   // "getrando"
         let layout = try InitialStack.build(image: image, argv: argv, envp: envp,
@@ -286,13 +287,13 @@ public final class LinuxProcess: SoftwareInterruptHandler {
             do {
                 try memory.map(address: UInt32(run.start), size: UInt32(run.end - run.start), permissions: run.permissions)
             } catch {
-                throw .memory("mapping \(hex32(UInt32(run.start)))–\(hex32(UInt32(truncatingIfNeeded: run.end))): \(error)")
+                throw .memory("mapping \(Hex.address(UInt32(run.start)))–\(Hex.address(UInt32(truncatingIfNeeded: run.end))): \(error)")
             }
         }
         for s in image.segments where !s.fileBytes.isEmpty {
             do {
                 try s.fileBytes.withUnsafeBytes { try memory.load($0, at: s.virtualAddress) }
-            } catch { throw .memory("loading program header \(s.index) at \(hex32(s.virtualAddress)): \(error)") }
+            } catch { throw .memory("loading program header \(s.index) at \(Hex.address(s.virtualAddress)): \(error)") }
         }
     }
 

@@ -1,5 +1,6 @@
 import Guest
 import VSim
+import Descriptions
 
 /// `blocks`: a generated snippet of labelled segments joined by conditional branches, jumps, a
 /// call, a counted loop and plain fall-throughs. Questions: which translation blocks the
@@ -102,7 +103,7 @@ enum BlocksTopic {
             if let s = names.filter({ $0.value < address }).max(by: { $0.value < $1.value }) {
                 return "\(s.name)+0x\(String(address - s.value, radix: 16))"
             }
-            return hex32(address)
+            return Hex.address(address)
         }
         let blocks = record.blocks.map { "\(label($0.pc)):\($0.lastMnemonic)" }
         var chains: [String] = []

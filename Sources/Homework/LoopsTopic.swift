@@ -4,6 +4,7 @@ import VSim
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// `loops`: a LOOP / LOOPE / LOOPNE snippet, maybe guarded by JECXZ / JCXZ, with 32- or 16-bit
 /// address size (the 0x67 prefix: the count is CX, not ECX), and an initial ECX that may be 0 or
@@ -45,7 +46,7 @@ enum LoopsTopic {
                     .text
                     .globl _start
             _start:
-                    movl $\(hex32(count)), %ecx
+                    movl $\(Hex.address(count)), %ecx
                     xorl %edx, %edx                 # EDX counts the iterations
             \(guardLine)\(body)theloop: \(prefix)\(kind) body\(short ? "              # 0x67: counts with CX" : "")
             done:   movl $m_done, %esi
@@ -139,9 +140,9 @@ enum LoopsTopic {
         let trace = "vsim run --trace insns PROGRAM 2>&1 | grep -A1 -E ' (loop[a-z]*|jcxz|jecxz) ' | tail -n 1   # the instruction after the last LOOP/JCXZ: at EIP"
         return [
             HomeworkAnswer(number: 1, key: q[0].key, value: String(state.edx), command: "vsim run PROGRAM   # edx=..."),
-            HomeworkAnswer(number: 2, key: q[1].key, value: hex32(state.ecx), command: "vsim run PROGRAM   # ecx=..."),
+            HomeworkAnswer(number: 2, key: q[1].key, value: Hex.address(state.ecx), command: "vsim run PROGRAM   # ecx=..."),
             HomeworkAnswer(number: 3, key: q[2].key, value: state.label, command: "vsim run PROGRAM   # at ..."),
-            HomeworkAnswer(number: 4, key: q[3].key, value: hex32(state.eip), command: "vsim disasm PROGRAM | grep -E '<(done|skipped)>:'\n" + trace),
+            HomeworkAnswer(number: 4, key: q[3].key, value: Hex.address(state.eip), command: "vsim disasm PROGRAM | grep -E '<(done|skipped)>:'\n" + trace),
         ]
     }
 

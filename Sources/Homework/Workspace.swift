@@ -3,6 +3,7 @@ import VSim
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// A private temporary directory holding a problem's program while `solve` runs vsim on it.
 struct Workspace {
@@ -39,13 +40,8 @@ extension Homework {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .write("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .write("cannot write \(path): \(String(cString: strerror(errno)))") }
-            done += n
+        if let code = HostIO.writeAll(fd, text) {
+            throw .write("cannot write \(path): \(HostError.describe(code))")
         }
     }
 }
@@ -78,8 +74,4 @@ enum GuestRuns {
     }
 }
 
-/// Hex formatting without Foundation.
-func hex32(_ v: UInt32) -> String {
-    let s = String(v, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
-}
+

@@ -1,5 +1,6 @@
 import Machine
 import X86
+import Descriptions
 
 /// Counters of the BT VMM's translation cache (Adams & Agesen's vocabulary: a *translation unit*
 /// of guest code becomes a *compiled code fragment* in the *translation cache*).
@@ -309,7 +310,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         do throws(CPUException) {
             if adaptive.contains(insn.address), let w = performPageTableWrite(insn) {
                 cpu.eip = next
-                callout("ptemod (adaptive)", "entry at \(hex32(w.physical)) <- \(hex32(w.value))")
+                callout("ptemod (adaptive)", "entry at \(Hex.address(w.physical)) <- \(Hex.address(w.value))")
                 return .handled
             }
             switch insn.mnemonic {
@@ -335,7 +336,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                     }
                     cpu[reg32: Int(r0.number)] = v
                     cpu.eip = next
-                    inTC("mov from \(r1.name)", "\(r0.name) <- virtual CR\(r1.number) = \(hex32(v))")
+                    inTC("mov from \(r1.name)", "\(r0.name) <- virtual CR\(r1.number) = \(Hex.address(v))")
                     return .handled
                 }
                 if r0.kind == .control, r0.number == 0, case .register(let r1) = insn.operand1 {
@@ -343,7 +344,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                     if (v ^ virtualCR0) & ~CR0.ts == 0 {
                         virtualCR0 = v
                         cpu.eip = next
-                        inTC("mov to cr0 (TS only)", "virtual CR0 <- \(hex32(v))")
+                        inTC("mov to cr0 (TS only)", "virtual CR0 <- \(Hex.address(v))")
                         return .handled
                     }
                 }
@@ -390,7 +391,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             let v = (cpu.eflags & ~(EFLAGS.if | EFLAGS.iopl | EFLAGS.rf | EFLAGS.vm)) | (virtualIF ? EFLAGS.if : 0) | virtualIOPL
             try push(v)
             cpu.eip = next
-            callout("pushf", "pushed \(hex32(v)) (virtual IF \(virtualIF ? 1 : 0), IOPL \(virtualIOPL >> 12))", work)
+            callout("pushf", "pushed \(Hex.address(v)) (virtual IF \(virtualIF ? 1 : 0), IOPL \(virtualIOPL >> 12))", work)
             return .handled
         case .popf:
             let v = try pop()
@@ -423,7 +424,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             }
             cpu.eflags = flags
             cpu.eip = eip
-            callout("iret", "to \(hex32(eip)) at guest ring \(cs & 3), virtual IF \(virtualIF ? 1 : 0)", work)
+            callout("iret", "to \(Hex.address(eip)) at guest ring \(cs & 3), virtual IF \(virtualIF ? 1 : 0)", work)
             if virtualIF, let vec = pendingInterrupt {
                 pendingInterrupt = nil
                 return reflect(vector: vec, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
@@ -431,7 +432,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             return .handled
         case .int:
             guard case .immediate(let v, _) = insn.operand0 else { return nil }
-            callout("int 0x\(hex(v))", "reflected to the guest's handler (vector 0x\(hex(v)))", cost.reflectEvent)
+            callout("int 0x\(Hex.plain(v))", "reflected to the guest's handler (vector 0x\(Hex.plain(v)))", cost.reflectEvent)
             return reflect(vector: UInt8(truncatingIfNeeded: v), errorCode: nil, returnEIP: next, software: true,
                            reason: nil, eip: insn.address, text: "")
         case .callf, .jmpf:
@@ -450,28 +451,28 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             }
             cpu.segments[1] = real(sel)
             cpu.eip = off
-            callout("\(insn.mnemonic == .callf ? "lcall" : "ljmp")", "to 0x\(hex(sel)):\(hex32(off)) (CS loaded with RPL 1)", work)
+            callout("\(insn.mnemonic == .callf ? "lcall" : "ljmp")", "to 0x\(Hex.plain(sel)):\(Hex.address(off)) (CS loaded with RPL 1)", work)
             return .handled
         case .retf:
             let eip = try pop(), cs = UInt16(truncatingIfNeeded: try pop())
             if case .immediate(let n, _) = insn.operand0 { cpu.esp &+= n }
             cpu.segments[1] = real(cs)
             cpu.eip = eip
-            callout("lret", "to 0x\(hex(cs)):\(hex32(eip))", work)
+            callout("lret", "to 0x\(Hex.plain(cs)):\(Hex.address(eip))", work)
             return .handled
         case .push:
             guard case .register(let r) = insn.operand0 else { return nil }
             let v = guestVisibleSelector(cpu.segments[Int(r.number)])
             try push(UInt32(v))
             cpu.eip = next
-            callout("push \(r.name)", "pushed 0x\(hex(v))", work)
+            callout("push \(r.name)", "pushed 0x\(Hex.plain(v))", work)
             return .handled
         case .pop:
             guard case .register(let r) = insn.operand0 else { return nil }
             let v = UInt16(truncatingIfNeeded: try pop())
             try m.loadSegment(r.number, r.number == 2 ? real(v) : v)
             cpu.eip = next
-            callout("pop \(r.name)", "\(r.name) <- 0x\(hex(v))", work)
+            callout("pop \(r.name)", "\(r.name) <- 0x\(Hex.plain(v))", work)
             return .handled
         case .mov:
             if case .register(let r1) = insn.operand1, r1.kind == .segment {
@@ -483,14 +484,14 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                 default: return nil
                 }
                 cpu.eip = next
-                callout("mov from \(r1.name)", "0x\(hex(v))", work)
+                callout("mov from \(r1.name)", "0x\(Hex.plain(v))", work)
                 return .handled
             }
             if case .register(let r0) = insn.operand0, r0.kind == .segment {
                 let v = UInt16(truncatingIfNeeded: try m.operandValue(insn.operand1, size: 2))
                 try m.loadSegment(r0.number, r0.number == 2 ? real(v) : v)
                 cpu.eip = next
-                callout("mov to \(r0.name)", "\(r0.name) <- 0x\(hex(v))", work)
+                callout("mov to \(r0.name)", "\(r0.name) <- 0x\(Hex.plain(v))", work)
                 return .handled
             }
             return nil

@@ -1,5 +1,6 @@
 import Machine
 import X86
+import Descriptions
 
 /// Basic VM-exit reasons (Intel SDM Vol. 3D, Appendix C), with the SDM's names.
 public enum ExitReason: UInt16, Sendable, CaseIterable {
@@ -150,7 +151,7 @@ public final class HardwareAssistVMM: SystemHooks {
             log.charge(cost.trapRoundTrip)   // the guest's own delivery and IRET, exit or not
             guard controls.externalInterruptExiting else { return .proceed }
             exit(.externalInterrupt, qualification: 0, eip: m.cpu.eip, text: "",
-                 action: "host handled the timer; vector 0x\(hex(v)) injected at VM entry", work: cost.reflectEvent)
+                 action: "host handled the timer; vector 0x\(Hex.plain(v)) injected at VM entry", work: cost.reflectEvent)
             return .proceed
         case .exception(let e):
             let v = e.vector.rawValue
@@ -165,7 +166,7 @@ public final class HardwareAssistVMM: SystemHooks {
                 // write-protects to keep its shadow tables coherent. The guest never sees it.
                 m.cpu.eip = e.eip &+ UInt32(insn.length)
                 exit(.exceptionOrNMI, qualification: q, eip: e.eip, text: ATTPrinter.format(insn, symbols: nil),
-                     action: "#PF on a traced page table: entry at \(hex32(w.physical)) <- \(hex32(w.value)) emulated, shadow updated",
+                     action: "#PF on a traced page table: entry at \(Hex.address(w.physical)) <- \(Hex.address(w.value)) emulated, shadow updated",
                      work: cost.emulateInstruction)
                 tracedWrites &+= 1
                 return .handled
@@ -223,7 +224,7 @@ public final class HardwareAssistVMM: SystemHooks {
                 if exits, r0.number == 3, !controls.enableEPT {
                     // Shadow paging: the VMM loads the new tables and traces them.
                     exit(.controlRegisterAccess, qualification: q, eip: insn.address, text: ATTPrinter.format(insn, symbols: nil),
-                         action: "CR3 <- \(hex32(v)); the guest's page tables traced for the shadow", work: cost.emulateInstruction)
+                         action: "CR3 <- \(Hex.address(v)); the guest's page tables traced for the shadow", work: cost.emulateInstruction)
                     do throws(CPUException) { try machine.writeControlRegister(3, v) } catch { return .proceed }
                     ShadowPaging.trace(machine: machine, guestCR3: v)
                     cpu.eip = next
@@ -267,7 +268,7 @@ public final class HardwareAssistVMM: SystemHooks {
         lastExitReason = reason
         lastExitQualification = qualification
         log.record(VMMEvent(kind: .exit, reason: reason.label, eip: eip, instruction: text,
-                            action: "qualification \(hex32(qualification)); \(action)", cycles: cost.vmExitRoundTrip + work))
+                            action: "qualification \(Hex.address(qualification)); \(action)", cycles: cost.vmExitRoundTrip + work))
     }
 
     /// Records the exit a triple fault causes (the run has ended).

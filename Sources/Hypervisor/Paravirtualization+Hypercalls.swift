@@ -1,4 +1,5 @@
 import Machine
+import Descriptions
 
 /// The hypercalls the PV model serves, one method each, named after Xen's (xen/include/public/
 /// xen.h; the argument layouts are those of the 32-bit x86 ABI). Arguments arrive as Xen passes
@@ -68,14 +69,14 @@ extension ParavirtualVMM {
     func stackSwitch(_ a: [UInt32], action: inout String) -> HypercallOutcome {
         kernelSS = UInt16(truncatingIfNeeded: a[0])
         kernelESP = a[1]
-        action = "ring-1 stack \(hex(kernelSS)):\(hex32(kernelESP))"
+        action = "ring-1 stack \(Hex.plain(kernelSS)):\(Hex.address(kernelESP))"
         return .done
     }
 
     /// HYPERVISOR_set_callbacks(event_cs, event_eip, ...): where upcalls for events enter.
     func setCallbacks(_ a: [UInt32], action: inout String) -> HypercallOutcome {
         eventCallback = (UInt16(truncatingIfNeeded: a[0]), a[1])
-        action = "event callback \(hex32(a[1]))"
+        action = "event callback \(Hex.address(a[1]))"
         return .done
     }
 
@@ -121,9 +122,9 @@ extension ParavirtualVMM {
                     try m.writeControlRegister(0, m.cpu.cr0 | CR0.pg | CR0.wp)
                     pagingOn = true
                 }
-                action = "NEW_BASEPTR \(hex32(arg << 12))"
+                action = "NEW_BASEPTR \(Hex.address(arg << 12))"
             case 6: m.mmu.flushAll(); action = "TLB_FLUSH_LOCAL"
-            case 7: m.mmu.flush(arg); action = "INVLPG_LOCAL \(hex32(arg))"
+            case 7: m.mmu.flush(arg); action = "INVLPG_LOCAL \(Hex.address(arg))"
             default: action = "mmuext command \(cmd) is not modeled"; return .fail(Self.ENOSYS)
             }
         }
@@ -209,7 +210,7 @@ extension ParavirtualVMM {
             action = "SCHEDOP_shutdown reason \(reason)"
             switch reason {
             case 0: return HypercallOutcome(stop: stopWith(.exited(status: shutdownCode & 0xFF)))
-            case 3: return HypercallOutcome(stop: .stop("the guest kernel crashed (SCHEDOP_shutdown, SHUTDOWN_crash) at \(hex32(m.cpu.eip))"))
+            case 3: return HypercallOutcome(stop: .stop("the guest kernel crashed (SCHEDOP_shutdown, SHUTDOWN_crash) at \(Hex.address(m.cpu.eip))"))
             default: return HypercallOutcome(stop: .stop("the guest asked for shutdown reason \(reason) (reboot, suspend, ...), which vsim ends the run with"))
             }
         case 5:

@@ -1,5 +1,6 @@
 import Machine
 import X86
+import Descriptions
 
 /// Xen's hypercall numbers (xen/include/public/xen.h), the ones the PV model serves.
 public enum Hypercall: UInt32, Sendable, CaseIterable {
@@ -137,7 +138,7 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
                 // Xen's fast system-call path: straight to the guest's handler, no VMM work.
                 result = reflect(vector: v, errorCode: nil, returnEIP: next, interruptGate: false, entry: t)
             } else {
-                result = reflectCounted(vector: v, errorCode: nil, returnEIP: next, software: true, reason: "int 0x\(hex(v))", eip: eip)
+                result = reflectCounted(vector: v, errorCode: nil, returnEIP: next, software: true, reason: "int 0x\(Hex.plain(v))", eip: eip)
             }
         case .externalInterrupt(let v):
             result = timerEvent(vector: v)
@@ -193,7 +194,7 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     func timerEvent(vector: UInt8) -> InterceptResult {
         let eip = machine.cpu.eip
         guard let port = timerPort else {
-            log.record(VMMEvent(kind: .trap, reason: "interrupt 0x\(hex(vector))", eip: eip, instruction: "",
+            log.record(VMMEvent(kind: .trap, reason: "interrupt 0x\(Hex.plain(vector))", eip: eip, instruction: "",
                                 action: "no event channel bound to VIRQ_TIMER: dropped", cycles: cost.trapRoundTrip))
             return .handled
         }
@@ -208,7 +209,7 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
             return .stop("the guest's shared-info page cannot be written (\(error.vector.name))")
         }
         let delivered = upcallIfAllowed()
-        log.record(VMMEvent(kind: .trap, reason: "interrupt 0x\(hex(vector))", eip: eip, instruction: "",
+        log.record(VMMEvent(kind: .trap, reason: "interrupt 0x\(Hex.plain(vector))", eip: eip, instruction: "",
                             action: delivered ? "VIRQ_TIMER: upcall to the event callback" : "VIRQ_TIMER: pending (upcalls masked)",
                             cycles: cost.trapRoundTrip + (delivered ? cost.reflectEvent : 0)))
         return .handled
@@ -237,11 +238,11 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
                 return reflectCounted(vector: 13, errorCode: UInt32(vector) * 8 + 2, returnEIP: eip, software: false, reason: reason, eip: eip)
             }
             log.record(VMMEvent(kind: .trap, reason: reason, eip: eip, instruction: "", action: "no handler in the trap table", cycles: cost.trapRoundTrip))
-            return .stop("the guest kernel has no handler for \(CPUException.Vector(rawValue: vector)?.name ?? "vector \(vector)") at \(hex32(eip)) in its trap table")
+            return .stop("the guest kernel has no handler for \(CPUException.Vector(rawValue: vector)?.name ?? "vector \(vector)") at \(Hex.address(eip)) in its trap table")
         }
         let r = reflect(vector: vector, errorCode: errorCode, returnEIP: returnEIP, interruptGate: t.flags & 4 != 0, entry: t)
         log.record(VMMEvent(kind: .trap, reason: reason, eip: eip, instruction: "",
-                            action: "reflected to the trap table's handler \(hex32(t.address))", cycles: cost.trapRoundTrip + cost.reflectEvent))
+                            action: "reflected to the trap table's handler \(Hex.address(t.address))", cycles: cost.trapRoundTrip + cost.reflectEvent))
         return r
     }
 

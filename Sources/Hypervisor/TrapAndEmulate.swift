@@ -1,5 +1,6 @@
 import Machine
 import X86
+import Descriptions
 
 /// Classic trap-and-emulate (`--mode trap`), the design Popek and Goldberg describe and x86
 /// breaks (Robin and Irvine 2000): the unmodified guest kernel runs *deprivileged* at ring 1,
@@ -107,15 +108,15 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         case .softwareInterrupt(let v, let eip, let next):
             let text = instructionText(eip)
             observeGuestMode()
-            return reflect(vector: v, errorCode: nil, returnEIP: next, software: true, reason: "int 0x\(hex(v))", eip: eip, text: text)
+            return reflect(vector: v, errorCode: nil, returnEIP: next, software: true, reason: "int 0x\(Hex.plain(v))", eip: eip, text: text)
         case .externalInterrupt(let v):
             observeGuestMode()
             if virtualIF {
-                return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: "interrupt 0x\(hex(v))", eip: cpu.eip, text: "")
+                return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: "interrupt 0x\(Hex.plain(v))", eip: cpu.eip, text: "")
             }
             if pendingInterrupt != nil { mergedInterrupts &+= 1 }
             pendingInterrupt = v
-            record(.trap, "interrupt 0x\(hex(v))", cpu.eip, "", "held: virtual IF = 0", cost.trapRoundTrip)
+            record(.trap, "interrupt 0x\(Hex.plain(v))", cpu.eip, "", "held: virtual IF = 0", cost.trapRoundTrip)
             return .handled
         case .exception(let e):
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
@@ -170,7 +171,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             case .hlt:
                 guard virtualIF else {
                     record(kind, "\(prefix)hlt", e.eip, text, "guest halted with virtual IF = 0: stopped", roundTrip + work)
-                    return .stop("the guest kernel executed HLT at \(hex32(e.eip)) with virtual interrupts disabled: it would sleep forever")
+                    return .stop("the guest kernel executed HLT at \(Hex.address(e.eip)) with virtual interrupts disabled: it would sleep forever")
                 }
                 m.halt()
                 action = "vCPU halted until the next virtual interrupt"
@@ -190,10 +191,10 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 if insn.mnemonic == .lgdt {
                     virtualGDTR = t
                     cpu.gdtr = DescriptorTableRegister(base: Self.monitorBase, limit: limit)
-                    action = "virtual GDTR <- \(hex32(base)) limit 0x\(hex(limit)); shadow GDT rebuilt (DPL 0 -> 1)"
+                    action = "virtual GDTR <- \(Hex.address(base)) limit 0x\(Hex.plain(limit)); shadow GDT rebuilt (DPL 0 -> 1)"
                 } else {
                     virtualIDTR = t
-                    action = "virtual IDTR <- \(hex32(base)) limit 0x\(hex(limit))"
+                    action = "virtual IDTR <- \(Hex.address(base)) limit 0x\(Hex.plain(limit))"
                 }
             case .ltr:
                 let sel = UInt16(truncatingIfNeeded: try m.operandValue(insn.operand0, size: 2))
@@ -204,21 +205,21 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 try m.writeLinear32(slot &+ 4, hi | 0x0200)   // busy, in the guest's GDT
                 virtualTR = sel
                 guestTSSBase = CPUState.descriptorBase(UInt64(hi) << 32 | UInt64(lo))
-                action = "virtual TR <- 0x\(hex(sel)) (guest TSS at \(hex32(guestTSSBase)))"
+                action = "virtual TR <- 0x\(Hex.plain(sel)) (guest TSS at \(Hex.address(guestTSSBase)))"
             case .lldt:
                 virtualLDTR = UInt16(truncatingIfNeeded: try m.operandValue(insn.operand0, size: 2))
-                action = "virtual LDTR <- 0x\(hex(virtualLDTR))"
+                action = "virtual LDTR <- 0x\(Hex.plain(virtualLDTR))"
             case .mov:
                 guard case .register(let r0) = insn.operand0, case .register(let r1) = insn.operand1 else { return nil }
                 if r0.kind == .segment {
                     // MOV to SS with RPL 0 at ring 1: load it with RPL 1.
                     let sel = UInt16(truncatingIfNeeded: cpu[reg32: Int(r1.number)])
                     try m.loadSegment(r0.number, sel & 0xFFFC == 0 ? sel : sel | 1)
-                    action = "\(r0.name) <- 0x\(hex(sel | 1)) (RPL raised to 1)"
+                    action = "\(r0.name) <- 0x\(Hex.plain(sel | 1)) (RPL raised to 1)"
                 } else if r0.kind == .control {
                     let v = cpu[reg32: Int(r1.number)]
                     try writeCR(r0.number, v)
-                    action = "virtual CR\(r0.number) <- \(hex32(v))"
+                    action = "virtual CR\(r0.number) <- \(Hex.address(v))"
                 } else if r1.kind == .control {
                     let v: UInt32
                     switch r1.number {
@@ -228,7 +229,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                     default: v = virtualCR4
                     }
                     cpu[reg32: Int(r0.number)] = v
-                    action = "\(r0.name) <- virtual CR\(r1.number) = \(hex32(v))"
+                    action = "\(r0.name) <- virtual CR\(r1.number) = \(Hex.address(v))"
                 } else {
                     _ = try m.execute(insn, next: next)
                     action = "debug register access performed"
@@ -238,12 +239,12 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 let sel = UInt16(truncatingIfNeeded: try m.readLinear32(cpu.esp &+ cpu.segmentBase(.ss)))
                 try m.loadSegment(r0.number, sel & 0xFFFC == 0 ? sel : sel | 1)
                 cpu.esp &+= insn.operandSize == 2 ? 2 : 4
-                action = "\(r0.name) <- 0x\(hex(sel | 1)) (RPL raised to 1)"
+                action = "\(r0.name) <- 0x\(Hex.plain(sel | 1)) (RPL raised to 1)"
             case .lmsw, .clts:
                 let v = insn.mnemonic == .clts ? virtualCR0 & ~CR0.ts
                     : (virtualCR0 & ~0xE) | (try m.operandValue(insn.operand0, size: 2) & 0xF) | (virtualCR0 & CR0.pe)
                 try writeCR(0, v)
-                action = "virtual CR0 <- \(hex32(v))"
+                action = "virtual CR0 <- \(Hex.address(v))"
             case .invlpg, .wbinvd, .invd, .rdmsr, .wrmsr:
                 _ = try m.execute(insn, next: next)
                 action = "performed for the guest"
@@ -285,7 +286,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         guard let insn = try? machine.decode(at: e.eip), let w = performPageTableWrite(insn) else { return nil }
         machine.cpu.eip = e.eip &+ UInt32(insn.length)
         record(.trap, "#PF: traced page-table write", e.eip, ATTPrinter.format(insn, symbols: nil),
-               "emulated: entry at \(hex32(w.physical)) <- \(hex32(w.value))", cost.trapRoundTrip + cost.emulateInstruction)
+               "emulated: entry at \(Hex.address(w.physical)) <- \(Hex.address(w.value))", cost.trapRoundTrip + cost.emulateInstruction)
         tracedWriteFaulted(at: e.eip)
         return .handled
     }
@@ -346,9 +347,9 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         var port = UInt16(truncatingIfNeeded: cpu.edx)
         if case .immediate(let v, _) = isIn ? insn.operand1 : insn.operand0 { port = UInt16(v & 0xFF) }
         let device = machine.io.device(at: port)?.name ?? "no device"
-        if isIn { return "IN from port 0x\(hex(port)) (\(device))" }
-        let value = insn.mnemonic == .out ? " <- 0x\(hex(cpu.eax & (insn.operandSize == 4 ? 0xFFFF_FFFF : (1 << (8 * UInt32(insn.operandSize))) - 1)))" : ""
-        return "OUT to port 0x\(hex(port)) (\(device))\(value)"
+        if isIn { return "IN from port 0x\(Hex.plain(port)) (\(device))" }
+        let value = insn.mnemonic == .out ? " <- 0x\(Hex.plain(cpu.eax & (insn.operandSize == 4 ? 0xFFFF_FFFF : (1 << (8 * UInt32(insn.operandSize))) - 1)))" : ""
+        return "OUT to port 0x\(Hex.plain(port)) (\(device))\(value)"
     }
 
     // MARK: reflection
@@ -363,7 +364,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             return .stop("the VMM cannot deliver \(vectorName(vector)) to the guest kernel: \(why) (a real CPU would triple-fault)")
         }
         let idt = virtualIDTR
-        guard UInt32(vector) * 8 + 7 <= UInt32(idt.limit) else { return fail("vector beyond the guest's IDT limit 0x\(hex(idt.limit))") }
+        guard UInt32(vector) * 8 + 7 <= UInt32(idt.limit) else { return fail("vector beyond the guest's IDT limit 0x\(Hex.plain(idt.limit))") }
         let lo: UInt32, hi: UInt32
         do throws(CPUException) {
             lo = try m.readLinear32(idt.base &+ UInt32(vector) * 8)
@@ -376,7 +377,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 if let reason { record(.trap, reason, eip, text, "gate not usable: #GP reflected", cost.trapRoundTrip) }
                 return reflect(vector: 13, errorCode: UInt32(vector) * 8 + 2, returnEIP: eip, software: false, reason: nil, eip: eip, text: text)
             }
-            return fail("IDT entry 0x\(hex(vector)) is not a present interrupt or trap gate")
+            return fail("IDT entry 0x\(Hex.plain(vector)) is not a present interrupt or trap gate")
         }
         if software && gateDPL < guestCPL {
             if let reason { record(.trap, reason, eip, text, "gate DPL \(gateDPL) < CPL \(guestCPL): #GP reflected", cost.trapRoundTrip) }
@@ -397,10 +398,10 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                                    cs: guestVisibleSelector(cpu.segments[1]), eip: returnEIP, errorCode: errorCode)
         do throws(CPUException) {
             try m.pushFrame(frame, below: esp)
-        } catch { return fail("the guest kernel's stack cannot be written (\(error.vector.name) at \(hex32(error.faultAddress ?? esp)))") }
+        } catch { return fail("the guest kernel's stack cannot be written (\(error.vector.name) at \(Hex.address(error.faultAddress ?? esp)))") }
         if let newSS {
             m.setCPL(1)
-            do throws(CPUException) { try m.loadSegment(2, newSS) } catch { return fail("the guest's ring-0 stack segment 0x\(hex(newSS)) is unusable") }
+            do throws(CPUException) { try m.loadSegment(2, newSS) } catch { return fail("the guest's ring-0 stack segment 0x\(Hex.plain(newSS)) is unusable") }
         }
         m.setCPL(1)
         cpu.esp = esp &- 4 * UInt32(frame.count)
@@ -409,7 +410,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         cpu.eflags = cpu.eflags & ~(EFLAGS.tf | EFLAGS.nt | EFLAGS.rf)
         if type == 0x0E { virtualIF = false }
         if let reason {
-            record(.trap, reason, eip, text, "reflected to the guest's handler \(hex32(handler)) (vector 0x\(hex(vector)))",
+            record(.trap, reason, eip, text, "reflected to the guest's handler \(Hex.address(handler)) (vector 0x\(Hex.plain(vector)))",
                    cost.trapRoundTrip + cost.reflectEvent)
         }
         return .handled
@@ -430,12 +431,8 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     }
 
     func vectorName(_ v: UInt8) -> String {
-        CPUException.Vector(rawValue: v).map { $0.name } ?? "vector 0x\(hex(v))"
+        CPUException.Vector(rawValue: v).map { $0.name } ?? "vector 0x\(Hex.plain(v))"
     }
 }
 
-func hex<T: BinaryInteger>(_ v: T) -> String { String(v, radix: 16) }
-func hex32(_ v: UInt32) -> String {
-    let s = String(v, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
-}
+

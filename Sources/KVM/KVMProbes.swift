@@ -3,6 +3,7 @@ import Machine
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 extension KVMRunLoop {
     /// Where a raw flat guest is loaded and entered: 1 MiB, like the guest kernel.
@@ -100,7 +101,7 @@ public enum ExitCostProbe {
                                        deadline: .now + .seconds(60))
             let c1 = readTimeStampCounter(), t1 = ContinuousClock.now
             guard r.stop == .exited(0) else { throw .probe("the exit-cost probe guest did not finish: \(r.stop)") }
-            return (Double(KVMRunLoop.nanoseconds(t1 - t0)), Double(c1 &- c0), r.exits[ExitReason.cpuid.label])
+            return (Double(DurationText.nanoseconds(t1 - t0)), Double(c1 &- c0), r.exits[ExitReason.cpuid.label])
         }
         _ = try timed(true)      // warm-up
         var best: (ns: Double, cycles: Double, ins: Double, icycles: Double)? = nil

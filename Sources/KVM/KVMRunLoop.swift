@@ -1,5 +1,6 @@
 import Hypervisor
 import Machine
+import Descriptions
 
 /// The run loop of a Firecracker-style minimal VMM: one VM with one vCPU on a modeled machine's
 /// RAM (one memory slot), entered in 32-bit protected mode, KVM_RUN until the guest stops, every
@@ -63,7 +64,7 @@ public enum KVMRunLoop {
         } catch { throw .setup(error) }
         let counters = InKernelExitCounters()
         let before = counters?.read() ?? [:]
-        let watchdog = vm.watchdog(nanoseconds: max(1, nanoseconds(deadline - ContinuousClock.now)))
+        let watchdog = vm.watchdog(nanoseconds: max(1, DurationText.nanoseconds(deadline - ContinuousClock.now)))
         var exits: [String: UInt64] = [:]
         var runReturns: [String: UInt64] = [:]
         var handling: UInt64 = 0
@@ -101,12 +102,12 @@ public enum KVMRunLoop {
                 stop = .machine(SystemStopReason.haltedForever(eip: eip).explanation)
             case .mmio(let m):
                 exits["48 EPT violation", default: 0] += 1
-                stop = .machine("\(m.isWrite ? "write to" : "read from") guest-physical \(hex(m.address)) (\(m.length) bytes), outside the \(machine.mmu.ramSize >> 20) MiB of RAM, where no device is attached (KVM_EXIT_MMIO)\(location(vm))")
+                stop = .machine("\(m.isWrite ? "write to" : "read from") guest-physical \(Hex.prefixed(m.address)) (\(m.length) bytes), outside the \(machine.mmu.ramSize >> 20) MiB of RAM, where no device is attached (KVM_EXIT_MMIO)\(location(vm))")
             case .shutdown:
                 exits[ExitReason.tripleFault.label, default: 0] += 1
                 stop = .machine("triple fault: the CPU shut down (KVM_EXIT_SHUTDOWN); an exception could not be delivered even as a double fault\(location(vm))")
             case .failEntry(let reason):
-                stop = .machine("VM entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason \(hex(reason))): the guest state is invalid\(location(vm))")
+                stop = .machine("VM entry failed (KVM_EXIT_FAIL_ENTRY, hardware reason \(Hex.prefixed(reason))): the guest state is invalid\(location(vm))")
             case .internalError(let sub):
                 stop = .machine("KVM could not go on: \(KVMExit.internalErrorName(sub)) (KVM_EXIT_INTERNAL_ERROR)\(location(vm))")
             case .systemEvent(let type):
@@ -116,7 +117,7 @@ public enum KVMRunLoop {
             case .other(let r):
                 stop = .machine("unexpected KVM exit reason \(r)\(location(vm))")
             }
-            handling &+= nanoseconds(ContinuousClock.now - handled)
+            handling &+= DurationText.nanoseconds(ContinuousClock.now - handled)
         }
         let timedOut = watchdog.stop()
         if timedOut, stop == nil { stop = .timeLimit }
@@ -136,25 +137,18 @@ public enum KVMRunLoop {
         var outcome = Outcome(stop: stop!)
         outcome.exits = exits
         outcome.hostEvents = host
-        outcome.startupNanoseconds = firstEntry.map { nanoseconds($0 - creation) }
+        outcome.startupNanoseconds = firstEntry.map { DurationText.nanoseconds($0 - creation) }
         outcome.exitHandlingNanoseconds = handling
         outcome.setupPhases = vm.setupPhases.map { ($0.name, $0.nanoseconds) }
         outcome.registers = vm.registers()
         return outcome
     }
 
-    static func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }
 
     static func location(_ vm: KVMVirtualMachine) -> String {
         guard let r = vm.registers() else { return "" }
         let eip = String(r.eip, radix: 16)
-        return " at EIP 0x\(String(repeating: "0", count: max(0, 8 - eip.count)) + eip), CPL \(r.cpl), CR0 \(hex(r.cr0))"
+        return " at EIP 0x\(String(repeating: "0", count: max(0, 8 - eip.count)) + eip), CPL \(r.cpl), CR0 \(Hex.prefixed(r.cr0))"
     }
 
-    static func nanoseconds(_ d: Duration) -> UInt64 {
-        let (s, attos) = d.components
-        if s < 0 { return 0 }
-        if s >= 18_000_000_000 { return .max }
-        return UInt64(s) &* 1_000_000_000 &+ UInt64(attos / 1_000_000_000)
-    }
 }

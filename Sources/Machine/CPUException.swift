@@ -1,3 +1,4 @@
+import Descriptions
 /// An exception raised by the modeled CPU (Intel SDM Vol. 3A, 6.3.1 and Table 6-1).
 ///
 /// Fault-class exceptions (`#DE #UD #GP #PF`) report the EIP of the faulting instruction, whose
@@ -59,7 +60,7 @@ public struct CPUException: Error, CustomStringConvertible, Sendable, Equatable 
     public var description: String {
         var s = vector.name
         if let e = errorCode { s += "(0x" + String(e, radix: 16) + ")" }
-        s += " at eip " + hex32(eip)
+        s += " at eip " + Hex.address(eip)
         if !detail.isEmpty { s += ": " + detail }
         return s
     }
@@ -77,8 +78,4 @@ public struct CPUException: Error, CustomStringConvertible, Sendable, Equatable 
     }
 }
 
-/// `0x0804900a`: eight lower-case hex digits.
-@usableFromInline func hex32(_ v: UInt32) -> String {
-    let s = String(v, radix: 16)
-    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
-}
+

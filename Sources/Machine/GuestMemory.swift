@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Descriptions
 
 /// Access rights of one guest page.
 ///
@@ -41,9 +42,9 @@ public enum GuestMemoryError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .reservationFailed(let e): return "cannot reserve the 4 GiB guest address space (errno \(e))"
-        case .hostMappingFailed(let a, let e): return "cannot map guest page \(hex32(a)) (errno \(e))"
-        case .notMapped(let a): return "guest address \(hex32(a)) is not mapped"
-        case .outOfRange(let a, let s): return "range \(hex32(a)) + \(s) leaves the 4 GiB guest space"
+        case .hostMappingFailed(let a, let e): return "cannot map guest page \(Hex.address(a)) (errno \(e))"
+        case .notMapped(let a): return "guest address \(Hex.address(a)) is not mapped"
+        case .outOfRange(let a, let s): return "range \(Hex.address(a)) + \(s) leaves the 4 GiB guest space"
         }
     }
 }
@@ -282,7 +283,7 @@ public final class GuestMemory {
         else if fetch { what = "fetch from non-executable address " }
         else if write { what = "write to read-only address " }
         else { what = "read of unreadable address " }
-        return CPUException(vector: .pf, errorCode: code, faultAddress: a, eip: 0, detail: what + hex32(a))
+        return CPUException(vector: .pf, errorCode: code, faultAddress: a, eip: 0, detail: what + Hex.address(a))
     }
 
     // MARK: code tracking

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Descriptions
 
 /// Physical memory and i386 paging for a system-level guest (Intel SDM Vol. 3A, 4.3: 32-bit
 /// paging with two levels of 4 KiB tables).
@@ -165,7 +166,7 @@ public final class MMU {
             frame = a >> 12
             guard a < ramSize else {
                 throw CPUException(vector: .gp, errorCode: 0,
-                                   detail: "physical address \(hex32(a)) is beyond the \(ramSize >> 20) MiB of guest RAM")
+                                   detail: "physical address \(Hex.address(a)) is beyond the \(ramSize >> 20) MiB of guest RAM")
             }
         } else {
             let pdeAddr = (cpu.cr3 & ~0xFFF) &+ (a >> 22) * 4
@@ -191,7 +192,7 @@ public final class MMU {
             frame = pte >> 12
             guard frame < ramSize >> 12 else {
                 throw CPUException(vector: .gp, errorCode: 0,
-                                   detail: "page \(hex32(a & ~0xFFF)) maps physical \(hex32(frame << 12)), beyond the \(ramSize >> 20) MiB of guest RAM")
+                                   detail: "page \(Hex.address(a & ~0xFFF)) maps physical \(Hex.address(frame << 12)), beyond the \(ramSize >> 20) MiB of guest RAM")
             }
             // W in the TLB only for a writable, dirty page (the first write sets D here).
             mayWrite = writable && pte & 0x40 != 0 && !tracedFrames.contains(pte >> 12)
@@ -222,7 +223,7 @@ public final class MMU {
         let host = memory.base + (page << 12)
         let p = mmap(host, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off_t(frame) << 12)
         guard let p, p != MAP_FAILED else {
-            throw CPUException(vector: .gp, errorCode: 0, detail: "host could not map guest frame \(hex32(frame << 12)) (errno \(errno))")
+            throw CPUException(vector: .gp, errorCode: 0, detail: "host could not map guest frame \(Hex.address(frame << 12)) (errno \(errno))")
         }
         hostMappings &+= 1
         if alias[page] != 0 || memory.pageTable[page] & GuestMemory.pCode != 0 {
@@ -238,7 +239,7 @@ public final class MMU {
         if user { code |= 4 }
         let what = fetch ? "fetch from" : write ? "write to" : "read of"
         return CPUException(vector: .pf, errorCode: code, faultAddress: a, eip: 0,
-                            detail: "\(what) \(hex32(a)): \(why)")
+                            detail: "\(what) \(Hex.address(a)): \(why)")
     }
 
     // MARK: TLB maintenance

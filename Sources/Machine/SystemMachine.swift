@@ -1,4 +1,5 @@
 import X86
+import Descriptions
 
 /// Something that happened in a system-level guest that a VMM may want to take first.
 public enum SystemEvent {
@@ -64,9 +65,9 @@ public enum SystemStopReason: Sendable, Equatable {
         switch self {
         case .exited(let s): return "guest exited with status \(s)"
         case .tripleFault(let e): return "triple fault (an exception while delivering a double fault: \(e)); a PC would shut down"
-        case .haltedForever(let eip): return "HLT at \(hex32(eip)) with interrupts disabled or no timer running: the CPU would sleep forever"
+        case .haltedForever(let eip): return "HLT at \(Hex.address(eip)) with interrupts disabled or no timer running: the CPU would sleep forever"
         case .noDevice(let port, let write, let eip):
-            return "\(write ? "OUT to" : "IN from") I/O port 0x\(String(port, radix: 16)) at \(hex32(eip)), where no device is attached"
+            return "\(write ? "OUT to" : "IN from") I/O port 0x\(String(port, radix: 16)) at \(Hex.address(eip)), where no device is attached"
         case .vmm(let why): return why
         case .instructionLimit: return "instruction limit"
         case .timeLimit: return "time limit"

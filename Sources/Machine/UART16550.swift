@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HostIO
 
 /// The subset of a National Semiconductor 16550A UART that a polling console driver uses, at
 /// COM1 (ports 0x3F8–0x3FF). Register map (PC16550D data sheet, Table II), offset from the base:
@@ -103,13 +104,7 @@ public final class UART16550: IODevice {
 
     /// Writes buffered output to the host.
     public func flush() {
-        var done = 0
-        while done < tx.count {
-            let n = tx.withUnsafeBytes { Glibc.write(output, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            done += n
-        }
+        HostIO.writeAll(output, tx)  // a closed or full host output drops the bytes, as a UART does
         tx.removeAll(keepingCapacity: true)
     }
 
@@ -121,13 +116,10 @@ public final class UART16550: IODevice {
         guard input >= 0 else { endOfInput = true; return }
         rx.removeAll(keepingCapacity: true)
         rxHead = 0
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(input, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { endOfInput = true; return }
-            rx.append(contentsOf: buf[0..<n])
+        guard case .success(let bytes) = HostIO.readSome(input, upTo: 4096), !bytes.isEmpty else {
+            endOfInput = true
             return
         }
+        rx.append(contentsOf: bytes)
     }
 }

@@ -2,6 +2,7 @@ import CReadline
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Set by SIGINT while the guest runs (`continue` checks it after every step).
 private let interruptFlag: UnsafeMutablePointer<sig_atomic_t> = {
@@ -147,16 +148,6 @@ public enum REPL {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func writeOut(_ s: String) { writeAll(1, s) }
-    static func writeError(_ s: String) { writeAll(2, s) }
-
-    private static func writeAll(_ fd: Int32, _ s: String) {
-        var bytes = Array(s.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n <= 0 { if errno == EINTR { continue }; return }
-            off += n
-        }
-    }
+    static func writeOut(_ s: String) { HostIO.writeAll(1, s) }
+    static func writeError(_ s: String) { HostIO.writeAll(2, s) }
 }

@@ -6,6 +6,7 @@ import X86
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// One boot of the guest kernel and the program (``GuestKernelPlatform/boot(stdio:)``), with
 /// the modeled VMM of the mode (none under `interpret --system`) and the engine that runs it at
@@ -171,7 +172,7 @@ final class SystemTarget: Debuggee {
         switch stop {
         case .exited(let status):
             if status > 128, let e = world.machine.lastUserException, 128 + e.linuxSignal == status {
-                return .signalled(signal: e.linuxSignal, message: "\(Signal.name(e.linuxSignal)): \(e.vector.name) \(e.detail) (the guest kernel ended the program with status \(status))")
+                return .signalled(signal: e.linuxSignal, message: "\(SignalName.of(e.linuxSignal)): \(e.vector.name) \(e.detail) (the guest kernel ended the program with status \(status))")
             }
             return .exited(status: status)
         case .instructionLimit: return .running

@@ -4,6 +4,7 @@ import Machine
 import Translation
 import VSim
 import X86
+import Descriptions
 
 /// A program in user-mode emulation (``LinuxProcess``, started by the runtime's
 /// ``LinuxUserPlatform`` as `vsim run` starts it), driven by the mode's engine (``UserModeEngine``:
@@ -69,7 +70,7 @@ final class UserProcessTarget: Debuggee {
             log = []; logStart = 0
             return .exited(status: status)
         case .fault(let e)?:
-            let name = Signal.name(e.linuxSignal)
+            let name = SignalName.of(e.linuxSignal)
             return .signalled(signal: e.linuxSignal, message: "\(name): \(e.vector.name)\(e.errorCode.map { "(0x\(String($0, radix: 16)))" } ?? "") \(e.detail)")
         }
     }

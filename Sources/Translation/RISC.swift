@@ -1,4 +1,5 @@
 import Machine
+import Descriptions
 
 /// A register of the vsim RISC target (docs/risc-target.md).
 ///
@@ -193,7 +194,7 @@ public struct ROp: Hashable, Sendable {
     /// The op in the printed syntax of docs/risc-target.md.
     public var text: String {
         switch code {
-        case .insnStart: return "insn_start " + hex(c)
+        case .insnStart: return "insn_start " + Hex.prefixed(c)
         case .mov: return "mov \(d.name), \(a.text)"
         case .add, .sub, .and, .or, .xor, .shl, .shr, .sar, .mul, .muluh, .mulsh:
             return "\(code) \(d.name), \(a.text), \(b.text)"
@@ -221,7 +222,6 @@ public struct ROp: Hashable, Sendable {
     }
 }
 
-@inline(__always) func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
 
 /// The ops of one guest instruction: its `insn_start` and what follows up to the next one.
 public struct RGroup: Sendable {

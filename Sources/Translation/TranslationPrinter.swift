@@ -1,5 +1,6 @@
 import Machine
 import X86
+import Descriptions
 
 /// What `vsim translate --show` prints for each block (QEMU's `-d in_asm,op,op_opt`).
 public enum TranslationView: String, CaseIterable, Sendable {
@@ -40,12 +41,12 @@ public enum TranslationPrinter {
 
     public static func block(_ b: TranslationBlock, symbols: Symbolizer?, show: [TranslationView]) -> String {
         var out = ""
-        var where_ = hex8x(b.pc)
+        var where_ = Hex.address(b.pc)
         if let s = symbols?.symbol(for: b.pc) { where_ += s.offset == 0 ? " <\(s.name)>" : " <\(s.name)+0x\(String(s.offset, radix: 16))>" }
         let texts = Dictionary(b.instructions.map { ($0.address, ATTPrinter.format($0, symbols: symbols)) }, uniquingKeysWith: { a, _ in a })
         if show.contains(.in_asm) {
             out += "IN: \(where_)\n"
-            for i in b.instructions { out += "\(hex8x(i.address)):  \(texts[i.address]!)\n" }
+            for i in b.instructions { out += "\(Hex.address(i.address)):  \(texts[i.address]!)\n" }
         }
         if show.contains(.ir) {
             if !out.isEmpty { out += "\n" }
@@ -65,7 +66,7 @@ public enum TranslationPrinter {
         var out = ""
         for op in ops {
             if op.code == .insnStart {
-                out += " ---- \(hex8x(op.c))  \(texts[op.c] ?? "")\n"
+                out += " ---- \(Hex.address(op.c))  \(texts[op.c] ?? "")\n"
             } else if op.code == .label {
                 out += " \(op.text)\n"
             } else {
@@ -75,9 +76,4 @@ public enum TranslationPrinter {
         return out
     }
 
-    /// `0x08049000`.
-    static func hex8x(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
-    }
 }

@@ -2,6 +2,7 @@ import Reports
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// `--format` of `vsim compare` (the Reports formats, re-exported for the command line).
 public enum ReportFormatChoice: String, CaseIterable, Sendable {
@@ -66,19 +67,12 @@ public enum CommandLineFacade {
     static func compareInput() throws(VSimError) -> [UInt8]? {
         var st = stat()
         guard fstat(0, &st) == 0, isatty(0) == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .host("cannot read stdin: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { return bytes }
-            bytes += buffer[0..<n]
-            if bytes.count > compareInputLimit {
-                throw .usage("stdin holds more than \(compareInputLimit >> 20) MiB; vsim compare keeps stdin to give every run the same bytes: pass a smaller input")
-            }
+        do {
+            return try HostIO.readToEnd(0, limit: compareInputLimit)
+        } catch .tooLarge {
+            throw .usage("stdin holds more than \(compareInputLimit >> 20) MiB; vsim compare keeps stdin to give every run the same bytes: pass a smaller input")
+        } catch {
+            throw .host("cannot read stdin: \(error)")
         }
     }
 
@@ -91,12 +85,5 @@ public enum CommandLineFacade {
 
 /// Writes `text` to fd 1 completely.
 public func writeStandardOutput(_ text: String) {
-    var bytes = Array(text.utf8)
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return }
-        done += n
-    }
+    HostIO.writeAll(1, text)
 }

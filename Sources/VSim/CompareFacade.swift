@@ -2,6 +2,7 @@ import Reports
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Where `vsim compare` writes each report format (hyperfine's `--export-*` options): a file
 /// path, or `-` for stdout (at most one format may take stdout; the `--format` report then goes
@@ -117,13 +118,8 @@ extension CommandLineFacade {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .host("\(option) \(path): the output file cannot be created: \(String(cString: strerror(errno)))", status: 73) }
         defer { close(fd) }
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw .host("\(option) \(path): cannot write the output file: \(String(cString: strerror(errno)))", status: 73) }
-            done += n
+        if let code = HostIO.writeAll(fd, text) {
+            throw .host("\(option) \(path): cannot write the output file: \(HostError.describe(code))", status: 73)
         }
     }
 }

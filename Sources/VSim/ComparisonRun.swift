@@ -4,6 +4,7 @@ import Reports
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// What `vsim compare` runs: which modes, how often, and with what.
 public struct ComparisonPlan: Sendable {
@@ -73,12 +74,9 @@ extension VSim {
         if let input = plan.input {
             let fd = try TempFile.anonymous()
             inputDescriptor = fd
-            var written = 0
-            while written < input.count {
-                let n = input.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { close(fd); throw .host("cannot store stdin for the runs: \(String(cString: strerror(errno)))") }
-                written += n
+            if let code = HostIO.writeAll(fd, input) {
+                close(fd)
+                throw .host("cannot store stdin for the runs: \(HostError.describe(code))")
             }
         }
         defer { if let fd = inputDescriptor { close(fd) } }

@@ -3,6 +3,7 @@ import Guest
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// `container`: the same ELF as a native process, but as the init (PID 1) of a fresh container:
 /// mount, PID, UTS, IPC, network and cgroup namespaces, a root holding only the program, and
@@ -35,7 +36,7 @@ public struct ContainerBackend: ExecutionBackend {
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var diagnostic = result.diagnostic
         if result.timedOut {
-            diagnostic = "vsim: container run killed after the host time limit of \(seconds(options.timeLimit)) -> SIGXCPU; raise --time-limit if the program needs longer"
+            diagnostic = LimitStop.message("container run", .time(limit: options.timeLimit, executed: nil))
         }
         var run = RunResult(mode: .container, exitStatus: result.exitStatus, signal: result.signal, instructions: nil,
                             wallTimeNanoseconds: UInt64(max(result.timings.total, 0)) * 1000, maxResidentBytes: nil,

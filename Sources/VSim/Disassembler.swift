@@ -1,5 +1,6 @@
 import Guest
 import X86
+import Descriptions
 
 /// Assembly syntax of `vsim disasm`.
 public enum Syntax: String, CaseIterable, Sendable {
@@ -46,7 +47,7 @@ public enum Disassembler {
             let name = symbols.label(at: address)
                 ?? labels.first.map { "\($0.name)-0x\(String($0.address - address, radix: 16))" }
                 ?? section.name
-            out += "\n\(hex8(address)) <\(name)>:\n"
+            out += "\n\(Hex.word(address)) <\(name)>:\n"
             var offset = startOffset
             while offset < stop {
                 // objdump's zero skipping (binutils objdump.c, disassemble_bytes).
@@ -86,20 +87,17 @@ public enum Disassembler {
     /// the rest on continuation lines of 7.
     static func line(_ address: UInt32, _ bytes: [UInt8], _ text: String) -> String {
         let perLine = 7
-        var out = pad(hexAddress(address), 8) + ":\t"
-        let first = bytes.prefix(perLine).map { hexByte($0) + " " }.joined()
+        var out = pad(Hex.plain(address), 8) + ":\t"
+        let first = bytes.prefix(perLine).map { Hex.byte($0) + " " }.joined()
         out += first + String(repeating: " ", count: perLine * 3 - first.count) + "\t" + text + "\n"
         var i = perLine
         while i < bytes.count {
             let chunk = bytes[i..<min(i + perLine, bytes.count)]
-            out += pad(hexAddress(address + UInt32(i)), 8) + ":\t" + chunk.map { hexByte($0) + " " }.joined() + "\n"
+            out += pad(Hex.plain(address + UInt32(i)), 8) + ":\t" + chunk.map { Hex.byte($0) + " " }.joined() + "\n"
             i += perLine
         }
         return out
     }
 
-    static func hexByte(_ b: UInt8) -> String { (b < 16 ? "0" : "") + String(b, radix: 16) }
-    static func hexAddress(_ a: UInt32) -> String { String(a, radix: 16) }
-    static func hex8(_ a: UInt32) -> String { GuestDiagnostics.hex8(a) }
     static func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
 }

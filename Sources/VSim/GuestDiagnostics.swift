@@ -1,6 +1,7 @@
 import Guest
 import Machine
 import X86
+import Descriptions
 
 /// Text for instructions in guest memory: `--trace insns` lines and fault diagnostics.
 enum GuestDiagnostics {
@@ -24,18 +25,18 @@ enum GuestDiagnostics {
             result.exitStatus = 128 + Signal.SIGXCPU
             let eip = process.cpu.eip
             let window = GuestDiagnostics.bytes(at: eip, count: Decoder.maximumLength, memory: process.memory)
-            var at = GuestDiagnostics.hex8x(eip)
+            var at = Hex.address(eip)
             if let insn = try? Decoder.decode(window, address: eip) {
-                at += ": " + GuestDiagnostics.hexBytes(Array(window.prefix(Int(insn.length)))) + "  "
+                at += ": " + Hex.bytes(Array(window.prefix(Int(insn.length)))) + "  "
                     + ATTPrinter.format(insn, symbols: symbols)
             }
+            let limit: LimitStop.Limit
             if case .instructionLimit = termination {
-                result.diagnostic = "vsim: guest stopped after \(executed) instructions (--max-instructions \(options.maxInstructions)) at \(at) -> SIGXCPU; "
-                    + "raise --max-instructions if the program needs more"
+                limit = .instructions(executed: executed, budget: options.maxInstructions)
             } else {
-                result.diagnostic = "vsim: guest stopped by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions at \(at) -> SIGXCPU; "
-                    + "raise --time-limit if the program needs longer"
+                limit = .time(limit: options.timeLimit, executed: executed)
             }
+            result.diagnostic = LimitStop.message("guest", limit, at: at)
         }
     }
 
@@ -51,17 +52,13 @@ enum GuestDiagnostics {
         return []
     }
 
-    /// "b8 01 00 00 00".
-    static func hexBytes(_ bytes: [UInt8]) -> String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-    }
 
     /// `08049000: b8 01 00 00 00        mov    $0x1,%eax` (bytes padded to 15*3 columns... to 21).
     static func traceLine(_ insn: Instruction, memory: GuestMemory, symbols: Symbolizer?) -> String {
         let raw = bytes(at: insn.address, count: Int(insn.length), memory: memory)
-        var hex = hexBytes(raw)
+        var hex = Hex.bytes(raw)
         if hex.count < 20 { hex += String(repeating: " ", count: 20 - hex.count) }
-        return "\(hex8(insn.address)): \(hex)  \(ATTPrinter.format(insn, symbols: symbols))"
+        return "\(Hex.word(insn.address)): \(hex)  \(ATTPrinter.format(insn, symbols: symbols))"
     }
 
     /// The SDM name of an exception vector: "divide error", "page fault", ...
@@ -103,31 +100,25 @@ enum GuestDiagnostics {
         var what: String
         do {
             let insn = try Decoder.decode(window, address: address)
-            what = hexBytes(Array(window.prefix(Int(insn.length)))) + "  " + ATTPrinter.format(insn, symbols: symbols)
+            what = Hex.bytes(Array(window.prefix(Int(insn.length)))) + "  " + ATTPrinter.format(insn, symbols: symbols)
             // Which address and why, for memory faults; the other vectors say it all by their name.
             if !e.detail.isEmpty && (e.vector == .pf || e.vector == .gp) { what += ": " + e.detail }
         } catch {
             switch error {
             case .outsideSubset(_, let bytes, let length, let name):
                 let shown = length.map { Array(bytes.prefix($0)) } ?? bytes
-                what = hexBytes(shown) + "  " + (name ?? "(unknown)") + ": outside the vsim subset"
+                what = Hex.bytes(shown) + "  " + (name ?? "(unknown)") + ": outside the vsim subset"
             case .invalid(_, let bytes, let reason):
-                what = hexBytes(bytes) + "  (bad): " + reason
+                what = Hex.bytes(bytes) + "  (bad): " + reason
             case .tooLong(_, let bytes):
-                what = hexBytes(bytes) + "  (bad): longer than 15 bytes (Intel SDM Vol. 2A 2.3.11)"
+                what = Hex.bytes(bytes) + "  (bad): longer than 15 bytes (Intel SDM Vol. 2A 2.3.11)"
             case .truncated(_, let bytes):
-                what = (bytes.isEmpty ? "(no readable bytes)" : hexBytes(bytes)) + "  (truncated: the instruction runs into unmapped or unreadable memory)"
+                what = (bytes.isEmpty ? "(no readable bytes)" : Hex.bytes(bytes)) + "  (truncated: the instruction runs into unmapped or unreadable memory)"
             }
         }
         var vector = e.vector.name
         if let code = e.errorCode, e.vector == .gp || e.vector == .pf { vector += "(0x\(String(code, radix: 16)))" }
-        return "vsim: guest fault \(vector) (\(exceptionName(e.vector))) at \(hex8x(address)): \(what) -> \(Signal.name(e.linuxSignal))"
+        return "vsim: guest fault \(vector) (\(exceptionName(e.vector))) at \(Hex.address(address)): \(what) -> \(SignalName.of(e.linuxSignal))"
     }
 
-    static func hex8(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - s.count)) + s
-    }
-
-    static func hex8x(_ v: UInt32) -> String { "0x" + hex8(v) }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Runs host tools (`as`, `ld`, `cpp`) and spawns processes with posix_spawn.
 enum HostCommand {
@@ -80,7 +81,7 @@ enum HostCommand {
     static func waitFor(_ pid: pid_t) -> (status: Int32, usage: rusage) {
         var raw: Int32 = 0
         var usage = rusage()
-        while wait4(pid, &raw, 0, &usage) < 0 && errno == EINTR {}
+        _ = HostIO.retryingEINTR { wait4(pid, &raw, 0, &usage) }
         return (shellStatus(raw), usage)
     }
 
@@ -125,17 +126,7 @@ enum TempFile {
 
     /// Everything in `fd` from offset 0.
     static func readAll(_ fd: Int32) -> [UInt8] {
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var offset: off_t = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            out += buffer[0..<n]
-            offset += off_t(n)
-        }
-        return out
+        (try? HostIO.preadAll(fd)) ?? []
     }
 
     /// Empties `fd` and rewinds it.

@@ -4,6 +4,7 @@ import X86
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// `interpret`: vsim's ``Interpreter`` in user-mode emulation (``LinuxProcess``), like qemu-i386.
 ///
@@ -39,7 +40,7 @@ public struct InterpreterBackend: ExecutionBackend {
         let peak = peakMeasured ? PeakMemory.peak() : nil
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .interpret, exitStatus: 0, instructions: executed,
-                               wallTimeNanoseconds: nanoseconds(elapsed),
+                               wallTimeNanoseconds: DurationText.nanoseconds(elapsed),
                                maxResidentBytes: peak, output: output)
         GuestDiagnostics.record(termination, into: &result, process: process, options: options)
         return result

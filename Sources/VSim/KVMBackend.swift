@@ -5,6 +5,7 @@ import Machine
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// `kvm`: the guest kernel of `programs/kernel/` and the program on real hardware virtualization
 /// through `/dev/kvm` (module KVM): one VM, one vCPU, the guest's 32 MiB of RAM in one memory
@@ -81,7 +82,7 @@ enum KVMRun {
         extraDevices.forEach { $0.flush() }
         let elapsed = ContinuousClock.now - start
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
-        var result = RunResult(mode: .kvm, exitStatus: 0, instructions: nil, wallTimeNanoseconds: nanoseconds(elapsed),
+        var result = RunResult(mode: .kvm, exitStatus: 0, instructions: nil, wallTimeNanoseconds: DurationText.nanoseconds(elapsed),
                                maxResidentBytes: nil, output: output)
         result.exits = outcome.exits
         result.hostEvents = outcome.hostEvents
@@ -93,13 +94,14 @@ enum KVMRun {
             result.exitStatus = status
             if status > 128 {
                 result.signal = status - 128
-                result.diagnostic = "vsim: the guest kernel ended the program with \(Signal.name(status - 128)) (exit status \(status)); KVM ran the program on the real CPU, so vsim cannot show the faulting instruction (run it under --mode hvm to see it)"
+                result.diagnostic = "vsim: the guest kernel ended the program with \(SignalName.of(status - 128)) (exit status \(status)); KVM ran the program on the real CPU, so vsim cannot show the faulting instruction (run it under --mode hvm to see it)"
             }
         case .timeLimit:
             result.signal = Signal.SIGXCPU
             result.exitStatus = 128 + Signal.SIGXCPU
             let r = outcome.registers
-            result.diagnostic = "vsim: guest machine stopped by the host time limit of \(seconds(options.timeLimit)) (EIP \(GuestDiagnostics.hex8x(r?.eip ?? 0)), CPL \(r?.cpl ?? 0)) -> SIGXCPU; raise --time-limit if the program needs longer"
+            result.diagnostic = LimitStop.message("guest machine", .time(limit: options.timeLimit, executed: nil),
+                                                 at: "EIP \(Hex.address(r?.eip ?? 0)), CPL \(r?.cpl ?? 0)")
         case .machine(let why):
             result.signal = 6
             result.exitStatus = SystemBackend.machineStopStatus

@@ -5,6 +5,7 @@ import Machine
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 extension KVMBackend {
     /// Where ``runFlat(_:options:)`` loads and enters a raw guest: 1 MiB, like the guest kernel.
@@ -22,7 +23,7 @@ extension KVMBackend {
         let start = ContinuousClock.now
         let (machine, com2) = try GuestKernelPlatform.machine(stdio: io.guestStdio)
         guard machine.mmu.loadPhysical(code, at: flatLoadAddress) else {
-            throw .usage("the guest binary (\(code.count) bytes) does not fit in guest RAM at \(GuestDiagnostics.hex8x(flatLoadAddress))")
+            throw .usage("the guest binary (\(code.count) bytes) does not fit in guest RAM at \(Hex.address(flatLoadAddress))")
         }
         return try KVMRun.execute(machine: machine, entry: flatLoadAddress, eax: 0, ebx: 0, esp: 0x80000,
                                   extraDevices: [com2], io: io, options: options, start: start)

@@ -2,6 +2,7 @@ import Guest
 import Machine
 import Translation
 import X86
+import Descriptions
 
 /// `vsim run --mode translate --check`: the translated run and an interpreted run in lockstep,
 /// compared at every block boundary (like CS:APP's `ssim -t` against `yis`).
@@ -18,8 +19,8 @@ public enum LockstepCheck {
         }
         public var description: String {
             let names = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
-            var s = "eip=\(GuestDiagnostics.hex8x(eip))"
-            for (n, v) in zip(names, gprs) { s += " \(n)=\(GuestDiagnostics.hex8(v))" }
+            var s = "eip=\(Hex.address(eip))"
+            for (n, v) in zip(names, gprs) { s += " \(n)=\(Hex.word(v))" }
             let flags = [("CF", EFLAGS.cf), ("PF", EFLAGS.pf), ("AF", EFLAGS.af), ("ZF", EFLAGS.zf), ("SF", EFLAGS.sf), ("DF", EFLAGS.df), ("OF", EFLAGS.of)]
             s += " flags=" + flags.map { eflags & $0.1 != 0 ? $0.0 : "--" }.joined(separator: ",")
             return s
@@ -69,7 +70,7 @@ public enum LockstepCheck {
             blocks += 1
             let a = State(t.cpu), b = State(r.cpu)
             if a != b {
-                mismatch = "translate and interpret differ after the block at \(GuestDiagnostics.hex8x(pc)) (block \(blocks), \(engine.instructionsExecuted) instructions):\n"
+                mismatch = "translate and interpret differ after the block at \(Hex.address(pc)) (block \(blocks), \(engine.instructionsExecuted) instructions):\n"
                     + "  translate: \(a)\n  interpret: \(b)"
                 termination = .instructionLimit
                 break
@@ -83,7 +84,7 @@ public enum LockstepCheck {
                 default: same = false
                 }
                 if !same {
-                    mismatch = "translate and interpret end differently after the block at \(GuestDiagnostics.hex8x(pc)): "
+                    mismatch = "translate and interpret end differently after the block at \(Hex.address(pc)): "
                         + "translate \(termination), interpret \(reference)\n  translate: \(a)\n  interpret: \(b)"
                 }
                 break
@@ -91,7 +92,7 @@ public enum LockstepCheck {
             if ContinuousClock.now >= deadline { termination = .timeLimit; break }
         }
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: engine.instructionsExecuted,
-                               wallTimeNanoseconds: nanoseconds(ContinuousClock.now - start),
+                               wallTimeNanoseconds: DurationText.nanoseconds(ContinuousClock.now - start),
                                output: options.io == .capture ? TempFile.readAll(io.capture!) : nil)
         GuestDiagnostics.record(termination, into: &result, process: t, options: options)
         return Result(blocksCompared: blocks, instructions: engine.instructionsExecuted, mismatch: mismatch, run: result)

@@ -1,4 +1,5 @@
 import Hypervisor
+import Descriptions
 
 /// `vsim nanobench`: Adams & Agesen's seven nanobenchmarks (ASPLOS 2006; programs/nanobench/)
 /// under native-equivalent, bt, hvm without EPT, hvm with EPT, trap and pv, in modeled cycles per
@@ -117,7 +118,7 @@ public enum Nanobench {
         for bench in benchmarks {
             for column in columns where column.mode != .interpret {
                 guard let cell = cells[bench]![column.name]!, !cell.events.isEmpty else { continue }
-                let list = cell.events.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.2f", $0.value))" }
+                let list = cell.events.sorted { $0.key < $1.key }.map { "\($0.key) \(NumberText.fixed($0.value, 2))" }
                 out += "  \(bench) \(column.name): " + list.joined(separator: ", ") + "\n"
             }
         }

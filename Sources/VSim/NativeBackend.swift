@@ -3,6 +3,8 @@ import Guest
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
+import HostIO
 
 /// `native`: the same ELF as a plain host process (posix_spawn), measured with wait4.
 ///
@@ -34,7 +36,7 @@ public struct NativeBackend: ExecutionBackend {
         }
         let watchdog = Watchdog(pid: pid, after: options.timeLimit)
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        _ = HostIO.retryingEINTR { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
         let killed = watchdog.finish()
         let (status, usage) = HostCommand.waitFor(pid)
         let elapsed = ContinuousClock.now - start
@@ -44,16 +46,16 @@ public struct NativeBackend: ExecutionBackend {
         // would be vsim's own, not the guest's.
         _ = usage
         let rss: UInt64? = nil
-        let ns = nanoseconds(elapsed)
+        let ns = DurationText.nanoseconds(elapsed)
         if killed {
             return RunResult(mode: .native, exitStatus: 128 + Signal.SIGXCPU, signal: Signal.SIGXCPU,
                              wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output,
-                             diagnostic: "vsim: native run killed after the host time limit of \(seconds(options.timeLimit)) -> SIGXCPU; raise --time-limit if the program needs longer")
+                             diagnostic: LimitStop.message("native run", .time(limit: options.timeLimit, executed: nil)))
         }
         let signal: Int32? = status > 128 ? status - 128 : nil
         var diagnostic: String? = nil
         if let s = signal {
-            diagnostic = "vsim: native process ended by \(Signal.name(s)) (exit status \(status))"
+            diagnostic = "vsim: native process ended by \(SignalName.of(s)) (exit status \(status))"
         }
         return RunResult(mode: .native, exitStatus: status, signal: signal, instructions: nil,
                          wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output, diagnostic: diagnostic)
@@ -71,7 +73,7 @@ final class Watchdog: @unchecked Sendable {
 
     init(pid: pid_t, after limit: Duration) {
         self.pid = pid
-        let ns = nanoseconds(limit)
+        let ns = DurationText.nanoseconds(limit)
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(min(ns, UInt64(Int.max))))) { [self] in
             if !done {
                 fired = true
@@ -127,15 +129,3 @@ struct GuestDescriptors {
     func close() { owned.forEach { _ = Glibc.close($0) } }
 }
 
-func nanoseconds(_ d: Duration) -> UInt64 {
-    let (s, attos) = d.components
-    if s < 0 { return 0 }
-    let total = Double(s) * 1e9 + Double(attos) / 1e9
-    return total >= Double(UInt64.max) ? UInt64.max : UInt64(s) &* 1_000_000_000 &+ UInt64(attos / 1_000_000_000)
-}
-
-/// "60 s", "0.5 s".
-func seconds(_ d: Duration) -> String {
-    let v = Double(nanoseconds(d)) / 1e9
-    return v == v.rounded() ? "\(Int(v)) s" : "\(v) s"
-}

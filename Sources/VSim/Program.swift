@@ -3,6 +3,7 @@ import Guest
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// What the user asked to run.
 public enum ProgramReference: Sendable, Equatable {
@@ -394,14 +395,8 @@ public struct ProgramResolver {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw cacheError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw cacheError("cannot write \(path): \(String(cString: strerror(errno)))")
-            }
-            done += n
+        if let code = HostIO.writeAll(fd, bytes) {
+            throw cacheError("cannot write \(path): \(HostError.describe(code))")
         }
     }
 
@@ -421,18 +416,5 @@ struct ReadError: Error { var reason: String }
 
 /// The whole file at `path`.
 func readFile(_ path: String) throws(ReadError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw ReadError(reason: String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw ReadError(reason: String(cString: strerror(errno)))
-        }
-        if n == 0 { return out }
-        out += buffer[0..<n]
-    }
+    do { return try HostIO.readFile(path) } catch { throw ReadError(reason: "\(error)") }
 }

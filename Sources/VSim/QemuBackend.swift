@@ -2,6 +2,8 @@ import Guest
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
+import HostIO
 
 /// `qemu`: the same ELF under the host's `qemu-i386` (QEMU's TCG in user mode), an outside anchor
 /// for `translate` in `vsim compare`. Needs `qemu-i386` on PATH (`apt-get install qemu-user`).
@@ -38,20 +40,20 @@ public struct QemuBackend: ExecutionBackend {
         }
         let watchdog = Watchdog(pid: pid, after: options.timeLimit)
         var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        _ = HostIO.retryingEINTR { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
         let killed = watchdog.finish()
         let (status, usage) = HostCommand.waitFor(pid)
-        let ns = nanoseconds(ContinuousClock.now - start)
+        let ns = DurationText.nanoseconds(ContinuousClock.now - start)
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         let rss = UInt64(max(usage.ru_maxrss, 0)) * 1024
         if killed {
             return RunResult(mode: .qemu, exitStatus: 128 + Signal.SIGXCPU, signal: Signal.SIGXCPU,
                              wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output,
-                             diagnostic: "vsim: qemu-i386 killed after the host time limit of \(seconds(options.timeLimit)) -> SIGXCPU; raise --time-limit if the program needs longer")
+                             diagnostic: LimitStop.message("qemu-i386", .time(limit: options.timeLimit, executed: nil)))
         }
         let signal: Int32? = status > 128 ? status - 128 : nil
         return RunResult(mode: .qemu, exitStatus: status, signal: signal, wallTimeNanoseconds: ns,
                          maxResidentBytes: rss, output: output,
-                         diagnostic: signal.map { "vsim: qemu-i386 ended by \(Signal.name($0)) (exit status \(status))" })
+                         diagnostic: signal.map { "vsim: qemu-i386 ended by \(SignalName.of($0)) (exit status \(status))" })
     }
 }

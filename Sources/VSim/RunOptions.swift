@@ -2,6 +2,7 @@ import Guest
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// What to trace on stderr during a run (`--trace`).
 public enum TraceKind: String, CaseIterable, Sendable {
@@ -97,12 +98,5 @@ public struct RunOptions: Sendable {
 
 /// Writes `text` to fd 2 in one write where possible.
 public func writeStandardError(_ text: String) {
-    var bytes = Array(text.utf8)
-    var done = 0
-    while done < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + done, $0.count - done) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return }
-        done += n
-    }
+    HostIO.writeAll(2, text)
 }

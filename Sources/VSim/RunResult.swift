@@ -100,13 +100,6 @@ public struct TranslationCounters: Sendable, Equatable {
 public enum Signal {
     public static let SIGTRAP: Int32 = 5, SIGILL: Int32 = 4, SIGFPE: Int32 = 8, SIGBUS: Int32 = 7,
                       SIGKILL: Int32 = 9, SIGSEGV: Int32 = 11, SIGXCPU: Int32 = 24
-
-    public static func name(_ n: Int32) -> String {
-        let names: [Int32: String] = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
-                                      7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE",
-                                      14: "SIGALRM", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ"]
-        return names[n] ?? "signal \(n)"
-    }
 }
 
 /// User and system CPU time, nanoseconds (from `getrusage`).

@@ -6,6 +6,7 @@ import X86
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// `interpret --system`, `trap` and `hvm`: the guest kernel of `programs/kernel/` and the
 /// program on vsim's system-level machine (``SystemMachine``: interpreter, paging, IDT, UART,
@@ -56,7 +57,7 @@ public struct SystemBackend: ExecutionBackend {
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         let executed = engine.instructionsExecuted
         var result = RunResult(mode: mode, exitStatus: 0, instructions: executed,
-                               wallTimeNanoseconds: nanoseconds(elapsed),
+                               wallTimeNanoseconds: DurationText.nanoseconds(elapsed),
                                maxResidentBytes: UInt64(max(usage.ru_maxrss, 0)) * 1024, output: output)
         if let vmm {
             result.traps = vmm.log.counts(.trap)
@@ -90,10 +91,10 @@ public struct SystemBackend: ExecutionBackend {
         case .instructionLimit, .timeLimit:
             result.signal = Signal.SIGXCPU
             result.exitStatus = 128 + Signal.SIGXCPU
-            let why = stop == .instructionLimit
-                ? "after \(executed) instructions (--max-instructions \(options.maxInstructions)); raise --max-instructions if the program needs more"
-                : "by the host time limit of \(seconds(options.timeLimit)) after \(executed) instructions; raise --time-limit if the program needs longer"
-            result.diagnostic = "vsim: guest machine stopped \(why) (EIP \(GuestDiagnostics.hex8x(machine.cpu.eip)), CPL \(machine.cpu.cpl)) -> SIGXCPU"
+            let limit: LimitStop.Limit = stop == .instructionLimit
+                ? .instructions(executed: executed, budget: options.maxInstructions)
+                : .time(limit: options.timeLimit, executed: executed)
+            result.diagnostic = LimitStop.message("guest machine", limit, at: "EIP \(Hex.address(machine.cpu.eip)), CPL \(machine.cpu.cpl)")
         default:
             result.signal = 6
             result.exitStatus = Self.machineStopStatus

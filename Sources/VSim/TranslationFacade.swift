@@ -5,6 +5,7 @@ import X86
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 extension VSim {
     /// `vsim translate`: translates the block at `address` (or at `symbol`, or the entry point) and
@@ -28,7 +29,7 @@ extension VSim {
         }
         guard let out = TranslationPrinter.listing(process.memory, from: start, mode: TranslationEngine.mode(of: process.cpu),
                                                    count: count, symbols: ELFSymbolizer(image), show: show) else {
-            throw .usage("nothing can be translated at \(GuestDiagnostics.hex8x(start)): the bytes there do not decode (or are not mapped)")
+            throw .usage("nothing can be translated at \(Hex.address(start)): the bytes there do not decode (or are not mapped)")
         }
         return out
     }

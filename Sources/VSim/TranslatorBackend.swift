@@ -5,6 +5,7 @@ import X86
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// `translate`: QEMU-style dynamic binary translation (the Translation module) in user-mode
 /// emulation (``LinuxProcess``), like qemu-i386. The same contract as ``InterpreterBackend``:
@@ -39,7 +40,7 @@ public struct TranslatorBackend: ExecutionBackend {
         let peak = peakMeasured ? PeakMemory.peak() : nil
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
         var result = RunResult(mode: .translate, exitStatus: 0, instructions: executed,
-                               wallTimeNanoseconds: nanoseconds(elapsed),
+                               wallTimeNanoseconds: DurationText.nanoseconds(elapsed),
                                maxResidentBytes: peak, output: output)
         result.translation = stats.counters
         GuestDiagnostics.record(termination, into: &result, process: process, options: options)

@@ -1,3 +1,4 @@
+import Descriptions
 /// Why ``Decoder/decode(_:address:)-(UnsafeRawBufferPointer,_)`` produced no instruction.
 ///
 /// The interpreter turns every case into `#UD` with ``description`` as the detail (contracts.md),
@@ -35,8 +36,8 @@ public enum DecodeError: Error, CustomStringConvertible, Hashable, Sendable {
     }
 
     public var description: String {
-        let hexBytes = bytes.map { hex2($0) }.joined(separator: " ")
-        let at = "at 0x" + hex8(address)
+        let hexBytes = bytes.map { Hex.byte($0) }.joined(separator: " ")
+        let at = "at 0x" + Hex.word(address)
         switch self {
         case .truncated:
             return "truncated instruction: \(hexBytes) \(at)"
@@ -51,17 +52,4 @@ public enum DecodeError: Error, CustomStringConvertible, Hashable, Sendable {
     }
 }
 
-@inline(__always) func hexDigit(_ v: UInt8) -> Character {
-    Character(Unicode.Scalar(v < 10 ? 48 + v : 87 + v))
-}
 
-/// Two lower-case hex digits.
-func hex2(_ b: UInt8) -> String {
-    String([hexDigit(b >> 4), hexDigit(b & 15)])
-}
-
-/// Eight lower-case hex digits.
-func hex8(_ v: UInt32) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: 8 - s.count) + s
-}

@@ -1,3 +1,4 @@
+import Descriptions
 /// The rules of binutils' i386 disassembler (opcodes/i386-dis.c) that decide objdump's text:
 /// which prefixes an instruction "uses" (those are not printed as separate words), mnemonic
 /// suffixes, operand order, and the spelling of memory operands.
@@ -37,13 +38,12 @@ struct InstructionFormatter {
         return "%" + r.name
     }
 
-    func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
-    func imm(_ value: UInt32) -> String { (intel ? "" : "$") + hex(UInt64(value)) }
+    func imm(_ value: UInt32) -> String { (intel ? "" : "$") + Hex.prefixed(UInt64(value)) }
 
     /// objdump's print_displacement: signed hex.
     func displacement(_ d: Int64) -> String {
-        d < 0 ? "-" + hex(UInt64(-d)) : hex(UInt64(d))
+        d < 0 ? "-" + Hex.prefixed(UInt64(-d)) : Hex.prefixed(UInt64(d))
     }
 
     func sizeSuffix(_ size: UInt8) -> String { size == 1 ? "b" : size == 2 ? "w" : "l" }
@@ -89,7 +89,7 @@ struct InstructionFormatter {
                 s += intel ? "]" : ")"
             } else if intel {
                 if activeSegment == nil { s += "ds:" }
-                s += hex(UInt64(UInt16(truncatingIfNeeded: disp)))
+                s += Hex.prefixed(UInt64(UInt16(truncatingIfNeeded: disp)))
             }
             return s
         }
@@ -105,7 +105,7 @@ struct InstructionFormatter {
         let regs = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
         let pct = intel ? "" : "%"
         if !intel && (mod != 0 || base == 5) {
-            s += havedisp ? displacement(disp) : hex(UInt64(UInt32(truncatingIfNeeded: disp)))
+            s += havedisp ? displacement(disp) : Hex.prefixed(UInt64(UInt32(truncatingIfNeeded: disp)))
         }
         if havedisp {
             s += intel ? "[" : "("
@@ -121,7 +121,7 @@ struct InstructionFormatter {
             s += intel ? "]" : ")"
         } else if intel {
             if activeSegment == nil { s += "ds:" }
-            s += hex(UInt64(UInt32(truncatingIfNeeded: disp)))
+            s += Hex.prefixed(UInt64(UInt32(truncatingIfNeeded: disp)))
         }
         return s
     }
@@ -131,7 +131,7 @@ struct InstructionFormatter {
         var s = segmentText(activeSegment)
         if intel && activeSegment == nil { s += "ds:" }
         let mask: UInt32 = m.addressSize == 2 ? 0xFFFF : 0xFFFF_FFFF
-        return s + hex(UInt64(UInt32(bitPattern: m.displacement) & mask))
+        return s + Hex.prefixed(UInt64(UInt32(bitPattern: m.displacement) & mask))
     }
 
     /// The implicit string operands: `%es:(%edi)`, `%ds:(%esi)`, `%ds:(%ebx)`.
@@ -158,8 +158,8 @@ struct InstructionFormatter {
             return modrmMemory(m, size: size < 0 ? Int(v) : size)
         case .relative(let target): return branchTarget(target)
         case .farPointer(let selector, let offset):
-            return intel ? hex(UInt64(selector)) + ":" + hex(UInt64(offset))
-                : "$" + hex(UInt64(selector)) + ",$" + hex(UInt64(offset))
+            return intel ? Hex.prefixed(UInt64(selector)) + ":" + Hex.prefixed(UInt64(offset))
+                : "$" + Hex.prefixed(UInt64(selector)) + ",$" + Hex.prefixed(UInt64(offset))
         }
     }
 

@@ -1,3 +1,4 @@
+import Descriptions
 /// The one- and two-byte opcode maps of the vsim subset (Intel SDM Vol. 2D, Appendix A,
 /// Tables ), prefix scanning, and the LOCK check.
 extension InstructionDecoder {
@@ -311,7 +312,7 @@ extension InstructionDecoder {
                 case 0xF0...0xF7: return make(.lmsw, size: 2, .register(gpr(2, rmField)))
                 default:
                     guard let name = OutsideSubset.group7Name(modrm) else {
-                        throw invalid("0F 01 \(hex2(modrm)) is undefined in 32-bit mode: #UD")
+                        throw invalid("0F 01 \(Hex.byte(modrm)) is undefined in 32-bit mode: #UD")
                     }
                     throw outside(name)
                 }
@@ -429,7 +430,7 @@ extension InstructionDecoder {
     mutating func outsideTwoByte(_ b: UInt8) throws(DecodeError) -> Instruction {
         switch OutsideSubset.twoByteForm(b) {
         case .undefined:
-            throw invalid("0F \(hex2(b)) is undefined: #UD")
+            throw invalid("0F \(Hex.byte(b)) is undefined: #UD")
         case .noOperands:
             throw outside(OutsideSubset.twoByteName(b, prefixes))
         case .modrm(let immediate):

@@ -43,3 +43,9 @@ func nmAddress(_ symbol: String, _ executable: String) throws -> UInt32? {
     }
     return nil
 }
+
+/// The answer format the homework documents for addresses and registers: `0x` and eight digits.
+func hex32(_ v: UInt32) -> String {
+    let s = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - s.count)) + s
+}
