@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// A set of Linux capabilities (bit n = capability n, as in /proc/PID/status `CapEff`).
 ///
@@ -88,7 +89,7 @@ public struct CapabilitySet: Equatable, Hashable, Sendable, CustomStringConverti
 
     /// "a,b" and repeated options alike.
     private static func split(_ list: [String]) -> [String] {
-        list.flatMap { $0.split(separator: ",").map { String($0).trimmingSpaces() } }.filter { !$0.isEmpty }
+        list.flatMap { $0.split(separator: ",").map { String($0).trimmed(" ") } }.filter { !$0.isEmpty }
     }
 
     static func number(of name: String, option: String) throws(ContainerError) -> Int {
@@ -101,11 +102,3 @@ public struct CapabilitySet: Equatable, Hashable, Sendable, CustomStringConverti
     }
 }
 
-extension String {
-    func trimmingSpaces() -> String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import Descriptions
 
 /// A student's answers file (TOML: `key = number` lines) for `answer` tests.
 struct TOMLTableBox {
@@ -30,7 +31,7 @@ struct TOMLTableBox {
         guard let v = table[key] else { return nil }
         if let n = v.int { return Double(n) }
         if let d = v.double { return d }
-        if let s = v.string { return Double(s.trimmingCharacters(in: .whitespaces)) }
+        if let s = v.string { return Double(s.trimmed(" \t")) }
         return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Descriptions
 
 /// A private scratch copy of a student's submission: only the files the lab lists, only regular
 /// files (no symbolic links, which could point at the lab's hidden tests), at most
@@ -138,7 +139,7 @@ final class SubmissionSandbox {
         for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let s = String(line)
             if directive.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil {
-                return (i + 1, s.trimmingCharacters(in: .whitespaces).prefix(120).description)
+                return (i + 1, s.trimmed(" \t").prefix(120).description)
             }
         }
         return nil

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// The modeled cost of running a guest under a strategy, in CPU cycles. Every constant is named,
 /// and docs/cost-model.md gives its source (or says that it is vsim's assumption). Presets stand
@@ -102,9 +103,9 @@ public struct CostModel: Sendable, Equatable {
     public mutating func apply(_ text: String, file: String = "cost model") throws(ParseError) {
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let trimmed = line.trimmingCharacters()
+            let trimmed = line.trimmed(" \t\r")
             if trimmed.isEmpty { continue }
-            let parts = trimmed.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters() }
+            let parts = trimmed.split(separator: "=", maxSplits: 1).map { String($0).trimmed(" \t\r") }
             guard parts.count == 2 else { throw .badLine(file: file, line: i + 1, text: trimmed, why: "expected name = value") }
             let (key, value) = (parts[0], parts[1])
             if key == "cyclesPerInstruction" || key == "clockGHz" {
@@ -151,9 +152,3 @@ public struct CostModel: Sendable, Equatable {
     }
 }
 
-extension String {
-    func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed()
-            .drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
-    }
-}

@@ -3,6 +3,7 @@ import CReadline
 import Glibc
 #endif
 import HostIO
+import Descriptions
 
 /// Set by SIGINT while the guest runs (`continue` checks it after every step).
 private let interruptFlag: UnsafeMutablePointer<sig_atomic_t> = {
@@ -120,7 +121,7 @@ public enum REPL {
             guard let raw = readline(session.prompt) else { writeOut("quit\n"); break }
             var line = String(cString: raw)
             free(raw)
-            if line.trimmingCharacters(in: " \t").isEmpty {
+            if line.trimmed(" \t").isEmpty {
                 line = last
                 // gdb: `x` repeated goes on after the last unit shown.
                 if line.hasPrefix("x") { line = String(line.prefix { $0 != " " }) }

@@ -3,6 +3,7 @@ import Hypervisor
 import Machine
 import VSim
 import X86
+import Descriptions
 
 /// One debugging session: the guest, breakpoints, watchpoints and catchpoints, and the commands.
 /// It prints through `write` only, so the console (Readline or a batch file) and the tests drive
@@ -116,14 +117,14 @@ public final class DebugSession {
     /// Runs one command line; false after `quit`. Errors are printed, never thrown.
     @discardableResult
     public func execute(_ line: String) -> Bool {
-        let trimmed = line.trimmingCharacters(in: " \t")
+        let trimmed = line.trimmed(" \t")
         if trimmed.isEmpty || trimmed.hasPrefix("#") { return true }
         var word = String(trimmed.prefix { $0 != " " && $0 != "/" })
-        var rest = String(trimmed.dropFirst(word.count)).trimmingCharacters(in: " \t")
+        var rest = String(trimmed.dropFirst(word.count)).trimmed(" \t")
         var slash = ""
         if rest.hasPrefix("/") {
             slash = String(rest.dropFirst().prefix { $0 != " " })
-            rest = String(rest.dropFirst(1 + slash.count)).trimmingCharacters(in: " \t")
+            rest = String(rest.dropFirst(1 + slash.count)).trimmed(" \t")
         }
         word = word.lowercased()
         guard let command = Commands.lookup(word) else {
@@ -464,7 +465,7 @@ public final class DebugSession {
         let t: Debuggee
         switch running() { case .success(let x): t = x; case .failure(let e): return .failure(e) }
         let kindWord = String(arg.prefix { $0 != " " })
-        let reason = String(arg.dropFirst(kindWord.count)).trimmingCharacters(in: " \t")
+        let reason = String(arg.dropFirst(kindWord.count)).trimmed(" \t")
         guard let kind = VMMEventKind(rawValue: kindWord) else {
             return .failure(.usage("catch trap|exit|hypercall [REASON]: catch what? (got '\(kindWord)')"))
         }
@@ -507,7 +508,7 @@ public final class DebugSession {
 
     private func info(_ arg: String) -> Result<Void, REPLError> {
         let word = String(arg.prefix { $0 != " " })
-        let rest = String(arg.dropFirst(word.count)).trimmingCharacters(in: " \t")
+        let rest = String(arg.dropFirst(word.count)).trimmed(" \t")
         guard let topic = Commands.infoTopic(word.lowercased()) else {
             return .failure(.usage("info \(word.isEmpty ? "" : word + " ")what? \(Commands.infoTopics.joined(separator: ", "))"))
         }
@@ -542,7 +543,7 @@ public final class DebugSession {
             case .catchpoint(let kind, let reason):
                 line = num + Hex.column("catchpoint", 12) + Hex.column("", 12) + (kind?.rawValue ?? "any") + (reason.map { " " + $0 } ?? "")
             }
-            write(line.trimmingCharacters(in: " ") + "\n")
+            write(line.trimmed(" ") + "\n")
             if s.hits > 0 { write("        hit \(s.hits) time\(s.hits == 1 ? "" : "s")\n") }
         }
     }
@@ -819,17 +820,6 @@ public final class DebugSession {
 }
 
 extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
-        return String(s)
-    }
-    func trimmingTrailingSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
     func replacingDollar() -> String { hasPrefix("$") ? String(dropFirst()) : self }
     var orNone: String { isEmpty ? "none" : self }
 }

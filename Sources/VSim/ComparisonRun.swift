@@ -5,6 +5,7 @@ import Reports
 import Glibc
 #endif
 import HostIO
+import Descriptions
 
 /// What `vsim compare` runs: which modes, how often, and with what.
 public struct ComparisonPlan: Sendable {
@@ -30,7 +31,7 @@ public struct ComparisonPlan: Sendable {
 
     /// Parses `--modes` ("all" or a list) and `--with` ("qemu-i386").
     public static func modes(_ list: String, with extra: [String]) throws(VSimError) -> [Mode] {
-        var modes = list.trimmingCharacters() == "all" ? allModes : try Mode.parseList(list)
+        var modes = list.trimmed(" ") == "all" ? allModes : try Mode.parseList(list)
         for e in extra {
             switch e {
             case "qemu-i386", "qemu":
@@ -253,8 +254,3 @@ extension VSim {
     }
 }
 
-extension String {
-    func trimmingCharacters() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
-}

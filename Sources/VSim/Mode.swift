@@ -1,3 +1,4 @@
+import Descriptions
 /// A strategy for running the guest (`--mode`). See ../shared/DESIGN.md, "The strategies".
 ///
 /// Adding a strategy: add a case, say in ``isAvailable`` whether it runs yet, write an
@@ -76,7 +77,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     /// - Throws: ``VSimError/usage(_:)`` naming the unknown mode and the known ones.
     public static func parseList(_ text: String) throws(VSimError) -> [Mode] {
         var modes: [Mode] = []
-        for part in text.split(separator: ",").map({ $0.trimmingSpaces() }) where !part.isEmpty {
+        for part in text.split(separator: ",").map({ $0.trimmed(" ") }) where !part.isEmpty {
             guard let m = Mode(rawValue: part) else {
                 throw .usage("unknown mode '\(part)' in --modes; known modes: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -87,11 +88,6 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-extension Substring {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
-}
 
 /// Runs a resolved program in one mode.
 public protocol ExecutionBackend {

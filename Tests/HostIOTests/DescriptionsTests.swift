@@ -10,7 +10,7 @@ import Glibc
     @Test func signalNamesMatchTheShell() throws {
         // bash's `kill -l N` prints the name without "SIG" (from the host's signal table).
         for n: Int32 in 1...31 {
-            let name = try shell("kill -l \(n)").trimmingCharacters(in: " \n")
+            let name = try shell("kill -l \(n)").trimmed()
             #expect(SignalName.of(n) == "SIG" + name, "signal \(n)")
         }
         #expect(SignalName.of(40) == "signal 40")
@@ -103,11 +103,12 @@ func shell(_ command: String) throws -> String {
 
 struct ShellError: Error {}
 
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
-        return String(s)
+@Suite struct TrimmingTests {
+    @Test func trimsEachScalarOfTheSet() {
+        #expect("  PWR\n".trimmed() == "PWR")
+        #expect("\r\nPWR\r\n".trimmed() == "PWR")
+        #expect("\tx y \t".trimmed(" ") == "\tx y \t")
+        #expect("  a b  ".trimmed(" ") == "a b")
+        #expect("a  ".trimmingTrailingSpaces() == "a")
     }
 }
