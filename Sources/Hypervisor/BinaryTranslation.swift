@@ -167,6 +167,11 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                 if interpreter.instructionsExecuted &- before < k || cache[f.start] !== f { return nil }
             case .rewrite(let insn):
                 guard cpu.eip == insn.address else { return nil }
+                // A debugger's breakpoint on an instruction the VMM emulates (identity runs
+                // check theirs in the interpreter).
+                if !interpreter.breakpoints.isEmpty && interpreter.breakpoints.contains(insn.address) {
+                    return .exception(.debuggerBreakpoint(at: insn.address))
+                }
                 let next = insn.address &+ UInt32(insn.length)
                 let r = rewritten(insn, next: next)
                 switch r {

@@ -20,7 +20,7 @@ extension CPUException {
     static let debuggerBreakpointDetail = "debugger breakpoint"
 
     /// The `#DB` of a debugger breakpoint at `eip` (the instruction there has not run).
-    static func debuggerBreakpoint(at eip: UInt32) -> CPUException {
+    public static func debuggerBreakpoint(at eip: UInt32) -> CPUException {
         CPUException(vector: .db, eip: eip, detail: debuggerBreakpointDetail)
     }
 

@@ -128,25 +128,20 @@ final class SystemTarget: Debuggee {
             stepsSinceOrigin = Int(min(UInt64(stepsSinceOrigin) + steps, UInt64(reverseStepLimit)))
         }
         if !breakpoints.isEmpty && limit > 0 {
-            // Off the breakpoint EIP may be at, then on the interpreter alone, which stops before
-            // an instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
+            // Off the breakpoint EIP may be at (one step with none set), then the mode's engine
+            // with the breakpoints set: the interpreter, the translator and the BT VMM's fragments
+            // all stop before an instruction at one, each at its own speed.
             stop = world.engine.run(maxInstructions: 1, deadline: nil)
             if stop == .instructionLimit { advance(1) }
-            if stop == .instructionLimit && !breakpoints.contains(machine.cpu.eip) && world.engine.canRunOnInterpreter {
-                machine.interpreter.breakpoints = breakpoints
-                world.engine.interpreterOnly = true
+            if stop == .instructionLimit && !breakpoints.contains(machine.cpu.eip) {
+                world.engine.breakpoints = breakpoints
             } else {
                 done = max(done, 1)
             }
         }
-        defer {
-            machine.interpreter.breakpoints = []
-            world.engine.interpreterOnly = false
-        }
+        defer { world.engine.breakpoints = [] }
         while stop == .instructionLimit && done < limit && !(done > 0 && breakpoints.contains(machine.cpu.eip)) && !interrupted() {
-            // A VMM that runs the guest's code itself (BT) cannot stop at the interpreter's
-            // breakpoints: then one step at a time with the address check.
-            let n = breakpoints.isEmpty || world.engine.canRunOnInterpreter ? slice.next(limit - done) : 1
+            let n = slice.next(limit - done)
             let before = machine.interpreter.instructionsExecuted
             stop = world.engine.run(maxInstructions: n, deadline: nil)
             slice.ran()

@@ -84,28 +84,16 @@ final class UserProcessTarget: Debuggee {
         var done: UInt64 = 0
         var slice = EngineSlice()
         if !breakpoints.isEmpty && limit > 0 {
-            // Off the breakpoint EIP may be at, then on the interpreter, which stops before an
-            // instruction at a breakpoint (Interpreter.breakpoints: no check in its hot loop).
+            // Off the breakpoint EIP may be at (one step with none set), then the mode's engine
+            // with the breakpoints set: it stops before an instruction at one, at its own speed.
             let r = process.step()
             done = 1
             if r != nil { return (outcome(r), done, 0) }
             if breakpoints.contains(process.cpu.eip) { return (.running, done, 0) }
-            process.interpreter.breakpoints = breakpoints
+            engine.breakpoints = breakpoints
         }
-        defer { process.interpreter.breakpoints = [] }
+        defer { engine.breakpoints = [] }
         while done < limit && !interrupted() {
-            if !breakpoints.isEmpty {
-                let n = slice.next(limit - done)
-                let before = instructions
-                let r = process.run(maxInstructions: n, deadline: nil)
-                done += instructions - before
-                slice.ran()
-                switch r {
-                case .instructionLimit, .timeLimit: continue
-                case .fault(let e) where e.isDebuggerBreakpoint: return (.running, done, 0)
-                default: return (outcome(r), done, 0)
-                }
-            }
             let n = slice.next(limit - done)
             let before = instructions
             let r = engine.run(maxInstructions: n, deadline: nil)
@@ -113,6 +101,7 @@ final class UserProcessTarget: Debuggee {
             slice.ran()
             switch r {
             case .instructionLimit, .timeLimit: continue
+            case .fault(let e) where e.isDebuggerBreakpoint: return (.running, done, 0)
             default: return (outcome(r), done, 0)
             }
         }

@@ -69,7 +69,11 @@ public enum Translator {
     }
 
     /// Translates the block at `pc`; nil when its first instruction cannot be decoded.
-    public static func translate(_ memory: GuestMemory, pc: UInt32, mode: UInt32, optimize: Bool = true) -> TranslationBlock? {
+    /// - Parameter stopBefore: addresses no instruction of the block may have but the first (a
+    ///   debugger's breakpoints, as QEMU's translator loop ends a block at one): the block ends
+    ///   with a jump to such an address, so the engine's main loop sees it before it runs.
+    public static func translate(_ memory: GuestMemory, pc: UInt32, mode: UInt32, optimize: Bool = true,
+                                 stopBefore: Set<UInt32> = []) -> TranslationBlock? {
         var lowering = Lowering(flat: mode & 1 != 0)
         var instructions: [Instruction] = []
         var address = pc
@@ -77,6 +81,10 @@ public enum Translator {
         while true {
             guard let insn = decode(memory, at: address) else {
                 if instructions.isEmpty { return nil }
+                lowering.gotoTB(0, address)
+                break
+            }
+            if !instructions.isEmpty && !stopBefore.isEmpty && stopBefore.contains(address) {
                 lowering.gotoTB(0, address)
                 break
             }

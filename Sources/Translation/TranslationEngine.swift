@@ -142,7 +142,7 @@ public final class TranslationEngine: CodeWriteObserver {
 
     /// Translates and installs the block at `pc`; nil when its first instruction cannot be decoded.
     func translate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
-        guard let b = Translator.translate(memory, pc: pc, mode: mode) else { return nil }
+        guard let b = Translator.translate(memory, pc: pc, mode: mode, stopBefore: breakpoints) else { return nil }
         b.index = UInt32(blocks.count)
         var g = HostCodeGenerator(blockIndex: b.index, insnCount: b.instructions.count, mode: mode, helpers: helpers)
         g.generate(b.optimizedOps)
@@ -200,7 +200,9 @@ public final class TranslationEngine: CodeWriteObserver {
     }
 
     /// Invalidates a block: out of the cache, every jump into it unchained, its own links dropped.
-    func invalidate(_ b: TranslationBlock) {
+    /// - Parameter counted: whether it counts as an invalidation in ``stats`` (self-modifying code;
+    ///   not a debugger's breakpoint change).
+    func invalidate(_ b: TranslationBlock, counted: Bool = true) {
         guard b.valid else { return }
         b.valid = false
         cache.remove(b)
@@ -213,7 +215,7 @@ public final class TranslationEngine: CodeWriteObserver {
             }
         }
         if b === running { runningInvalidated = true }
-        stats.invalidations += 1
+        if counted { stats.invalidations += 1 }
     }
 
     /// ``Machine/CodeWriteObserver``: a write to a page holding blocks invalidates that page's blocks.
@@ -229,6 +231,24 @@ public final class TranslationEngine: CodeWriteObserver {
         }
         if !victims.isEmpty { stats.invalidatingWrites += 1 }
         for b in victims { invalidate(b) }
+    }
+
+    // MARK: - debugger breakpoints
+
+    /// A debugger's instruction breakpoints (the REPL's `break`): before the instruction at one of
+    /// these runs, ``run(maxInstructions:deadline:)`` returns `.exception` with the debugger's `#DB`
+    /// (``Machine/CPUException/isDebuggerBreakpoint``), EIP at it, nothing done. As in QEMU, a block
+    /// never holds a breakpoint but as its first instruction and is never chained into, so the
+    /// check costs one set lookup per main-loop entry and nothing in translated code. Changing
+    /// the set invalidates the blocks on the pages of the addresses added or removed. (The
+    /// debugger steps off a breakpoint with the set empty, as with ``Machine/Interpreter/breakpoints``.)
+    public var breakpoints: Set<UInt32> = [] {
+        didSet {
+            let changed = oldValue.symmetricDifference(breakpoints)
+            guard !changed.isEmpty else { return }
+            let pages = Set(changed.map { $0 >> 12 })
+            for b in pages.flatMap({ cache.pages[$0] ?? [] }) { invalidate(b, counted: false) }
+        }
     }
 
     // MARK: - main loop
@@ -256,6 +276,7 @@ public final class TranslationEngine: CodeWriteObserver {
     /// One turn of the main loop: look up (or translate) the block at EIP, run it, handle its exit.
     func iteration(end: UInt64, single: Bool) -> EngineStop? {
         let pc = cpu.eip
+        if !breakpoints.isEmpty && breakpoints.contains(pc) { return .exception(.debuggerBreakpoint(at: pc)) }
         let mode = TranslationEngine.mode(of: cpu)
         stats.mainLoopLookups += 1
         guard let b = lookupOrTranslate(pc, mode) else {
@@ -281,7 +302,9 @@ public final class TranslationEngine: CodeWriteObserver {
             stats.unchainedExits += 1
             if chaining, let from, from.valid {
                 let mode = TranslationEngine.mode(of: cpu)
-                if let target = lookupOrTranslate(cpu.eip, mode), from.valid { chain(from, slot: info, to: target) }
+                // Never into a block at a breakpoint: the main loop must see EIP there first.
+                if breakpoints.isEmpty || !breakpoints.contains(cpu.eip),
+                   let target = lookupOrTranslate(cpu.eip, mode), from.valid { chain(from, slot: info, to: target) }
             }
         case .mainLoop:
             stats.mainLoopExits += 1

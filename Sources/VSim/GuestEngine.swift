@@ -21,6 +21,11 @@ public protocol GuestEngine: AnyObject {
     var instructionsExecuted: UInt64 { get }
     /// The translator's counters (nil on the interpreter).
     var translationCounters: TranslationCounters? { get }
+    /// A debugger's instruction breakpoints: ``run(maxInstructions:deadline:)`` stops before the
+    /// instruction at one of them with the debugger's `#DB`, at the engine's own speed (the
+    /// interpreter checks only on a decoded-instruction cache miss, the translator only on a
+    /// main-loop entry). Empty for a run that is not being debugged.
+    var breakpoints: Set<UInt32> { get set }
 }
 
 extension TranslationStats {
@@ -92,6 +97,13 @@ public final class UserModeEngine: GuestEngine {
 
     public var instructionsExecuted: UInt64 { translator?.instructionsExecuted ?? process.interpreter.instructionsExecuted }
     public var translationCounters: TranslationCounters? { translator?.statistics.counters }
+
+    public var breakpoints: Set<UInt32> = [] {
+        didSet {
+            process.interpreter.breakpoints = breakpoints
+            translator?.breakpoints = breakpoints
+        }
+    }
 }
 
 /// The guest kernel's machine on the interpreter (the machine's own loop, with the timer, the
@@ -102,23 +114,10 @@ public final class GuestKernelEngine: GuestEngine {
     public let machine: SystemMachine
     public let translator: TranslationEngine?
 
-    private let sliceRunner: ((UInt64) -> StopReason?)?
-
     public init(machine: SystemMachine, engine: Engine) throws(VSimError) {
         self.machine = machine
         translator = engine == .translate ? try Self.attachTranslator(to: machine) : nil
-        sliceRunner = machine.sliceRunner
     }
-
-    /// Runs on the interpreter alone even with a translator attached (a debugger's breakpoints,
-    /// ``Interpreter/breakpoints``, stop the interpreter only).
-    public var interpreterOnly = false {
-        didSet { if translator != nil { machine.sliceRunner = interpreterOnly ? nil : sliceRunner } }
-    }
-
-    /// Whether the guest can run on the interpreter alone: not when a VMM runs the guest's code
-    /// itself through the machine's slice runner (the BT VMM's translation cache).
-    public var canRunOnInterpreter: Bool { translator != nil || sliceRunner == nil }
 
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> SystemStopReason {
         machine.run(maxInstructions: maxInstructions, deadline: deadline)
@@ -126,6 +125,15 @@ public final class GuestKernelEngine: GuestEngine {
 
     public var instructionsExecuted: UInt64 { machine.interpreter.instructionsExecuted }
     public var translationCounters: TranslationCounters? { translator?.statistics.counters }
+
+    /// Set on the interpreter and the translator alike; the BT VMM's fragments run on the same
+    /// interpreter and check its set at their rewritten instructions.
+    public var breakpoints: Set<UInt32> = [] {
+        didSet {
+            machine.interpreter.breakpoints = breakpoints
+            translator?.breakpoints = breakpoints
+        }
+    }
 
     /// Plugs a translator into `machine`'s loop (``SystemMachine/sliceRunner``).
     static func attachTranslator(to machine: SystemMachine) throws(VSimError) -> TranslationEngine {

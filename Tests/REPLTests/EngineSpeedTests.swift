@@ -85,8 +85,16 @@ struct EngineSpeedTests {
         #expect(values.count == 2 && values[0] != values[1], "\(out)")
     }
 
-    @Test("a breakpoint in a loop stops at every pass, on the interpreter's stop before the instruction", arguments: [Mode.interpret, .translate, .trap, .bt])
-    func breakpointInALoop(_ mode: Mode) throws {
+    /// (mode, --system, --engine): every engine that stops at breakpoints itself.
+    static let breakpointSetups: [(Mode, Bool, Engine)] = [
+        (.interpret, false, .interpret), (.translate, false, .translate), (.translate, true, .translate),
+        (.trap, false, .interpret), (.hvm, false, .translate), (.bt, false, .interpret),
+    ]
+
+    @Test("a breakpoint in a loop stops at every pass, on the engine's own stop before the instruction",
+          arguments: EngineSpeedTests.breakpointSetups.indices)
+    func breakpointInALoop(_ i: Int) throws {
+        let setup = Self.breakpointSetups[i]
         let loop = try Batch.source("loop10.s", """
                 .text
                 .globl _start
@@ -98,7 +106,7 @@ struct EngineSpeedTests {
                 movl %ecx, %ebx
                 int $0x80
         """)
-        let (session, text) = try Self.session(loop, (mode, false, .interpret), arguments: [])
+        let (session, text) = try Self.session(loop, setup, arguments: [])
         session.execute("break top")
         for _ in 0..<3 { session.execute("continue"); session.execute("print $ecx") }
         session.execute("stepi 2")
@@ -107,7 +115,7 @@ struct EngineSpeedTests {
         session.execute("continue")
         let out = text()
         let values = out.split(separator: "\n").filter { $0.hasPrefix("$ = ") }
-        #expect(values == ["$ = 0x0 = 0", "$ = 0x1 = 1", "$ = 0x2 = 2", "$ = 0x3 = 3"], "\(out)")
+        #expect(values == ["$ = 0x0 = 0", "$ = 0x1 = 1", "$ = 0x2 = 2", "$ = 0x3 = 3"], "\(setup): \(out)")
         #expect(out.components(separatedBy: "\nBreakpoint 1, ").count == 4, "\(out)")
         #expect(out.contains("[guest exited with status 10 after "), "\(out)")
     }
