@@ -1,4 +1,5 @@
 import Crypto
+import Descriptions
 import Foundation
 import Guest
 import Homework
@@ -350,6 +351,10 @@ struct TestRun {
             checkHomeworkAnswer(table, name: name, key: key, topic: topic, seedText: seedText, question: question)
             return
         }
+        if case .nanobench(let bench, let cpu, let measure) = compute {
+            checkNanobenchAnswer(table, name: name, key: key, bench: bench, cpu: cpu, measure: measure)
+            return
+        }
         guard let given = table.number(key) else {
             failures.append("\(name) has no numeric answer for `\(key)` (write `\(key) = <number>`)")
             return
@@ -396,6 +401,65 @@ struct TestRun {
             failures.append("`\(key)` = \(given) is not the answer to question \(question) of vsim homework \(topic.rawValue) --seed \(seed)")
         }
     }
+
+    /// An answer about a nanobenchmark: modeled cycles per iteration under one strategy (within
+    /// `tolerance`), or which of several strategies costs least. Computed by the models on the
+    /// lab's cost preset, as `vsim nanobench --cpu CPU` computes its table.
+    mutating func checkNanobenchAnswer(_ table: TOMLTableBox, name: String, key: String, bench: String, cpu: String,
+                                       measure: NanobenchMeasure) {
+        func cycles(_ column: String) -> Double? {
+            guard let c = Nanobench.column(named: column) else { return nil }
+            do {
+                return try Nanobench.measure(bench, c, cpu: cpu, iterations: Self.nanobenchIterations)?.cycles
+            } catch {
+                errors.append("vsim could not measure nanobenchmark \(bench) under \(column): \(error) (a lab problem: tell the staff)")
+                return nil
+            }
+        }
+        switch measure {
+        case .cycles(let column):
+            guard let given = table.number(key) else {
+                failures.append("\(name) has no numeric answer for `\(key)` (write `\(key) = <cycles per iteration>`)")
+                return
+            }
+            guard let truth = cycles(column) else { return }
+            let tolerance = test.tolerance ?? 0
+            let ok = abs(given - truth) <= max(tolerance * abs(truth), 0.5)
+            staff.append("answer \(key): given \(GradingResult.points(given)), the models give \(NumberText.fixed(truth, 1)) cycles per iteration (\(bench) under \(column), --cpu \(cpu))")
+            if ok {
+                notes.append("`\(key)` = \(GradingResult.points(given)): right")
+            } else {
+                failures.append("`\(key)` = \(GradingResult.points(given)) is not the modeled cycles per iteration of \(bench) under \(column) (--cpu \(cpu))"
+                    + (tolerance > 0 ? " within \(GradingResult.points(tolerance * 100))%" : ""))
+            }
+        case .cheaper(let columns):
+            guard let given = table.text(key) else {
+                failures.append("\(name) has no answer for `\(key)` (write `\(key) = \"\(columns[0])\"`, one of \(columns.joined(separator: ", ")))")
+                return
+            }
+            var costs: [(String, Double)] = []
+            for c in columns {
+                guard let v = cycles(c) else { return }
+                costs.append((c, v))
+            }
+            let best = costs.min { $0.1 < $1.1 }!
+            let answer = given.trimmed().lowercased()
+            staff.append("answer \(key): given \(given), the models give "
+                + costs.map { "\($0.0) \(NumberText.fixed($0.1, 1))" }.joined(separator: ", ") + " cycles per iteration (\(bench), --cpu \(cpu))")
+            guard columns.contains(answer) else {
+                failures.append("`\(key)` = \(given) is not one of \(columns.joined(separator: ", "))")
+                return
+            }
+            if answer == best.0 {
+                notes.append("`\(key)` = \(given): right")
+            } else {
+                failures.append("`\(key)` = \(given) is not the strategy that costs least on \(bench) (--cpu \(cpu))")
+            }
+        }
+    }
+
+    /// Iterations of the shorter nanobenchmark run (the longer runs twice as many).
+    static let nanobenchIterations = 50
 
     // MARK: kind = repl
 

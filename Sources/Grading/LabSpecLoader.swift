@@ -279,9 +279,37 @@ extension LabSpec {
             }
             return .homework(topic: topic, seed: seed, question: question)
         }
+        if table["nanobench"] != nil {
+            try r.onlyKeys(["nanobench", "cpu", "strategy", "cheaper"])
+            let bench = try r.string("nanobench")
+            guard Nanobench.benchmarks.contains(bench) else {
+                throw r.error("nanobench", "unknown nanobenchmark '\(bench)'; known: \(Nanobench.benchmarks.joined(separator: ", "))")
+            }
+            let cpu = try r.optionalString("cpu") ?? "haswell"
+            guard Nanobench.cpuPresets.contains(cpu) else {
+                throw r.error("cpu", "unknown cost preset '\(cpu)'; known: \(Nanobench.cpuPresets.joined(separator: ", "))")
+            }
+            let columns = Nanobench.columns.map(\.name)
+            func known(_ name: String, _ key: String) throws(GradingError) {
+                guard let c = Nanobench.column(named: name) else {
+                    throw r.error(key, "unknown strategy '\(name)'; known: \(columns.joined(separator: ", "))")
+                }
+                if let why = Nanobench.notApplicable(bench, c) { throw r.error(key, "\(name) has no \(bench) row: \(why)") }
+            }
+            switch (try r.optionalString("strategy"), try r.optionalStrings("cheaper")) {
+            case (let s?, nil):
+                try known(s, "strategy")
+                return .nanobench(bench: bench, cpu: cpu, measure: .cycles(column: s))
+            case (nil, let list?) where list.count >= 2:
+                for s in list { try known(s, "cheaper") }
+                return .nanobench(bench: bench, cpu: cpu, measure: .cheaper(list))
+            default:
+                throw r.error(nil, "a nanobench answer gives `strategy = NAME` (modeled cycles per iteration) or `cheaper = [NAME, NAME, ...]` (which costs least)")
+            }
+        }
         guard table["program"] != nil else {
             let keys = table.keys.sorted().joined(separator: ", ")
-            throw r.error(nil, "unknown compute source (keys: \(keys)); this vsim computes answers from { program, mode, counter, args } or { homework, seed, question }")
+            throw r.error(nil, "unknown compute source (keys: \(keys)); this vsim computes answers from { program, mode, counter, args }, { homework, seed, question } or { nanobench, strategy | cheaper, cpu }")
         }
         try r.onlyKeys(["program", "mode", "counter", "args"])
         let program = try r.string("program")

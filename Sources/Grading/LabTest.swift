@@ -119,4 +119,15 @@ public enum ComputeSource: Sendable {
     /// Question `question` of `vsim homework TOPIC --seed SEED`, which the Homework module
     /// answers by running vsim; `seed` may be `{seed}` or `{param}` (the student's variant).
     case homework(topic: HomeworkTopic, seed: String, question: Int)
+    /// Adams & Agesen's nanobenchmark `bench` (``VSim/Nanobench``, programs/nanobench) on cost
+    /// preset `cpu`, measured by the models as `vsim nanobench` measures it.
+    case nanobench(bench: String, cpu: String, measure: NanobenchMeasure)
+}
+
+/// What a nanobenchmark answer is.
+public enum NanobenchMeasure: Sendable, Equatable {
+    /// Modeled cycles per iteration under one `vsim nanobench` column ("bt", "hvm-shadow", ...).
+    case cycles(column: String)
+    /// The name of the column with the fewest modeled cycles per iteration among these.
+    case cheaper([String])
 }

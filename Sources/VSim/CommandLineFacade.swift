@@ -45,7 +45,7 @@ public enum CommandLineFacade {
     }
 
     /// `vsim nanobench`.
-    public static func nanobench(cpu: String, iterations: Int, directory: String) throws(ExitStatus) {
+    public static func nanobench(cpu: String, iterations: Int, directory: String?) throws(ExitStatus) {
         let text: String
         do { text = try Nanobench.report(cpu: cpu, iterations: iterations, directory: directory) } catch { throw fail(error) }
         writeStandardOutput(text)

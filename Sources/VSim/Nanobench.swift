@@ -36,6 +36,12 @@ public enum Nanobench {
         "ptemod": ("1", "391", "12,733"),
     ]
 
+    /// The cost presets a nanobenchmark may run on (`--cpu`; docs/cost-model.md).
+    public static var cpuPresets: [String] { CostModel.presets.keys.sorted() }
+
+    /// The column named `name` ("bt", "hvm-shadow", ...), if there is one.
+    public static func column(named name: String) -> Column? { columns.first { $0.name == name } }
+
     /// Why a PV kernel has no row for a benchmark: it never executes that instruction.
     public static func notApplicable(_ bench: String, _ column: Column) -> String? {
         guard column.mode == .pv else { return nil }
@@ -54,10 +60,12 @@ public enum Nanobench {
     }
 
     /// Runs `bench` under `column` with `iterations` and twice as many; nil when not applicable.
+    /// - Parameter directory: where `BENCH.s` is; nil for the built-in copy of programs/nanobench.
+    /// - Throws: ``VSimError`` when the program cannot be built or a run does not exit with 0.
     public static func measure(_ bench: String, _ column: Column, cpu: String, iterations: Int,
-                               directory: String) throws(VSimError) -> Cell? {
+                               directory: String? = nil) throws(VSimError) -> Cell? {
         if notApplicable(bench, column) != nil { return nil }
-        let resolved = try VSim.resolve(.path(directory + "/\(bench).s"))
+        let resolved = try VSim.resolve(directory.map { .path($0 + "/\(bench).s") } ?? .embedded("nanobench/\(bench)"))
         func once(_ n: Int) throws(VSimError) -> RunResult {
             var options = RunOptions()
             options.io = .capture
@@ -85,7 +93,7 @@ public enum Nanobench {
     }
 
     /// The whole table as text.
-    public static func report(cpu: String, iterations: Int, directory: String) throws(VSimError) -> String {
+    public static func report(cpu: String, iterations: Int, directory: String?) throws(VSimError) -> String {
         var cells: [String: [String: Cell?]] = [:]
         for bench in benchmarks {
             for column in columns {

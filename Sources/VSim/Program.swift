@@ -33,9 +33,9 @@ public struct ResolvedProgram: Sendable, Equatable {
 
 /// A guest program whose source is compiled into vsim (generated `EmbeddedPrograms.swift`).
 public struct EmbeddedProgram: Sendable {
-    /// "sumsq" for programs/sumsq.s.
+    /// "sumsq" for programs/sumsq.s, "nanobench/ptemod" for programs/nanobench/ptemod.s.
     public var name: String
-    /// The file name in programs/, e.g. "sumsq.s".
+    /// The path under programs/, e.g. "sumsq.s", "nanobench/ptemod.s".
     public var fileName: String
     /// The assembly source text.
     public var source: String
@@ -92,7 +92,8 @@ public struct ProgramResolver {
                 let known = EmbeddedProgram.all.map(\.name).joined(separator: ", ")
                 throw .usage("no built-in program named \(name) (built in: \(known.isEmpty ? "none" : known))")
             }
-            let path = try build(source: Array(program.source.utf8), fileName: program.fileName, sourcePath: nil)
+            let file = String(program.fileName.split(separator: "/").last ?? Substring(program.fileName))
+            let path = try build(source: Array(program.source.utf8), fileName: file, sourcePath: nil)
             return ResolvedProgram(executablePath: path, displayName: reference.displayName, sourcePath: nil)
         case .path(let path):
             var st = stat()

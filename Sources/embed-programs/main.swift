@@ -41,8 +41,11 @@ for path in arguments.dropFirst() {
         exit(66)
     }
     let hashes = String(repeating: "#", count: longestHashRunAfterQuotes(text) + 1)
-    let fileName = url.lastPathComponent
-    let name = url.deletingPathExtension().lastPathComponent
+    // The path under programs/: "sumsq.s", or "nanobench/ptemod.s" for a subdirectory's program.
+    let fileName = url.deletingLastPathComponent().lastPathComponent == "programs"
+        ? url.lastPathComponent
+        : url.deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent
+    let name = String(fileName.dropLast(2))
     // A multi-line literal drops the newline before its closing delimiter: add one so the embedded
     // text equals the file byte for byte.
     swift += "        EmbeddedProgram(name: \"\(name)\", fileName: \"\(fileName)\", source: \(hashes)\"\"\"\n"

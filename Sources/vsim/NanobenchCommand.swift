@@ -13,7 +13,7 @@ struct NanobenchCommand: ParsableCommand {
     @Option(help: "Iterations of the shorter run (the longer runs twice as many; the difference is reported).")
     var iterations: Int = 200
 
-    @Option(help: "Where the nanobenchmark sources are (default: programs/nanobench here, else in vsim's source tree).")
+    @Option(help: "Where the nanobenchmark sources are (default: the copy of programs/nanobench built into vsim).")
     var directory: String?
 
     func validate() throws {
@@ -21,12 +21,6 @@ struct NanobenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let dir = directory ?? {
-            if FileManager.default.fileExists(atPath: "programs/nanobench/syscall.s") { return "programs/nanobench" }
-            var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-            parts.removeLast(3)
-            return parts.joined(separator: "/") + "/programs/nanobench"
-        }()
-        try exiting { () throws(ExitStatus) in try CommandLineFacade.nanobench(cpu: cpu, iterations: iterations, directory: dir) }
+        try exiting { () throws(ExitStatus) in try CommandLineFacade.nanobench(cpu: cpu, iterations: iterations, directory: directory) }
     }
 }

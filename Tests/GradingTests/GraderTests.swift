@@ -246,6 +246,25 @@ import Testing
         #expect(throws: GradingError.self) { try LabSpec.load(folder: lab) }
         try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "compute = { program", with: "compute = { shell = \"cat answers\", program2"), to: lab + "/lab.toml")
         do { _ = try LabSpec.load(folder: lab) } catch { #expect(error.description.contains("unknown compute source")) }
+        // Nanobenchmark answers: the benchmark, the strategies and the preset must exist, and a
+        // strategy must have the row (a PV kernel never writes its page tables).
+        let nanobench: [(String, String)] = [
+            ("nanobench = \"ptemod2\", strategy = \"bt\"", "unknown nanobenchmark 'ptemod2'"),
+            ("nanobench = \"ptemod\", strategy = \"vmware\"", "unknown strategy 'vmware'"),
+            ("nanobench = \"ptemod\", strategy = \"pv\"", "pv has no ptemod row"),
+            ("nanobench = \"in\", cheaper = [\"bt\", \"hvm-shadow\"], cpu = \"pentium\"", "unknown cost preset 'pentium'"),
+            ("nanobench = \"in\", cheaper = [\"bt\"]", "`cheaper = [NAME, NAME, ...]`"),
+        ]
+        for (compute, message) in nanobench {
+            let text = Fixture.labTOML.replacingOccurrences(of: "compute = { program", with: "compute = { \(compute) } #")
+            try Fixture.write(text, to: lab + "/lab.toml")
+            do {
+                _ = try LabSpec.load(folder: lab)
+                Issue.record("expected an error for \(compute)")
+            } catch {
+                #expect(error.description.contains(message), "\(compute): \(error)")
+            }
+        }
     }
 
     @Test func startAndExportLeaveOutHiddenAndSolution() throws {

@@ -156,8 +156,9 @@ import Reports
 
 @Suite struct EmbeddedProgramTests {
     @Test func everyProgramIsEmbeddedByteForByte() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot + "/programs")
-            .filter { $0.hasSuffix(".s") }.sorted()
+        let top = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot + "/programs")
+        let nanobench = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot + "/programs/nanobench").map { "nanobench/" + $0 }
+        let files = (top + nanobench).filter { $0.hasSuffix(".s") }.sorted()
         #expect(EmbeddedProgram.all.map(\.fileName).sorted() == files)
         for file in files {
             let onDisk = try String(contentsOfFile: CLI.packageRoot + "/programs/" + file, encoding: .utf8)
