@@ -51,6 +51,28 @@ print("unavailable", ",".join(u["mode"] + ":" + ("reason" if u["reason"] else ""
         #expect(check.stdout == "modes interpret,native\nunavailable kvm:reason\n", "\(check.stdout) \(check.stderr)")
     }
 
+    @Test("--export-csv: Python's csv module reads it; a modeled row says so and carries its modeled time (cycles at the i7-4770's 3.4 GHz)")
+    func csvModeledColumns() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let r = try CLI.vsim(["compare", "--modes", "interpret,trap", "--runs", "1", "--warmup", "0",
+                              "--export-csv", "-", "--", "300"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let csv = try CLI.write(r.stdout, name: "r.csv", in: dir)
+        let check = try CLI.run("python3", ["-c", #"""
+import csv, sys
+rows = {r["mode"]: r for r in csv.DictReader(open(sys.argv[1], newline=""))}
+i, t = rows["interpret"], rows["trap"]
+assert i["basis"] == "measured" and i["modeled_seconds"] == "" and i["modeled_slowdown"] == "", i
+assert t["basis"] == "modeled", t
+cycles, seconds = int(t["modeled_cycles"]), float(t["modeled_seconds"])
+assert abs(seconds * 3.4e9 - cycles) <= 1e-6 * cycles, (seconds, cycles)
+assert float(t["modeled_slowdown"]) >= 1.0, t["modeled_slowdown"]
+print("ok")
+"""#, csv])
+        #expect(check.stdout == "ok\n", "\(check.stdout) \(check.stderr)")
+    }
+
     @Test("two exports to - are a usage error, as is - with a --format other than table")
     func oneFormatOnStdout() throws {
         let two = try CLI.vsim(["compare", "--runs", "1", "--export-json", "-", "--export-csv", "-"])
