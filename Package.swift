@@ -33,8 +33,12 @@ let package = Package(
                        providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CLibSeccomp", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+        // OCI images: layouts and archives, the content-addressed store, layers unpacked for overlayfs.
+        .target(name: "Images", dependencies: ["CLibArchive", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "CContainerShim"),
-        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp"]),
+        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Images"]),
         .target(name: "CKVMShim"),
         .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor"]),
         .target(name: "VSim", dependencies: [
@@ -55,7 +59,7 @@ let package = Package(
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
-            "VSim", "Containers", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VSim", "Containers", "Images", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
@@ -67,7 +71,8 @@ let package = Package(
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Homework", "VSim", "Guest"]),
         .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
-        .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
+        .testTarget(name: "ContainersTests", dependencies: ["Containers", "Images", "VSim"], exclude: ["Programs"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"]),
     ],
     swiftLanguageModes: [.v5]
 )
