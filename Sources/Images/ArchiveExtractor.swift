@@ -106,7 +106,19 @@ struct ArchiveExtractor {
                 try whiteout(path, rawName: rawName, opaque: opaque, root: root, writer: writer, shown: shown, summary: &summary)
                 continue
             }
+            let hardlink = archive_entry_hardlink(entry).map { String(cString: $0) }
+            if let linkName = hardlink {
+                // A hard link's target is another entry's name: it must stay inside too.
+                if linkName.hasPrefix("/") || linkName.split(separator: "/").contains("..") {
+                    throw .hostileArchive("\(shown): hard link '\(rawName)' -> '\(linkName)' points out of the root")
+                }
+                let target = try ArchivePath.normalize(linkName, archive: shown)
+                if target.isEmpty { throw .hostileArchive("\(shown): hard link '\(rawName)' points at the root") }
+                archive_entry_set_hardlink(entry, root + "/" + target)
+            }
             switch type {
+            case _ where hardlink != nil:
+                break
             case S_IFREG, S_IFDIR, S_IFIFO:
                 break
             case S_IFLNK:
@@ -126,17 +138,12 @@ struct ArchiveExtractor {
             default:
                 throw .hostileArchive("\(shown): entry '\(rawName)' has an unsupported type (mode \(String(type, radix: 8)))")
             }
-            if let linkName = archive_entry_hardlink(entry).map({ String(cString: $0) }) {
-                let target = try ArchivePath.normalize(linkName, archive: shown)
-                if target.isEmpty { throw .hostileArchive("\(shown): hard link '\(rawName)' points at the root") }
-                archive_entry_set_hardlink(entry, root + "/" + target)
-            }
             archive_entry_set_pathname(entry, root + "/" + path)
             let w = archive_write_header(writer, entry)
             if w < ARCHIVE_WARN {
                 throw .hostileArchive("\(shown): entry '\(rawName)' cannot be written: \(message(writer))")
             }
-            if type == S_IFREG && archive_entry_hardlink(entry) == nil {
+            if type == S_IFREG && hardlink == nil {
                 summary.bytes += try copyData(reader, writer, buffer: &buffer, entry: rawName, shown: shown,
                                               already: summary.bytes)
             }

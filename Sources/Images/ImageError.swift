@@ -13,6 +13,9 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case hostileArchive(String)
     /// The store cannot be created or written, or an I/O error (73).
     case store(String)
+    /// `vsim image build`: a `RUN` step failed or its container could not start (1, as
+    /// `docker build` exits).
+    case buildStep(String)
 
     public var exitStatus: Int32 {
         switch self {
@@ -20,12 +23,13 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case .missing: return 66
         case .malformed, .hostileArchive: return 65
         case .store: return 73
+        case .buildStep: return 1
         }
     }
 
     public var description: String {
         switch self {
-        case .usage(let m), .missing(let m), .malformed(let m), .store(let m): return m
+        case .usage(let m), .missing(let m), .malformed(let m), .store(let m), .buildStep(let m): return m
         case .hostileArchive(let m): return m + " (refused: nothing was unpacked or kept)"
         }
     }

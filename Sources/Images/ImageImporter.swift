@@ -86,31 +86,14 @@ public struct ImageImporter {
         }
 
         var results: [Imported] = []
-        var descriptors: [Descriptor] = []
+        var named: [(Descriptor, String)] = []
         for c in found {
             let (manifest, stats) = try c.stage()
-            var d = manifest
-            d.annotations = [refNameAnnotation: c.name!]
-            d.platform = nil
-            descriptors.append(d)
-            results.append(Imported(name: c.name!, manifestDigest: d.digest, layers: stats.layers,
+            named.append((manifest, c.name!))
+            results.append(Imported(name: c.name!, manifestDigest: manifest.digest, layers: stats.layers,
                                     unpackedLayers: stats.unpacked, unpackedBytes: stats.bytes, replaced: false))
         }
-
-        // Commit: blobs and layers into place, then the index (readers see the image only once
-        // everything it names is there).
-        try store.withLock { () throws(ImageError) in
-            try stage.commit()
-            var index = try store.readIndex()
-            for (i, d) in descriptors.enumerated() {
-                let n = d.refName!
-                if index.manifests.contains(where: { $0.refName == n }) { results[i].replaced = true }
-                index.manifests.removeAll { $0.refName == n }
-                index.manifests.append(d)
-            }
-            try store.writeIndex(index)
-            if results.contains(where: \.replaced) { _ = try store.collectGarbage(keeping: index) }
-        }
+        for (i, replaced) in try store.commit(stage, naming: named).enumerated() { results[i].replaced = replaced }
         return results
     }
 

@@ -154,6 +154,29 @@ public struct ImageStore: Sendable {
         return removal
     }
 
+    /// Under the lock: moves the stage's blobs and layers into place, then names each manifest
+    /// in index.json (a name already there is moved to the new manifest, and what only the old
+    /// one used is deleted). Readers see an image only once everything it names is there.
+    /// - Returns: for each name, whether it replaced an image.
+    func commit(_ stage: Stage, naming images: [(Descriptor, String)]) throws(ImageError) -> [Bool] {
+        try withLock { () throws(ImageError) -> [Bool] in
+            try stage.commit()
+            var index = try readIndex()
+            var replaced: [Bool] = []
+            for (d, name) in images {
+                var entry = d
+                entry.annotations = [refNameAnnotation: name]
+                entry.platform = nil
+                replaced.append(index.manifests.contains { $0.refName == name })
+                index.manifests.removeAll { $0.refName == name }
+                index.manifests.append(entry)
+            }
+            if !images.isEmpty { try writeIndex(index) }
+            if replaced.contains(true) { _ = try collectGarbage(keeping: index) }
+            return replaced
+        }
+    }
+
     // MARK: locking and staging
 
     /// Runs `body` holding the store's lock (flock on STORE/lock): one writer at a time.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Containers
 import Images
 
 struct ImageCommand: ParsableCommand {
@@ -15,7 +16,7 @@ struct ImageCommand: ParsableCommand {
         or size that does not match, an archive entry refused); 66 no such file or image; 73 the store \
         cannot be written.
         """,
-        subcommands: [ImageImportCommand.self, ImageListCommand.self, ImageInspectCommand.self,
+        subcommands: [ImageImportCommand.self, ImageBuildCommand.self, ImageListCommand.self, ImageInspectCommand.self,
                       ImageHistoryCommand.self, ImageRemoveCommand.self])
 }
 
@@ -47,6 +48,41 @@ struct ImageImportCommand: ParsableCommand {
 
     func run() throws {
         let status = ImageCommandLine.importImage(path, name: name, store: store.store)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+struct ImageBuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Build an image from a Containerfile (FROM, COPY, RUN, ENV, WORKDIR, CMD), one layer per COPY and RUN, with a layer cache.",
+        discussion: """
+        Each RUN runs in a vsim container over the layers so far (root needed; no network). Each COPY \
+        and RUN step is keyed like Docker's build cache (the parent step's key, the instruction, and \
+        for COPY the content of the files it reads): a step whose key is in the cache reuses its layer \
+        ("cached"), so a second build of an unchanged context builds nothing, and changing a file \
+        rebuilds from the COPY that reads it on. The image is an OCI image in the store (skopeo \
+        inspect oci:STORE:NAME reads it). Exit status: 0 built; 1 a RUN step failed; 64-73 as for \
+        vsim image import.
+        Example: vsim image build -t hello:1 lessons/images/hello
+        """)
+
+    @Argument(help: "The build context: the directory COPY reads from.")
+    var context: String
+
+    @Option(name: .shortAndLong, help: "The Containerfile (default CONTEXT/Containerfile).")
+    var file: String?
+
+    @Option(name: [.customShort("t"), .customLong("tag")], help: "The name of the image, e.g. hello:1.")
+    var tag: String
+
+    @Flag(name: .customLong("no-cache"), help: "Build every step, ignoring the layer cache.")
+    var noCache = false
+
+    @OptionGroup var store: ImageStoreOption
+
+    func run() throws {
+        let status = ImageBuildCommandLine.build(context: context, file: file, tag: tag, noCache: noCache, store: store.store)
         if status != 0 { throw ExitCode(status) }
     }
 }
