@@ -114,42 +114,60 @@ public struct ImageStore: Sendable {
         public var layers = 0
     }
 
-    /// Removes the image from the index, then every blob and unpacked layer no remaining image
-    /// uses.
+    /// Removes the image from the index, then those of its blobs and unpacked layers that no
+    /// remaining image uses.
     public func remove(named name: String) throws(ImageError) -> Removal {
         try withLock { () throws(ImageError) -> Removal in
             var index = try readIndex()
-            guard index.manifests.contains(where: { $0.refName == name }) else {
+            let removed = index.manifests.filter { $0.refName == name }
+            guard !removed.isEmpty else {
                 _ = try image(named: name)          // the missing-image message
                 return Removal()
             }
             index.manifests.removeAll { $0.refName == name }
             try writeIndex(index)
-            return try collectGarbage(keeping: index)
+            return collectGarbage(removed: removed, keeping: index)
         }
     }
 
-    /// Deletes blobs and unpacked layers that no manifest in `index` reaches.
-    func collectGarbage(keeping index: ImageIndex) throws(ImageError) -> Removal {
+    /// The blobs (hex digests) and unpacked layers (hex diff IDs) a manifest reaches.
+    private func references(_ d: Descriptor) -> (blobs: Set<String>, layers: Set<String>) {
+        var blobs: Set<String> = [d.digest.hex], layers = Set<String>()
+        guard let m = try? JSONFile.decode(ImageManifest.self, from: BlobFile.read(blobPath(d.digest)), shown: "manifest") else {
+            return (blobs, layers)
+        }
+        blobs.insert(m.config.digest.hex)
+        m.layers.forEach { blobs.insert($0.digest.hex) }
+        if let c = try? JSONFile.decode(ImageConfiguration.self, from: BlobFile.read(blobPath(m.config.digest)), shown: "config") {
+            c.rootfs.diff_ids.forEach { layers.insert($0.hex) }
+        }
+        return (blobs, layers)
+    }
+
+    /// Deletes what the `removed` manifests reached and no manifest in `index` does. Only
+    /// those: a layer another import or build has just moved into place, and not named yet,
+    /// is never touched.
+    func collectGarbage(removed: [Descriptor], keeping index: ImageIndex) -> Removal {
         var blobs = Set<String>(), layers = Set<String>()
+        for d in removed {
+            let r = references(d)
+            blobs.formUnion(r.blobs)
+            layers.formUnion(r.layers)
+        }
         for d in index.manifests {
-            blobs.insert(d.digest.hex)
-            guard let m = try? JSONFile.decode(ImageManifest.self, from: BlobFile.read(blobPath(d.digest)), shown: "manifest") else { continue }
-            blobs.insert(m.config.digest.hex)
-            m.layers.forEach { blobs.insert($0.digest.hex) }
-            if let c = try? JSONFile.decode(ImageConfiguration.self, from: BlobFile.read(blobPath(m.config.digest)), shown: "config") {
-                c.rootfs.diff_ids.forEach { layers.insert($0.hex) }
-            }
+            let r = references(d)
+            blobs.subtract(r.blobs)
+            layers.subtract(r.layers)
         }
         var removal = Removal()
         let fm = FileManager.default
-        for name in (try? fm.contentsOfDirectory(atPath: blobsDirectory)) ?? [] where !blobs.contains(name) {
-            if (try? fm.removeItem(atPath: blobsDirectory + "/" + name)) != nil { removal.blobs += 1 }
-        }
-        for name in (try? fm.contentsOfDirectory(atPath: layersDirectory)) ?? [] {
-            let hex = name.hasSuffix(".size") ? String(name.dropLast(5)) : name
-            if layers.contains(hex) { continue }
-            if (try? fm.removeItem(atPath: layersDirectory + "/" + name)) != nil, !name.hasSuffix(".size") { removal.layers += 1 }
+        for hex in blobs where (try? fm.removeItem(atPath: blobsDirectory + "/" + hex)) != nil { removal.blobs += 1 }
+        for hex in layers {
+            try? fm.removeItem(atPath: layersDirectory + "/" + hex + ".size")
+            if fm.fileExists(atPath: layersDirectory + "/" + hex) {
+                ImageStore.removeTree(layersDirectory + "/" + hex)
+                removal.layers += 1
+            }
         }
         return removal
     }
@@ -163,16 +181,19 @@ public struct ImageStore: Sendable {
             try stage.commit()
             var index = try readIndex()
             var replaced: [Bool] = []
+            var dropped: [Descriptor] = []
             for (d, name) in images {
                 var entry = d
                 entry.annotations = [refNameAnnotation: name]
                 entry.platform = nil
-                replaced.append(index.manifests.contains { $0.refName == name })
+                let previous = index.manifests.filter { $0.refName == name }
+                replaced.append(!previous.isEmpty)
+                dropped += previous
                 index.manifests.removeAll { $0.refName == name }
                 index.manifests.append(entry)
             }
             if !images.isEmpty { try writeIndex(index) }
-            if replaced.contains(true) { _ = try collectGarbage(keeping: index) }
+            if !dropped.isEmpty { _ = collectGarbage(removed: dropped, keeping: index) }
             return replaced
         }
     }

@@ -58,6 +58,9 @@ extension ContainerTests {
             let third = try build(context, store: store)
             #expect(kinds(third) == ["config", "cached", "cached", "built", "built", "config", "config", "config"],
                     "from the COPY that reads the changed file on")
+            let layers = try FileManager.default.contentsOfDirectory(atPath: store.layersDirectory).filter { !$0.hasSuffix(".size") }
+            #expect(Set(layers) == Set(try store.image(named: "built:1").layers.map(\.diffID.hex)),
+                    "the replaced image's own layers were removed, the shared ones kept")
 
             // The image runs, with its Env, WorkingDir and Cmd.
             guard let exe = Support.vsimExecutable() else { throw Support.Failure(description: "the vsim executable is not built") }
