@@ -37,8 +37,12 @@ let package = Package(
                        providers: [.apt(["libreadline-dev"])]),
         .systemLibrary(name: "CLibSeccomp", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CLibArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+        // OCI images: layouts and archives, the content-addressed store, layers unpacked for overlayfs.
+        .target(name: "Images", dependencies: ["CLibArchive", "HostIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "CContainerShim"),
-        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Descriptions", "HostIO"]),
+        .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Images", "Descriptions", "HostIO"]),
         .target(name: "CKVMShim"),
         .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor", "Descriptions"]),
         .target(name: "VSim", dependencies: [
@@ -60,7 +64,7 @@ let package = Package(
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
         .executableTarget(name: "vsim", dependencies: [
-            "VSim", "Containers", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VSim", "Containers", "Images", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HostIOTests", dependencies: ["HostIO", "Descriptions"]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),
@@ -73,7 +77,8 @@ let package = Package(
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Homework", "VSim", "Guest"]),
         .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
-        .testTarget(name: "ContainersTests", dependencies: ["Containers", "VSim"], exclude: ["Programs"]),
+        .testTarget(name: "ContainersTests", dependencies: ["Containers", "Images", "VSim"], exclude: ["Programs"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"]),
     ],
     swiftLanguageModes: [.v5]
 )

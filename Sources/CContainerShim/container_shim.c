@@ -114,6 +114,9 @@ static int run_step(const struct vsim_ct_step *step) {
         return chdir("/");
     case VSIM_CT_CHDIR:
         return chdir(step->target);
+    case VSIM_CT_CHROOT:
+        if (chroot(step->target) < 0) return -1;
+        return chdir("/");
     case VSIM_CT_WRITE: {
         int fd = open(step->target, O_WRONLY | O_CLOEXEC);
         if (fd < 0) return -1;

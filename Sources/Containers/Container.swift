@@ -29,6 +29,7 @@ public enum Container {
         var namespaces: Namespaces = [.mount, .pid, .uts, .ipc, .cgroup]
         if spec.network == .none { namespaces.insert(.network) }
         if spec.rootless { namespaces.insert(.user) }
+        if spec.isolation == .chroot { namespaces = [] }
         let layout = spec.limits.isEmpty ? CgroupLayout.none(root: spec.cgroupRoot) : CgroupLayout.detect(root: spec.cgroupRoot)
 
         let cleanup = Cleanup()
@@ -55,27 +56,40 @@ public enum Container {
         // now, without being asked; only runs whose owner is dead are touched.
         let swept = ContainerJanitor.sweep(cgroupRoot: spec.cgroupRoot, stateRoot: scratch)
         var layers: InitPlan.Layers? = nil
-        if let lower = spec.rootfs {
+        if let lowers = spec.rootfs.map({ [absolute($0)] }) ?? spec.imageLayers, spec.isolation == .pivotRoot {
             if let keep = spec.keepUpper {
                 let state = try StateDirectory(stateRoot: scratch, name: name, keepUpper: keep)
                 cleanup.add("state directory") { state.remove() }
-                layers = InitPlan.Layers(lower: absolute(lower), upper: state.upper, work: state.work, onScratch: false)
+                layers = InitPlan.Layers(lowers: lowers, upper: state.upper, work: state.work, onScratch: false)
             } else {
-                layers = InitPlan.Layers(lower: absolute(lower), upper: scratch + "/upper", work: scratch + "/work", onScratch: true)
+                layers = InitPlan.Layers(lowers: lowers, upper: scratch + "/upper", work: scratch + "/work", onScratch: true)
+            }
+        }
+        var jail: String? = nil
+        if spec.isolation == .chroot {
+            if let r = spec.rootfs {
+                jail = absolute(r)
+            } else {
+                let made = try Jail.make(stateRoot: scratch, name: name, program: target)
+                cleanup.add("jail directory") { Jail.remove(made) }
+                jail = made.root
             }
         }
         let filter = spec.seccomp == .default ? try SeccompProfile.bpf(for: spec.capabilities, cacheDirectory: SeccompProfile.cacheDirectory(beside: scratch)) : nil
         let hostname = spec.hostname ?? name.shortName
-        let environment = spec.environment ?? defaultEnvironment(hostname: hostname)
+        let environment = spec.environment ?? spec.imageEnvironment.map { imageEnvironment($0, hostname: hostname) }
+            ?? defaultEnvironment(hostname: hostname)
         let t1 = monotonicNanoseconds()
         timings.prepare = (t1 - started) / 1000
 
         // cgroups: created with their limits before the init exists; it joins the v1 ones itself
         let cgroups = try ContainerCgroups(name: name.description, limits: spec.limits, layout: layout, tolerant: spec.rootless)
         cleanup.add("cgroups") { cgroups.destroy() }
-        let steps = InitPlan.steps(namespaces: namespaces, hostname: hostname, scratch: scratch, layers: layers,
-                                   program: target.hostProgram.map { ($0, target.pathInside) }, rootless: spec.rootless,
-                                   joinCgroups: cgroups.joinFiles, systemPaths: spec.systemPaths)
+        let steps = jail.map { InitPlan.chrootSteps(root: $0, joinCgroups: cgroups.joinFiles, workingDirectory: spec.workingDirectory) }
+            ?? InitPlan.steps(namespaces: namespaces, hostname: hostname, scratch: scratch, layers: layers,
+                              program: target.hostProgram.map { ($0, target.pathInside) }, rootless: spec.rootless,
+                              joinCgroups: cgroups.joinFiles, systemPaths: spec.systemPaths,
+                              workingDirectory: spec.workingDirectory)
         let t2 = monotonicNanoseconds()
         timings.cgroups = (t2 - t1) / 1000
 
@@ -366,6 +380,16 @@ public enum Container {
         var env = ["PATH=\(ContainerSpec.defaultPath)", "HOSTNAME=\(hostname)", "HOME=/"]
         if let t = getenv("TERM") { env.append("TERM=" + String(cString: t)) }
         return env
+    }
+
+    /// An image's Env with HOSTNAME set, and PATH and HOME added where the image has none
+    /// (as Docker does).
+    static func imageEnvironment(_ env: [String], hostname: String) -> [String] {
+        var out = env.filter { !$0.hasPrefix("HOSTNAME=") }
+        if !out.contains(where: { $0.hasPrefix("PATH=") }) { out.insert("PATH=\(ContainerSpec.defaultPath)", at: 0) }
+        out.append("HOSTNAME=\(hostname)")
+        if !out.contains(where: { $0.hasPrefix("HOME=") }) { out.append("HOME=/") }
+        return out
     }
 
     /// `path` made absolute against the current directory (symbolic links kept).

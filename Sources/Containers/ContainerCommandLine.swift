@@ -1,3 +1,4 @@
+import Images
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +13,29 @@ public enum ContainerCommandLine {
                            hostname: String?, network: NetworkMode, rootless: Bool, timings: Bool,
                            capAdd: [String] = [], capDrop: [String] = [], seccomp: SeccompMode = .default,
                            systemPaths: SystemPathsMode = .masked, useInit: Bool = false, timeLimit: Double? = nil,
+                           image: String? = nil, imageStore: String? = nil, isolation: Isolation = .pivotRoot,
                            command: [String]) -> Int32 {
         var spec = ContainerSpec(command: command)
+        spec.isolation = isolation
+        if let image {
+            if rootfs != nil { return fail(.usage("--rootfs and --image both give the root: choose one")) }
+            let stored: StoredImage
+            do { stored = try ImageStore(path: imageStore, create: false).image(named: image) } catch {
+                printError("vsim: error: \(error.description)\n")
+                return error.exitStatus
+            }
+            spec.imageLayers = stored.lowerDirectories
+            if command.isEmpty {
+                spec.command = stored.defaultCommand
+                if spec.command.isEmpty {
+                    return fail(.usage("image \(image) has no Entrypoint or Cmd: give the command after --"))
+                }
+            }
+            spec.imageEnvironment = stored.configuration.config?.Env ?? []
+            if let w = stored.configuration.config?.WorkingDir, !w.isEmpty { spec.workingDirectory = w }
+        } else if imageStore != nil {
+            return fail(.usage("--store names the image store for --image; give --image NAME too"))
+        }
         do { spec.capabilities = try CapabilitySet.applying(add: capAdd, drop: capDrop) } catch { return fail(error) }
         spec.seccomp = seccomp
         spec.systemPaths = systemPaths

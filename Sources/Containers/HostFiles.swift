@@ -38,6 +38,22 @@ enum HostFiles {
         return try? HostIO.readToEnd(fd)
     }
 
+    /// The bytes of a file of any size, following symbolic links (a program to copy), or nil.
+    static func readBytesFollowing(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out += buffer[0..<n]
+        }
+    }
+
     /// Writes `bytes` to a temporary file beside `path` (mode 0600) and renames it over `path`,
     /// so a reader sees the old file or the whole new one. Failures are ignored (a cache).
     static func writeAtomically(_ bytes: [UInt8], to path: String) {

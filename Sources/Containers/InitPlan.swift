@@ -48,7 +48,8 @@ let containerDevices = ["null", "zero", "full", "random", "urandom", "tty"]
 enum InitPlan {
     /// The overlay's directories (host paths as the init sees them before pivot_root).
     struct Layers {
-        var lower: String
+        /// The lower directories, top (highest priority) first.
+        var lowers: [String]
         var upper: String
         var work: String
         /// Upper and work are created on the init's tmpfs (a fresh upper that dies with the
@@ -76,7 +77,7 @@ enum InitPlan {
 
     static func steps(namespaces: Namespaces, hostname: String, scratch: String, layers: Layers?,
                       program: (host: String, inside: String)?, rootless: Bool, joinCgroups: [String] = [],
-                      systemPaths: SystemPathsMode = .masked) -> [InitStep] {
+                      systemPaths: SystemPathsMode = .masked, workingDirectory: String? = nil) -> [InitStep] {
         var s: [InitStep] = []
         for file in joinCgroups {
             s.append(InitStep(kind: VSIM_CT_WRITE, source: "0", target: file, title: "join the cgroup (write 0 to \(file))"))
@@ -99,7 +100,7 @@ enum InitPlan {
             root = scratch + "/root"
             let made = l.onScratch ? [root, l.upper, l.work] : [root]
             for d in made { s.append(InitStep(kind: VSIM_CT_MKDIR, target: d, title: "create \(d)")) }
-            let options = "lowerdir=\(l.lower),upperdir=\(l.upper),workdir=\(l.work)" + (rootless ? ",userxattr" : "")
+            let options = "lowerdir=\(l.lowers.joined(separator: ":")),upperdir=\(l.upper),workdir=\(l.work)" + (rootless ? ",userxattr" : "")
             s.append(InitStep(kind: VSIM_CT_MOUNT, source: "overlay", target: root, fstype: "overlay", data: options,
                               title: "mount the overlay root (\(options)) on \(root)"))
         } else {
@@ -156,6 +157,31 @@ enum InitPlan {
                                   title: "make \(p) read-only (OCI readonlyPaths)"))
             }
         }
+        s += enter(workingDirectory)
+        return s
+    }
+
+    /// `--isolation chroot`: no namespaces and no mounts; the init joins its cgroups, calls
+    /// chroot(2) on `root` and chdir("/"), and execs. Nothing else separates it from the host.
+    static func chrootSteps(root: String, joinCgroups: [String] = [], workingDirectory: String? = nil) -> [InitStep] {
+        var s: [InitStep] = []
+        for file in joinCgroups {
+            s.append(InitStep(kind: VSIM_CT_WRITE, source: "0", target: file, title: "join the cgroup (write 0 to \(file))"))
+        }
+        s.append(InitStep(kind: VSIM_CT_CHROOT, target: root, title: "chroot into \(root)"))
+        return s + enter(workingDirectory)
+    }
+
+    /// mkdir -p and chdir into the working directory (after the root is entered).
+    private static func enter(_ directory: String?) -> [InitStep] {
+        guard let directory, directory != "/" else { return [] }
+        var s: [InitStep] = []
+        var path = ""
+        for part in directory.split(separator: "/") {
+            path += "/" + part
+            s.append(InitStep(kind: VSIM_CT_MKDIR, target: path, title: "create the working directory \(path)"))
+        }
+        s.append(InitStep(kind: VSIM_CT_CHDIR, target: directory, title: "change into the working directory \(directory)"))
         return s
     }
 }

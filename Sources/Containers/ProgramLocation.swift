@@ -14,6 +14,22 @@ struct ProgramLocation {
 
     init(_ spec: ContainerSpec) throws(ContainerError) {
         let command = spec.command[0]
+        if let layers = spec.imageLayers {
+            // The merged view exists only inside the container: a path is left to execve there
+            // (its failure is reported as for a rootfs); a bare name is searched in each layer.
+            if command.contains("/") {
+                pathInside = command.hasPrefix("/") ? command : "/" + command
+            } else {
+                let search = ContainerSpec.searchPath(spec.environment ?? spec.imageEnvironment).split(separator: ":").map(String.init)
+                guard let found = layers.lazy.compactMap({ HostFiles.search(command, in: search, root: $0) }).first else {
+                    throw .command("\(command): not found in the image's layers (searched \(search.joined(separator: ":")))", status: 127)
+                }
+                pathInside = found
+            }
+            hostProgram = nil
+            argv0 = command
+            return
+        }
         if let rootfs = spec.rootfs {
             let inside: String
             if command.contains("/") {

@@ -38,6 +38,17 @@ public enum HostIO {
         return text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
     }
 
+    /// One `read(2)` into `buffer`, retried on `EINTR` (a streaming reader's step).
+    /// - Returns: the byte count (0 at end of file).
+    /// - Throws: ``HostError`` with the failing `errno`.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(HostError) -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno != EINTR { throw HostError(errno) }
+        }
+    }
+
     /// One `read(2)` of up to `count` bytes, retried on `EINTR`.
     /// - Returns: the bytes read (empty at end of file), or the failing `errno`.
     public static func readSome(_ fd: Int32, upTo count: Int) -> Result<[UInt8], HostError> {

@@ -15,7 +15,8 @@ struct ContainerRunCommand: ParsableCommand {
         discussion: """
         Without --rootfs the root is a fresh tmpfs holding only CMD (a static program on the host). With \
         --rootfs DIR the root is an overlay: DIR read-only below, a fresh upper layer above (kept in \
-        --keep-upper DIR). Either way the container gets /proc of its PID namespace, a /dev with null, zero, \
+        --keep-upper DIR); with --image NAME, the image's layers are the overlay's lower layers. \
+        --isolation chroot replaces all of that with a bare chroot(2). Either way the container gets /proc of its PID namespace, a /dev with null, zero, \
         full, random, urandom and tty, /sys read-only and /tmp as tmpfs. Needs root, or --rootless (a user \
         namespace; limits the host does not delegate are reported and skipped).
 
@@ -33,6 +34,15 @@ struct ContainerRunCommand: ParsableCommand {
 
     @Option(help: "Directory used read-only as the lower layer of the root's overlay.")
     var rootfs: String?
+
+    @Option(help: "An image in vsim's store (vsim image ls): the root is an overlay of its layers, one lowerdir per layer, top first; its Env, WorkingDir and Entrypoint/Cmd (when no CMD is given) apply.")
+    var image: String?
+
+    @Option(help: "The image store for --image (default $VSIM_IMAGES, /var/lib/vsim/images for root).")
+    var store: String?
+
+    @Option(help: "pivot-root (new namespaces, the root mounted and entered with pivot_root; the default) or chroot (only chroot(2) into --rootfs or a directory holding CMD: no namespaces, no mounts; a jail that a process with CAP_SYS_CHROOT can leave).")
+    var isolation: Isolation = .pivotRoot
 
     @Option(name: .customLong("keep-upper"), help: "Keep the overlay's upper layer (the container's changes) in this directory.")
     var keepUpper: String?
@@ -84,7 +94,7 @@ struct ContainerRunCommand: ParsableCommand {
                                               hostname: hostname, network: network, rootless: rootless,
                                               timings: timings, capAdd: capAdd, capDrop: capDrop, seccomp: seccomp,
                                               systemPaths: systemPaths, useInit: useInit, timeLimit: timeLimit,
-                                              command: command)
+                                              image: image, imageStore: store, isolation: isolation, command: command)
         if status != 0 { throw ExitCode(status) }
     }
 }
@@ -101,5 +111,6 @@ struct ContainerPruneCommand: ParsableCommand {
 }
 
 extension NetworkMode: ExpressibleByArgument {}
+extension Isolation: ExpressibleByArgument {}
 extension SeccompMode: ExpressibleByArgument {}
 extension SystemPathsMode: ExpressibleByArgument {}

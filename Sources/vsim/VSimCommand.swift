@@ -29,7 +29,7 @@ struct VSimCommand: ParsableCommand {
           1           `vsim compare`: runs disagreed (different output or exit status)
         """,
         version: VSim.version,
-        subcommands: [RunCommand.self, DisasmCommand.self, CompareCommand.self, ContainerCommand.self, TranslateCommand.self, ReplCommand.self,
+        subcommands: [RunCommand.self, DisasmCommand.self, CompareCommand.self, ContainerCommand.self, ImageCommand.self, TranslateCommand.self, ReplCommand.self,
                       LabCommand.self, GradeCommand.self, HomeworkCommand.self, NanobenchCommand.self]
     )
 

@@ -69,6 +69,11 @@ enum Support {
         guard r.status == 0 else { throw Failure(description: "\(argv.joined(separator: " ")) failed: \(r.stderr)") }
     }
 
+    /// Whether `tool` is on PATH.
+    static func have(_ tool: String) -> Bool {
+        (try? spawn(["sh", "-c", "command -v \(tool)"]))?.status == 0
+    }
+
     struct Output { var status: Int32; var stdout: String; var stderr: String }
 
     /// Runs argv (PATH lookup through /usr/bin/env) to completion with stdin from /dev/null.

@@ -73,6 +73,10 @@ enum vsim_ct_step_kind {
     /// bind with MS_RDONLY and `flags` (which must repeat the flags of the mount it sits on, e.g.
     /// nosuid,nodev,noexec for /proc). A missing `target` is skipped.
     VSIM_CT_READONLY = 11,
+    /// chroot(target), then chdir("/"): `--isolation chroot`, the classic jail. Unlike
+    /// VSIM_CT_PIVOT_ROOT it changes only this process's root directory: the old root stays
+    /// reachable through any directory outside the new one (the jail escape).
+    VSIM_CT_CHROOT = 12,
 };
 
 /// Where a failure after the steps happened (the report's `step` field is step_count + this).

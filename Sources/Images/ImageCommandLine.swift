@@ -1,0 +1,135 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the `vsim image` commands do, so that their command types hold only argument
+/// declarations. Results go to stdout; errors to stderr as `vsim: error: ...`, with the exit
+/// status of ``ImageError/exitStatus`` (docs/exit-status.md).
+public enum ImageCommandLine {
+    /// `vsim image import PATH [--name N]`.
+    public static func importImage(_ path: String, name: String?, store: String?) -> Int32 {
+        run { () throws(ImageError) in
+            let s = try ImageStore(path: store)
+            let started = DispatchTime.now().uptimeNanoseconds
+            let results = try ImageImporter(store: s).importImage(from: path, name: name)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            for r in results {
+                let reused = r.layers - r.unpackedLayers
+                out("\(r.replaced ? "replaced" : "imported") \(r.name) \(r.manifestDigest): \(r.layers) layer\(r.layers == 1 ? "" : "s")"
+                    + ", \(r.unpackedLayers) unpacked (\(formatBytes(r.unpackedBytes)))"
+                    + (reused > 0 ? ", \(reused) already in the store" : "") + "\n")
+            }
+            out("in \(String(format: "%.2f", seconds)) s; store \(s.root)\n")
+        }
+    }
+
+    /// `vsim image ls`.
+    public static func list(store: String?) -> Int32 {
+        run { () throws(ImageError) in
+            let s = try ImageStore(path: store)
+            let images = try s.images()
+            var rows = [["NAME", "MANIFEST", "LAYERS", "SIZE", "UNPACKED", "CREATED"]]
+            for i in images {
+                let unpacked = i.layers.reduce(Int64(0)) { $0 + ($1.unpackedBytes ?? 0) }
+                rows.append([i.name, "sha256:" + i.manifestDigest.short, String(i.layers.count), formatBytes(i.blobBytes),
+                             formatBytes(unpacked), i.configuration.created ?? "-"])
+            }
+            out(table(rows))
+        }
+    }
+
+    /// `vsim image history NAME`: newest step first, as `docker history` shows it.
+    public static func history(_ name: String, store: String?) -> Int32 {
+        run { () throws(ImageError) in
+            let image = try ImageStore(path: store, create: false).image(named: name)
+            var rows: [[String]] = []
+            var layers = image.layers[...]
+            for h in image.configuration.history ?? [] {
+                let by = h.created_by ?? ""
+                if h.empty_layer == true {
+                    rows.append(["-", "0 B", "0 B", h.created ?? "-", by])
+                } else if let l = layers.popFirst() {
+                    rows.append([l.diffID.short, formatBytes(l.blob.size), l.unpackedBytes.map(formatBytes) ?? "?", h.created ?? "-", by])
+                }
+            }
+            for l in layers {
+                rows.append([l.diffID.short, formatBytes(l.blob.size), l.unpackedBytes.map(formatBytes) ?? "?", "-", "(no history entry)"])
+            }
+            out(table([["LAYER (DIFF ID)", "BLOB", "UNPACKED", "CREATED", "CREATED BY"]] + rows.reversed()))
+        }
+    }
+
+    /// `vsim image inspect NAME`: the manifest, config and layers as JSON.
+    public static func inspect(_ name: String, store: String?) -> Int32 {
+        run { () throws(ImageError) in
+            let image = try ImageStore(path: store, create: false).image(named: name)
+            let c = image.configuration
+            var object: [String: Any] = [
+                "Name": image.name,
+                "Digest": image.manifestDigest.description,
+                "Config": image.manifest.config.digest.description,
+                "Layers": image.layers.map { l -> [String: Any] in
+                    var o: [String: Any] = ["Digest": l.blob.digest.description, "MediaType": l.blob.mediaType,
+                                            "Size": l.blob.size, "DiffID": l.diffID.description, "Directory": l.directory]
+                    if let u = l.unpackedBytes { o["UnpackedBytes"] = u }
+                    return o
+                },
+                "LowerDirs": image.lowerDirectories,
+            ]
+            if let v = c.created { object["Created"] = v }
+            if let v = c.architecture { object["Architecture"] = v }
+            if let v = c.os { object["Os"] = v }
+            if let r = c.config {
+                var o: [String: Any] = [:]
+                if let v = r.Env { o["Env"] = v }
+                if let v = r.Entrypoint { o["Entrypoint"] = v }
+                if let v = r.Cmd { o["Cmd"] = v }
+                if let v = r.WorkingDir { o["WorkingDir"] = v }
+                if let v = r.User { o["User"] = v }
+                object["RunConfig"] = o
+            }
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            out(String(decoding: data, as: UTF8.self) + "\n")
+        }
+    }
+
+    /// `vsim image rm NAME...`.
+    public static func remove(_ names: [String], store: String?) -> Int32 {
+        run { () throws(ImageError) in
+            let s = try ImageStore(path: store, create: false)
+            for n in names {
+                let r = try s.remove(named: n)
+                out("removed \(n): \(r.blobs) blob\(r.blobs == 1 ? "" : "s") and \(r.layers) unpacked layer\(r.layers == 1 ? "" : "s") no other image uses\n")
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    static func run(_ body: () throws(ImageError) -> Void) -> Int32 {
+        do { try body(); return 0 } catch {
+            FileHandle.standardError.write(Data("vsim: error: \(error.description)\n".utf8))
+            return error.exitStatus
+        }
+    }
+
+    static func out(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
+
+    /// Decimal units, as `docker images` shows sizes.
+    public static func formatBytes(_ n: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var v = Double(n), u = 0
+        while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
+        return u == 0 ? "\(n) B" : String(format: v < 10 ? "%.2f" : "%.1f", v) + " " + units[u]
+    }
+
+    static func table(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = [Int](repeating: 0, count: first.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+}
