@@ -133,8 +133,12 @@ public final class SystemMachine {
     public var msrs: [UInt32: UInt64] = [0x10: 0, 0x174: 0, 0x175: 0, 0x176: 0]
     /// DR0–DR7 (stored only).
     public var debugRegisters = [UInt32](repeating: 0, count: 8)
-    /// The last exception raised at CPL 3 (for diagnostics: the fault a kernel turned into a signal).
-    public private(set) var lastUserException: CPUException?
+    /// The privilege level the user program runs at: 3, or 0 under a unikernel, whose program
+    /// shares ring 0 with its library OS.
+    public var programRing: UInt8 = 3
+    /// The last exception raised at ``programRing`` (for diagnostics: the fault a kernel turned
+    /// into a signal).
+    public private(set) var lastProgramException: CPUException?
     /// Interrupts and exceptions delivered through the IDT, by vector.
     public private(set) var delivered: [UInt8: UInt64] = [:]
     /// For a debugger (the REPL): when set, ``run(maxInstructions:deadline:)`` also returns
@@ -254,7 +258,7 @@ public final class SystemMachine {
 
     /// Offers `e` to the VMM, then delivers it through the IDT with the double-fault rules.
     public func raise(_ e: CPUException) {
-        if cpu.cpl == 3 { lastUserException = e }
+        if cpu.cpl == programRing { lastProgramException = e }
         if let hooks {
             switch hooks.intercept(.exception(e), machine: self) {
             case .proceed: break

@@ -166,7 +166,7 @@ final class SystemTarget: Debuggee {
     private func outcome(_ stop: SystemStopReason) -> StepOutcome {
         switch stop {
         case .exited(let status):
-            if status > 128, let e = world.machine.lastUserException, 128 + e.linuxSignal == status {
+            if status > 128, let e = world.machine.lastProgramException, 128 + e.linuxSignal == status {
                 return .signalled(signal: e.linuxSignal, message: "\(SignalName.of(e.linuxSignal)): \(e.vector.name) \(e.detail) (the guest kernel ended the program with status \(status))")
             }
             return .exited(status: status)

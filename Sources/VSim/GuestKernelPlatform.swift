@@ -85,6 +85,7 @@ public struct GuestKernelPlatform {
     /// stopped before the kernel's first instruction.
     public func boot(stdio: GuestStdio) throws(VSimError) -> BootedGuestKernel {
         let (machine, com2) = try Self.machine(stdio: stdio)
+        if mode == .unikernel { machine.programRing = 0 }
         let layout: BootLoader.Layout
         do {
             layout = try BootLoader.boot(kernel: kernel, program: program, argv: argv, envp: environment,

@@ -84,7 +84,7 @@ public struct SystemBackend: ExecutionBackend {
         switch stop {
         case .exited(let status):
             result.exitStatus = status
-            if status > 128, let e = machine.lastUserException, 128 + e.linuxSignal == status {
+            if status > 128, let e = machine.lastProgramException, 128 + e.linuxSignal == status {
                 result.signal = e.linuxSignal
                 result.diagnostic = GuestDiagnostics.faultLine(e, memory: machine.memory, symbols: symbols)
             }

@@ -164,6 +164,12 @@ final class UnikernelTests: XCTestCase {
             let r = try VSim.run(program: .path(TrapAndExitCountTests.repository + "/programs/faults.s"), mode: .unikernel,
                                  arguments: [arg], options: options)
             XCTAssertEqual(r.exitStatus, status, arg)
+            // The same one-line diagnostic as under hvm, whose program runs at ring 3, but for the
+            // #PF error code: at ring 0 its U/S bit (bit 2) is 0 (Intel SDM Vol. 3A 4.7), 0x4 -> 0x0.
+            let hvm = try VSim.run(program: .path(TrapAndExitCountTests.repository + "/programs/faults.s"), mode: .hvm,
+                                   arguments: [arg], options: options)
+            XCTAssertNotNil(r.diagnostic, arg)
+            XCTAssertEqual(r.diagnostic, hvm.diagnostic?.replacingOccurrences(of: "#PF(0x4)", with: "#PF(0x0)"), arg)
         }
     }
 }

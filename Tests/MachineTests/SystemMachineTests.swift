@@ -229,7 +229,7 @@ struct SystemMachineTests {
         let stop = m.run(maxInstructions: 100, deadline: nil)
         // No IDT: the #GP cannot be delivered, nor the #DF: triple fault, the first cause inside.
         guard case .tripleFault = stop else { Issue.record("\(stop)"); return }
-        #expect(m.lastUserException?.vector == .gp)
-        #expect(m.lastUserException?.errorCode == 0)
+        #expect(m.lastProgramException?.vector == .gp)
+        #expect(m.lastProgramException?.errorCode == 0)
     }
 }
