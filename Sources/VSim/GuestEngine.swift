@@ -11,19 +11,27 @@ import Translation
 ///   translator; ends as a ``GuestTermination``.
 /// - ``GuestKernelEngine``: a ``SystemMachine`` (``GuestKernelPlatform``) on the interpreter or
 ///   the translator; ends as a ``SystemStopReason``.
-/// - KVM (`KVMRunLoop` of the KVM module, driven by ``KVMBackend``): the same machine's RAM and
-///   devices on the real CPU, run to the end.
+/// - ``KVMEngine``: the same machine's RAM and devices on the real CPU through `/dev/kvm`
+///   (`KVMRunLoop` of the KVM module), run to the end: the real CPU neither counts the guest's
+///   instructions for vsim nor stops at a count, so it is a ``GuestEngine`` but not a
+///   ``SteppableEngine``.
 public protocol GuestEngine: AnyObject {
     associatedtype Ending
-    /// Runs until the guest stops, `maxInstructions` more instructions retire, or `deadline`.
+    /// Runs until the guest stops, `maxInstructions` more instructions retire (an engine that
+    /// can count them), or `deadline`.
     func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> Ending
+    /// The translator's counters (nil when no translator ran).
+    var translationCounters: TranslationCounters? { get }
+}
+
+/// An engine vsim drives instruction by instruction when it wants: it counts what retires, stops
+/// at a count (so the REPL and the lockstep checker run it in slices), and at breakpoints.
+public protocol SteppableEngine: GuestEngine {
     /// Instructions retired so far (by whichever engine ran them).
     var instructionsExecuted: UInt64 { get }
-    /// The translator's counters (nil on the interpreter).
-    var translationCounters: TranslationCounters? { get }
-    /// A debugger's instruction breakpoints: ``run(maxInstructions:deadline:)`` stops before the
-    /// instruction at one of them with the debugger's `#DB`, at the engine's own speed (the
-    /// interpreter checks only on a decoded-instruction cache miss, the translator only on a
+    /// A debugger's instruction breakpoints: ``GuestEngine/run(maxInstructions:deadline:)`` stops
+    /// before the instruction at one of them with the debugger's `#DB`, at the engine's own speed
+    /// (the interpreter checks only on a decoded-instruction cache miss, the translator only on a
     /// main-loop entry). Empty for a run that is not being debugged.
     var breakpoints: Set<UInt32> { get set }
 }
@@ -38,7 +46,7 @@ extension TranslationStats {
 /// the translator, whose main loop steps every instruction it does not translate (INT n, ...)
 /// through the process, which serves the system calls. The process's interpreter and the
 /// translator share the instruction count, so a caller may step the process itself between runs.
-public final class UserModeEngine: GuestEngine {
+public final class UserModeEngine: SteppableEngine {
     public let process: LinuxProcess
     /// The translator (nil: the interpreter runs everything).
     public let translator: TranslationEngine?
@@ -110,7 +118,7 @@ public final class UserModeEngine: GuestEngine {
 /// interrupts and the VMM's hooks) or with the translator plugged in as the loop's slice runner:
 /// blocks between exits, and every instruction it does not translate (privileged ones, INT n)
 /// stepped by the interpreter, whose exceptions and stops end the slice for the machine's loop.
-public final class GuestKernelEngine: GuestEngine {
+public final class GuestKernelEngine: SteppableEngine {
     public let machine: SystemMachine
     public let translator: TranslationEngine?
 

@@ -60,7 +60,7 @@ public struct KVMBackend: ExecutionBackend {
     }
 }
 
-/// A run of a machine's RAM under KVM (``KVMRunLoop`` of the KVM module) as a ``RunResult``
+/// A run of a machine's RAM on the ``KVMEngine`` as a ``RunResult``
 /// (shared by ``KVMBackend``, ``KVMBackend/runFlat(_:options:)`` and the probes).
 enum KVMRun {
     /// Runs `machine`'s RAM under KVM from `entry` in 32-bit protected mode, serving its ports
@@ -68,11 +68,11 @@ enum KVMRun {
     static func execute(machine: SystemMachine, entry: UInt32, eax: UInt32, ebx: UInt32, esp: UInt32,
                         extraDevices: [UART16550], io: GuestDescriptors, options: RunOptions,
                         start: ContinuousClock.Instant) throws(VSimError) -> RunResult {
+        let engine = KVMEngine(machine: machine, entry: entry, eax: eax, ebx: ebx, esp: esp)
         let outcome: KVMRunLoop.Outcome
-        do {
-            outcome = try KVMRunLoop.run(machine: machine, entry: entry, eax: eax, ebx: ebx, esp: esp,
-                                         deadline: start + options.timeLimit)
-        } catch {
+        switch engine.run(maxInstructions: .max, deadline: start + options.timeLimit) {
+        case .success(let o): outcome = o
+        case .failure(let error):
             switch error {
             case .setup: throw .host(error.description, status: KVMBackend.unavailableStatus)
             case .run, .probe: throw .host(error.description)
