@@ -86,6 +86,10 @@ struct CProgramsTests {
             ? ["i686-linux-gnu-gcc"] : ["gcc", "-m32"]
     }()
 
+    /// A safety net, not a bound: a lockstep `--check` run does two engines' work at every block
+    /// boundary and, on a shared 2-core machine under load, took over the default 60 s.
+    static let timeLimit = "1800"
+
     static func hostCanBuild() -> Bool {
         guard ProgramsHarness.hostRunsI386() else { return false }
         guard let dir = try? ProgramsHarness.temporaryDirectory(prefix: "cprobe") else { return false }
@@ -103,12 +107,13 @@ struct CProgramsTests {
         let native = try Self.run([exe] + Self.arguments, environment: Self.environment, stdin: Self.stdin)
         #expect(native.status < 128, "\(v): the native run itself failed (\(native.status)): \(native.stderr)")
         for mode in ["interpret", "translate"] {
-            let r = try Self.run([CLI.vsimPath, "run", "--mode", mode, exe, "--"] + Self.arguments, environment: Self.environment, stdin: Self.stdin)
+            let r = try Self.run([CLI.vsimPath, "run", "--mode", mode, "--time-limit", Self.timeLimit, exe, "--"] + Self.arguments,
+                                 environment: Self.environment, stdin: Self.stdin)
             #expect(r.status == native.status, "\(v) under \(mode): exit status \(r.status), natively \(native.status); stderr: \(r.stderr)")
             #expect(r.stdout == native.stdout, "\(v) under \(mode): stdout differs\nnative:\n\(native.stdout)\nvsim:\n\(r.stdout)")
             #expect(r.stderr == native.stderr, "\(v) under \(mode): stderr differs\nnative:\n\(native.stderr)\nvsim:\n\(r.stderr)")
         }
-        let check = try Self.run([CLI.vsimPath, "run", "--mode", "translate", "--check", exe, "--"] + Self.arguments,
+        let check = try Self.run([CLI.vsimPath, "run", "--mode", "translate", "--check", "--time-limit", Self.timeLimit, exe, "--"] + Self.arguments,
                                  environment: Self.environment, stdin: Self.stdin)
         #expect(check.status == native.status, "\(v) under translate --check: \(check.status): \(check.stderr)")
         #expect(check.stderr.contains("check passed"), "\(v) under translate --check: \(check.stderr)")
