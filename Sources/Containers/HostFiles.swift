@@ -81,18 +81,7 @@ enum HostFiles {
     }
 
     /// The names in a directory (without "." and ".."), or nil when it cannot be opened.
-    static func list(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
+    static func list(_ path: String) -> [String]? { try? HostIO.directoryEntries(path) }
 
     /// Removes `path` and everything below it without following symbolic links and without
     /// crossing into other file systems' mounts. Returns the errno of the first failure, or 0.

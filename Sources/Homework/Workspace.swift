@@ -21,16 +21,7 @@ struct Workspace {
         if let source = problem.source { try Homework.write(source, to: programPath) }
     }
 
-    func remove() {
-        if let d = opendir(directory) {
-            while let e = readdir(d) {
-                let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name != "." && name != ".." { unlink(directory + "/" + name) }
-            }
-            closedir(d)
-        }
-        rmdir(directory)
-    }
+    func remove() { HostIO.removeFlatDirectory(directory) }
 }
 
 extension Homework {

@@ -110,6 +110,28 @@ public enum HostIO {
         return try readToEnd(fd, limit: limit)
     }
 
+    /// The names in the directory at `path`, without "." and "..", in `readdir(3)` order.
+    /// - Throws: ``HostError`` with the `errno` of `opendir`.
+    public static func directoryEntries(_ path: String) throws(HostError) -> [String] {
+        guard let dir = opendir(path) else { throw HostError(errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a temporary directory that holds only files (vsim's scratch folders): unlinks
+    /// each entry, then the directory. Failures are ignored (a best-effort cleanup).
+    public static func removeFlatDirectory(_ path: String) {
+        for name in (try? directoryEntries(path)) ?? [] { unlink(path + "/" + name) }
+        rmdir(path)
+    }
+
     /// `waitpid`/`wait4`/`waitid`-style calls retried while they fail with `EINTR`.
     /// - Returns: the call's last result.
     @inline(__always)

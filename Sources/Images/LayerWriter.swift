@@ -145,16 +145,9 @@ struct LayerWriter {
 enum FileManagerList {
     struct Unreadable: Error {}
 
+    /// The names in `path` in byte order (a layer's entries in a reproducible order).
     static func sortedNames(_ path: String) throws -> [String] {
-        guard let dir = opendir(path) else { throw Unreadable() }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
+        guard let names = try? HostIO.directoryEntries(path) else { throw Unreadable() }
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 }

@@ -401,16 +401,7 @@ public struct ProgramResolver {
         }
     }
 
-    func removeTree(_ dir: String) {
-        if let d = opendir(dir) {
-            while let entry = readdir(d) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                if name != "." && name != ".." { unlink(dir + "/" + name) }
-            }
-            closedir(d)
-        }
-        rmdir(dir)
-    }
+    func removeTree(_ dir: String) { HostIO.removeFlatDirectory(dir) }
 }
 
 struct ReadError: Error { var reason: String }
