@@ -145,9 +145,13 @@ public enum BootLoader {
         var random = SeededGenerator(seed: randomSeed)
         let stack: InitialStack
         do {
+            // A kernel that serves system calls as function calls (the unikernel's library OS)
+            // says where with its `sysinfo_entry` symbol; the program finds it as AT_SYSINFO.
+            let sysinfo = kernel.symbols.first { $0.name == "sysinfo_entry" }?.value
             stack = try InitialStack.build(image: program, argv: argv, envp: envp,
                                            executablePath: executablePath ?? argv.first ?? program.path,
-                                           randomBytes: random.bytes(16), top: stackTop, limit: Int(stackSize) / 4)
+                                           randomBytes: random.bytes(16), top: stackTop, limit: Int(stackSize) / 4,
+                                           sysinfo: sysinfo)
         } catch { throw .arguments(error.description) }
         for va in stride(from: stackTop - stackSize, to: stackTop, by: 4096) {
             pages[va] = (try allocate(), true, false)

@@ -325,10 +325,13 @@ struct InitialStack {
                AT_PAGESZ: UInt32 = 6, AT_BASE: UInt32 = 7, AT_FLAGS: UInt32 = 8, AT_ENTRY: UInt32 = 9,
                AT_UID: UInt32 = 11, AT_EUID: UInt32 = 12, AT_GID: UInt32 = 13, AT_EGID: UInt32 = 14,
                AT_PLATFORM: UInt32 = 15, AT_HWCAP: UInt32 = 16, AT_CLKTCK: UInt32 = 17,
-               AT_SECURE: UInt32 = 23, AT_RANDOM: UInt32 = 25, AT_EXECFN: UInt32 = 31
+               AT_SECURE: UInt32 = 23, AT_RANDOM: UInt32 = 25, AT_EXECFN: UInt32 = 31, AT_SYSINFO: UInt32 = 32
 
+    /// - Parameter sysinfo: the entry point of system calls as function calls (`AT_SYSINFO`: on
+    ///   i386 Linux the vDSO's `__kernel_vsyscall`; under the unikernel the library OS's own
+    ///   entry); nil leaves `AT_SYSINFO` out (a program then uses `int $0x80`).
     static func build(image: ELFImage, argv: [String], envp: [String], executablePath: String,
-                      randomBytes: [UInt8], top: UInt32, limit: Int) throws(LinuxProcessError) -> InitialStack {
+                      randomBytes: [UInt8], top: UInt32, limit: Int, sysinfo: UInt32? = nil) throws(LinuxProcessError) -> InitialStack {
         // Strings, built downwards from top - 4.
         var area: [UInt8] = []              // grows at the front: area[0] is at address `low`
         var low = top - 4
@@ -356,7 +359,7 @@ struct InitialStack {
         let platform = push(cstring(LinuxProcess.platform))
         let random = push(randomBytes)
 
-        let auxv: [(UInt32, UInt32)] = [
+        let auxv: [(UInt32, UInt32)] = (sysinfo.map { [(AT_SYSINFO, $0)] } ?? []) + [
             (AT_HWCAP, 0), (AT_PAGESZ, GuestMemory.pageSize), (AT_CLKTCK, 100),
             (AT_PHDR, image.programHeaderAddress), (AT_PHENT, UInt32(image.programHeaderEntrySize)),
             (AT_PHNUM, UInt32(image.programHeaderCount)), (AT_BASE, 0), (AT_FLAGS, 0), (AT_ENTRY, image.entry),

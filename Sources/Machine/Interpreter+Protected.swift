@@ -304,6 +304,7 @@ extension Interpreter {
             }
         }
         try deliver(vector: v, errorCode: nil, returnEIP: next, software: true, external: false)
+        sys.delivered[v, default: 0] &+= 1
         return true
     }
 

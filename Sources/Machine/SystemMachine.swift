@@ -139,8 +139,8 @@ public final class SystemMachine {
     /// The last exception raised at ``programRing`` (for diagnostics: the fault a kernel turned
     /// into a signal).
     public private(set) var lastProgramException: CPUException?
-    /// Interrupts and exceptions delivered through the IDT, by vector.
-    public private(set) var delivered: [UInt8: UInt64] = [:]
+    /// Interrupts, exceptions and software interrupts (INT n) delivered through the IDT, by vector.
+    public internal(set) var delivered: [UInt8: UInt64] = [:]
     /// For a debugger (the REPL): when set, ``run(maxInstructions:deadline:)`` also returns
     /// ``SystemStopReason/instructionLimit`` right after an exception or an external interrupt was
     /// handled (by the VMM or through the IDT), before the next instruction, so that a single step

@@ -155,6 +155,33 @@ final class UnikernelTests: XCTestCase {
         XCTAssertEqual(r.callouts, [:])
     }
 
+    /// System calls as function calls: the library OS's entry is the program's AT_SYSINFO, so
+    /// programs/vsyscall.s makes its write and exit with CALL (no interrupt delivered through the
+    /// IDT at all), where hello.s delivers vector 0x80 twice. Under hvm (no AT_SYSINFO) the same
+    /// program falls back to int $0x80. Output as natively.
+    func testSystemCallsAsFunctionCalls() throws {
+        func deliveries(_ program: String, _ mode: Mode) throws -> (UInt64, String) {
+            var options = RunOptions()
+            options.io = .capture
+            options.timerPeriod = 0
+            let resolved = try VSim.resolve(.path(TrapAndExitCountTests.repository + "/programs/" + program))
+            let platform = try GuestKernelPlatform(mode: mode, program: resolved, arguments: [], options: options)
+            let io = try GuestDescriptors(options.io)
+            defer { io.close() }
+            let booted = try platform.boot(stdio: io.guestStdio)
+            let engine = try GuestKernelEngine(machine: booted.machine, engine: .interpret)
+            _ = engine.run(maxInstructions: 10_000_000, deadline: nil)
+            booted.machine.uart.flush()
+            let out = String(decoding: TempFile.readAll(io.capture!), as: UTF8.self)
+            return (booted.machine.delivered[0x80] ?? 0, out)
+        }
+        let (direct, text) = try deliveries("vsyscall.s", .unikernel)
+        XCTAssertEqual(direct, 0)
+        XCTAssertEqual(text, "Hello from a system call as a function call!\n")
+        XCTAssertEqual(try deliveries("hello.s", .unikernel).0, 2)
+        XCTAssertEqual(try deliveries("vsyscall.s", .hvm).0, 2)
+    }
+
     /// A fault in the program (its EIP above RAM's identity map) ends it with 128 + the signal,
     /// as the kernel does for ring 3: the library OS tells program from itself by address.
     func testFaultBecomesSignal() throws {

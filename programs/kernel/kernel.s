@@ -416,6 +416,23 @@ sys_enosys:
         movl $-ENOSYS, %eax
         ret
 
+        .ifdef UNIKERNEL
+# ---- system calls as function calls (unikernel): `call *AT_SYSINFO` -----------------------------
+# The boot protocol puts this entry in the program's auxiliary vector as AT_SYSINFO, where i386
+# Linux puts the vDSO's __kernel_vsyscall: a program that calls through it (as glibc does) enters
+# the library OS with a CALL instead of an interrupt. Same registers as int $0x80. The frame an
+# interrupt would have pushed is built by hand, so that every return path (IRET from sys_return,
+# the -EFAULT fixup) works unchanged, and IRET at the same privilege comes back to the RET.
+        .globl sysinfo_entry
+sysinfo_entry:
+        pushfl                          # EFLAGS
+        cli                             # as the interrupt gate would
+        pushl %cs                       # CS
+        pushl $1f                       # EIP: back to the RET below
+        jmp syscall_entry
+1:      ret
+        .endif
+
 # exit(status): the status goes to the exit device; the machine stops there.
 sys_exit:
         movl %ebx, %eax
