@@ -197,3 +197,60 @@ final class LineCollector: @unchecked Sendable {
     func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }
+
+/// The guest kernel grows the user stack on demand, as Linux's expand_stack does: a recursion
+/// 200,000 calls deep (12 bytes a frame: 2.4 MB, far past the 128 KiB the boot protocol maps)
+/// runs under trap, hvm and bt as natively, each new stack page one traced page-table write
+/// under trap.
+final class StackGrowthTests: XCTestCase {
+    static let source = """
+            .text
+            .globl _start
+    _start: movl $200000, %ecx
+            call down
+            movl $4, %eax
+            movl $1, %ebx
+            movl $msg, %ecx
+            movl $len, %edx
+            int $0x80
+            movl $1, %eax
+            xorl %ebx, %ebx
+            int $0x80
+    down:   pushl %ebp
+            pushl %ecx
+            decl %ecx
+            jz 1f
+            call down
+    1:      popl %ecx
+            popl %ebp
+            ret
+            .section .rodata
+    msg:    .ascii "deep\\n"
+            .equ len, . - msg
+    """
+
+    func testDeepRecursionGrowsTheStack() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let exe = try CLI.build(Self.source, name: "deep", in: dir)
+        let native = try CLI.run(exe, [])
+        XCTAssertEqual(native.status, 0)
+        XCTAssertEqual(native.stdout, "deep\n")
+        var traced: [Mode: UInt64] = [:]
+        for mode in [Mode.trap, .hvm, .bt] {
+            var options = RunOptions()
+            options.io = .capture
+            options.timerPeriod = 0
+            let r = try VSim.run(program: .path(exe), mode: mode, options: options)
+            XCTAssertEqual(r.exitStatus, 0, "\(mode): \(r.diagnostic ?? "")")
+            XCTAssertEqual(String(decoding: r.output ?? [], as: UTF8.self), "deep\n", "\(mode)")
+            traced[mode] = r.traps["#PF: traced page-table write"] ?? 0
+        }
+        // 2.4 MB of frames below the 128 KiB mapped: at least (2,400,000 - 131,072) / 4096 = 554
+        // pages, each one PTE write (and a page-table page per new 4 MiB region: none here, the
+        // 8 MiB below 0xC0000000 lie in two regions the boot stack already opened or the first
+        // growth opens).
+        XCTAssertGreaterThanOrEqual(traced[.trap] ?? 0, 554)
+        XCTAssertLessThanOrEqual(traced[.trap] ?? 0, 600)
+    }
+}

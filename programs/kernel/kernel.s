@@ -66,6 +66,7 @@
         .equ EXIT_PORT, 0x501
         .equ TIMER_PORT, 0x40
         .equ USER_TOP, 0xC0000000
+        .equ STACK_MAX, 0x00800000      # 8 MiB: Linux's default RLIMIT_STACK
 
         # boot-information block (docs/boot-protocol.md)
         .equ BI_RAM, 8
@@ -684,6 +685,36 @@ exc_common:
         .else
         testl $3, 12(%esp)              # from ring 3?
         jz kernel_fault
+        .endif
+        .ifndef UNIKERNEL
+        .ifndef PV
+        # A not-present fault in the 8 MiB below USER_TOP grows the stack by that page, as
+        # Linux's expand_stack does (the boot protocol maps its top 128 KiB).
+        cmpl $14, (%esp)
+        jne 6f
+        testl $1, 4(%esp)               # P = 0: not present
+        jnz 6f
+        pushal
+        movl %cr2, %eax
+        cmpl $USER_TOP - STACK_MAX, %eax
+        jb 7f
+        cmpl $USER_TOP, %eax
+        jae 7f
+        call alloc_frame
+        testl %eax, %eax
+        jz 7f
+        movl %eax, %edx
+        orl $7, %edx                    # present, writable, user
+        movl %cr2, %eax
+        andl $0xFFFFF000, %eax
+        call map_page
+        jc 7f
+        popal
+        addl $8, %esp                   # vector, error code
+        iret                            # the faulting instruction again
+7:      popal
+6:
+        .endif
         .endif
         movl (%esp), %ebx
         movzbl signal_of(%ebx), %eax    # the signal Linux sends for this exception
