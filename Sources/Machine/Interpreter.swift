@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import X86
 
 /// What the platform does after serving a software interrupt.
@@ -74,14 +79,18 @@ public final class Interpreter: CodeWriteObserver {
         sb = UnsafeMutableRawPointer(cpu.raw)
         mem = memory.base
         pt = memory.pageTable
+        // An empty slot is one whose tag cannot equal an EIP that maps to it. All-zero slots
+        // (calloc: fresh zero pages, nothing to write at start-up) are empty but for slot 0,
+        // where EIP 0 would match the tag 0; that one gets a tag ending in 0xFFFF instead.
+        // (A zero DecodedOp is a valid one: H.invalid, all fields 0.)
         let n = 1 << Interpreter.cacheBits
-        cache = .allocate(capacity: n)
-        cache.initialize(repeating: DecodedOp(), count: n)
-        for i in 0..<n { cache[i].tag = ~UInt32(i) }   // can never equal an EIP that maps to slot i
+        guard let c = calloc(n, MemoryLayout<DecodedOp>.stride) else { fatalError("vsim: out of memory for the decoded-instruction cache") }
+        cache = c.bindMemory(to: DecodedOp.self, capacity: n)
+        cache[0].tag = ~UInt32(0)
         memory.addCodeObserver(self)
     }
 
-    deinit { cache.deallocate() }
+    deinit { free(cache) }
 
     // MARK: - Run loop
 
