@@ -69,6 +69,9 @@ public final class Interpreter: CodeWriteObserver {
     @usableFromInline let mem: UnsafeMutableRawPointer
     @usableFromInline let pt: UnsafeMutablePointer<UInt8>
     let cache: UnsafeMutablePointer<DecodedOp>
+    /// Whether any slot was filled since the cache was last emptied: until then a code write
+    /// (the loader mapping the program's segments) has nothing to drop.
+    var cacheInUse = false
     /// Set by INT n when the handler asks to stop.
     var pendingStop: StopReason?
 
@@ -214,11 +217,13 @@ public final class Interpreter: CodeWriteObserver {
         if !breakpoints.isEmpty && breakpoints.contains(eip) { throw .debuggerBreakpoint(at: eip) }
         let insn = try decodeForTrace(eip)
         op.pointee = DecodedOp(insn)
+        cacheInUse = true
         memory.markCode(eip, UInt32(insn.length))
     }
 
     /// ``CodeWriteObserver``: drops cached instructions overlapping `[address, address+count)`.
     public func codeWritten(address: UInt32, count: UInt32) {
+        guard cacheInUse else { return }
         if count <= 256 {
             // Instructions are at most 15 bytes: only those starting in [address-14, end) can overlap.
             let start = address &- 14
@@ -245,6 +250,8 @@ public final class Interpreter: CodeWriteObserver {
 
     /// Drops the whole decoded-instruction cache.
     public func flushCodeCache() {
+        guard cacheInUse else { return }
         for i in 0..<(1 << Interpreter.cacheBits) { cache[i].tag = ~UInt32(i) }
+        cacheInUse = false
     }
 }
