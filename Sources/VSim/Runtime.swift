@@ -21,12 +21,12 @@ extension Mode {
 
     /// The engine that runs the mode's machine in vsim (`engine`: `--engine` under the VMM modes):
     /// the translator under translate, the interpreter under interpret, `engine` under trap, hvm,
-    /// pv and unikernel; the interpreter under bt, whose VMM runs the guest's code itself through
-    /// the machine's slice runner (its translation cache); nil for kvm (the real CPU,
-    /// ``KVMBackend``) and the modes without a platform.
+    /// pv, unikernel and bt (whose VMM runs the guest kernel from its own translation cache, and
+    /// the guest's user code on `engine`); nil for kvm (the real CPU, ``KVMBackend``) and the
+    /// modes without a platform.
     public func engine(_ engine: Engine) -> Engine? {
         switch self {
-        case .interpret, .bt: return .interpret
+        case .interpret: return .interpret
         case .translate: return .translate
         case .native, .qemu, .container, .kvm: return nil
         default: return engine
