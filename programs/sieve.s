@@ -5,10 +5,13 @@
 #   multiples of each prime p from p*p upward writes bytes all over it, then
 #   one pass counts what is left. Instructions executed: roughly
 #   4*N*ln(ln N) + 6*N.
-# Usage: sieve [N]  (2 <= N < 2^31; default 1000000)
+#   With ROUNDS (scripts/bench's steady-state row), the whole sieve runs ROUNDS
+#   times over the same array: round k crosses out with the byte k, so nothing
+#   needs clearing between rounds.
+# Usage: sieve [N [ROUNDS]]  (2 <= N < 2^31; 1 <= ROUNDS <= 255; defaults 1000000, 1)
 # Prints: "primes(N) = C", the number of primes <= N, e.g. "primes(100) = 25"
 #   and "primes(1000000) = 78498".
-# Exit status: 0; 2 if N is not a number in range; 1 if brk(2) fails.
+# Exit status: 0; 2 if N or ROUNDS is not a number in range; 1 if brk(2) fails.
 # Build natively: as --32 sieve.s -o sieve.o && ld -m elf_i386 sieve.o -o sieve
 
         .text
@@ -25,40 +28,55 @@ _start:
         cmpl $0x7fffffff, %eax
         jae usage
 1:      movl %eax, %ebp         # %ebp = N
+        movl $1, %eax           # default ROUNDS
+        cmpl $3, (%esp)         # argc >= 3: ROUNDS = atoi(argv[2])
+        jb 1f
+        movl 12(%esp), %esi
+        call atoi
+        jc usage
+        cmpl $1, %eax
+        jb usage
+        cmpl $255, %eax
+        ja usage
+1:      movl %eax, %esi         # %esi = ROUNDS
 
         movl $45, %eax          # brk(0): the start of the heap
         xorl %ebx, %ebx
         int $0x80
-        movl %eax, %edi         # %edi = sieve: composite[i] = 1 when i is crossed out
+        movl %eax, %edi         # %edi = sieve: composite[i] = k when i is crossed out in round k
         leal 1(%eax,%ebp), %ebx # brk(sieve + N + 1); fresh heap pages are zero
         movl $45, %eax
         int $0x80
         cmpl %ebx, %eax
         jne nomem
+        xorl %ebx, %ebx         # %bl = k, the round (1, 2, ..., ROUNDS)
 
+round:  incl %ebx
         movl $2, %ecx           # p
 outer:  movl %ecx, %eax         # while p*p <= N
         mull %ecx
         jc count                # p*p overflowed: past N for sure
         cmpl %ebp, %eax
         ja count
-        cmpb $0, (%edi,%ecx)    # p crossed out already: not a prime
-        jne 3f
-2:      movb $1, (%edi,%eax)    # cross out p*p, p*p+p, ... <= N
+        cmpb %bl, (%edi,%ecx)   # p crossed out already: not a prime
+        je 3f
+2:      movb %bl, (%edi,%eax)   # cross out p*p, p*p+p, ... <= N
         addl %ecx, %eax
         cmpl %ebp, %eax
         jbe 2b
 3:      incl %ecx
         jmp outer
 
-count:  xorl %eax, %eax         # count the zeros in 2..N
+count:  xorl %eax, %eax         # count the numbers in 2..N not crossed out in this round
         movl $2, %ecx
-4:      cmpb $0, (%edi,%ecx)
-        jne 5f
+4:      cmpb %bl, (%edi,%ecx)
+        je 5f
         incl %eax
 5:      incl %ecx
         cmpl %ebp, %ecx
         jbe 4b
+        cmpl %esi, %ebx         # another round?
+        jb round
         call print_result
         movl $1, %eax           # exit(0)
         xorl %ebx, %ebx
@@ -71,7 +89,7 @@ nomem:  movl $1, %eax           # exit(1)
         .section .rodata
 s_name:  .asciz "primes("
 s_eq:    .asciz ") = "
-s_usage: .asciz "usage: sieve [N]   (2 <= N < 2^31; default 1000000)\n"
+s_usage: .asciz "usage: sieve [N [ROUNDS]]   (2 <= N < 2^31, 1 <= ROUNDS <= 255; default 1000000 1)\n"
 
         .text
 

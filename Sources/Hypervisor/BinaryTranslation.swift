@@ -52,7 +52,9 @@ public struct BinaryTranslationStats: Sendable, Equatable {
 ///   write, cheaper than a trap (the paper's *ptemod*).
 ///
 /// Guest user code (CPL 3) runs directly, untranslated, as VMware ran it: its system calls and
-/// faults still trap into the VMM, which reflects them into the translated kernel.
+/// faults still trap into the VMM, which reflects them into the translated kernel. "Directly" is
+/// vsim's fastest engine for it (``userCodeRunner``: the translator unless `--engine interpret`),
+/// standing in for the real CPU; the counts are the same on either.
 ///
 /// Costs (docs/cost-model.md): a callout `btCallout` + the VMM's work (as trap-and-emulate's);
 /// an in-TC emulation `btInTC`; `btTranslateInstruction` per instruction translated;
@@ -96,6 +98,10 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
     var previous: Fragment?
     /// The guest's IOPL (the real one stays 0 at ring 1).
     var virtualIOPL: UInt32 = 0
+    /// What runs guest user code (CPL 3) for up to n instructions, returning as
+    /// ``Interpreter/runSlice(_:)`` does: nil = the machine's interpreter. The runtime plugs the
+    /// translator in here (it must count and stop exactly as the interpreter does).
+    public var userCodeRunner: ((UInt64) -> StopReason?)?
 
     public override init(machine: SystemMachine, log: VMMLog, cost: CostModel, umip: Bool = false) {
         super.init(machine: machine, log: log, cost: cost, umip: false)
@@ -118,7 +124,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             if rounds > 4096 { return nil }   // let the machine loop check its deadline
             if cpu.cpl == 3 {
                 previous = nil
-                if let r = interpreter.runSlice(n &- done) { return r }
+                if let r = userCodeRunner.map({ $0(n &- done) }) ?? interpreter.runSlice(n &- done) { return r }
                 continue
             }
             let eip = cpu.eip

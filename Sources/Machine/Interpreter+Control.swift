@@ -3,12 +3,7 @@
 /// Interpreter+Protected.swift (``farTransfer(_:next:)``, ``farReturn(_:)``). Each handler sets EIP itself; `next` is the address of the
 /// following instruction (the return address, or the fall-through of a branch not taken).
 extension Interpreter {
-    /// Jcc rel8/rel32: jump to the pre-resolved target when condition `sub` (the opcode's low
-    /// nibble, SDM Vol. 1, Appendix B, "EFLAGS Condition Codes") holds. The hottest branch.
-    @inline(__always)
-    func jcc(_ op: UnsafeMutablePointer<DecodedOp>, next: UInt32) {
-        eip = cond(op.pointee.sub) ? op.pointee.imm : next
-    }
+    // Jcc, the hottest branch, is written out in the dispatch (Interpreter+Execute.swift).
 
     /// JMP rel8/rel16/rel32: the target was resolved at decode time.
     @inline(__always)

@@ -57,13 +57,13 @@ extension Interpreter {
             let a = r32(op.pointee.r), b = op.pointee.imm
             setCC(LazyFlags.kSub, 2, a &- b, a, b)
         case .inc32R:
-            let c = carry
+            let c = LazyFlags.carryFast(s)
             let a = r32(op.pointee.rm), r = a &+ 1
             setR32(op.pointee.rm, r)
             setCC(LazyFlags.kInc, 2, r, a, 1)
             s[CPUState.iAux] = c
         case .dec32R:
-            let c = carry
+            let c = LazyFlags.carryFast(s)
             let a = r32(op.pointee.rm), r = a &- 1
             setR32(op.pointee.rm, r)
             setCC(LazyFlags.kDec, 2, r, a, 1)
@@ -72,10 +72,24 @@ extension Interpreter {
             let p = Int64(Int32(bitPattern: r32(op.pointee.r))) * Int64(Int32(bitPattern: r32(op.pointee.rm)))
             let r = UInt32(truncatingIfNeeded: p)
             setR32(op.pointee.r, r)
-            setCC(LazyFlags.kMul, 2, r, statusFlags, 0)
+            setCC(LazyFlags.kMul, 2, r, LazyFlags.szapFast(s), 0)
             s[CPUState.iAux] = p != Int64(Int32(bitPattern: r)) ? 1 : 0
         case .jcc:
-            jcc(op, next: next)
+            // Jcc rel8/rel32: jump to the pre-resolved target when condition `sub` (the opcode's
+            // low nibble, SDM Vol. 1, Appendix B, "EFLAGS Condition Codes") holds. Written out
+            // here: the dispatch is too large for the inliner to take a helper in.
+            let k = s[CPUState.iOp]
+            let cc = op.pointee.sub
+            let taken: Bool
+            if k >> 2 == LazyFlags.kSub && (cc >> 1) &- 1 < 3 {
+                // B/AE, E/NE, BE/A after CMP/SUB: compare the operands (SDM Vol. 1, Table B-1).
+                let a = s[CPUState.iSrc1], b = s[CPUState.iSrc2]
+                let t = cc >> 1 == 1 ? a < b : cc >> 1 == 2 ? a == b : a <= b
+                taken = t != (cc & 1 != 0)
+            } else {
+                taken = LazyFlags.condition(cc, s)
+            }
+            eip = taken ? op.pointee.imm : next
             return true
 
         // MARK: general forms

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import X86
 
 /// What the platform does after serving a software interrupt.
@@ -64,6 +69,9 @@ public final class Interpreter: CodeWriteObserver {
     @usableFromInline let mem: UnsafeMutableRawPointer
     @usableFromInline let pt: UnsafeMutablePointer<UInt8>
     let cache: UnsafeMutablePointer<DecodedOp>
+    /// Whether any slot was filled since the cache was last emptied: until then a code write
+    /// (the loader mapping the program's segments) has nothing to drop.
+    var cacheInUse = false
     /// Set by INT n when the handler asks to stop.
     var pendingStop: StopReason?
 
@@ -74,14 +82,18 @@ public final class Interpreter: CodeWriteObserver {
         sb = UnsafeMutableRawPointer(cpu.raw)
         mem = memory.base
         pt = memory.pageTable
+        // An empty slot is one whose tag cannot equal an EIP that maps to it. All-zero slots
+        // (calloc: fresh zero pages, nothing to write at start-up) are empty but for slot 0,
+        // where EIP 0 would match the tag 0; that one gets a tag ending in 0xFFFF instead.
+        // (A zero DecodedOp is a valid one: H.invalid, all fields 0.)
         let n = 1 << Interpreter.cacheBits
-        cache = .allocate(capacity: n)
-        cache.initialize(repeating: DecodedOp(), count: n)
-        for i in 0..<n { cache[i].tag = ~UInt32(i) }   // can never equal an EIP that maps to slot i
+        guard let c = calloc(n, MemoryLayout<DecodedOp>.stride) else { fatalError("vsim: out of memory for the decoded-instruction cache") }
+        cache = c.bindMemory(to: DecodedOp.self, capacity: n)
+        cache[0].tag = ~UInt32(0)
         memory.addCodeObserver(self)
     }
 
-    deinit { cache.deallocate() }
+    deinit { free(cache) }
 
     // MARK: - Run loop
 
@@ -205,11 +217,13 @@ public final class Interpreter: CodeWriteObserver {
         if !breakpoints.isEmpty && breakpoints.contains(eip) { throw .debuggerBreakpoint(at: eip) }
         let insn = try decodeForTrace(eip)
         op.pointee = DecodedOp(insn)
+        cacheInUse = true
         memory.markCode(eip, UInt32(insn.length))
     }
 
     /// ``CodeWriteObserver``: drops cached instructions overlapping `[address, address+count)`.
     public func codeWritten(address: UInt32, count: UInt32) {
+        guard cacheInUse else { return }
         if count <= 256 {
             // Instructions are at most 15 bytes: only those starting in [address-14, end) can overlap.
             let start = address &- 14
@@ -236,6 +250,8 @@ public final class Interpreter: CodeWriteObserver {
 
     /// Drops the whole decoded-instruction cache.
     public func flushCodeCache() {
+        guard cacheInUse else { return }
         for i in 0..<(1 << Interpreter.cacheBits) { cache[i].tag = ~UInt32(i) }
+        cacheInUse = false
     }
 }

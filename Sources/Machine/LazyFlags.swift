@@ -53,6 +53,30 @@ public enum LazyFlags {
         }
     }
 
+    /// CF of the lazy state, with the kinds the hot handlers meet most (SUB/CMP, ADD, the
+    /// logical ones) computed in place and the rest by ``carry(_:)`` out of line: small enough
+    /// to be inlined into the interpreter's dispatch, which a full `switch` is not.
+    @inline(__always) static func carryFast(_ s: UnsafeMutablePointer<UInt32>) -> UInt32 {
+        let k = s[CPUState.iOp] >> 2
+        if k == kSub { return s[CPUState.iSrc1] < s[CPUState.iSrc2] ? 1 : 0 }
+        if k == kAdd { return s[CPUState.iRes] < s[CPUState.iSrc1] ? 1 : 0 }
+        if k == kLogic { return 0 }
+        return carrySlow(s)
+    }
+
+    @inline(never) static func carrySlow(_ s: UnsafeMutablePointer<UInt32>) -> UInt32 { carry(s) }
+
+    /// SF ZF AF PF of the lazy state (what MUL and IMUL keep, ``kMul``), with SUB/CMP and ADD
+    /// computed in place (small enough to inline) and the rest by ``materialize(_:)``.
+    @inline(__always) static func szapFast(_ s: UnsafeMutablePointer<UInt32>) -> UInt32 {
+        let op = s[CPUState.iOp], k = op >> 2
+        if k == kSub || k == kAdd {
+            let r = s[CPUState.iRes], a = s[CPUState.iSrc1], b = s[CPUState.iSrc2]
+            return zfsfpf(r, op & 3) | ((a ^ b ^ r) & EFLAGS.af)
+        }
+        return materialize(s) & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf)
+    }
+
     @inline(__always) static func signExtend(_ v: UInt32, _ w: UInt32) -> Int32 {
         let sh = 32 - (8 << w) // 24, 16, 0 for w = 0, 1, 2
         return Int32(bitPattern: v << sh) >> Int32(sh)

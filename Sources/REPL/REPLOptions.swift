@@ -21,8 +21,9 @@ public struct REPLOptions: Sendable {
     public var umip = false
     public var timerPeriod: UInt32? = nil
     /// What runs the guest at engine speed (`continue`, `stepi N`) under trap, hvm and pv
-    /// (`--engine`); `--mode translate` always runs the translator.
-    public var engine: Engine = .interpret
+    /// (`--engine`, the translator by default as for ``RunOptions/engine``); `--mode translate`
+    /// always runs the translator.
+    public var engine: Engine = .translate
     /// The guest kernel source to boot instead of the default (``RunOptions/kernelSource``).
     public var kernelSource: String? = nil
     public var seed: UInt64 = SeededGenerator.defaultSeed

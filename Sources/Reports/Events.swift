@@ -23,7 +23,7 @@ enum Events {
         }
         let modeled = report.modes.filter { $0.isAvailable && $0.modeledSeconds != nil }
         if !modeled.isEmpty {
-            lines.append("simulator wall time of the modeled rows (vsim's interpreter running the model, not the strategy's cost):")
+            lines.append("simulator wall time of the modeled rows (vsim's own engine, the translator unless --engine interpret, running the model; not the strategy's cost):")
             for s in modeled {
                 let t = s.wallTimes
                 lines.append("  \(pad(s.mode))  median \(Format.duration(t.median)) [\(Format.duration(t.min)) … \(Format.duration(t.max))]"

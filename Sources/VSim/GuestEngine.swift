@@ -1,4 +1,5 @@
 import Guest
+import Hypervisor
 import Machine
 import Translation
 
@@ -118,13 +119,23 @@ public final class UserModeEngine: SteppableEngine {
 /// interrupts and the VMM's hooks) or with the translator plugged in as the loop's slice runner:
 /// blocks between exits, and every instruction it does not translate (privileged ones, INT n)
 /// stepped by the interpreter, whose exceptions and stops end the slice for the machine's loop.
+/// Under the BT VMM, which runs the guest kernel from its own translation cache (the machine's
+/// slice runner is already its), the translator runs the guest's user code instead
+/// (``BinaryTranslationVMM/userCodeRunner``).
 public final class GuestKernelEngine: SteppableEngine {
     public let machine: SystemMachine
     public let translator: TranslationEngine?
 
     public init(machine: SystemMachine, engine: Engine) throws(VSimError) {
         self.machine = machine
-        translator = engine == .translate ? try Self.attachTranslator(to: machine) : nil
+        let vmm = machine.sliceRunner == nil ? nil : machine.hooks as? BinaryTranslationVMM
+        if engine == .translate {
+            let (t, runner) = try Self.makeTranslator(for: machine, userOnly: vmm != nil)
+            translator = t
+            if let vmm { vmm.userCodeRunner = runner } else { machine.sliceRunner = runner }
+        } else {
+            translator = nil
+        }
     }
 
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> SystemStopReason {
@@ -145,6 +156,16 @@ public final class GuestKernelEngine: SteppableEngine {
 
     /// Plugs a translator into `machine`'s loop (``SystemMachine/sliceRunner``).
     static func attachTranslator(to machine: SystemMachine) throws(VSimError) -> TranslationEngine {
+        let (engine, runner) = try makeTranslator(for: machine)
+        machine.sliceRunner = runner
+        return engine
+    }
+
+    /// A translator on `machine`'s CPU and memory, and the slice runner that runs it (for
+    /// ``SystemMachine/sliceRunner``, or with `userOnly` for ``BinaryTranslationVMM/userCodeRunner``:
+    /// then the slice also ends when a stepped instruction leaves CPL 3, e.g. an INT n the VMM
+    /// reflected into the guest kernel, whose code only the VMM's translation cache may run).
+    static func makeTranslator(for machine: SystemMachine, userOnly: Bool = false) throws(VSimError) -> (TranslationEngine, (UInt64) -> StopReason?) {
         let engine: TranslationEngine
         do {
             engine = try TranslationEngine(cpu: machine.cpu, memory: machine.memory, interpreter: machine.interpreter)
@@ -155,12 +176,12 @@ public final class GuestKernelEngine: SteppableEngine {
         engine.stepHook = { [unowned machine] in
             let haltedBefore = machine.halted
             switch interpreter.step() {
-            case nil: return machine.stopRequested || (machine.halted && !haltedBefore)
+            case nil: return machine.stopRequested || (machine.halted && !haltedBefore) || (userOnly && machine.cpu.cpl != 3)
             case .exception(let e): pending.exception = e; return true
             default: return true
             }
         }
-        machine.sliceRunner = { [unowned engine] n in
+        let runner: (UInt64) -> StopReason? = { [unowned engine] n in
             engine.setInstructionsExecuted(interpreter.instructionsExecuted)
             let stop = engine.run(maxInstructions: n, deadline: nil)
             interpreter.setInstructionsExecuted(engine.instructionsExecuted)
@@ -172,6 +193,6 @@ public final class GuestKernelEngine: SteppableEngine {
             case .instructionLimit, .timeLimit: return nil
             }
         }
-        return engine
+        return (engine, runner)
     }
 }

@@ -67,9 +67,8 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
             return mode == .hvm || mode == .unikernel ? nil
                 : "\(rawValue) chooses nested (EPT) or shadow paging for the VT-x model: it needs --mode hvm or unikernel"
         case .engine:
-            if mode == .bt { return "\(rawValue) picks what runs the guest under a modeled VMM: the bt mode is its own engine (kernel code from its translation cache, user code directly)" }
             return Self.modeledVMMs.contains(mode) ? nil
-                : "\(rawValue) picks what runs the guest under a modeled VMM: it needs --mode trap, hvm or pv (for the translator alone use --mode translate, with --system for the guest kernel)"
+                : "\(rawValue) picks what runs the guest under a modeled VMM: it needs --mode trap, hvm, pv, bt or unikernel (for the translator alone use --mode translate, with --system for the guest kernel)"
         case .seed:
             return Self.emulated.contains(mode) || mode == .kvm ? nil
                 : "\(rawValue) seeds the AT_RANDOM bytes vsim gives the guest; under \(mode) the host kernel gives them"

@@ -66,9 +66,13 @@ public struct RunOptions: Sendable {
     var bareMetalCycles = false
     /// Under hvm: EPT on (true) or off (false, shadow paging); nil: the cost preset's CPU.
     public var ept: Bool?
-    /// What executes the guest under the guest kernel (`--engine`; trap, hvm, pv): the
-    /// interpreter (default) or the translator. `--mode translate --system` implies translate.
-    public var engine: Engine = .interpret
+    /// What executes the guest under the guest kernel (`--engine`; trap, hvm, pv, unikernel, and
+    /// bt's user code): the translator (default: the faster, and every count, trap, exit,
+    /// hypercall, callout and modeled cycle is the same on both, since the machine's loop hands
+    /// the engine exactly the instructions up to the next event) or the interpreter.
+    /// `--mode translate --system` implies translate; `--mode interpret --system` runs the
+    /// interpreter whatever this says (``Mode/engine(_:)``).
+    public var engine: Engine = .translate
     public var io: GuestIO = .inherit
     /// The guest's environment (`NAME=value`); nil passes vsim's own.
     public var environment: [String]? = nil

@@ -20,8 +20,10 @@ extension Mode {
     }
 
     /// The engine that runs the mode's machine in vsim (`engine`: `--engine` under the VMM modes):
-    /// the translator under translate, the interpreter under interpret, `engine` under the VMM
-    /// modes; nil for kvm (the real CPU, ``KVMBackend``) and the modes without a platform.
+    /// the translator under translate, the interpreter under interpret, `engine` under trap, hvm,
+    /// pv, unikernel and bt (whose VMM runs the guest kernel from its own translation cache, and
+    /// the guest's user code on `engine`); nil for kvm (the real CPU, ``KVMBackend``) and the
+    /// modes without a platform.
     public func engine(_ engine: Engine) -> Engine? {
         switch self {
         case .interpret: return .interpret

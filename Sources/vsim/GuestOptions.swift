@@ -30,7 +30,7 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Under --mode hvm or unikernel: EPT on (nested paging) or off (shadow paging: CR3 loads, guest page-table writes and #PF exit). Default: the --cpu preset's (prescott and merom off, later on).")
     var ept: EPTSetting?
 
-    @Option(help: "Under trap, hvm, pv and unikernel: what runs the guest, interpret (default) or translate (bt is its own engine).")
+    @Option(help: "Under trap, hvm, pv and unikernel: what runs the guest, translate (default, the faster; every count is the same) or interpret; under bt, what runs the guest's user code (its kernel runs from the VMM's translation cache).")
     var engine: Engine?
 
     @Option(help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")

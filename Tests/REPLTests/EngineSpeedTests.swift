@@ -12,7 +12,8 @@ struct EngineSpeedTests {
     static let setups: [(Mode, Bool, Engine)] = [
         (.interpret, false, .interpret), (.translate, false, .translate), (.interpret, true, .interpret),
         (.translate, true, .translate), (.trap, false, .interpret), (.hvm, false, .interpret),
-        (.pv, false, .interpret), (.hvm, false, .translate), (.bt, false, .interpret), (.unikernel, false, .interpret),
+        (.pv, false, .interpret), (.hvm, false, .translate), (.bt, false, .interpret), (.bt, false, .translate),
+        (.unikernel, false, .interpret),
     ]
 
     static func session(_ program: String, _ setup: (Mode, Bool, Engine), arguments: [String]) throws -> (DebugSession, () -> String) {

@@ -23,7 +23,7 @@ import Testing
         (["--cost-model", "costs.txt"], vmms),
         (["--umip"], ["trap"]),
         (["--ept", "off"], ["hvm", "unikernel"]),
-        (["--engine", "translate"], vmms.subtracting(["bt"])),
+        (["--engine", "translate"], vmms),
         (["--seed", "3"], emulated.union(["kvm"])),
     ]
     /// Options the console refuses in every mode (a session has no host time limit), with its

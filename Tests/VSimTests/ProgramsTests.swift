@@ -151,6 +151,12 @@ final class ProgramsTests: XCTestCase {
         try check("sieve", ["2"], expectStatus: 0)
         try check("sieve", ["30000"], expectStatus: 0)
         try check("sieve", ["1"], expectStatus: 2)
+        // ROUNDS (scripts/bench): every round crosses out with its own byte over the same array.
+        let rounds = try check("sieve", ["100", "3"], expectStatus: 0)
+        XCTAssertEqual(String(decoding: rounds.stdout, as: UTF8.self), "primes(100) = 25\n")
+        try check("sieve", ["1000", "255"], expectStatus: 0)
+        try check("sieve", ["100", "0"], expectStatus: 2)
+        try check("sieve", ["100", "256"], expectStatus: 2)
     }
 
     /// Every program has its header comment (what it teaches, prints, exit status) and is listed
