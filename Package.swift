@@ -24,7 +24,9 @@ let package = Package(
         .systemLibrary(name: "CLibElf", pkgConfig: "libelf",
                        providers: [.apt(["libelf-dev"])]),
         .target(name: "X86", swiftSettings: fast),
-        .target(name: "Machine", dependencies: ["X86"], swiftSettings: fast),
+        // The host's x87 unit, which runs the guest's x87 arithmetic under its control word.
+        .target(name: "CHostX87"),
+        .target(name: "Machine", dependencies: ["X86", "CHostX87"], swiftSettings: fast),
         .target(name: "Translation", dependencies: ["X86", "Machine"], swiftSettings: fast),
         .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf"], swiftSettings: fast),
         .target(name: "Hypervisor", dependencies: ["Machine", "X86"], swiftSettings: fast),

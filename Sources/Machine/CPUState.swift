@@ -81,6 +81,9 @@ public final class CPUState {
         5: 0x00CF_F300_0000_FFFF,
     ]
 
+    /// The x87 FPU (Interpreter+X87.swift).
+    public var x87 = X87State()
+
     public init() {
         raw = .allocate(capacity: 32)
         raw.initialize(repeating: 0, count: 32)

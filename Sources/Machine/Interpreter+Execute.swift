@@ -270,6 +270,7 @@ extension Interpreter {
             if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
             try sensitive(op)
         case .vmcall: throw CPUException(vector: .ud, detail: "VMCALL outside VMX non-root operation")
+        case .x87: try x87(op)
         case .invalid: throw CPUException(vector: .ud, detail: "invalid instruction")
         }
         eip = next
