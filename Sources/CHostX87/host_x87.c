@@ -101,6 +101,41 @@ uint16_t vsim_x87_run(int op, uint16_t cw, const void *a, const void *b, void *r
     return sw;
 }
 
+// a in ST(0); INSN with the memory operand b; status; ST(0) -> r0
+#define MEMORY(INSN) \
+    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN " %[b]\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\t" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save) \
+                     : [cw] "m"(cw), [a] "m"(x), [b] "m"(y))
+
+#define FORMS(S, L, IS, IL) \
+    switch (format) { \
+    case VSIM_X87_M32FP: MEMORY(S); break; \
+    case VSIM_X87_M64FP: MEMORY(L); break; \
+    case VSIM_X87_M16INT: MEMORY(IS); break; \
+    case VSIM_X87_M32INT: MEMORY(IL); break; \
+    default: return 0; \
+    }
+
+uint16_t vsim_x87_arith(int op, int format, uint16_t cw, const void *a, const void *b, void *r0) {
+    if (format == VSIM_X87_REG) return vsim_x87_run(op, cw, a, b, r0, 0);
+    f80 x = {{0}}, y = {{0}}, o0 = {{0}};
+    uint16_t sw = 0, save = 0;
+    memcpy(x.b, a, 10);
+    memcpy(y.b, b, 8);
+    switch (op) {
+    case VSIM_X87_ADD: FORMS("fadds", "faddl", "fiadds", "fiaddl"); break;
+    case VSIM_X87_MUL: FORMS("fmuls", "fmull", "fimuls", "fimull"); break;
+    case VSIM_X87_SUB: FORMS("fsubs", "fsubl", "fisubs", "fisubl"); break;
+    case VSIM_X87_SUBR: FORMS("fsubrs", "fsubrl", "fisubrs", "fisubrl"); break;
+    case VSIM_X87_DIV: FORMS("fdivs", "fdivl", "fidivs", "fidivl"); break;
+    case VSIM_X87_DIVR: FORMS("fdivrs", "fdivrl", "fidivrs", "fidivrl"); break;
+    case VSIM_X87_COM: FORMS("fcoms", "fcoml", "ficoms", "ficoml"); break;
+    default: return 0;
+    }
+    if (r0) memcpy(r0, o0.b, 16);
+    return sw;
+}
+
 #else
 #error "vsim's x87 model runs its arithmetic on the host's x87 unit: build on an x86 host"
 #endif

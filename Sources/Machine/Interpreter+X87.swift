@@ -72,12 +72,11 @@ extension Interpreter {
             try x87Compare(op, m, i)
         case .fxam: x87Examine()
         case .fcmovcc:
-            if cond(UInt8(truncatingIfNeeded: op.pointee.imm2 >> 8)) {
-                if cpu.x87.isEmpty(0) || cpu.x87.isEmpty(i) {
-                    if x87StackFault(overflow: false) { cpu.x87.setST(0, .indefinite) }
-                } else {
-                    cpu.x87.setST(0, cpu.x87.st(i))
-                }
+            // An empty operand is a stack underflow whether or not the condition holds (as the host).
+            if cpu.x87.isEmpty(0) || cpu.x87.isEmpty(i) {
+                if x87StackFault(overflow: false) { cpu.x87.setST(0, .indefinite) }
+            } else if cond(UInt8(truncatingIfNeeded: op.pointee.imm2 >> 8)) {
+                cpu.x87.setST(0, cpu.x87.st(i))
             }
             setC1(false)
         case .fxch:
@@ -210,16 +209,28 @@ extension Interpreter {
         }
     }
 
-    /// A memory source operand of an arithmetic or compare instruction, as an 80-bit value, with
-    /// the exception flags its conversion raised (IE for an SNaN, DE for a denormal).
-    func x87MemorySource(_ op: UnsafeMutablePointer<DecodedOp>, integer: Bool) throws(CPUException) -> (UInt16, Bits) {
+    /// A memory source operand of an arithmetic or compare instruction: its bits and its format
+    /// for ``hostArithmetic(_:_:_:_:)``, which runs the memory form itself on the host.
+    func x87MemorySource(_ op: UnsafeMutablePointer<DecodedOp>, integer: Bool) throws(CPUException) -> (vsim_x87_format, Bits) {
         let size = Int(op.pointee.size)
         let v = try x87Read(ea(op), size)
-        let hop: vsim_x87_op
-        if integer { hop = size == 2 ? VSIM_X87_LD_I16 : VSIM_X87_LD_I32 }
-        else { hop = size == 4 ? VSIM_X87_LD_F32 : VSIM_X87_LD_F64 }
-        let r = host(hop, v)
-        return (r.sw, r.r0)
+        let format: vsim_x87_format = integer ? (size == 2 ? VSIM_X87_M16INT : VSIM_X87_M32INT)
+            : (size == 4 ? VSIM_X87_M32FP : VSIM_X87_M64FP)
+        return (format, v)
+    }
+
+    /// ADD MUL SUB SUBR DIV DIVR COM of ST(0) = `a` with a source `b` in `format` on the host.
+    func hostArithmetic(_ op: vsim_x87_op, _ format: vsim_x87_format, _ a: Bits, _ b: Bits) -> (sw: UInt16, r0: Bits) {
+        var a = a, b = b
+        var r0: Bits = (0, 0)
+        let sw = withUnsafePointer(to: &a) { pa in
+            withUnsafePointer(to: &b) { pb in
+                withUnsafeMutablePointer(to: &r0) { p0 in
+                    vsim_x87_arith(Int32(op.rawValue), Int32(format.rawValue), cpu.x87.controlWord, pa, pb, p0)
+                }
+            }
+        }
+        return (sw, r0)
     }
 
     // MARK: loads and stores
@@ -272,7 +283,9 @@ extension Interpreter {
             cpu.x87.push(.indefinite)
             return
         }
-        if x87Merge(sw, keep: X87State.c1) { return }
+        // An unmasked DE (a denormal m32fp/m64fp) still loads the value, as the host does; an
+        // unmasked IE (an SNaN) loads nothing.
+        if x87Merge(sw, keep: X87State.c1, blocking: X87State.ie) { return }
         setC1(false)
         cpu.x87.push(value)
     }
@@ -348,10 +361,10 @@ extension Interpreter {
         let toSTi = op.pointee.imm2 & DecodedOp.fX87ToSTi != 0
         let dest = toSTi ? i : 0
         var srcBits: Bits = (0, 0)
-        var loadSW: UInt16 = 0
+        var format = VSIM_X87_REG
         if op.pointee.isMem {
             let integer = m == .fiadd || m == .fimul || m == .fisub || m == .fisubr || m == .fidiv || m == .fidivr
-            (loadSW, srcBits) = try x87MemorySource(op, integer: integer)
+            (format, srcBits) = try x87MemorySource(op, integer: integer)
             if cpu.x87.isEmpty(0) {
                 if x87StackFault(overflow: false) { cpu.x87.setST(0, .indefinite) }
                 return
@@ -366,8 +379,8 @@ extension Interpreter {
             }
             srcBits = bits(cpu.x87.st(src))
         }
-        let r = host(hop, bits(cpu.x87.st(dest)), srcBits)
-        if x87Merge(r.sw | loadSW, keep: X87State.c1) { return }
+        let r = hostArithmetic(hop, format, bits(cpu.x87.st(dest)), srcBits)
+        if x87Merge(r.sw, keep: X87State.c1) { return }
         cpu.x87.setST(dest, register(r.r0))
         if pop { cpu.x87.pop() }
     }
@@ -418,16 +431,19 @@ extension Interpreter {
 
     // MARK: comparisons
 
+    /// FCOM, FUCOM, FICOM and their pops, FCOMI and FUCOMI (EFLAGS), FTST. The condition codes
+    /// (or flags) are set even when the exception is unmasked (unordered for an invalid operand
+    /// or an empty register), as the host does.
     func x87Compare(_ op: UnsafeMutablePointer<DecodedOp>, _ m: Mnemonic, _ i: Int) throws(CPUException) {
         let pops = m == .fcompp || m == .fucompp ? 2
             : m == .fcomp || m == .ficomp || m == .fucomp || m == .fcomip || m == .fucomip ? 1 : 0
         let toFlags = m == .fcomi || m == .fcomip || m == .fucomi || m == .fucomip
         let unordered = m == .fucom || m == .fucomp || m == .fucompp || m == .fucomi || m == .fucomip
         var srcBits: Bits = (0, 0)
-        var loadSW: UInt16 = 0
+        var format = VSIM_X87_REG
         var empty = cpu.x87.isEmpty(0)
         if op.pointee.isMem {
-            (loadSW, srcBits) = try x87MemorySource(op, integer: m == .ficom || m == .ficomp)
+            (format, srcBits) = try x87MemorySource(op, integer: m == .ficom || m == .ficomp)
         } else if m != .ftst {
             let src = m == .fcompp || m == .fucompp ? 1 : i
             empty = empty || cpu.x87.isEmpty(src)
@@ -435,14 +451,18 @@ extension Interpreter {
         }
         let c320 = X87State.c3 | X87State.c2 | X87State.c0
         var codes: UInt16
+        var proceed = true
         if empty {
-            guard x87StackFault(overflow: false) else { return }
+            proceed = x87StackFault(overflow: false)
             codes = c320   // unordered
         } else {
-            let r = m == .ftst ? host(VSIM_X87_TST, bits(cpu.x87.st(0)))
-                : host(unordered ? VSIM_X87_UCOM : VSIM_X87_COM, bits(cpu.x87.st(0)), srcBits)
-            if x87Merge(r.sw | loadSW, keep: toFlags ? 0 : c320, blocking: X87State.ie | X87State.de) { return }
-            codes = r.sw & c320
+            let a = bits(cpu.x87.st(0))
+            let sw: UInt16
+            if m == .ftst { sw = host(VSIM_X87_TST, a).sw }
+            else if unordered { sw = host(VSIM_X87_UCOM, a, srcBits).sw }
+            else { sw = hostArithmetic(VSIM_X87_COM, format, a, srcBits).sw }
+            proceed = !x87Merge(sw, keep: 0, blocking: X87State.ie | X87State.de)
+            codes = sw & c320
         }
         setC1(false)
         if toFlags {
@@ -452,10 +472,10 @@ extension Interpreter {
             if codes & X87State.c2 != 0 { f |= EFLAGS.pf }
             if codes & X87State.c0 != 0 { f |= EFLAGS.cf }
             setFlags(f)
-        } else if empty {
-            cpu.x87.statusFlags |= c320
+        } else {
+            cpu.x87.statusFlags = cpu.x87.statusFlags & ~c320 | codes
         }
-        for _ in 0..<pops { cpu.x87.pop() }
+        if proceed { for _ in 0..<pops { cpu.x87.pop() } }
     }
 
     /// FXAM: the class of ST(0) in C3 C2 C0 and its sign in C1; "empty" for an empty register.

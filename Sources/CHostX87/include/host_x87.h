@@ -47,4 +47,16 @@ enum vsim_x87_op {
 // C0-C3. r0/r1 may be NULL when the operation has no such result; they receive 16 bytes.
 uint16_t vsim_x87_run(int op, uint16_t cw, const void *a, const void *b, void *r0, void *r1);
 
+// Source formats of vsim_x87_arith.
+enum vsim_x87_format {
+    VSIM_X87_REG,   // b: an 80-bit register value
+    VSIM_X87_M32FP, VSIM_X87_M64FP, VSIM_X87_M16INT, VSIM_X87_M32INT,
+};
+
+// The memory forms (and the register forms) of ADD MUL SUB SUBR DIV DIVR COM: ST(0) = a, the
+// source b in `format`, run as that very instruction (`fadds m32fp`, ...), so that the priority
+// of the source's own exceptions (a denormal or SNaN source) and the choice between two NaNs are
+// the hardware's. r0 receives the new ST(0); the status word is returned as by vsim_x87_run.
+uint16_t vsim_x87_arith(int op, int format, uint16_t cw, const void *a, const void *b, void *r0);
+
 #endif
