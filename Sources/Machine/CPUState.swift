@@ -173,4 +173,6 @@ public final class CPUState {
 
     /// Direction flag.
     public var df: Bool { raw[CPUState.iFlags] & EFLAGS.df != 0 }
+    /// Trap flag: the next instruction is single-stepped (Interpreter+SingleStep.swift).
+    public var trapFlag: Bool { raw[CPUState.iFlags] & EFLAGS.tf != 0 }
 }

@@ -193,6 +193,7 @@ extension Interpreter {
         case .popf:
             let v = try pop(op.pointee.size)
             writeEflags(v, size: op.pointee.size)
+            if trapFlagSet { eip = next; return false }   // leave the fast slice: Interpreter+SingleStep
         case .lahf:
             setR(GPR.ahOffset, 1, (statusFlags & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)) | EFLAGS.reserved1)
         case .sahf:

@@ -252,7 +252,7 @@ final class CorpusTests: XCTestCase {
         try checkDisassembly(exe, name: "system and other forms")
     }
 
-    /// x87, SSE, MMX, SYSCALL, SYSENTER, SALC: decoded as far as their length, then "outside the
+    /// FXSAVE, SSE, MMX, SYSCALL, SYSENTER, SALC: decoded as far as their length, then "outside the
     /// vsim subset" (never a wrong instruction, never a wrong length).
     func testOutsideSubsetIsRecognised() throws {
         try ProgramsHarness.requireTools(["as", "ld", "objdump"])
