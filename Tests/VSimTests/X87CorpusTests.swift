@@ -105,6 +105,44 @@ final class X87CorpusTests: XCTestCase {
         return s
     }
 
+    /// An unmasked exception stays pending until the next waiting x87 instruction (here FWAIT),
+    /// which raises #MF: SIGFPE (136) natively and under vsim; the no-wait FNSTSW before it runs.
+    func testPendingUnmaskedExceptionRaisesMF() throws {
+        guard ProgramsHarness.hostRunsI386() else { throw XCTSkip("the host cannot run i386 programs natively") }
+        try ProgramsHarness.requireTools(["as", "ld"])
+        let dir = try ProgramsHarness.temporaryDirectory(prefix: "x87mf")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (name, wait) in [("mf_fwait", "fwait"), ("mf_fadd", "fadd %st(0),%st"), ("mf_none", "fnclex; fwait")] {
+            let source = """
+                .globl _start
+                .data
+                cw: .word 0x037b
+                one: .long 0x3f800000
+                zero: .long 0
+                .text
+                _start:
+                fldcw cw
+                flds one
+                fdivs zero
+                fnstsw %ax
+                \(wait)
+                movl $1, %eax
+                movl $5, %ebx
+                int $0x80
+
+                """
+            try source.write(toFile: dir + "/\(name).s", atomically: true, encoding: .utf8)
+            let exe = try ProgramsHarness.build(sourcePath: dir + "/\(name).s", into: dir)
+            let native = try ProgramsHarness.run([exe], directExecutable: true).status
+            for mode in [Mode.interpret, .translate] {
+                var options = RunOptions()
+                options.io = .capture
+                let r = try VSim.run(program: .path(exe), mode: mode, options: options)
+                XCTAssertEqual(r.exitStatus, native, "\(name) under \(mode): \(r.diagnostic ?? "")")
+            }
+        }
+    }
+
     func testDisassemblesLikeObjdump() throws {
         try ProgramsHarness.requireTools(["as", "ld", "objdump"])
         let b = try Self.built()
