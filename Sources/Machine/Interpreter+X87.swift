@@ -38,9 +38,22 @@ extension Interpreter {
         return (sw, r0, r1)
     }
 
-    static let x87NoWait: Set<Mnemonic> = [.fnstsw, .fnstcw, .fnstenv, .fnsave, .fninit, .fnclex, .fneni, .fndisi, .fnsetpm]
-    static let x87Control: Set<Mnemonic> = [.fnstsw, .fnstcw, .fnstenv, .fnsave, .fninit, .fnclex, .fneni, .fndisi,
-                                            .fnsetpm, .fldcw, .fldenv, .frstor, .fwait]
+    /// The no-wait instructions: they do not check for a pending unmasked exception.
+    @inline(__always) static func x87NoWait(_ m: Mnemonic) -> Bool {
+        switch m {
+        case .fnstsw, .fnstcw, .fnstenv, .fnsave, .fninit, .fnclex, .fneni, .fndisi, .fnsetpm: return true
+        default: return false
+        }
+    }
+
+    /// The control instructions: they leave the last instruction and data pointers alone.
+    @inline(__always) static func x87Control(_ m: Mnemonic) -> Bool {
+        switch m {
+        case .fnstsw, .fnstcw, .fnstenv, .fnsave, .fninit, .fnclex, .fneni, .fndisi, .fnsetpm, .fldcw, .fldenv,
+             .frstor, .fwait: return true
+        default: return false
+        }
+    }
 
     /// One x87 instruction (``H/x87``).
     func x87(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
@@ -51,7 +64,7 @@ extension Interpreter {
         if cr0 & 0x8 != 0 && (m != .fwait || cr0 & 0x2 != 0) {
             throw CPUException(vector: .nm, detail: "x87 instruction with CR0.TS=1")
         }
-        if !Self.x87NoWait.contains(m) && cpu.x87.statusFlags & X87State.es != 0 {
+        if !Self.x87NoWait(m) && cpu.x87.statusFlags & X87State.es != 0 {
             throw CPUException(vector: .mf, detail: "pending unmasked x87 exception (status word 0x"
                                + String(cpu.x87.statusWord, radix: 16) + ")")
         }
@@ -134,7 +147,7 @@ extension Interpreter {
         default:
             throw CPUException(vector: .ud, detail: "\(m) is not an x87 instruction")
         }
-        if !Self.x87Control.contains(m) {
+        if !Self.x87Control(m) {
             // The last instruction and data pointers (SDM Vol. 1, 8.1.8).
             cpu.x87.lastInstructionPointer = op.pointee.tag
             cpu.x87.lastCodeSelector = cpu.segments[1]

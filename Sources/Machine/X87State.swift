@@ -142,6 +142,20 @@ public struct X87State: Equatable, Sendable {
         lastDataPointer = 0; lastDataSelector = 0
     }
 
+    /// The `si_code` Linux gives the SIGFPE of an `#MF` raised by this state (arch/x86/kernel/
+    /// fpu/core.c `fpu__exception_code`, from the status word's flags not masked by the control
+    /// word): FPE_FLTINV 7 (invalid operation, stack fault included), FPE_FLTDIV 3, FPE_FLTOVF 4,
+    /// FPE_FLTUND 5 (underflow or denormal), FPE_FLTRES 6 (precision); 0 when none is pending.
+    public var linuxFPECode: Int32 {
+        let err = statusFlags & ~controlWord
+        if err & 0x001 != 0 { return 7 }
+        if err & 0x004 != 0 { return 3 }
+        if err & 0x008 != 0 { return 4 }
+        if err & 0x012 != 0 { return 5 }
+        if err & 0x020 != 0 { return 6 }
+        return 0
+    }
+
     /// Sets ES and B when an exception flag is set whose mask bit is clear (SDM Vol. 1, 8.1.3.1),
     /// clears them otherwise.
     public mutating func updateSummary() {

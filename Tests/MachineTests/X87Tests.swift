@@ -100,6 +100,7 @@ struct X87Tests {
         #expect(e?.vector == .mf)
         #expect(m.cpu.eax & 0xFFFF & 0x80 != 0)            // ES in the status word FNSTSW stored
         #expect(m.cpu.x87.st(0) == X87Register(significand: 0, signExponent: 0))   // 0 kept: no result
+        #expect(m.cpu.x87.linuxFPECode == 3)   // FPE_FLTDIV: what Linux puts in the SIGFPE's si_code
     }
 
     /// CR0.EM = 1: every x87 instruction raises #NM (SDM Vol. 3A, Table 2-2).
