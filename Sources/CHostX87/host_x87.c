@@ -1,7 +1,7 @@
-// See include/host_x87.h. Each operation: save the host control word, load the guest's, clear
-// the exception flags, load the operands, run the one instruction, read the status word and
-// clear the exceptions (FNSTSW and FNCLEX do not wait, so an unmasked exception is never
-// delivered to vsim), store the results, then FNINIT (empty stack) and the host control word.
+// See include/host_x87.h. Each operation: save the host control word, load the guest's, load
+// the operands, run the one instruction, read the status word and clear the exceptions (FNSTSW
+// and FNCLEX do not wait, so an unmasked exception is never delivered to vsim), store the
+// results, then empty the stack and restore the host control word.
 #include "host_x87.h"
 #include <string.h>
 
@@ -9,42 +9,50 @@
 
 typedef struct { unsigned char b[16]; } f80;
 
-#define BEGIN "fnstcw %[save]\n\tfldcw %[cw]\n\tfnclex\n\t"
-#define END "fninit\n\tfldcw %[save]\n\t"
+// The host's status word is kept clean between calls (checked on entry: FNCLEX costs more than
+// the operation, so it runs only when a flag is set). After the operation the status word is
+// read, and cleared if it holds a flag, before any waiting instruction (an unmasked exception
+// is never delivered to vsim); the stack is emptied with FFREE (FNINIT, slower still, only if a
+// store left a flag behind), and the host's control word comes back.
+#define BEGIN "fnstcw %[save]\n\tfldcw %[cw]\n\tfnstsw %[sw]\n\ttestb $0xff, %[sw]\n\tjz 0f\n\tfnclex\n0:\n\t"
+#define AFTER "fnstsw %[sw]\n\ttestb $0xff, %[sw]\n\tjz 1f\n\tfnclex\n1:\n\t"
+#define END "fnstsw %[tmp]\n\ttestb $0xff, %[tmp]\n\tjz 2f\n\tfninit\n2:\n\t" \
+    "ffree %%st(0)\n\tffree %%st(1)\n\tffree %%st(2)\n\tffree %%st(3)\n\t" \
+    "ffree %%st(4)\n\tffree %%st(5)\n\tffree %%st(6)\n\tffree %%st(7)\n\tfldcw %[save]\n\t"
 
 // a in ST(0), b in ST(1); INSN; status; ST(0) -> r0
 #define BINARY(INSN) \
-    __asm__ volatile(BEGIN "fldt %[b]\n\tfldt %[a]\n\t" INSN "\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\t" END \
-                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save) \
+    __asm__ volatile(BEGIN "fldt %[b]\n\tfldt %[a]\n\t" INSN "\n\t" AFTER "fstpt %[r0]\n\t" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save), [tmp] "=m"(tmp) \
                      : [cw] "m"(cw), [a] "m"(x), [b] "m"(y))
 
 // a in ST(0); INSN; status; ST(0) -> r0
 #define UNARY(INSN) \
-    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN "\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\t" END \
-                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save) \
+    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN "\n\t" AFTER "fstpt %[r0]\n\t" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save), [tmp] "=m"(tmp) \
                      : [cw] "m"(cw), [a] "m"(x))
 
 // a in ST(0); INSN pushes; status; ST(0) -> r1, ST(1) -> r0
 #define UNARY2(INSN) \
-    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN "\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r1]\n\tfstpt %[r0]\n\t" END \
-                     : [sw] "=m"(sw), [r0] "=m"(o0), [r1] "=m"(o1), [save] "=m"(save) \
+    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN "\n\t" AFTER "fstpt %[r1]\n\tfstpt %[r0]\n\t" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [r1] "=m"(o1), [save] "=m"(save), [tmp] "=m"(tmp) \
                      : [cw] "m"(cw), [a] "m"(x))
 
 // INSN pushes a value; status; ST(0) -> r0
 #define LOAD(INSN) \
-    __asm__ volatile(BEGIN INSN "\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\t" END \
-                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save) \
+    __asm__ volatile(BEGIN INSN "\n\t" AFTER "fstpt %[r0]\n\t" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save), [tmp] "=m"(tmp) \
                      : [cw] "m"(cw), [a] "m"(x))
 
 // a in ST(0); INSN stores to r0 (memory); status
 #define STORE(INSN) \
-    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN "\n\tfnstsw %[sw]\n\tfnclex\n\t" END \
-                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save) \
+    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN "\n\t" AFTER "" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save), [tmp] "=m"(tmp) \
                      : [cw] "m"(cw), [a] "m"(x))
 
 uint16_t vsim_x87_run(int op, uint16_t cw, const void *a, const void *b, void *r0, void *r1) {
     f80 x = {{0}}, y = {{0}}, o0 = {{0}}, o1 = {{0}};
-    uint16_t sw = 0, save = 0;
+    uint16_t sw = 0, save = 0, tmp = 0;
     if (a) memcpy(x.b, a, 10);
     if (b) memcpy(y.b, b, 10);
     switch (op) {
@@ -103,8 +111,8 @@ uint16_t vsim_x87_run(int op, uint16_t cw, const void *a, const void *b, void *r
 
 // a in ST(0); INSN with the memory operand b; status; ST(0) -> r0
 #define MEMORY(INSN) \
-    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN " %[b]\n\tfnstsw %[sw]\n\tfnclex\n\tfstpt %[r0]\n\t" END \
-                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save) \
+    __asm__ volatile(BEGIN "fldt %[a]\n\t" INSN " %[b]\n\t" AFTER "fstpt %[r0]\n\t" END \
+                     : [sw] "=m"(sw), [r0] "=m"(o0), [save] "=m"(save), [tmp] "=m"(tmp) \
                      : [cw] "m"(cw), [a] "m"(x), [b] "m"(y))
 
 #define FORMS(S, L, IS, IL) \
@@ -119,7 +127,7 @@ uint16_t vsim_x87_run(int op, uint16_t cw, const void *a, const void *b, void *r
 uint16_t vsim_x87_arith(int op, int format, uint16_t cw, const void *a, const void *b, void *r0) {
     if (format == VSIM_X87_REG) return vsim_x87_run(op, cw, a, b, r0, 0);
     f80 x = {{0}}, y = {{0}}, o0 = {{0}};
-    uint16_t sw = 0, save = 0;
+    uint16_t sw = 0, save = 0, tmp = 0;
     memcpy(x.b, a, 10);
     memcpy(y.b, b, 8);
     switch (op) {

@@ -418,7 +418,14 @@ extension Interpreter {
             return
         }
         let r = host(hop, bits(cpu.x87.st(0)), bits(cpu.x87.st(1)))
-        if x87Merge(r.sw, keep: codes) { return }
+        var keep = codes
+        if (hop == VSIM_X87_PREM || hop == VSIM_X87_PREM1) && register(r.r0).exponent == 0x7FFF
+            && register(r.r0).significand << 1 != 0 {
+            // A NaN result (an invalid or NaN operand) writes no quotient bits: C0 and C3 keep
+            // their values, C1 and C2 are cleared (as the host does).
+            keep = X87State.c1 | X87State.c2
+        }
+        if x87Merge(r.sw, keep: keep) { return }
         cpu.x87.setST(dest, register(r.r0))
         if pop { cpu.x87.pop() }
     }
