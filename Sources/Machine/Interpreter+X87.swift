@@ -571,7 +571,7 @@ extension Interpreter {
             x.lastOpcode = UInt16(truncatingIfNeeded: w[4] >> 16) & 0x7FF
             x.lastDataPointer = w[5]; x.lastDataSelector = UInt16(truncatingIfNeeded: w[6])
         }
-        for (k, r) in regs.enumerated() { x.registers[x.physical(k)] = r }
+        for (k, r) in regs.enumerated() { x[physical: x.physical(k)] = r }
         x.updateSummary()
         cpu.x87 = x
     }

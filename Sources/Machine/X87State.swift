@@ -63,8 +63,35 @@ public struct X87Register: Equatable, Hashable, Sendable {
 /// has it, and as CPUs since the Pentium Pro keep it); the full two-bit tags FNSTENV and FNSAVE
 /// store are computed from the registers' contents (``fullTagWord``).
 public struct X87State: Equatable, Sendable {
+    typealias Storage = (X87Register, X87Register, X87Register, X87Register,
+                         X87Register, X87Register, X87Register, X87Register)
+    static let zero = X87Register(significand: 0, signExponent: 0)
+    /// R0-R7 inline (no array: the state is copied and mutated on every x87 instruction).
+    var storage: Storage = (zero, zero, zero, zero, zero, zero, zero, zero)
+
+    /// Physical register R`i` (0…7).
+    @inline(__always) public subscript(physical i: Int) -> X87Register {
+        get { withUnsafeBytes(of: storage) { $0.load(fromByteOffset: (i & 7) * MemoryLayout<X87Register>.stride, as: X87Register.self) } }
+        set {
+            withUnsafeMutableBytes(of: &storage) {
+                $0.storeBytes(of: newValue, toByteOffset: (i & 7) * MemoryLayout<X87Register>.stride, as: X87Register.self)
+            }
+        }
+    }
+
     /// The physical registers R0-R7; ST(i) is R[(TOP + i) mod 8].
-    public var registers = [X87Register](repeating: X87Register(significand: 0, signExponent: 0), count: 8)
+    public var registers: [X87Register] {
+        get { (0..<8).map { self[physical: $0] } }
+        set { for (i, r) in newValue.prefix(8).enumerated() { self[physical: i] = r } }
+    }
+
+    public static func == (a: X87State, b: X87State) -> Bool {
+        a.controlWord == b.controlWord && a.statusFlags == b.statusFlags && a.top == b.top
+            && a.emptyMask == b.emptyMask && a.lastInstructionPointer == b.lastInstructionPointer
+            && a.lastCodeSelector == b.lastCodeSelector && a.lastOpcode == b.lastOpcode
+            && a.lastDataPointer == b.lastDataPointer && a.lastDataSelector == b.lastDataSelector
+            && (0..<8).allSatisfy { a[physical: $0] == b[physical: $0] }
+    }
     /// FPU control word: default 0x037F after FNINIT (all exceptions masked, 64-bit precision,
     /// round to nearest).
     public var controlWord: UInt16 = 0x037F
@@ -103,7 +130,7 @@ public struct X87State: Equatable, Sendable {
     public var fullTagWord: UInt16 {
         var t: UInt16 = 0
         for i in 0..<8 {
-            let tag: UInt16 = emptyMask & (1 << i) != 0 ? 3 : registers[i].tag
+            let tag: UInt16 = emptyMask & (1 << i) != 0 ? 3 : self[physical: i].tag
             t |= tag << (2 * UInt16(i))
         }
         return t
@@ -114,11 +141,11 @@ public struct X87State: Equatable, Sendable {
     /// Whether ST(i) is empty.
     @inline(__always) public func isEmpty(_ i: Int) -> Bool { emptyMask & (1 << physical(i)) != 0 }
     /// ST(i) (whatever its tag).
-    @inline(__always) public func st(_ i: Int) -> X87Register { registers[physical(i)] }
+    @inline(__always) public func st(_ i: Int) -> X87Register { self[physical: physical(i)] }
     /// Writes ST(i) and tags it non-empty.
     @inline(__always) public mutating func setST(_ i: Int, _ v: X87Register) {
         let p = physical(i)
-        registers[p] = v
+        self[physical: p] = v
         emptyMask &= ~(1 << p)
     }
     /// Pushes a value (no overflow check: the caller raises the stack fault).
