@@ -28,7 +28,9 @@ let package = Package(
         // The host read/write/wait loops (EINTR, short counts) every module with host I/O uses.
         .target(name: "HostIO", dependencies: ["Descriptions"]),
         .target(name: "X86", dependencies: ["Descriptions"], swiftSettings: fast),
-        .target(name: "Machine", dependencies: ["X86", "Descriptions", "HostIO"], swiftSettings: fast),
+        // The host's x87 unit, which runs the guest's x87 arithmetic under its control word.
+        .target(name: "CHostX87"),
+        .target(name: "Machine", dependencies: ["X86", "CHostX87", "Descriptions", "HostIO"], swiftSettings: fast),
         .target(name: "Translation", dependencies: ["X86", "Machine", "Descriptions"], swiftSettings: fast),
         .target(name: "Guest", dependencies: ["Machine", "X86", "CLibElf", "Descriptions", "HostIO"], swiftSettings: fast),
         .target(name: "Hypervisor", dependencies: ["Machine", "X86", "Descriptions"], swiftSettings: fast),

@@ -101,6 +101,11 @@ public struct ELFImage: Sendable {
     public var programHeaderCount: UInt16
     /// Size of the file in bytes.
     public var fileSize: Int
+    /// The `p_flags` of the PT_GNU_STACK program header, or nil when there is none. Linux gives
+    /// a 32-bit process without one READ_IMPLIES_EXEC (everything readable is executable:
+    /// arch/x86/include/asm/elf.h `elf_read_implies_exec`); with one, only PF_X segments, and the
+    /// stack when this has PF_X.
+    public var stackPermissions: ELFSegmentPermissions?
 
     /// Where the program headers are in guest memory, as Linux computes AT_PHDR
     /// (first PT_LOAD's `p_vaddr - p_offset` + `e_phoff`).
@@ -113,7 +118,9 @@ public struct ELFImage: Sendable {
     public var highestAddress: UInt64 { segments.map(\.endAddress).max() ?? 0 }
 
     init(path: String, entry: UInt32, segments: [ELFSegment], symbols: [ELFSymbol], sections: [ELFSection],
-         programHeaderOffset: UInt32, programHeaderEntrySize: UInt16, programHeaderCount: UInt16, fileSize: Int) {
+         programHeaderOffset: UInt32, programHeaderEntrySize: UInt16, programHeaderCount: UInt16, fileSize: Int,
+         stackPermissions: ELFSegmentPermissions? = nil) {
+        self.stackPermissions = stackPermissions
         self.path = path
         self.entry = entry
         self.segments = segments
@@ -267,10 +274,18 @@ private struct ELFParser {
             }
         }
         var segments: [ELFSegment] = []
+        var stackPermissions: ELFSegmentPermissions?
         for i in 0..<phnum {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else {
                 throw .malformed(path: name, field: "program header \(i)", detail: libelfError())
+            }
+            if ph.p_type == 0x6474_E551 {   // PT_GNU_STACK
+                var perms: ELFSegmentPermissions = []
+                if ph.p_flags & UInt32(PF_R) != 0 { perms.insert(.read) }
+                if ph.p_flags & UInt32(PF_W) != 0 { perms.insert(.write) }
+                if ph.p_flags & UInt32(PF_X) != 0 { perms.insert(.execute) }
+                stackPermissions = perms
             }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
             if ph.p_offset + ph.p_filesz > UInt64(size) {
@@ -351,7 +366,8 @@ private struct ELFParser {
         }
         return ELFImage(path: name, entry: ehdr.e_entry, segments: segments, symbols: symbols, sections: sections,
                         programHeaderOffset: ehdr.e_phoff, programHeaderEntrySize: ehdr.e_phentsize,
-                        programHeaderCount: UInt16(truncatingIfNeeded: phnum), fileSize: size)
+                        programHeaderCount: UInt16(truncatingIfNeeded: phnum), fileSize: size,
+                        stackPermissions: stackPermissions)
     }
 }
 

@@ -186,8 +186,15 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         programBreak = brk
         mmapTop = stackBottom - (1 << 20)       // a 1 MiB gap under the stack, like Linux's stack guard gap
 
+        // No-execute as Linux enforces it for a 32-bit process on an NX CPU: without PT_GNU_STACK
+        // the process has READ_IMPLIES_EXEC (nothing is checked); with it, a fetch from a page
+        // without execute permission is a #PF (SIGSEGV), and the stack is executable only when
+        // PT_GNU_STACK has PF_X.
+        memory.executeDisable = image.stackPermissions != nil
+        let stackExecutable = image.stackPermissions?.contains(.execute) ?? true
         do {
-            try memory.map(address: stackBottom, size: LinuxProcess.stackLimit, permissions: [.read, .write])
+            try memory.map(address: stackBottom, size: LinuxProcess.stackLimit,
+                           permissions: stackExecutable ? [.read, .write, .execute] : [.read, .write])
         } catch { throw .memory("mapping the stack at \(Hex.address(stackBottom)): \(error)") }
         var random = SeededGenerator(seed: randomSeed)
         randomSource = SeededGenerator(seed: randomSeed ^ 0x6765_7472_616E_646F)   // "getrando"

@@ -81,6 +81,9 @@ public final class CPUState {
         5: 0x00CF_F300_0000_FFFF,
     ]
 
+    /// The x87 FPU (Interpreter+X87.swift).
+    public var x87 = X87State()
+
     public init() {
         raw = .allocate(capacity: 32)
         raw.initialize(repeating: 0, count: 32)
@@ -170,4 +173,6 @@ public final class CPUState {
 
     /// Direction flag.
     public var df: Bool { raw[CPUState.iFlags] & EFLAGS.df != 0 }
+    /// Trap flag: the next instruction is single-stepped (Interpreter+SingleStep.swift).
+    public var trapFlag: Bool { raw[CPUState.iFlags] & EFLAGS.tf != 0 }
 }

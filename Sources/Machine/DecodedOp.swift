@@ -40,6 +40,9 @@ enum H: UInt8 {
     case iret
     case sgdt, sidt, sldt, str, smsw, lar, lsl, verr, verw
     case vmcall
+    // The x87 FPU (Interpreter+X87.swift): sub = the Mnemonic, r = i of ST(i), imm = FOP (the
+    // 11-bit opcode), imm2 = fX87ToSTi and the FCMOV condition (bits 8-11), size = memory bytes
+    case x87
 }
 
 /// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.
@@ -76,6 +79,8 @@ struct DecodedOp {
 
     static let fAddr16: UInt8 = 1, fRep: UInt8 = 2, fRepne: UInt8 = 4, fMem: UInt8 = 8,
         fCountCL: UInt8 = 16, fSrcReg: UInt8 = 32, fImm: UInt8 = 64
+    /// x87 (in `imm2`): ST(i) is the destination (DC/DE register forms).
+    static let fX87ToSTi: UInt32 = 2
 
     @inline(__always) var isMem: Bool { flags & DecodedOp.fMem != 0 }
     @inline(__always) var addr16: Bool { flags & DecodedOp.fAddr16 != 0 }
@@ -352,6 +357,29 @@ extension DecodedOp {
                 setRM(o0)
             }
         case .vmcall: h = .vmcall
+        case .fld, .fst, .fstp, .fild, .fist, .fistp, .fisttp, .fbld, .fbstp,
+             .fadd, .faddp, .fiadd, .fmul, .fmulp, .fimul, .fsub, .fsubp, .fisub, .fsubr, .fsubrp, .fisubr,
+             .fdiv, .fdivp, .fidiv, .fdivr, .fdivrp, .fidivr, .fcom, .fcomp, .fcompp, .ficom, .ficomp,
+             .fucom, .fucomp, .fucompp, .fcomi, .fcomip, .fucomi, .fucomip, .ftst, .fxam, .fcmovcc, .fxch,
+             .ffree, .ffreep, .fincstp, .fdecstp, .fnop, .fld1, .fldl2t, .fldl2e, .fldpi, .fldlg2, .fldln2,
+             .fldz, .fchs, .fabs, .fsqrt, .frndint, .fprem, .fprem1, .fscale, .fxtract, .f2xm1, .fyl2x,
+             .fyl2xp1, .fptan, .fpatan, .fsin, .fcos, .fsincos, .fnstsw, .fnstcw, .fldcw, .fnstenv, .fldenv,
+             .fnsave, .frstor, .fninit, .fnclex, .fneni, .fndisi, .fnsetpm, .fwait:
+            h = .x87
+            sub = m.rawValue
+            imm2 |= UInt32(i.condition.rawValue) << 8
+            for o in ops {
+                if let r0 = regOf(o), r0.kind == .fpu, r0.number < 8 { r = r0.number }
+            }
+            if let r0 = regOf(o0), r0.kind == .fpu, r0.number < 8, i.operandCount == 2 { imm2 |= DecodedOp.fX87ToSTi }
+            if let mm = memOf(o0) {
+                setMem(mm)
+                size = i.operandSize
+                imm = (i.opcode & 7) << 8 | UInt32(mm.modrm ?? 0)
+            } else {
+                size = 0
+                imm = i.opcode > 0xFF ? ((i.opcode >> 8) & 7) << 8 | (i.opcode & 0xFF) : 0
+            }
         }
         o0 = .none; o1 = .none
     }

@@ -207,6 +207,7 @@ extension Interpreter {
         case .popf:
             let v = try pop(op.pointee.size)
             writeEflags(v, size: op.pointee.size)
+            if trapFlagSet { eip = next; return false }   // leave the fast slice: Interpreter+SingleStep
         case .lahf:
             setR(GPR.ahOffset, 1, (statusFlags & (EFLAGS.sf | EFLAGS.zf | EFLAGS.af | EFLAGS.pf | EFLAGS.cf)) | EFLAGS.reserved1)
         case .sahf:
@@ -284,6 +285,7 @@ extension Interpreter {
             if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
             try sensitive(op)
         case .vmcall: throw CPUException(vector: .ud, detail: "VMCALL outside VMX non-root operation")
+        case .x87: try x87(op)
         case .invalid: throw CPUException(vector: .ud, detail: "invalid instruction")
         }
         eip = next

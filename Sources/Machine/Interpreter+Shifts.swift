@@ -67,8 +67,9 @@ extension Interpreter {
         if lazyKind != 0 { setCC(lazyKind, w, r, a, count) } else { setFlags(f) }
     }
 
-    /// SHLD (sub 0) / SHRD (sub 1) r/m, r, imm8|CL. For a 16-bit operand and a count above 16
-    /// (undefined in the SDM) vsim shifts through a 48-bit pattern, as the host's AMD CPU does.
+    /// SHLD (sub 0) / SHRD (sub 1) r/m, r, imm8|CL. For a 16-bit operand and a count of 16 or more
+    /// (result and flags undefined in the SDM) vsim does what the host's AMD CPU does: it shifts
+    /// through a 48-bit pattern, and CF and OF follow the rules below (the corpus checks them).
     func shiftDouble(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
         let count = (op.pointee.flags & DecodedOp.fCountCL != 0 ? s[GPR.ecx] : op.pointee.imm2) & 0x1F
         if count == 0 { return }
@@ -105,9 +106,17 @@ extension Interpreter {
         let sb = signOf(w)
         // OF: SHLD MSB(result) XOR CF, SHRD MSB(result) XOR MSB-1(result) — the SDM's "sign
         // change" for a count of 1, extended to larger counts as the host AMD CPU does; AF = 1.
-        let of: UInt32 = op.pointee.sub == 0 ? (((r & sb != 0 ? 1 : 0) ^ cf) != 0 ? EFLAGS.of : 0)
+        var of: UInt32 = op.pointee.sub == 0 ? (((r & sb != 0 ? 1 : 0) ^ cf) != 0 ? EFLAGS.of : 0)
                                              : (((r ^ (r << 1)) & sb) != 0 ? EFLAGS.of : 0)
+        var carry = cf
+        if sz == 2 && count >= 16 {
+            // 16-bit counts of 16 and more (the SDM leaves result and flags undefined), as the
+            // host's AMD CPU: SHLD by 16 sets OF = CF; by 17-31 both SHLD and SHRD clear CF, and
+            // SHLD clears OF (measured with random operands on every count).
+            if op.pointee.sub == 0 { of = count == 16 ? (cf != 0 ? EFLAGS.of : 0) : 0 }
+            if count > 16 { carry = 0 }
+        }
         if isMem { try wr(addr, sz, r) } else { setR(op.pointee.rm, sz, r) }
-        setFlags(cf | of | EFLAGS.af | LazyFlags.zfsfpf(r, UInt32(w)))
+        setFlags(carry | of | EFLAGS.af | LazyFlags.zfsfpf(r, UInt32(w)))
     }
 }

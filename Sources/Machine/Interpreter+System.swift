@@ -35,15 +35,16 @@ extension Interpreter {
     }
 
     /// CPUID (SDM Vol. 2A "CPUID"). vsim's model: leaf 0 = max leaf 1 and vendor "VSimVSimVSim";
-    /// leaf 1: EAX = 0x00000600 (family 6, model 0, stepping 0), EBX = ECX = 0, EDX = TSC (bit 4)
-    /// | CX8 (bit 8, CMPXCHG8B) | CMOV (bit 15) — no FPU bit: x87 is outside the subset. Other
+    /// leaf 1: EAX = 0x00000600 (family 6, model 0, stepping 0), EBX = ECX = 0, EDX = FPU (bit 0,
+    /// the x87 of Interpreter+X87.swift) | TSC (bit 4) | CX8 (bit 8, CMPXCHG8B) | CMOV (bit 15;
+    /// with FPU: FCMOVcc and FCOMI). No SSE: no FXSR, and no SSE3 (FISTTP is #UD). Other
     /// leaves: all zeros (so no leaf 7: no BMI1, and no LZCNT in 80000001h; F3 0F BC/BD run as
     /// BSF/BSR).
     func cpuid() {
         let vsim: UInt32 = 0x6D69_5356   // "VSim" little-endian
         switch s[GPR.eax] {
         case 0: s[GPR.eax] = 1; s[GPR.ebx] = vsim; s[GPR.edx] = vsim; s[GPR.ecx] = vsim
-        case 1: s[GPR.eax] = 0x600; s[GPR.ebx] = 0; s[GPR.ecx] = 0; s[GPR.edx] = (1 << 4) | (1 << 8) | (1 << 15)
+        case 1: s[GPR.eax] = 0x600; s[GPR.ebx] = 0; s[GPR.ecx] = 0; s[GPR.edx] = 1 | (1 << 4) | (1 << 8) | (1 << 15)
         default: s[GPR.eax] = 0; s[GPR.ebx] = 0; s[GPR.ecx] = 0; s[GPR.edx] = 0
         }
     }

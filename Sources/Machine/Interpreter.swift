@@ -117,7 +117,7 @@ public final class Interpreter: CodeWriteObserver {
         while remaining > 0 {
             let chunk = min(remaining, Interpreter.deadlineCheckInterval)
             let before = instructionsExecuted
-            let stop = runFast(chunk)
+            let stop = trapFlagSet ? stepWithTrapFlag() : runFast(chunk)   // Interpreter+SingleStep
             remaining -= instructionsExecuted - before
             if let stop { return stop }
             if let d = deadline, ContinuousClock.now >= d { return .timeLimit }
@@ -131,7 +131,7 @@ public final class Interpreter: CodeWriteObserver {
             let eip = s[CPUState.iEIP]
             if let insn = try? decodeForTrace(eip) { t(insn, cpu) }
         }
-        return runFast(1)
+        return stepWithTrapFlag()
     }
 
     /// Runs at most `count` instructions (no trace handler, no deadline check) and returns as

@@ -275,6 +275,8 @@ public final class TranslationEngine: CodeWriteObserver {
 
     /// One turn of the main loop: look up (or translate) the block at EIP, run it, handle its exit.
     func iteration(end: UInt64, single: Bool) -> EngineStop? {
+        // EFLAGS.TF: single-step through the interpreter, which raises the #DB traps.
+        if cpu.trapFlag { return stepMainLoop() ? .stopped : nil }
         let pc = cpu.eip
         if !breakpoints.isEmpty && breakpoints.contains(pc) { return .exception(.debuggerBreakpoint(at: pc)) }
         let mode = TranslationEngine.mode(of: cpu)

@@ -7,15 +7,18 @@ import Descriptions
 /// `vsim run --mode translate --check`: the translated run and an interpreted run in lockstep,
 /// compared at every block boundary (like CS:APP's `ssim -t` against `yis`).
 public enum LockstepCheck {
-    /// The architectural state compared: EIP, the eight GPRs, EFLAGS (status flags and DF).
+    /// The architectural state compared: EIP, the eight GPRs, EFLAGS (status flags and DF), and
+    /// the x87 FPU (registers, tags, control and status words, last instruction and data pointers).
     public struct State: Equatable, CustomStringConvertible {
         public var eip: UInt32
         public var gprs: [UInt32]
         public var eflags: UInt32
+        public var x87: X87State
         public init(_ cpu: CPUState) {
             eip = cpu.eip
             gprs = (0..<8).map { cpu[reg32: $0] }
             eflags = cpu.eflags & (EFLAGS.arithmetic | EFLAGS.df)
+            x87 = cpu.x87
         }
         public var description: String {
             let names = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
@@ -23,6 +26,12 @@ public enum LockstepCheck {
             for (n, v) in zip(names, gprs) { s += " \(n)=\(Hex.word(v))" }
             let flags = [("CF", EFLAGS.cf), ("PF", EFLAGS.pf), ("AF", EFLAGS.af), ("ZF", EFLAGS.zf), ("SF", EFLAGS.sf), ("DF", EFLAGS.df), ("OF", EFLAGS.of)]
             s += " flags=" + flags.map { eflags & $0.1 != 0 ? $0.0 : "--" }.joined(separator: ",")
+            s += " fpu cw=\(String(x87.controlWord, radix: 16)) sw=\(String(x87.statusWord, radix: 16))"
+                + " tw=\(String(x87.fullTagWord, radix: 16))"
+            for i in 0..<8 where !x87.isEmpty(i) {
+                let r = x87.st(i)
+                s += " st\(i)=\(String(r.signExponent, radix: 16)):\(String(r.significand, radix: 16))"
+            }
             return s
         }
     }

@@ -32,6 +32,8 @@ public struct Instruction: Hashable, Sendable {
     public var condition: Condition
     /// Size in bytes of the data operated on: 1, 2 or 4. For byte forms (e.g. `00 /r`) 1; for
     /// full-size forms 4, or 2 under 0x66. Stack width of PUSH/POP/CALL/RET follows it too.
+    /// x87 memory forms: the size of the memory operand (2, 4, 8, 10; FLDENV/FNSTENV 28, or 14
+    /// under 0x66; FNSAVE/FRSTOR 108, or 94 under 0x66); x87 register forms: 4 (2 under 0x66).
     public var operandSize: UInt8
     /// Address size in bytes: 4, or 2 under 0x67. Governs ModRM forms, string index registers
     /// (SI/DI vs ESI/EDI), the counter of REP/LOOP/JCXZ (CX vs ECX).
@@ -39,7 +41,8 @@ public struct Instruction: Hashable, Sendable {
     public var prefixes: Prefixes
     /// The segment-override prefix in effect (last one wins), if any.
     public var segmentOverride: SegmentRegister?
-    /// The opcode bytes after prefixes, for diagnostics (`0F` escape included), at most 3.
+    /// The opcode bytes after prefixes, for diagnostics (`0F` escape included), at most 3. For
+    /// x87 register forms the ModRM byte too (`0xD9E8` FLD1, `0xDCC1` FADD ST(1),ST).
     public var opcode: UInt32
     public var operandCount: UInt8
     public var operand0: Operand

@@ -55,6 +55,7 @@ struct InstructionFormatter {
         case 4: return "DWORD PTR "
         case 6: return "FWORD PTR "
         case 8: return "QWORD PTR "
+        case 10: return "TBYTE PTR "
         default: return ""
         }
     }
@@ -400,6 +401,15 @@ struct InstructionFormatter {
             name = "\(m)"
             dataUsed = false
             ops = [operand(insn.operand0)]
+        case .fld, .fst, .fstp, .fild, .fist, .fistp, .fisttp, .fbld, .fbstp,
+             .fadd, .faddp, .fiadd, .fmul, .fmulp, .fimul, .fsub, .fsubp, .fisub, .fsubr, .fsubrp, .fisubr,
+             .fdiv, .fdivp, .fidiv, .fdivr, .fdivrp, .fidivr, .fcom, .fcomp, .fcompp, .ficom, .ficomp,
+             .fucom, .fucomp, .fucompp, .fcomi, .fcomip, .fucomi, .fucomip, .ftst, .fxam, .fcmovcc, .fxch,
+             .ffree, .ffreep, .fincstp, .fdecstp, .fnop, .fld1, .fldl2t, .fldl2e, .fldpi, .fldlg2, .fldln2,
+             .fldz, .fchs, .fabs, .fsqrt, .frndint, .fprem, .fprem1, .fscale, .fxtract, .f2xm1, .fyl2x,
+             .fyl2xp1, .fptan, .fpatan, .fsin, .fcos, .fsincos, .fnstsw, .fnstcw, .fldcw, .fnstenv, .fldenv,
+             .fnsave, .frstor, .fninit, .fnclex, .fneni, .fndisi, .fnsetpm, .fwait:
+            (name, ops) = formatX87()
         case .int3, .into, .hlt, .cmc, .clc, .stc, .cli, .sti, .cld, .std, .clts, .invd, .wbinvd,
              .wrmsr, .rdmsr, .rdtsc, .cpuid, .ud2, .vmcall, .daa, .das, .aaa, .aas, .sahf, .lahf:
             name = "\(m)"

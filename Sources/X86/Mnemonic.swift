@@ -44,6 +44,37 @@ public enum Mnemonic: UInt8, Sendable, CaseIterable {
     // CPUID); the hint-space NOPs: ENDBR32/ENDBR64 (F3 0F 1E FB/FA), RDSSPD (F3 0F 1E /1, a NOP
     // while CET shadow stacks are off), PREFETCHNTA/T0/T1/T2 (0F 18 /0-/3 m8).
     case cmpxchg8b, tzcnt, lzcnt, endbr32, endbr64, rdssp, prefetch
+    // The x87 FPU (escape opcodes D8-DF and FWAIT 9B; Intel SDM Vol. 1 chapter 8, Vol. 2D
+    // Table ). The memory format is in ``Instruction/operandSize`` (bytes: 2, 4, 8
+    // or 10; 14/28 for the FPU environment and 94/108 for the saved state); register operands
+    // are ``Register/Kind/fpu`` registers. Register forms of D8-DF with reserved aliases
+    // (D9 D8+i, DC D0+i/D8+i, DD C8+i, DE D0+i, DF C8+i/D0+i/D8+i) decode as the instruction
+    // they alias (FSTP, FCOM, FCOMP, FXCH), as a CPU executes them.
+    // Loads and stores
+    case fld, fst, fstp, fild, fist, fistp, fisttp, fbld, fbstp
+    // Arithmetic: real memory or register operands, integer memory operands, and the P forms
+    case fadd, faddp, fiadd, fmul, fmulp, fimul, fsub, fsubp, fisub, fsubr, fsubrp, fisubr
+    case fdiv, fdivp, fidiv, fdivr, fdivrp, fidivr
+    // Comparison and classification
+    case fcom, fcomp, fcompp, ficom, ficomp, fucom, fucomp, fucompp, fcomi, fcomip, fucomi, fucomip
+    case ftst, fxam
+    /// FCMOVcc: the condition in ``Instruction/condition`` (b e be u nb ne nbe nu = .b .e .be
+    /// .p .ae .ne .a .np).
+    case fcmovcc
+    // Stack and register management
+    case fxch, ffree, ffreep, fincstp, fdecstp, fnop
+    // Constants
+    case fld1, fldl2t, fldl2e, fldpi, fldlg2, fldln2, fldz
+    // Other arithmetic and transcendental instructions
+    case fchs, fabs, fsqrt, frndint, fprem, fprem1, fscale, fxtract
+    case f2xm1, fyl2x, fyl2xp1, fptan, fpatan, fsin, fcos, fsincos
+    // Control: the no-wait forms (objdump joins a 9B before them into one FSTSW, FSTCW, ...;
+    // the CPU executes FWAIT and then the instruction)
+    case fnstsw, fnstcw, fldcw, fnstenv, fldenv, fnsave, frstor, fninit, fnclex
+    /// DB E0, DB E1, DB E4 (8087/287 FENI, FDISI, FSETPM): FNOP on the 387 and later.
+    case fneni, fndisi, fnsetpm
+    /// FWAIT (9B) alone: checks for pending unmasked x87 exceptions (#MF).
+    case fwait
 }
 
 /// Condition codes of Jcc/SETcc/CMOVcc, numbered as the low 4 bits of their opcodes

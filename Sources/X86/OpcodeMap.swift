@@ -143,7 +143,11 @@ extension InstructionDecoder {
         case 0x9A:
             let offset = v == 2 ? UInt32(try u16()) : try u32()
             return make(.callf, size: v, .farPointer(selector: try u16(), offset: offset))
-        case 0x9B: throw outside("fwait")
+        case 0x9B:
+            // WAIT/FWAIT is an instruction of its own, also before an x87 instruction (objdump
+            // prints `9b df e0` as one `fstsw %ax`; the CPU executes, and single-steps, two:
+            // Intel SDM Vol. 2A FSTSW, "an assembler mnemonic for FWAIT followed by FNSTSW").
+            return make(.fwait, size: v)
         case 0x9C: return make(.pushf, size: v)
         case 0x9D: return make(.popf, size: v)
         case 0x9E: return make(.sahf, size: 1)
@@ -215,9 +219,7 @@ extension InstructionDecoder {
             return make(.xlat, size: 1, .memory(MemoryOperand(base: 3, index: nil, addressSize: adsize,
                                                                segmentOverride: segment)))
         case 0xD8...0xDF:
-            try readModRM()
-            try skipModRMOperand()
-            throw outside(OutsideSubset.x87Name(b, modrm))
+            return try decodeX87(b)
         case 0xE0: return make(.loopne, size: v, try rel(1))
         case 0xE1: return make(.loope, size: v, try rel(1))
         case 0xE2: return make(.loop, size: v, try rel(1))

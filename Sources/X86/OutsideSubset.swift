@@ -1,4 +1,4 @@
-/// Lengths and names of the encodings vsim recognises but does not implement (x87, MMX, SSE,
+/// Lengths and names of the encodings vsim recognises but does not implement (MMX, SSE,
 /// fast system calls, ...), from the opcode maps of the Intel SDM Vol. 2D, Appendix A.
 enum OutsideSubset {
     enum TwoByteForm {
@@ -118,22 +118,6 @@ enum OutsideSubset {
         case 0xFC: return "clzero"
         case 0xFD: return "rdpru"
         default: return nil
-        }
-    }
-
-    /// A name for the x87 escape `b modrm`.
-    static func x87Name(_ b: UInt8, _ modrm: UInt8) -> String {
-        switch (b, modrm) {
-        case (0xD9, 0xE0): return "fchs"
-        case (0xD9, 0xE1): return "fabs"
-        case (0xD9, 0xE8): return "fld1"
-        case (0xD9, 0xEB): return "fldpi"
-        case (0xD9, 0xEE): return "fldz"
-        case (0xD9, 0xFA): return "fsqrt"
-        case (0xDB, 0xE2): return "fnclex"
-        case (0xDB, 0xE3): return "fninit"
-        case (0xDF, 0xE0): return "fnstsw"
-        default: return "x87"
         }
     }
 }

@@ -4,10 +4,11 @@
 /// for ``Kind/gpr32`` 0…7 = EAX ECX EDX EBX ESP EBP ESI EDI; for ``Kind/gpr16`` the same order with
 /// 16-bit names; for ``Kind/gpr8`` 0…7 = AL CL DL BL AH CH DH BH (4…7 are the *high* bytes of
 /// EAX…EBX, not of ESP…EDI); for ``Kind/segment`` 0…5 = ES CS SS DS FS GS; for ``Kind/control``
-/// CRn and ``Kind/debug`` DRn the number is n.
+/// CRn and ``Kind/debug`` DRn the number is n; for ``Kind/fpu`` 0…7 = ST(0)…ST(7), relative to
+/// the x87 stack top, and 8 = ST, the stack top named implicitly (objdump's `%st` beside `%st(i)`).
 public struct Register: Hashable, Sendable {
     public enum Kind: UInt8, Sendable {
-        case gpr8, gpr16, gpr32, segment, control, debug
+        case gpr8, gpr16, gpr32, segment, control, debug, fpu
     }
     public var kind: Kind
     public var number: UInt8
@@ -17,12 +18,13 @@ public struct Register: Hashable, Sendable {
         self.number = number
     }
 
-    /// Width of the register in bytes (1, 2 or 4; segment registers are 2).
+    /// Width of the register in bytes (1, 2 or 4; segment registers are 2; x87 registers 10).
     @inlinable public var width: Int {
         switch kind {
         case .gpr8: return 1
         case .gpr16, .segment: return 2
         case .gpr32, .control, .debug: return 4
+        case .fpu: return 10
         }
     }
 
@@ -35,6 +37,7 @@ public struct Register: Hashable, Sendable {
         case .segment: return ["es", "cs", "ss", "ds", "fs", "gs", "?6", "?7"][Int(number & 7)]
         case .control: return "cr\(number)"
         case .debug: return "db\(number)"
+        case .fpu: return number > 7 ? "st" : "st(\(number))"
         }
     }
 

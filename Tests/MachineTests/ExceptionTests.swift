@@ -52,13 +52,13 @@ struct ExceptionTests {
         let m = try TestMachine([0x0F, 0x0B])
         let e = m.runExpectingException()
         #expect(e?.vector == .ud && e?.eip == TestMachine.code)
-        // x87 FLD1 (D9 E8): outside the subset; the detail names the bytes.
-        let f = try TestMachine([0x90, 0xD9, 0xE8])
+        // SSE ADDPS (0F 58 C1): outside the subset; the detail names the bytes.
+        let f = try TestMachine([0x90, 0x0F, 0x58, 0xC1])
         let e2 = f.runExpectingException()
         #expect(e2?.vector == .ud)
         #expect(e2?.eip == TestMachine.code + 1)
         #expect(e2?.detail.contains("outside the vsim subset") == true)
-        #expect(e2?.detail.contains("d9 e8") == true)
+        #expect(e2?.detail.contains("0f 58 c1") == true)
     }
 
     /// INT3 is a trap: #BP reported with EIP of the *next* instruction (SDM Vol. 3A, 6.5).

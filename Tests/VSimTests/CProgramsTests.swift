@@ -8,8 +8,8 @@ import Glibc
 /// musl where `musl-dev:i386` is installed, at -O0 and -O2: stdout, stderr and the exit status
 /// under `vsim run --mode interpret` and `--mode translate` equal the native run's (the host runs
 /// i386 programs: it is the oracle), with the same arguments, environment and stdin; and
-/// `--mode translate --check` (lockstep against the interpreter) passes. x87 floating point is
-/// not emulated yet, so the programs print no floating-point values.
+/// `--mode translate --check` (lockstep against the interpreter) passes. `float_math.c` prints
+/// float, double and long double values computed on the x87.
 @Suite("C programs against native", .serialized)
 struct CProgramsTests {
     struct Variant: CustomStringConvertible, Sendable {

@@ -152,7 +152,7 @@ _start:
         .globl _start
 _start:
         .byte 0xd6
-        fldz
+        fxsave (%eax)
         addps %xmm0, %xmm1
         emms
         syscall

@@ -205,6 +205,12 @@ final class CorpusTests: XCTestCase {
                 let hex = l.bytes.map { String(format: "%02x", $0) }.joined(separator: " ")
                 do {
                     let insn = try Decoder.decode(window, address: l.address)
+                    if insn.mnemonic == .fwait && Int(insn.length) < l.bytes.count {
+                        // objdump joins FWAIT to the x87 instruction after it (`fstsw`); the CPU
+                        // executes two instructions, and vsim decodes them (X86Tests accept it too).
+                        compared -= 1
+                        continue
+                    }
                     let text = intel ? IntelPrinter.format(insn, symbols: symbols) : ATTPrinter.format(insn, symbols: symbols)
                     if Int(insn.length) != l.bytes.count {
                         mismatches.append("\(String(l.address, radix: 16)): \(hex): objdump length \(l.bytes.count) `\(l.text)`, vsim length \(insn.length) `\(text)`")
@@ -252,7 +258,7 @@ final class CorpusTests: XCTestCase {
         try checkDisassembly(exe, name: "system and other forms")
     }
 
-    /// x87, SSE, MMX, SYSCALL, SYSENTER, SALC: decoded as far as their length, then "outside the
+    /// FXSAVE, SSE, MMX, SYSCALL, SYSENTER, SALC: decoded as far as their length, then "outside the
     /// vsim subset" (never a wrong instruction, never a wrong length).
     func testOutsideSubsetIsRecognised() throws {
         try ProgramsHarness.requireTools(["as", "ld", "objdump"])

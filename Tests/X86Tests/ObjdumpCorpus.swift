@@ -71,6 +71,12 @@ struct ObjdumpCorpus {
         // TZCNT/LZCNT, CMPXCHG8B.
         for b in [0x18, 0x19, 0x1C, 0x1D, 0x1E, 0x1F] { s.append(String(format: "0F %02X /r", b)) }
         s += ["F3 0F 1E /r", "F3 0F 1E FB", "F3 0F 1E FA", "F3 0F 1E /1r", "F3 0F BC /r", "F3 0F BD /r", "0F C7 /1m L"]
+        // The x87 escapes: every reg field with memory operands (register forms: all of them in
+        // emitRawSpecials), alone and after FWAIT.
+        for b in 0xD8...0xDF {
+            for n in 0..<8 { s += [String(format: "%02X /\(n)m", b), String(format: "9B %02X /\(n)m", b)] }
+        }
+        s += ["9B", "9B DF E0", "9B DB E2", "9B DB E3"]
         return s
     }()
 
@@ -265,6 +271,17 @@ struct ObjdumpCorpus {
             [0x65, 0xD7], [0x67, 0xD7], [0xF2, 0xAE], [0xF3, 0x67, 0xA7],
         ]
         for r in raw { emitBytes(r) }
+        // Every x87 register form (D8-DF with mod = 11), plain, after FWAIT and after 0x66.
+        for b: UInt8 in 0xD8...0xDF {
+            for modrm: UInt8 in 0xC0...0xFF {
+                emitBytes([b, modrm])
+                if modrm & 7 == 1 { emitBytes([0x9B, b, modrm]); emitBytes([0x66, b, modrm]) }
+            }
+        }
+        for r: [UInt8] in [[0x9B], [0x66, 0x9B], [0xF3, 0x9B], [0x9B, 0x9B, 0xD9, 0x38], [0x26, 0x9B, 0xD9, 0x00],
+                           [0x9B, 0x66, 0xDD, 0x30], [0x66, 0xD9, 0x20], [0x66, 0xDD, 0x20], [0x67, 0xDD, 0x30]] {
+            emitBytes(r)
+        }
     }
 
     /// Mnemonic lines for `as --32`.
@@ -337,6 +354,23 @@ struct ObjdumpCorpus {
                 "lsl %ax,%cx", "call *%eax", "jmp *%ebx", "call *%ax", "movl $1,(%eax)",
                 "mov 0x8049000,%eax", "mov %al,0x1234", "mov %fs:0x10,%eax", "mov $0x12345678,%edi",
                 "mov $0x12,%bh", "mov $0x1234,%si", "xchg %eax,%ecx", "xchg %ax,%di", "xchg %eax,%eax"]
+        for m in mems {
+            asm += ["flds \(m)", "fldl \(m)", "fldt \(m)", "fstps \(m)", "fstl \(m)", "fstpt \(m)",
+                    "filds \(m)", "fildl \(m)", "fildll \(m)", "fistps \(m)", "fistl \(m)", "fistpll \(m)",
+                    "fisttpl \(m)", "fbld \(m)", "fbstp \(m)", "fadds \(m)", "fmull \(m)", "fsubrs \(m)",
+                    "fdivl \(m)", "fiaddl \(m)", "fidivrs \(m)", "fcoms \(m)", "fcompl \(m)", "ficoml \(m)",
+                    "fldcw \(m)", "fnstcw \(m)", "fstcw \(m)", "fnstsw \(m)", "fstsw \(m)", "fldenv \(m)",
+                    "fnstenv \(m)", "fstenv \(m)", "frstor \(m)", "fnsave \(m)", "fsave \(m)"]
+        }
+        asm += ["fld %st(3)", "fxch %st(1)", "fxch", "fadd %st(2),%st", "fadd %st,%st(2)", "faddp",
+                "fsubp", "fsubrp", "fdivp", "fdivrp", "fsub %st,%st(3)", "fdivr %st(4),%st", "fmulp %st,%st(5)",
+                "fcom %st(1)", "fcomp", "fcompp", "fucom %st(2)", "fucomp", "fucompp", "fcomi %st(1),%st",
+                "fcomip %st(3),%st", "fucomi %st(1),%st", "fucomip %st(1),%st", "fcmovb %st(1),%st",
+                "fcmovnbe %st(2),%st", "fcmovu %st(7),%st", "fst %st(1)", "fstp %st(2)", "ffree %st(3)",
+                "ffreep %st(1)", "fnstsw %ax", "fstsw %ax", "fninit", "finit", "fnclex", "fclex", "fwait",
+                "fld1", "fldz", "fldpi", "fldl2e", "fldl2t", "fldlg2", "fldln2", "fchs", "fabs", "fsqrt",
+                "frndint", "fprem", "fprem1", "fscale", "fxtract", "ftst", "fxam", "f2xm1", "fyl2x",
+                "fyl2xp1", "fptan", "fpatan", "fsin", "fcos", "fsincos", "fincstp", "fdecstp", "fnop"]
         for line in asm {
             lines.append(line)
             count += 1
