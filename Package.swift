@@ -44,9 +44,12 @@ let package = Package(
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Images", "Descriptions", "HostIO"]),
         .target(name: "CKVMShim"),
+        // `--mode ptrace`: PRoot's way (ptrace stops at every system call, paths rewritten).
+        .target(name: "CPtraceShim"),
+        .target(name: "Ptrace", dependencies: ["CPtraceShim", "CLibSeccomp", "Descriptions"]),
         .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor", "Descriptions"]),
         .target(name: "VSim", dependencies: [
-            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM",
+            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM", "Ptrace",
             "Descriptions", "HostIO", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
         .target(name: "REPL", dependencies: [

@@ -26,8 +26,8 @@ public struct ComparisonPlan: Sendable {
     /// The order of `--modes all`: from the slowest strategy to the physical limit (the qemu
     /// anchor only with `--with qemu-i386`).
     public static let allModes: [Mode] = [.interpret, .translate, .trap, .hvm] + Mode.allCases.filter {
-        ![.interpret, .translate, .trap, .hvm, .kvm, .container, .native, .qemu].contains($0)
-    } + [.kvm, .container, .native]
+        ![.interpret, .translate, .trap, .hvm, .kvm, .ptrace, .container, .native, .qemu].contains($0)
+    } + [.kvm, .ptrace, .container, .native]
 
     /// Parses `--modes` ("all" or a list) and `--with` ("qemu-i386").
     public static func modes(_ list: String, with extra: [String]) throws(VSimError) -> [Mode] {
@@ -186,7 +186,7 @@ extension VSim {
             }
             s.disagrees = disagreeing.contains(mode)
             let one = rs[0]
-            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.hostEvents)]
+            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.mode == .ptrace ? [:] : one.hostEvents), ("system calls", one.systemCalls)]
                 where !counts.isEmpty { s.events[kind] = counts }
             s.modeledCycles = one.modeledCycles
             s.costModel = one.costModel
