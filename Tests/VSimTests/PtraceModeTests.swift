@@ -52,12 +52,14 @@ struct PtraceModeTests {
         return r.status == 0 ? nil : "ptrace is not permitted here (vsim exit \(r.status)): \(r.stderr)"
     }()
 
+    /// Runs `argv` from `cwd` (jailbreak makes and removes .jailbreak in its cwd); a process
+    /// killed by a signal gets 128+signal, as vsim and a shell report it.
     static func run(_ argv: [String], stdin: String, cwd: String) throws -> CLI.Output {
-        // From a scratch directory: jailbreak makes (and removes) .jailbreak in its cwd.
         let saved = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(cwd)
         defer { FileManager.default.changeCurrentDirectoryPath(saved) }
-        return try CLI.run(argv[0], Array(argv.dropFirst()), stdin: stdin)
+        let r = try ProgramsHarness.run(argv, stdin: Array(stdin.utf8), directExecutable: true)
+        return CLI.Output(status: r.status, stdout: String(decoding: r.stdout, as: UTF8.self), stderr: r.stderr)
     }
 
     @Test("every program in programs/ gives native stdout and exit status under --mode ptrace")
@@ -119,8 +121,11 @@ struct PtraceModeTests {
             print("skipped: strace is not installed (scripts/setup installs it)"); return
         }
         let dir = try Self.sharedDirectory()
-        for (name, args, input) in [("hello", [String](), ""), ("echo", ["a", "b c"], ""), ("cat", [], "x\ny\nz\n"), ("fib", ["20"], ""), ("sieve", ["200"], ""), ("fib", ["x"], "")] {
-            let exe = try Self.build(name)
+        var programs: [(String, [String], String)] = [("hello", [], ""), ("echo", ["a", "b c"], ""), ("cat", [], "x\ny\nz\n"), ("fib", ["20"], ""), ("sieve", ["200"], ""), ("fib", ["x"], "")]
+        // A static glibc program: its start-up calls, and calls that fail (the errors column).
+        if CProgramsTests.hostCanBuild() { programs.append(("confined", [], "")) }
+        for (name, args, input) in programs {
+            let exe = name == "confined" ? try Self.buildConfined() : try Self.build(name)
             let out = dir + "/strace-\(name).txt"
             _ = try Self.run(["/usr/bin/strace", "-f", "-c", "-o", out, exe] + args, stdin: input, cwd: dir)
             var expected = Self.straceCounts((try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
@@ -163,15 +168,23 @@ struct PtraceModeTests {
         }
         """
 
+    /// ``confinedSource`` built static with the i386 C compiler.
+    static func buildConfined() throws -> String {
+        let dir = try sharedDirectory()
+        let source = dir + "/confined.c", exe = dir + "/confined"
+        if FileManager.default.isExecutableFile(atPath: exe) { return exe }
+        try confinedSource.write(toFile: source, atomically: true, encoding: .utf8)
+        let cc = try CLI.run("/usr/bin/env", CProgramsTests.compiler + ["-static", "-O2", "-o", exe, source])
+        guard cc.status == 0 else { throw ProgramsHarness.Failure(description: "cannot build the test program: \(cc.stderr)") }
+        return exe
+    }
+
     @Test("--root DIR is the program's / (open, .., an absolute symlink, getcwd), as root and as uid 65534")
     func rootConfines() throws {
         if let why = Self.unavailable { print("skipped: \(why)"); return }
         guard CProgramsTests.hostCanBuild() else { print("skipped: needs an i386 C compiler and static libc (scripts/setup)"); return }
         let dir = try Self.sharedDirectory()
-        let source = dir + "/confined.c", exe = dir + "/confined"
-        try Self.confinedSource.write(toFile: source, atomically: true, encoding: .utf8)
-        let cc = try CLI.run("/usr/bin/env", CProgramsTests.compiler + ["-static", "-O2", "-o", exe, source])
-        try #require(cc.status == 0, "cannot build the test program: \(cc.stderr)")
+        let exe = try Self.buildConfined()
         let root = dir + "/root"
         try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
         try "guest-root-hostname\n".write(toFile: root + "/etc/hostname", atomically: true, encoding: .utf8)
