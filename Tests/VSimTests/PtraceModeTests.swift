@@ -18,7 +18,7 @@ struct PtraceModeTests {
         ("fib", ["15"], ""), ("fib", ["x"], ""), ("strings", [], ""), ("jcxz", [], ""), ("muldiv", [], ""),
         ("bits", [], ""), ("sumsq", ["100"], ""), ("sieve", ["1000"], ""),
         ("faults", ["de"], ""), ("faults", ["ud"], ""), ("faults", ["segv"], ""), ("faults", ["int3"], ""), ("faults", [], ""),
-        ("jailbreak", [], ""),
+        ("jailbreak", [], ""), ("syscalls", ["1000"], ""),
     ]
 
     /// Builds programs/NAME.s once per test process.
@@ -121,7 +121,7 @@ struct PtraceModeTests {
             print("skipped: strace is not installed (scripts/setup installs it)"); return
         }
         let dir = try Self.sharedDirectory()
-        var programs: [(String, [String], String)] = [("hello", [], ""), ("echo", ["a", "b c"], ""), ("cat", [], "x\ny\nz\n"), ("fib", ["20"], ""), ("sieve", ["200"], ""), ("fib", ["x"], "")]
+        var programs: [(String, [String], String)] = [("hello", [], ""), ("echo", ["a", "b c"], ""), ("cat", [], "x\ny\nz\n"), ("fib", ["20"], ""), ("sieve", ["200"], ""), ("fib", ["x"], ""), ("syscalls", ["500"], "")]
         // A static glibc program: its start-up calls, and calls that fail (the errors column).
         if CProgramsTests.hostCanBuild() { programs.append(("confined", [], "")) }
         for (name, args, input) in programs {
