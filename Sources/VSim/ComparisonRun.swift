@@ -224,7 +224,7 @@ extension VSim {
         }
     }
 
-    /// Where a run's time went: measured for kvm; for the modeled VMMs the cost model's shares
+    /// Where a run's time went: measured for kvm and ptrace (the tracer's time at the stops); for the modeled VMMs the cost model's shares
     /// (guest instructions × CPI, event round trips, the VMM's work) of the wall time; for the
     /// rest, start-up (where measured) and the guest.
     static func breakdown(of r: RunResult) -> TimeBreakdown? {
@@ -246,6 +246,12 @@ extension VSim {
         if r.mode == .kvm {
             let vmm = Double(r.exitHandlingNanoseconds ?? 0) / 1e9
             return TimeBreakdown(guest: max(0, wall - startup - vmm), exits: 0, vmm: vmm, startup: startup, basis: "measured")
+        }
+        if r.mode == .ptrace, let tracer = r.tracerNanoseconds {
+            // The tracer is ptrace's monitor: its time at the stops is the "VMM work"; the rest
+            // (the program, its system calls, the stops' round trips through the kernel) is the guest's.
+            let vmm = min(wall, Double(tracer) / 1e9)
+            return TimeBreakdown(guest: wall - vmm, exits: 0, vmm: vmm, startup: 0, basis: "measured")
         }
         if r.startupNanoseconds != nil {
             return TimeBreakdown(guest: max(0, wall - startup), exits: 0, vmm: 0, startup: startup, basis: "measured")
