@@ -80,7 +80,10 @@ extension Events {
             guard let calls = s.events["system calls"], case let n = calls.values.reduce(0, &+), n > 0, !others.isEmpty else { continue }
             if lines.isEmpty { lines.append("cost of a traced system call (median wall time minus another mode's, divided by the calls):") }
             let parts = others.map { o in
-                "\(Format.duration((s.wallTimes.median - o.wallTimes.median) / Double(n))) against \(o.mode)"
+                let extra = s.wallTimes.median - o.wallTimes.median
+                // With few calls the difference drowns in the run-to-run noise: say so, not a negative cost.
+                return extra > 0 ? "\(Format.duration(extra / Double(n))) against \(o.mode)"
+                    : "not measurable against \(o.mode) (the traced median is not slower: noise hides \(Format.grouped(n)) calls)"
             }
             lines.append("  \(pad(s.mode))  \(Format.grouped(n)) system calls a run: " + parts.joined(separator: ", "))
         }
