@@ -55,6 +55,10 @@ struct TraceLoop {
             let began = ContinuousClock.now
             stops += 1
             if WaitStatus.exited(status) || WaitStatus.signaled(status) {
+                // exit and exit_group never return: their entry is the last stop.
+                if let trace = spec.trace, let t = threads[tid], t.inSystemCall, t.counted {
+                    trace("\(t.shown) = ?")
+                }
                 threads[tid] = nil
                 if tid == main {
                     mainEnded = true

@@ -106,14 +106,18 @@ final class TimeLimit: @unchecked Sendable {
     private let queue = DispatchQueue(label: "vsim.ptrace.limit")
     private var done = false, fired = false
     private let pidfd: Int32
+    private let pid: pid_t
 
     init(pid: pid_t, after limit: Duration) {
+        self.pid = pid
         pidfd = vsim_pt_pidfd_open(pid)
         let ns = DurationText.nanoseconds(limit)
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(min(ns, UInt64(Int.max))))) { [self] in
             if !done {
                 fired = true
-                _ = vsim_pt_pidfd_kill(pidfd)
+                // Without pidfds (Linux < 5.3) the pid itself, with the window that pidfds close:
+                // between the loop's reap of the tracee and finish(), the pid could be reused.
+                if pidfd >= 0 { _ = vsim_pt_pidfd_kill(pidfd) } else { kill(pid, SIGKILL) }
             }
         }
     }

@@ -54,7 +54,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
                 : "\(rawValue) shows a directory as / by rewriting paths at each system call: it needs --mode ptrace (for a container's root use vsim container run --rootfs)"
         case .traceInstructions:
             return mode == .interpret ? nil
-                : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction or system call)"
+                : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction)"
         case .traceTraps:
             return Self.modeledVMMs.contains(mode) ? nil
                 : "\(rawValue) needs --mode trap, hvm, pv or bt (only the modeled VMM takes traps, exits, hypercalls and callouts)"
