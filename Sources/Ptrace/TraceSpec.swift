@@ -40,7 +40,7 @@ public struct TraceResult: Sendable {
     public var pathsRewritten: UInt64
     /// ptrace stops taken (system-call entries and exits, events, signals).
     public var stops: UInt64
-    /// Host time from the exec of the program (its first stop) to its end, nanoseconds.
+    /// Host time from the fork of the tracee to the reap of its last process, nanoseconds.
     public var wallNanoseconds: UInt64
     /// Host time the tracer spent between a stop and resuming the tracee (reading registers,
     /// counting, rewriting), nanoseconds.

@@ -12,7 +12,9 @@ import Descriptions
 ///
 /// stdout and the exit status are those of `native`; ``RunResult/systemCalls`` holds the counts
 /// and ``RunResult/tracerNanoseconds`` the time the tracer spent at the stops. The time limit
-/// kills the tracee (SIGKILL) and reports SIGXCPU (152) as the other modes do.
+/// kills the tracee (SIGKILL) and reports SIGXCPU (152) as the other modes do. The wall time runs
+/// from the fork to the reap; the CPU times ``CPUTimes/measure(spawnsChild:_:)`` reports are the
+/// tracee's (a child's rusage), the tracer's own work is ``RunResult/tracerNanoseconds``.
 public struct PtraceBackend: ExecutionBackend {
     public var mode: Mode { .ptrace }
     public init() {}
