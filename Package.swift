@@ -82,6 +82,7 @@ let package = Package(
         .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "Images", "VSim"], exclude: ["Programs"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "PtraceTests", dependencies: ["Ptrace"]),
     ],
     swiftLanguageModes: [.v5]
 )
