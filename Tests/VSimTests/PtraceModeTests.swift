@@ -233,5 +233,11 @@ struct PtraceModeTests {
         let s = try CLI.run("/bin/sh", ["-c", "\(CLI.vsimPath) run --mode ptrace --time-limit 0.5 \(exe) < /dev/zero > /dev/null; echo $?"])
         #expect(s.stdout == "152\n", "\(s.stderr)")
         #expect(s.stderr.contains("time limit"), "\(s.stderr)")
+        // No tracee is left: no process runs the program any more.
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
+            guard Int32(entry) != nil, let exePath = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/exe") else { return false }
+            return exePath == exe
+        }
+        #expect(left.isEmpty, "processes still running \(exe): \(left)")
     }
 }
