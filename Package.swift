@@ -46,9 +46,12 @@ let package = Package(
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Images", "Descriptions", "HostIO"]),
         .target(name: "CKVMShim"),
+        // `--mode ptrace`: PRoot's way (ptrace stops at every system call, paths rewritten).
+        .target(name: "CPtraceShim"),
+        .target(name: "Ptrace", dependencies: ["CPtraceShim", "CLibSeccomp", "Descriptions"]),
         .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor", "Descriptions"]),
         .target(name: "VSim", dependencies: [
-            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM",
+            "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM", "Ptrace",
             "Descriptions", "HostIO", .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: fast, plugins: ["EmbedProgramsPlugin"]),
         .target(name: "REPL", dependencies: [
@@ -81,6 +84,7 @@ let package = Package(
         .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "Images", "VSim"], exclude: ["Programs"]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "PtraceTests", dependencies: ["Ptrace"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,7 +2,7 @@
 /// cycles, start-up, where the time went, and why a mode was unavailable. Every line starts
 /// with two spaces (or is a section title), so it never reads as a table row.
 enum Events {
-    static let kinds = ["traps", "exits", "hypercalls", "callouts"]
+    static let kinds = ["traps", "exits", "hypercalls", "callouts", "system calls"]
 
     /// The mode's total of its main event kind, e.g. (1234, "exits").
     static func total(_ s: ComparisonReport.ModeSummary) -> (count: UInt64, kind: String)? {
@@ -54,6 +54,7 @@ enum Events {
                 lines.append("  \(k): \(Format.grouped(v))")
             }
         }
+        lines += systemCallCost(report, pad)
         let split = report.modes.filter { $0.isAvailable && $0.breakdown != nil }
         if !split.isEmpty {
             lines.append("where the time goes (median run):")
@@ -64,6 +65,27 @@ enum Events {
                     .map { "\($0.0) \(Format.fixed(100 * $0.1 / total, 1))%" }.joined(separator: " · ")
                 lines.append("  \(pad(s.mode))  \(parts) (\(b.basis))")
             }
+        }
+        return lines
+    }
+}
+
+extension Events {
+    /// What a traced system call costs: (median wall time of the traced mode − that of native,
+    /// or of container) / the system calls it intercepted, from the medians of this one run.
+    static func systemCallCost(_ report: ComparisonReport, _ pad: (String) -> String) -> [String] {
+        var lines: [String] = []
+        let others = ["native", "container"].compactMap { m in report.modes.first { $0.mode == m && $0.isAvailable } }
+        for s in report.modes where s.isAvailable {
+            guard let calls = s.events["system calls"], case let n = calls.values.reduce(0, &+), n > 0, !others.isEmpty else { continue }
+            if lines.isEmpty { lines.append("cost of a traced system call (median wall time minus another mode's, divided by the calls):") }
+            let parts = others.map { o in
+                let extra = s.wallTimes.median - o.wallTimes.median
+                // With few calls the difference drowns in the run-to-run noise: say so, not a negative cost.
+                return extra > 0 ? "\(Format.duration(extra / Double(n))) against \(o.mode)"
+                    : "not measurable against \(o.mode) (the traced median is not slower: noise hides \(Format.grouped(n)) calls)"
+            }
+            lines.append("  \(pad(s.mode))  \(Format.grouped(n)) system calls a run: " + parts.joined(separator: ", "))
         }
         return lines
     }

@@ -1,3 +1,4 @@
+import Descriptions
 import Reports
 #if canImport(Glibc)
 import Glibc
@@ -41,7 +42,22 @@ public enum CommandLineFacade {
             }
             writeStandardError(line + "; \(cycles) modeled cycles (\(result.costModel ?? ""))\n")
         }
+        if traces.contains(.syscalls), mode == .ptrace {
+            writeStandardError(ptraceSummary(result) + "\n")
+        }
         if result.exitStatus != 0 { throw ExitStatus(result.exitStatus) }
+    }
+
+    /// The last line of `vsim run --mode ptrace --trace syscalls`: the calls by name (most first),
+    /// the stops, the tracer's time at them, the paths rewritten.
+    static func ptraceSummary(_ r: RunResult) -> String {
+        let total = r.systemCalls.values.reduce(0, +)
+        let list = r.systemCalls.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { "\($0.key) \($0.value)" + ((r.systemCallErrors[$0.key]).map { " (\($0) errors)" } ?? "") }.joined(separator: ", ")
+        let stops = r.hostEvents["ptrace stops"] ?? 0
+        let tracer = r.tracerNanoseconds ?? 0
+        return "vsim: \(total) system calls intercepted (\(list)); \(stops) ptrace stops, tracer \(DurationText.measured(Double(tracer) / 1e9)) at them"
+            + (stops > 0 ? " (\(tracer / stops) ns a stop)" : "") + "; \(r.hostEvents["paths rewritten"] ?? 0) paths rewritten"
     }
 
     /// `vsim nanobench`.

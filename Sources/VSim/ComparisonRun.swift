@@ -26,8 +26,8 @@ public struct ComparisonPlan: Sendable {
     /// The order of `--modes all`: from the slowest strategy to the physical limit (the qemu
     /// anchor only with `--with qemu-i386`).
     public static let allModes: [Mode] = [.interpret, .translate, .trap, .hvm] + Mode.allCases.filter {
-        ![.interpret, .translate, .trap, .hvm, .kvm, .container, .native, .qemu].contains($0)
-    } + [.kvm, .container, .native]
+        ![.interpret, .translate, .trap, .hvm, .kvm, .ptrace, .container, .native, .qemu].contains($0)
+    } + [.kvm, .ptrace, .container, .native]
 
     /// Parses `--modes` ("all" or a list) and `--with` ("qemu-i386").
     public static func modes(_ list: String, with extra: [String]) throws(VSimError) -> [Mode] {
@@ -186,7 +186,7 @@ extension VSim {
             }
             s.disagrees = disagreeing.contains(mode)
             let one = rs[0]
-            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.hostEvents)]
+            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.mode == .ptrace ? [:] : one.hostEvents), ("system calls", one.systemCalls)]
                 where !counts.isEmpty { s.events[kind] = counts }
             s.modeledCycles = one.modeledCycles
             s.costModel = one.costModel
@@ -224,7 +224,7 @@ extension VSim {
         }
     }
 
-    /// Where a run's time went: measured for kvm; for the modeled VMMs the cost model's shares
+    /// Where a run's time went: measured for kvm and ptrace (the tracer's time at the stops); for the modeled VMMs the cost model's shares
     /// (guest instructions × CPI, event round trips, the VMM's work) of the wall time; for the
     /// rest, start-up (where measured) and the guest.
     static func breakdown(of r: RunResult) -> TimeBreakdown? {
@@ -246,6 +246,12 @@ extension VSim {
         if r.mode == .kvm {
             let vmm = Double(r.exitHandlingNanoseconds ?? 0) / 1e9
             return TimeBreakdown(guest: max(0, wall - startup - vmm), exits: 0, vmm: vmm, startup: startup, basis: "measured")
+        }
+        if r.mode == .ptrace, let tracer = r.tracerNanoseconds {
+            // The tracer is ptrace's monitor: its time at the stops is the "VMM work"; the rest
+            // (the program, its system calls, the stops' round trips through the kernel) is the guest's.
+            let vmm = min(wall, Double(tracer) / 1e9)
+            return TimeBreakdown(guest: wall - vmm, exits: 0, vmm: vmm, startup: 0, basis: "measured")
         }
         if r.startupNanoseconds != nil {
             return TimeBreakdown(guest: max(0, wall - startup), exits: 0, vmm: 0, startup: startup, basis: "measured")

@@ -16,6 +16,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     case ept = "--ept"
     case engine = "--engine"
     case seed = "--seed"
+    case root = "--root"
 
     public static func < (a: GuestOption, b: GuestOption) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -45,9 +46,15 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
         case .maxInstructions:
             return Self.emulated.contains(mode) ? nil
                 : "\(rawValue) counts guest instructions, which only vsim's own machine does (interpret, translate, trap, hvm, pv, bt); the \(mode) mode runs the guest on the host CPU: use --time-limit"
-        case .traceInstructions, .traceSyscalls:
+        case .traceSyscalls:
+            return mode == .interpret || mode == .ptrace ? nil
+                : "\(rawValue) needs --mode interpret or ptrace (the \(mode) mode runs the guest where vsim cannot see each system call)"
+        case .root:
+            return mode == .ptrace ? nil
+                : "\(rawValue) shows a directory as / by rewriting paths at each system call: it needs --mode ptrace (for a container's root use vsim container run --rootfs)"
+        case .traceInstructions:
             return mode == .interpret ? nil
-                : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction or system call)"
+                : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction)"
         case .traceTraps:
             return Self.modeledVMMs.contains(mode) ? nil
                 : "\(rawValue) needs --mode trap, hvm, pv or bt (only the modeled VMM takes traps, exits, hypercalls and callouts)"

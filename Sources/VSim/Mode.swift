@@ -15,6 +15,9 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
     case qemu
     /// The same ELF as a native process in new namespaces with cgroup limits and its own root.
     case container
+    /// The same ELF as a native process under ptrace(2), PRoot-style: every system call stopped
+    /// at entry and exit, counted, and its paths rewritten for `--root` (module Ptrace).
+    case ptrace
     /// The guest kernel at ring 1 under vsim's trap-and-emulate VMM (module Hypervisor).
     case trap
     /// The guest kernel at ring 0 in modeled VMX non-root operation (VT-x).
@@ -38,6 +41,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .translate: return "x86 blocks translated to the vsim RISC target, cached and chained (like QEMU TCG)"
         case .qemu: return "the same ELF under the host's qemu-i386 (needs qemu-user)"
         case .container: return "the same ELF natively in a fresh container: namespaces, cgroups, its own root (like runc/crun)"
+        case .ptrace: return "the same ELF natively under ptrace(2), stopped at every system call, paths rewritten so --root DIR is / without root or namespaces (like PRoot, udocker's P modes)"
         case .trap: return "the guest kernel deprivileged to ring 1 under a trap-and-emulate VMM (classic, Robin & Irvine's holes included)"
         case .hvm: return "the guest kernel at ring 0 in modeled VT-x non-root mode; VM exits by VMCS controls"
         case .pv: return "the paravirtual guest kernel at ring 1 calling the VMM through Xen-style hypercalls (int $0x82)"
@@ -49,9 +53,9 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    /// Whether the guest runs as a host process that vsim spawns (native, qemu, container),
+    /// Whether the guest runs as a host process that vsim spawns (native, qemu, container, ptrace),
     /// rather than inside vsim's own process.
-    public var spawnsHostProcess: Bool { self == .native || self == .qemu || self == .container }
+    public var spawnsHostProcess: Bool { self == .native || self == .qemu || self == .container || self == .ptrace }
 
     /// Whether this build of vsim can run the mode.
     public var isAvailable: Bool { true }
@@ -64,6 +68,7 @@ public enum Mode: String, CaseIterable, Sendable, CustomStringConvertible {
         case .translate: return TranslatorBackend()
         case .qemu: return QemuBackend()
         case .container: return ContainerBackend()
+        case .ptrace: return PtraceBackend()
         case .trap: return SystemBackend(mode: .trap)
         case .hvm: return SystemBackend(mode: .hvm)
         case .pv: return SystemBackend(mode: .pv)

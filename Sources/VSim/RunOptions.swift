@@ -76,6 +76,8 @@ public struct RunOptions: Sendable {
     public var io: GuestIO = .inherit
     /// The guest's environment (`NAME=value`); nil passes vsim's own.
     public var environment: [String]? = nil
+    /// Under ptrace: the host directory shown to the program as `/` (`--root`); nil: the host's.
+    public var root: String? = nil
     /// Seed of vsim's generator (AT_RANDOM bytes).
     public var seed: UInt64 = SeededGenerator.defaultSeed
     /// Receives trace lines (without newline); default: stderr.

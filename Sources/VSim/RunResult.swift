@@ -51,8 +51,16 @@ public struct RunResult: Sendable {
     /// nanoseconds; nil for other modes.
     public var exitHandlingNanoseconds: UInt64?
     /// kvm: events only a real VMM sees (KVM_RUN returns by KVM_EXIT_* reason, instructions KVM
-    /// emulated, page faults it handled), by name; empty for other modes.
+    /// emulated, page faults it handled), by name; ptrace: its stops and rewritten paths; empty
+    /// for other modes.
     public var hostEvents: [String: UInt64] = [:]
+    /// ptrace: the system calls the traced program entered, by name (i386 table), and those of
+    /// them that returned an error; empty for other modes.
+    public var systemCalls: [String: UInt64] = [:]
+    public var systemCallErrors: [String: UInt64] = [:]
+    /// ptrace: host time the tracer spent at the tracee's stops (between a stop and resuming it),
+    /// nanoseconds; nil for other modes.
+    public var tracerNanoseconds: UInt64?
     /// kvm: the VM creation steps (open, KVM_CREATE_VM, memory, vCPU) with their nanoseconds.
     public var setupPhases: [(name: String, nanoseconds: UInt64)] = []
     /// Host CPU time of the run, user and system (hyperfine's `user` and `system`), nil when

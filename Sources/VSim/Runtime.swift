@@ -1,5 +1,5 @@
 /// Which of the runtime's platforms a mode builds its machine on (DESIGN.md: *Machine + Engine +
-/// Platform → RunResult*). `native`, `qemu` and `container` have none: the guest runs as a host
+/// Platform → RunResult*). `native`, `qemu`, `container` and `ptrace` have none: the guest runs as a host
 /// process outside vsim's machine.
 public enum RuntimePlatform: Sendable, Equatable {
     /// ``LinuxUserPlatform``: the program alone, vsim serving the Linux i386 system calls.
@@ -14,7 +14,7 @@ extension Mode {
     public func platform(system: Bool) -> RuntimePlatform? {
         switch self {
         case .interpret, .translate: return system ? .guestKernel : .linuxUser
-        case .native, .qemu, .container: return nil
+        case .native, .qemu, .container, .ptrace: return nil
         default: return .guestKernel
         }
     }
@@ -28,7 +28,7 @@ extension Mode {
         switch self {
         case .interpret: return .interpret
         case .translate: return .translate
-        case .native, .qemu, .container, .kvm: return nil
+        case .native, .qemu, .container, .ptrace, .kvm: return nil
         default: return engine
         }
     }

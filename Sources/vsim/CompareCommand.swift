@@ -15,7 +15,7 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source (default: the built-in benchmark).")
     var program: String?
 
-    @Option(help: "Comma-separated modes to compare, or all (interpret, translate, trap, hvm, kvm, container, native).")
+    @Option(help: "Comma-separated modes to compare, or all (interpret, translate, trap, hvm, pv, bt, unikernel, kvm, ptrace, container, native).")
     var modes: String = "interpret,native"
 
     @Option(name: .customLong("with"), help: "An outside anchor to add: qemu-i386 (the host's QEMU user mode, beside translate).")

@@ -145,6 +145,12 @@ final class ProgramsTests: XCTestCase {
         try check("sumsq", ["1x"], expectStatus: 2)
     }
 
+    func testSyscalls() throws {
+        try check("syscalls", ["1000"], expectStatus: 0)
+        try check("syscalls", ["0"], expectStatus: 0)
+        try check("syscalls", ["1x"], expectStatus: 2)
+    }
+
     func testSieve() throws {
         let native = try check("sieve", ["100"], expectStatus: 0)
         XCTAssertEqual(String(decoding: native.stdout, as: UTF8.self), "primes(100) = 25\n")
