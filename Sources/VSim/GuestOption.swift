@@ -16,6 +16,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     case ept = "--ept"
     case engine = "--engine"
     case seed = "--seed"
+    case root = "--root"
 
     public static func < (a: GuestOption, b: GuestOption) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -73,6 +74,10 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
         case .seed:
             return Self.emulated.contains(mode) || mode == .kvm ? nil
                 : "\(rawValue) seeds the AT_RANDOM bytes vsim gives the guest; under \(mode) the host kernel gives them"
+        case .root:
+            return (mode == .interpret || mode == .translate) && !system ? nil
+                : "\(rawValue) gives a user-mode guest (interpret or translate, without --system) its file system; "
+                    + (mode == .container ? "the container mode takes its root from vsim container --rootfs" : "under \(mode)\(system ? " --system" : "") the guest kernel serves no files from the host")
         }
     }
 

@@ -73,6 +73,9 @@ public struct RunOptions: Sendable {
     public var environment: [String]? = nil
     /// Seed of vsim's generator (AT_RANDOM bytes).
     public var seed: UInt64 = SeededGenerator.defaultSeed
+    /// The host directory a user-mode guest sees as `/` (`--root`; interpret and translate
+    /// without `--system`). Nil: the guest has no file system (``GuestRoot`` in the Guest module).
+    public var root: String? = nil
     /// Receives trace lines (without newline); default: stderr.
     public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
 

@@ -36,6 +36,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Under interpret and translate (without --system): the directory the guest sees as / (like qemu-i386 -L); nothing outside it can be named. Default: no file system (path lookups fail with ENOENT).", valueName: "dir"))
+    var root: String?
+
     /// The options the user gave, by name.
     var given: Set<GuestOption> {
         var set: Set<GuestOption> = []
@@ -49,6 +52,7 @@ struct GuestOptions: ParsableArguments {
         if ept != nil { set.insert(.ept) }
         if engine != nil { set.insert(.engine) }
         if seed != nil { set.insert(.seed) }
+        if root != nil { set.insert(.root) }
         return set
     }
 
@@ -77,6 +81,7 @@ struct GuestOptions: ParsableArguments {
         options.ept = ept.map { $0 == .on }
         if let engine { options.engine = engine }
         if let seed { options.seed = seed }
+        options.root = root
         return options
     }
 }
