@@ -14,6 +14,9 @@ struct GuestFile {
     /// For a descriptor opened by path: the guest path it was opened with (the base of `*at`
     /// calls that name it as their directory).
     var path: String? = nil
+    /// A directory whose host offsets (`d_off`, `lseek`) are 64-bit hash cookies, handed to the
+    /// guest as their high 32 bits (LinuxSyscalls+Files.swift, ``LinuxProcess/guestDirectoryOffset(_:)``).
+    var directoryOffsetsShifted = false
 }
 
 /// The guest's descriptor table, as Linux's `files_struct`: guest descriptor numbers, the

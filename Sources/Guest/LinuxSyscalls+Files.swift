@@ -70,10 +70,31 @@ extension LinuxProcess {
         return SyscallOutcome(value: fd, arguments: args)
     }
 
+    /// A directory offset as a 32-bit process sees it: a 64-bit hash cookie (ext4's `hash2pos`
+    /// for a 64-bit caller: major hash in the high half) becomes its high 32 bits, which is what
+    /// ext4 gives a 32-bit caller (and 0x7FFFFFFF for the end); small offsets stay as they are.
+    /// glibc's i386 `readdir` fails with EOVERFLOW on an offset that does not fit in 32 bits.
+    static func guestDirectoryOffset(_ offset: Int64) -> Int64 {
+        offset > Int64(Int32.max) ? offset >> 32 : offset
+    }
+
+    /// The host offset for a directory offset the guest got from ``guestDirectoryOffset(_:)``.
+    static func hostDirectoryOffset(_ offset: Int64) -> Int64 {
+        offset == Int64(Int32.max) ? Int64.max : offset << 32
+    }
+
+    /// `lseek` on the host, directory offsets translated (``guestDirectoryOffset(_:)``).
+    private func seek(_ fd: Int32, _ host: Int32, _ offset: Int64, _ whence: Int32) -> Int64 {
+        let shifted = files[fd]?.directoryOffsetsShifted ?? false
+        let target = shifted && whence == SEEK_SET ? LinuxProcess.hostDirectoryOffset(offset) : offset
+        let r = Int64(Glibc.lseek(host, off_t(target), whence))
+        return shifted && r >= 0 ? LinuxProcess.guestDirectoryOffset(r) : r
+    }
+
     func lseek(_ fd: Int32, _ offset: UInt32, _ whence: UInt32) -> SyscallOutcome {
         let args = "\(fd), \(Int32(bitPattern: offset)), \(whence)"
         guard let host = hostDescriptor(fd) else { return .error(.EBADF, args) }
-        let r = Glibc.lseek(host, off_t(Int32(bitPattern: offset)), Int32(bitPattern: whence))
+        let r = seek(fd, host, Int64(Int32(bitPattern: offset)), Int32(bitPattern: whence))
         if r < 0 { return SyscallOutcome(value: -errno, arguments: args) }
         guard r <= Int32.max else { return SyscallOutcome(value: -EOVERFLOW, arguments: args) }
         return SyscallOutcome(value: Int32(r), arguments: args)
@@ -86,9 +107,9 @@ extension LinuxProcess {
         guard let host = hostDescriptor(fd) else { return .error(.EBADF, args) }
         guard whence <= 4 else { return .error(.EINVAL, args) }
         guard accessible(result, 8, .write) else { return .error(.EFAULT, args) }
-        let r = Glibc.lseek(host, off_t(offset), Int32(bitPattern: whence))
+        let r = seek(fd, host, offset, Int32(bitPattern: whence))
         if r < 0 { return SyscallOutcome(value: -errno, arguments: args) }
-        let v = UInt64(bitPattern: Int64(r))
+        let v = UInt64(bitPattern: r)
         guard writeWords([UInt32(truncatingIfNeeded: v), UInt32(truncatingIfNeeded: v >> 32)], at: result) else {
             return .error(.EFAULT, args)
         }
@@ -175,6 +196,20 @@ extension LinuxProcess {
         var data = [UInt8](repeating: 0, count: Int(n))
         let got = data.withUnsafeMutableBytes { vsim_getdents64(host, $0.baseAddress, Int(n)) }
         if got < 0 { return SyscallOutcome(value: Int32(got), arguments: args) }
+        // struct linux_dirent64 {u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]}:
+        // the same layout for i386; only the offsets need a 32-bit caller's values.
+        var i = 0
+        while i + 19 <= Int(got) {
+            let off = (0..<8).reduce(Int64(0)) { $0 | Int64(data[i + 8 + $1]) << (8 * Int64($1)) }
+            if off > Int64(Int32.max) || files[fd]?.directoryOffsetsShifted == true {
+                files[fd]?.directoryOffsetsShifted = true
+                let guest = UInt64(bitPattern: LinuxProcess.guestDirectoryOffset(off))
+                for b in 0..<8 { data[i + 8 + b] = UInt8(truncatingIfNeeded: guest >> (8 * UInt64(b))) }
+            }
+            let length = Int(data[i + 16]) | Int(data[i + 17]) << 8
+            guard length > 0 else { break }
+            i += length
+        }
         guard writeGuest(Array(data[0..<Int(got)]), at: buffer) else { return .error(.EFAULT, args) }
         return SyscallOutcome(value: Int32(got), arguments: args)
     }
@@ -243,9 +278,10 @@ extension LinuxProcess {
 
     /// The resolved parent of a path a call creates, removes or renames, with trailing slashes
     /// taken off the last component (whether there were any), or the Linux error for a last
-    /// component of `.` or `..` (`dotError`).
+    /// component that is no name (`dotError` of ".", ".." or "/": namei's LAST_DOT, LAST_DOTDOT,
+    /// LAST_ROOT).
     private func entry(_ dirfd: Int32, _ pathPointer: UInt32, _ describe: @escaping (String) -> String,
-                       dotError: (Bool) -> Int32) -> Result<(dir: Int32, name: String, slash: Bool, args: String), SyscallOutcomeError> {
+                       dotError: (String) -> Int32) -> Result<(dir: Int32, name: String, slash: Bool, args: String), SyscallOutcomeError> {
         switch guestPath(dirfd, pathPointer, describe) {
         case .failure(let e): return .failure(e)
         case .success(var path):
@@ -253,8 +289,8 @@ extension LinuxProcess {
             var slash = false
             while path.count > 1 && path.hasSuffix("/") { path.removeLast(); slash = true }
             let last = path.split(separator: "/").last.map(String.init) ?? "/"
-            if last == "." || last == ".." || path == "/" {
-                return .failure(SyscallOutcomeError(SyscallOutcome(value: -dotError(last == "."), arguments: args)))
+            if last == "." || last == ".." || last == "/" {
+                return .failure(SyscallOutcomeError(SyscallOutcome(value: -dotError(last), arguments: args)))
             }
             switch root.parent(of: path) {
             case .failure(let e): return .failure(SyscallOutcomeError(SyscallOutcome(value: -e.code, arguments: args)))
@@ -269,7 +305,9 @@ extension LinuxProcess {
         guard flags & ~LinuxAT.REMOVEDIR == 0 else { return .error(.EINVAL, describe("")) }
         let removeDirectory = flags & LinuxAT.REMOVEDIR != 0
         // rmdir: "." EINVAL, ".." ENOTEMPTY, "/" EBUSY; unlink: EISDIR.
-        switch entry(dirfd, pathPointer, describe, dotError: { dot in removeDirectory ? (dot ? EINVAL : ENOTEMPTY) : EISDIR }) {
+        switch entry(dirfd, pathPointer, describe, dotError: { last in
+            removeDirectory ? (last == "." ? EINVAL : last == ".." ? ENOTEMPTY : EBUSY) : EISDIR
+        }) {
         case .failure(let e): return e.outcome
         case .success(let (dir, name, slash, args)):
             defer { Glibc.close(dir) }

@@ -5,8 +5,8 @@ import Glibc
 
 /// What a libc asks about its descriptors and environment: `ioctl(TCGETS)` (answered from the
 /// host descriptor, so stdio buffering follows the host terminal as natively), `fstat64` and
-/// `statx` on guest fds 0–2 (the host descriptor's `fstat` in the i386 layouts), `readlink` of
-/// `/proc/self/exe`, `getrandom` (from the run's seeded generator: deterministic).
+/// `statx` (the host's `fstat`/`stat` in the i386 layouts), `getrandom` (from the run's seeded
+/// generator: deterministic).
 extension LinuxProcess {
     func ioctl(_ fd: Int32, _ request: UInt32, _ argument: UInt32) -> SyscallOutcome {
         let TCGETS: UInt32 = 0x5401

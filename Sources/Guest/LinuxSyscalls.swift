@@ -44,21 +44,23 @@ struct SyscallOutcome {
 /// | nr | call | what vsim does |
 /// |---|---|---|
 /// | 1, 252 | exit, exit_group | ends the run with status `EBX & 0xFF` |
-/// | 3 | read | reads from the host fd behind guest fd 0/1/2 into checked guest memory |
+/// | 3 | read | reads from the host fd behind the guest fd (``GuestFileTable``) into checked guest memory |
 /// | 4, 146 | write, writev | hands the guest buffer to the host fd; one that runs into unmapped memory gets the host kernel's own answer (a file takes the bytes before the hole, a pipe -EFAULT), as natively |
-/// | 6 | close | fds 0–2 become closed (later use: EBADF) |
+/// | 6 | close | the guest fd goes; the host fd is closed unless it is vsim's own stdin/stdout/stderr |
+/// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194 | the file calls | inside the guest's root (LinuxSyscalls+Files.swift) |
 /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
 /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
 /// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
 /// | 54 | ioctl | TCGETS, TIOCGWINSZ answered from the host descriptor; others -ENOTTY |
 /// | 122 | uname | Linux, nodename "vsim", the host's release and version, machine i686 |
-/// | 192, 91, 125, 219 | mmap2 (anonymous), munmap, mprotect, madvise | Linux semantics (LinuxSyscalls+Memory.swift) |
-/// | 174, 175 | rt_sigaction, rt_sigprocmask | recorded (old values returned); no delivery yet |
+/// | 192, 91, 125, 219, 163 | mmap2 (anonymous and private file maps), munmap, mprotect, madvise, mremap | Linux semantics (LinuxSyscalls+Memory.swift, +Remap.swift) |
+/// | 174, 67, 175, 126, 176, 186, 37, 238, 270, 119, 173, 29, 179 | the signal calls | delivery with Linux's frames (LinuxSyscalls+Signals.swift, SignalDelivery.swift) |
+/// | 27, 104, 105, 162, 267, 407 | alarm, setitimer, getitimer, nanosleep, clock_nanosleep(_time64) | on the guest clock (LinuxSyscalls+Timers.swift) |
 /// | 258, 311, 386 | set_tid_address, set_robust_list, rseq | pid / accepted / -ENOSYS as without CONFIG_RSEQ |
 /// | 243, 244 | set_thread_area, get_thread_area | TLS GDT slots 12–14 (LinuxSyscalls+ThreadArea.swift) |
-/// | 197, 383 | fstat64, statx (fd, "", AT_EMPTY_PATH) | the host descriptor's fstat, i386 layouts |
-/// | 85, 355, 116 | readlink("/proc/self/exe"), getrandom, sysinfo | host path / seeded bytes / host RAM |
+/// | 197, 383 | fstat64, statx | the host's fstat/stat, i386 layouts |
+/// | 355, 116 | getrandom, sysinfo | seeded bytes / host RAM |
 /// | 76, 191, 340 | getrlimit, ugetrlimit, prlimit64 (read only) | the host's limits |
 /// | other | | -ENOSYS, and vsim names the call once on its stderr |
 ///
@@ -122,6 +124,11 @@ extension LinuxProcess {
             return .stop(exitStatus: status)
         }
         cpu[reg32: 0] = UInt32(bitPattern: outcome.value)
+        // A write to a pipe nobody reads: EPIPE, and the kernel sends the writer SIGPIPE (vsim
+        // itself ignores SIGPIPE, so the guest gets it from here).
+        if outcome.value == -EPIPE && [4, 146, 181].contains(number) {
+            post(GuestSignal(number: SignalNumber.SIGPIPE, code: SignalCode.SI_USER, sender: (LinuxProcess.guestPID, getuid())))
+        }
         // The return to user mode: signals that are now deliverable (kill, raise, an unblocking
         // sigprocmask or sigreturn) enter their handlers with EAX holding the result.
         if !pendingSignals.isEmpty { deliverPending() }

@@ -58,6 +58,9 @@ static void install(int sig, void (*h)(int, siginfo_t *, void *), int flags) {
 int main(void) {
     int r;
     setvbuf(stdout, NULL, _IONBF, 0);
+    sigset_t none;              /* a test runner's thread may have spawned us with signals blocked */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     install(SIGUSR1, info_handler, 0);
     printf("kill: %d\n", kill(getpid(), SIGUSR1));
     printf("raise: %d\n", raise(SIGUSR1));

@@ -134,6 +134,9 @@ __attribute__((noinline)) static void old_style(void) {
 
 int main(void) {
     setvbuf(stdout, NULL, _IONBF, 0);
+    sigset_t none;              /* a test runner's thread may have spawned us with signals blocked */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     fault_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
