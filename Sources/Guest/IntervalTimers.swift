@@ -29,8 +29,11 @@ extension LinuxProcess {
 
     /// Instructions until the next timer expires (nil: none armed).
     var instructionsUntilTimer: UInt64? {
+        var next: UInt64? = nil
+        for t in timers { if let due = t.due, due < (next ?? UInt64.max) { next = due } }
+        guard let next else { return nil }
         let now = guestClock
-        return timers.compactMap(\.due).map { $0 > now ? $0 - now : 0 }.min()
+        return next > now ? next - now : 0
     }
 
     /// Posts the signal of every timer that has expired and reloads interval timers.

@@ -253,7 +253,25 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     ///   - maxInstructions: instruction budget for this call.
     ///   - deadline: host time after which the run stops (nil: none).
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> GuestTermination {
-        run(maxInstructions: maxInstructions, deadline: deadline) { [interpreter] n in
+        var budget = maxInstructions
+        if !hasSignalWork && exitStatus == nil {
+            // No timer, nothing pending: one slice, as before signals existed (the lockstep
+            // checker calls this once per block).
+            self.deadline = deadline
+            let start = interpreter.instructionsExecuted
+            let r = termination(for: interpreter.run(maxInstructions: maxInstructions, deadline: deadline))
+            let used = interpreter.instructionsExecuted - start
+            switch r {
+            case .fault(let e) where !e.isDebuggerBreakpoint:
+                guard takeFault(e) else { return fatalEnding ?? r }
+            case .instructionLimit where used < maxInstructions:
+                break                          // a system call ended the slice
+            default:
+                return r
+            }
+            budget = maxInstructions - used
+        }
+        return run(maxInstructions: budget, deadline: deadline) { [interpreter] n in
             self.termination(for: interpreter.run(maxInstructions: n, deadline: deadline))
         }
     }
@@ -272,11 +290,12 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         let start = interpreter.instructionsExecuted
         let end = start &+ maxInstructions < start ? UInt64.max : start + maxInstructions
         while true {
-            if let ending = signalsAtSliceStart() { return ending }
+            let work = hasSignalWork
+            if work, let ending = signalsAtSliceStart() { return ending }
             let now = interpreter.instructionsExecuted
             if now >= end { return .instructionLimit }
             var n = end - now
-            if let t = instructionsUntilTimer { n = min(n, max(t, 1)) }
+            if work, let t = instructionsUntilTimer { n = min(n, max(t, 1)) }
             let result = slice(n)
             switch result {
             case .fault(let e) where !e.isDebuggerBreakpoint:
@@ -289,6 +308,16 @@ public final class LinuxProcess: SoftwareInterruptHandler {
                 return result
             }
         }
+    }
+
+    /// How a signal ended the guest, if one did.
+    public var fatalEnding: GuestTermination? {
+        fatalSignal.map { .killed(signal: Int32($0.0), detail: $0.1) }
+    }
+
+    /// Whether a timer is armed or a signal is pending (else an engine may run without slicing).
+    public var hasSignalWork: Bool {
+        !pendingSignals.isEmpty || fatalSignal != nil || timers[0].due != nil || timers[1].due != nil || timers[2].due != nil
     }
 
     /// Fires expired timers and delivers what is pending; the ending if a signal killed the guest.

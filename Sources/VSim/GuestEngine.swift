@@ -90,6 +90,24 @@ public final class UserModeEngine: GuestEngine {
     /// with a timer armed the unit ends where it expires.
     public func runOneBlock() -> GuestTermination? {
         guard let t = translator else { return process.step() }
+        if !process.hasSignalWork {
+            // The common case (the lockstep checker's unit): one block, a fault delivered after it.
+            ending = nil
+            let stop = t.runOneBlock()
+            process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
+            guard let stop else { return nil }
+            switch termination(stop) {
+            case .fault(let e) where !e.isDebuggerBreakpoint:
+                // The handler's first block too: the unit then ends past the fault, where a
+                // reference run of the same instruction count has delivered it as well.
+                if process.takeFault(e) { return runOneBlock() }
+                return process.fatalEnding ?? .fault(e)
+            case .instructionLimit:
+                return nil
+            case let other:
+                return other
+            }
+        }
         var unitDone = false
         let outcome = process.run(maxInstructions: UInt64.max, deadline: nil) { [process] n in
             self.ending = nil

@@ -61,6 +61,8 @@ int main(void) {
     sigset_t none;              /* a test runner's thread may have spawned us with signals blocked */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    stack_t off = {.ss_flags = SS_DISABLE};   /* and with whatever alternate-stack flags it left us */
+    sigaltstack(&off, NULL);
     install(SIGUSR1, info_handler, 0);
     printf("kill: %d\n", kill(getpid(), SIGUSR1));
     printf("raise: %d\n", raise(SIGUSR1));
