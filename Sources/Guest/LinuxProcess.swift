@@ -36,6 +36,8 @@ public enum LinuxProcessError: Error, CustomStringConvertible, Sendable {
     case segmentOverlapsStack(segment: Int, address: UInt32)
     /// argv + envp strings and pointers exceed a quarter of the stack limit, as Linux's E2BIG.
     case argumentsTooLong(bytes: Int, limit: Int)
+    /// The `--root` directory cannot be opened (the message says why and what to do).
+    case root(String)
 
     public var description: String {
         switch self {
@@ -46,15 +48,19 @@ public enum LinuxProcessError: Error, CustomStringConvertible, Sendable {
                 + "(\(Hex.address(LinuxProcess.stackTop - LinuxProcess.stackLimit))–\(Hex.address(LinuxProcess.stackTop))); link the program lower"
         case .argumentsTooLong(let bytes, let limit):
             return "arguments and environment take \(bytes) bytes, more than the \(limit) Linux allows (E2BIG); pass fewer or shorter arguments"
+        case .root(let message):
+            return message
         }
     }
 
-    /// `vsim` exit status: 70 for host memory trouble, 65 for an image that does not fit, 64 for E2BIG.
+    /// `vsim` exit status: 70 for host memory trouble, 65 for an image that does not fit, 64 for
+    /// E2BIG, 66 for a `--root` that cannot be opened.
     public var exitStatus: Int32 {
         switch self {
         case .memory: return 70
         case .segmentOverlapsStack: return 65
         case .argumentsTooLong: return 64
+        case .root: return 66
         }
     }
 }
@@ -69,6 +75,10 @@ public enum GuestTermination: Sendable {
     case instructionLimit
     /// The host time limit passed.
     case timeLimit
+    /// A signal that no CPU exception raised (kill, tkill, a timer) ended the process by its
+    /// default action (terminate or core: exit status 128 + `signal`), or a signal frame could
+    /// not be written (SIGSEGV); `detail` says which.
+    case killed(signal: Int32, detail: String)
 }
 
 /// One i386 Linux process in user-mode emulation (like `qemu-i386`): the ELF image mapped into
@@ -82,7 +92,10 @@ public enum GuestTermination: Sendable {
 /// - anonymous `mmap2` regions allocated downwards below the stack area;
 /// - the stack: ``stackLimit`` bytes, read-write, ending at ``stackTop`` (0xC0000000).
 ///
-/// Guest file descriptors 0, 1 and 2 are the host descriptors in ``stdio``; others do not exist.
+/// Guest file descriptors 0, 1 and 2 are the host descriptors in ``stdio``; files the guest
+/// opens are resolved in its root (``GuestRoot``, `--root`) and kept in its descriptor table
+/// (``GuestFileTable``). Signals are delivered to handlers with Linux's i386 frames
+/// (SignalDelivery.swift); the timers run on the guest clock (IntervalTimers.swift).
 public final class LinuxProcess: SoftwareInterruptHandler {
     /// One past the highest stack byte (the i386 Linux `TASK_SIZE` with the 3G/1G split).
     public static let stackTop: UInt32 = 0xC000_0000
@@ -127,16 +140,39 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     var exitStatus: Int32?
     /// Set when a system call waited on its host descriptor until ``deadline`` passed.
     var timedOut = false
-    /// Guest fds 0…2 that the guest closed.
-    var closedDescriptors: Set<Int32> = []
+    /// The guest's descriptor table.
+    let files: GuestFileTable
+    /// Where the guest's paths resolve (`--root`).
+    let root: GuestRoot
     /// Where the top-down search for a free `mmap2` range starts (1 MiB under the stack area,
     /// like Linux's stack guard gap); regions are placed at the highest free range below it.
     var mmapTop: UInt32
     /// Signal dispositions recorded by `rt_sigaction` (signal number → the i386 `struct
-    /// kernel_sigaction`: handler, flags, restorer, mask). Delivery is not modeled yet.
+    /// kernel_sigaction`: handler, flags, restorer, mask).
     var signalActions: [Int: SignalAction] = [:]
     /// The blocked-signal mask (`rt_sigprocmask`).
     var signalMask: UInt64 = 0
+    /// Generated signals not yet delivered (blocked, or waiting for the return to user mode).
+    var pendingSignals: [GuestSignal] = []
+    /// The mask `rt_sigsuspend` replaced, saved in the next handler's frame.
+    var suspendedMask: UInt64?
+    /// The alternate signal stack (`sigaltstack`).
+    var altStack = AlternateStack()
+    /// The last trap's number and error code, and the last `#PF` address (sigcontext trapno,
+    /// err, cr2).
+    var lastTrap: TrapRecord?
+    var faultAddressForContext: UInt32 = 0
+    /// Set when a signal ends the process (its number and what happened).
+    var fatalSignal: (Int, String)?
+    /// Signal frames set up so far (the lockstep checker compares them).
+    public internal(set) var signalsDelivered: UInt64 = 0
+    /// ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF.
+    var timers = [IntervalTimer](repeating: IntervalTimer(), count: 3)
+    /// Guest nanoseconds slept (the guest clock is instructions + this).
+    var sleptNanoseconds: UInt64 = 0
+    /// Set by a system call that changed the timers: the running slice ends after it, so that
+    /// the next one stops where the timer expires.
+    var reschedule = false
     /// System calls already reported as not implemented (each is reported once).
     var reportedUnimplemented: Set<String> = []
     /// When set, called after each system call with what it did (for a lockstep reference run).
@@ -164,11 +200,15 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     ///   - stdio: host descriptors behind guest fds 0, 1, 2.
     ///   - executablePath: the AT_EXECFN string (default: `argv[0]`, or the image path).
     ///   - randomSeed: seed of the ``SeededGenerator`` that fills the AT_RANDOM bytes.
+    ///   - root: the host directory the guest sees as `/` (nil: no file system, ``GuestRoot``).
     /// - Throws: ``LinuxProcessError``.
     public init(image: ELFImage, argv: [String], envp: [String], stdio: GuestStdio = .inherited,
-                executablePath: String? = nil, randomSeed: UInt64 = SeededGenerator.defaultSeed) throws(LinuxProcessError) {
+                executablePath: String? = nil, randomSeed: UInt64 = SeededGenerator.defaultSeed,
+                root: String? = nil) throws(LinuxProcessError) {
         self.image = image
         self.stdio = stdio
+        self.root = try GuestRoot(path: root)
+        files = GuestFileTable(stdio: stdio)
         self.arguments = argv
         self.environment = envp
         do { memory = try GuestMemory() } catch { throw .memory("reserving the 4 GiB guest address space: \(error)") }
@@ -215,28 +255,126 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         interpreter.interruptHandler = self
     }
 
-    /// Runs until the guest exits, faults, or a limit is reached.
+    /// Runs on the interpreter until the guest exits, dies of a signal, or a limit is reached;
+    /// faults and signals with handlers are delivered on the way.
     /// - Parameters:
     ///   - maxInstructions: instruction budget for this call.
     ///   - deadline: host time after which the run stops (nil: none).
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> GuestTermination {
-        if let status = exitStatus { return .exited(status: status) }
-        self.deadline = deadline
-        let reason = interpreter.run(maxInstructions: maxInstructions, deadline: deadline)
-        return termination(for: reason)
+        var budget = maxInstructions
+        if !hasSignalWork && exitStatus == nil {
+            // No timer, nothing pending: one slice, as before signals existed (the lockstep
+            // checker calls this once per block).
+            self.deadline = deadline
+            let start = interpreter.instructionsExecuted
+            let r = termination(for: interpreter.run(maxInstructions: maxInstructions, deadline: deadline))
+            let used = interpreter.instructionsExecuted - start
+            switch r {
+            case .fault(let e) where !e.isDebuggerBreakpoint:
+                guard takeFault(e) else { return fatalEnding ?? r }
+            case .instructionLimit where used < maxInstructions:
+                break                          // a system call ended the slice
+            default:
+                return r
+            }
+            budget = maxInstructions - used
+        }
+        return run(maxInstructions: budget, deadline: deadline) { [interpreter] n in
+            self.termination(for: interpreter.run(maxInstructions: n, deadline: deadline))
+        }
     }
 
-    /// Executes one instruction; nil while the guest goes on.
+    /// Runs the guest through `slice` (an engine: the interpreter, or the translator whose main
+    /// loop steps instructions through ``executeInstruction()``) in slices that end where an
+    /// interval timer expires: delivers CPU exceptions to their handlers (``takeFault(_:)``)
+    /// and expired timers' signals, and returns when the guest exits or dies, or at the budget
+    /// (``GuestTermination/instructionLimit``) or `deadline`. `slice(n)` runs at most `n`
+    /// instructions and returns how it stopped (``GuestTermination/instructionLimit`` when the
+    /// count ran out or a system call ended the slice early).
+    public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?,
+                    slice: (UInt64) -> GuestTermination) -> GuestTermination {
+        if let status = exitStatus { return .exited(status: status) }
+        self.deadline = deadline
+        let start = interpreter.instructionsExecuted
+        let end = start &+ maxInstructions < start ? UInt64.max : start + maxInstructions
+        while true {
+            let work = hasSignalWork
+            if work, let ending = signalsAtSliceStart() { return ending }
+            let now = interpreter.instructionsExecuted
+            if now >= end { return .instructionLimit }
+            var n = end - now
+            if work, let t = instructionsUntilTimer { n = min(n, max(t, 1)) }
+            let result = slice(n)
+            switch result {
+            case .fault(let e) where !e.isDebuggerBreakpoint:
+                if takeFault(e) { continue }
+                if let (signal, detail) = fatalSignal { return .killed(signal: Int32(signal), detail: detail) }
+                return result
+            case .instructionLimit:
+                continue
+            default:
+                return result
+            }
+        }
+    }
+
+    /// How a signal ended the guest, if one did.
+    public var fatalEnding: GuestTermination? {
+        fatalSignal.map { .killed(signal: Int32($0.0), detail: $0.1) }
+    }
+
+    /// Whether a timer is armed or a signal is pending (else an engine may run without slicing).
+    public var hasSignalWork: Bool {
+        !pendingSignals.isEmpty || fatalSignal != nil || timers[0].due != nil || timers[1].due != nil || timers[2].due != nil
+    }
+
+    /// Fires expired timers and delivers what is pending; the ending if a signal killed the guest.
+    func signalsAtSliceStart() -> GuestTermination? {
+        if instructionsUntilTimer == 0 { fireTimers() }
+        if !pendingSignals.isEmpty { deliverPending() }
+        if let (signal, detail) = fatalSignal { return .killed(signal: Int32(signal), detail: detail) }
+        return nil
+    }
+
+    /// Executes one instruction with signal delivery (a fault with a handler enters the handler;
+    /// an expired timer's signal is delivered first); nil while the guest goes on.
     public func step() -> GuestTermination? {
+        if let status = exitStatus { return .exited(status: status) }
+        if let ending = signalsAtSliceStart() { return ending }
+        switch executeInstruction() {
+        case .fault(let e)? where !e.isDebuggerBreakpoint:
+            if takeFault(e) { return nil }
+            if let (signal, detail) = fatalSignal { return .killed(signal: Int32(signal), detail: detail) }
+            return .fault(e)
+        case .instructionLimit?:
+            return nil
+        case let other:
+            return other
+        }
+    }
+
+    /// Executes the instruction at EIP on the interpreter, serving a system call, without
+    /// delivering a fault to a handler: the fault comes back (as from an engine's slice) for
+    /// ``run(maxInstructions:deadline:slice:)`` to deliver. For an engine's main loop (the
+    /// translator's step hook). ``GuestTermination/instructionLimit``: the instruction ended the
+    /// slice (a system call changed the timers).
+    public func executeInstruction() -> GuestTermination? {
         if let status = exitStatus { return .exited(status: status) }
         return interpreter.step().map(termination(for:))
     }
 
     func termination(for reason: StopReason) -> GuestTermination {
         if timedOut { return .timeLimit }
-        if let fault = pendingFault { return .fault(fault) }
+        if let fault = pendingFault {
+            pendingFault = nil
+            return .fault(fault)
+        }
+        if let (signal, detail) = fatalSignal { return .killed(signal: Int32(signal), detail: detail) }
         switch reason {
-        case .exited(let status): return .exited(status: exitStatus ?? status)
+        case .exited(let status):
+            if let s = exitStatus { return .exited(status: s) }
+            if reschedule { reschedule = false; return .instructionLimit }
+            return .exited(status: status)
         case .exception(let e): return .fault(e)
         case .instructionLimit: return .instructionLimit
         case .timeLimit: return .timeLimit

@@ -5,8 +5,8 @@ import Glibc
 
 /// What a libc asks about its descriptors and environment: `ioctl(TCGETS)` (answered from the
 /// host descriptor, so stdio buffering follows the host terminal as natively), `fstat64` and
-/// `statx` on guest fds 0–2 (the host descriptor's `fstat` in the i386 layouts), `readlink` of
-/// `/proc/self/exe`, `getrandom` (from the run's seeded generator: deterministic).
+/// `statx` (the host's `fstat`/`stat` in the i386 layouts), `getrandom` (from the run's seeded
+/// generator: deterministic).
 extension LinuxProcess {
     func ioctl(_ fd: Int32, _ request: UInt32, _ argument: UInt32) -> SyscallOutcome {
         let TCGETS: UInt32 = 0x5401
@@ -46,6 +46,12 @@ extension LinuxProcess {
         case .failure(let e): return e.outcome
         case .success(let s): st = s
         }
+        guard writeGuest(LinuxProcess.stat64Bytes(st), at: buffer) else { return .error(.EFAULT, args) }
+        return SyscallOutcome(value: 0, arguments: "\(fd), {st_mode=0\(String(st.st_mode, radix: 8)), st_size=\(st.st_size), ...}")
+    }
+
+    /// The i386 `struct stat64` (96 bytes, arch/x86/include/uapi/asm/stat.h) for a host `stat`.
+    static func stat64Bytes(_ st: stat) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: 96)
         func put32(_ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
         func put64(_ o: Int, _ v: UInt64) { put32(o, UInt32(truncatingIfNeeded: v)); put32(o + 4, UInt32(truncatingIfNeeded: v >> 32)) }
@@ -63,8 +69,7 @@ extension LinuxProcess {
         put32(72, UInt32(truncatingIfNeeded: st.st_mtim.tv_sec)); put32(76, UInt32(st.st_mtim.tv_nsec))
         put32(80, UInt32(truncatingIfNeeded: st.st_ctim.tv_sec)); put32(84, UInt32(st.st_ctim.tv_nsec))
         put64(88, UInt64(st.st_ino))
-        guard writeGuest(b, at: buffer) else { return .error(.EFAULT, args) }
-        return SyscallOutcome(value: 0, arguments: "\(fd), {st_mode=0\(String(st.st_mode, radix: 8)), st_size=\(st.st_size), ...}")
+        return b
     }
 
     /// The kernel's `new_encode_dev` as `stat64` reports it (major in bits 8–19, minor split).
@@ -74,23 +79,19 @@ extension LinuxProcess {
         return (minor & 0xFF) | (major << 8) | ((minor & ~0xFF) << 12)
     }
 
-    /// `statx(dirfd, path, flags, mask, buf)` for `statx(fd, "", AT_EMPTY_PATH, ...)` on a guest
-    /// descriptor, as glibc's `fstat` makes it; a path needs the file system (-ENOSYS).
+    /// `statx(dirfd, path, flags, mask, buf)`: the host's `stat` of the descriptor (`""` with
+    /// AT_EMPTY_PATH, as glibc's `fstat` asks) or of the path in the guest's root, in the
+    /// `struct statx` layout (256 bytes, the basic fields: STATX_BASIC_STATS).
     func statx(_ dirfd: Int32, _ path: UInt32, _ flags: UInt32, _ mask: UInt32, _ buffer: UInt32) -> SyscallOutcome {
-        let AT_EMPTY_PATH: UInt32 = 0x1000
-        guard let name = guestString(path) else {
-            return .error(.EFAULT, "\(dirfd), 0x\(String(path, radix: 16)), 0x\(String(flags, radix: 16)), 0x\(String(mask, radix: 16)), 0x\(String(buffer, radix: 16))")
-        }
-        let args = "\(dirfd), \(LinuxProcess.quote(Array(name.utf8))), 0x\(String(flags, radix: 16)), 0x\(String(mask, radix: 16)), 0x\(String(buffer, radix: 16))"
-        guard name.isEmpty && flags & AT_EMPTY_PATH != 0 else {
-            if name.isEmpty { return .error(.ENOENT, args) }
-            return .error(.ENOSYS, args, note: "vsim has no file system for the guest yet: statx of a path")
-        }
+        let describe = { (p: String) in "\(self.dirName(dirfd)), \(p), 0x\(String(flags, radix: 16)), 0x\(String(mask, radix: 16)), 0x\(String(buffer, radix: 16))" }
+        // AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_EMPTY_PATH and the AT_STATX_SYNC_TYPE bits.
+        guard flags & ~UInt32(0x100 | 0x800 | 0x1000 | 0x6000) == 0, flags & 0x6000 != 0x6000 else { return .error(.EINVAL, describe("")) }
         let st: stat
-        switch hostStat(dirfd, args) {
+        switch fileStatus(dirfd, path, flags, describe) {
         case .failure(let e): return e.outcome
         case .success(let s): st = s
         }
+        let args = describe("")
         var b = [UInt8](repeating: 0, count: 256)
         func put16(_ o: Int, _ v: UInt16) { b[o] = UInt8(v & 0xFF); b[o + 1] = UInt8(v >> 8) }
         func put32(_ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
@@ -115,25 +116,6 @@ extension LinuxProcess {
         put32(140, UInt32(truncatingIfNeeded: dev & 0xFF | (dev >> 12) & ~0xFF))
         guard writeGuest(b, at: buffer) else { return .error(.EFAULT, args) }
         return SyscallOutcome(value: 0, arguments: args)
-    }
-
-    /// `readlink("/proc/self/exe")`: the program's absolute host path, as natively; other paths
-    /// need the file system (-ENOSYS).
-    func readlink(_ path: UInt32, _ buffer: UInt32, _ size: UInt32) -> SyscallOutcome {
-        guard let name = guestString(path) else { return .error(.EFAULT, "0x\(String(path, radix: 16)), 0x\(String(buffer, radix: 16)), \(size)") }
-        let args = "\(LinuxProcess.quote(Array(name.utf8))), 0x\(String(buffer, radix: 16)), \(size)"
-        guard name == "/proc/self/exe" else {
-            return .error(.ENOSYS, args, note: "vsim has no file system for the guest yet: readlink of a path other than /proc/self/exe")
-        }
-        guard Int32(bitPattern: size) > 0 else { return .error(.EINVAL, args) }
-        var target = image.path
-        if let resolved = realpath(image.path, nil) {
-            target = String(cString: resolved)
-            free(resolved)
-        }
-        let bytes = Array(Array(target.utf8).prefix(Int(size)))
-        guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, args) }
-        return SyscallOutcome(value: Int32(bytes.count), arguments: args)
     }
 
     /// `getrlimit`/`ugetrlimit` (32-bit values, RLIM_INFINITY as 0xFFFFFFFF) and `prlimit64`

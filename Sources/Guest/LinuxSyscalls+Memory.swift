@@ -11,7 +11,12 @@ import Glibc
 ///   the highest free range below ``LinuxProcess/mmapTop`` (Linux's top-down allocator);
 ///   MAP_FIXED replaces whatever was mapped there (the old pages are discarded). Pages come
 ///   zeroed. PROT_WRITE or PROT_EXEC imply PROT_READ, as on x86 page tables.
-///   File-backed maps return -ENOSYS (vsim has no file descriptors beyond 0–2 yet).
+///   A file-backed MAP_PRIVATE map (or a MAP_SHARED one without PROT_WRITE) holds a copy of the
+///   file's bytes from `pgoffset * 4096`, zeros past the end of the file; it does not follow
+///   later changes to the file. MAP_SHARED with PROT_WRITE returns -ENOSYS (writes would not
+///   reach the file). The descriptor must be open for reading (EACCES) on a regular file or
+///   block device (ENODEV).
+/// - `mremap` (LinuxSyscalls+Remap.swift) shrinks, grows in place or moves a mapping.
 /// - `munmap` removes any page-aligned range, mapped or not, in whole or in part.
 /// - `mprotect` changes the permissions of a range that is entirely mapped (-ENOMEM otherwise).
 extension LinuxProcess {
@@ -86,9 +91,18 @@ extension LinuxProcess {
         let kind = flags & 3
         guard kind == MAP_SHARED || kind == MAP_PRIVATE || kind == 3 else { return .error(.EINVAL, args) }
         guard length > 0 else { return .error(.EINVAL, args) }
-        guard flags & MAP_ANONYMOUS != 0 else {
-            if hostDescriptor(fd) == nil { return .error(.EBADF, args) }
-            return .error(.ENOSYS, args, note: "vsim maps anonymous memory only")
+        var fileHost: Int32? = nil
+        if flags & MAP_ANONYMOUS == 0 {
+            guard let host = hostDescriptor(fd) else { return .error(.EBADF, args) }
+            var st = stat()
+            guard fstat(host, &st) == 0 else { return SyscallOutcome(value: -errno, arguments: args) }
+            let type = st.st_mode & S_IFMT
+            guard type == S_IFREG || type == S_IFBLK else { return SyscallOutcome(value: -ENODEV, arguments: args) }
+            guard Glibc.fcntl(host, F_GETFL) & O_ACCMODE != O_WRONLY else { return .error(.EACCES, args) }
+            if kind == MAP_SHARED && prot & 2 != 0 {
+                return .error(.ENOSYS, args, note: "vsim maps files privately (a copy of their bytes): a writable MAP_SHARED file mapping would not write to the file")
+            }
+            fileHost = host
         }
         let size = LinuxProcess.pageRoundUp(UInt64(length))
         guard size > 0, UInt64(length) <= UInt64(LinuxProcess.userTop) else { return .error(.ENOMEM, args) }
@@ -110,7 +124,34 @@ extension LinuxProcess {
             start = found
         }
         do { try memory.map(address: start, size: size, permissions: perms) } catch { return .error(.ENOMEM, args) }
+        if let host = fileHost {
+            // The file's bytes from pgoffset pages in; a short read leaves zeros (past EOF).
+            var bytes = [UInt8](repeating: 0, count: Int(size))
+            let offset = off_t(a[5]) * off_t(GuestMemory.pageSize)
+            var done = 0
+            while done < bytes.count {
+                let n = bytes.withUnsafeMutableBytes { Glibc.pread(host, $0.baseAddress! + done, $0.count - done, offset + off_t(done)) }
+                if n <= 0 { break }
+                done += n
+            }
+            let filled = Array(bytes[0..<done])
+            if !filled.isEmpty {
+                try? memory.load(filled, at: start)
+                recordedWrites?.append((start, filled))
+            }
+        }
         return SyscallOutcome(value: Int32(bitPattern: start), arguments: args)
+    }
+
+    /// A lockstep reference run's `mmap2` of a file (its descriptor table is never used):
+    /// the mapping the recorded run made, with the file bytes it loaded (`record.writes`).
+    func replayFileMapping(_ a: [UInt32], _ record: SyscallRecord) {
+        let start = UInt32(bitPattern: record.value)
+        guard record.value < 0 ? record.value < -4095 : true, a[3] & 0x20 == 0 else { return }
+        let size = LinuxProcess.pageRoundUp(UInt64(a[1]))
+        memory.unmap(address: start, size: size)
+        try? memory.map(address: start, size: size, permissions: LinuxProcess.permissions(prot: a[2]))
+        for w in record.writes { try? memory.load(w.bytes, at: w.address) }
     }
 
     func munmap(_ address: UInt32, _ length: UInt32) -> SyscallOutcome {

@@ -44,21 +44,23 @@ struct SyscallOutcome {
 /// | nr | call | what vsim does |
 /// |---|---|---|
 /// | 1, 252 | exit, exit_group | ends the run with status `EBX & 0xFF` |
-/// | 3 | read | reads from the host fd behind guest fd 0/1/2 into checked guest memory |
+/// | 3 | read | reads from the host fd behind the guest fd (``GuestFileTable``) into checked guest memory |
 /// | 4, 146 | write, writev | hands the guest buffer to the host fd; one that runs into unmapped memory gets the host kernel's own answer (a file takes the bytes before the hole, a pipe -EFAULT), as natively |
-/// | 6 | close | fds 0–2 become closed (later use: EBADF) |
+/// | 6 | close | the guest fd goes; the host fd is closed unless it is vsim's own stdin/stdout/stderr |
+/// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194 | the file calls | inside the guest's root (LinuxSyscalls+Files.swift) |
 /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
 /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
 /// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
 /// | 54 | ioctl | TCGETS, TIOCGWINSZ answered from the host descriptor; others -ENOTTY |
 /// | 122 | uname | Linux, nodename "vsim", the host's release and version, machine i686 |
-/// | 192, 91, 125, 219 | mmap2 (anonymous), munmap, mprotect, madvise | Linux semantics (LinuxSyscalls+Memory.swift) |
-/// | 174, 175 | rt_sigaction, rt_sigprocmask | recorded (old values returned); no delivery yet |
+/// | 192, 91, 125, 219, 163 | mmap2 (anonymous and private file maps), munmap, mprotect, madvise, mremap | Linux semantics (LinuxSyscalls+Memory.swift, +Remap.swift) |
+/// | 174, 67, 175, 126, 176, 186, 37, 238, 270, 119, 173, 29, 179 | the signal calls | delivery with Linux's frames (LinuxSyscalls+Signals.swift, SignalDelivery.swift) |
+/// | 27, 104, 105, 162, 267, 407 | alarm, setitimer, getitimer, nanosleep, clock_nanosleep(_time64) | on the guest clock (LinuxSyscalls+Timers.swift) |
 /// | 258, 311, 386 | set_tid_address, set_robust_list, rseq | pid / accepted / -ENOSYS as without CONFIG_RSEQ |
 /// | 243, 244 | set_thread_area, get_thread_area | TLS GDT slots 12–14 (LinuxSyscalls+ThreadArea.swift) |
-/// | 197, 383 | fstat64, statx (fd, "", AT_EMPTY_PATH) | the host descriptor's fstat, i386 layouts |
-/// | 85, 355, 116 | readlink("/proc/self/exe"), getrandom, sysinfo | host path / seeded bytes / host RAM |
+/// | 197, 383 | fstat64, statx | the host's fstat/stat, i386 layouts |
+/// | 355, 116 | getrandom, sysinfo | seeded bytes / host RAM |
 /// | 76, 191, 340 | getrlimit, ugetrlimit, prlimit64 (read only) | the host's limits |
 /// | other | | -ENOSYS, and vsim names the call once on its stderr |
 ///
@@ -75,9 +77,12 @@ extension LinuxProcess {
         let number = cpu[reg32: 0]
         let a = [cpu[reg32: 3], cpu[reg32: 1], cpu[reg32: 2], cpu[reg32: 6], cpu[reg32: 7], cpu[reg32: 5]]
         var replayed: (String, SyscallOutcome)? = nil
+        let fileMapping = number == 192 && a[3] & 0x20 == 0
+        // Every call consumes its record (the recording run recorded every call).
         if let replay = syscallReplay, let record = replay(), record.number == number,
-           LinuxProcess.hostDependent.contains(number) {
-            for w in record.writes { _ = writeGuest(w.bytes, at: w.address) }
+           LinuxProcess.hostDependent.contains(number) || fileMapping {
+            if fileMapping { replayFileMapping(a, record) }
+            else { for w in record.writes { _ = writeGuest(w.bytes, at: w.address) } }
             replayed = ("syscall_\(number)", SyscallOutcome(value: record.value, arguments: "replayed", exitStatus: record.exitStatus))
         }
         if syscallRecorder != nil { recordedWrites = [] }
@@ -119,6 +124,16 @@ extension LinuxProcess {
             return .stop(exitStatus: status)
         }
         cpu[reg32: 0] = UInt32(bitPattern: outcome.value)
+        // A write to a pipe nobody reads: EPIPE, and the kernel sends the writer SIGPIPE (vsim
+        // itself ignores SIGPIPE, so the guest gets it from here).
+        if outcome.value == -EPIPE && [4, 146, 181].contains(number) {
+            post(GuestSignal(number: SignalNumber.SIGPIPE, code: SignalCode.SI_USER, sender: (LinuxProcess.guestPID, getuid())))
+        }
+        // The return to user mode: signals that are now deliverable (kill, raise, an unblocking
+        // sigprocmask or sigreturn) enter their handlers with EAX holding the result.
+        if !pendingSignals.isEmpty { deliverPending() }
+        if let (signal, _) = fatalSignal { return .stop(exitStatus: 128 + Int32(signal)) }
+        if reschedule { return .stop(exitStatus: 0) }
         return .resume
     }
 
@@ -158,13 +173,64 @@ extension LinuxProcess {
         case 91: return ("munmap", munmap(a[0], a[1]))
         case 125: return ("mprotect", mprotect(a[0], a[1], a[2]))
         case 174: return ("rt_sigaction", rtSigaction(a[0], a[1], a[2], a[3]))
+        case 67: return ("sigaction", sigaction(a[0], a[1], a[2]))
         case 175: return ("rt_sigprocmask", rtSigprocmask(a[0], a[1], a[2], a[3]))
+        case 126: return ("sigprocmask", sigprocmask(a[0], a[1], a[2]))
+        case 176: return ("rt_sigpending", rtSigpending(a[0], a[1]))
+        case 186: return ("sigaltstack", sigaltstack(a[0], a[1]))
+        case 37: return ("kill", kill(a[0], a[1]))
+        case 238: return ("tkill", tkill(nil, a[0], a[1]))
+        case 270: return ("tgkill", tkill(Int32(bitPattern: a[0]), a[1], a[2]))
+        case 119: return ("sigreturn", sigreturn())
+        case 173: return ("rt_sigreturn", rtSigreturn())
+        case 29: return ("pause", pause())
+        case 179: return ("rt_sigsuspend", rtSigsuspend(a[0], a[1]))
+        case 27: return ("alarm", alarm(a[0]))
+        case 104: return ("setitimer", setitimer(a[0], a[1], a[2]))
+        case 105: return ("getitimer", getitimer(a[0], a[1]))
+        case 162: return ("nanosleep", nanosleep(a[0], a[1]))
+        case 267: return ("clock_nanosleep", clockNanosleep(a[0], a[1], a[2], a[3], wide: false))
+        case 407: return ("clock_nanosleep_time64", clockNanosleep(a[0], a[1], a[2], a[3], wide: true))
         case 258: return ("set_tid_address", SyscallOutcome(value: LinuxProcess.guestPID, arguments: hexs(1)))
         case 243: return ("set_thread_area", setThreadArea(a[0]))
         case 244: return ("get_thread_area", getThreadArea(a[0]))
         case 197: return ("fstat64", fstat64(fd(a[0]), a[1]))
         case 383: return ("statx", statx(fd(a[0]), a[1], a[2], a[3], a[4]))
-        case 85: return ("readlink", readlink(a[0], a[1], a[2]))
+        case 85: return ("readlink", readlinkat(LinuxAT.FDCWD, a[0], a[1], a[2]))
+        case 305: return ("readlinkat", readlinkat(fd(a[0]), a[1], a[2], a[3]))
+        case 5: return ("open", openat(LinuxAT.FDCWD, a[0], a[1], a[2]))
+        case 295: return ("openat", openat(fd(a[0]), a[1], a[2], a[3]))
+        case 8: return ("creat", openat(LinuxAT.FDCWD, a[0], UInt32(O_CREAT | O_WRONLY | O_TRUNC), a[1]))
+        case 19: return ("lseek", lseek(fd(a[0]), a[1], a[2]))
+        case 140: return ("_llseek", llseek(fd(a[0]), a[1], a[2], a[3], a[4]))
+        case 180: return ("pread64", pread64(fd(a[0]), a[1], a[2], a[3], a[4]))
+        case 181: return ("pwrite64", pwrite64(fd(a[0]), a[1], a[2], a[3], a[4]))
+        case 195: return ("stat64", fstatat64(LinuxAT.FDCWD, a[0], a[1], 0))
+        case 196: return ("lstat64", fstatat64(LinuxAT.FDCWD, a[0], a[1], LinuxAT.SYMLINK_NOFOLLOW))
+        case 300: return ("fstatat64", fstatat64(fd(a[0]), a[1], a[2], a[3]))
+        case 220: return ("getdents64", getdents64(fd(a[0]), a[1], a[2]))
+        case 33: return ("access", faccessat(LinuxAT.FDCWD, a[0], a[1], 0))
+        case 307: return ("faccessat", faccessat(fd(a[0]), a[1], a[2], 0))
+        case 439: return ("faccessat2", faccessat(fd(a[0]), a[1], a[2], a[3]))
+        case 10: return ("unlink", unlinkat(LinuxAT.FDCWD, a[0], 0))
+        case 40: return ("rmdir", unlinkat(LinuxAT.FDCWD, a[0], LinuxAT.REMOVEDIR))
+        case 301: return ("unlinkat", unlinkat(fd(a[0]), a[1], a[2]))
+        case 39: return ("mkdir", mkdirat(LinuxAT.FDCWD, a[0], a[1]))
+        case 296: return ("mkdirat", mkdirat(fd(a[0]), a[1], a[2]))
+        case 38: return ("rename", renameat(LinuxAT.FDCWD, a[0], LinuxAT.FDCWD, a[1]))
+        case 302: return ("renameat", renameat(fd(a[0]), a[1], fd(a[2]), a[3]))
+        case 41: return ("dup", dup(fd(a[0])))
+        case 63: return ("dup2", dup3(fd(a[0]), fd(a[1]), 0, legacy: true))
+        case 330: return ("dup3", dup3(fd(a[0]), fd(a[1]), a[2], legacy: false))
+        case 42: return ("pipe", pipe2(a[0], 0))
+        case 331: return ("pipe2", pipe2(a[0], a[1]))
+        case 55: return ("fcntl", fcntl64(fd(a[0]), a[1], a[2]))
+        case 221: return ("fcntl64", fcntl64(fd(a[0]), a[1], a[2]))
+        case 118: return ("fsync", fsync(fd(a[0]), data: false))
+        case 148: return ("fdatasync", fsync(fd(a[0]), data: true))
+        case 93: return ("ftruncate", ftruncate(fd(a[0]), UInt64(bitPattern: Int64(Int32(bitPattern: a[1])))))
+        case 194: return ("ftruncate64", ftruncate(fd(a[0]), UInt64(a[1]) | UInt64(a[2]) << 32))
+        case 163: return ("mremap", mremap(a))
         case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
         case 116: return ("sysinfo", sysinfo(a[0]))
         case 219: return ("madvise", madvise(a[0], a[1], a[2]))
@@ -185,19 +251,11 @@ extension LinuxProcess {
 
     // MARK: Descriptors
 
-    /// The host fd behind guest fd `fd`, or nil (EBADF).
-    /// A negative host fd in ``GuestStdio`` means the guest's descriptor is closed (vsim's own
-    /// was closed at start), as natively.
+    /// The host fd behind guest fd `fd`, or nil (EBADF): from the descriptor table
+    /// (``GuestFileTable``). A negative host fd in ``GuestStdio`` means the guest's descriptor is
+    /// closed (vsim's own was closed at start), as natively.
     func hostDescriptor(_ fd: Int32) -> Int32? {
-        guard !closedDescriptors.contains(fd) else { return nil }
-        let host: Int32
-        switch fd {
-        case 0: host = stdio.input
-        case 1: host = stdio.output
-        case 2: host = stdio.error
-        default: return nil
-        }
-        return host >= 0 ? host : nil
+        files[fd]?.host
     }
 
     // MARK: Guest memory checks
@@ -222,7 +280,11 @@ extension LinuxProcess {
 
     /// System calls whose results depend on the host (its descriptors, clocks and memory
     /// figures): a lockstep reference run replays them (``syscallReplay``).
-    static let hostDependent: Set<UInt32> = [3, 4, 13, 54, 78, 116, 146, 197, 265, 383, 403]
+    /// File calls are among them: they touch the host's files and the descriptor table (a
+    /// replaying run never opens anything itself).
+    static let hostDependent: Set<UInt32> = [3, 4, 13, 54, 78, 116, 146, 197, 265, 383, 403,
+        5, 6, 8, 10, 19, 33, 38, 39, 40, 41, 42, 55, 63, 85, 93, 118, 140, 148, 180, 181, 194, 195, 196,
+        220, 221, 295, 296, 300, 301, 302, 305, 307, 330, 331, 439]
 
     func writeGuest(_ bytes: [UInt8], at address: UInt32) -> Bool {
         guard accessible(address, UInt32(bytes.count), .write) else { return false }
@@ -394,10 +456,10 @@ extension LinuxProcess {
         }
     }
 
+    /// `close(fd)`: the host descriptor is closed when vsim opened it for the guest; vsim's own
+    /// stdin/stdout/stderr stay open.
     func close(_ fd: Int32) -> SyscallOutcome {
-        guard hostDescriptor(fd) != nil else { return .error(.EBADF, "\(fd)") }
-        closedDescriptors.insert(fd)       // the host fd stays open: it is vsim's
-        return SyscallOutcome(value: 0, arguments: "\(fd)")
+        files.close(fd) ? SyscallOutcome(value: 0, arguments: "\(fd)") : .error(.EBADF, "\(fd)")
     }
 
     func time(_ tloc: UInt32) -> SyscallOutcome {

@@ -156,7 +156,7 @@ struct TraceLoop {
     }
 
     /// Rewrites each path argument of the call `t` is entering (see ``PathSystemCalls``).
-    private mutating func rewriteEntry(_ tid: pid_t, _ t: inout Thread, _ regs: vsim_pt_regs, _ root: GuestRoot) {
+    private mutating func rewriteEntry(_ tid: pid_t, _ t: inout Thread, _ regs: vsim_pt_regs, _ root: PtraceRoot) {
         let paths = PathSystemCalls.arguments(of: t.number)
         guard !paths.isEmpty else { return }
         var changed = regs
@@ -196,7 +196,7 @@ struct TraceLoop {
     }
 
     /// getcwd and readlink return host paths: shown as the guest's. Returns the new result.
-    private mutating func rewriteResult(_ tid: pid_t, _ t: Thread, _ value: Int64, _ root: GuestRoot) -> Int64 {
+    private mutating func rewriteResult(_ tid: pid_t, _ t: Thread, _ value: Int64, _ root: PtraceRoot) -> Int64 {
         let buffer: UInt32, size: UInt32, withNul: Bool
         switch t.number {
         case PathSystemCalls.getcwd: (buffer, size, withNul) = (t.arguments[0], t.arguments[1], true)

@@ -8,7 +8,7 @@ public struct TraceSpec: Sendable {
     /// Host descriptors for the tracee's fds 0, 1, 2 (negative: closed).
     public var stdin: Int32 = 0, stdout: Int32 = 1, stderr: Int32 = 2
     /// The directory shown as `/` (nil: no rewriting; the tracee sees the host's files).
-    public var root: GuestRoot? = nil
+    public var root: PtraceRoot? = nil
     /// Host wall time before the tracee is killed (SIGKILL) and the run reports a time-out.
     public var timeLimit: Duration = .seconds(60)
     /// Called at each system-call exit with a strace-style line (`--trace syscalls`), nil: none.

@@ -8,7 +8,7 @@ import Glibc
 /// PRoot's way of faking a container without privileges: the program runs as an ordinary
 /// process of the calling user, traced with ptrace(2), and the tracer stops it at every system
 /// call entry and exit (PTRACE_SYSCALL with PTRACE_O_TRACESYSGOOD), counts each call by name,
-/// and, with a ``GuestRoot``, rewrites each path argument at entry so that the root directory is
+/// and, with a ``PtraceRoot``, rewrites each path argument at entry so that the root directory is
 /// the tracee's `/` (the new path is written below the tracee's stack pointer and the argument
 /// register pointed at it; the registers are restored at exit, as the i386 ABI preserves them),
 /// and rewrites getcwd(2) and readlink(2) results at exit. No namespace, no mount, no root.

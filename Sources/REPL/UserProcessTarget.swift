@@ -72,6 +72,8 @@ final class UserProcessTarget: Debuggee {
         case .fault(let e)?:
             let name = SignalName.of(e.linuxSignal)
             return .signalled(signal: e.linuxSignal, message: "\(name): \(e.vector.name)\(e.errorCode.map { "(0x\(String($0, radix: 16)))" } ?? "") \(e.detail)")
+        case .killed(let signal, let detail)?:
+            return .signalled(signal: signal, message: detail)
         }
     }
 

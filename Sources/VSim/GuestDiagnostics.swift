@@ -20,6 +20,10 @@ enum GuestDiagnostics {
             result.signal = e.linuxSignal
             result.exitStatus = 128 + e.linuxSignal
             result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols)
+        case .killed(let signal, let detail):
+            result.signal = signal
+            result.exitStatus = 128 + signal
+            result.diagnostic = "vsim: the guest was killed: \(detail) at \(Hex.address(process.cpu.eip)) -> exit status \(128 + signal)"
         case .instructionLimit, .timeLimit:
             result.signal = Signal.SIGXCPU
             result.exitStatus = 128 + Signal.SIGXCPU

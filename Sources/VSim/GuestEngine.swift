@@ -68,20 +68,24 @@ public final class UserModeEngine: SteppableEngine {
         } catch { throw .host("\(error)") }
         t.chaining = chaining
         translator = t
+        // The main loop's steps come back with their faults: the process's slice loop delivers them.
         t.stepHook = { [unowned self, unowned process] in
-            if let x = process.step() { self.ending = x; return true }
+            if let x = process.executeInstruction() { self.ending = x; return true }
             return false
         }
     }
 
+    /// Runs through the process's slice loop (``LinuxProcess/run(maxInstructions:deadline:slice:)``),
+    /// which delivers faults and timer signals between the engine's slices.
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> GuestTermination {
         guard let t = translator else { return process.run(maxInstructions: maxInstructions, deadline: deadline) }
-        ending = nil
-        process.deadline = deadline      // system calls that would block wait no longer
-        t.setInstructionsExecuted(process.interpreter.instructionsExecuted)
-        let stop = t.run(maxInstructions: maxInstructions, deadline: deadline)
-        process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
-        return termination(stop)
+        return process.run(maxInstructions: maxInstructions, deadline: deadline) { [process] n in
+            self.ending = nil
+            t.setInstructionsExecuted(process.interpreter.instructionsExecuted)
+            let stop = t.run(maxInstructions: n, deadline: deadline)
+            process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
+            return self.termination(stop)
+        }
     }
 
     /// The process's ending for a translator stop.
@@ -96,12 +100,40 @@ public final class UserModeEngine: SteppableEngine {
 
     /// Runs exactly one translated block (or steps one instruction the translator does not
     /// translate); nil while the guest goes on (the lockstep checker's unit).
+    /// A fault with a handler, or an expired timer, is delivered as in ``run(maxInstructions:deadline:)``;
+    /// with a timer armed the unit ends where it expires.
     public func runOneBlock() -> GuestTermination? {
         guard let t = translator else { return process.step() }
-        ending = nil
-        let stop = t.runOneBlock()
-        process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
-        return stop.map(termination)
+        if !process.hasSignalWork {
+            // The common case (the lockstep checker's unit): one block, a fault delivered after it.
+            ending = nil
+            let stop = t.runOneBlock()
+            process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
+            guard let stop else { return nil }
+            switch termination(stop) {
+            case .fault(let e) where !e.isDebuggerBreakpoint:
+                // The handler's first block too: the unit then ends past the fault, where a
+                // reference run of the same instruction count has delivered it as well.
+                if process.takeFault(e) { return runOneBlock() }
+                return process.fatalEnding ?? .fault(e)
+            case .instructionLimit:
+                return nil
+            case let other:
+                return other
+            }
+        }
+        var unitDone = false
+        let outcome = process.run(maxInstructions: UInt64.max, deadline: nil) { [process] n in
+            self.ending = nil
+            t.setInstructionsExecuted(process.interpreter.instructionsExecuted)
+            let stop = n < 4096 ? t.run(maxInstructions: n, deadline: nil) : t.runOneBlock()
+            process.interpreter.setInstructionsExecuted(t.instructionsExecuted)
+            // One unit only: a block that ran to its end stops the loop (after a delivered fault, too).
+            if let stop { return self.termination(stop) }
+            unitDone = true
+            return .timeLimit
+        }
+        return unitDone ? nil : outcome
     }
 
     public var instructionsExecuted: UInt64 { translator?.instructionsExecuted ?? process.interpreter.instructionsExecuted }

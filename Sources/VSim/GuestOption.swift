@@ -49,9 +49,6 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
         case .traceSyscalls:
             return mode == .interpret || mode == .ptrace ? nil
                 : "\(rawValue) needs --mode interpret or ptrace (the \(mode) mode runs the guest where vsim cannot see each system call)"
-        case .root:
-            return mode == .ptrace ? nil
-                : "\(rawValue) shows a directory as / by rewriting paths at each system call: it needs --mode ptrace (for a container's root use vsim container run --rootfs)"
         case .traceInstructions:
             return mode == .interpret ? nil
                 : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction)"
@@ -79,6 +76,11 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
         case .seed:
             return Self.emulated.contains(mode) || mode == .kvm ? nil
                 : "\(rawValue) seeds the AT_RANDOM bytes vsim gives the guest; under \(mode) the host kernel gives them"
+        case .root:
+            // One meaning in every mode that honours it: the directory the program sees as /.
+            return mode == .ptrace || ((mode == .interpret || mode == .translate) && !system) ? nil
+                : "\(rawValue) gives the program a directory as / under interpret and translate (without --system: vsim serves its files, like qemu-i386 -L) or ptrace (paths rewritten at each system call, PRoot-style); "
+                    + (mode == .container ? "the container mode takes its root from vsim container --rootfs" : "under \(mode)\(system ? " --system" : "") the guest kernel serves no files from the host")
         }
     }
 

@@ -20,6 +20,8 @@ public struct LinuxUserPlatform {
     public let executablePath: String
     /// Seed of the AT_RANDOM bytes.
     public let seed: UInt64
+    /// The guest's root directory (`--root`; nil: no file system).
+    public let root: String?
 
     /// The platform for `program` with `arguments` as argv[1...] and `argv0` as argv[0] (default:
     /// the ELF path); environment and seed from `options` (nil environment: vsim's own).
@@ -30,14 +32,16 @@ public struct LinuxUserPlatform {
         environment = options.environment ?? HostCommand.currentEnvironment()
         executablePath = argv0 ?? program.executablePath
         seed = options.seed
+        root = options.root
     }
 
     /// A fresh process with its standard descriptors on `stdio`, stopped before its first instruction.
-    /// - Throws: ``VSimError/process(_:)`` when it cannot be laid out in guest memory.
+    /// - Throws: ``VSimError/process(_:)`` when it cannot be laid out in guest memory, or the
+    ///   root directory cannot be opened (exit status 66).
     public func start(stdio: GuestStdio) throws(VSimError) -> LinuxProcess {
         do {
             return try LinuxProcess(image: image, argv: argv, envp: environment, stdio: stdio,
-                                    executablePath: executablePath, randomSeed: seed)
+                                    executablePath: executablePath, randomSeed: seed, root: root)
         } catch { throw .process(error) }
     }
 }

@@ -90,6 +90,7 @@ public enum LockstepCheck {
                 switch (termination, reference) {
                 case (.exited(let x), .exited(let y)): same = x == y
                 case (.fault(let x), .fault(let y)): same = x.vector == y.vector && x.eip == y.eip
+                case (.killed(let x, _), .killed(let y, _)): same = x == y
                 default: same = false
                 }
                 if !same {

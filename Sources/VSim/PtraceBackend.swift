@@ -35,7 +35,7 @@ public struct PtraceBackend: ExecutionBackend {
         }
         let traced: TraceResult
         do {
-            if let root = options.root { spec.root = try GuestRoot(root) }
+            if let root = options.root { spec.root = try PtraceRoot(root) }
             traced = try Tracer.run(spec)
         } catch {
             throw .host("ptrace mode: \(error.description)", status: error.exitStatus)

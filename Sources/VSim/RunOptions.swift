@@ -76,10 +76,13 @@ public struct RunOptions: Sendable {
     public var io: GuestIO = .inherit
     /// The guest's environment (`NAME=value`); nil passes vsim's own.
     public var environment: [String]? = nil
-    /// Under ptrace: the host directory shown to the program as `/` (`--root`); nil: the host's.
-    public var root: String? = nil
     /// Seed of vsim's generator (AT_RANDOM bytes).
     public var seed: UInt64 = SeededGenerator.defaultSeed
+    /// The host directory the program sees as `/` (`--root`): under interpret and translate
+    /// without `--system` vsim serves its files from there (nil: the guest has no file system,
+    /// ``GuestRoot`` in the Guest module); under ptrace the tracer rewrites paths into it (nil:
+    /// the host's `/`).
+    public var root: String? = nil
     /// Receives trace lines (without newline); default: stderr.
     public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
 

@@ -50,6 +50,7 @@ extension VSim {
         switch user.run(maxInstructions: maxInstructions, deadline: nil) {
         case .exited(let s): status = s
         case .fault(let e): status = 128 + e.linuxSignal
+        case .killed(let signal, _): status = 128 + signal
         case .instructionLimit, .timeLimit: status = 152
         }
         let blocks = engine.translatedBlocks.map { b -> TranslationRecord.Block in

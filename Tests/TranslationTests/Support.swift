@@ -78,6 +78,7 @@ enum Support {
         case .fault(let e): return "\(e.vector) code \(e.errorCode.map { String($0) } ?? "-") at \(String(e.eip, radix: 16)) addr \(e.faultAddress.map { String($0, radix: 16) } ?? "-")"
         case .instructionLimit: return "limit"
         case .timeLimit: return "time"
+        case .killed(let signal, _): return "killed by \(signal)"
         }
     }
 

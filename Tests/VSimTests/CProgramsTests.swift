@@ -44,7 +44,7 @@ struct CProgramsTests {
     /// 32-bit libraries.
     static func build(_ v: Variant) throws -> String {
         let dir = try ProgramsHarness.temporaryDirectory(prefix: "cprog")
-        let exe = dir + "/\(v.program)-\(v.libc)\(v.optimization)"
+        let exe = dir + "/\(v.program.split(separator: "/").joined(separator: "_"))-\(v.libc)\(v.optimization)"
         var command = compiler + ["-static", v.optimization, "-o", exe, directory + "/\(v.program).c"]
         if v.libc == "musl" { command += ["-specs", muslSpecs, "-Wl,-melf_i386"] }
         let r = try CLI.run("/usr/bin/env", command)

@@ -80,6 +80,7 @@ final class ProgramsTests: XCTestCase {
         case .exited(let status): return (status, out, nil)
         case .fault(let e): return (128 + e.linuxSignal, out, "\(e)")
         case .instructionLimit, .timeLimit: return (152, out, "limit")
+        case .killed(let signal, let detail): return (128 + signal, out, detail)
         }
     }
 

@@ -7,7 +7,7 @@ import Glibc
 /// it (an absolute target starts again at the root; `..` stops at the root), so no path, link
 /// or `..` leads out. The same rule as openat2(2)'s RESOLVE_IN_ROOT, applied by the tracer
 /// because the tracee's own system call gets a plain host path.
-public struct GuestRoot: Sendable, Equatable {
+public struct PtraceRoot: Sendable, Equatable {
     /// The root's canonical host path (no trailing slash, no links).
     public let hostPath: String
 

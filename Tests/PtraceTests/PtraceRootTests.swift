@@ -5,11 +5,11 @@ import Ptrace
 import Glibc
 #endif
 
-/// ``GuestRoot``'s resolution against hand-worked expectations (the rules of path_resolution(7)
+/// ``PtraceRoot``'s resolution against hand-worked expectations (the rules of path_resolution(7)
 /// with the root moved: `..` stops at it, an absolute link target starts again at it), and
 /// ``PathSystemCalls`` against the man pages' argument order.
-@Suite("GuestRoot and PathSystemCalls")
-struct GuestRootTests {
+@Suite("PtraceRoot and PathSystemCalls")
+struct PtraceRootTests {
     /// DIR/etc/hostname, DIR/abs -> /etc, DIR/rel -> etc/hostname, DIR/loop -> loop,
     /// DIR/etc/up -> ../.. (climbs above the root).
     static func makeRoot() throws -> String {
@@ -30,7 +30,7 @@ struct GuestRootTests {
     func resolution() throws {
         let dir = try Self.makeRoot()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let root = try GuestRoot(dir)
+        let root = try PtraceRoot(dir)
         let r = root.hostPath   // canonical (mkdtemp's path has no links on Debian's /tmp)
         #expect(root.hostPath(for: "/etc/hostname", base: "/", followLast: true) == r + "/etc/hostname")
         #expect(root.hostPath(for: "../../../etc/hostname", base: "/etc", followLast: true) == r + "/etc/hostname")
@@ -58,8 +58,8 @@ struct GuestRootTests {
 
     @Test("a root that is not a directory is refused with exit status 66")
     func badRoot() {
-        #expect(throws: PtraceError.self) { try GuestRoot("/nonexistent-vsim-root") }
-        do { _ = try GuestRoot("/etc/hostname"); Issue.record("a file accepted as root") } catch {
+        #expect(throws: PtraceError.self) { try PtraceRoot("/nonexistent-vsim-root") }
+        do { _ = try PtraceRoot("/etc/hostname"); Issue.record("a file accepted as root") } catch {
             #expect(error.exitStatus == 66)
         }
     }
