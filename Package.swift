@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "CKVMShim"),
         // `--mode ptrace`: PRoot's way (ptrace stops at every system call, paths rewritten).
         .target(name: "CPtraceShim"),
-        .target(name: "Ptrace", dependencies: ["CPtraceShim", "CLibSeccomp", "Descriptions"]),
+        .target(name: "Ptrace", dependencies: ["CPtraceShim", "CLibSeccomp", "Descriptions", "HostIO"]),
         .target(name: "KVM", dependencies: ["CKVMShim", "Machine", "Hypervisor", "Descriptions"]),
         .target(name: "VSim", dependencies: [
             "X86", "Machine", "Translation", "Guest", "Hypervisor", "Reports", "Containers", "KVM", "Ptrace",

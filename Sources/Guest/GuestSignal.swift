@@ -1,4 +1,5 @@
 import Machine
+import Descriptions
 
 /// One Linux signal on its way to the guest: the number and the i386 `siginfo_t` fields a
 /// handler sees (include/uapi/asm-generic/siginfo.h; the 128-byte compat layout: `si_signo` at
@@ -124,12 +125,7 @@ public enum SignalNumber {
 
     /// "SIGSEGV", or "SIGRT<n>" / "signal <n>".
     public static func name(_ n: Int) -> String {
-        let names = [1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS",
-                     8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE",
-                     14: "SIGALRM", 15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP",
-                     20: "SIGTSTP", 21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ",
-                     26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"]
-        if let s = names[n] { return s }
+        if let s = SignalName.table[Int32(clamping: n)] { return s }
         return n >= 32 && n <= 64 ? "SIGRT\(n - 32)" : "signal \(n)"
     }
 

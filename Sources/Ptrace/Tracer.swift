@@ -4,6 +4,7 @@ import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// PRoot's way of faking a container without privileges: the program runs as an ordinary
 /// process of the calling user, traced with ptrace(2), and the tracer stops it at every system
@@ -40,8 +41,7 @@ public enum Tracer {
 
         // The child stops itself (SIGSTOP) before its execve so the options are set first.
         var status: Int32 = 0
-        var waited: pid_t
-        repeat { waited = waitpid(pid, &status, 0) } while waited < 0 && errno == EINTR
+        let waited = HostIO.retryingEINTR { waitpid(pid, &status, 0) }
         if WaitStatus.exited(status) || WaitStatus.signaled(status) {
             throw startFailure(spec, reportFD)
         }
