@@ -70,7 +70,7 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
             name = n
             value = outcome.timeLimit ? -EINTR : outcome.value
         } else {
-            name = LinuxProcess.syscallNames[number] ?? "syscall_\(number)"
+            name = LinuxProcess.syscallName(number)
             value = -ENOSYS
             if !reported.contains(number) {
                 reported.insert(number)

@@ -1,3 +1,4 @@
+import CLibSeccomp
 import Machine
 #if canImport(Glibc)
 import Glibc
@@ -180,6 +181,17 @@ struct SyscallOutcomeError: Error {
 }
 
 extension LinuxProcess {
+    /// The name of i386 system call `number`: from ``syscallNames``, else from libseccomp's copy
+    /// of the kernel's table (asm/unistd_32.h), else `syscall_N`.
+    static func syscallName(_ number: UInt32) -> String {
+        if let name = syscallNames[number] { return name }
+        guard let c = seccomp_syscall_resolve_num_arch(0x4000_0003 /* AUDIT_ARCH_I386: EM_386 | __AUDIT_ARCH_LE, linux/audit.h */, Int32(truncatingIfNeeded: number)) else {
+            return "syscall_\(number)"
+        }
+        defer { free(c) }
+        return String(cString: c)
+    }
+
     /// Names of i386 system calls (arch/x86/entry/syscalls/syscall_32.tbl) that vsim may be asked
     /// for, so that the trace and the "not implemented" notice name them.
     static let syscallNames: [UInt32: String] = [

@@ -47,8 +47,8 @@ struct SyscallOutcome {
 /// | 3 | read | reads from the host fd behind the guest fd (``GuestFileTable``) into checked guest memory |
 /// | 4, 146 | write, writev | hands the guest buffer to the host fd; one that runs into unmapped memory gets the host kernel's own answer (a file takes the bytes before the hole, a pipe -EFAULT), as natively |
 /// | 6 | close | the guest fd goes; the host fd is closed unless it is vsim's own stdin/stdout/stderr |
-/// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194 | the file calls | inside the guest's root (LinuxSyscalls+Files.swift) |
-/// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
+/// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194, 12, 133, 183 | the file calls, chdir, fchdir, getcwd | inside the guest's root (``LinuxHostCalls``, LinuxSyscalls+Files.swift) |
+/// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks (``LinuxHostCalls`` on ``GuestClock``) |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
 /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
 /// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
@@ -197,7 +197,7 @@ extension LinuxProcess: GuestAddressSpace {
             return ("rseq", .error(.ENOSYS, hexs(4)))
         default:
             if let served = hostCalls.dispatch(number, a) { return served }
-            let name = LinuxProcess.syscallNames[number] ?? "syscall_\(number)"
+            let name = LinuxProcess.syscallName(number)
             return (name, .error(.ENOSYS, hexs(6), note: LinuxProcess.unimplemented))
         }
     }

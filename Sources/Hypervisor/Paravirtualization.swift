@@ -22,7 +22,7 @@ public enum Hypercall: UInt32, Sendable, CaseIterable {
         case .mmuextOp: return "mmuext_op"
         case .schedOp: return "sched_op"
         case .eventChannelOp: return "event_channel_op"
-        case .hostCall: return "arch_0 (vsim host call)"
+        case .hostCall: return "host_call"
         }
     }
 }

@@ -86,6 +86,8 @@ struct HostCallTests {
         var runs: [(String, RunResult)] = []
         let user = try VSim.run(program: .path(exe), mode: .interpret, options: Self.options(root: try Self.makeRoot(in: dir + "/user", program: exe), engine: nil))
         runs.append(("interpret (user mode)", user))
+        let translated = try VSim.run(program: .path(exe), mode: .translate, options: Self.options(root: try Self.makeRoot(in: dir + "/user-tb", program: exe), engine: nil))
+        runs.append(("translate (user mode)", translated))
         for (mode, engine) in Self.kernelModes {
             let root = try Self.makeRoot(in: dir + "/\(mode)-\(engine)", program: exe)
             runs.append(("\(mode) --engine \(engine)", try VSim.run(program: .path(exe), mode: mode, options: Self.options(root: root, engine: engine))))
@@ -98,7 +100,7 @@ struct HostCallTests {
             #expect(out == native.stdout, "\(name): stdout differs\nnative:\n\(native.stdout)\nvsim:\n\(out)")
             #expect(!out.contains(Self.secret), "\(name) read the file outside the root")
         }
-        for (name, r) in runs.dropFirst() {
+        for (name, r) in runs.dropFirst(2) {
             // Every forwarded call reached the device once.
             #expect(r.hostCalls.values.reduce(0, +) == Self.filesHostCalls, "\(name): \(r.hostCalls)")
             #expect(r.hostCalls == Self.filesCallsByName, "\(name): \(r.hostCalls)")
@@ -110,7 +112,7 @@ struct HostCallTests {
             if name.hasPrefix("hvm") || name.hasPrefix("unikernel") { #expect(r.exits["30 I/O instruction"] == outs, "\(name): \(r.exits)") }
             if name.hasPrefix("trap") { #expect(r.traps["#GP: out"] == outs, "\(name): \(r.traps)") }
             if name.hasPrefix("bt") { #expect(r.callouts["out"] == outs, "\(name): \(r.callouts)") }
-            if name.hasPrefix("pv") { #expect(r.hypercalls["arch_0 (vsim host call)"] == Self.filesHostCalls, "\(name): \(r.hypercalls)") }
+            if name.hasPrefix("pv") { #expect(r.hypercalls["host_call"] == Self.filesHostCalls, "\(name): \(r.hypercalls)") }
         }
         // Counts are the same on both engines.
         for mode in ["trap", "hvm", "pv", "bt", "unikernel"] {
@@ -124,6 +126,24 @@ struct HostCallTests {
             let root = dir + "/\(mode)-\(engine)/root"
             #expect(!FileManager.default.fileExists(atPath: root + "/new.txt") && !FileManager.default.fileExists(atPath: root + "/sub"))
             #expect(try String(contentsOfFile: dir + "/\(mode)-\(engine)/secret.txt", encoding: .utf8) == Self.secret + "\n")
+        }
+    }
+
+    @Test("vsim compare reports the host calls of each kernel mode, in the table and the JSON")
+    func compareShowsHostCalls() throws {
+        let dir = try ProgramsHarness.temporaryDirectory(prefix: "hostcall-compare")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let exe = try Self.build("files", into: dir)
+        let root = try Self.makeRoot(in: dir + "/r", program: exe)
+        let r = try CLI.vsim(["compare", exe, "--modes", "interpret,hvm,pv", "--runs", "1", "--warmup", "0", "--root", root, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let results = try #require(json["results"] as? [[String: Any]])
+        for result in results {
+            let calls = (result["host_calls"] as? [String: Int]) ?? [:]
+            let mode = result["mode"] as? String ?? ""
+            // User mode serves its calls itself: no device, no host calls.
+            #expect(calls.values.reduce(0, +) == (mode == "interpret" ? 0 : Int(Self.filesHostCalls)), "\(mode): \(calls)")
         }
     }
 
