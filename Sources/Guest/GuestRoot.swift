@@ -166,6 +166,25 @@ final class GuestRoot {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// The guest path of host descriptor `fd` (a directory or file opened inside the root): its
+    /// host path (the kernel's, `/proc/self/fd`) with the root's own taken off the front; nil
+    /// when it is not inside the root or the kernel cannot name it.
+    func guestPath(of fd: Int32) -> String? {
+        guard descriptor >= 0, let here = GuestRoot.hostPath(of: fd), let top = GuestRoot.hostPath(of: descriptor) else { return nil }
+        if here == top { return "/" }
+        if top == "/" { return here }
+        guard here.hasPrefix(top + "/") else { return nil }
+        return String(here.dropFirst(top.count))
+    }
+
+    /// The kernel's name for host descriptor `fd` (`readlink /proc/self/fd/N`).
+    private static func hostPath(of fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/fd/\(fd)", &buffer, Int(PATH_MAX))
+        guard n > 0, buffer[0] == 0x2F else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// `base` + `/` + `path` unless `path` is absolute (guest paths, resolved in the root later).
     static func join(_ base: String, _ path: String) -> String {
         if path.hasPrefix("/") { return path }

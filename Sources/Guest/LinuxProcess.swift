@@ -124,7 +124,10 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     /// descriptor at most until then, and the run then ends with ``GuestTermination/timeLimit``.
     /// ``run(maxInstructions:deadline:)`` sets it; an engine that drives ``step()`` itself sets
     /// it before. Nil: no limit.
-    public var deadline: ContinuousClock.Instant?
+    public var deadline: ContinuousClock.Instant? {
+        get { hostCalls.deadline }
+        set { hostCalls.deadline = newValue }
+    }
 
     /// The current program break (`brk(0)`), and where it started.
     public internal(set) var programBreak: UInt32
@@ -140,10 +143,13 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     var exitStatus: Int32?
     /// Set when a system call waited on its host descriptor until ``deadline`` passed.
     var timedOut = false
+    /// The file and time calls (descriptor table, root, working directory), on this process's
+    /// memory and clocks.
+    var hostCalls: LinuxHostCalls!
     /// The guest's descriptor table.
-    let files: GuestFileTable
+    var files: GuestFileTable { hostCalls.files }
     /// Where the guest's paths resolve (`--root`).
-    let root: GuestRoot
+    var root: GuestRoot { hostCalls.root }
     /// Where the top-down search for a free `mmap2` range starts (1 MiB under the stack area,
     /// like Linux's stack guard gap); regions are placed at the highest free range below it.
     var mmapTop: UInt32
@@ -207,8 +213,6 @@ public final class LinuxProcess: SoftwareInterruptHandler {
                 root: String? = nil) throws(LinuxProcessError) {
         self.image = image
         self.stdio = stdio
-        self.root = try GuestRoot(path: root)
-        files = GuestFileTable(stdio: stdio)
         self.arguments = argv
         self.environment = envp
         do { memory = try GuestMemory() } catch { throw .memory("reserving the 4 GiB guest address space: \(error)") }
@@ -253,6 +257,8 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         for r in 0..<8 { cpu[reg32: r] = 0 }
         cpu[reg32: 4] = layout.stackPointer
         interpreter.interruptHandler = self
+        hostCalls = try LinuxHostCalls(space: self, clock: self, stdio: stdio, root: root, executablePath: image.path,
+                                       notice: { [unowned self] line in self.notice(line) })
     }
 
     /// Runs on the interpreter until the guest exits, dies of a signal, or a limit is reached;

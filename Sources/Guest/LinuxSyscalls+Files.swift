@@ -6,7 +6,7 @@ import Glibc
 
 /// The file system calls, on the descriptor table (``GuestFileTable``) and inside the guest's
 /// root (``GuestRoot``): every path the guest names is resolved in the root, relative paths
-/// from `/` (vsim's guest never changes directory) or from the directory a descriptor was opened
+/// from the working directory (`chdir`, `getcwd`) or from the directory a descriptor was opened
 /// as (`*at` calls). The `O_*` flags, `struct linux_dirent64` and the errno values are the same
 /// for i386 and the x86-64 host, so they pass through; `struct stat64` and `struct statx` are
 /// written in their i386 layouts (LinuxSyscalls+Info.swift).
@@ -24,13 +24,14 @@ import Glibc
 /// | 10, 40, 301, 39, 296, 38, 302 | unlink, rmdir, unlinkat, mkdir, mkdirat, rename, renameat |
 /// | 55, 221 | fcntl, fcntl64: F_DUPFD(_CLOEXEC), F_GETFD/F_SETFD, F_GETFL/F_SETFL, F_GETPIPE_SZ/F_SETPIPE_SZ; locks and owners -ENOSYS |
 /// | 118, 148, 93, 194 | fsync, fdatasync, ftruncate, ftruncate64 |
+/// | 12, 133, 183 | chdir, fchdir, getcwd (the working directory is a guest path inside the root) |
 /// The `AT_*` values of the `*at` calls (include/uapi/linux/fcntl.h), as the guest passes them.
 enum LinuxAT {
     static let FDCWD: Int32 = -100
     static let SYMLINK_NOFOLLOW: UInt32 = 0x100, REMOVEDIR: UInt32 = 0x200, EACCESS: UInt32 = 0x200, EMPTY_PATH: UInt32 = 0x1000
 }
 
-extension LinuxProcess {
+extension LinuxHostCalls {
     /// "AT_FDCWD" or the number, for traces.
     func dirName(_ fd: Int32) -> String { fd == LinuxAT.FDCWD ? "AT_FDCWD" : "\(fd)" }
 
@@ -48,7 +49,8 @@ extension LinuxProcess {
             note(once: "no-root", "vsim: the guest looked up \(LinuxProcess.quote(Array(path.utf8), limit: 64)) but has no file system: "
                  + "give vsim --root DIR to let it see DIR as its / (without it every path lookup fails with ENOENT)")
         }
-        if path.hasPrefix("/") || dirfd == LinuxAT.FDCWD { return .success(GuestRoot.join("/", path)) }
+        if path.hasPrefix("/") { return .success(path) }
+        if dirfd == LinuxAT.FDCWD { return .success(GuestRoot.join(workingDirectory, path)) }
         guard let dir = files[dirfd] else { return .failure(SyscallOutcomeError(.error(.EBADF, shown))) }
         guard let base = dir.path else { return .failure(SyscallOutcomeError(SyscallOutcome(value: -ENOTDIR, arguments: shown))) }
         return .success(path.isEmpty ? base : GuestRoot.join(base, path))
@@ -86,9 +88,9 @@ extension LinuxProcess {
     /// `lseek` on the host, directory offsets translated (``guestDirectoryOffset(_:)``).
     private func seek(_ fd: Int32, _ host: Int32, _ offset: Int64, _ whence: Int32) -> Int64 {
         let shifted = files[fd]?.directoryOffsetsShifted ?? false
-        let target = shifted && whence == SEEK_SET ? LinuxProcess.hostDirectoryOffset(offset) : offset
+        let target = shifted && whence == SEEK_SET ? LinuxHostCalls.hostDirectoryOffset(offset) : offset
         let r = Int64(Glibc.lseek(host, off_t(target), whence))
-        return shifted && r >= 0 ? LinuxProcess.guestDirectoryOffset(r) : r
+        return shifted && r >= 0 ? LinuxHostCalls.guestDirectoryOffset(r) : r
     }
 
     func lseek(_ fd: Int32, _ offset: UInt32, _ whence: UInt32) -> SyscallOutcome {
@@ -167,7 +169,7 @@ extension LinuxProcess {
         case .failure(let e): return e.outcome
         case .success(let s): st = s
         }
-        guard writeGuest(LinuxProcess.stat64Bytes(st), at: buffer) else { return .error(.EFAULT, describe("")) }
+        guard writeGuest(LinuxHostCalls.stat64Bytes(st), at: buffer) else { return .error(.EFAULT, describe("")) }
         return SyscallOutcome(value: 0, arguments: describe("") + " {st_mode=0\(String(st.st_mode, radix: 8)), st_size=\(st.st_size)}")
     }
 
@@ -203,7 +205,7 @@ extension LinuxProcess {
             let off = (0..<8).reduce(Int64(0)) { $0 | Int64(data[i + 8 + $1]) << (8 * Int64($1)) }
             if off > Int64(Int32.max) || files[fd]?.directoryOffsetsShifted == true {
                 files[fd]?.directoryOffsetsShifted = true
-                let guest = UInt64(bitPattern: LinuxProcess.guestDirectoryOffset(off))
+                let guest = UInt64(bitPattern: LinuxHostCalls.guestDirectoryOffset(off))
                 for b in 0..<8 { data[i + 8 + b] = UInt8(truncatingIfNeeded: guest >> (8 * UInt64(b))) }
             }
             let length = Int(data[i + 16]) | Int(data[i + 17]) << 8
@@ -221,8 +223,8 @@ extension LinuxProcess {
         if let name = guestString(pathPointer), name == "/proc/self/exe" {
             let args = describe(LinuxProcess.quote(Array(name.utf8)))
             guard Int32(bitPattern: size) > 0 else { return .error(.EINVAL, args) }
-            var target = image.path
-            if let resolved = realpath(image.path, nil) {
+            var target = executablePath
+            if let resolved = realpath(executablePath, nil) {
                 target = String(cString: resolved)
                 free(resolved)
             }
@@ -417,6 +419,50 @@ extension LinuxProcess {
         default:
             return .error(.ENOSYS, args, note: "vsim serves fcntl commands F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETPIPE_SZ and F_SETPIPE_SZ only (this was command \(command))")
         }
+    }
+
+    /// `chdir(path)`: the working directory becomes the directory `path` names in the root
+    /// (ENOTDIR for another file, EACCES without search permission, as natively); it is kept as
+    /// the guest path of that directory with links and `..` resolved, as `getcwd` reports it.
+    func chdir(_ pathPointer: UInt32) -> SyscallOutcome {
+        let path: String
+        switch guestPath(LinuxAT.FDCWD, pathPointer, { $0 }) {
+        case .failure(let e): return e.outcome
+        case .success(let p): path = p
+        }
+        let args = LinuxProcess.quote(Array(path.utf8), limit: 64)
+        let fd = root.open(path, flags: GuestRoot.O_PATH | O_DIRECTORY, mode: 0)
+        guard fd >= 0 else { return SyscallOutcome(value: fd, arguments: args) }
+        defer { Glibc.close(fd) }
+        return enter(fd, args)
+    }
+
+    /// `fchdir(fd)`: the working directory becomes the directory open as `fd`.
+    func fchdir(_ fd: Int32) -> SyscallOutcome {
+        guard let host = hostDescriptor(fd), files[fd]?.path != nil else { return .error(.EBADF, "\(fd)") }
+        var st = stat()
+        guard fstat(host, &st) == 0 else { return SyscallOutcome(value: -errno, arguments: "\(fd)") }
+        guard st.st_mode & S_IFMT == S_IFDIR else { return SyscallOutcome(value: -ENOTDIR, arguments: "\(fd)") }
+        return enter(host, "\(fd)")
+    }
+
+    /// Makes directory `host` (a host descriptor inside the root) the working directory.
+    private func enter(_ host: Int32, _ args: String) -> SyscallOutcome {
+        let r = vsim_faccessat2(host, "", X_OK, Int32(LinuxAT.EMPTY_PATH))
+        guard r == 0 else { return SyscallOutcome(value: Int32(r), arguments: args) }
+        guard let path = root.guestPath(of: host) else { return .error(.ENOENT, args) }
+        workingDirectory = path
+        return SyscallOutcome(value: 0, arguments: args)
+    }
+
+    /// `getcwd(buf, size)` (the system call: returns the length with the NUL; ERANGE when
+    /// `size` is too small for it).
+    func getcwd(_ buffer: UInt32, _ size: UInt32) -> SyscallOutcome {
+        let bytes = Array(workingDirectory.utf8) + [0]
+        let args = "\(LinuxProcess.quote(Array(workingDirectory.utf8), limit: 64)), \(size)"
+        guard UInt32(bytes.count) <= size else { return .error(.ERANGE, args) }
+        guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, args) }
+        return SyscallOutcome(value: Int32(bytes.count), arguments: args)
     }
 
     func fsync(_ fd: Int32, data: Bool) -> SyscallOutcome {

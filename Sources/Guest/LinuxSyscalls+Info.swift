@@ -1,3 +1,4 @@
+import CLibSeccomp
 import Machine
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,7 @@ import Glibc
 /// host descriptor, so stdio buffering follows the host terminal as natively), `fstat64` and
 /// `statx` (the host's `fstat`/`stat` in the i386 layouts), `getrandom` (from the run's seeded
 /// generator: deterministic).
-extension LinuxProcess {
+extension LinuxHostCalls {
     func ioctl(_ fd: Int32, _ request: UInt32, _ argument: UInt32) -> SyscallOutcome {
         let TCGETS: UInt32 = 0x5401
         let name = request == TCGETS ? "TCGETS" : (request == 0x5413 ? "TIOCGWINSZ" : "0x" + String(request, radix: 16))
@@ -46,7 +47,7 @@ extension LinuxProcess {
         case .failure(let e): return e.outcome
         case .success(let s): st = s
         }
-        guard writeGuest(LinuxProcess.stat64Bytes(st), at: buffer) else { return .error(.EFAULT, args) }
+        guard writeGuest(LinuxHostCalls.stat64Bytes(st), at: buffer) else { return .error(.EFAULT, args) }
         return SyscallOutcome(value: 0, arguments: "\(fd), {st_mode=0\(String(st.st_mode, radix: 8)), st_size=\(st.st_size), ...}")
     }
 
@@ -55,13 +56,13 @@ extension LinuxProcess {
         var b = [UInt8](repeating: 0, count: 96)
         func put32(_ o: Int, _ v: UInt32) { for i in 0..<4 { b[o + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
         func put64(_ o: Int, _ v: UInt64) { put32(o, UInt32(truncatingIfNeeded: v)); put32(o + 4, UInt32(truncatingIfNeeded: v >> 32)) }
-        put64(0, LinuxProcess.oldDevice(UInt64(st.st_dev)))
+        put64(0, LinuxHostCalls.oldDevice(UInt64(st.st_dev)))
         put32(12, UInt32(truncatingIfNeeded: st.st_ino))
         put32(16, UInt32(st.st_mode))
         put32(20, UInt32(truncatingIfNeeded: st.st_nlink))
         put32(24, st.st_uid)
         put32(28, st.st_gid)
-        put64(32, LinuxProcess.oldDevice(UInt64(st.st_rdev)))
+        put64(32, LinuxHostCalls.oldDevice(UInt64(st.st_rdev)))
         put64(44, UInt64(bitPattern: Int64(st.st_size)))
         put32(52, UInt32(truncatingIfNeeded: st.st_blksize))
         put64(56, UInt64(bitPattern: Int64(st.st_blocks)))
@@ -118,6 +119,9 @@ extension LinuxProcess {
         return SyscallOutcome(value: 0, arguments: args)
     }
 
+}
+
+extension LinuxProcess {
     /// `getrlimit`/`ugetrlimit` (32-bit values, RLIM_INFINITY as 0xFFFFFFFF) and `prlimit64`
     /// for the calling process (reading only): the host's limits, as the native process has them.
     func getrlimit(_ resource: UInt32, _ buffer: UInt32, wide: Bool, pid: UInt32 = 0, newLimit: UInt32 = 0) -> SyscallOutcome {
@@ -177,6 +181,17 @@ struct SyscallOutcomeError: Error {
 }
 
 extension LinuxProcess {
+    /// The name of i386 system call `number`: from ``syscallNames``, else from libseccomp's copy
+    /// of the kernel's table (asm/unistd_32.h), else `syscall_N`.
+    static func syscallName(_ number: UInt32) -> String {
+        if let name = syscallNames[number] { return name }
+        guard let c = seccomp_syscall_resolve_num_arch(0x4000_0003 /* AUDIT_ARCH_I386: EM_386 | __AUDIT_ARCH_LE, linux/audit.h */, Int32(truncatingIfNeeded: number)) else {
+            return "syscall_\(number)"
+        }
+        defer { free(c) }
+        return String(cString: c)
+    }
+
     /// Names of i386 system calls (arch/x86/entry/syscalls/syscall_32.tbl) that vsim may be asked
     /// for, so that the trace and the "not implemented" notice name them.
     static let syscallNames: [UInt32: String] = [

@@ -4,8 +4,8 @@ import Glibc
 #endif
 
 /// Timers and sleeps on the guest clock (IntervalTimers.swift): `alarm` (27), `setitimer`
-/// (104), `getitimer` (105), `nanosleep` (162), `clock_nanosleep` (267) and
-/// `clock_nanosleep_time64` (407). A sleep moves the guest clock forward instead of waiting
+/// (104), `getitimer` (105); `nanosleep` (162), `clock_nanosleep` (267) and
+/// `clock_nanosleep_time64` (407) in ``LinuxHostCalls`` below. A sleep moves the guest clock forward instead of waiting
 /// on the host; a timer that expires meanwhile and leaves a signal to deliver ends it early
 /// with -EINTR (the remaining time written back for relative sleeps).
 extension LinuxProcess {
@@ -61,7 +61,32 @@ extension LinuxProcess {
     private func itimerName(_ which: UInt32) -> String {
         which <= 2 ? ["ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"][Int(which)] : "\(which)"
     }
+}
 
+/// The user-mode process's clocks: the host's clocks for reading (as the native process reads
+/// them; a lockstep replay takes the recorded values), its guest clock for sleeping.
+extension LinuxProcess: GuestClock {
+    public func reading(of clock: UInt32) -> (seconds: Int64, nanoseconds: Int64)? {
+        var ts = timespec()
+        guard clock_gettime(clockid_t(clock), &ts) == 0 else { return nil }
+        return (Int64(ts.tv_sec), Int64(ts.tv_nsec))
+    }
+
+    /// Moves the guest clock forward (a timer that expires meanwhile and leaves a signal to
+    /// deliver ends the sleep early); the running slice ends after the call.
+    public func sleep(nanoseconds: UInt64) -> UInt64 {
+        reschedule = true
+        guard nanoseconds > 0 else { return 0 }
+        let target = guestClock.addingReportingOverflow(nanoseconds)
+        let end = target.overflow ? UInt64.max : target.partialValue
+        return sleep(until: end) ? 0 : end - guestClock
+    }
+}
+
+/// nanosleep and clock_nanosleep on the ``GuestClock``: a sleep moves the guest clock forward
+/// instead of waiting on the host; one that a signal ends early returns -EINTR (the remaining
+/// time written back for relative sleeps).
+extension LinuxHostCalls {
     /// `nanosleep(req, rem)` with the i386 `struct timespec` {sec, nsec}.
     func nanosleep(_ request: UInt32, _ rem: UInt32) -> SyscallOutcome {
         let args = "\(pointer(request)), \(pointer(rem))"
@@ -83,9 +108,8 @@ extension LinuxProcess {
         let nsec = Int64(Int32(bitPattern: wide ? w[2] : w[1]))
         var absolute: Int64? = nil
         if flags & 1 != 0 {
-            var now = timespec()
-            clock_gettime(clockid_t(clock), &now)
-            absolute = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+            let now = self.clock.reading(of: clock) ?? (0, 0)
+            absolute = now.seconds &* 1_000_000_000 &+ now.nanoseconds
         }
         var outcome = sleepFor(seconds: sec, nanoseconds: nsec, absolute: absolute, rem: rem, wide: wide, args: args)
         outcome.arguments = args
@@ -100,16 +124,15 @@ extension LinuxProcess {
         if duration.overflow { duration.partialValue = Int64.max - 1_000_000_000 }
         var ns = duration.partialValue + nanoseconds
         if let now = absolute { ns -= now }
-        reschedule = true
-        guard ns > 0 else { return SyscallOutcome(value: 0, arguments: args) }
-        let target = guestClock.addingReportingOverflow(UInt64(ns))
-        if sleep(until: target.overflow ? UInt64.max : target.partialValue) { return SyscallOutcome(value: 0, arguments: args) }
+        let left = clock.sleep(nanoseconds: UInt64(max(ns, 0)))
+        if left == 0 { return SyscallOutcome(value: 0, arguments: args) }
         if absolute == nil && rem != 0 {
-            let left = (target.overflow ? UInt64.max : target.partialValue) - guestClock
             let s = left / LinuxProcess.nanosecondsPerSecond, n = UInt32(left % LinuxProcess.nanosecondsPerSecond)
             let words = wide ? [UInt32(truncatingIfNeeded: s), UInt32(truncatingIfNeeded: s >> 32), n, 0] : [UInt32(truncatingIfNeeded: s), n]
             guard writeWords(words, at: rem) else { return .error(.EFAULT, args) }
         }
         return .error(.EINTR, args)
     }
+
+    private func pointer(_ p: UInt32) -> String { p == 0 ? "NULL" : "0x" + String(p, radix: 16) }
 }

@@ -47,8 +47,8 @@ struct SyscallOutcome {
 /// | 3 | read | reads from the host fd behind the guest fd (``GuestFileTable``) into checked guest memory |
 /// | 4, 146 | write, writev | hands the guest buffer to the host fd; one that runs into unmapped memory gets the host kernel's own answer (a file takes the bytes before the hole, a pipe -EFAULT), as natively |
 /// | 6 | close | the guest fd goes; the host fd is closed unless it is vsim's own stdin/stdout/stderr |
-/// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194 | the file calls | inside the guest's root (LinuxSyscalls+Files.swift) |
-/// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks |
+/// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194, 12, 133, 183 | the file calls, chdir, fchdir, getcwd | inside the guest's root (``LinuxHostCalls``, LinuxSyscalls+Files.swift) |
+/// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks (``LinuxHostCalls`` on ``GuestClock``) |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
 /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
 /// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
@@ -72,7 +72,7 @@ struct SyscallOutcome {
 /// the descriptor polled writable), so a guest blocked on a pipe or terminal still ends at the
 /// host time limit: the call does not complete, EIP stays on its `int $0x80`, and the run ends
 /// with ``GuestTermination/timeLimit`` (SIGXCPU, 152, as a native run killed at the limit).
-extension LinuxProcess {
+extension LinuxProcess: GuestAddressSpace {
     func systemCall(cpu: CPUState) -> InterruptOutcome {
         let number = cpu[reg32: 0]
         let a = [cpu[reg32: 3], cpu[reg32: 1], cpu[reg32: 2], cpu[reg32: 6], cpu[reg32: 7], cpu[reg32: 5]]
@@ -147,14 +147,6 @@ extension LinuxProcess {
         switch number {
         case 1: return ("exit", exitCall(a[0]))
         case 252: return ("exit_group", exitCall(a[0]))
-        case 3: return ("read", read(fd(a[0]), a[1], a[2]))
-        case 4: return ("write", write(fd(a[0]), a[1], a[2]))
-        case 146: return ("writev", writev(fd(a[0]), a[1], a[2]))
-        case 6: return ("close", close(fd(a[0])))
-        case 13: return ("time", time(a[0]))
-        case 78: return ("gettimeofday", gettimeofday(a[0], a[1]))
-        case 265: return ("clock_gettime", clockGettime(a[0], a[1], wide: false))
-        case 403: return ("clock_gettime64", clockGettime(a[0], a[1], wide: true))
         case 20: return ("getpid", SyscallOutcome(value: LinuxProcess.guestPID, arguments: ""))
         case 224: return ("gettid", SyscallOutcome(value: LinuxProcess.guestPID, arguments: ""))
         case 64: return ("getppid", SyscallOutcome(value: LinuxProcess.guestPID - 1, arguments: ""))
@@ -167,7 +159,6 @@ extension LinuxProcess {
         case 50: return ("getegid", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
         case 202: return ("getegid32", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
         case 45: return ("brk", brk(a[0]))
-        case 54: return ("ioctl", ioctl(fd(a[0]), a[1], a[2]))
         case 122: return ("uname", uname(a[0]))
         case 192: return ("mmap2", mmap2(a))
         case 91: return ("munmap", munmap(a[0], a[1]))
@@ -188,48 +179,9 @@ extension LinuxProcess {
         case 27: return ("alarm", alarm(a[0]))
         case 104: return ("setitimer", setitimer(a[0], a[1], a[2]))
         case 105: return ("getitimer", getitimer(a[0], a[1]))
-        case 162: return ("nanosleep", nanosleep(a[0], a[1]))
-        case 267: return ("clock_nanosleep", clockNanosleep(a[0], a[1], a[2], a[3], wide: false))
-        case 407: return ("clock_nanosleep_time64", clockNanosleep(a[0], a[1], a[2], a[3], wide: true))
         case 258: return ("set_tid_address", SyscallOutcome(value: LinuxProcess.guestPID, arguments: hexs(1)))
         case 243: return ("set_thread_area", setThreadArea(a[0]))
         case 244: return ("get_thread_area", getThreadArea(a[0]))
-        case 197: return ("fstat64", fstat64(fd(a[0]), a[1]))
-        case 383: return ("statx", statx(fd(a[0]), a[1], a[2], a[3], a[4]))
-        case 85: return ("readlink", readlinkat(LinuxAT.FDCWD, a[0], a[1], a[2]))
-        case 305: return ("readlinkat", readlinkat(fd(a[0]), a[1], a[2], a[3]))
-        case 5: return ("open", openat(LinuxAT.FDCWD, a[0], a[1], a[2]))
-        case 295: return ("openat", openat(fd(a[0]), a[1], a[2], a[3]))
-        case 8: return ("creat", openat(LinuxAT.FDCWD, a[0], UInt32(O_CREAT | O_WRONLY | O_TRUNC), a[1]))
-        case 19: return ("lseek", lseek(fd(a[0]), a[1], a[2]))
-        case 140: return ("_llseek", llseek(fd(a[0]), a[1], a[2], a[3], a[4]))
-        case 180: return ("pread64", pread64(fd(a[0]), a[1], a[2], a[3], a[4]))
-        case 181: return ("pwrite64", pwrite64(fd(a[0]), a[1], a[2], a[3], a[4]))
-        case 195: return ("stat64", fstatat64(LinuxAT.FDCWD, a[0], a[1], 0))
-        case 196: return ("lstat64", fstatat64(LinuxAT.FDCWD, a[0], a[1], LinuxAT.SYMLINK_NOFOLLOW))
-        case 300: return ("fstatat64", fstatat64(fd(a[0]), a[1], a[2], a[3]))
-        case 220: return ("getdents64", getdents64(fd(a[0]), a[1], a[2]))
-        case 33: return ("access", faccessat(LinuxAT.FDCWD, a[0], a[1], 0))
-        case 307: return ("faccessat", faccessat(fd(a[0]), a[1], a[2], 0))
-        case 439: return ("faccessat2", faccessat(fd(a[0]), a[1], a[2], a[3]))
-        case 10: return ("unlink", unlinkat(LinuxAT.FDCWD, a[0], 0))
-        case 40: return ("rmdir", unlinkat(LinuxAT.FDCWD, a[0], LinuxAT.REMOVEDIR))
-        case 301: return ("unlinkat", unlinkat(fd(a[0]), a[1], a[2]))
-        case 39: return ("mkdir", mkdirat(LinuxAT.FDCWD, a[0], a[1]))
-        case 296: return ("mkdirat", mkdirat(fd(a[0]), a[1], a[2]))
-        case 38: return ("rename", renameat(LinuxAT.FDCWD, a[0], LinuxAT.FDCWD, a[1]))
-        case 302: return ("renameat", renameat(fd(a[0]), a[1], fd(a[2]), a[3]))
-        case 41: return ("dup", dup(fd(a[0])))
-        case 63: return ("dup2", dup3(fd(a[0]), fd(a[1]), 0, legacy: true))
-        case 330: return ("dup3", dup3(fd(a[0]), fd(a[1]), a[2], legacy: false))
-        case 42: return ("pipe", pipe2(a[0], 0))
-        case 331: return ("pipe2", pipe2(a[0], a[1]))
-        case 55: return ("fcntl", fcntl64(fd(a[0]), a[1], a[2]))
-        case 221: return ("fcntl64", fcntl64(fd(a[0]), a[1], a[2]))
-        case 118: return ("fsync", fsync(fd(a[0]), data: false))
-        case 148: return ("fdatasync", fsync(fd(a[0]), data: true))
-        case 93: return ("ftruncate", ftruncate(fd(a[0]), UInt64(bitPattern: Int64(Int32(bitPattern: a[1])))))
-        case 194: return ("ftruncate64", ftruncate(fd(a[0]), UInt64(a[1]) | UInt64(a[2]) << 32))
         case 163: return ("mremap", mremap(a))
         case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
         case 116: return ("sysinfo", sysinfo(a[0]))
@@ -244,24 +196,21 @@ extension LinuxProcess {
             // As a kernel without CONFIG_RSEQ: glibc then does without restartable sequences.
             return ("rseq", .error(.ENOSYS, hexs(4)))
         default:
-            let name = LinuxProcess.syscallNames[number] ?? "syscall_\(number)"
+            if let served = hostCalls.dispatch(number, a) { return served }
+            let name = LinuxProcess.syscallName(number)
             return (name, .error(.ENOSYS, hexs(6), note: LinuxProcess.unimplemented))
         }
     }
 
     // MARK: Descriptors
 
-    /// The host fd behind guest fd `fd`, or nil (EBADF): from the descriptor table
-    /// (``GuestFileTable``). A negative host fd in ``GuestStdio`` means the guest's descriptor is
-    /// closed (vsim's own was closed at start), as natively.
-    func hostDescriptor(_ fd: Int32) -> Int32? {
-        files[fd]?.host
-    }
+    /// The host fd behind guest fd `fd` (``LinuxHostCalls/hostDescriptor(_:)``).
+    func hostDescriptor(_ fd: Int32) -> Int32? { hostCalls.hostDescriptor(fd) }
 
     // MARK: Guest memory checks
 
     /// Whether every page of `[address, address + count)` is mapped with `permission`.
-    func accessible(_ address: UInt32, _ count: UInt32, _ permission: PagePermissions) -> Bool {
+    public func accessible(_ address: UInt32, _ count: UInt32, _ permission: PagePermissions) -> Bool {
         if count == 0 { return true }
         if UInt64(address) + UInt64(count) > (1 << 32) { return false }
         var page = LinuxProcess.pageRoundDown(address)
@@ -273,7 +222,7 @@ extension LinuxProcess {
         }
     }
 
-    func readGuest(_ address: UInt32, _ count: UInt32) -> [UInt8]? {
+    public func readGuest(_ address: UInt32, _ count: UInt32) -> [UInt8]? {
         guard accessible(address, count, .read) else { return nil }
         return try? memory.read(at: address, count: Int(count))
     }
@@ -282,11 +231,11 @@ extension LinuxProcess {
     /// figures): a lockstep reference run replays them (``syscallReplay``).
     /// File calls are among them: they touch the host's files and the descriptor table (a
     /// replaying run never opens anything itself).
-    static let hostDependent: Set<UInt32> = [3, 4, 13, 54, 78, 116, 146, 197, 265, 383, 403,
+    static let hostDependent: Set<UInt32> = [3, 4, 13, 54, 78, 116, 146, 197, 265, 383, 403, 12, 133, 183,
         5, 6, 8, 10, 19, 33, 38, 39, 40, 41, 42, 55, 63, 85, 93, 118, 140, 148, 180, 181, 194, 195, 196,
         220, 221, 295, 296, 300, 301, 302, 305, 307, 330, 331, 439]
 
-    func writeGuest(_ bytes: [UInt8], at address: UInt32) -> Bool {
+    public func writeGuest(_ bytes: [UInt8], at address: UInt32) -> Bool {
         guard accessible(address, UInt32(bytes.count), .write) else { return false }
         recordedWrites?.append((address, bytes))
         var ok = true
@@ -294,62 +243,6 @@ extension LinuxProcess {
             do { try memory.write(b, at: address) } catch { ok = false }
         }
         return ok
-    }
-
-    func writeWords(_ words: [UInt32], at address: UInt32) -> Bool {
-        var bytes: [UInt8] = []
-        for w in words { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * UInt32(i)))) } }
-        return writeGuest(bytes, at: address)
-    }
-
-    /// A NUL-terminated guest string (at most `limit` bytes), or nil if it crosses unreadable memory.
-    func guestString(_ address: UInt32, limit: Int = 4096) -> String? {
-        var out: [UInt8] = []
-        var p = address
-        while out.count < limit {
-            guard let b = readGuest(p, 1)?.first else { return nil }
-            if b == 0 { return String(decoding: out, as: UTF8.self) }
-            out.append(b)
-            p &+= 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    // MARK: Calls
-
-    func exitCall(_ status: UInt32) -> SyscallOutcome {
-        let s = Int32(status & 0xFF)
-        return SyscallOutcome(value: 0, arguments: "\(Int32(bitPattern: status))", exitStatus: s)
-    }
-
-    func read(_ fd: Int32, _ buffer: UInt32, _ count: UInt32) -> SyscallOutcome {
-        let shown = "0x" + String(buffer, radix: 16)
-        guard let host = hostDescriptor(fd) else { return .error(.EBADF, "\(fd), \(shown), \(count)") }
-        let n = min(count, 1 << 24)
-        guard accessible(buffer, n, .write) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
-        var data = [UInt8](repeating: 0, count: Int(n))
-        guard waitUntilReady(host, events: Int16(POLLIN)) else { return .timedOut("\(fd), \(shown), \(count)") }
-        var got: Int
-        repeat {
-            got = data.withUnsafeMutableBytes { Glibc.read(host, $0.baseAddress, Int(n)) }
-        } while got < 0 && errno == EINTR
-        if got < 0 { return SyscallOutcome(value: -errno, arguments: "\(fd), \(shown), \(count)") }
-        let bytes = Array(data[0..<got])
-        guard writeGuest(bytes, at: buffer) else { return .error(.EFAULT, "\(fd), \(shown), \(count)") }
-        return SyscallOutcome(value: Int32(got), arguments: "\(fd), \(LinuxProcess.quote(bytes)), \(count)")
-    }
-
-    func write(_ fd: Int32, _ buffer: UInt32, _ count: UInt32) -> SyscallOutcome {
-        let shown = "0x" + String(buffer, radix: 16)
-        guard let host = hostDescriptor(fd) else { return .error(.EBADF, "\(fd), \(shown), \(count)") }
-        guard let span = hostSpan(buffer, count), count == 0 || span.readable > 0 else {
-            return .error(.EFAULT, "\(fd), \(shown), \(count)")
-        }
-        let args = "\(fd), \(LinuxProcess.quote(readGuest(buffer, min(span.readable, 33)) ?? [])), \(count)"
-        guard let result = writeAll(host, UnsafeRawBufferPointer(start: memory.base + Int(buffer), count: span.length)) else {
-            return .timedOut(args)
-        }
-        return SyscallOutcome(value: result, arguments: args)
     }
 
     /// What of the guest buffer `[address, address + count)` vsim hands the host kernel, or nil
@@ -362,7 +255,12 @@ extension LinuxProcess {
     /// buffer when the first page the guest may not read is unmapped; it stops at that page
     /// when the page is mapped without read permission (host-readable, so vsim stops there).
     /// `readable` is the prefix the guest may read.
-    func hostSpan(_ address: UInt32, _ count: UInt32) -> (readable: UInt32, length: Int)? {
+    public func hostSpan(_ address: UInt32, _ count: UInt32) -> (readable: UInt32, pieces: [UnsafeRawBufferPointer])? {
+        guard let (readable, length) = hostLength(address, count) else { return nil }
+        return (readable, [UnsafeRawBufferPointer(start: memory.base + Int(address), count: length)])
+    }
+
+    func hostLength(_ address: UInt32, _ count: UInt32) -> (readable: UInt32, length: Int)? {
         let end = UInt64(address) + UInt64(count)
         guard end <= 1 << 32 else { return nil }
         var page = UInt64(LinuxProcess.pageRoundDown(address))
@@ -375,122 +273,11 @@ extension LinuxProcess {
         return (count, Int(count))
     }
 
-    func writev(_ fd: Int32, _ iov: UInt32, _ count: UInt32) -> SyscallOutcome {
-        let plain = "\(fd), 0x\(String(iov, radix: 16)), \(count)"
-        guard let host = hostDescriptor(fd) else { return .error(.EBADF, plain) }
-        guard count <= 1024 else { return .error(.EINVAL, plain) }
-        guard let table = readGuest(iov, count * 8) else { return .error(.EFAULT, plain) }
-        var pieces: [UnsafeRawBufferPointer] = []
-        var shown: [String] = []
-        for i in 0..<Int(count) {
-            func word(_ o: Int) -> UInt32 {
-                (0..<4).reduce(0) { $0 | UInt32(table[o + $1]) << (8 * UInt32($1)) }
-            }
-            let base = word(i * 8), length = word(i * 8 + 4)
-            guard let span = hostSpan(base, length) else { return .error(.EFAULT, plain) }
-            shown.append("{iov_base=\(LinuxProcess.quote(readGuest(base, min(span.readable, 33)) ?? [])), iov_len=\(length)}")
-            pieces.append(UnsafeRawBufferPointer(start: memory.base + Int(base), count: span.length))
-            // The host stops at the first hole, as for write; a mapped but unreadable page ends
-            // the data here.
-            if span.readable < length { break }
-        }
-        let args = "\(fd), [\(shown.joined(separator: ", "))], \(count)"
-        let total = pieces.reduce(0) { $0 + $1.count }
-        if deadline == nil || total <= 4096 {
-            // One host writev, as the guest asked (a pipe takes it whole or refuses it whole).
-            guard waitUntilReady(host, events: Int16(POLLOUT)) else { return .timedOut(args) }
-            var vectors = pieces.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
-            var n: Int
-            repeat { n = Glibc.writev(host, &vectors, Int32(vectors.count)) } while n < 0 && errno == EINTR
-            return SyscallOutcome(value: n < 0 ? -errno : Int32(n), arguments: args)
-        }
-        // More than PIPE_BUF under a time limit: piece by piece, so that no write blocks.
-        var done: Int32 = 0
-        for piece in pieces {
-            guard let n = writeAll(host, piece) else { return done > 0 ? SyscallOutcome(value: done, arguments: args) : .timedOut(args) }
-            if n < 0 { return SyscallOutcome(value: done > 0 ? done : n, arguments: args) }
-            done += n
-            if n < piece.count { break }
-        }
-        return SyscallOutcome(value: done, arguments: args)
-    }
+    // MARK: Calls
 
-    /// Writes all of `bytes` (the value for EAX: the count, or -errno when nothing went out), or
-    /// nil when the descriptor was still not writable at ``deadline``. With a deadline the bytes
-    /// go out in pieces of at most PIPE_BUF, each after `poll` said the descriptor is writable,
-    /// so that no piece blocks.
-    func writeAll(_ host: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
-        let piece = deadline == nil ? Int.max : 4096
-        var done = 0
-        while done < bytes.count {
-            guard waitUntilReady(host, events: Int16(POLLOUT)) else {
-                return done > 0 ? Int32(done) : nil
-            }
-            let n = Glibc.write(host, bytes.baseAddress! + done, min(bytes.count - done, piece))
-            if n < 0 {
-                if errno == EINTR { continue }
-                return done > 0 ? Int32(done) : -errno
-            }
-            done += n
-        }
-        return Int32(done)
-    }
-
-    /// Waits until `host` is ready for `events` (POLLIN, POLLOUT) or reports a hangup or error,
-    /// at most until ``deadline``. False: the deadline passed first. Without a deadline, or when
-    /// `poll` cannot watch the descriptor, true at once (the call then blocks as it would).
-    func waitUntilReady(_ host: Int32, events: Int16) -> Bool {
-        guard let deadline else { return true }
-        while true {
-            let left = deadline - ContinuousClock.now
-            let (s, attos) = left.components
-            let ms = s < 0 ? 0 : Int32(min(Int64(s) * 1000 + attos / 1_000_000_000_000_000 + 1, Int64(Int32.max)))
-            var p = pollfd(fd: host, events: events, revents: 0)
-            let r = poll(&p, 1, ms)
-            if r > 0 { return true }
-            if r < 0 {
-                if errno == EINTR { continue }
-                return true
-            }
-            if ContinuousClock.now >= deadline { return false }
-        }
-    }
-
-    /// `close(fd)`: the host descriptor is closed when vsim opened it for the guest; vsim's own
-    /// stdin/stdout/stderr stay open.
-    func close(_ fd: Int32) -> SyscallOutcome {
-        files.close(fd) ? SyscallOutcome(value: 0, arguments: "\(fd)") : .error(.EBADF, "\(fd)")
-    }
-
-    func time(_ tloc: UInt32) -> SyscallOutcome {
-        let now = UInt32(truncatingIfNeeded: Glibc.time(nil))
-        let args = tloc == 0 ? "NULL" : "0x" + String(tloc, radix: 16)
-        if tloc != 0 && !writeWords([now], at: tloc) { return .error(.EFAULT, args) }
-        return SyscallOutcome(value: Int32(bitPattern: now), arguments: args)
-    }
-
-    func gettimeofday(_ tv: UInt32, _ tz: UInt32) -> SyscallOutcome {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let args = (tv == 0 ? "NULL" : "0x" + String(tv, radix: 16)) + ", " + (tz == 0 ? "NULL" : "0x" + String(tz, radix: 16))
-        if tv != 0 && !writeWords([UInt32(truncatingIfNeeded: ts.tv_sec), UInt32(ts.tv_nsec / 1000)], at: tv) {
-            return .error(.EFAULT, args)
-        }
-        if tz != 0 && !writeWords([0, 0], at: tz) { return .error(.EFAULT, args) }
-        return SyscallOutcome(value: 0, arguments: args)
-    }
-
-    func clockGettime(_ clock: UInt32, _ tp: UInt32, wide: Bool) -> SyscallOutcome {
-        let args = "\(clock), 0x\(String(tp, radix: 16))"
-        guard clock <= 7 else { return .error(.EINVAL, args) }
-        var ts = timespec()
-        if clock_gettime(clockid_t(clock), &ts) != 0 { return .error(.EINVAL, args) }
-        let sec = UInt64(bitPattern: Int64(ts.tv_sec)), nsec = UInt64(ts.tv_nsec)
-        let words: [UInt32] = wide
-            ? [UInt32(truncatingIfNeeded: sec), UInt32(truncatingIfNeeded: sec >> 32), UInt32(nsec), 0]
-            : [UInt32(truncatingIfNeeded: sec), UInt32(nsec)]
-        if !writeWords(words, at: tp) { return .error(.EFAULT, args) }
-        return SyscallOutcome(value: 0, arguments: args)
+    func exitCall(_ status: UInt32) -> SyscallOutcome {
+        let s = Int32(status & 0xFF)
+        return SyscallOutcome(value: 0, arguments: "\(Int32(bitPattern: status))", exitStatus: s)
     }
 
     func uname(_ buffer: UInt32) -> SyscallOutcome {

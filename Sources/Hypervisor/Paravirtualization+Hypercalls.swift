@@ -35,6 +35,7 @@ extension ParavirtualVMM {
             case .consoleIO: outcome = try consoleIO(a, action: &action, work: &work)
             case .schedOp: outcome = try schedOp(a, action: &action)
             case .eventChannelOp: outcome = try eventChannelOp(a, action: &action)
+            case .hostCall: outcome = hostCall(a, action: &action, work: &work)
             }
             return (outcome.value, outcome.stop)
         } catch {
@@ -156,6 +157,25 @@ extension ParavirtualVMM {
         }
         action = "[" + names.joined(separator: ", ") + "]"
         return .done
+    }
+
+    /// `__HYPERVISOR_arch_0(request)`, vsim's host call (``HostCall``; not Xen's ABI): hands the
+    /// request block at guest-physical `request` to the host-call device on the machine's port
+    /// ``HostCall/port`` (the same device trap, hvm, bt and kvm reach with an OUT); returns the
+    /// result it stored in the block. -ENOSYS when the machine has no such device.
+    func hostCall(_ a: [UInt32], action: inout String, work: inout UInt64) -> HypercallOutcome {
+        let request = a[0]
+        work += cost.deviceAccess
+        guard request & 3 == 0, request <= machine.mmu.ramSize &- HostCall.requestSize,
+              machine.io.device(at: HostCall.port) != nil else {
+            action = "host call: no device or a bad request block"
+            return .fail(request & 3 == 0 && machine.io.device(at: HostCall.port) == nil ? Self.ENOSYS : Self.EFAULT)
+        }
+        let number = machine.mmu.physicalRead32(request)
+        _ = machine.io.write(port: HostCall.port, size: 4, value: request)
+        let result = machine.mmu.physicalRead32(request &+ HostCall.resultOffset)
+        action = "system call \(number) served by the host-call device"
+        return HypercallOutcome(value: result)
     }
 
     /// HYPERVISOR_console_io(cmd, count, buffer): CONSOLEIO_write (0) sends the buffer to the

@@ -5,7 +5,10 @@ import Descriptions
 /// Xen's hypercall numbers (xen/include/public/xen.h), the ones the PV model serves.
 public enum Hypercall: UInt32, Sendable, CaseIterable {
     case setTrapTable = 0, mmuUpdate = 1, stackSwitch = 3, setCallbacks = 4, multicall = 13,
-         consoleIO = 18, mmuextOp = 26, schedOp = 29, eventChannelOp = 32
+         consoleIO = 18, mmuextOp = 26, schedOp = 29, eventChannelOp = 32,
+         /// `__HYPERVISOR_arch_0`, which vsim uses for its host-call device (``HostCall``): vsim's
+         /// ABI, not Xen's.
+         hostCall = 48
 
     /// Xen's name, as counted and traced.
     public var name: String {
@@ -19,6 +22,7 @@ public enum Hypercall: UInt32, Sendable, CaseIterable {
         case .mmuextOp: return "mmuext_op"
         case .schedOp: return "sched_op"
         case .eventChannelOp: return "event_channel_op"
+        case .hostCall: return "host_call"
         }
     }
 }
@@ -36,7 +40,9 @@ public enum Hypercall: UInt32, Sendable, CaseIterable {
 /// buffer to the guest's stdout; read: up to count bytes, fewer only at end of input),
 /// `sched_op` (yield, block, shutdown, shutdown_code — whose reason word carries the program's
 /// exit status, a vsim convention), `set_callbacks` and `event_channel_op` (bind_virq,
-/// unmask). Anything else returns -ENOSYS (-38), as Xen does.
+/// unmask); and number 48, Xen's first architecture-specific number (`__HYPERVISOR_arch_0`),
+/// which vsim takes for its host-call device (``HostCall``: the file and time calls the kernel
+/// forwards; vsim's ABI, not Xen's). Anything else returns -ENOSYS (-38), as Xen does.
 ///
 /// Events: the virtual timer (VIRQ_TIMER, bound to an event channel) sets the channel's bit in
 /// the pending bitmap of the guest's shared-info page; if the channel is not masked it sets the

@@ -82,6 +82,11 @@ public enum KVMRunLoop {
             switch exit {
             case .io(let access):
                 exits[ExitReason.ioInstruction.label, default: 0] += 1
+                if access.port == HostCall.port, let r = vm.registers() {
+                    // The host-call device walks the guest's page tables: the vCPU's, now.
+                    machine.cpu.cr0 = r.cr0
+                    machine.cpu.cr3 = r.cr3
+                }
                 for i in 0..<Int(access.count) where stop == nil {
                     if access.isOut {
                         switch machine.io.write(port: access.port, size: access.size, value: access.value(i)) {

@@ -2,7 +2,7 @@
 /// cycles, start-up, where the time went, and why a mode was unavailable. Every line starts
 /// with two spaces (or is a section title), so it never reads as a table row.
 enum Events {
-    static let kinds = ["traps", "exits", "hypercalls", "callouts", "system calls"]
+    static let kinds = ["traps", "exits", "hypercalls", "callouts", "system calls", "host calls"]
 
     /// The mode's total of its main event kind, e.g. (1234, "exits").
     static func total(_ s: ComparisonReport.ModeSummary) -> (count: UInt64, kind: String)? {

@@ -181,7 +181,7 @@ public enum JSONRenderer {
             add("slowdown", report.slowdown(of: s).flatMap(number))
             add("slowdown_stddev", report.slowdownStandardDeviation(of: s).flatMap(number))
             add("max_rss_bytes", s.maxResidentBytes.map { String($0) })
-            for (key, kind) in [("traps", "traps"), ("exits", "exits"), ("hypercalls", "hypercalls"), ("host_events", "host events")] {
+            for (key, kind) in [("traps", "traps"), ("exits", "exits"), ("hypercalls", "hypercalls"), ("host_calls", "host calls"), ("host_events", "host events")] {
                 add(key, counts(s.events[kind] ?? [:]))
             }
             add("modeled_cycles", s.modeledCycles.map { String($0) })

@@ -33,7 +33,8 @@ public enum CommandLineFacade {
         if let d = result.diagnostic, result.signal != nil { writeStandardError(d + "\n") }
         if traces.contains(.traps), let cycles = result.modeledCycles {
             var line = "vsim: \(result.instructions ?? 0) guest instructions"
-            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls), ("callouts", result.callouts)] where !counts.isEmpty {
+            for (kind, counts) in [("traps", result.traps), ("VM exits", result.exits), ("hypercalls", result.hypercalls), ("callouts", result.callouts),
+                                   ("host calls", result.hostCalls)] where !counts.isEmpty {
                 line += "; \(counts.values.reduce(0, +)) \(kind) (" + counts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
             }
             if let w = result.eptWalks { line += "; EPT: \(w[0]) page walks, \(w[1]) extra memory references" }

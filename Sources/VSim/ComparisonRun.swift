@@ -186,7 +186,7 @@ extension VSim {
             }
             s.disagrees = disagreeing.contains(mode)
             let one = rs[0]
-            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host events", one.mode == .ptrace ? [:] : one.hostEvents), ("system calls", one.systemCalls)]
+            for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host calls", one.hostCalls), ("host events", one.mode == .ptrace ? [:] : one.hostEvents), ("system calls", one.systemCalls)]
                 where !counts.isEmpty { s.events[kind] = counts }
             s.modeledCycles = one.modeledCycles
             s.costModel = one.costModel

@@ -39,6 +39,9 @@ public struct GuestKernelPlatform {
     public let ept: Bool?
     /// Where the PV kernel's hypercall page and shared-info page are (pv only).
     public let paravirtualLayout: VirtualMachineMonitor.ParavirtualLayout?
+    /// The host directory the program sees as `/` through the host-call device (`--root`; nil:
+    /// no file system).
+    public let root: String?
 
     /// The recipe for `program` under `mode` (interpret and translate mean `--system`).
     /// - Throws: ``VSimError`` for a kernel that does not build, a malformed ELF, an unknown cost
@@ -70,6 +73,7 @@ public struct GuestKernelPlatform {
         timerPeriod = mode == .kvm ? 0 : options.timerPeriod ?? Self.defaultTimerPeriod
         umip = options.umip
         ept = options.ept
+        root = options.root
         if mode == .pv {
             guard let page = kernel.symbols.first(where: { $0.name == "hypercall_page" })?.value,
                   let shared = kernel.symbols.first(where: { $0.name == "shared_info" })?.value else {
@@ -97,7 +101,13 @@ public struct GuestKernelPlatform {
         let monitor = strategy.map {
             VirtualMachineMonitor(strategy: $0, machine: machine, cost: cost, umip: umip, layout: paravirtualLayout, ept: ept)
         }
-        return BootedGuestKernel(machine: machine, com2: com2, monitor: monitor, layout: layout)
+        // The host-call device: the file and time calls the kernel forwards (HostCall).
+        let hostCalls: HostCallDevice
+        do { hostCalls = try HostCallDevice(machine: machine, stdio: stdio, root: root, executablePath: program.path) } catch {
+            throw .process(error)
+        }
+        machine.io.attach(hostCalls, ports: HostCall.port...HostCall.port)
+        return BootedGuestKernel(machine: machine, com2: com2, monitor: monitor, layout: layout, hostCalls: hostCalls)
     }
 
     /// The bare machine of the guest kernel's world: RAM, COM1 at 0x3F8 on the guest's stdin and
@@ -121,9 +131,13 @@ public final class BootedGuestKernel {
     public let com2: UART16550
     public let monitor: VirtualMachineMonitor?
     public let layout: BootLoader.Layout
+    /// The host-call device at ``HostCall/port`` (the calls the kernel forwarded, by name).
+    public let hostCalls: HostCallDevice
 
-    init(machine: SystemMachine, com2: UART16550, monitor: VirtualMachineMonitor?, layout: BootLoader.Layout) {
+    init(machine: SystemMachine, com2: UART16550, monitor: VirtualMachineMonitor?, layout: BootLoader.Layout,
+         hostCalls: HostCallDevice) {
         self.machine = machine
+        self.hostCalls = hostCalls
         self.com2 = com2
         self.monitor = monitor
         self.layout = layout

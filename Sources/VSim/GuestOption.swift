@@ -78,9 +78,11 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
                 : "\(rawValue) seeds the AT_RANDOM bytes vsim gives the guest; under \(mode) the host kernel gives them"
         case .root:
             // One meaning in every mode that honours it: the directory the program sees as /.
-            return mode == .ptrace || ((mode == .interpret || mode == .translate) && !system) ? nil
-                : "\(rawValue) gives the program a directory as / under interpret and translate (without --system: vsim serves its files, like qemu-i386 -L) or ptrace (paths rewritten at each system call, PRoot-style); "
-                    + (mode == .container ? "the container mode takes its root from vsim container --rootfs" : "under \(mode)\(system ? " --system" : "") the guest kernel serves no files from the host")
+            return mode == .ptrace || Self.emulated.contains(mode) || mode == .kvm ? nil
+                : "\(rawValue) gives the program a directory as / under interpret and translate (vsim serves its files, like qemu-i386 -L), "
+                    + "under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, --system: the kernel forwards file calls to vsim's host-call device) "
+                    + "or ptrace (paths rewritten at each system call, PRoot-style); "
+                    + (mode == .container ? "the container mode takes its root from vsim container --rootfs" : "under \(mode) the host kernel serves the program's files")
         }
     }
 

@@ -54,9 +54,14 @@ public struct KVMBackend: ExecutionBackend {
         // the images in the same frames, and the same UARTs and exit device answer the ports.
         let platform = try GuestKernelPlatform(mode: .kvm, program: program, arguments: arguments, options: options)
         let booted = try platform.boot(stdio: io.guestStdio)
-        return try KVMRun.execute(machine: booted.machine, entry: booted.layout.kernelEntry, eax: SystemMachine.bootMagic,
-                                  ebx: BootLoader.bootInformationAddress, esp: 0, extraDevices: [booted.com2], io: io,
-                                  options: options, start: start)
+        // The real CPU counts no instructions for vsim: the host-call device's clocks read the
+        // host's monotonic time since the start of the run instead of the machine clock.
+        booted.hostCalls.nanosecondsNow = { DurationText.nanoseconds(ContinuousClock.now - start) }
+        var result = try KVMRun.execute(machine: booted.machine, entry: booted.layout.kernelEntry, eax: SystemMachine.bootMagic,
+                                        ebx: BootLoader.bootInformationAddress, esp: 0, extraDevices: [booted.com2], io: io,
+                                        options: options, start: start)
+        result.hostCalls = booted.hostCalls.calls
+        return result
     }
 }
 

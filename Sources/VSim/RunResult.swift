@@ -31,6 +31,11 @@ public struct RunResult: Sendable {
     /// Under bt: callouts from translated kernel code into the VMM (and emulations inside the
     /// translation cache, reasons ending in "(in TC)"), by reason.
     public var callouts: [String: UInt64] = [:]
+    /// Under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, `--system`): the system calls
+    /// the kernel forwarded to the host-call device (``HostCall``), by name — the device's own
+    /// host work, apart from the exits, hypercalls or callouts that carried them; empty for
+    /// other modes.
+    public var hostCalls: [String: UInt64] = [:]
     /// Under hvm with EPT: [page walks, memory references the second dimension added].
     public var eptWalks: [UInt64]?
     /// Under bt: the translation cache's counters.

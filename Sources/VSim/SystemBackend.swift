@@ -68,6 +68,7 @@ public struct SystemBackend: ExecutionBackend {
             result.modeledCycles = vmm.modeledCycles(instructions: executed)
             result.costModel = platform.cost.name
         }
+        result.hostCalls = booted.hostCalls.calls
         if let meter {
             result.modeledCycles = meter.modeledCycles(instructions: executed)
             result.costModel = platform.cost.name

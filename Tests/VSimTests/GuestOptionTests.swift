@@ -25,7 +25,7 @@ import Testing
         (["--ept", "off"], ["hvm", "unikernel"]),
         (["--engine", "translate"], vmms),
         (["--seed", "3"], emulated.union(["kvm"])),
-        (["--root", "/tmp"], ["interpret", "translate"]),
+        (["--root", "/tmp"], emulated.union(["kvm"])),
     ]
     /// Options the console refuses in every mode (a session has no host time limit), with its
     /// own reason. The rest it takes as `vsim run` does: it boots through the same runtime.

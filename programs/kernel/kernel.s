@@ -11,8 +11,10 @@
 #        out so a kernel NULL dereference faults), and the user program's pages, stack
 #        included, as the boot-information block lists them (U/S = 1, R/W from the ELF flags);
 #     4. loads CR3, sets CR0.PG and CR0.WP, starts the timer, and IRETs to the program at ring 3.
-#   Then it serves int $0x80 (exit/exit_group, read, write, brk, and vsim_kcall = 500 for the
-#   probes in programs/holes/; anything else is -ENOSYS) and
+#   Then it serves int $0x80 (exit/exit_group, read and write on fds 0-2, brk, and vsim_kcall =
+#   500 for the probes in programs/holes/) and forwards every other call to the host through
+#   vsim's paravirtual host-call device (sys_forward: a request block and one OUT to port 0x505,
+#   or hypercall 48 under PV; docs/boot-protocol.md, "Host calls"), and serves
 #   the timer, and turns a fault in the program into exit status 128+signal as Linux does.
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
@@ -39,6 +41,7 @@
         .equ HYPERVISOR_mmuext_op, 26
         .equ HYPERVISOR_sched_op, 29
         .equ HYPERVISOR_event_channel_op, 32
+        .equ HYPERVISOR_arch_0, 48      # vsim's host call (Xen reserves 48-55 for arch use)
         .equ CONSOLEIO_write, 0
         .equ CONSOLEIO_read, 1
         .equ SCHEDOP_shutdown, 2
@@ -64,6 +67,7 @@
         .equ COM2, 0x2F8
         .equ LSR, 5                     # line status register offset
         .equ EXIT_PORT, 0x501
+        .equ HOSTCALL_PORT, 0x505       # vsim's host-call device: OUT the request's address
         .equ TIMER_PORT, 0x40
         .equ USER_TOP, 0xC0000000
         .equ STACK_MAX, 0x00800000      # 8 MiB: Linux's default RLIMIT_STACK
@@ -403,7 +407,7 @@ syscall_entry:
         jae 1f
         call *syscall_table(,%eax,4)
         jmp sys_return
-1:      movl $-ENOSYS, %eax
+1:      call sys_forward                # past the table: the host answers (-ENOSYS)
 sys_return:
         popl %ebx
         popl %ecx
@@ -413,8 +417,34 @@ sys_return:
         popl %ebp
         iret
 
+# sys_enosys: getpid (20) only, the null call of programs/nanobench/syscall.s, which must stay
+# the shortest round trip through the kernel (no host call) until the kernel serves it itself.
 sys_enosys:
         movl $-ENOSYS, %eax
+        ret
+
+# sys_forward: every call the kernel does not serve itself goes to the host, as a paravirtual
+# device forwards work: {number, the six arguments} into the request block, its physical
+# address (the kernel's memory is identity-mapped) handed over with one OUT to the host-call
+# device (one hypercall under PV), and the host's answer, a value or -errno, returned. Pointer
+# arguments stay the program's virtual addresses: the host walks our page tables to reach them.
+sys_forward:
+        movl %eax, hostcall_req         # number
+        movl %ebx, hostcall_req + 4     # the six arguments, still in their registers
+        movl %ecx, hostcall_req + 8
+        movl %edx, hostcall_req + 12
+        movl %esi, hostcall_req + 16
+        movl %edi, hostcall_req + 20
+        movl %ebp, hostcall_req + 24
+        .ifdef PV
+        movl $hostcall_req, %ebx
+        HYPERCALL arch_0                # the result in %eax
+        .else
+        movl $hostcall_req, %eax
+        movw $HOSTCALL_PORT, %dx
+        outl %eax, %dx
+        movl hostcall_req + 28, %eax    # the result the host stored
+        .endif
         ret
 
         .ifdef UNIKERNEL
@@ -467,7 +497,7 @@ check_user:
 1:      orl $1, %eax                    # ZF=0
         ret
 
-# write(fd, buf, count): fd 1 -> COM1, fd 2 -> COM2, one OUT per byte.
+# write(fd, buf, count): fd 1 -> COM1, fd 2 -> COM2, one OUT per byte; other fds: the host.
 sys_write:
         movw $COM1, %di
         cmpl $1, %ebx
@@ -475,8 +505,7 @@ sys_write:
         movw $COM2, %di
         cmpl $2, %ebx
         je 1f
-        movl $-EBADF, %eax
-        ret
+        jmp sys_forward
 1:      call check_user
         jnz efault
         .ifdef PV
@@ -503,12 +532,10 @@ user_read_insn:
 
 # read(fd, buf, count): fd 0 <- COM1, byte by byte until count or end of input. A framing error
 # with no byte (LSR FE) means no input is connected (vsim's stdin is closed): -EBADF, as Linux
-# gives a native process whose fd 0 is closed.
+# gives a native process whose fd 0 is closed. Other fds: the host.
 sys_read:
         testl %ebx, %ebx
-        jz 1f
-        movl $-EBADF, %eax
-        ret
+        jnz sys_forward
 1:      call check_user
         jnz efault
         .ifdef PV
@@ -819,17 +846,21 @@ isr_table:
         .long exc_10, exc_11, exc_12, exc_13, exc_14, exc_15, exc_16, exc_17, exc_18, exc_19
 
 syscall_table:
-        .long sys_enosys, sys_exit, sys_enosys, sys_read, sys_write        # 0-4
-        .rept 40
-        .long sys_enosys                                                 # 5-44
+        .long sys_forward, sys_exit, sys_forward, sys_read, sys_write        # 0-4
+        .rept 15
+        .long sys_forward                                                 # 5-19
+        .endr
+        .long sys_enosys                                                 # 20 getpid (below)
+        .rept 24
+        .long sys_forward                                                 # 21-44
         .endr
         .long sys_brk                                                    # 45
         .rept 252 - 46
-        .long sys_enosys                                                 # 46-251
+        .long sys_forward                                                 # 46-251
         .endr
         .long sys_exit                                                   # 252 exit_group
         .rept 500 - 253
-        .long sys_enosys                                                 # 253-499
+        .long sys_forward                                                 # 253-499
         .endr
         .long sys_kcall                                                  # 500 vsim_kcall
         .equ NSYSCALLS, (. - syscall_table) / 4
@@ -879,6 +910,8 @@ brk_start:  .space 4
 brk_cur:    .space 4
 brk_mapped: .space 4
 sys_esp:    .space 4
+        .align 16
+hostcall_req: .space 32                 # number, six arguments, result (the host writes it)
 ticks:      .space 4
         .align 16
 kstack: .space 8192
