@@ -183,6 +183,8 @@ extension ParavirtualVMM {
     /// (6), MMUEXT_INVLPG_LOCAL (7). Other commands return -ENOSYS.
     func mmuextOp(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
         let m = machine
+        var done: [String] = []
+        defer { action = done.count > 3 ? "\(done.count) ops: \(done.prefix(2).joined(separator: ", ")), ..." : done.joined(separator: ", ") }
         for i in 0..<a[1] {
             let cmd = try m.readLinear32(a[0] &+ 12 * i), arg = try m.readLinear32(a[0] &+ 12 * i &+ 4)
             switch cmd {
@@ -192,10 +194,10 @@ extension ParavirtualVMM {
                     try m.writeControlRegister(0, m.cpu.cr0 | CR0.pg | CR0.wp)
                     pagingOn = true
                 }
-                action = "NEW_BASEPTR \(Hex.address(arg << 12))"
-            case 6: m.mmu.flushAll(); action = "TLB_FLUSH_LOCAL"
-            case 7: m.mmu.flush(arg); action = "INVLPG_LOCAL \(Hex.address(arg))"
-            default: action = "mmuext command \(cmd) is not modeled"; return .fail(Self.ENOSYS)
+                done.append("NEW_BASEPTR \(Hex.address(arg << 12))")
+            case 6: m.mmu.flushAll(); done.append("TLB_FLUSH_LOCAL")
+            case 7: m.mmu.flush(arg); done.append("INVLPG_LOCAL \(Hex.address(arg))")
+            default: done.append("mmuext command \(cmd) is not modeled"); return .fail(Self.ENOSYS)
             }
         }
         if a[2] != 0 { try m.writeLinear32(a[2], a[1]) }
