@@ -555,6 +555,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         case .exception(let e):
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
                let r = emulateTracedWrite(e) { return r }
+            if let r = lazyFPUSwitch(e) { return r }
             let text = instructionText(e.eip)
             observeGuestMode()
             let software = e.vector == .bp || e.vector == .of

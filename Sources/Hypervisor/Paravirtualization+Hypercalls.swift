@@ -30,6 +30,8 @@ extension ParavirtualVMM {
             case .stackSwitch: outcome = stackSwitch(a, action: &action)
             case .setCallbacks: outcome = setCallbacks(a, action: &action)
             case .mmuUpdate: outcome = try mmuUpdate(a, action: &action, work: &work)
+            case .setGDT: outcome = try setGDT(a, action: &action, work: &work)
+            case .updateDescriptor: outcome = try updateDescriptor(a, action: &action, work: &work)
             case .mmuextOp: outcome = try mmuextOp(a, action: &action)
             case .multicall: outcome = try multicall(a, action: &action, work: &work)
             case .consoleIO: outcome = try consoleIO(a, action: &action, work: &work)
@@ -84,11 +86,12 @@ extension ParavirtualVMM {
     /// HYPERVISOR_mmu_update(reqs, count, success_count, domid): a batch of 16-byte
     /// `mmu_update` {ptr, val} requests, each validated (the frame must be guest RAM) and
     /// written; only MMU_NORMAL_PT_UPDATE (ptr & 3 == 0) is modeled. One trap for the whole
-    /// batch, where trap-and-emulate takes one per traced page-table write.
+    /// batch, where trap-and-emulate takes one per traced page-table write. As on Xen, the TLB
+    /// may still hold an entry that was overwritten: the guest invalidates it itself
+    /// (`mmuext_op` INVLPG_LOCAL or TLB_FLUSH_LOCAL).
     func mmuUpdate(_ a: [UInt32], action: inout String, work: inout UInt64) throws(CPUException) -> HypercallOutcome {
         let m = machine
         let count = a[1]
-        var flushNeeded = false
         for i in 0..<count {
             let ptr = try m.readLinear32(a[0] &+ 16 * i)
             let val = try m.readLinear32(a[0] &+ 16 * i &+ 8)
@@ -98,14 +101,81 @@ extension ParavirtualVMM {
                 action = "entry \(i) refused: frame outside the guest's memory"
                 return .fail(Self.EINVAL)
             }
-            if m.mmu.physicalRead32(pa) & 1 != 0 { flushNeeded = true }
             m.mmu.physicalWrite32(pa, val)
         }
         if a[2] != 0 { try m.writeLinear32(a[2], count) }
-        if flushNeeded && pagingOn { m.mmu.flushAll() }
         pageTableUpdates &+= UInt64(count)
         work += cost.emulateInstruction * UInt64(count)
         action = "\(count) page-table entries written"
+        return .done
+    }
+
+    /// The most GDT entries a PV guest may own: Xen keeps the last two of the GDT's 16 pages for
+    /// itself (FIRST_RESERVED_GDT_PAGE = 14, 512 descriptors a page).
+    static let firstReservedGDTEntry = 14 * 512
+
+    /// Xen's `check_descriptor` (xen/arch/x86/pv/descriptor-tables.c) for a 32-bit guest: a
+    /// descriptor that is not present is always safe; a code or data segment has its DPL 0
+    /// raised to 1 (the guest kernel's ring) and must not be a 64-bit code segment (L); system
+    /// descriptors are refused (Xen allows call gates, which are outside vsim's subset). Returns
+    /// the descriptor as the CPU will use it, or nil.
+    static func checkDescriptor(_ d: UInt64) -> UInt64? {
+        let hi = UInt32(truncatingIfNeeded: d >> 32)
+        guard hi & 0x8000 != 0 else { return d }
+        guard hi & 0x1000 != 0, hi & 0x20_0000 == 0 else { return nil }
+        return (hi >> 13) & 3 == 0 ? d | 1 << 45 : d
+    }
+
+    /// HYPERVISOR_set_gdt(frame_list, entries): the guest's GDT, `entries` descriptors in the
+    /// frames listed (one frame number per 512 entries), each validated (`checkDescriptor`);
+    /// -EINVAL for more entries than the guest may own, a frame outside its memory, or a bad
+    /// descriptor. Xen's own flat segments stay where they are (selectors 0xe019 and up).
+    func setGDT(_ a: [UInt32], action: inout String, work: inout UInt64) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        let entries = Int(a[1])
+        guard entries <= Self.firstReservedGDTEntry else { action = "\(entries) entries: more than Xen leaves the guest"; return .fail(Self.EINVAL) }
+        var frames: [UInt32] = [], table: [UInt64] = []
+        for f in 0..<UInt32((entries + 511) / 512) {
+            let frame = try m.readLinear32(a[0] &+ 4 * f)
+            guard frame < m.mmu.ramSize >> 12 else { action = "frame \(Hex.plain(frame)) outside the guest's memory"; return .fail(Self.EINVAL) }
+            frames.append(frame)
+        }
+        for i in 0..<entries {
+            let pa = frames[i / 512] << 12 | UInt32(i % 512) * 8
+            let d = UInt64(m.mmu.physicalRead32(pa &+ 4)) << 32 | UInt64(m.mmu.physicalRead32(pa))
+            guard let checked = Self.checkDescriptor(d) else { action = "descriptor \(i) refused"; return .fail(Self.EINVAL) }
+            table.append(checked)
+        }
+        gdtFrames = frames
+        gdtEntries = table
+        work += cost.emulateInstruction * UInt64(entries)
+        action = "\(entries) entries in frame(s) \(frames.map { Hex.plain($0) }.joined(separator: ", "))"
+        return .done
+    }
+
+    /// HYPERVISOR_update_descriptor(ma, desc) as the 32-bit ABI passes it (EBX:ECX the machine
+    /// address, low word first; EDX:ESI the descriptor): one 8-byte descriptor written at `ma`
+    /// (8-byte aligned, inside guest memory) after `checkDescriptor`, and, when `ma` lies in the
+    /// registered GDT, used by the CPU from then on. -EINVAL for a bad address or descriptor.
+    func updateDescriptor(_ a: [UInt32], action: inout String, work: inout UInt64) throws(CPUException) -> HypercallOutcome {
+        let m = machine
+        let ma = UInt64(a[1]) << 32 | UInt64(a[0])
+        let d = UInt64(a[3]) << 32 | UInt64(a[2])
+        guard ma & 7 == 0, ma < UInt64(m.mmu.ramSize) else { action = "address \(Hex.prefixed(ma)) refused"; return .fail(Self.EINVAL) }
+        guard let checked = Self.checkDescriptor(d) else { action = "descriptor \(Hex.prefixed(d)) refused"; return .fail(Self.EINVAL) }
+        let pa = UInt32(ma)
+        m.mmu.physicalWrite32(pa, UInt32(truncatingIfNeeded: checked))
+        m.mmu.physicalWrite32(pa &+ 4, UInt32(truncatingIfNeeded: checked >> 32))
+        work += cost.emulateInstruction
+        if let f = gdtFrames.firstIndex(of: pa >> 12) {
+            let index = f * 512 + Int(pa & 0xFFF) / 8
+            if index < gdtEntries.count {
+                gdtEntries[index] = checked
+                action = "GDT entry \(index) := \(Hex.prefixed(checked))"
+                return .done
+            }
+        }
+        action = "descriptor \(Hex.prefixed(checked)) at \(Hex.prefixed(ma)) (not in the GDT)"
         return .done
     }
 
@@ -114,6 +184,8 @@ extension ParavirtualVMM {
     /// (6), MMUEXT_INVLPG_LOCAL (7). Other commands return -ENOSYS.
     func mmuextOp(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
         let m = machine
+        var done: [String] = []
+        defer { action = done.count > 3 ? "\(done.count) ops: \(done.prefix(2).joined(separator: ", ")), ..." : done.joined(separator: ", ") }
         for i in 0..<a[1] {
             let cmd = try m.readLinear32(a[0] &+ 12 * i), arg = try m.readLinear32(a[0] &+ 12 * i &+ 4)
             switch cmd {
@@ -123,10 +195,10 @@ extension ParavirtualVMM {
                     try m.writeControlRegister(0, m.cpu.cr0 | CR0.pg | CR0.wp)
                     pagingOn = true
                 }
-                action = "NEW_BASEPTR \(Hex.address(arg << 12))"
-            case 6: m.mmu.flushAll(); action = "TLB_FLUSH_LOCAL"
-            case 7: m.mmu.flush(arg); action = "INVLPG_LOCAL \(Hex.address(arg))"
-            default: action = "mmuext command \(cmd) is not modeled"; return .fail(Self.ENOSYS)
+                done.append("NEW_BASEPTR \(Hex.address(arg << 12))")
+            case 6: m.mmu.flushAll(); done.append("TLB_FLUSH_LOCAL")
+            case 7: m.mmu.flush(arg); done.append("INVLPG_LOCAL \(Hex.address(arg))")
+            default: done.append("mmuext command \(cmd) is not modeled"); return .fail(Self.ENOSYS)
             }
         }
         if a[2] != 0 { try m.writeLinear32(a[2], a[1]) }

@@ -4,8 +4,8 @@ import Descriptions
 
 /// Xen's hypercall numbers (xen/include/public/xen.h), the ones the PV model serves.
 public enum Hypercall: UInt32, Sendable, CaseIterable {
-    case setTrapTable = 0, mmuUpdate = 1, stackSwitch = 3, setCallbacks = 4, multicall = 13,
-         consoleIO = 18, mmuextOp = 26, schedOp = 29, eventChannelOp = 32,
+    case setTrapTable = 0, mmuUpdate = 1, setGDT = 2, stackSwitch = 3, setCallbacks = 4, updateDescriptor = 10,
+         multicall = 13, consoleIO = 18, mmuextOp = 26, schedOp = 29, eventChannelOp = 32,
          /// `__HYPERVISOR_arch_0`, which vsim uses for its host-call device (``HostCall``): vsim's
          /// ABI, not Xen's.
          hostCall = 48
@@ -15,6 +15,8 @@ public enum Hypercall: UInt32, Sendable, CaseIterable {
         switch self {
         case .setTrapTable: return "set_trap_table"
         case .mmuUpdate: return "mmu_update"
+        case .setGDT: return "set_gdt"
+        case .updateDescriptor: return "update_descriptor"
         case .stackSwitch: return "stack_switch"
         case .setCallbacks: return "set_callbacks"
         case .multicall: return "multicall"
@@ -34,9 +36,11 @@ public enum Hypercall: UInt32, Sendable, CaseIterable {
 /// numbers and register ABI (EAX = number; EBX ECX EDX ESI EDI = arguments; result in EAX).
 ///
 /// Served: `set_trap_table` (the virtual IDT), `stack_switch` (the ring-1 stack for traps from
-/// ring 3), `mmu_update` (batched page-table writes, validated: the frame must be guest RAM),
-/// `mmuext_op` (NEW_BASEPTR, which also turns paging on the first time; TLB_FLUSH_LOCAL;
-/// INVLPG_LOCAL), `multicall` (a batch of hypercalls in one trap), `console_io` (write: the
+/// ring 3), `mmu_update` (batched page-table writes, validated: the frame must be guest RAM; as
+/// with Xen, the guest flushes its own TLB afterwards), `mmuext_op` (NEW_BASEPTR, which also turns
+/// paging on the first time; TLB_FLUSH_LOCAL; INVLPG_LOCAL), `set_gdt` and `update_descriptor`
+/// (the guest's own GDT entries beside Xen's flat segments, each descriptor validated as Xen's
+/// `check_descriptor` does), `multicall` (a batch of hypercalls in one trap), `console_io` (write: the
 /// buffer to the guest's stdout; read: up to count bytes, fewer only at end of input),
 /// `sched_op` (yield, block, shutdown, shutdown_code — whose reason word carries the program's
 /// exit status, a vsim convention), `set_callbacks` and `event_channel_op` (bind_virq,
@@ -55,7 +59,8 @@ public enum Hypercall: UInt32, Sendable, CaseIterable {
 ///
 /// `int $0x80` from ring 3 goes straight to the guest's handler (Xen's fast system-call path):
 /// no VMM work, nothing counted. Exceptions go through the VMM, which reflects them to the trap
-/// table's handlers (counted as traps); a port access at ring 1 (the kernel's COM2 for stderr,
+/// table's handlers (counted as traps; a page fault's address goes into `vcpu_info.arch.cr2`,
+/// offset 8 of the shared-info page, where Xen puts it for a kernel that cannot read CR2); a port access at ring 1 (the kernel's COM2 for stderr,
 /// its panic message) traps and is emulated.
 public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     /// Xen's flat segment selectors for 32-bit PV guests (xen-x86_32.h).
@@ -81,6 +86,12 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     var timerPort: UInt32?
     var shutdownCode: Int32 = 0
     var pagingOn = false
+    /// The guest's GDT as `set_gdt` registered it (its frames) and the validated descriptors the
+    /// CPU uses. Xen maps those frames read-only to the guest, so that every change goes through
+    /// `update_descriptor`; the model keeps the validated copy instead, so a direct write to the
+    /// frame changes nothing the CPU sees.
+    var gdtFrames: [UInt32] = []
+    var gdtEntries: [UInt64] = []
     /// Hypercalls served inside multicalls (not counted as hypercalls of their own).
     public internal(set) var batchedCalls: [String: UInt64] = [:]
     /// Page-table entries written through mmu_update.
@@ -120,12 +131,12 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     public func guestTable() -> (base: UInt32, limit: UInt32) { (0, 0) }
     public func shadow(_ d: UInt64) -> UInt64 { d }
     public func hostedDescriptor(_ index: UInt32) -> UInt64? {
-        switch UInt16(index << 3) {
+        switch UInt16(truncatingIfNeeded: index << 3) {
         case Self.flatRing1CS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xBA)
         case Self.flatRing1DS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xB2)
         case Self.flatRing3CS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xFA)
         case Self.flatRing3DS & ~7: return CPUState.makeDescriptor(base: 0, limit: 0xFFFF_FFFF, access: 0xF2)
-        default: return nil
+        default: return index < gdtEntries.count ? gdtEntries[Int(index)] : nil
         }
     }
 
@@ -152,6 +163,10 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
             if cpu.cpl == 1, e.vector == .gp, let r = emulatePortAccess(e) {
                 result = r
             } else {
+                if e.vector == .pf {
+                    // vcpu_info[0].arch.cr2 (xen/include/public/arch-x86/xen.h): the PV kernel's CR2.
+                    _ = try? m.writeLinear32(sharedInfo &+ 8, e.faultAddress ?? cpu.cr2)
+                }
                 let hasCode = [8, 10, 11, 12, 13, 14, 17].contains(e.vector.rawValue)
                 result = reflectCounted(vector: e.vector.rawValue, errorCode: hasCode ? e.errorCode ?? 0 : nil, returnEIP: e.eip,
                                         software: e.vector == .bp || e.vector == .of, reason: e.vector.name, eip: e.eip)

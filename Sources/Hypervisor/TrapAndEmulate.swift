@@ -122,6 +122,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
                let r = emulateTracedWrite(e) { return r }
             if cpu.cpl == 1, e.vector == .gp || e.vector == .ud, let r = emulate(e) { return r }
+            if let r = lazyFPUSwitch(e) { return r }
             let text = instructionText(e.eip)
             observeGuestMode()
             let software = e.vector == .bp || e.vector == .of
@@ -129,6 +130,20 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             return reflect(vector: e.vector.rawValue, errorCode: hasCode ? e.errorCode ?? 0 : nil, returnEIP: e.eip,
                            software: software, reason: e.vector.name, eip: e.eip, text: text)
         }
+    }
+
+    /// `#NM` from the monitor's own CR0.TS (``monitorCR0Bits``: the monitor keeps TS set so that
+    /// the guest's first x87 instruction traps, the lazy FPU switch of a VMM that shares the FPU
+    /// with its host): when the guest's virtual CR0 has TS and EM clear, the FPU is the guest's
+    /// to use, so the VMM clears the real TS and runs the instruction again (one trap; a guest
+    /// CR0 write sets TS again). nil when the `#NM` is the guest's own.
+    func lazyFPUSwitch(_ e: CPUException) -> InterceptResult? {
+        let cpu = machine.cpu
+        guard e.vector == .nm, virtualCR0 & (CR0.ts | CR0.em) == 0, cpu.cr0 & CR0.ts != 0 else { return nil }
+        cpu.cr0 &= ~CR0.ts
+        log.record(VMMEvent(kind: .trap, reason: "#NM: lazy FPU switch", eip: e.eip, instruction: instructionText(e.eip),
+                            action: "real CR0.TS cleared (the guest's is clear), the instruction again", cycles: cost.trapRoundTrip))
+        return .handled
     }
 
     /// The guest at ring 3 always runs with interrupts enabled: the only time the VMM can learn

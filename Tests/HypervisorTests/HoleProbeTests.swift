@@ -41,7 +41,7 @@ final class HoleProbeTests: XCTestCase {
         // descriptors with DPL 1 from the shadow GDT; selectors with RPL 1; PUSHF's real IF = 1;
         // POPF does not restore IF, so the held timer interrupt is not delivered.
         let truth: [String: String] = [
-            "sgdt": "sgdt: base=\(gdt) limit=002f\nsidt: base=\(idt) limit=07ff\nsldt: 0000\n",
+            "sgdt": "sgdt: base=\(gdt) limit=0047\nsidt: base=\(idt) limit=07ff\nsldt: 0000\n",
             "smsw": "smsw: 0011\n",
             "pushf": "pushf after cli: IF=0 IOPL=0\n",
             "popf": "timer interrupts inside pushf;cli...popf: no\ntimer interrupts after popf: yes\n",
@@ -52,7 +52,7 @@ final class HoleProbeTests: XCTestCase {
             "movseg": "mov cs: 0008\nmov ss: 0010\nmov 0x10 to ss -> 0010\n",
         ]
         let leaks: [String: String] = [
-            "sgdt": "sgdt: base=ffc00000 limit=002f\nsidt: base=ffc01000 limit=07ff\nsldt: 0000\n",
+            "sgdt": "sgdt: base=ffc00000 limit=0047\nsidt: base=ffc01000 limit=07ff\nsldt: 0000\n",
             "smsw": "smsw: 003b\n",
             "pushf": "pushf after cli: IF=1 IOPL=0\n",
             "popf": "timer interrupts inside pushf;cli...popf: no\ntimer interrupts after popf: no\n",
@@ -70,7 +70,7 @@ final class HoleProbeTests: XCTestCase {
         // The unikernel's library OS is the kernel built with UNIKERNEL=1: its tables sit elsewhere.
         let (ugdt, uidt) = try kernelTables(symbols: ["UNIKERNEL": 1])
         var unikernelTruth = truth
-        unikernelTruth["sgdt"] = "sgdt: base=\(ugdt) limit=002f\nsidt: base=\(uidt) limit=07ff\nsldt: 0000\n"
+        unikernelTruth["sgdt"] = "sgdt: base=\(ugdt) limit=0047\nsidt: base=\(uidt) limit=07ff\nsldt: 0000\n"
         let expected: [Config: [String: String]] = [.ring0: truth, .hvm: truth, .trap: leaks, .trapUMIP: umip, .bt: truth,
                                                     .unikernel: unikernelTruth]
         let probes = try FileManager.default.contentsOfDirectory(atPath: TrapAndExitCountTests.repository + "/programs/holes")

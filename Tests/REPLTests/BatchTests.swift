@@ -207,8 +207,8 @@ struct RefusalTests {
         #expect(hvm.contains("Catchpoint 2 (exit cpuid)"))
         let pv = try Batch.run(hello, mode: .pv, ["catch hypercall consol_io", "catch hypercall sched_op"])
         #expect(pv.contains("catch hypercall: no hypercall reason matches 'consol_io', so the catchpoint would never stop; "
-                            + "the reasons are: set_trap_table, mmu_update, stack_switch, set_callbacks, multicall, console_io, "
-                            + "mmuext_op, sched_op, event_channel_op, host_call\n"))
+                            + "the reasons are: set_trap_table, mmu_update, set_gdt, stack_switch, set_callbacks, update_descriptor, "
+                            + "multicall, console_io, mmuext_op, sched_op, event_channel_op, host_call\n"))
         #expect(pv.contains("Catchpoint 1 (hypercall sched_op)"))
     }
 }

@@ -9,7 +9,8 @@ import Glibc
 /// under `vsim run --mode interpret` and `--mode translate` equal the native run's (the host runs
 /// i386 programs: it is the oracle), with the same arguments, environment and stdin; and
 /// `--mode translate --check` (lockstep against the interpreter) passes. `float_math.c` prints
-/// float, double and long double values computed on the x87.
+/// float, double and long double values computed on the x87. Under the guest kernel's modes
+/// (trap, hvm, pv, bt, unikernel) every program that needs no files or signals matches too.
 @Suite("C programs against native", .serialized)
 struct CProgramsTests {
     struct Variant: CustomStringConvertible, Sendable {
@@ -117,5 +118,39 @@ struct CProgramsTests {
                                  environment: Self.environment, stdin: Self.stdin)
         #expect(check.status == native.status, "\(v) under translate --check: \(check.status): \(check.stderr)")
         #expect(check.stderr.contains("check passed"), "\(v) under translate --check: \(check.stderr)")
+    }
+
+    /// The modes that run the guest kernel (programs/kernel/kernel.s, docs/boot-protocol.md): it
+    /// serves what a static glibc or musl start-up asks (thread-local storage, the address space,
+    /// the process calls) but neither files nor signals, so a program that needs them is left out
+    /// here, with the reason.
+    static let kernelModes = ["trap", "hvm", "pv", "bt", "unikernel"]
+    static let leftOutUnderTheKernel: [String: String] = [
+        "mremap_filemap": "fstat and mmap2 of stdin, a file: file calls are not served by the guest kernel; nor is mremap",
+        "signal_async": "kill, sigaction, timers and pause: the guest kernel delivers no signals",
+        "signal_faults": "handlers for SIGSEGV, SIGFPE, SIGILL and SIGTRAP: the guest kernel delivers no signals",
+    ]
+
+    static var kernelVariants: [Variant] { variants.filter { leftOutUnderTheKernel[$0.program] == nil } }
+
+    @Test("the programs left out under the guest kernel exist")
+    func leftOutProgramsExist() {
+        #expect(Set(Self.leftOutUnderTheKernel.keys).isSubset(of: Set(Self.programs)))
+    }
+
+    @Test("same stdout, stderr and exit status as natively under the guest kernel: trap, hvm, pv, bt, unikernel",
+          .enabled(if: CProgramsTests.hostCanBuild(), "needs an i386 C compiler and static libc (scripts/setup) and a host that runs i386 programs"),
+          arguments: CProgramsTests.kernelVariants)
+    func matchesNativeUnderTheGuestKernel(_ v: Variant) throws {
+        let exe = try Self.build(v)
+        let native = try Self.run([exe] + Self.arguments, environment: Self.environment, stdin: Self.stdin)
+        #expect(native.status < 128, "\(v): the native run itself failed (\(native.status)): \(native.stderr)")
+        for mode in Self.kernelModes {
+            let r = try Self.run([CLI.vsimPath, "run", "--mode", mode, "--time-limit", Self.timeLimit, exe, "--"] + Self.arguments,
+                                 environment: Self.environment, stdin: Self.stdin)
+            #expect(r.status == native.status, "\(v) under \(mode): exit status \(r.status), natively \(native.status); stderr: \(r.stderr)")
+            #expect(r.stdout == native.stdout, "\(v) under \(mode): stdout differs\nnative:\n\(native.stdout)\nvsim:\n\(r.stdout)")
+            #expect(r.stderr == native.stderr, "\(v) under \(mode): stderr differs\nnative:\n\(native.stderr)\nvsim:\n\(r.stderr)")
+        }
     }
 }

@@ -8,8 +8,8 @@
 #   vsim_kcall), where the kernel believes it is at ring 0, then prints what it saw.
 # Prints: the GDTR, IDTR and LDTR the kernel reads.
 #   Expected (Intel SDM semantics; checked by Tests/HypervisorTests/HoleProbeTests.swift):
-#     interpret --system, hvm: the kernel's own gdt and idt (limits 002f, 07ff), LDTR 0000
-#     trap:                    base ffc00000 limit 002f, base ffc01000 limit 07ff (the VMM's)
+#     interpret --system, hvm: the kernel's own gdt and idt (limits 0047: 9 entries, the last three for TLS; 07ff), LDTR 0000
+#     trap:                    base ffc00000 limit 0047, base ffc01000 limit 07ff (the VMM's)
 #     trap --umip:             the kernel's own values again (SGDT/SIDT/SLDT now trap)
 # Exit status: 0; 1 (and a message) when not run under vsim's guest kernel.
 # Run: vsim run --mode trap programs/holes/sgdt.s   (also: --mode hvm, --mode interpret --system)

@@ -11,10 +11,13 @@
 #        out so a kernel NULL dereference faults), and the user program's pages, stack
 #        included, as the boot-information block lists them (U/S = 1, R/W from the ELF flags);
 #     4. loads CR3, sets CR0.PG and CR0.WP, starts the timer, and IRETs to the program at ring 3.
-#   Then it serves int $0x80 (exit/exit_group, read and write on fds 0-2, brk, and vsim_kcall =
-#   500 for the probes in programs/holes/) and forwards every other call to the host through
-#   vsim's paravirtual host-call device (sys_forward: a request block and one OUT to port 0x505,
-#   or hypercall 48 under PV; docs/boot-protocol.md, "Host calls"), and serves
+#   Then it serves int $0x80 itself for what a kernel must do (exit/exit_group, read and write
+#   on fds 0-2, writev, brk; the address space: mmap2, munmap, mprotect, madvise; thread-local
+#   storage: set_thread_area, get_thread_area; what a libc's start-up asks: set_tid_address,
+#   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; and vsim_kcall = 500 for the probes in
+#   programs/holes/), forwards every other call to the host through vsim's paravirtual host-call
+#   device (sys_forward: a request block and one OUT to port 0x505, or hypercall 48 under PV;
+#   docs/boot-protocol.md, "Host calls"), grows the user stack on demand up to 8 MiB, and serves
 #   the timer, and turns a fault in the program into exit status 128+signal as Linux does.
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
@@ -34,8 +37,10 @@
         # Hypercall numbers (xen/include/public/xen.h) and sub-operations.
         .equ HYPERVISOR_set_trap_table, 0
         .equ HYPERVISOR_mmu_update, 1
+        .equ HYPERVISOR_set_gdt, 2
         .equ HYPERVISOR_stack_switch, 3
         .equ HYPERVISOR_set_callbacks, 4
+        .equ HYPERVISOR_update_descriptor, 10
         .equ HYPERVISOR_multicall, 13
         .equ HYPERVISOR_console_io, 18
         .equ HYPERVISOR_mmuext_op, 26
@@ -49,6 +54,10 @@
         .equ SHUTDOWN_poweroff, 0
         .equ SHUTDOWN_crash, 3
         .equ MMUEXT_NEW_BASEPTR, 5
+        .equ MMUEXT_TLB_FLUSH_LOCAL, 6
+        .equ MMUEXT_INVLPG_LOCAL, 7
+        .equ INVLPG_BATCH, 32           # more pages than this: one full TLB flush (as Linux's
+                                        # tlb_single_page_flush_ceiling of 33)
         .equ EVTCHNOP_bind_virq, 1
         .equ VIRQ_TIMER, 0
         .equ DOMID_SELF, 0x7FF0
@@ -71,6 +80,22 @@
         .equ TIMER_PORT, 0x40
         .equ USER_TOP, 0xC0000000
         .equ STACK_MAX, 0x00800000      # 8 MiB: Linux's default RLIMIT_STACK
+        .equ MMAP_TOP, USER_TOP - STACK_MAX   # mmap2 places mappings top-down from here
+        .equ PTE_USER, 7                # present, writable, user
+        .equ PTE_NONE, 0x200            # AVL bit 9: a PROT_NONE page (P = 0, frame kept)
+        .equ TLS_FIRST, 6               # GDT entries 6-8: i386 Linux's GDT_ENTRY_TLS_MIN..MAX
+        .equ TLS_COUNT, 3               #   (arch/x86/include/asm/segment.h, 32-bit kernel)
+        .equ GUEST_PID, 1000            # the program's pid, tid (and 999 its parent's), as
+                                        # vsim's user mode gives them: runs are deterministic
+        # mmap2's prot and flags (asm-generic/mman-common.h)
+        .equ PROT_WRITE, 2
+        .equ PROT_MASK, 7               # PROT_READ | PROT_WRITE | PROT_EXEC
+        .equ MAP_TYPE, 0x0f
+        .equ MAP_FIXED, 0x10
+        .equ MAP_ANONYMOUS, 0x20
+        .equ MAP_FIXED_NOREPLACE, 0x100000
+        .equ MADV_DONTNEED, 4
+        .equ RLIMIT_STACK, 3
 
         # boot-information block (docs/boot-protocol.md)
         .equ BI_RAM, 8
@@ -83,8 +108,13 @@
         .equ BI_REGIONS, 36
 
         # Linux errno values
+        .equ ESRCH, 3
         .equ EBADF, 9
+        .equ ENOMEM, 12
         .equ EFAULT, 14
+        .equ EEXIST, 17
+        .equ ENODEV, 19
+        .equ EINVAL, 22
         .equ ENOSYS, 38
 
         # STOP: end the machine when nothing else can (after the exit port, a panic, a bad boot).
@@ -174,6 +204,9 @@ _start:
         call mmu_flush                  # map_page reads the directory: make it current
         .endif
         call map_user
+        .ifdef UNIKERNEL
+        call map_stack
+        .endif
         .ifdef PV
         call mmu_flush
         movl $page_dir, %eax            # MMUEXT_NEW_BASEPTR: the hypervisor loads CR3 (and,
@@ -267,14 +300,42 @@ set_gate:
         movw %ax, idt + 6(,%ecx,8)
         ret
 
-# alloc_frame: %eax = a fresh 4 KiB frame (vsim hands over RAM zeroed); 0 when RAM is full.
+# alloc_frame: %eax = a zeroed 4 KiB frame, 0 when RAM is full. A frame munmap gave back (the
+# free list, linked through each frame's first word) is zeroed here; a never-used one is zero
+# already (vsim hands over RAM zeroed). Frames are reached through the identity map of RAM.
 alloc_frame:
-        movl next_free, %eax
+        movl free_list, %eax
+        testl %eax, %eax
+        jz 2f
+        pushl %ecx
+        pushl %edi
+        movl (%eax), %ecx
+        movl %ecx, free_list
+        movl %eax, %edi
+        movl $1024, %ecx
+        pushl %eax
+        xorl %eax, %eax
+        cld
+        rep stosl
+        popl %eax
+        popl %edi
+        popl %ecx
+        ret
+2:      movl next_free, %eax
         cmpl ram_size, %eax
         jae 1f
         addl $4096, next_free
         ret
 1:      xorl %eax, %eax
+        ret
+
+# free_frame: give frame %eax back to the free list.
+free_frame:
+        pushl %ecx
+        movl free_list, %ecx
+        movl %ecx, (%eax)
+        movl %eax, free_list
+        popl %ecx
         ret
 
 # map_ram: identity-map all RAM for the kernel (present, writable, supervisor), page 0 excluded.
@@ -350,6 +411,32 @@ map_user:
         jmp 1b
 4:      ret
 
+        .ifdef UNIKERNEL
+# map_stack (unikernel): map the whole 8 MiB stack below USER_TOP at boot. At ring 0 a fault
+# pushes its frame on the faulting stack itself, so a stack that ran into an unmapped page
+# cannot be grown on the page fault (the push faults again: a double fault, then a triple
+# fault); like Unikraft, the library OS gives the program its whole stack up front.
+map_stack:
+        movl $USER_TOP - STACK_MAX, %edi
+1:      movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 2f
+        cmpl $0, (%ebx)
+        jne 3f                          # mapped already (the boot protocol's 128 KiB)
+2:      call alloc_frame
+        testl %eax, %eax
+        jz 4f
+        movl %eax, %edx
+        orl $PTE_USER, %edx
+        movl %edi, %eax
+        call map_page
+3:      addl $4096, %edi
+        cmpl $USER_TOP, %edi
+        jb 1b
+4:      ret
+        .endif
+
 # map_page: linear page %eax -> page-table entry value %edx (a page table is allocated for a new
 # 4 MiB region, with U/S and R/W set in the directory entry so the PTE decides). CF=1 when out
 # of RAM. Clobbers %eax %ebx %ecx.
@@ -394,6 +481,76 @@ map_page:
 2:      stc
         ret
 
+# pte_ptr: %ebx = the address of the page-table entry of linear page %eax (page tables live in
+# the identity-mapped RAM), or 0 when its 4 MiB region has no page table yet. Preserves the rest.
+pte_ptr:
+        movl %eax, %ebx
+        shrl $22, %ebx
+        movl page_dir(,%ebx,4), %ebx
+        testl $1, %ebx
+        jz 1f
+        andl $0xFFFFF000, %ebx
+        pushl %eax
+        shrl $12, %eax
+        andl $1023, %eax
+        leal (%ebx,%eax,4), %ebx
+        popl %eax
+        ret
+1:      xorl %ebx, %ebx
+        ret
+
+# set_pte: the page-table entry at %ebx (that of linear page %eax) := %edx. When the old entry
+# was present the TLB may hold it: INVLPG; under pv the write is an mmu_update request and the
+# invalidation an mmuext_op INVLPG_LOCAL, both queued until mm_done. Preserves registers.
+set_pte:
+        testl $1, (%ebx)                # ZF=0: the old entry is present
+        .ifdef PV
+        pushfl
+        pushl %eax
+        movl %edx, %eax
+        call mmu_queue
+        popl %eax
+        popfl
+        jz 1f
+        call invlpg_queue
+        .else
+        movl %edx, (%ebx)               # (MOV leaves the flags alone)
+        jz 1f
+        invlpg (%eax)
+        .endif
+1:      ret
+
+# mm_done: under pv, send what set_pte and map_page queued: the page-table writes in mmu_update
+# hypercalls, then the TLB invalidations in one mmuext_op (INVLPG_LOCAL per page, or one
+# TLB_FLUSH_LOCAL past INVLPG_BATCH pages). Without pv everything is done already.
+mm_done:
+        .ifdef PV
+        call mmu_flush
+        pushal
+        movl invlpg_count, %ecx
+        jecxz 2f
+        cmpl $INVLPG_BATCH, %ecx
+        jbe 1f
+        movl $MMUEXT_TLB_FLUSH_LOCAL, mmuext_ops
+        movl $1, %ecx
+1:      movl $mmuext_ops, %ebx
+        xorl %edx, %edx
+        movl $DOMID_SELF, %esi
+        HYPERCALL mmuext_op
+        movl $0, invlpg_count
+2:      popal
+        .endif
+        ret
+
+# copy_user: %ecx bytes from %esi to %edi, one side in user space (checked with check_user by the
+# caller). A page fault on the user side ends the system call with -EFAULT: kernel_fault knows
+# user_copy_insn, as Linux's exception table knows its uaccess instructions.
+copy_user:
+        cld
+user_copy_insn:
+        rep movsb
+        ret
+
 # ---- system calls: int $0x80, number in %eax, arguments in %ebx %ecx %edx ----------------------
 syscall_entry:
         pushl %ebp
@@ -416,12 +573,6 @@ sys_return:
         popl %edi
         popl %ebp
         iret
-
-# sys_enosys: getpid (20) only, the null call of programs/nanobench/syscall.s, which must stay
-# the shortest round trip through the kernel (no host call) until the kernel serves it itself.
-sys_enosys:
-        movl $-ENOSYS, %eax
-        ret
 
 # sys_forward: every call the kernel does not serve itself goes to the host, as a paravirtual
 # device forwards work: {number, the six arguments} into the request block, its physical
@@ -519,6 +670,7 @@ sys_write:
         .endif
         movl %ecx, %esi
         movl %edx, %ecx
+        movl %edx, %ebp                 # the count, returned
         movw %di, %dx
         jecxz 3f
 2:
@@ -527,7 +679,48 @@ user_read_insn:
         outb %al, %dx
         incl %esi
         loop 2b
-3:      movl 12(%esp), %eax             # count (the caller's saved %edx)
+3:      movl %ebp, %eax
+        ret
+
+# writev(fd, iov, iovcnt): each 8-byte {base, len} of the vector written as write writes it,
+# the total returned; after an error with bytes already written, the count so far (Linux's
+# rule for a short write). iovcnt above UIO_MAXIOV (1024) is -EINVAL. Other fds: the host
+# writes the whole vector.
+sys_writev:
+        cmpl $1, %ebx
+        je 0f
+        cmpl $2, %ebx
+        jne sys_forward                 # %eax is still 146, writev
+0:      cmpl $1024, %edx
+        ja einval
+        movl %ebx, wv_fd
+        movl %ecx, wv_iov
+        movl %edx, wv_left
+        movl $0, wv_total
+1:      cmpl $0, wv_left
+        je 3f
+        movl wv_iov, %ecx               # copy the next {base, len} in
+        movl $8, %edx
+        call check_user
+        jnz efault
+        movl wv_iov, %esi
+        movl $wv_vec, %edi
+        movl $8, %ecx
+        call copy_user
+        movl wv_fd, %ebx
+        movl wv_vec, %ecx
+        movl wv_vec + 4, %edx
+        call sys_write
+        testl %eax, %eax
+        js 2f
+        addl %eax, wv_total
+        addl $8, wv_iov
+        decl wv_left
+        jmp 1b
+2:      cmpl $0, wv_total
+        jne 3f
+        ret                             # the error itself
+3:      movl wv_total, %eax
         ret
 
 # read(fd, buf, count): fd 0 <- COM1, byte by byte until count or end of input. A framing error
@@ -593,11 +786,19 @@ sys_brk:
         jae 4f
 1:      cmpl brk_mapped, %ebx
         jbe 3f
+        movl brk_mapped, %eax           # a mapping in the way: brk fails, as Linux's
+        pushl %ebx
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 2f
+        cmpl $0, (%ebx)
+2:      popl %ebx
+        jne 5f
         call alloc_frame
         testl %eax, %eax
         jz 5f
         movl %eax, %edx
-        orl $7, %edx                    # present, writable, user
+        orl $PTE_USER, %edx
         movl brk_mapped, %eax
         pushl %ebx
         call map_page
@@ -616,6 +817,684 @@ sys_brk:
         call mmu_flush
         .endif
         movl brk_cur, %eax
+        ret
+
+# ---- the address space: mmap2, munmap, mprotect, madvise -----------------------------------------
+# A page of user space is in use when its page-table entry is not 0: present (frame | U | P, and
+# R/W with PROT_WRITE), or a PROT_NONE page (frame | PTE_NONE, P = 0: the frame is kept for a
+# later mprotect). The page tables are the only record; there is no list of regions. A mapping
+# gets its zeroed frames when it is made (Linux waits for the first touch of each page), munmap
+# gives them back to the free list. User space is [RAM size, USER_TOP): below lies the kernel's
+# identity map of RAM, which these calls never touch (a MAP_FIXED mapping there is -ENOMEM, where
+# Linux, with nothing mapped there, would make it). mmap2 places mappings top-down below
+# MMAP_TOP, above the heap; brk stops at a mapping.
+
+# page_span: %ecx rounded up to whole pages; CF=1 when that wraps around (%ecx 0 stays 0).
+page_span:
+        addl $4095, %ecx
+        jc 1f
+        andl $0xFFFFF000, %ecx          # (clears CF)
+1:      ret
+
+# range_in_use: CF=0 when every page of [%ebx, %esi) is user space in use, CF=1 at the first
+# that is not. Preserves registers.
+range_in_use:
+        pushal
+        movl %ebx, %edi
+1:      cmpl %esi, %edi
+        jae 2f
+        cmpl ram_size, %edi
+        jb 3f
+        cmpl $USER_TOP, %edi
+        jae 3f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 3f
+        cmpl $0, (%ebx)
+        je 3f
+        addl $4096, %edi
+        jmp 1b
+2:      popal
+        clc
+        ret
+3:      popal
+        stc
+        ret
+
+# range_free: CF=0 when no page of [%ebx, %esi) is in use, CF=1 otherwise. Preserves registers.
+range_free:
+        pushal
+        movl %ebx, %edi
+1:      cmpl %esi, %edi
+        jae 2f
+        movl %edi, %eax
+        call pte_ptr
+        addl $4096, %edi
+        testl %ebx, %ebx
+        jz 1b
+        cmpl $0, (%ebx)
+        je 1b
+        popal
+        stc
+        ret
+2:      popal
+        clc
+        ret
+
+# find_free: %ebx = the start of the highest run of %ecx bytes (whole pages) of unused pages
+# below MMAP_TOP and above the heap (brk_mapped), as Linux's top-down allocator places
+# mappings; CF=1 when there is none. Clobbers %eax %edx %esi %edi.
+find_free:
+        movl $MMAP_TOP, %edi            # the page below it is checked next
+        xorl %esi, %esi                 # bytes of free pages found right above %edi
+1:      cmpl %ecx, %esi
+        jae 3f
+        subl $4096, %edi
+        cmpl brk_mapped, %edi
+        jb 4f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 2f
+        cmpl $0, (%ebx)
+        je 2f
+        xorl %esi, %esi                 # in use: start counting again below it
+        jmp 1b
+2:      addl $4096, %esi
+        jmp 1b
+3:      movl %edi, %ebx
+        clc
+        ret
+4:      stc
+        ret
+
+# prot_bits: %edx = the page-table bits for prot %edx. PROT_NONE: PTE_NONE, not present. Any
+# other: present and user, plus R/W with PROT_WRITE. i386 paging without PAE has no NX bit, so
+# every readable page is executable (PROT_EXEC cannot be withheld), and a writable page is
+# readable: x86 has no write-only pages. Linux/i386 without PAE gives the same.
+prot_bits:
+        testl $PROT_MASK, %edx
+        jnz 1f
+        movl $PTE_NONE, %edx
+        ret
+1:      testl $PROT_WRITE, %edx
+        movl $5, %edx                   # present, user
+        jz 2f
+        movl $PTE_USER, %edx            # present, writable, user
+2:      ret
+
+# unmap_range: unmap the pages of [%ebx, %ebx + %ecx) (page aligned, ending at or below
+# USER_TOP), giving their frames back; pages below user space or not in use are skipped.
+# Clobbers %eax %ebx %edx %esi %edi.
+unmap_range:
+        movl %ebx, %edi
+        leal (%ebx,%ecx), %esi
+1:      cmpl %esi, %edi
+        jae 3f
+        cmpl ram_size, %edi
+        jb 2f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 2f
+        movl (%ebx), %eax
+        testl %eax, %eax
+        jz 2f
+        andl $0xFFFFF000, %eax
+        call free_frame
+        movl %edi, %eax
+        xorl %edx, %edx
+        call set_pte
+2:      addl $4096, %edi
+        jmp 1b
+3:      ret
+
+# mmap2(addr, length, prot, flags, fd, pgoffset): an anonymous mapping (MAP_PRIVATE, or
+# MAP_SHARED, the same thing for a process that never forks), at addr with MAP_FIXED (replacing
+# what was there) or MAP_FIXED_NOREPLACE (-EEXIST over a mapping), else at the hint addr
+# rounded down to a page if that range is free, else top-down below MMAP_TOP. Returns the
+# address. Errors in Linux's order (mm/mmap.c do_mmap, get_unmapped_area): length 0 -EINVAL,
+# length rounding past 4 GiB or above TASK_SIZE -ENOMEM, a fixed range past TASK_SIZE
+# -ENOMEM, a fixed address not page aligned -EINVAL, overlap with MAP_FIXED_NOREPLACE -EEXIST,
+# a map type other than shared or private -EINVAL; RAM exhausted -ENOMEM (nothing is left
+# mapped). pgoffset is ignored, as for any anonymous mapping.
+sys_mmap2:
+        testl $MAP_ANONYMOUS, %esi
+        jnz 1f
+        # A file-backed mapping: file calls go to the host through the host-call device (see
+        # docs/boot-protocol.md); this kernel has no file of its own to map: no device.
+        cmpl $-1, %edi
+        je ebadf
+        movl $-ENODEV, %eax
+        ret
+1:      testl %ecx, %ecx
+        jz einval
+        call page_span
+        jc enomem
+        testl %ecx, %ecx
+        jz enomem
+        cmpl $USER_TOP, %ecx
+        ja enomem
+        testl $MAP_FIXED_NOREPLACE, %esi
+        jz 2f
+        orl $MAP_FIXED, %esi
+2:      movl %ecx, mm_len
+        movl %edx, mm_prot
+        movl %esi, mm_flags
+        testl $MAP_FIXED, %esi
+        jz 3f
+        movl $USER_TOP, %eax            # MAP_FIXED: exactly there
+        subl %ecx, %eax
+        cmpl %eax, %ebx
+        ja enomem
+        testl $4095, %ebx
+        jnz einval
+        cmpl ram_size, %ebx
+        jb enomem
+        jmp 5f
+3:      andl $0xFFFFF000, %ebx          # the hint, when the whole range is free user space
+        cmpl ram_size, %ebx
+        jb 4f
+        movl %ebx, %esi
+        addl %ecx, %esi
+        jc 4f
+        cmpl $USER_TOP, %esi
+        ja 4f
+        call range_free
+        jnc 5f
+4:      call find_free
+        jc enomem
+5:      movl %ebx, mm_addr
+        movl mm_flags, %eax
+        testl $MAP_FIXED_NOREPLACE, %eax
+        jz 6f
+        movl %ebx, %esi
+        addl mm_len, %esi
+        call range_free
+        jc eexist
+6:      andl $MAP_TYPE, %eax
+        cmpl $1, %eax                   # MAP_SHARED
+        je 7f
+        cmpl $2, %eax                   # MAP_PRIVATE
+        jne einval
+7:      testl $MAP_FIXED, mm_flags
+        jz 8f
+        movl mm_addr, %ebx              # MAP_FIXED replaces: unmap first
+        movl mm_len, %ecx
+        call unmap_range
+        call mm_done
+8:      movl mm_prot, %edx
+        call prot_bits
+        movl %edx, mm_bits
+        movl mm_addr, %edi
+        movl %edi, %esi
+        addl mm_len, %esi
+9:      cmpl %esi, %edi                 # map each page with a zeroed frame
+        jae 10f
+        call alloc_frame
+        testl %eax, %eax
+        jz 11f
+        orl mm_bits, %eax
+        movl %eax, %edx
+        movl %edi, %eax
+        call map_page                   # (a new entry: nothing to invalidate)
+        jc 11f
+        addl $4096, %edi
+        jmp 9b
+10:     call mm_done
+        movl mm_addr, %eax
+        ret
+11:     movl mm_addr, %ebx              # out of RAM: undo, as if the call was never made
+        movl %edi, %ecx
+        subl %ebx, %ecx
+        call unmap_range
+        call mm_done
+        jmp enomem
+
+# munmap(addr, length): unmap every page of [addr, addr + length rounded up), mappings or parts
+# of them alike; pages not mapped are no error. Linux's errors (mm/mmap.c do_vmi_munmap): addr
+# not page aligned, above TASK_SIZE or length past it, or length 0: -EINVAL.
+sys_munmap:
+        testl $4095, %ebx
+        jnz einval
+        call page_span
+        jc einval
+        testl %ecx, %ecx
+        jz einval
+        movl $USER_TOP, %eax
+        subl %ebx, %eax
+        jb einval
+        cmpl %eax, %ecx
+        ja einval
+        call unmap_range
+        call mm_done
+        xorl %eax, %eax
+        ret
+
+# mprotect(addr, length, prot): new protection for every page of [addr, addr + length rounded
+# up) (see prot_bits). Linux's errors (mm/mprotect.c do_mprotect_pkey): PROT_GROWSDOWN and
+# PROT_GROWSUP together or addr not page aligned -EINVAL; length 0 is 0; a range that wraps
+# -ENOMEM; prot bits other than READ WRITE EXEC SEM -EINVAL; a page not mapped -ENOMEM (Linux
+# has changed the mappings before the hole by then; this kernel checks first and changes
+# nothing).
+sys_mprotect:
+        movl %edx, %eax
+        andl $0x03000000, %eax          # PROT_GROWSDOWN | PROT_GROWSUP
+        cmpl $0x03000000, %eax
+        je einval
+        andl $~0x03000000, %edx
+        testl $4095, %ebx
+        jnz einval
+        jecxz 3f
+        call page_span
+        jc enomem
+        movl %ebx, %esi
+        addl %ecx, %esi
+        jc enomem
+        jz enomem
+        testl $~15, %edx
+        jnz einval
+        call range_in_use
+        jc enomem
+        call prot_bits
+        movl %edx, mm_bits
+        movl %ebx, %edi
+1:      cmpl %esi, %edi
+        jae 2f
+        movl %edi, %eax
+        call pte_ptr
+        movl (%ebx), %edx
+        andl $0xFFFFF000, %edx
+        orl mm_bits, %edx
+        call set_pte
+        addl $4096, %edi
+        jmp 1b
+2:      call mm_done
+3:      xorl %eax, %eax
+        ret
+
+# madvise(addr, length, advice): MADV_DONTNEED (4) empties the pages (a private anonymous page
+# reads as zeros afterwards, as Linux gives it); the other advice Linux 6.1 knows (0-3, 8-23)
+# is accepted and changes nothing here. Linux's errors (mm/madvise.c): unknown advice or addr
+# not page aligned -EINVAL, length rounding past 4 GiB or a wrapping range -EINVAL; length 0 is
+# 0; a page not mapped -ENOMEM (after the mapped pages were done).
+sys_madvise:
+        cmpl $4, %edx
+        jbe 1f
+        cmpl $8, %edx
+        jb einval
+        cmpl $23, %edx
+        ja einval
+1:      testl $4095, %ebx
+        jnz einval
+        testl %ecx, %ecx
+        jz 5f
+        call page_span
+        jc einval
+        movl %ebx, %esi
+        addl %ecx, %esi
+        jc einval
+        movl %edx, mm_prot              # (the advice)
+        movl $0, mm_bits                # 0, or -ENOMEM once a hole is seen
+        movl %ebx, %edi
+2:      cmpl %esi, %edi
+        jae 4f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 6f
+        movl (%ebx), %eax
+        testl %eax, %eax
+        jz 6f
+        cmpl ram_size, %edi
+        jb 6f
+        cmpl $MADV_DONTNEED, mm_prot
+        jne 3f
+        pushl %edi
+        andl $0xFFFFF000, %eax          # zero the frame through the identity map
+        movl %eax, %edi
+        xorl %eax, %eax
+        movl $1024, %ecx
+        cld
+        rep stosl
+        popl %edi
+3:      addl $4096, %edi
+        jmp 2b
+6:      movl $-ENOMEM, mm_bits
+        jmp 3b
+4:      movl mm_bits, %eax
+        ret
+5:      xorl %eax, %eax
+        ret
+
+ebadf:  movl $-EBADF, %eax
+        ret
+einval: movl $-EINVAL, %eax
+        ret
+enomem: movl $-ENOMEM, %eax
+        ret
+eexist: movl $-EEXIST, %eax
+        ret
+
+# ---- thread-local storage: set_thread_area, get_thread_area ------------------------------------
+# i386 Linux's (arch/x86/kernel/tls.c) with its struct user_desc:
+#   0 entry_number  4 base_addr  8 limit
+#   12 seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1
+# The slots are GDT entries 6-8 (selectors 0x33, 0x3b, 0x43); a program loads one into %gs and
+# its accesses through %gs add the slot's base. Under pv the kernel's GDT is registered with
+# HYPERVISOR_set_gdt (the first time a slot is set) and written only through
+# HYPERVISOR_update_descriptor, which validates each descriptor, as Xen requires.
+
+# set_thread_area(u_info): entry_number -1 picks the first empty slot (-ESRCH when none) and
+# writes its number back; another number must be 6-8 (-EINVAL). The descriptor is a 32-bit data
+# segment at DPL 3 (fill_ldt: type from read_exec_only and contents, accessed bit set); an "empty"
+# request (LDT_empty or all zero) clears the slot. -EINVAL for a 16-bit segment, contents > 1
+# (code) or seg_not_present (tls_desc_okay); -EFAULT for a bad pointer. A segment register that
+# holds the slot's selector is reloaded (i386 Linux reloads them on the return to user mode);
+# with the slot cleared it gets the null selector.
+sys_set_thread_area:
+        movl %ebx, tls_user
+        movl %ebx, %ecx
+        movl $16, %edx
+        call check_user
+        jnz efault
+        movl %ebx, %esi
+        movl $tls_info, %edi
+        movl $16, %ecx
+        call copy_user
+        xorl %eax, %eax                 # the descriptor, high word in %edx: 0 for an empty request
+        xorl %edx, %edx
+        movl tls_info + 4, %ecx         # base | limit: both 0 in an empty request
+        orl tls_info + 8, %ecx
+        movl tls_info + 12, %ebx
+        andl $0x7F, %ebx                # the seven flag bits
+        jnz 1f
+        testl %ecx, %ecx
+        jz 3f                           # LDT_zero
+1:      cmpl $0x28, %ebx                # read_exec_only and seg_not_present alone: LDT_empty
+        jne 2f
+        testl %ecx, %ecx
+        jz 3f
+2:      testl $1, %ebx                  # tls_desc_okay: 32-bit,
+        jz einval
+        testl $4, %ebx                  # data (contents 0 or 1),
+        jnz einval
+        testl $0x20, %ebx               # present
+        jnz einval
+        call tls_descriptor
+3:      movl %eax, tls_lo
+        movl %edx, tls_hi
+        movl tls_info, %eax             # entry_number
+        cmpl $-1, %eax
+        jne 5f
+        movl $TLS_FIRST, %eax           # the first empty slot
+4:      movl tls_gdt(,%eax,8), %ecx
+        orl tls_gdt + 4(,%eax,8), %ecx
+        jz 6f
+        incl %eax
+        cmpl $TLS_FIRST + TLS_COUNT, %eax
+        jb 4b
+        movl $-ESRCH, %eax
+        ret
+6:      movl %eax, tls_info             # its number, written back
+        movl $tls_info, %esi
+        movl tls_user, %edi
+        movl $4, %ecx
+        call copy_user
+5:      cmpl $TLS_FIRST, %eax
+        jb einval
+        cmpl $TLS_FIRST + TLS_COUNT - 1, %eax
+        ja einval
+        call tls_write
+        leal 3(,%eax,8), %ebx           # the selector, RPL 3
+        movw %fs, %cx
+        cmpw %bx, %cx
+        jne 7f
+        call tls_selector
+        movw %cx, %fs
+7:      movw %gs, %cx
+        cmpw %bx, %cx
+        jne 8f
+        call tls_selector
+        movw %cx, %gs
+8:      xorl %eax, %eax
+        ret
+
+# tls_selector: %ecx = the selector %ebx again, or null when slot %eax is now empty.
+tls_selector:
+        movl tls_gdt(,%eax,8), %ecx
+        orl tls_gdt + 4(,%eax,8), %ecx
+        jz 1f
+        movl %ebx, %ecx
+1:      ret
+
+# tls_descriptor: %edx:%eax = the GDT descriptor for tls_info (Linux's fill_ldt): limit 15:0 and
+# base 15:0 low; base 23:16, type (accessed, writable unless read_exec_only, contents), S, DPL 3,
+# P, limit 19:16, AVL (useable), D (seg_32bit), G (limit_in_pages), base 31:24 high.
+tls_descriptor:
+        movl tls_info + 4, %ecx         # base
+        movl tls_info + 8, %eax         # limit
+        andl $0xFFFF, %eax
+        movl %ecx, %edx
+        shll $16, %edx
+        orl %edx, %eax                  # low word done
+        movl %ecx, %edx
+        andl $0xFF000000, %edx
+        shrl $16, %ecx
+        andl $0xFF, %ecx
+        orl %ecx, %edx                  # base 31:24, 23:16
+        movl tls_info + 8, %ecx
+        andl $0xF0000, %ecx
+        orl %ecx, %edx                  # limit 19:16
+        orl $0x7100, %edx               # accessed, S, DPL 3
+        movl tls_info + 12, %ecx
+        testl $8, %ecx                  # read_exec_only: no W
+        jnz 1f
+        orl $0x200, %edx
+1:      testl $0x20, %ecx               # seg_not_present: no P (only for an empty slot)
+        jnz 2f
+        orl $0x8000, %edx
+2:      pushl %ecx
+        andl $6, %ecx                   # contents -> type bits 3:2
+        shll $9, %ecx
+        orl %ecx, %edx
+        movl (%esp), %ecx
+        andl $0x40, %ecx                # useable -> AVL (bit 20)
+        shll $14, %ecx
+        orl %ecx, %edx
+        movl (%esp), %ecx
+        andl $1, %ecx                   # seg_32bit -> D (bit 22)
+        shll $22, %ecx
+        orl %ecx, %edx
+        popl %ecx
+        andl $0x10, %ecx                # limit_in_pages -> G (bit 23)
+        shll $19, %ecx
+        orl %ecx, %edx
+        ret
+
+# tls_write: GDT entry %eax := tls_hi:tls_lo. Preserves %eax.
+tls_write:
+        .ifdef PV
+        cmpl $0, pv_gdt_set
+        jne 1f
+        pushl %eax                      # the first time: HYPERVISOR_set_gdt(frames, entries)
+        movl $pv_gdt, %eax
+        shrl $12, %eax
+        movl %eax, pv_gdt_frames
+        movl $pv_gdt_frames, %ebx
+        movl $TLS_FIRST + TLS_COUNT, %ecx
+        HYPERCALL set_gdt
+        movl $1, pv_gdt_set
+        popl %eax
+1:      pushl %eax                      # HYPERVISOR_update_descriptor(ma low, ma high, desc)
+        leal tls_gdt(,%eax,8), %ebx
+        xorl %ecx, %ecx
+        movl tls_lo, %edx
+        movl tls_hi, %esi
+        HYPERCALL update_descriptor
+        popl %eax
+        .else
+        movl tls_lo, %ecx
+        movl %ecx, tls_gdt(,%eax,8)
+        movl tls_hi, %ecx
+        movl %ecx, tls_gdt + 4(,%eax,8)
+        .endif
+        ret
+
+# get_thread_area(u_info): slot entry_number (6-8, else -EINVAL) as a user_desc (Linux's
+# fill_user_desc; an empty slot reads as read_exec_only and seg_not_present).
+sys_get_thread_area:
+        movl %ebx, tls_user
+        movl %ebx, %ecx
+        movl $16, %edx
+        call check_user
+        jnz efault
+        movl %ebx, %esi
+        movl $tls_info, %edi
+        movl $4, %ecx
+        call copy_user
+        movl tls_info, %eax
+        cmpl $TLS_FIRST, %eax
+        jb einval
+        cmpl $TLS_FIRST + TLS_COUNT - 1, %eax
+        ja einval
+        movl tls_gdt(,%eax,8), %ebx     # low word
+        movl tls_gdt + 4(,%eax,8), %edx # high word
+        movl %ebx, %eax                 # base
+        shrl $16, %eax
+        movl %edx, %ecx
+        andl $0xFF, %ecx
+        shll $16, %ecx
+        orl %ecx, %eax
+        movl %edx, %ecx
+        andl $0xFF000000, %ecx
+        orl %ecx, %eax
+        movl %eax, tls_info + 4
+        andl $0xFFFF, %ebx              # limit
+        movl %edx, %ecx
+        andl $0xF0000, %ecx
+        orl %ecx, %ebx
+        movl %ebx, tls_info + 8
+        movl %edx, %ebx                 # flags
+        shrl $22, %ebx
+        andl $1, %ebx                   # seg_32bit
+        movl %edx, %ecx
+        shrl $9, %ecx
+        andl $6, %ecx                   # contents
+        orl %ecx, %ebx
+        testl $0x200, %edx
+        jnz 1f
+        orl $8, %ebx                    # read_exec_only
+1:      movl %edx, %ecx
+        shrl $19, %ecx
+        andl $0x10, %ecx                # limit_in_pages
+        orl %ecx, %ebx
+        testl $0x8000, %edx
+        jnz 2f
+        orl $0x20, %ebx                 # seg_not_present
+2:      movl %edx, %ecx
+        shrl $14, %ecx
+        andl $0x40, %ecx                # useable
+        orl %ecx, %ebx
+        movl %ebx, tls_info + 12
+        movl $tls_info, %esi
+        movl tls_user, %edi
+        movl $16, %ecx
+        call copy_user
+        xorl %eax, %eax
+        ret
+
+# ---- what a libc's start-up asks -----------------------------------------------------------------
+# getpid, gettid, set_tid_address (one process, one thread: nothing to clear at exit), getppid:
+# the numbers vsim's user mode gives.
+sys_getpid:
+        movl $GUEST_PID, %eax
+        ret
+sys_getppid:
+        movl $GUEST_PID - 1, %eax
+        ret
+
+# uname(buf): struct new_utsname, six 65-byte fields: "Linux" (the ABI served), "vsim",
+# "6.1.0-vsim" (the i386 ABI of Linux 6.1, Debian 12's), the kernel's version line, "i686" (as
+# vsim's user mode says) and "(none)". User mode gives the host's release and version instead:
+# this kernel cannot see the host.
+sys_uname:
+        movl %ebx, %ecx
+        movl $6 * 65, %edx
+        call check_user
+        jnz efault
+        movl $utsname, %esi
+        movl %ebx, %edi
+        movl $6 * 65, %ecx
+        call copy_user
+        xorl %eax, %eax
+        ret
+
+# ugetrlimit(resource, rlim) and prlimit64(pid, resource, new, old) reading only: the limits this
+# kernel keeps: RLIMIT_STACK 8 MiB soft, unlimited hard (Linux's defaults; the stack grows that
+# far), every other resource unlimited (none is enforced). Resource 16 or above -EINVAL; prlimit64
+# for another pid -ESRCH, and with a new limit -ENOSYS (changing limits is not served, as in
+# vsim's user mode).
+sys_ugetrlimit:
+        cmpl $16, %ebx
+        jae einval
+        movl %ecx, %edi
+        movl %ecx, tls_user
+        movl $8, %edx
+        call check_user
+        jnz efault
+        call rlimit_of
+        movl %eax, rl_buf
+        movl $-1, rl_buf + 4
+        movl $rl_buf, %esi
+        movl tls_user, %edi
+        movl $8, %ecx
+        call copy_user
+        xorl %eax, %eax
+        ret
+
+sys_prlimit64:
+        testl %ebx, %ebx
+        jz 1f
+        cmpl $GUEST_PID, %ebx
+        jne esrch
+1:      cmpl $16, %ecx
+        jae einval
+        testl %edx, %edx
+        jnz enosys
+        testl %esi, %esi
+        jz 2f
+        movl %ecx, %ebx
+        movl %esi, %ecx
+        movl %esi, tls_user
+        movl $16, %edx
+        call check_user
+        jnz efault
+        call rlimit_of
+        movl %eax, rl_buf               # rlim_cur, 64 bits
+        sarl $31, %eax
+        movl %eax, rl_buf + 4
+        movl $-1, rl_buf + 8            # rlim_max: RLIM64_INFINITY
+        movl $-1, rl_buf + 12
+        movl $rl_buf, %esi
+        movl tls_user, %edi
+        movl $16, %ecx
+        call copy_user
+2:      xorl %eax, %eax
+        ret
+
+# rlimit_of: %eax = the soft limit of resource %ebx (-1: RLIM_INFINITY).
+rlimit_of:
+        movl $-1, %eax
+        cmpl $RLIMIT_STACK, %ebx
+        jne 1f
+        movl $STACK_MAX, %eax
+1:      ret
+
+esrch:  movl $-ESRCH, %eax
+        ret
+enosys: movl $-ENOSYS, %eax
         ret
 
 # ---- exceptions and interrupts ---------------------------------------------------------------
@@ -672,6 +1551,20 @@ mmu_flush:
         movl $0, mmu_count
         popal
 1:      ret
+
+# invlpg_queue: queue an mmuext_op INVLPG_LOCAL of linear page %eax for mm_done (past
+# INVLPG_BATCH only counted: mm_done then flushes the whole TLB). Preserves registers.
+invlpg_queue:
+        pushl %ecx
+        movl invlpg_count, %ecx
+        cmpl $INVLPG_BATCH, %ecx
+        jae 1f
+        leal (%ecx,%ecx,2), %ecx        # 12 bytes each
+        movl $MMUEXT_INVLPG_LOCAL, mmuext_ops(,%ecx,4)
+        movl %eax, mmuext_ops + 4(,%ecx,4)
+1:      incl invlpg_count
+        popl %ecx
+        ret
         .endif
 
         .macro EXC n, has_error
@@ -710,38 +1603,51 @@ exc_common:
         cmpl ram_size, %eax             # identity map, the library OS inside it
         jb kernel_fault
         .else
-        testl $3, 12(%esp)              # from ring 3?
-        jz kernel_fault
+        movl 12(%esp), %eax             # from ring 3? (the kernel's CS has RPL 0, or 1 when it
+        andl $3, %eax                   # runs deprivileged under trap, bt and pv)
+        cmpl $3, %eax
+        jne kernel_fault
         .endif
         .ifndef UNIKERNEL
-        .ifndef PV
-        # A not-present fault in the 8 MiB below USER_TOP grows the stack by that page, as
-        # Linux's expand_stack does (the boot protocol maps its top 128 KiB).
+        # A not-present fault in the 8 MiB below USER_TOP, on a page no mapping holds, grows the
+        # stack by that page, as Linux's expand_stack does (the boot protocol maps its top
+        # 128 KiB). Under pv the fault address comes in vcpu_info.arch.cr2 of the shared-info
+        # page, where Xen puts it: a PV kernel cannot read CR2.
         cmpl $14, (%esp)
         jne 6f
         testl $1, 4(%esp)               # P = 0: not present
         jnz 6f
         pushal
-        movl %cr2, %eax
-        cmpl $USER_TOP - STACK_MAX, %eax
+        .ifdef PV
+        movl shared_info + 8, %edi
+        .else
+        movl %cr2, %edi
+        .endif
+        andl $0xFFFFF000, %edi
+        cmpl $USER_TOP - STACK_MAX, %edi
         jb 7f
-        cmpl $USER_TOP, %eax
+        cmpl $USER_TOP, %edi
         jae 7f
-        call alloc_frame
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 8f
+        cmpl $0, (%ebx)                 # a PROT_NONE page there: a real fault
+        jne 7f
+8:      call alloc_frame
         testl %eax, %eax
         jz 7f
         movl %eax, %edx
-        orl $7, %edx                    # present, writable, user
-        movl %cr2, %eax
-        andl $0xFFFFF000, %eax
+        orl $PTE_USER, %edx
+        movl %edi, %eax
         call map_page
         jc 7f
+        call mm_done
         popal
         addl $8, %esp                   # vector, error code
         iret                            # the faulting instruction again
 7:      popal
 6:
-        .endif
         .endif
         movl (%esp), %ebx
         movzbl signal_of(%ebx), %eax    # the signal Linux sends for this exception
@@ -753,6 +1659,8 @@ kernel_fault:
         jne panic
         movl 8(%esp), %eax
         cmpl $user_read_insn, %eax
+        je 1f
+        cmpl $user_copy_insn, %eax
         je 1f
         cmpl $user_write_insn, %eax
         jne panic
@@ -832,6 +1740,10 @@ gdt:    .quad 0
         .quad 0x00CFFA000000FFFF        # 0x1B user code: DPL 3
         .quad 0x00CFF2000000FFFF        # 0x23 user data
         .quad 0x0000890000000067        # 0x28 TSS (base patched at boot), 104 bytes
+        .ifndef PV
+tls_gdt = gdt                           # 0x33, 0x3b, 0x43: the TLS slots (set_thread_area)
+        .endif
+        .quad 0, 0, 0
 gdt_end:
 gdt_desc:
         .word gdt_end - gdt - 1
@@ -845,24 +1757,75 @@ isr_table:
         .long exc_0, exc_1, exc_2, exc_3, exc_4, exc_5, exc_6, exc_7, exc_8, exc_9
         .long exc_10, exc_11, exc_12, exc_13, exc_14, exc_15, exc_16, exc_17, exc_18, exc_19
 
+# The system call table, by number: one line per call served, .rept runs of sys_forward between.
 syscall_table:
-        .long sys_forward, sys_exit, sys_forward, sys_read, sys_write        # 0-4
-        .rept 15
-        .long sys_forward                                                 # 5-19
+        .long sys_forward                                      # 0
+        .long sys_exit                                         # 1 exit
+        .long sys_forward                                      # 2
+        .long sys_read                                         # 3 read
+        .long sys_write                                        # 4 write
+        .rept 20 - 5
+        .long sys_forward                                      # 5-19
         .endr
-        .long sys_enosys                                                 # 20 getpid (below)
-        .rept 24
-        .long sys_forward                                                 # 21-44
+        .long sys_getpid                                       # 20 getpid
+        .rept 45 - 21
+        .long sys_forward                                      # 21-44
         .endr
-        .long sys_brk                                                    # 45
-        .rept 252 - 46
-        .long sys_forward                                                 # 46-251
+        .long sys_brk                                          # 45 brk
+        .rept 64 - 46
+        .long sys_forward                                      # 46-63
         .endr
-        .long sys_exit                                                   # 252 exit_group
-        .rept 500 - 253
-        .long sys_forward                                                 # 253-499
+        .long sys_getppid                                      # 64 getppid
+        .rept 91 - 65
+        .long sys_forward                                      # 65-90
         .endr
-        .long sys_kcall                                                  # 500 vsim_kcall
+        .long sys_munmap                                       # 91 munmap
+        .rept 122 - 92
+        .long sys_forward                                      # 92-121
+        .endr
+        .long sys_uname                                        # 122 uname
+        .rept 125 - 123
+        .long sys_forward                                      # 123-124
+        .endr
+        .long sys_mprotect                                     # 125 mprotect
+        .rept 146 - 126
+        .long sys_forward                                      # 126-145
+        .endr
+        .long sys_writev                                       # 146 writev
+        .rept 191 - 147
+        .long sys_forward                                      # 147-190
+        .endr
+        .long sys_ugetrlimit                                   # 191 ugetrlimit
+        .long sys_mmap2                                        # 192 mmap2
+        .rept 219 - 193
+        .long sys_forward                                      # 193-218
+        .endr
+        .long sys_madvise                                      # 219 madvise
+        .rept 224 - 220
+        .long sys_forward                                      # 220-223
+        .endr
+        .long sys_getpid                                       # 224 gettid
+        .rept 243 - 225
+        .long sys_forward                                      # 225-242
+        .endr
+        .long sys_set_thread_area                              # 243 set_thread_area
+        .long sys_get_thread_area                              # 244 get_thread_area
+        .rept 252 - 245
+        .long sys_forward                                      # 245-251
+        .endr
+        .long sys_exit                                         # 252 exit_group
+        .rept 258 - 253
+        .long sys_forward                                      # 253-257
+        .endr
+        .long sys_getpid                                       # 258 set_tid_address
+        .rept 340 - 259
+        .long sys_forward                                      # 259-339
+        .endr
+        .long sys_prlimit64                                    # 340 prlimit64
+        .rept 500 - 341
+        .long sys_forward                                      # 341-499
+        .endr
+        .long sys_kcall                                        # 500 vsim_kcall
         .equ NSYSCALLS, (. - syscall_table) / 4
 
 # Linux's signal for each exception (arch/x86/kernel/traps.c): #DE SIGFPE, #DB #BP SIGTRAP,
@@ -872,6 +1835,19 @@ signal_of:
 
 hexdigits:
         .ascii "0123456789abcdef"
+
+# struct new_utsname for uname: six fields of 65 bytes, NUL-padded.
+        .macro UTSFIELD text
+0:      .asciz "\text"
+        .fill 65 - (. - 0b), 1, 0
+        .endm
+utsname:
+        UTSFIELD "Linux"
+        UTSFIELD "vsim"
+        UTSFIELD "6.1.0-vsim"
+        UTSFIELD "#1 vsim guest kernel (programs/kernel/kernel.s)"
+        UTSFIELD "i686"
+        UTSFIELD "(none)"
 panic_msg:
         .asciz "kernel panic: exception 0x"
 panic_at:
@@ -893,6 +1869,14 @@ shared_info:                            # vcpu_info[0] at 0; evtchn_pending at 0
 mmu_count:  .space 4
         .align 16
 mmu_reqs:   .space 16 * MMU_BATCH
+invlpg_count: .space 4
+mmuext_ops: .space 12 * INVLPG_BATCH    # mmuext_op {cmd, arg1, arg2} for mm_done
+pv_gdt_set: .space 4
+pv_gdt_frames: .space 4                 # set_gdt's frame list: one frame
+        .align 4096
+pv_gdt:                                 # the PV kernel's GDT: entries 0-8, only 6-8 (TLS) used;
+tls_gdt = pv_gdt                        # Xen's flat segments live in the hypervisor's part
+        .space 4096
         .endif
         .bss
         .ifdef UNIKERNEL
@@ -913,6 +1897,22 @@ sys_esp:    .space 4
         .align 16
 hostcall_req: .space 32                 # number, six arguments, result (the host writes it)
 ticks:      .space 4
+free_list:  .space 4                    # frames given back by munmap, linked through word 0
+mm_addr:    .space 4                    # mmap2/mprotect/madvise working state
+mm_len:     .space 4
+mm_prot:    .space 4
+mm_flags:   .space 4
+mm_bits:    .space 4
+wv_fd:      .space 4                    # writev
+wv_iov:     .space 4
+wv_left:    .space 4
+wv_total:   .space 4
+wv_vec:     .space 8
+tls_user:   .space 4                    # set/get_thread_area: the user pointer,
+tls_info:   .space 16                   #   a kernel copy of its struct user_desc,
+tls_lo:     .space 4                    #   and the descriptor built from it
+tls_hi:     .space 4
+rl_buf:     .space 16                   # ugetrlimit, prlimit64
         .align 16
 kstack: .space 8192
 kstack_top:

@@ -1,7 +1,7 @@
 # syscall.s - Adams & Agesen's (ASPLOS 2006) "syscall" nanobenchmark as a vsim guest program.
 #
 # Teaches: the cost of a system call round trip from user mode (int $0x80 and iret).
-# How: a user-mode loop of `movl $20, %eax; int $0x80` (getpid: -ENOSYS from vsim's kernel, its shortest path).
+# How: a user-mode loop of `movl $20, %eax; int $0x80` (getpid, which vsim's kernel answers itself: the null call).
 # Paper (cycles per iteration on their Pentium 4; ../../../shared/references/virtualization.md §2):
 #   native ≈ (not in the quoted text), software VMM ≈ native + 2,000, hardware VMM ≈ native.
 # Prints: "nanobench syscall: done". Exit status 0; 1 when not run under vsim's guest kernel.
