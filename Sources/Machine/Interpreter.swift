@@ -74,6 +74,10 @@ public final class Interpreter: CodeWriteObserver {
     var cacheInUse = false
     /// Set by INT n when the handler asks to stop.
     var pendingStop: StopReason?
+    /// The pre-decoded blocks (Interpreter+Blocks.swift).
+    let blocks = DecodedBlockCache()
+    /// Set by ``H/exitBlock``: the running block was invalidated; the op did not run.
+    var blockLeft = false
 
     public init(cpu: CPUState, memory: GuestMemory) {
         self.cpu = cpu
@@ -140,9 +144,71 @@ public final class Interpreter: CodeWriteObserver {
     /// stretches of a translation unit, and guest user code run directly).
     public func runSlice(_ count: UInt64) -> StopReason? { runFast(count) }
 
-    /// The hot loop: at most `count` instructions without deadline checks.
+    /// The hot loop: at most `count` instructions without deadline checks, a pre-decoded block
+    /// at a time (Interpreter+Blocks.swift). A block runs only when all of it fits in what is left
+    /// of `count`; the instructions of a block that does not fit, and those where no block can
+    /// be built (the first instruction cannot be fetched or decoded, or is at a breakpoint), run
+    /// one at a time (``runSingle(_:)``), so a slice always ends at the exact instruction count.
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {
+        let s = self.s
+        let blocks = self.blocks
+        var remaining = count
+        while remaining != 0 {
+            let eip = s[CPUState.iEIP]
+            let slot = DecodedBlockCache.slot(eip)
+            if _slowPath(blocks.info[slot].tag != eip) && !buildBlock(slot, eip) {
+                return runSingle(remaining)
+            }
+            let n = UInt64(blocks.info[slot].count)
+            if _slowPath(n > remaining) { return runSingle(remaining) }
+            // The count is committed before the block runs, as if its last instruction were about
+            // to run (that one may read it: RDTSC, a system call, a port); a fault or an
+            // invalidation in the middle takes back what did not run.
+            let first = blocks.first(slot)
+            let last = first + Int(truncatingIfNeeded: n &- 1)
+            let base = instructionsExecuted
+            instructionsExecuted = base &+ (n &- 1)
+            var op = first
+            do throws(CPUException) {
+                while true {
+                    if _slowPath(!(try execInBlock(op))) {
+                        if blockLeft {
+                            // Invalidated (self-modifying code): `op` did not run; EIP is at it.
+                            blockLeft = false
+                            let done = UInt64(op - first)
+                            instructionsExecuted = base &+ done
+                            remaining &-= done
+                            break
+                        }
+                        instructionsExecuted = base &+ UInt64(op - first) &+ 1
+                        let r = pendingStop
+                        pendingStop = nil
+                        return r
+                    }
+                    if op == last {
+                        instructionsExecuted = base &+ n
+                        remaining &-= n
+                        if blocks.info[slot].fallsThrough { s[CPUState.iEIP] = UInt32(truncatingIfNeeded: blocks.info[slot].end) }
+                        break
+                    }
+                    op += 1
+                }
+            } catch {
+                // Fault-class exceptions report the instruction (the handlers commit last);
+                // INT3 and INTO have set EIP past themselves.
+                if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
+                instructionsExecuted = base &+ UInt64(op - first)
+                return .exception(finishException(error))
+            }
+        }
+        return nil
+    }
+
+    /// Runs at most `count` instructions one at a time through the decoded-instruction cache,
+    /// and returns as ``runFast(_:)`` does. The exact path: single steps, the tail of a slice.
+    @inline(never)
+    func runSingle(_ count: UInt64) -> StopReason? {
         let s = self.s
         let cache = self.cache
         var n: UInt64 = 0
@@ -221,10 +287,12 @@ public final class Interpreter: CodeWriteObserver {
         memory.markCode(eip, UInt32(insn.length))
     }
 
-    /// ``CodeWriteObserver``: drops cached instructions overlapping `[address, address+count)`.
+    /// ``CodeWriteObserver``: drops cached instructions and blocks overlapping
+    /// `[address, address+count)`.
     public func codeWritten(address: UInt32, count: UInt32) {
+        blocks.invalidate(address: address, count: count)
         guard cacheInUse else { return }
-        if count <= 256 {
+        if count < 1 << Interpreter.cacheBits {
             // Instructions are at most 15 bytes: only those starting in [address-14, end) can overlap.
             let start = address &- 14
             var off: UInt32 = 0
@@ -248,8 +316,9 @@ public final class Interpreter: CodeWriteObserver {
         }
     }
 
-    /// Drops the whole decoded-instruction cache.
+    /// Drops the whole decoded-instruction cache and every block.
     public func flushCodeCache() {
+        blocks.removeAll()
         guard cacheInUse else { return }
         for i in 0..<(1 << Interpreter.cacheBits) { cache[i].tag = ~UInt32(i) }
         cacheInUse = false
