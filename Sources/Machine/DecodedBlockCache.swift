@@ -33,8 +33,11 @@ final class DecodedBlockCache {
         var tag: UInt32
         /// Address after the block's last byte (as a 64-bit sum: a block may end at 4 GiB).
         var end: UInt64
-        /// Number of ops (1 ... maxOps).
+        /// Number of instructions (1 ... maxOps).
         var count: UInt32
+        /// Number of ops that run them (``count``, or one less when the last two are one op:
+        /// ``H/cmpJcc32RR``).
+        var opCount: UInt32
         /// The last op does not end the block (``Interpreter/endsBlock(_:)``): after it, EIP is
         /// ``end``. (The block's body leaves EIP alone; see ``Interpreter/execInBlock(_:)``.)
         var fallsThrough: Bool

@@ -52,6 +52,10 @@ enum H: UInt8 {
     // only inside a block, where a later instruction sets all the flags before any reads them
     // and before any may fault. CMP and TEST with dead flags become `nop`.
     case imul32RRnf, inc32Rnf, dec32Rnf
+    // CMP r32, r32 / CMP r32, imm and the Jcc after it, the last two instructions of a block,
+    // as one op (``Interpreter/fuseCompareAndBranch``): sub = the condition, imm2 = the target,
+    // disp = the address after the Jcc.
+    case cmpJcc32RR, cmpJcc32RI
 }
 
 /// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.

@@ -46,10 +46,12 @@ extension Interpreter {
             a = next
         }
         guard n > 0 else { return false }
+        let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
         Interpreter.elideDeadFlags(first, n)
+        let opCount = Interpreter.fuseCompareAndBranch(first, n)
         let end = UInt64(eip) + UInt64(a &- eip)
-        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n),
-                                                   fallsThrough: !Interpreter.endsBlock(first[n - 1].h))
+        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n), opCount: UInt32(opCount),
+                                                   fallsThrough: fallsThrough)
         blocks.register(slot)
         return true
     }
@@ -89,5 +91,19 @@ extension Interpreter {
                 live = flagsAll   // reads flags, may fault, or not modeled here
             }
         }
+    }
+
+    /// Makes a block ending in CMP r32, r32 or CMP r32, imm and a Jcc run them as one op
+    /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``: the flags are set as by the CMP, and the condition
+    /// is decided on its operands); returns the number of ops to run. Neither instruction can
+    /// fault, so no state between them is ever seen.
+    static func fuseCompareAndBranch(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) -> Int {
+        guard n >= 2, ops[n - 1].h == .jcc, ops[n - 2].h == .cmp32RR || ops[n - 2].h == .cmp32RI else { return n }
+        let cmp = ops + (n - 2), jcc = ops + (n - 1)
+        cmp.pointee.h = cmp.pointee.h == .cmp32RR ? .cmpJcc32RR : .cmpJcc32RI
+        cmp.pointee.sub = jcc.pointee.sub
+        cmp.pointee.imm2 = jcc.pointee.imm
+        cmp.pointee.disp = jcc.pointee.tag &+ UInt32(jcc.pointee.len)
+        return n - 1
     }
 }

@@ -41,6 +41,8 @@ extension Interpreter {
         case .jcc:
             eip = jccTaken(op) ? op.pointee.imm : next
             return true
+        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm)); return true
+        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm); return true
 
         // MARK: general forms
         case .aluRR:

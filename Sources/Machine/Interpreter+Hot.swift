@@ -92,6 +92,24 @@ extension Interpreter {
         return LazyFlags.conditionOutOfLine(cc, s)
     }
 
+    /// CMP r32, b and the Jcc after it (``H/cmpJcc32RR``): the flags as CMP sets them, and the
+    /// condition (SDM Vol. 1, Table B-1) decided on the operands where it is a comparison.
+    @inline(__always) func cmpJcc32(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) {
+        let a = r32(op.pointee.r)
+        setCC(LazyFlags.kSub, 2, a &- b, a, b)
+        let cc = op.pointee.sub
+        let t: Bool
+        switch cc >> 1 {
+        case 1: t = a < b                                                  // B
+        case 2: t = a == b                                                 // E
+        case 3: t = a <= b                                                 // BE
+        case 6: t = Int32(bitPattern: a) < Int32(bitPattern: b)            // L
+        case 7: t = Int32(bitPattern: a) <= Int32(bitPattern: b)           // LE
+        default: eip = LazyFlags.conditionOutOfLine(cc, s) ? op.pointee.imm2 : op.pointee.disp; return
+        }
+        eip = t != (cc & 1 != 0) ? op.pointee.imm2 : op.pointee.disp
+    }
+
     /// The block loop's dispatch: the hot forms in place, EIP untouched unless the instruction
     /// transfers control; anything else through ``execOutOfLine(_:)`` with EIP at the
     /// instruction, as ``exec(_:)`` expects. Returns what ``exec(_:)`` returns.
@@ -120,6 +138,8 @@ extension Interpreter {
         case .imul32RRnf: imul32RRNoFlags(op)
         case .jcc: eip = jccTaken(op) ? op.pointee.imm : op.pointee.tag &+ UInt32(op.pointee.len)
         case .jmp: eip = op.pointee.imm
+        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm))
+        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm)
         case .nop: break
         case .cmpMR: cmpSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size))
         case .cmpMI: cmpSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm)

@@ -152,55 +152,57 @@ public final class Interpreter: CodeWriteObserver {
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {
         let s = self.s
-        let blocks = self.blocks
+        let info = blocks.info, ops = blocks.ops
         var remaining = count
-        while remaining != 0 {
+        outer: while remaining != 0 {
             let eip = s[CPUState.iEIP]
             let slot = DecodedBlockCache.slot(eip)
-            if _slowPath(blocks.info[slot].tag != eip) && !buildBlock(slot, eip) {
+            if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) {
                 return runSingle(remaining)
             }
-            let n = UInt64(blocks.info[slot].count)
+            let n = UInt64(info[slot].count)
             if _slowPath(n > remaining) { return runSingle(remaining) }
-            // The count is committed before the block runs, as if its last instruction were about
-            // to run (that one may read it: RDTSC, a system call, a port); a fault or an
-            // invalidation in the middle takes back what did not run.
-            let first = blocks.first(slot)
-            let last = first + Int(truncatingIfNeeded: n &- 1)
-            let base = instructionsExecuted
-            instructionsExecuted = base &+ (n &- 1)
-            var op = first
-            do throws(CPUException) {
-                while true {
-                    if _slowPath(!(try execInBlock(op))) {
-                        if blockLeft {
-                            // Invalidated (self-modifying code): `op` did not run; EIP is at it.
-                            blockLeft = false
-                            let done = UInt64(op - first)
-                            instructionsExecuted = base &+ done
-                            remaining &-= done
-                            break
+            let first = ops + slot &* DecodedBlockCache.maxOps
+            let last = first + Int(truncatingIfNeeded: info[slot].opCount &- 1)
+            repeat {
+                // The count is committed before the block runs, as if its last instruction were
+                // about to run (that one may read it: RDTSC, a system call, a port); a fault or an
+                // invalidation in the middle takes back what did not run.
+                let base = instructionsExecuted
+                instructionsExecuted = base &+ (n &- 1)
+                var op = first
+                do throws(CPUException) {
+                    while true {
+                        if _slowPath(!(try execInBlock(op))) {
+                            if blockLeft {
+                                // Invalidated (self-modifying code): `op` did not run; EIP is at it.
+                                blockLeft = false
+                                let done = UInt64(op - first)
+                                instructionsExecuted = base &+ done
+                                remaining &-= done
+                                continue outer
+                            }
+                            instructionsExecuted = base &+ UInt64(op - first) &+ 1
+                            let r = pendingStop
+                            pendingStop = nil
+                            return r
                         }
-                        instructionsExecuted = base &+ UInt64(op - first) &+ 1
-                        let r = pendingStop
-                        pendingStop = nil
-                        return r
+                        if op == last { break }
+                        op += 1
                     }
-                    if op == last {
-                        instructionsExecuted = base &+ n
-                        remaining &-= n
-                        if blocks.info[slot].fallsThrough { s[CPUState.iEIP] = UInt32(truncatingIfNeeded: blocks.info[slot].end) }
-                        break
-                    }
-                    op += 1
+                } catch {
+                    // Fault-class exceptions report the instruction (the handlers commit last);
+                    // INT3 and INTO have set EIP past themselves.
+                    if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
+                    instructionsExecuted = base &+ UInt64(op - first)
+                    return .exception(finishException(error))
                 }
-            } catch {
-                // Fault-class exceptions report the instruction (the handlers commit last);
-                // INT3 and INTO have set EIP past themselves.
-                if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
-                instructionsExecuted = base &+ UInt64(op - first)
-                return .exception(finishException(error))
-            }
+                instructionsExecuted = base &+ n
+                remaining &-= n
+                if info[slot].fallsThrough { s[CPUState.iEIP] = UInt32(truncatingIfNeeded: info[slot].end) }
+                // A loop that is one block (its last instruction jumps back to its start) runs
+                // again without a lookup, while the block is still valid and fits.
+            } while s[CPUState.iEIP] == eip && remaining >= n && info[slot].tag == eip
         }
         return nil
     }
