@@ -51,7 +51,7 @@ enum H: UInt8 {
     // Forms whose flags nothing reads (Interpreter+Blocks.swift, ``Interpreter/elideDeadFlags``):
     // only inside a block, where a later instruction sets all the flags before any reads them
     // and before any may fault. CMP and TEST with dead flags become `nop`.
-    case imul32RRnf, inc32Rnf, dec32Rnf
+    case imul32RRnf, inc32Rnf, dec32Rnf, add32RRnf, add32RInf, sub32RRnf, sub32RInf
     // CMP r32, r32 / CMP r32, imm and the Jcc after it, the last two instructions of a block,
     // as one op (``Interpreter/fuseCompareAndBranch``): sub = the condition, imm2 = the target,
     // disp = the address after the Jcc.

@@ -60,7 +60,8 @@ extension Interpreter {
     static let flagC: UInt8 = 1, flagV: UInt8 = 2, flagS: UInt8 = 4, flagsAll: UInt8 = 7
 
     /// Replaces ops whose flag results nothing reads with their flag-less forms (``H/imul32RRnf``,
-    /// ``H/inc32Rnf``, ``H/dec32Rnf``; CMP/TEST become NOP), by a backward liveness pass over
+    /// ``H/inc32Rnf``, ``H/dec32Rnf``, ``H/add32RRnf`` and the other ADD/SUB r32 forms; CMP/TEST
+    /// become NOP), by a backward liveness pass over
     /// the block: all flags are live at the block's end, before any instruction that may fault
     /// (an exception shows the flags as they are) and around any instruction this pass does
     /// not model. So the flags are exact wherever the guest or a handler can look at them:
@@ -72,8 +73,18 @@ extension Interpreter {
         for i in stride(from: n - 1, through: 0, by: -1) {
             let op = ops + i
             switch op.pointee.h {
-            case .add32RR, .sub32RR, .xor32RR, .and32RR, .or32RR, .add32RI, .sub32RI:
+            case .add32RR, .add32RI, .sub32RR, .sub32RI:
+                if live == 0 {
+                    switch op.pointee.h {
+                    case .add32RR: op.pointee.h = .add32RRnf
+                    case .add32RI: op.pointee.h = .add32RInf
+                    case .sub32RR: op.pointee.h = .sub32RRnf
+                    default: op.pointee.h = .sub32RInf
+                    }
+                }
                 live = 0   // writes all of them, reads none
+            case .xor32RR, .and32RR, .or32RR:
+                live = 0
             case .cmp32RR, .cmp32RI, .test32RR:
                 if live == 0 { op.pointee.h = .nop }
                 live = 0

@@ -136,6 +136,10 @@ extension Interpreter {
         case .inc32Rnf: incDec32NoFlags(op, dec: false)
         case .dec32Rnf: incDec32NoFlags(op, dec: true)
         case .imul32RRnf: imul32RRNoFlags(op)
+        case .add32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &+ r32(op.pointee.rm))
+        case .add32RInf: setR32(op.pointee.r, r32(op.pointee.r) &+ op.pointee.imm)
+        case .sub32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &- r32(op.pointee.rm))
+        case .sub32RInf: setR32(op.pointee.r, r32(op.pointee.r) &- op.pointee.imm)
         case .jcc: eip = jccTaken(op) ? op.pointee.imm : op.pointee.tag &+ UInt32(op.pointee.len)
         case .jmp: eip = op.pointee.imm
         case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm))
