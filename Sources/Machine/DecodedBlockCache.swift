@@ -107,26 +107,31 @@ final class DecodedBlockCache {
         guard inUse, count > 0 else { return }
         let lo = UInt64(address), hi = UInt64(address) + UInt64(count)
         let firstPage = UInt32(lo >> 12), lastPage = UInt32((hi - 1) >> 12)
-        let pages: [UInt32]
         if UInt64(lastPage - firstPage) < UInt64(pageBlocks.count) {
-            pages = Array(firstPage...lastPage)
+            for page in firstPage...lastPage { invalidate(page: page, lo, hi) }
         } else {
-            pages = pageBlocks.keys.filter { $0 >= firstPage && $0 <= lastPage }
+            for page in pageBlocks.keys.filter({ $0 >= firstPage && $0 <= lastPage }) { invalidate(page: page, lo, hi) }
         }
-        for page in pages {
-            guard let list = pageBlocks[page] else { continue }
-            var kept: [Int32] = []
-            for e in list {
-                let i = Int(e)
-                guard lies(i, on: page) else { continue }
-                if UInt64(info[i].tag) < hi && info[i].end > lo {
-                    drop(i)
-                } else if !kept.contains(e) {
-                    kept.append(e)
-                }
+    }
+
+    /// Drops the blocks listed under `page` that have a byte in `[lo, hi)`, and the list's stale entries.
+    private func invalidate(page: UInt32, _ lo: UInt64, _ hi: UInt64) {
+        guard let list = pageBlocks[page] else { return }
+        // A data store next to code (the common case) drops nothing: leave the list alone.
+        if !list.contains(where: { !lies(Int($0), on: page) || (UInt64(info[Int($0)].tag) < hi && info[Int($0)].end > lo) }) {
+            return
+        }
+        var kept: [Int32] = []
+        for e in list {
+            let i = Int(e)
+            guard lies(i, on: page) else { continue }
+            if UInt64(info[i].tag) < hi && info[i].end > lo {
+                drop(i)
+            } else if !kept.contains(e) {
+                kept.append(e)
             }
-            pageBlocks[page] = kept.isEmpty ? nil : kept
         }
+        pageBlocks[page] = kept.isEmpty ? nil : kept
     }
 
     /// Drops every block.
