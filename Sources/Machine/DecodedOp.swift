@@ -10,6 +10,8 @@ enum H: UInt8 {
     // Hot 32-bit specializations
     case add32RR, sub32RR, cmp32RR, xor32RR, and32RR, or32RR, test32RR, add32RI, sub32RI, cmp32RI
     case inc32R, dec32R, mov32RR, mov32RM, mov32MR, mov32RI, imul32RR
+    // CMP r/m, r and CMP r/m, imm with a memory operand, and CMP r, m (any size)
+    case cmpMR, cmpMI, cmpRM
     // INC DEC NOT NEG (sub 0…3) on register or memory
     case unaryR, unaryM
     // MUL IMUL DIV IDIV with one r/m operand (sub 0…3)
@@ -43,6 +45,17 @@ enum H: UInt8 {
     // The x87 FPU (Interpreter+X87.swift): sub = the Mnemonic, r = i of ST(i), imm = FOP (the
     // 11-bit opcode), imm2 = fX87ToSTi and the FCMOV condition (bits 8-11), size = memory bytes
     case x87
+    // Not an instruction: what the ops of an invalidated block become (DecodedBlockCache); the
+    // run loop leaves the block at this op, which has not run, with EIP at it.
+    case exitBlock
+    // Forms whose flags nothing reads (Interpreter+Blocks.swift, ``Interpreter/elideDeadFlags``):
+    // only inside a block, where a later instruction sets all the flags before any reads them
+    // and before any may fault. CMP and TEST with dead flags become `nop`.
+    case imul32RRnf, inc32Rnf, dec32Rnf, add32RRnf, add32RInf, sub32RRnf, sub32RInf
+    // CMP r32, r32 / CMP r32, imm and the Jcc after it, the last two instructions of a block,
+    // as one op (``Interpreter/fuseCompareAndBranch``): sub = the condition, imm2 = the target,
+    // disp = the address after the Jcc.
+    case cmpJcc32RR, cmpJcc32RI
 }
 
 /// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.
@@ -165,6 +178,12 @@ extension DecodedOp {
                 case 8: h = .test32RR
                 default: break
                 }
+            } else if sub == 7 && h == .aluMR {
+                h = .cmpMR
+            } else if sub == 7 && h == .aluMI {
+                h = .cmpMI
+            } else if sub == 7 && h == .aluRM {
+                h = .cmpRM
             } else if size == 4 && h == .aluRI {
                 switch sub {
                 case 0: h = .add32RI

@@ -54,7 +54,7 @@ extension Interpreter {
     /// Offset (effective address, Intel SDM Vol. 1, 3.7.5) of the memory operand, before the
     /// segment base: base + index << scale + disp, truncated to 16 bits under 0x67.
     @inline(__always) func offset(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
-        var a = s[Int(op.pointee.base)] &+ (s[Int(op.pointee.index)] << UInt32(op.pointee.scale)) &+ op.pointee.disp
+        var a = s[Int(op.pointee.base)] &+ (s[Int(op.pointee.index)] &<< UInt32(op.pointee.scale)) &+ op.pointee.disp
         if op.pointee.flags & DecodedOp.fAddr16 != 0 { a &= 0xFFFF }
         return a
     }

@@ -42,14 +42,14 @@ extension Interpreter {
     /// BSF/BSR. Source 0: ZF = 1 and the destination is unchanged (what Intel and AMD CPUs do;
     /// the SDM says "undefined"). The other flags are undefined; vsim does what the host's AMD CPU
     /// does: CF OF SF AF = 0 and PF = parity of the index (source 0: PF = 1, as for an index 0).
-    func bitScan(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+    func bitScan(_ op: UnsafeMutablePointer<DecodedOp>, _ h: H) throws(CPUException) {
         let sz = op.pointee.size
         let v = try readRM(op, sz)
         if v == 0 {
             setFlags(EFLAGS.zf | EFLAGS.pf)
             return
         }
-        let idx: UInt32 = op.pointee.h == .bsf ? UInt32(v.trailingZeroBitCount) : UInt32(31 - v.leadingZeroBitCount)
+        let idx: UInt32 = h == .bsf ? UInt32(v.trailingZeroBitCount) : UInt32(31 - v.leadingZeroBitCount)
         setR(op.pointee.r, sz, idx)
         setFlags(LazyFlags.pf(idx))
     }

@@ -1,6 +1,6 @@
 /// Control transfer: JMP, CALL, RET, Jcc, JCXZ/JECXZ and LOOP/LOOPE/LOOPNE (Intel SDM Vol. 2A-2B,
 /// the instructions' own pages). Far JMP/CALL and RETF go through protected-mode checks in
-/// Interpreter+Protected.swift (``farTransfer(_:next:)``, ``farReturn(_:)``). Each handler sets EIP itself; `next` is the address of the
+/// Interpreter+Protected.swift (``farTransfer(_:_:next:)``, ``farReturn(_:)``). Each handler sets EIP itself; `next` is the address of the
 /// following instruction (the return address, or the fall-through of a branch not taken).
 extension Interpreter {
     // Jcc, the hottest branch, is written out in the dispatch (Interpreter+Execute.swift).
@@ -46,13 +46,13 @@ extension Interpreter {
     /// picks CX or ECX (SDM, LOOP/LOOPcc: "the address-size attribute determines whether the
     /// count register is CX or ECX"), not the operand size.
     @inline(__always)
-    func loop(_ op: UnsafeMutablePointer<DecodedOp>, next: UInt32) {
+    func loop(_ op: UnsafeMutablePointer<DecodedOp>, _ h: H, next: UInt32) {
         let cx16 = op.pointee.addr16
         let count = (cx16 ? s[GPR.ecx] & 0xFFFF : s[GPR.ecx]) &- 1
         if cx16 { setR(GPR.ecxOffset, 2, count) } else { s[GPR.ecx] = count }
         var take = (count & (cx16 ? 0xFFFF : 0xFFFF_FFFF)) != 0
-        if op.pointee.h == .loope { take = take && cond(4) }          // condition 4: ZF = 1
-        else if op.pointee.h == .loopne { take = take && cond(5) }    // condition 5: ZF = 0
+        if h == .loope { take = take && cond(4) }          // condition 4: ZF = 1
+        else if h == .loopne { take = take && cond(5) }    // condition 5: ZF = 0
         eip = take ? op.pointee.imm : next
     }
 

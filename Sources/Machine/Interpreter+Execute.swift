@@ -1,6 +1,7 @@
 /// The dispatch: one `switch` over the pre-resolved handler of a ``DecodedOp``.
 /// Instruction families live in their own files (Arithmetic, Shifts, Bits, Strings, Stack,
-/// Control, System, Protected); the hottest 32-bit forms are written out here.
+/// Control, System, Protected); the hottest forms in Interpreter+Hot.swift, which the block
+/// loop's own dispatch (``execInBlock(_:)``) shares.
 extension Interpreter {
     /// Executes one instruction. Returns `false` when the run must stop (see ``pendingStop``).
     /// Every handler commits its results only after its last possible fault, so a thrown
@@ -9,88 +10,43 @@ extension Interpreter {
     @inline(__always)
     func exec(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> Bool {
         let next = op.pointee.tag &+ UInt32(op.pointee.len)
-        switch op.pointee.h {
-        // MARK: hot 32-bit forms
-        case .mov32RR:
-            setR32(op.pointee.r, r32(op.pointee.rm))
-        case .mov32RM:
-            let v = try rd32(ea(op))
-            setR32(op.pointee.r, v)
-        case .mov32MR:
-            try wr32(ea(op), r32(op.pointee.r))
-        case .mov32RI:
-            setR32(op.pointee.r, op.pointee.imm)
-        case .add32RR:
-            let a = r32(op.pointee.r), b = r32(op.pointee.rm), r = a &+ b
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kAdd, 2, r, a, b)
-        case .sub32RR:
-            let a = r32(op.pointee.r), b = r32(op.pointee.rm), r = a &- b
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kSub, 2, r, a, b)
-        case .cmp32RR:
-            let a = r32(op.pointee.r), b = r32(op.pointee.rm)
-            setCC(LazyFlags.kSub, 2, a &- b, a, b)
-        case .xor32RR:
-            let r = r32(op.pointee.r) ^ r32(op.pointee.rm)
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kLogic, 2, r, 0, 0)
-        case .and32RR:
-            let r = r32(op.pointee.r) & r32(op.pointee.rm)
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kLogic, 2, r, 0, 0)
-        case .or32RR:
-            let r = r32(op.pointee.r) | r32(op.pointee.rm)
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kLogic, 2, r, 0, 0)
-        case .test32RR:
-            setCC(LazyFlags.kLogic, 2, r32(op.pointee.r) & r32(op.pointee.rm), 0, 0)
-        case .add32RI:
-            let a = r32(op.pointee.r), b = op.pointee.imm, r = a &+ b
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kAdd, 2, r, a, b)
-        case .sub32RI:
-            let a = r32(op.pointee.r), b = op.pointee.imm, r = a &- b
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kSub, 2, r, a, b)
-        case .cmp32RI:
-            let a = r32(op.pointee.r), b = op.pointee.imm
-            setCC(LazyFlags.kSub, 2, a &- b, a, b)
-        case .inc32R:
-            let c = LazyFlags.carryFast(s)
-            let a = r32(op.pointee.rm), r = a &+ 1
-            setR32(op.pointee.rm, r)
-            setCC(LazyFlags.kInc, 2, r, a, 1)
-            s[CPUState.iAux] = c
-        case .dec32R:
-            let c = LazyFlags.carryFast(s)
-            let a = r32(op.pointee.rm), r = a &- 1
-            setR32(op.pointee.rm, r)
-            setCC(LazyFlags.kDec, 2, r, a, 1)
-            s[CPUState.iAux] = c
-        case .imul32RR:
-            let p = Int64(Int32(bitPattern: r32(op.pointee.r))) * Int64(Int32(bitPattern: r32(op.pointee.rm)))
-            let r = UInt32(truncatingIfNeeded: p)
-            setR32(op.pointee.r, r)
-            setCC(LazyFlags.kMul, 2, r, LazyFlags.szapFast(s), 0)
-            s[CPUState.iAux] = p != Int64(Int32(bitPattern: r)) ? 1 : 0
+        // Handlers take `h` from here, never from `op` again: invalidating a block overwrites
+        // its ops' handlers, perhaps while one of them runs (DecodedBlockCache).
+        let h = op.pointee.h
+        switch h {
+        // MARK: hot 32-bit forms (Interpreter+Hot.swift)
+        case .mov32RR: mov32RR(op)
+        case .mov32RM: try mov32RM(op)
+        case .mov32MR: try mov32MR(op)
+        case .mov32RI: mov32RI(op)
+        case .add32RR: add32(op, r32(op.pointee.rm))
+        case .add32RI: add32(op, op.pointee.imm)
+        case .sub32RR: sub32(op, r32(op.pointee.rm))
+        case .sub32RI: sub32(op, op.pointee.imm)
+        case .cmp32RR: cmp32(op, r32(op.pointee.rm))
+        case .cmp32RI: cmp32(op, op.pointee.imm)
+        case .xor32RR: logic32(op, r32(op.pointee.r) ^ r32(op.pointee.rm), write: true)
+        case .and32RR: logic32(op, r32(op.pointee.r) & r32(op.pointee.rm), write: true)
+        case .or32RR: logic32(op, r32(op.pointee.r) | r32(op.pointee.rm), write: true)
+        case .test32RR: logic32(op, r32(op.pointee.r) & r32(op.pointee.rm), write: false)
+        case .inc32R: incDec32(op, dec: false)
+        case .dec32R: incDec32(op, dec: true)
+        case .imul32RR: imul32RR(op)
+        case .inc32Rnf: incDec32NoFlags(op, dec: false)
+        case .dec32Rnf: incDec32NoFlags(op, dec: true)
+        case .imul32RRnf: imul32RRNoFlags(op)
+        case .add32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &+ r32(op.pointee.rm))
+        case .add32RInf: setR32(op.pointee.r, r32(op.pointee.r) &+ op.pointee.imm)
+        case .sub32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &- r32(op.pointee.rm))
+        case .sub32RInf: setR32(op.pointee.r, r32(op.pointee.r) &- op.pointee.imm)
+        case .cmpMR: cmpSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size))
+        case .cmpMI: cmpSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm)
+        case .cmpRM: cmpSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size))
         case .jcc:
-            // Jcc rel8/rel32: jump to the pre-resolved target when condition `sub` (the opcode's
-            // low nibble, SDM Vol. 1, Appendix B, "EFLAGS Condition Codes") holds. Written out
-            // here: the dispatch is too large for the inliner to take a helper in.
-            let k = s[CPUState.iOp]
-            let cc = op.pointee.sub
-            let taken: Bool
-            if k >> 2 == LazyFlags.kSub && (cc >> 1) &- 1 < 3 {
-                // B/AE, E/NE, BE/A after CMP/SUB: compare the operands (SDM Vol. 1, Table B-1).
-                let a = s[CPUState.iSrc1], b = s[CPUState.iSrc2]
-                let t = cc >> 1 == 1 ? a < b : cc >> 1 == 2 ? a == b : a <= b
-                taken = t != (cc & 1 != 0)
-            } else {
-                taken = LazyFlags.condition(cc, s)
-            }
-            eip = taken ? op.pointee.imm : next
+            eip = jccTaken(op) ? op.pointee.imm : next
             return true
+        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm)); return true
+        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm); return true
 
         // MARK: general forms
         case .aluRR:
@@ -124,7 +80,7 @@ extension Interpreter {
         case .bitTest:
             try bitTest(op)
         case .bsf, .bsr:
-            try bitScan(op)
+            try bitScan(op, h)
         case .setcc:
             let v: UInt32 = cond(op.pointee.sub) ? 1 : 0
             if op.pointee.isMem { try wr(ea(op), 1, v) } else { setR(op.pointee.rm, 1, v) }
@@ -238,8 +194,8 @@ extension Interpreter {
         case .callRM: try callIndirect(op, next: next); return true
         case .ret: try ret(op); return true
         case .retf: try farReturn(op); return true
-        case .jmpFar, .callFar: try farTransfer(op, next: next); return true
-        case .loop, .loope, .loopne: loop(op, next: next); return true
+        case .jmpFar, .callFar: try farTransfer(op, h, next: next); return true
+        case .loop, .loope, .loopne: loop(op, h, next: next); return true
         case .jcxz: jcxz(op, next: next); return true
 
         // MARK: strings
@@ -256,8 +212,8 @@ extension Interpreter {
         case .cld: flagsRest &= ~EFLAGS.df
         case .std: flagsRest |= EFLAGS.df
         case .cli, .sti:
-            guard iopl >= cpu.cpl else { throw gp0("\(op.pointee.h == .cli ? "CLI" : "STI") with IOPL \(iopl) < CPL \(cpu.cpl)") }
-            if op.pointee.h == .cli { flagsRest &= ~EFLAGS.if } else { flagsRest |= EFLAGS.if }
+            guard iopl >= cpu.cpl else { throw gp0("\(h == .cli ? "CLI" : "STI") with IOPL \(iopl) < CPL \(cpu.cpl)") }
+            if h == .cli { flagsRest &= ~EFLAGS.if } else { flagsRest |= EFLAGS.if }
 
         // MARK: other
         case .nop: break
@@ -283,10 +239,14 @@ extension Interpreter {
         case .iret: try iret(op); return true
         case .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr, .verw:
             if let sys = system, sys.hooks != nil, let go = try offerToVMM(op, next: next, sys) { return go }
-            try sensitive(op)
+            try sensitive(op, h)
         case .vmcall: throw CPUException(vector: .ud, detail: "VMCALL outside VMX non-root operation")
         case .x87: try x87(op)
         case .invalid: throw CPUException(vector: .ud, detail: "invalid instruction")
+        case .exitBlock:
+            eip = op.pointee.tag
+            blockLeft = true
+            return false
         }
         eip = next
         return true

@@ -21,7 +21,7 @@ extension Interpreter {
     func stepWithTrapFlag() -> StopReason? {
         let traced = trapFlagSet
         let start = s[CPUState.iEIP]
-        if let r = runFast(1) { return r }
+        if let r = runSingle(1) { return r }
         guard traced else { return nil }
         let op = cache + Int(start & Interpreter.cacheMask)
         if op.pointee.tag == start && op.pointee.h == .int { return nil }

@@ -112,7 +112,7 @@ extension Interpreter {
     }
 
     /// JMP ptr16:32 / m16:32 and CALL likewise, to a code segment at the current privilege.
-    func farTransfer(_ op: UnsafeMutablePointer<DecodedOp>, next: UInt32) throws(CPUException) {
+    func farTransfer(_ op: UnsafeMutablePointer<DecodedOp>, _ h: H, next: UInt32) throws(CPUException) {
         let sz = op.pointee.size
         var off: UInt32, sel: UInt16
         if op.pointee.flags & DecodedOp.fImm != 0 {
@@ -123,7 +123,7 @@ extension Interpreter {
             sel = UInt16(truncatingIfNeeded: try rd(a &+ UInt32(sz), 2))
         }
         try checkCodeSelector(sel)
-        if op.pointee.h == .callFar {
+        if h == .callFar {
             let ss = segBase(2), n = UInt32(sz)
             try checkWritable(s[GPR.esp] &- 2 * n &+ ss, 2 * n)
             try push(UInt32(cpu.segments[1]), sz)
@@ -165,20 +165,20 @@ extension Interpreter {
 
     /// SGDT SIDT SLDT STR SMSW LAR LSL VERR VERW: unprivileged on i386 (no UMIP); they return
     /// the modeled values in ``CPUState`` (see its documentation for the defaults).
-    func sensitive(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+    func sensitive(_ op: UnsafeMutablePointer<DecodedOp>, _ h: H) throws(CPUException) {
         let isMem = op.pointee.isMem
-        if cpu.cr4 & CR4.umip != 0 && cpu.cpl > 0 && op.pointee.h.rawValue >= H.sgdt.rawValue && op.pointee.h.rawValue <= H.smsw.rawValue {
-            throw gp0("\("\(op.pointee.h)".uppercased()) at CPL \(cpu.cpl) with CR4.UMIP=1")
+        if cpu.cr4 & CR4.umip != 0 && cpu.cpl > 0 && h.rawValue >= H.sgdt.rawValue && h.rawValue <= H.smsw.rawValue {
+            throw gp0("\("\(h)".uppercased()) at CPL \(cpu.cpl) with CR4.UMIP=1")
         }
-        switch op.pointee.h {
+        switch h {
         case .sgdt, .sidt:
-            let t = op.pointee.h == .sgdt ? cpu.gdtr : cpu.idtr
+            let t = h == .sgdt ? cpu.gdtr : cpu.idtr
             let a = ea(op)
             try checkWritable(a, 6)
             try wr(a, 2, UInt32(t.limit))
             try wr(a &+ 2, 4, t.base)
         case .sldt, .str, .smsw:
-            let v: UInt32 = op.pointee.h == .sldt ? UInt32(cpu.ldtr) : op.pointee.h == .str ? UInt32(cpu.tr) : cpu.cr0
+            let v: UInt32 = h == .sldt ? UInt32(cpu.ldtr) : h == .str ? UInt32(cpu.tr) : cpu.cr0
             if isMem { try wr(ea(op), 2, v) } else { setR(op.pointee.rm, op.pointee.size, v) }
         case .lar, .lsl, .verr, .verw:
             let sel = UInt16(truncatingIfNeeded: try readRM(op, 2))
@@ -189,16 +189,16 @@ extension Interpreter {
                 let dpl = UInt8((hi >> 13) & 3), rpl = UInt8(sel & 3)
                 let isCode = hi & (1 << 11) != 0, conforming = isCode && hi & (1 << 10) != 0
                 let visible = hi & (1 << 12) != 0 && (conforming || (dpl >= cpu.cpl && dpl >= rpl))
-                switch op.pointee.h {
+                switch h {
                 case .lar: ok = visible; result = hi & 0x00FF_FF00
                 case .lsl: ok = visible; result = CPUState.descriptorLimit(d)
                 case .verr: ok = visible && (!isCode || hi & (1 << 9) != 0)
                 default: ok = visible && !isCode && hi & (1 << 9) != 0
                 }
             }
-            if ok && (op.pointee.h == .lar || op.pointee.h == .lsl) {
+            if ok && (h == .lar || h == .lsl) {
                 let sz = op.pointee.size
-                setR(op.pointee.r, sz, sz == 2 && op.pointee.h == .lar ? result & 0xFF00 : result)
+                setR(op.pointee.r, sz, sz == 2 && h == .lar ? result & 0xFF00 : result)
             }
             let f = statusFlags
             setFlags(ok ? f | EFLAGS.zf : f & ~EFLAGS.zf)

@@ -32,11 +32,14 @@ public enum StopReason: Sendable, Equatable {
 /// The `interpret` engine: executes guest instructions one at a time (Bochs-style).
 ///
 /// Each instruction is decoded once by ``X86/Decoder`` and lowered to a compact
-/// ``DecodedOp`` stored in a direct-mapped decoded-instruction cache of 65,536 slots indexed by
-/// the low 16 bits of EIP and tagged with the full EIP. Pages holding decoded code are marked in
-/// the ``GuestMemory`` page table; a guest write to such a page takes the slow path, and the
-/// interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions whose bytes
-/// overlap the write, so self-modifying code sees its new bytes at the next fetch (the
+/// ``DecodedOp``. The hot loop (``runFast(_:)``) runs pre-decoded blocks of them
+/// (``DecodedBlockCache``, Interpreter+Blocks.swift), with EIP and the instruction count updated
+/// per block; single steps and the tail of a slice run one instruction at a time from a
+/// direct-mapped decoded-instruction cache of 65,536 slots indexed by the low 16 bits of EIP and
+/// tagged with the full EIP (``runSingle(_:)``). Pages holding decoded code are marked in the
+/// ``GuestMemory`` page table; a guest write to such a page takes the slow path, and the
+/// interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions and blocks whose
+/// bytes overlap the write, so self-modifying code sees its new bytes at the next fetch (the
 /// instruction doing the write completes with the bytes it was fetched with, as on a CPU).
 ///
 /// The guest-visible time stamp counter (RDTSC) is ``instructionsExecuted``: instructions retired
@@ -74,6 +77,10 @@ public final class Interpreter: CodeWriteObserver {
     var cacheInUse = false
     /// Set by INT n when the handler asks to stop.
     var pendingStop: StopReason?
+    /// The pre-decoded blocks (Interpreter+Blocks.swift).
+    let blocks = DecodedBlockCache()
+    /// Set by ``H/exitBlock``: the running block was invalidated; the op did not run.
+    var blockLeft = false
 
     public init(cpu: CPUState, memory: GuestMemory) {
         self.cpu = cpu
@@ -140,9 +147,73 @@ public final class Interpreter: CodeWriteObserver {
     /// stretches of a translation unit, and guest user code run directly).
     public func runSlice(_ count: UInt64) -> StopReason? { runFast(count) }
 
-    /// The hot loop: at most `count` instructions without deadline checks.
+    /// The hot loop: at most `count` instructions without deadline checks, a pre-decoded block
+    /// at a time (Interpreter+Blocks.swift). A block runs only when all of it fits in what is left
+    /// of `count`; the instructions of a block that does not fit, and those where no block can
+    /// be built (the first instruction cannot be fetched or decoded, or is at a breakpoint), run
+    /// one at a time (``runSingle(_:)``), so a slice always ends at the exact instruction count.
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {
+        let s = self.s
+        let info = blocks.info, ops = blocks.ops
+        var remaining = count
+        outer: while remaining != 0 {
+            let eip = s[CPUState.iEIP]
+            let slot = DecodedBlockCache.slot(eip)
+            if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) {
+                return runSingle(remaining)
+            }
+            let n = UInt64(info[slot].count)
+            if _slowPath(n > remaining) { return runSingle(remaining) }
+            let first = ops + slot &* DecodedBlockCache.maxOps
+            let last = first + Int(truncatingIfNeeded: info[slot].opCount &- 1)
+            repeat {
+                // The count is committed before the block runs, as if its last instruction were
+                // about to run (that one may read it: RDTSC, a system call, a port); a fault or an
+                // invalidation in the middle takes back what did not run.
+                let base = instructionsExecuted
+                instructionsExecuted = base &+ (n &- 1)
+                var op = first
+                do throws(CPUException) {
+                    while true {
+                        if _slowPath(!(try execInBlock(op))) {
+                            if blockLeft {
+                                // Invalidated (self-modifying code): `op` did not run; EIP is at it.
+                                blockLeft = false
+                                let done = UInt64(op - first)
+                                instructionsExecuted = base &+ done
+                                remaining &-= done
+                                continue outer
+                            }
+                            instructionsExecuted = base &+ UInt64(op - first) &+ 1
+                            let r = pendingStop
+                            pendingStop = nil
+                            return r
+                        }
+                        if op == last { break }
+                        op += 1
+                    }
+                } catch {
+                    // Fault-class exceptions report the instruction (the handlers commit last);
+                    // INT3 and INTO have set EIP past themselves.
+                    if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
+                    instructionsExecuted = base &+ UInt64(op - first)
+                    return .exception(finishException(error))
+                }
+                instructionsExecuted = base &+ n
+                remaining &-= n
+                if info[slot].fallsThrough { s[CPUState.iEIP] = UInt32(truncatingIfNeeded: info[slot].end) }
+                // A loop that is one block (its last instruction jumps back to its start) runs
+                // again without a lookup, while the block is still valid and fits.
+            } while s[CPUState.iEIP] == eip && remaining >= n && info[slot].tag == eip
+        }
+        return nil
+    }
+
+    /// Runs at most `count` instructions one at a time through the decoded-instruction cache,
+    /// and returns as ``runFast(_:)`` does. The exact path: single steps, the tail of a slice.
+    @inline(never)
+    func runSingle(_ count: UInt64) -> StopReason? {
         let s = self.s
         let cache = self.cache
         var n: UInt64 = 0
@@ -221,10 +292,12 @@ public final class Interpreter: CodeWriteObserver {
         memory.markCode(eip, UInt32(insn.length))
     }
 
-    /// ``CodeWriteObserver``: drops cached instructions overlapping `[address, address+count)`.
+    /// ``CodeWriteObserver``: drops cached instructions and blocks overlapping
+    /// `[address, address+count)`.
     public func codeWritten(address: UInt32, count: UInt32) {
+        blocks.invalidate(address: address, count: count)
         guard cacheInUse else { return }
-        if count <= 256 {
+        if count < 1 << Interpreter.cacheBits {
             // Instructions are at most 15 bytes: only those starting in [address-14, end) can overlap.
             let start = address &- 14
             var off: UInt32 = 0
@@ -248,8 +321,9 @@ public final class Interpreter: CodeWriteObserver {
         }
     }
 
-    /// Drops the whole decoded-instruction cache.
+    /// Drops the whole decoded-instruction cache and every block.
     public func flushCodeCache() {
+        blocks.removeAll()
         guard cacheInUse else { return }
         for i in 0..<(1 << Interpreter.cacheBits) { cache[i].tag = ~UInt32(i) }
         cacheInUse = false

@@ -149,6 +149,12 @@ public enum LazyFlags {
         return slowCondition(cc, s)
     }
 
+    /// ``condition(_:_:)`` as a call (for the interpreter's dispatches, which inline only the
+    /// CMP/SUB fast path).
+    @inline(never) static func conditionOutOfLine(_ cc: UInt8, _ s: UnsafeMutablePointer<UInt32>) -> Bool {
+        condition(cc, s)
+    }
+
     static func slowCondition(_ cc: UInt8, _ s: UnsafeMutablePointer<UInt32>) -> Bool {
         let f = materialize(s)
         return test(cc, flags: f)

@@ -1,0 +1,120 @@
+import X86
+
+/// Building the pre-decoded blocks that ``Interpreter/runFast(_:)`` runs (``DecodedBlockCache``).
+extension Interpreter {
+    /// Whether an instruction with handler `h` ends its block: it transfers control, or it needs
+    /// EIP at its own address and the exact instruction count while it runs (software interrupts,
+    /// the platform's and the VMM's instructions, RDTSC), or it changes what the next instruction
+    /// may assume (POPF may set TF; segment loads; CLI/STI; the system instructions). Only a
+    /// block's last instruction may be one; the others need neither EIP nor the count.
+    static func endsBlock(_ h: H) -> Bool {
+        switch h {
+        case .jmp, .jmpRM, .jcc, .call, .callRM, .ret, .retf, .jmpFar, .callFar,
+             .loop, .loope, .loopne, .jcxz, .iret,
+             .int, .int3, .into, .ud2, .invalid, .exitBlock, .privileged, .vmcall, .cpuid, .rdtsc,
+             .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr, .verw,
+             .popf, .movToSeg, .popSeg, .cli, .sti:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Decodes the block starting at `eip` into slot `slot`. Returns false, building nothing,
+    /// when its first instruction cannot be fetched or decoded or is at a debugger breakpoint
+    /// (the caller runs it through ``runSingle(_:)``, which raises the exception).
+    @inline(never)
+    func buildBlock(_ slot: Int, _ eip: UInt32) -> Bool {
+        let first = blocks.first(slot)
+        var a = eip
+        var n = 0
+        while n < DecodedBlockCache.maxOps {
+            if !breakpoints.isEmpty && breakpoints.contains(a) { break }
+            let op = first + n
+            let single = cache + Int(a & Interpreter.cacheMask)
+            if single.pointee.tag == a {
+                op.pointee = single.pointee
+            } else {
+                guard let insn = try? decodeForTrace(a) else { break }
+                op.pointee = DecodedOp(insn)
+            }
+            let len = UInt32(op.pointee.len)
+            memory.markCode(a, len)
+            n += 1
+            let next = a &+ len
+            if Interpreter.endsBlock(op.pointee.h) || next >> 12 != eip >> 12 || next < a { a = next; break }
+            a = next
+        }
+        guard n > 0 else { return false }
+        let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
+        Interpreter.elideDeadFlags(first, n)
+        let opCount = Interpreter.fuseCompareAndBranch(first, n)
+        let end = UInt64(eip) + UInt64(a &- eip)
+        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n), opCount: UInt32(opCount),
+                                                   fallsThrough: fallsThrough)
+        blocks.register(slot)
+        return true
+    }
+
+    // Flag classes for ``elideDeadFlags(_:_:)``: CF, OF, and the rest (SF ZF AF PF).
+    static let flagC: UInt8 = 1, flagV: UInt8 = 2, flagS: UInt8 = 4, flagsAll: UInt8 = 7
+
+    /// Replaces ops whose flag results nothing reads with their flag-less forms (``H/imul32RRnf``,
+    /// ``H/inc32Rnf``, ``H/dec32Rnf``, ``H/add32RRnf`` and the other ADD/SUB r32 forms; CMP/TEST
+    /// become NOP), by a backward liveness pass over
+    /// the block: all flags are live at the block's end, before any instruction that may fault
+    /// (an exception shows the flags as they are) and around any instruction this pass does
+    /// not model. So the flags are exact wherever the guest or a handler can look at them:
+    /// after the block, at a fault, at a stop, and where an invalidated block is left (only
+    /// after a store, which may fault). A block cut short by the instruction count never runs:
+    /// its instructions run one at a time through ``runSingle(_:)``, with all their flags.
+    static func elideDeadFlags(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) {
+        var live = flagsAll
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let op = ops + i
+            switch op.pointee.h {
+            case .add32RR, .add32RI, .sub32RR, .sub32RI:
+                if live == 0 {
+                    switch op.pointee.h {
+                    case .add32RR: op.pointee.h = .add32RRnf
+                    case .add32RI: op.pointee.h = .add32RInf
+                    case .sub32RR: op.pointee.h = .sub32RRnf
+                    default: op.pointee.h = .sub32RInf
+                    }
+                }
+                live = 0   // writes all of them, reads none
+            case .xor32RR, .and32RR, .or32RR:
+                live = 0
+            case .cmp32RR, .cmp32RI, .test32RR:
+                if live == 0 { op.pointee.h = .nop }
+                live = 0
+            case .inc32R, .dec32R:
+                // Writes OF and SF ZF AF PF, keeps CF (reads it).
+                if live == 0 { op.pointee.h = op.pointee.h == .inc32R ? .inc32Rnf : .dec32Rnf }
+                else { live = (live & ~(flagV | flagS)) | flagC }
+            case .imul32RR:
+                // Writes CF and OF, keeps SF ZF AF PF (reads them).
+                if live == 0 { op.pointee.h = .imul32RRnf }
+                else { live = (live & ~(flagC | flagV)) | flagS }
+            case .mov32RR, .mov32RI, .movRR, .movRI, .lea, .nop, .jmp:
+                break      // no flags, no fault
+            default:
+                live = flagsAll   // reads flags, may fault, or not modeled here
+            }
+        }
+    }
+
+    /// Makes a block ending in CMP r32, r32 or CMP r32, imm and a Jcc run them as one op
+    /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``: the flags are set as by the CMP, and the condition
+    /// is decided on its operands); returns the number of ops to run. Neither instruction can
+    /// fault, so no state between them is ever seen.
+    static func fuseCompareAndBranch(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) -> Int {
+        guard n >= 2, ops[n - 1].h == .jcc, ops[n - 2].h == .cmp32RR || ops[n - 2].h == .cmp32RI else { return n }
+        let cmp = ops + (n - 2), jcc = ops + (n - 1)
+        cmp.pointee.h = cmp.pointee.h == .cmp32RR ? .cmpJcc32RR : .cmpJcc32RI
+        cmp.pointee.sub = jcc.pointee.sub
+        cmp.pointee.imm2 = jcc.pointee.imm
+        cmp.pointee.disp = jcc.pointee.tag &+ UInt32(jcc.pointee.len)
+        return n - 1
+    }
+}
