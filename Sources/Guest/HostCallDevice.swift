@@ -39,10 +39,12 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
     /// and whose files are those under `root` (nil: no file system, ``GuestRoot``).
     /// `executablePath` is the program's host path (`/proc/self/exe`).
     /// - Throws: ``LinuxProcessError/root(_:)`` when `root` cannot be opened.
-    public init(machine: SystemMachine, stdio: GuestStdio, root: String?, executablePath: String) throws(LinuxProcessError) {
+    /// `randomSeed` seeds `getrandom` (the run's `--seed`, as in user mode).
+    public init(machine: SystemMachine, stdio: GuestStdio, root: String?, executablePath: String,
+                randomSeed: UInt64 = SeededGenerator.defaultSeed) throws(LinuxProcessError) {
         self.machine = machine
         service = try LinuxHostCalls(space: self, clock: self, stdio: stdio, root: root, executablePath: executablePath,
-                                     notice: { _ in })
+                                     randomSeed: randomSeed, notice: { _ in })
         service.notice = { [unowned self] line in self.notice(line) }
     }
 

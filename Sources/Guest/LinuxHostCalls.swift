@@ -33,10 +33,15 @@ final class LinuxHostCalls {
     var noted: Set<String> = []
     /// Says a line on vsim's stderr.
     var notice: (String) -> Void
+    /// Fills `getrandom` buffers (seeded: runs stay deterministic).
+    var randomSource: SeededGenerator
 
+    /// `randomSeed` is the run's seed (`--seed`); `getrandom` draws from a generator derived
+    /// from it, apart from the one that fills AT_RANDOM.
     /// - Throws: ``LinuxProcessError/root(_:)`` when `root` is not a directory vsim can open.
     init(space: GuestAddressSpace, clock: GuestClock, stdio: GuestStdio, root: String?, executablePath: String,
-         notice: @escaping (String) -> Void) throws(LinuxProcessError) {
+         randomSeed: UInt64, notice: @escaping (String) -> Void) throws(LinuxProcessError) {
+        randomSource = SeededGenerator(seed: randomSeed ^ 0x6765_7472_616E_646F)   // "getrando"
         self.space = space
         self.clock = clock
         self.root = try GuestRoot(path: root)
@@ -84,6 +89,7 @@ final class LinuxHostCalls {
     /// | 12, 133, 183 | chdir, fchdir, getcwd |
     /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime, clock_gettime64 |
     /// | 162, 267, 407 | nanosleep, clock_nanosleep, clock_nanosleep_time64 |
+    /// | 355, 116 | getrandom (seeded bytes), sysinfo (the host's uptime and RAM) |
     func dispatch(_ number: UInt32, _ a: [UInt32]) -> (String, SyscallOutcome)? {
         func fd(_ v: UInt32) -> Int32 { Int32(bitPattern: v) }
         switch number {
@@ -138,6 +144,8 @@ final class LinuxHostCalls {
         case 12: return ("chdir", chdir(a[0]))
         case 133: return ("fchdir", fchdir(fd(a[0])))
         case 183: return ("getcwd", getcwd(a[0], a[1]))
+        case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
+        case 116: return ("sysinfo", sysinfo(a[0]))
         default: return nil
         }
     }

@@ -189,8 +189,6 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     public var syscallReplay: (() -> SyscallRecord?)?
     /// The guest-memory writes of the system call in progress, while recording.
     var recordedWrites: [(UInt32, [UInt8])]?
-    /// Fills `getrandom` buffers (seeded: runs stay deterministic).
-    var randomSource: SeededGenerator
     /// Called once per system call vsim does not implement (it returns -ENOSYS), with a line
     /// for vsim's stderr; by default written to vsim's own stderr (host fd 2).
     public var notice: (String) -> Void = { line in
@@ -241,7 +239,6 @@ public final class LinuxProcess: SoftwareInterruptHandler {
                            permissions: stackExecutable ? [.read, .write, .execute] : [.read, .write])
         } catch { throw .memory("mapping the stack at \(Hex.address(stackBottom)): \(error)") }
         var random = SeededGenerator(seed: randomSeed)
-        randomSource = SeededGenerator(seed: randomSeed ^ 0x6765_7472_616E_646F)   // "getrando"
         let layout = try InitialStack.build(image: image, argv: argv, envp: envp,
                                             executablePath: executablePath ?? argv.first ?? image.path,
                                             randomBytes: random.bytes(16), top: LinuxProcess.stackTop,
@@ -258,7 +255,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         cpu[reg32: 4] = layout.stackPointer
         interpreter.interruptHandler = self
         hostCalls = try LinuxHostCalls(space: self, clock: self, stdio: stdio, root: root, executablePath: image.path,
-                                       notice: { [unowned self] line in self.notice(line) })
+                                       randomSeed: randomSeed, notice: { [unowned self] line in self.notice(line) })
     }
 
     /// Runs on the interpreter until the guest exits, dies of a signal, or a limit is reached;

@@ -119,32 +119,6 @@ extension LinuxHostCalls {
         return SyscallOutcome(value: 0, arguments: args)
     }
 
-}
-
-extension LinuxProcess {
-    /// `getrlimit`/`ugetrlimit` (32-bit values, RLIM_INFINITY as 0xFFFFFFFF) and `prlimit64`
-    /// for the calling process (reading only): the host's limits, as the native process has them.
-    func getrlimit(_ resource: UInt32, _ buffer: UInt32, wide: Bool, pid: UInt32 = 0, newLimit: UInt32 = 0) -> SyscallOutcome {
-        let args = wide ? "\(pid), \(resource), \(newLimit == 0 ? "NULL" : "0x" + String(newLimit, radix: 16)), 0x\(String(buffer, radix: 16))"
-            : "\(resource), 0x\(String(buffer, radix: 16))"
-        guard resource < 16 else { return .error(.EINVAL, args) }
-        guard pid == 0 || pid == UInt32(LinuxProcess.guestPID) else { return .error(.ESRCH, args) }
-        guard newLimit == 0 else { return .error(.ENOSYS, args, note: "vsim does not change resource limits (prlimit64 with a new limit)") }
-        var r = rlimit()
-        guard Glibc.getrlimit(__rlimit_resource_t(resource), &r) == 0 else { return SyscallOutcome(value: -errno, arguments: args) }
-        if buffer == 0 && wide { return SyscallOutcome(value: 0, arguments: args) }
-        let ok: Bool
-        if wide {
-            let cur = UInt64(r.rlim_cur), max = UInt64(r.rlim_max)
-            ok = writeWords([UInt32(truncatingIfNeeded: cur), UInt32(truncatingIfNeeded: cur >> 32),
-                             UInt32(truncatingIfNeeded: max), UInt32(truncatingIfNeeded: max >> 32)], at: buffer)
-        } else {
-            func clamp(_ v: rlim_t) -> UInt32 { UInt64(v) >= 0xFFFF_FFFF ? 0xFFFF_FFFF : UInt32(v) }
-            ok = writeWords([clamp(r.rlim_cur), clamp(r.rlim_max)], at: buffer)
-        }
-        return ok ? SyscallOutcome(value: 0, arguments: args) : .error(.EFAULT, args)
-    }
-
     /// `sysinfo`: the i386 `struct sysinfo` (64 bytes) with the host's uptime and RAM (from
     /// `sysconf`, so shared/buffer/swap/load read 0 and `procs` 1), scaled as the kernel's compat
     /// path does for a 32-bit process (values over 32 bits in pages, `mem_unit` 4096).
@@ -171,6 +145,31 @@ extension LinuxProcess {
         guard accessible(buffer, n, .write) else { return .error(.EFAULT, args) }
         guard writeGuest(randomSource.bytes(Int(n)), at: buffer) else { return .error(.EFAULT, args) }
         return SyscallOutcome(value: Int32(n), arguments: args)
+    }
+}
+
+extension LinuxProcess {
+    /// `getrlimit`/`ugetrlimit` (32-bit values, RLIM_INFINITY as 0xFFFFFFFF) and `prlimit64`
+    /// for the calling process (reading only): the host's limits, as the native process has them.
+    func getrlimit(_ resource: UInt32, _ buffer: UInt32, wide: Bool, pid: UInt32 = 0, newLimit: UInt32 = 0) -> SyscallOutcome {
+        let args = wide ? "\(pid), \(resource), \(newLimit == 0 ? "NULL" : "0x" + String(newLimit, radix: 16)), 0x\(String(buffer, radix: 16))"
+            : "\(resource), 0x\(String(buffer, radix: 16))"
+        guard resource < 16 else { return .error(.EINVAL, args) }
+        guard pid == 0 || pid == UInt32(LinuxProcess.guestPID) else { return .error(.ESRCH, args) }
+        guard newLimit == 0 else { return .error(.ENOSYS, args, note: "vsim does not change resource limits (prlimit64 with a new limit)") }
+        var r = rlimit()
+        guard Glibc.getrlimit(__rlimit_resource_t(resource), &r) == 0 else { return SyscallOutcome(value: -errno, arguments: args) }
+        if buffer == 0 && wide { return SyscallOutcome(value: 0, arguments: args) }
+        let ok: Bool
+        if wide {
+            let cur = UInt64(r.rlim_cur), max = UInt64(r.rlim_max)
+            ok = writeWords([UInt32(truncatingIfNeeded: cur), UInt32(truncatingIfNeeded: cur >> 32),
+                             UInt32(truncatingIfNeeded: max), UInt32(truncatingIfNeeded: max >> 32)], at: buffer)
+        } else {
+            func clamp(_ v: rlim_t) -> UInt32 { UInt64(v) >= 0xFFFF_FFFF ? 0xFFFF_FFFF : UInt32(v) }
+            ok = writeWords([clamp(r.rlim_cur), clamp(r.rlim_max)], at: buffer)
+        }
+        return ok ? SyscallOutcome(value: 0, arguments: args) : .error(.EFAULT, args)
     }
 }
 

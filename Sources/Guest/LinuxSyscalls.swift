@@ -60,7 +60,7 @@ struct SyscallOutcome {
 /// | 258, 311, 386 | set_tid_address, set_robust_list, rseq | pid / accepted / -ENOSYS as without CONFIG_RSEQ |
 /// | 243, 244 | set_thread_area, get_thread_area | TLS GDT slots 12–14 (LinuxSyscalls+ThreadArea.swift) |
 /// | 197, 383 | fstat64, statx | the host's fstat/stat, i386 layouts |
-/// | 355, 116 | getrandom, sysinfo | seeded bytes / host RAM |
+/// | 355, 116 | getrandom, sysinfo | seeded bytes / host RAM (``LinuxHostCalls``) |
 /// | 76, 191, 340 | getrlimit, ugetrlimit, prlimit64 (read only) | the host's limits |
 /// | other | | -ENOSYS, and vsim names the call once on its stderr |
 ///
@@ -183,8 +183,6 @@ extension LinuxProcess: GuestAddressSpace {
         case 243: return ("set_thread_area", setThreadArea(a[0]))
         case 244: return ("get_thread_area", getThreadArea(a[0]))
         case 163: return ("mremap", mremap(a))
-        case 355: return ("getrandom", getrandom(a[0], a[1], a[2]))
-        case 116: return ("sysinfo", sysinfo(a[0]))
         case 219: return ("madvise", madvise(a[0], a[1], a[2]))
         case 76: return ("getrlimit", getrlimit(a[0], a[1], wide: false))
         case 191: return ("ugetrlimit", getrlimit(a[0], a[1], wide: false))

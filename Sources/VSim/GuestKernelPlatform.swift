@@ -103,7 +103,8 @@ public struct GuestKernelPlatform {
         }
         // The host-call device: the file and time calls the kernel forwards (HostCall).
         let hostCalls: HostCallDevice
-        do { hostCalls = try HostCallDevice(machine: machine, stdio: stdio, root: root, executablePath: program.path) } catch {
+        do { hostCalls = try HostCallDevice(machine: machine, stdio: stdio, root: root, executablePath: program.path,
+                                                        randomSeed: seed) } catch {
             throw .process(error)
         }
         machine.io.attach(hostCalls, ports: HostCall.port...HostCall.port)

@@ -1415,6 +1415,21 @@ sys_getppid:
         movl $GUEST_PID - 1, %eax
         ret
 
+# set_robust_list(head, len): the robust-futex list matters to threads, which this kernel does
+# not run: accepted when len is sizeof(struct robust_list_head), 12, else -EINVAL
+# (kernel/futex/syscalls.c). glibc's start-up registers one.
+sys_set_robust_list:
+        cmpl $12, %ecx
+        jne einval
+        xorl %eax, %eax
+        ret
+
+# rseq: -ENOSYS, as a kernel built without CONFIG_RSEQ answers; glibc then does without
+# restartable sequences. Answered here, not forwarded: it is the kernel's business, not a file's.
+sys_rseq:
+        movl $-ENOSYS, %eax
+        ret
+
 # uname(buf): struct new_utsname, six 65-byte fields: "Linux" (the ABI served), "vsim",
 # "6.1.0-vsim" (the i386 ABI of Linux 6.1, Debian 12's), the kernel's version line, "i686" (as
 # vsim's user mode says) and "(none)". User mode gives the host's release and version instead:
@@ -1818,12 +1833,20 @@ syscall_table:
         .long sys_forward                                      # 253-257
         .endr
         .long sys_getpid                                       # 258 set_tid_address
-        .rept 340 - 259
-        .long sys_forward                                      # 259-339
+        .rept 311 - 259
+        .long sys_forward                                      # 259-310
+        .endr
+        .long sys_set_robust_list                              # 311 set_robust_list
+        .rept 340 - 312
+        .long sys_forward                                      # 312-339
         .endr
         .long sys_prlimit64                                    # 340 prlimit64
-        .rept 500 - 341
-        .long sys_forward                                      # 341-499
+        .rept 386 - 341
+        .long sys_forward                                      # 341-385
+        .endr
+        .long sys_rseq                                         # 386 rseq
+        .rept 500 - 387
+        .long sys_forward                                      # 387-499
         .endr
         .long sys_kcall                                        # 500 vsim_kcall
         .equ NSYSCALLS, (. - syscall_table) / 4
