@@ -10,9 +10,10 @@ enum Ctx {
     static let pageTable: Int32 = 40
     static let lookupHits: Int32 = 48  // lookup_and_goto hits in generated code
     static let engine: Int32 = 56      // Unmanaged<TranslationEngine>
-    static let spill: Int32 = 64       // 32-bit spill slots
+    static let fastLimit: Int32 = 64   // limit - Translator.maxInstructions: room for any block
+    static let spill: Int32 = 72       // 32-bit spill slots
     static let spillSlots = 512
-    static let size = 64 + 4 * spillSlots
+    static let size = 72 + 4 * spillSlots
 }
 
 /// Exit codes returned by generated code to the main loop (low byte: kind; bits 8-23: slot or
@@ -29,8 +30,9 @@ enum ExitKind: UInt64 {
 }
 
 /// The back end: vsim RISC ops of one block to x86-64 host code (docs/risc-target.md,
-/// "Execution"). Guest registers stay in ``Machine/CPUState/raw`` (r15); temporaries get host
-/// registers (rsi rdi r8-r11) by linear scan, spilling to the context; rax, rcx, rdx are scratch;
+/// "Execution"). Guest EAX, ECX, EDX, EBX live in r8-r11 (``guestRegisters``) across blocks;
+/// the other fixed registers stay in ``Machine/CPUState/raw`` (r15); temporaries get host
+/// registers (rsi rdi) by linear scan, spilling to the context; rax, rcx, rdx are scratch;
 /// rbp counts retired guest instructions and rbx block entries. Memory accesses check the guest
 /// page table inline (r13) and access guest memory at r14 + address; anything else (a page
 /// without the permission, a page holding code for a store, an access crossing a page) goes to
@@ -38,10 +40,33 @@ enum ExitKind: UInt64 {
 struct HostCodeGenerator {
     /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1.
     var slotFields: [Int?] = [nil, nil]
+    /// The same for `goto_tb n, cc_dead` (a `jbe` taken while the budget has room for any block).
+    var fastFields: [Int?] = [nil, nil]
+    /// Offset of the entry that skips the budget check (for `goto_tb n, cc_dead`).
+    var uncheckedEntry = 0
     var asm = X64Assembler()
 
-    static let pool: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
+    /// The host registers that hold guest EAX, ECX, EDX and EBX while generated code runs, across
+    /// chained blocks: loaded from ``Machine/CPUState/raw`` when the main loop enters generated
+    /// code, stored back when it leaves (the shared epilogue) and around `call exec_insn`.
+    static let guestRegisters: [HReg] = [.r8, .r9, .r10, .r11]
+    /// Host registers for the block's temporaries.
+    static let pool: [HReg] = [.rsi, .rdi]
+    /// Caller-saved registers (SysV ABI) that hold values across a helper call.
     static let callerSaved: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
+
+    /// The host register that holds guest register `n` (0...7), if one does.
+    static func hostRegister(guest n: Int) -> HReg? { n < guestRegisters.count ? guestRegisters[n] : nil }
+
+    /// Stores the guest registers held in host registers to ``Machine/CPUState/raw`` (r15).
+    static func storeGuestRegisters(_ a: inout X64Assembler) {
+        for (n, r) in guestRegisters.enumerated() { a.movMR(HMem(base: .r15, disp: Int32(4 * n)), r) }
+    }
+
+    /// Loads the guest registers held in host registers from ``Machine/CPUState/raw`` (r15).
+    static func loadGuestRegisters(_ a: inout X64Assembler) {
+        for (n, r) in guestRegisters.enumerated() { a.movRM(r, HMem(base: .r15, disp: Int32(4 * n))) }
+    }
 
     enum Loc { case reg(HReg), mem(HMem), imm(UInt32) }
 
@@ -97,6 +122,7 @@ struct HostCodeGenerator {
 
     func loc(_ r: RReg) -> Loc {
         if r.isTemp { return alloc[r.tempIndex] ?? .mem(HMem(base: .r12, disp: Ctx.spill)) }
+        if let h = HostCodeGenerator.hostRegister(guest: Int(r.n)) { return .reg(h) }
         return .mem(HMem(base: .r15, disp: Int32(r.n) * 4))
     }
 
@@ -150,18 +176,19 @@ struct HostCodeGenerator {
     /// Generates the block. Entry at offset 0.
     mutating func generate(_ ops: [ROp]) {
         allocate(ops)
-        // Entry: count the block and its instructions; leave if the budget is spent.
+        // Entry: leave if the block's instructions would pass the budget; else count the block
+        // and its instructions (`goto_tb n, cc_dead` checked the budget and enters after the check).
+        asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount)))
+        asm.cmpRM64(.rax, HMem(base: .r12, disp: Ctx.limit))
+        let budget = asm.jcc(.a)
+        uncheckedEntry = asm.offset
         asm.inc64(.rbx)
         asm.aluRI64(0, .rbp, Int32(insnCount))
-        asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.limit))
-        let budget = asm.jcc(.a)
 
         for op in ops { emit(op) }
 
         // Out-of-line: the budget exit.
         asm.patch(budget, to: asm.offset)
-        asm.dec64(.rbx)
-        asm.aluRI64(5, .rbp, Int32(insnCount))
         exit(.budget, 0)
         emitPendingStubs()
         for f in labelFixups { asm.patch(f.field, to: labelOffsets[f.label]!) }
@@ -253,6 +280,15 @@ struct HostCodeGenerator {
             }
             store(d, .rax)
         case .mul:
+            if case .reg(let r) = loc(op.d), !same(loc(op.d), loc(op.b)) {
+                load(r, loc(op.a))
+                switch loc(op.b) {
+                case .reg(let s): asm.imulRR(r, s)
+                case .mem(let m): asm.imulRM(r, m)
+                case .imm(let v): asm.imulRRI(r, r, v)
+                }
+                return
+            }
             load(.rax, loc(op.a))
             switch loc(op.b) {
             case .reg(let r): asm.imulRR(.rax, r)
@@ -296,14 +332,12 @@ struct HostCodeGenerator {
             asm.aluRR(1, .rax, .rcx)
             store(d, .rax)
         case .setcond:
-            load(.rax, loc(op.a))
-            alu(7, .rax, loc(op.b))
+            compare(loc(op.a), loc(op.b))
             asm.setcc(HCond(RCond(rawValue: UInt8(op.c))!), .rax)
             asm.movxRR(.rax, .rax, size: 1, signed: false)
             store(loc(op.d), .rax)
         case .brcond:
-            load(.rax, loc(op.a))
-            alu(7, .rax, loc(op.b))
+            compare(loc(op.a), loc(op.b))
             labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(op.c))!)), op.x))
         case .br:
             labelFixups.append((asm.jmp(), op.x))
@@ -336,13 +370,30 @@ struct HostCodeGenerator {
             }
             addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, value: nil)
         case .gotoTB:
-            slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
+            if op.x & 1 != 0 {
+                // cc_dead: only while the budget has room for any block (so the target's own
+                // check, which would leave with these flags unwritten, is skipped safely).
+                asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.fastLimit))
+                fastFields[Int(op.c)] = asm.jcc(.be)   // rel32 0: falls through until chained
+            } else {
+                slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
+            }
         case .exitTB:
             if op.c == 3 { exit(.mainLoop, 0) } else { exit(.chain, UInt64(op.c)) }
         case .lookupAndGoto:
             lookupAndGoto()
         case .call:
             call(op)
+        }
+    }
+
+    /// Host flags = `cmp a, b` (a straight from its register when it has one).
+    mutating func compare(_ a: Loc, _ b: Loc) {
+        if case .reg(let r) = a {
+            alu(7, r, b)
+        } else {
+            load(.rax, a)
+            alu(7, .rax, b)
         }
     }
 
@@ -391,6 +442,8 @@ struct HostCodeGenerator {
 
     mutating func call(_ op: ROp) {
         let h = RHelper(rawValue: UInt8(op.c))!
+        // exec_insn reads and writes the guest registers in CPUState.raw.
+        if h == .execInsn { HostCodeGenerator.storeGuestRegisters(&asm) }
         for r in HostCodeGenerator.callerSaved { asm.push(r) }
         asm.movRR64(.rdi, .r12)
         switch h {
@@ -412,6 +465,7 @@ struct HostCodeGenerator {
         asm.callR(.rax)
         for r in HostCodeGenerator.callerSaved.reversed() { asm.pop(r) }
         if h == .execInsn {
+            HostCodeGenerator.loadGuestRegisters(&asm)
             asm.aluRR(1, .rax, .rax)   // or eax, eax
             let ok = asm.jcc(.e)
             exit(.helper, UInt64(op.x))

@@ -82,9 +82,15 @@ public final class TranslationEngine: CodeWriteObserver {
         get { ctx.load(fromByteOffset: Int(Ctx.counter), as: UInt64.self) }
         set { ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.counter), as: UInt64.self) }
     }
+    /// Chained blocks run while the counter stays at or below this; `goto_tb n, cc_dead` jumps
+    /// only while it is at or below `limit - Translator.maxInstructions` (set with it).
     var limit: UInt64 {
         get { ctx.load(fromByteOffset: Int(Ctx.limit), as: UInt64.self) }
-        set { ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.limit), as: UInt64.self) }
+        set {
+            ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.limit), as: UInt64.self)
+            let fast = newValue >= UInt64(Translator.maxInstructions) ? newValue - UInt64(Translator.maxInstructions) : 0
+            ctx.storeBytes(of: fast, toByteOffset: Int(Ctx.fastLimit), as: UInt64.self)
+        }
     }
     var entries: UInt64 { ctx.load(fromByteOffset: Int(Ctx.entries), as: UInt64.self) }
     var inlineHits: UInt64 { ctx.load(fromByteOffset: Int(Ctx.lookupHits), as: UInt64.self) }
@@ -119,8 +125,10 @@ public final class TranslationEngine: CodeWriteObserver {
         a.movRM64(.r13, HMem(base: .r12, disp: Ctx.pageTable))
         a.movRM64(.rbp, HMem(base: .r12, disp: Ctx.counter))
         a.movRM64(.rbx, HMem(base: .r12, disp: Ctx.entries))
+        HostCodeGenerator.loadGuestRegisters(&a)
         a.jmpR(.rdx)
         let epilogue = a.offset
+        HostCodeGenerator.storeGuestRegisters(&a)
         a.movMR64(HMem(base: .r12, disp: Ctx.counter), .rbp)
         a.movMR64(HMem(base: .r12, disp: Ctx.entries), .rbx)
         a.aluRI64(0, .rsp, 8)
@@ -158,6 +166,8 @@ public final class TranslationEngine: CodeWriteObserver {
         }
         b.entry = at
         b.slotFields = g.slotFields.map { $0.map { at + $0 } }
+        b.fastFields = g.fastFields.map { $0.map { at + $0 } }
+        b.uncheckedEntry = at + g.uncheckedEntry
         blocks.append(b)
         cache.insert(b)
         memory.markCodePages(address: pc, count: max(b.size, 1))
@@ -188,6 +198,8 @@ public final class TranslationEngine: CodeWriteObserver {
     func chain(_ from: TranslationBlock, slot: Int, to target: TranslationBlock) {
         guard let field = from.slotFields[slot], from.chained[slot] == nil, from.valid, target.valid else { return }
         code.patchRel32(at: field, to: target.entry)
+        // Past the flag writes (and the target's budget check) when the target overwrites the flags.
+        if let fast = from.fastFields[slot], target.ccDeadAtEntry { code.patchRel32(at: fast, to: target.uncheckedEntry) }
         from.chained[slot] = target
         target.incoming.append((from, slot))
         stats.chainsMade += 1
@@ -196,6 +208,7 @@ public final class TranslationEngine: CodeWriteObserver {
     func unchain(_ from: TranslationBlock, slot: Int) {
         guard let field = from.slotFields[slot], from.chained[slot] != nil else { return }
         code.patchRel32(at: field, to: field + 4)
+        if let fast = from.fastFields[slot] { code.patchRel32(at: fast, to: fast + 4) }
         from.chained[slot] = nil
     }
 
