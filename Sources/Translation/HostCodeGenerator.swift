@@ -76,12 +76,15 @@ struct HostCodeGenerator {
     var epilogueFixups: [Int] = []
 
     let blockIndex: UInt32
+    /// The block's guest address.
+    let pc: UInt32
     let insnCount: Int
     let mode: UInt32
     let helpers: HelperAddresses
 
-    init(blockIndex: UInt32, insnCount: Int, mode: UInt32, helpers: HelperAddresses) {
+    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, helpers: HelperAddresses) {
         self.blockIndex = blockIndex
+        self.pc = pc
         self.insnCount = insnCount
         self.mode = mode
         self.helpers = helpers
@@ -185,13 +188,39 @@ struct HostCodeGenerator {
         asm.inc64(.rbx)
         asm.aluRI64(0, .rbp, Int32(insnCount))
 
-        for op in ops { emit(op) }
+        if let (branch, taken) = backEdgeLayout(ops) {
+            // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
+            // jumps once per iteration (through its chained goto_tb), not twice.
+            for op in ops[..<branch] { emit(op) }
+            let b = ops[branch]
+            compare(loc(b.a), loc(b.b))
+            labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(b.c))!.inverted)), ops[branch + 1].x))
+            for op in ops[taken...] { emit(op) }
+            for op in ops[(branch + 1)..<taken] { emit(op) }
+        } else {
+            for op in ops { emit(op) }
+        }
 
         // Out-of-line: the budget exit.
         asm.patch(budget, to: asm.offset)
         exit(.budget, 0)
         emitPendingStubs()
         for f in labelFixups { asm.patch(f.field, to: labelOffsets[f.label]!) }
+    }
+
+    /// The block's tail `brcond a, b, cond, Lt; Ln: <exit 0>; Lt: <exit 1>` when exit 1 goes
+    /// back to the block's own address or before it (a loop): the brcond's index and Lt's.
+    func backEdgeLayout(_ ops: [ROp]) -> (branch: Int, taken: Int)? {
+        guard let branch = ops.lastIndex(where: { $0.code == .brcond }), branch + 1 < ops.count,
+              ops[branch + 1].code == .label, ops[branch + 1].x != ops[branch].x,
+              let taken = ops.indices.first(where: { $0 > branch + 1 && ops[$0].code == .label && ops[$0].x == ops[branch].x })
+        else { return nil }
+        let control: Set<ROp.Code> = [.label, .brcond, .br]
+        guard !ops[(branch + 2)..<taken].contains(where: { control.contains($0.code) }),
+              !ops[(taken + 1)...].contains(where: { control.contains($0.code) }),
+              let target = ops[(taken + 1)...].first(where: { $0.code == .mov && $0.d == .eip })?.a.imm,
+              target <= pc else { return nil }
+        return (branch, taken)
     }
 
     /// `mov rax, code; jmp epilogue` (the jump patched when the block is installed).
@@ -209,13 +238,21 @@ struct HostCodeGenerator {
         var size: UInt32
         var flags: UInt32
         var insn: Int
-        var value: Loc?
+        /// Where the guest address is (the helper gets it in ecx).
+        var address: HReg
+        /// A store's value (the helper gets it in eax).
+        var value: HReg
+        /// A load's destination register, written by the stub before it jumps back (nil: rax,
+        /// which the code at `resume` stores).
+        var destination: HReg?
     }
 
     mutating func emitPendingStubs() {
         for s in pendingSlow {
             asm.patch(s.jumpField, to: asm.offset)
-            // eax = value (stores), ecx = guest address.
+            // ecx = guest address, eax = value (stores).
+            asm.movRR(.rcx, s.address)
+            if s.store { asm.movRR(.rax, s.value) }
             if s.store { asm.movRR(.rdx, .rax) }
             for r in HostCodeGenerator.callerSaved { asm.push(r) }
             asm.movRR64(.rdi, .r12)
@@ -232,6 +269,7 @@ struct HostCodeGenerator {
             let ok = asm.jcc(.e)
             exit(.helper, UInt64(s.insn))
             asm.patch(ok, to: asm.offset)
+            if let d = s.destination { asm.movRR(d, .rax) }
             let back = asm.jmp()
             asm.patch(back, to: s.resume)
         }
@@ -342,33 +380,36 @@ struct HostCodeGenerator {
         case .br:
             labelFixups.append((asm.jmp(), op.x))
         case .ld:
-            load(.rcx, loc(op.a))
+            let a = inRegister(loc(op.a), or: .rcx)
             let size = op.c
             let forUpdate = op.x & 2 != 0
             let need: UInt8 = forUpdate ? GuestMemory.entryWrite : GuestMemory.entryRead
-            pageCheck(mask: need | GuestMemory.entrySupervisor | (forUpdate ? 0 : 0), want: need)
+            pageCheck(a, mask: need | GuestMemory.entrySupervisor, want: need)
             let slow1 = asm.jcc(.ne)
             var slow2: Int? = nil
-            if size > 1 { slow2 = crossingCheck(size) }
-            let m = HMem(base: .r14, index: .rcx)
-            if size == 4 { asm.movRM(.rax, m) } else { asm.movxRM(.rax, m, size: size, signed: op.x & 1 != 0) }
+            if size > 1 { slow2 = crossingCheck(a, size) }
+            let m = HMem(base: .r14, index: a)
+            var dst: HReg = .rax
+            if case .reg(let r) = loc(op.d) { dst = r }
+            if size == 4 { asm.movRM(dst, m) } else { asm.movxRM(dst, m, size: size, signed: op.x & 1 != 0) }
             let resume = asm.offset
-            store(loc(op.d), .rax)
-            addSlow(slow1, slow2, resume: resume, store: false, size: size, flags: op.x, value: nil)
+            if dst == .rax { store(loc(op.d), .rax) }
+            addSlow(slow1, slow2, resume: dst == .rax ? resume : asm.offset, store: false, size: size, flags: op.x,
+                    address: a, value: .rax, destination: dst == .rax ? nil : dst)
         case .st:
-            load(.rcx, loc(op.b))
-            load(.rax, loc(op.a))
-            pageCheck(mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
+            let a = inRegister(loc(op.b), or: .rcx)
+            let v = inRegister(loc(op.a), or: .rax)
+            pageCheck(a, mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
             let slow1 = asm.jcc(.ne)
             var slow2: Int? = nil
-            if op.c > 1 { slow2 = crossingCheck(op.c) }
-            let m = HMem(base: .r14, index: .rcx)
+            if op.c > 1 { slow2 = crossingCheck(a, op.c) }
+            let m = HMem(base: .r14, index: a)
             switch op.c {
-            case 1: asm.movMR8(m, .rax)
-            case 2: asm.movMR16(.rax, .rax, m)
-            default: asm.movMR(m, .rax)
+            case 1: asm.movMR8(m, v)
+            case 2: asm.movMR16(v, v, m)
+            default: asm.movMR(m, v)
             }
-            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, value: nil)
+            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil)
         case .gotoTB:
             if op.x & 1 != 0 {
                 // cc_dead: only while the budget has room for any block (so the target's own
@@ -397,9 +438,16 @@ struct HostCodeGenerator {
         }
     }
 
-    /// edx = page-table entry of the page of ecx, masked; flags = (edx == want).
-    mutating func pageCheck(mask: UInt8, want: UInt8) {
-        asm.movRR(.rdx, .rcx)
+    /// The register holding `l` (a host register already, else `scratch` loaded with it).
+    mutating func inRegister(_ l: Loc, or scratch: HReg) -> HReg {
+        if case .reg(let r) = l { return r }
+        load(scratch, l)
+        return scratch
+    }
+
+    /// edx = page-table entry of the page of the guest address in `a`, masked; flags = (edx == want).
+    mutating func pageCheck(_ a: HReg, mask: UInt8, want: UInt8) {
+        asm.movRR(.rdx, a)
         asm.shiftRI(5, .rdx, 12)
         asm.movxRM(.rdx, HMem(base: .r13, index: .rdx), size: 1, signed: false)
         asm.aluRI(4, .rdx, UInt32(mask))
@@ -407,17 +455,19 @@ struct HostCodeGenerator {
     }
 
     /// Jumps (returned field) to the slow path when the access crosses a page.
-    mutating func crossingCheck(_ size: UInt32) -> Int {
-        asm.movRR(.rdx, .rcx)
+    mutating func crossingCheck(_ a: HReg, _ size: UInt32) -> Int {
+        asm.movRR(.rdx, a)
         asm.aluRI(4, .rdx, 0xFFF)
         asm.aluRI(7, .rdx, 0x1000 - size)
         return asm.jcc(.a)
     }
 
-    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32, value: Loc?) {
-        // Both checks jump to one stub; the second is redirected by a small trampoline.
-        pendingSlow.append(SlowPath(jumpField: j1, resume: resume, store: store, size: size, flags: flags, insn: currentInsn, value: value))
-        if let j2 { pendingSlow.append(SlowPath(jumpField: j2, resume: resume, store: store, size: size, flags: flags, insn: currentInsn, value: value)) }
+    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
+                          address: HReg, value: HReg, destination: HReg?) {
+        for j in [j1] + (j2.map { [$0] } ?? []) {
+            pendingSlow.append(SlowPath(jumpField: j, resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
+                                        address: address, value: value, destination: destination))
+        }
     }
 
     mutating func lookupAndGoto() {

@@ -49,9 +49,14 @@ public enum Optimizer {
         var changed = 0
         var out: [ROp] = []
         out.reserveCapacity(ops.count)
+        // temporary -> (bytes, value) for `ext8u/ext8s/ext16u/ext16s t, value`: a store of that
+        // many bytes of t stores the same bytes of value.
+        var narrowed: [RReg: (bytes: UInt32, source: RArg)] = [:]
         func forget(_ r: RReg) {
             known[r] = nil
             for (k, v) in known where v == .r(r) { known[k] = nil }
+            narrowed[r] = nil
+            for (k, v) in narrowed where v.source == .r(r) { narrowed[k] = nil }
         }
         func subst(_ a: RArg) -> RArg {
             if case .r(let r) = a, let v = known[r] { return v }
@@ -66,12 +71,14 @@ public enum Optimizer {
                 unreachable = false
                 // Paths merge: facts about fixed registers may differ between them.
                 for k in known.keys where k.isFixed { forget(k) }
+                narrowed = [:]
                 out.append(op)
                 continue
             case .call:
                 op.a = subst(op.a)
                 if op.c == UInt32(RHelper.execInsn.rawValue) {
                     for k in known.keys where k.isFixed { forget(k) }
+                    narrowed = [:]
                 }
                 if let d = op.writes { forget(d) }
                 if op != original { changed += 1 }
@@ -89,6 +96,7 @@ public enum Optimizer {
             }
             op.a = subst(op.a)
             op.b = subst(op.b)
+            if op.code == .st, case .r(let t) = op.a, let n = narrowed[t], n.bytes == op.c { op.a = n.source }
             if let v = evaluate(op) {
                 op = ROp(.mov, d: op.d, a: v)
             }
@@ -100,6 +108,13 @@ public enum Optimizer {
             if let d = op.writes {
                 forget(d)
                 if op.code == .mov, op.a != .r(d) { known[d] = op.a }
+                if d.isTemp, op.a != .r(d) {
+                    switch op.code {
+                    case .ext8u, .ext8s: narrowed[d] = (1, op.a)
+                    case .ext16u, .ext16s: narrowed[d] = (2, op.a)
+                    default: break
+                    }
+                }
             }
             if op.code == .mov, op.a == .r(op.d) { changed += 1; continue }
             if op != original { changed += 1 }

@@ -152,7 +152,7 @@ public final class TranslationEngine: CodeWriteObserver {
     func translate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
         guard let b = Translator.translate(memory, pc: pc, mode: mode, stopBefore: breakpoints) else { return nil }
         b.index = UInt32(blocks.count)
-        var g = HostCodeGenerator(blockIndex: b.index, insnCount: b.instructions.count, mode: mode, helpers: helpers)
+        var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, helpers: helpers)
         g.generate(b.optimizedOps)
         var bytes = g.asm.bytes
         let start = (code.used + 15) & ~15

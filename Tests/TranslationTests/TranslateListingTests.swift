@@ -183,4 +183,61 @@ import VSim
 
             """)
     }
+
+    /// The sieve's inner loop (programs/sieve.s): MOVB's value is BL, which the lowering zero-
+    /// extends (`ext8u t0, ebx`); a one-byte store of t0 stores BL itself, so the store takes EBX
+    /// and the extension is dead code. Lowered: ext8u t0; add t1, edi, eax; st8 t0, [t1]; ADD:
+    /// mov t2, eax; mov t3, ecx; add t4, t2, t3; mov eax, t4 and 4 flag writes; CMP: mov t5, eax;
+    /// mov t6, ebp; sub t7, t5, t6 and 4 flag writes; JBE: brcond cc_src1, cc_src2, leu and the
+    /// two exits. Folding changes the store's value, add t4's operands, ADD's cc_src2 (t3 = ecx;
+    /// its cc_src1, t2, was forgotten when EAX was written), `mov t5, eax` (to t4), sub t7's
+    /// operands, CMP's cc_src1 and cc_src2, and the brcond's operands: 8; dead flags:
+    /// ADD's 4; dead code: the 4 copies t2 t3 t5 t6 and ext8u t0: 5; ADD writes EAX directly
+    /// (coalesced 1: t4 reads become EAX); CMP's SUB and flags go onto both exits (5).
+    @Test func sieveInnerLoopStoresTheByteRegister() throws {
+        let path = try Support.build("""
+                .globl _start
+            _start:
+                movl $2, %ecx
+            2:  movb %bl, (%edi,%eax,1)
+                addl %ecx, %eax
+                cmpl %ebp, %eax
+                jbe 2b
+                movl $1, %eax
+                int $0x80
+            """, name: "sieveloop.s")
+        let text = try VSim.translationListing(program: .path(path), address: 0x0804_9005, symbol: nil, count: 1, show: [.ir_opt])
+        #expect(text == """
+            OP after optimization: 22 ops (constant folding changed 8, dead-flag elimination removed 4, dead-code elimination removed 5, copies coalesced 1, flag sinking moved 5)
+             ---- 0x08049005  mov    %bl,(%edi,%eax,1)
+               add t1, edi, eax
+               st8 ebx, [t1]
+             ---- 0x08049008  add    %ecx,%eax
+               add eax, eax, ecx
+             ---- 0x0804900a  cmp    %ebp,%eax
+             ---- 0x0804900c  jbe    8049005 <_start+0x5>
+               brcond eax, ebp, leu, L0
+             L1:
+               goto_tb 0, cc_dead
+               sub t7, eax, ebp
+               mov cc_op, $0xe
+               mov cc_res, t7
+               mov cc_src1, eax
+               mov cc_src2, ebp
+               goto_tb 0
+               mov eip, $0x804900e
+               exit_tb 0
+             L0:
+               goto_tb 1, cc_dead
+               sub t7, eax, ebp
+               mov cc_op, $0xe
+               mov cc_res, t7
+               mov cc_src1, eax
+               mov cc_src2, ebp
+               goto_tb 1
+               mov eip, $0x8049005
+               exit_tb 1
+
+            """)
+    }
 }
