@@ -2,18 +2,28 @@ import Machine
 
 /// Layout of the execution context that generated code reaches through r12 (64-bit words).
 enum Ctx {
-    static let counter: Int32 = 0      // guest instructions retired (kept in rbp while in generated code)
-    static let limit: Int32 = 8        // stop before the counter passes this
-    static let entries: Int32 = 16     // block entries (kept in rbx while in generated code)
+    static let counter: Int32 = 0      // rbp when generated code is entered and left (encoded, below)
+    static let limit: Int32 = 8        // stop before rbp's count passes this (encoded)
+    static let entries: Int32 = 16     // (unused)
     static let jumpCache: Int32 = 24   // pointer to the jump cache
     static let memBase: Int32 = 32     // host address of guest address 0
     static let pageTable: Int32 = 40
     static let lookupHits: Int32 = 48  // lookup_and_goto hits in generated code
     static let engine: Int32 = 56      // Unmanaged<TranslationEngine>
-    static let fastLimit: Int32 = 64   // limit - Translator.maxInstructions: room for any block
+    static let fastLimit: Int32 = 64   // limit - Translator.maxInstructions, encoded (0: none)
     static let spill: Int32 = 72       // 32-bit spill slots
     static let spillSlots = 512
     static let size = 72 + 4 * spillSlots
+
+    /// rbp in generated code = instructions << countShift + block entries, both counted from the
+    /// main loop's entry into generated code: a block counts both with one `add`. The entries of
+    /// one such run stay below 2^countShift because it retires at most
+    /// ``TranslationEngine/deadlineCheckInterval`` (2^20) instructions, each entry at least one.
+    static let countShift: UInt64 = 21
+    static let entryMask: UInt64 = (1 << countShift) - 1
+    /// The limit for `n` instructions: passed as soon as rbp's count exceeds n.
+    static func encode(_ n: UInt64) -> UInt64 { n << countShift | entryMask }
+    static func instructions(_ rbp: UInt64) -> UInt64 { rbp >> countShift }
 }
 
 /// Exit codes returned by generated code to the main loop (low byte: kind; bits 8-23: slot or
@@ -30,10 +40,10 @@ enum ExitKind: UInt64 {
 }
 
 /// The back end: vsim RISC ops of one block to x86-64 host code (docs/risc-target.md,
-/// "Execution"). Guest EAX, ECX, EDX, EBX live in r8-r11 (``guestRegisters``) across blocks;
-/// the other fixed registers stay in ``Machine/CPUState/raw`` (r15); temporaries get host
-/// registers (rsi rdi) by linear scan, spilling to the context; rax, rcx, rdx are scratch;
-/// rbp counts retired guest instructions and rbx block entries. Memory accesses check the guest
+/// "Execution"). Guest EAX, ECX, EDX, EBX, EDI live in r8-r11 and rbx (``guestRegisters``)
+/// across blocks; the other fixed registers stay in ``Machine/CPUState/raw`` (r15); temporaries
+/// get host registers (rsi rdi) by linear scan, spilling to the context; rax, rcx, rdx are
+/// scratch; rbp counts retired guest instructions and block entries (``Ctx/countShift``). Memory accesses check the guest
 /// page table inline (r13) and access guest memory at r14 + address; anything else (a page
 /// without the permission, a page holding code for a store, an access crossing a page) goes to
 /// an out-of-line slow path that calls a helper.
@@ -46,26 +56,26 @@ struct HostCodeGenerator {
     var uncheckedEntry = 0
     var asm = X64Assembler()
 
-    /// The host registers that hold guest EAX, ECX, EDX and EBX while generated code runs, across
+    /// The host registers that hold guest EAX, ECX, EDX, EBX and EDI while generated code runs, across
     /// chained blocks: loaded from ``Machine/CPUState/raw`` when the main loop enters generated
     /// code, stored back when it leaves (the shared epilogue) and around `call exec_insn`.
-    static let guestRegisters: [HReg] = [.r8, .r9, .r10, .r11]
+    static let guestRegisters: [(guest: Int, host: HReg)] = [(0, .r8), (1, .r9), (2, .r10), (3, .r11), (7, .rbx)]
     /// Host registers for the block's temporaries.
     static let pool: [HReg] = [.rsi, .rdi]
     /// Caller-saved registers (SysV ABI) that hold values across a helper call.
     static let callerSaved: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
 
     /// The host register that holds guest register `n` (0...7), if one does.
-    static func hostRegister(guest n: Int) -> HReg? { n < guestRegisters.count ? guestRegisters[n] : nil }
+    static func hostRegister(guest n: Int) -> HReg? { guestRegisters.first { $0.guest == n }?.host }
 
     /// Stores the guest registers held in host registers to ``Machine/CPUState/raw`` (r15).
     static func storeGuestRegisters(_ a: inout X64Assembler) {
-        for (n, r) in guestRegisters.enumerated() { a.movMR(HMem(base: .r15, disp: Int32(4 * n)), r) }
+        for (n, r) in guestRegisters { a.movMR(HMem(base: .r15, disp: Int32(4 * n)), r) }
     }
 
     /// Loads the guest registers held in host registers from ``Machine/CPUState/raw`` (r15).
     static func loadGuestRegisters(_ a: inout X64Assembler) {
-        for (n, r) in guestRegisters.enumerated() { a.movRM(r, HMem(base: .r15, disp: Int32(4 * n))) }
+        for (n, r) in guestRegisters { a.movRM(r, HMem(base: .r15, disp: Int32(4 * n))) }
     }
 
     enum Loc { case reg(HReg), mem(HMem), imm(UInt32) }
@@ -181,12 +191,11 @@ struct HostCodeGenerator {
         allocate(ops)
         // Entry: leave if the block's instructions would pass the budget; else count the block
         // and its instructions (`goto_tb n, cc_dead` checked the budget and enters after the check).
-        asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount)))
+        asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount) << Int32(Ctx.countShift)))
         asm.cmpRM64(.rax, HMem(base: .r12, disp: Ctx.limit))
         let budget = asm.jcc(.a)
         uncheckedEntry = asm.offset
-        asm.inc64(.rbx)
-        asm.aluRI64(0, .rbp, Int32(insnCount))
+        asm.aluRI64(0, .rbp, Int32(insnCount) << Int32(Ctx.countShift) + 1)
 
         if let (branch, taken) = backEdgeLayout(ops) {
             // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
