@@ -4,7 +4,7 @@ import Machine
 enum Ctx {
     static let counter: Int32 = 0      // rbp when generated code is entered and left (encoded, below)
     static let limit: Int32 = 8        // stop before rbp's count passes this (encoded)
-    static let entries: Int32 = 16     // (unused)
+    // 16: free (block entries are counted in rbp)
     static let jumpCache: Int32 = 24   // pointer to the jump cache
     static let memBase: Int32 = 32     // host address of guest address 0
     static let pageTable: Int32 = 40
