@@ -2,17 +2,28 @@ import Machine
 
 /// Layout of the execution context that generated code reaches through r12 (64-bit words).
 enum Ctx {
-    static let counter: Int32 = 0      // guest instructions retired (kept in rbp while in generated code)
-    static let limit: Int32 = 8        // stop before the counter passes this
-    static let entries: Int32 = 16     // block entries (kept in rbx while in generated code)
+    static let counter: Int32 = 0      // rbp when generated code is entered and left (encoded, below)
+    static let limit: Int32 = 8        // stop before rbp's count passes this (encoded)
+    // 16: free (block entries are counted in rbp)
     static let jumpCache: Int32 = 24   // pointer to the jump cache
     static let memBase: Int32 = 32     // host address of guest address 0
     static let pageTable: Int32 = 40
     static let lookupHits: Int32 = 48  // lookup_and_goto hits in generated code
     static let engine: Int32 = 56      // Unmanaged<TranslationEngine>
-    static let spill: Int32 = 64       // 32-bit spill slots
+    static let fastLimit: Int32 = 64   // limit - Translator.maxInstructions, encoded (0: none)
+    static let spill: Int32 = 72       // 32-bit spill slots
     static let spillSlots = 512
-    static let size = 64 + 4 * spillSlots
+    static let size = 72 + 4 * spillSlots
+
+    /// rbp in generated code = instructions << countShift + block entries, both counted from the
+    /// main loop's entry into generated code: a block counts both with one `add`. The entries of
+    /// one such run stay below 2^countShift because it retires at most
+    /// ``TranslationEngine/deadlineCheckInterval`` (2^20) instructions, each entry at least one.
+    static let countShift: UInt64 = 21
+    static let entryMask: UInt64 = (1 << countShift) - 1
+    /// The limit for `n` instructions: passed as soon as rbp's count exceeds n.
+    static func encode(_ n: UInt64) -> UInt64 { n << countShift | entryMask }
+    static func instructions(_ rbp: UInt64) -> UInt64 { rbp >> countShift }
 }
 
 /// Exit codes returned by generated code to the main loop (low byte: kind; bits 8-23: slot or
@@ -29,19 +40,43 @@ enum ExitKind: UInt64 {
 }
 
 /// The back end: vsim RISC ops of one block to x86-64 host code (docs/risc-target.md,
-/// "Execution"). Guest registers stay in ``Machine/CPUState/raw`` (r15); temporaries get host
-/// registers (rsi rdi r8-r11) by linear scan, spilling to the context; rax, rcx, rdx are scratch;
-/// rbp counts retired guest instructions and rbx block entries. Memory accesses check the guest
+/// "Execution"). Guest EAX, ECX, EDX, EBX, EDI live in r8-r11 and rbx (``guestRegisters``)
+/// across blocks; the other fixed registers stay in ``Machine/CPUState/raw`` (r15); temporaries
+/// get host registers (rsi rdi) by linear scan, spilling to the context; rax, rcx, rdx are
+/// scratch; rbp counts retired guest instructions and block entries (``Ctx/countShift``). Memory accesses check the guest
 /// page table inline (r13) and access guest memory at r14 + address; anything else (a page
 /// without the permission, a page holding code for a store, an access crossing a page) goes to
 /// an out-of-line slow path that calls a helper.
 struct HostCodeGenerator {
     /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1.
     var slotFields: [Int?] = [nil, nil]
+    /// The same for `goto_tb n, cc_dead` (a `jbe` taken while the budget has room for any block).
+    var fastFields: [Int?] = [nil, nil]
+    /// Offset of the entry that skips the budget check (for `goto_tb n, cc_dead`).
+    var uncheckedEntry = 0
     var asm = X64Assembler()
 
-    static let pool: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
+    /// The host registers that hold guest EAX, ECX, EDX, EBX and EDI while generated code runs, across
+    /// chained blocks: loaded from ``Machine/CPUState/raw`` when the main loop enters generated
+    /// code, stored back when it leaves (the shared epilogue) and around `call exec_insn`.
+    static let guestRegisters: [(guest: Int, host: HReg)] = [(0, .r8), (1, .r9), (2, .r10), (3, .r11), (7, .rbx)]
+    /// Host registers for the block's temporaries.
+    static let pool: [HReg] = [.rsi, .rdi]
+    /// Caller-saved registers (SysV ABI) that hold values across a helper call.
     static let callerSaved: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
+
+    /// The host register that holds guest register `n` (0...7), if one does.
+    static func hostRegister(guest n: Int) -> HReg? { guestRegisters.first { $0.guest == n }?.host }
+
+    /// Stores the guest registers held in host registers to ``Machine/CPUState/raw`` (r15).
+    static func storeGuestRegisters(_ a: inout X64Assembler) {
+        for (n, r) in guestRegisters { a.movMR(HMem(base: .r15, disp: Int32(4 * n)), r) }
+    }
+
+    /// Loads the guest registers held in host registers from ``Machine/CPUState/raw`` (r15).
+    static func loadGuestRegisters(_ a: inout X64Assembler) {
+        for (n, r) in guestRegisters { a.movRM(r, HMem(base: .r15, disp: Int32(4 * n))) }
+    }
 
     enum Loc { case reg(HReg), mem(HMem), imm(UInt32) }
 
@@ -51,12 +86,15 @@ struct HostCodeGenerator {
     var epilogueFixups: [Int] = []
 
     let blockIndex: UInt32
+    /// The block's guest address.
+    let pc: UInt32
     let insnCount: Int
     let mode: UInt32
     let helpers: HelperAddresses
 
-    init(blockIndex: UInt32, insnCount: Int, mode: UInt32, helpers: HelperAddresses) {
+    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, helpers: HelperAddresses) {
         self.blockIndex = blockIndex
+        self.pc = pc
         self.insnCount = insnCount
         self.mode = mode
         self.helpers = helpers
@@ -97,6 +135,7 @@ struct HostCodeGenerator {
 
     func loc(_ r: RReg) -> Loc {
         if r.isTemp { return alloc[r.tempIndex] ?? .mem(HMem(base: .r12, disp: Ctx.spill)) }
+        if let h = HostCodeGenerator.hostRegister(guest: Int(r.n)) { return .reg(h) }
         return .mem(HMem(base: .r15, disp: Int32(r.n) * 4))
     }
 
@@ -150,21 +189,47 @@ struct HostCodeGenerator {
     /// Generates the block. Entry at offset 0.
     mutating func generate(_ ops: [ROp]) {
         allocate(ops)
-        // Entry: count the block and its instructions; leave if the budget is spent.
-        asm.inc64(.rbx)
-        asm.aluRI64(0, .rbp, Int32(insnCount))
-        asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.limit))
+        // Entry: leave if the block's instructions would pass the budget; else count the block
+        // and its instructions (`goto_tb n, cc_dead` checked the budget and enters after the check).
+        asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount) << Int32(Ctx.countShift)))
+        asm.cmpRM64(.rax, HMem(base: .r12, disp: Ctx.limit))
         let budget = asm.jcc(.a)
+        uncheckedEntry = asm.offset
+        asm.aluRI64(0, .rbp, Int32(insnCount) << Int32(Ctx.countShift) + 1)
 
-        for op in ops { emit(op) }
+        if let (branch, taken) = backEdgeLayout(ops) {
+            // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
+            // jumps once per iteration (through its chained goto_tb), not twice.
+            for op in ops[..<branch] { emit(op) }
+            let b = ops[branch]
+            compare(loc(b.a), loc(b.b))
+            labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(b.c))!.inverted)), ops[branch + 1].x))
+            for op in ops[taken...] { emit(op) }
+            for op in ops[(branch + 1)..<taken] { emit(op) }
+        } else {
+            for op in ops { emit(op) }
+        }
 
         // Out-of-line: the budget exit.
         asm.patch(budget, to: asm.offset)
-        asm.dec64(.rbx)
-        asm.aluRI64(5, .rbp, Int32(insnCount))
         exit(.budget, 0)
         emitPendingStubs()
         for f in labelFixups { asm.patch(f.field, to: labelOffsets[f.label]!) }
+    }
+
+    /// The block's tail `brcond a, b, cond, Lt; Ln: <exit 0>; Lt: <exit 1>` when exit 1 goes
+    /// back to the block's own address or before it (a loop): the brcond's index and Lt's.
+    func backEdgeLayout(_ ops: [ROp]) -> (branch: Int, taken: Int)? {
+        guard let branch = ops.lastIndex(where: { $0.code == .brcond }), branch + 1 < ops.count,
+              ops[branch + 1].code == .label, ops[branch + 1].x != ops[branch].x,
+              let taken = ops.indices.first(where: { $0 > branch + 1 && ops[$0].code == .label && ops[$0].x == ops[branch].x })
+        else { return nil }
+        let control: Set<ROp.Code> = [.label, .brcond, .br]
+        guard !ops[(branch + 2)..<taken].contains(where: { control.contains($0.code) }),
+              !ops[(taken + 1)...].contains(where: { control.contains($0.code) }),
+              let target = ops[(taken + 1)...].first(where: { $0.code == .mov && $0.d == .eip })?.a.imm,
+              target <= pc else { return nil }
+        return (branch, taken)
     }
 
     /// `mov rax, code; jmp epilogue` (the jump patched when the block is installed).
@@ -182,13 +247,21 @@ struct HostCodeGenerator {
         var size: UInt32
         var flags: UInt32
         var insn: Int
-        var value: Loc?
+        /// Where the guest address is (the helper gets it in ecx).
+        var address: HReg
+        /// A store's value (the helper gets it in eax).
+        var value: HReg
+        /// A load's destination register, written by the stub before it jumps back (nil: rax,
+        /// which the code at `resume` stores).
+        var destination: HReg?
     }
 
     mutating func emitPendingStubs() {
         for s in pendingSlow {
             asm.patch(s.jumpField, to: asm.offset)
-            // eax = value (stores), ecx = guest address.
+            // ecx = guest address, eax = value (stores).
+            asm.movRR(.rcx, s.address)
+            if s.store { asm.movRR(.rax, s.value) }
             if s.store { asm.movRR(.rdx, .rax) }
             for r in HostCodeGenerator.callerSaved { asm.push(r) }
             asm.movRR64(.rdi, .r12)
@@ -205,6 +278,7 @@ struct HostCodeGenerator {
             let ok = asm.jcc(.e)
             exit(.helper, UInt64(s.insn))
             asm.patch(ok, to: asm.offset)
+            if let d = s.destination { asm.movRR(d, .rax) }
             let back = asm.jmp()
             asm.patch(back, to: s.resume)
         }
@@ -253,6 +327,15 @@ struct HostCodeGenerator {
             }
             store(d, .rax)
         case .mul:
+            if case .reg(let r) = loc(op.d), !same(loc(op.d), loc(op.b)) {
+                load(r, loc(op.a))
+                switch loc(op.b) {
+                case .reg(let s): asm.imulRR(r, s)
+                case .mem(let m): asm.imulRM(r, m)
+                case .imm(let v): asm.imulRRI(r, r, v)
+                }
+                return
+            }
             load(.rax, loc(op.a))
             switch loc(op.b) {
             case .reg(let r): asm.imulRR(.rax, r)
@@ -296,47 +379,55 @@ struct HostCodeGenerator {
             asm.aluRR(1, .rax, .rcx)
             store(d, .rax)
         case .setcond:
-            load(.rax, loc(op.a))
-            alu(7, .rax, loc(op.b))
+            compare(loc(op.a), loc(op.b))
             asm.setcc(HCond(RCond(rawValue: UInt8(op.c))!), .rax)
             asm.movxRR(.rax, .rax, size: 1, signed: false)
             store(loc(op.d), .rax)
         case .brcond:
-            load(.rax, loc(op.a))
-            alu(7, .rax, loc(op.b))
+            compare(loc(op.a), loc(op.b))
             labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(op.c))!)), op.x))
         case .br:
             labelFixups.append((asm.jmp(), op.x))
         case .ld:
-            load(.rcx, loc(op.a))
+            let a = inRegister(loc(op.a), or: .rcx)
             let size = op.c
             let forUpdate = op.x & 2 != 0
             let need: UInt8 = forUpdate ? GuestMemory.entryWrite : GuestMemory.entryRead
-            pageCheck(mask: need | GuestMemory.entrySupervisor | (forUpdate ? 0 : 0), want: need)
+            pageCheck(a, mask: need | GuestMemory.entrySupervisor, want: need)
             let slow1 = asm.jcc(.ne)
             var slow2: Int? = nil
-            if size > 1 { slow2 = crossingCheck(size) }
-            let m = HMem(base: .r14, index: .rcx)
-            if size == 4 { asm.movRM(.rax, m) } else { asm.movxRM(.rax, m, size: size, signed: op.x & 1 != 0) }
+            if size > 1 { slow2 = crossingCheck(a, size) }
+            let m = HMem(base: .r14, index: a)
+            var dst: HReg = .rax
+            if case .reg(let r) = loc(op.d) { dst = r }
+            if size == 4 { asm.movRM(dst, m) } else { asm.movxRM(dst, m, size: size, signed: op.x & 1 != 0) }
             let resume = asm.offset
-            store(loc(op.d), .rax)
-            addSlow(slow1, slow2, resume: resume, store: false, size: size, flags: op.x, value: nil)
+            if dst == .rax { store(loc(op.d), .rax) }
+            addSlow(slow1, slow2, resume: dst == .rax ? resume : asm.offset, store: false, size: size, flags: op.x,
+                    address: a, value: .rax, destination: dst == .rax ? nil : dst)
         case .st:
-            load(.rcx, loc(op.b))
-            load(.rax, loc(op.a))
-            pageCheck(mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
+            let a = inRegister(loc(op.b), or: .rcx)
+            let v = inRegister(loc(op.a), or: .rax)
+            pageCheck(a, mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
             let slow1 = asm.jcc(.ne)
             var slow2: Int? = nil
-            if op.c > 1 { slow2 = crossingCheck(op.c) }
-            let m = HMem(base: .r14, index: .rcx)
+            if op.c > 1 { slow2 = crossingCheck(a, op.c) }
+            let m = HMem(base: .r14, index: a)
             switch op.c {
-            case 1: asm.movMR8(m, .rax)
-            case 2: asm.movMR16(.rax, .rax, m)
-            default: asm.movMR(m, .rax)
+            case 1: asm.movMR8(m, v)
+            case 2: asm.movMR16(v, v, m)
+            default: asm.movMR(m, v)
             }
-            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, value: nil)
+            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil)
         case .gotoTB:
-            slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
+            if op.x & 1 != 0 {
+                // cc_dead: only while the budget has room for any block (so the target's own
+                // check, which would leave with these flags unwritten, is skipped safely).
+                asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.fastLimit))
+                fastFields[Int(op.c)] = asm.jcc(.be)   // rel32 0: falls through until chained
+            } else {
+                slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
+            }
         case .exitTB:
             if op.c == 3 { exit(.mainLoop, 0) } else { exit(.chain, UInt64(op.c)) }
         case .lookupAndGoto:
@@ -346,9 +437,26 @@ struct HostCodeGenerator {
         }
     }
 
-    /// edx = page-table entry of the page of ecx, masked; flags = (edx == want).
-    mutating func pageCheck(mask: UInt8, want: UInt8) {
-        asm.movRR(.rdx, .rcx)
+    /// Host flags = `cmp a, b` (a straight from its register when it has one).
+    mutating func compare(_ a: Loc, _ b: Loc) {
+        if case .reg(let r) = a {
+            alu(7, r, b)
+        } else {
+            load(.rax, a)
+            alu(7, .rax, b)
+        }
+    }
+
+    /// The register holding `l` (a host register already, else `scratch` loaded with it).
+    mutating func inRegister(_ l: Loc, or scratch: HReg) -> HReg {
+        if case .reg(let r) = l { return r }
+        load(scratch, l)
+        return scratch
+    }
+
+    /// edx = page-table entry of the page of the guest address in `a`, masked; flags = (edx == want).
+    mutating func pageCheck(_ a: HReg, mask: UInt8, want: UInt8) {
+        asm.movRR(.rdx, a)
         asm.shiftRI(5, .rdx, 12)
         asm.movxRM(.rdx, HMem(base: .r13, index: .rdx), size: 1, signed: false)
         asm.aluRI(4, .rdx, UInt32(mask))
@@ -356,17 +464,19 @@ struct HostCodeGenerator {
     }
 
     /// Jumps (returned field) to the slow path when the access crosses a page.
-    mutating func crossingCheck(_ size: UInt32) -> Int {
-        asm.movRR(.rdx, .rcx)
+    mutating func crossingCheck(_ a: HReg, _ size: UInt32) -> Int {
+        asm.movRR(.rdx, a)
         asm.aluRI(4, .rdx, 0xFFF)
         asm.aluRI(7, .rdx, 0x1000 - size)
         return asm.jcc(.a)
     }
 
-    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32, value: Loc?) {
-        // Both checks jump to one stub; the second is redirected by a small trampoline.
-        pendingSlow.append(SlowPath(jumpField: j1, resume: resume, store: store, size: size, flags: flags, insn: currentInsn, value: value))
-        if let j2 { pendingSlow.append(SlowPath(jumpField: j2, resume: resume, store: store, size: size, flags: flags, insn: currentInsn, value: value)) }
+    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
+                          address: HReg, value: HReg, destination: HReg?) {
+        for j in [j1] + (j2.map { [$0] } ?? []) {
+            pendingSlow.append(SlowPath(jumpField: j, resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
+                                        address: address, value: value, destination: destination))
+        }
     }
 
     mutating func lookupAndGoto() {
@@ -391,6 +501,8 @@ struct HostCodeGenerator {
 
     mutating func call(_ op: ROp) {
         let h = RHelper(rawValue: UInt8(op.c))!
+        // exec_insn reads and writes the guest registers in CPUState.raw.
+        if h == .execInsn { HostCodeGenerator.storeGuestRegisters(&asm) }
         for r in HostCodeGenerator.callerSaved { asm.push(r) }
         asm.movRR64(.rdi, .r12)
         switch h {
@@ -412,6 +524,7 @@ struct HostCodeGenerator {
         asm.callR(.rax)
         for r in HostCodeGenerator.callerSaved.reversed() { asm.pop(r) }
         if h == .execInsn {
+            HostCodeGenerator.loadGuestRegisters(&asm)
             asm.aluRR(1, .rax, .rax)   // or eax, eax
             let ok = asm.jcc(.e)
             exit(.helper, UInt64(op.x))

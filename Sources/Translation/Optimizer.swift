@@ -19,6 +19,10 @@ public enum Optimizer {
         public var folded = 0
         public var deadFlags = 0
         public var deadCode = 0
+        /// Copies into guest registers removed by writing the value there directly (pass 4).
+        public var coalesced = 0
+        /// Ops moved onto the block's chained exits (pass 5).
+        public var sunk = 0
     }
 
     public static func optimize(_ input: [ROp]) -> (ops: [ROp], report: Report) {
@@ -31,6 +35,9 @@ public enum Optimizer {
             report.deadCode += deadCode(&ops)
             if report == before { break }
         }
+        report.coalesced = coalesce(&ops)
+        if report.coalesced > 0 { report.deadCode += deadCode(&ops) }
+        report.sunk = sinkFlags(&ops)
         return (ops, report)
     }
 
@@ -42,9 +49,14 @@ public enum Optimizer {
         var changed = 0
         var out: [ROp] = []
         out.reserveCapacity(ops.count)
+        // temporary -> (bytes, value) for `ext8u/ext8s/ext16u/ext16s t, value`: a store of that
+        // many bytes of t stores the same bytes of value.
+        var narrowed: [RReg: (bytes: UInt32, source: RArg)] = [:]
         func forget(_ r: RReg) {
             known[r] = nil
             for (k, v) in known where v == .r(r) { known[k] = nil }
+            narrowed[r] = nil
+            for (k, v) in narrowed where v.source == .r(r) { narrowed[k] = nil }
         }
         func subst(_ a: RArg) -> RArg {
             if case .r(let r) = a, let v = known[r] { return v }
@@ -59,12 +71,14 @@ public enum Optimizer {
                 unreachable = false
                 // Paths merge: facts about fixed registers may differ between them.
                 for k in known.keys where k.isFixed { forget(k) }
+                narrowed = [:]
                 out.append(op)
                 continue
             case .call:
                 op.a = subst(op.a)
                 if op.c == UInt32(RHelper.execInsn.rawValue) {
                     for k in known.keys where k.isFixed { forget(k) }
+                    narrowed = [:]
                 }
                 if let d = op.writes { forget(d) }
                 if op != original { changed += 1 }
@@ -82,6 +96,7 @@ public enum Optimizer {
             }
             op.a = subst(op.a)
             op.b = subst(op.b)
+            if op.code == .st, case .r(let t) = op.a, let n = narrowed[t], n.bytes == op.c { op.a = n.source }
             if let v = evaluate(op) {
                 op = ROp(.mov, d: op.d, a: v)
             }
@@ -93,6 +108,13 @@ public enum Optimizer {
             if let d = op.writes {
                 forget(d)
                 if op.code == .mov, op.a != .r(d) { known[d] = op.a }
+                if d.isTemp, op.a != .r(d) {
+                    switch op.code {
+                    case .ext8u, .ext8s: narrowed[d] = (1, op.a)
+                    case .ext16u, .ext16s: narrowed[d] = (2, op.a)
+                    default: break
+                    }
+                }
             }
             if op.code == .mov, op.a == .r(op.d) { changed += 1; continue }
             if op != original { changed += 1 }
@@ -197,6 +219,7 @@ public enum Optimizer {
                     observed.remove(.ccOp)
                 }
             }
+            if op.code == .gotoTB && op.x & 1 != 0 { continue }   // goto_tb n, cc_dead: flags not observed
             if (op.observesState && !isPureHelper(op)) || isPureHelper(op) {
                 observed = allFlags
             }
@@ -210,6 +233,9 @@ public enum Optimizer {
 
     static func deadCode(_ ops: inout [ROp]) -> Int {
         var live: Set<RReg> = []
+        // Guest GPRs written again later with no read, branch, label or op that can fault or
+        // leave in between (a straight-line stretch: nothing can observe the first value).
+        var overwritten: Set<RReg> = []
         var removed = 0
         var keep = [Bool](repeating: true, count: ops.count)
         for i in stride(from: ops.count - 1, through: 0, by: -1) {
@@ -219,10 +245,171 @@ public enum Optimizer {
                 removed += 1
                 continue
             }
+            if op.observesState || op.code == .label || op.code == .br || op.code == .brcond {
+                overwritten = []
+            } else if let d = op.writes, d.isGuestGPR, !op.hasSideEffects {
+                if overwritten.contains(d) {
+                    keep[i] = false
+                    removed += 1
+                    continue
+                }
+                overwritten.insert(d)
+            }
+            for r in op.reads where r.isGuestGPR { overwritten.remove(r) }
             if let d = op.writes, d.isTemp { live.remove(d) }
             for r in op.reads where r.isTemp { live.insert(r) }
         }
         if removed > 0 { ops = zip(ops, keep).filter { $0.1 }.map { $0.0 } }
         return removed
+    }
+
+    // MARK: - copy coalescing
+
+    /// Pass 4 (once): `op t, ...; ...; mov g, t` for a guest GPR g becomes `op g, ...` (later
+    /// reads of t read g) when nothing between reads or writes g, branches, or can fault or
+    /// leave (so no one can see g written early), `op` is pure or a load (whose destination is
+    /// written only when it does not fault), and t is not read after g's next write.
+    /// Returns the number of copies removed.
+    static func coalesce(_ ops: inout [ROp]) -> Int {
+        var def: [RReg: Int] = [:]
+        var multiple: Set<RReg> = []
+        for (k, op) in ops.enumerated() {
+            if let d = op.writes, d.isTemp {
+                if def[d] != nil { multiple.insert(d) }
+                def[d] = k
+            }
+        }
+        var removed = Set<Int>()
+        for i in ops.indices {
+            let op = ops[i]
+            guard op.code == .mov, op.d.isGuestGPR, case .r(let t) = op.a, t.isTemp, !multiple.contains(t),
+                  let j = def[t], j < i, !ops[j].hasSideEffects || ops[j].code == .ld else { continue }
+            let g = op.d
+            let between = (j + 1)..<i
+            if between.contains(where: { k in
+                let o = ops[k]
+                return !removed.contains(k) && (o.code == .label || o.code == .br || o.code == .brcond || o.observesState
+                    || o.reads.contains(g) || o.writes == g)
+            }) { continue }
+            let nextWrite = ((i + 1)..<ops.count).first { !removed.contains($0) && ops[$0].writes == g } ?? ops.count
+            if (nextWrite..<ops.count).contains(where: { !removed.contains($0) && ops[$0].reads.contains(t) }) { continue }
+            ops[j].d = g
+            removed.insert(i)
+            for m in (j + 1)..<ops.count where !removed.contains(m) {
+                if ops[m].a == .r(t) { ops[m].a = .r(g) }
+                if ops[m].b == .r(t) { ops[m].b = .r(g) }
+            }
+        }
+        if !removed.isEmpty { ops = ops.enumerated().filter { !removed.contains($0.offset) }.map(\.element) }
+        return removed.count
+    }
+
+    // MARK: - flag sinking onto the chained exits
+
+    /// Pass 5 (once, last): the condition-code writes of the block's last
+    /// flag-setting instructions, and the pure ops computing only what they write, move from
+    /// their place onto each `goto_tb n` exit, behind a `goto_tb n, cc_dead` that jumps over them
+    /// when the next block overwrites the flags before reading them (``ccLiveAtEntry(_:)``).
+    /// They move only over pure ops and branches: past the last op that can fault, leave or read a
+    /// condition-code register, and only when no op between redefines what they read, and every
+    /// exit after them is a `goto_tb`. Returns the number of ops moved.
+    static func sinkFlags(_ ops: inout [ROp]) -> Int {
+        guard var firstExit = ops.firstIndex(where: { $0.code == .gotoTB }) else { return 0 }
+        while firstExit > 0 && ops[firstExit - 1].code == .label { firstExit -= 1 }
+        // The exit region: labels, goto_tb n; mov eip, $target; exit_tb n.
+        for op in ops[firstExit...] {
+            switch op.code {
+            case .gotoTB, .label: continue
+            case .exitTB where op.c != 3: continue
+            case .mov where op.d == .eip && op.a.imm != nil: continue
+            default: return 0
+            }
+        }
+        var sunk: Set<Int> = []              // indices of the ops to move
+        var writtenLater: Set<RReg> = []     // written by ops after the scan point that stay
+        var readLater: Set<RReg> = []        // read by ops after the scan point that stay
+        var sunkReads: [RReg: Int] = [:]     // temporaries read by moved ops (count)
+        var i = firstExit - 1
+        scan: while i >= 0 {
+            let op = ops[i]
+            defer { i -= 1 }
+            switch op.code {
+            case .label, .br: break scan
+            case .brcond:
+                if !sunk.isEmpty { break scan }   // it could jump over the ops already chosen
+            case .insnStart: continue scan
+            default: break
+            }
+            if op.observesState { break scan }
+            let movable: Bool
+            if op.code == .mov, op.d.isFlags {
+                movable = !readLater.contains(op.d)
+            } else if let d = op.writes, d.isTemp, !op.hasSideEffects, sunkReads[d] != nil,
+                      !ops.indices.contains(where: { j in !sunk.contains(j) && j != i && ops[j].reads.contains(d) }) {
+                movable = true
+            } else {
+                movable = false
+            }
+            if movable, op.reads.allSatisfy({ !writtenLater.contains($0) }), !(op.writes.map(writtenLater.contains) ?? false) {
+                sunk.insert(i)
+                for r in op.reads where r.isTemp { sunkReads[r, default: 0] += 1 }
+                continue
+            }
+            if op.reads.contains(where: { $0.isFlags }) { break scan }
+            if let d = op.writes { writtenLater.insert(d) }
+            for r in op.reads { readLater.insert(r) }
+        }
+        guard !sunk.isEmpty else { return 0 }
+        let moved = ops.indices.filter { sunk.contains($0) }.map { ops[$0] }
+        var out: [ROp] = []
+        out.reserveCapacity(ops.count + 2 * moved.count)
+        for (j, op) in ops.enumerated() where !sunk.contains(j) {
+            if op.code == .gotoTB {
+                out.append(ROp(.gotoTB, c: op.c, x: 1))
+                out.append(contentsOf: moved)
+            }
+            out.append(op)
+        }
+        ops = out
+        return moved.count
+    }
+
+    /// The condition-code registers whose values at the block's entry may be read (explicitly, or
+    /// by an op that can fault or leave, through the lazy state) before the block overwrites them.
+    /// Empty: a predecessor need not write its flags before jumping here (`goto_tb n, cc_dead`).
+    /// A backward pass over the block's DAG (branches go forward), as the dead-flag pass but
+    /// joining the state of a branch's label.
+    public static func ccLiveAtEntry(_ ops: [ROp]) -> Set<RReg> {
+        var explicit: Set<RReg> = []
+        var observed: Set<RReg> = allFlags
+        var atLabel: [UInt32: (Set<RReg>, Set<RReg>)] = [:]
+        for op in ops.reversed() {
+            switch op.code {
+            case .label:
+                atLabel[op.x] = (explicit, observed)
+                continue
+            case .br:
+                (explicit, observed) = atLabel[op.x] ?? ([], allFlags)
+                continue
+            case .brcond:
+                let (e, o) = atLabel[op.x] ?? ([], allFlags)
+                explicit.formUnion(e)
+                observed.formUnion(o)
+            case .gotoTB where op.x & 1 != 0:
+                continue
+            default: break
+            }
+            if let d = op.writes, d.isFlags {
+                explicit.remove(d)
+                observed.remove(d)
+                if d == .ccOp {
+                    if op.code == .mov, let v = op.a.imm { observed.formIntersection(needs(v)) }
+                    observed.remove(.ccOp)
+                }
+            }
+            if op.observesState { observed = allFlags }
+            for r in op.reads where r.isFlags { explicit.insert(r) }
+        }
+        return explicit.union(observed)
     }
 }

@@ -20,6 +20,8 @@ public struct RReg: Hashable, Sendable, Comparable {
     public var isTemp: Bool { n >= 32 }
     public var isFixed: Bool { n < 32 }
     public var isFlags: Bool { n >= 10 && n <= 14 }
+    /// EAX...EDI.
+    public var isGuestGPR: Bool { n < 8 }
     public var tempIndex: Int { Int(n) - 32 }
     public static func < (a: RReg, b: RReg) -> Bool { a.n < b.n }
 
@@ -135,7 +137,10 @@ public struct ROp: Hashable, Sendable {
         case brcond
         case br
         case label
-        /// Chained jump through slot c (0 or 1) of this TB.
+        /// Chained jump through slot c (0 or 1) of this TB. x = 1 (`goto_tb n, cc_dead`): taken
+        /// only when chained to a block that overwrites the lazy flags before anything can read
+        /// them, and the instruction budget has room for any block; otherwise it falls through
+        /// to the flag writes that follow it and the plain `goto_tb n` after them.
         case gotoTB
         /// Return to the main loop; c: the slot that was not chained yet (0, 1), or 3 = no slot.
         case exitTB
@@ -208,7 +213,7 @@ public struct ROp: Hashable, Sendable {
         case .brcond: return "brcond \(a.text), \(b.text), \(RCond(rawValue: UInt8(c))!.name), L\(x)"
         case .br: return "br L\(x)"
         case .label: return "L\(x):"
-        case .gotoTB: return "goto_tb \(c)"
+        case .gotoTB: return "goto_tb \(c)" + (x & 1 != 0 ? ", cc_dead" : "")
         case .exitTB: return c == 3 ? "exit_tb" : "exit_tb \(c)"
         case .lookupAndGoto: return "lookup_and_goto eip"
         case .call:

@@ -20,6 +20,12 @@ public final class TranslationBlock {
     /// Offset of the host code in the code buffer, and of the rel32 fields of goto_tb slots 0/1.
     var entry = 0
     var slotFields: [Int?] = [nil, nil]
+    /// The entry after the budget check, and the rel32 fields of `goto_tb n, cc_dead`.
+    var uncheckedEntry = 0
+    var fastFields: [Int?] = [nil, nil]
+    /// Whether the block overwrites the lazy flags before anything can read them
+    /// (``Optimizer/ccLiveAtEntry(_:)`` is empty): `goto_tb n, cc_dead` may jump here.
+    public let ccDeadAtEntry: Bool
     /// Blocks this one jumps to directly, by slot.
     var chained: [TranslationBlock?] = [nil, nil]
     /// Blocks (and their slot) that jump directly here.
@@ -34,6 +40,7 @@ public final class TranslationBlock {
         self.ops = ops
         self.optimizedOps = optimizedOps
         self.report = report
+        self.ccDeadAtEntry = Optimizer.ccLiveAtEntry(optimizedOps).isEmpty
     }
 
     /// The guest addresses this block's goto_tb slots 0 and 1 are chained to (nil: not chained),

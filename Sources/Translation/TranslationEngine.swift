@@ -34,7 +34,8 @@ public final class TranslationEngine: CodeWriteObserver {
     /// Chain blocks through their goto_tb slots (QEMU's default; false is `-d nochain`).
     public var chaining = true
     /// Instructions between two checks of the deadline while blocks run chained.
-    public static let deadlineCheckInterval: UInt64 = 1 << 22
+    /// (At most 2^20, so the block entries of one entry from the main loop fit the low bits of rbp.)
+    public static let deadlineCheckInterval: UInt64 = 1 << 20
 
     let cache = BlockCache()
     var blocks: [TranslationBlock] = []
@@ -78,15 +79,15 @@ public final class TranslationEngine: CodeWriteObserver {
 
     deinit { ctx.deallocate() }
 
-    var counter: UInt64 {
-        get { ctx.load(fromByteOffset: Int(Ctx.counter), as: UInt64.self) }
-        set { ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.counter), as: UInt64.self) }
-    }
-    var limit: UInt64 {
-        get { ctx.load(fromByteOffset: Int(Ctx.limit), as: UInt64.self) }
-        set { ctx.storeBytes(of: newValue, toByteOffset: Int(Ctx.limit), as: UInt64.self) }
-    }
-    var entries: UInt64 { ctx.load(fromByteOffset: Int(Ctx.entries), as: UInt64.self) }
+    /// Guest instructions retired (translated, helper-run and stepped together).
+    var counter: UInt64 = 0
+    /// Chained blocks run while the counter stays at or below this; `goto_tb n, cc_dead` jumps
+    /// only while it is at or below `limit - Translator.maxInstructions`.
+    var limit: UInt64 = 0
+    /// Block entries counted by generated code.
+    var entries: UInt64 = 0
+    /// ``counter`` when the main loop last entered generated code (rbp counts from there).
+    var enterBase: UInt64 = 0
     var inlineHits: UInt64 { ctx.load(fromByteOffset: Int(Ctx.lookupHits), as: UInt64.self) }
 
     /// The blocks in the translation cache, in the order they were translated (since the last flush).
@@ -118,11 +119,11 @@ public final class TranslationEngine: CodeWriteObserver {
         a.movRM64(.r14, HMem(base: .r12, disp: Ctx.memBase))
         a.movRM64(.r13, HMem(base: .r12, disp: Ctx.pageTable))
         a.movRM64(.rbp, HMem(base: .r12, disp: Ctx.counter))
-        a.movRM64(.rbx, HMem(base: .r12, disp: Ctx.entries))
+        HostCodeGenerator.loadGuestRegisters(&a)
         a.jmpR(.rdx)
         let epilogue = a.offset
+        HostCodeGenerator.storeGuestRegisters(&a)
         a.movMR64(HMem(base: .r12, disp: Ctx.counter), .rbp)
-        a.movMR64(HMem(base: .r12, disp: Ctx.entries), .rbx)
         a.aluRI64(0, .rsp, 8)
         for r: HReg in [.r15, .r14, .r13, .r12, .rbp, .rbx] { a.pop(r) }
         a.ret()
@@ -133,9 +134,22 @@ public final class TranslationEngine: CodeWriteObserver {
 
     typealias EnterFunction = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<UInt32>, UnsafeRawPointer) -> UInt64
 
+    /// Runs generated code from `b`'s entry until it leaves. In generated code rbp holds
+    /// (instructions retired since this entry) << ``Ctx/countShift`` + (block entries since it),
+    /// so one `add` counts both; ``limit`` is encoded the same way (``Ctx/encode``).
     func enter(_ b: TranslationBlock) -> UInt64 {
         let f = unsafeBitCast(code.base + enterOffset, to: EnterFunction.self)
-        return f(ctx, cpu.raw, UnsafeRawPointer(code.base + b.entry))
+        enterBase = counter
+        let room = limit >= counter ? limit - counter : 0
+        ctx.storeBytes(of: Ctx.encode(room), toByteOffset: Int(Ctx.limit), as: UInt64.self)
+        let fastRoom = room >= UInt64(Translator.maxInstructions) ? Ctx.encode(room - UInt64(Translator.maxInstructions)) : 0
+        ctx.storeBytes(of: fastRoom, toByteOffset: Int(Ctx.fastLimit), as: UInt64.self)
+        ctx.storeBytes(of: UInt64(0), toByteOffset: Int(Ctx.counter), as: UInt64.self)
+        let exitCode = f(ctx, cpu.raw, UnsafeRawPointer(code.base + b.entry))
+        let raw = ctx.load(fromByteOffset: Int(Ctx.counter), as: UInt64.self)
+        counter = enterBase + Ctx.instructions(raw)
+        entries += raw & Ctx.entryMask
+        return exitCode
     }
 
     // MARK: - translation and installation
@@ -144,7 +158,7 @@ public final class TranslationEngine: CodeWriteObserver {
     func translate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
         guard let b = Translator.translate(memory, pc: pc, mode: mode, stopBefore: breakpoints) else { return nil }
         b.index = UInt32(blocks.count)
-        var g = HostCodeGenerator(blockIndex: b.index, insnCount: b.instructions.count, mode: mode, helpers: helpers)
+        var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, helpers: helpers)
         g.generate(b.optimizedOps)
         var bytes = g.asm.bytes
         let start = (code.used + 15) & ~15
@@ -158,6 +172,8 @@ public final class TranslationEngine: CodeWriteObserver {
         }
         b.entry = at
         b.slotFields = g.slotFields.map { $0.map { at + $0 } }
+        b.fastFields = g.fastFields.map { $0.map { at + $0 } }
+        b.uncheckedEntry = at + g.uncheckedEntry
         blocks.append(b)
         cache.insert(b)
         memory.markCodePages(address: pc, count: max(b.size, 1))
@@ -188,6 +204,8 @@ public final class TranslationEngine: CodeWriteObserver {
     func chain(_ from: TranslationBlock, slot: Int, to target: TranslationBlock) {
         guard let field = from.slotFields[slot], from.chained[slot] == nil, from.valid, target.valid else { return }
         code.patchRel32(at: field, to: target.entry)
+        // Past the flag writes (and the target's budget check) when the target overwrites the flags.
+        if let fast = from.fastFields[slot], target.ccDeadAtEntry { code.patchRel32(at: fast, to: target.uncheckedEntry) }
         from.chained[slot] = target
         target.incoming.append((from, slot))
         stats.chainsMade += 1
@@ -196,6 +214,7 @@ public final class TranslationEngine: CodeWriteObserver {
     func unchain(_ from: TranslationBlock, slot: Int) {
         guard let field = from.slotFields[slot], from.chained[slot] != nil else { return }
         code.patchRel32(at: field, to: field + 4)
+        if let fast = from.fastFields[slot] { code.patchRel32(at: fast, to: fast + 4) }
         from.chained[slot] = nil
     }
 
@@ -412,7 +431,8 @@ public final class TranslationEngine: CodeWriteObserver {
         }
     }
 
-    func execInsn(block: UInt32, index: UInt32, counter c: UInt64) -> UInt64 {
+    func execInsn(block: UInt32, index: UInt32, counter raw: UInt64) -> UInt64 {
+        let c = enterBase + Ctx.instructions(raw)
         stats.helperInstructions += 1
         guard Int(block) < blocks.count else { return 0 }
         let b = blocks[Int(block)]

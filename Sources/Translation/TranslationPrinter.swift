@@ -56,7 +56,8 @@ public enum TranslationPrinter {
         if show.contains(.ir_opt) {
             if !out.isEmpty { out += "\n" }
             out += "OP after optimization: \(b.optimizedOps.realOpCount) ops (constant folding changed \(b.report.folded), "
-                + "dead-flag elimination removed \(b.report.deadFlags), dead-code elimination removed \(b.report.deadCode))\n"
+                + "dead-flag elimination removed \(b.report.deadFlags), dead-code elimination removed \(b.report.deadCode), "
+                + "copies coalesced \(b.report.coalesced), flag sinking moved \(b.report.sunk))\n"
             out += ops(b.optimizedOps, texts)
         }
         return out

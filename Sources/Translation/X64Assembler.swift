@@ -103,6 +103,7 @@ struct X64Assembler {
         b(0xB8 | d.low)
         d64(v)
     }
+    mutating func lea64(_ d: HReg, _ m: HMem) { rm([0x8D], d.rawValue, m, w: true) }
     mutating func movMI(_ m: HMem, _ v: UInt32) { rm([0xC7], 0, m); d32(v) }
     /// movzx/movsx r32 from an 8/16-bit memory operand.
     mutating func movxRM(_ d: HReg, _ m: HMem, size: UInt32, signed: Bool) {

@@ -83,14 +83,14 @@ enum Support {
     }
 
     /// Runs `path` under the interpreter directly.
-    static func interpretDirect(_ path: String) throws -> Final {
+    static func interpretDirect(_ path: String, maxInstructions: UInt64 = 1_000_000) throws -> Final {
         let p = try process(path)
-        let t = p.run(maxInstructions: 1_000_000, deadline: nil)
+        let t = p.run(maxInstructions: maxInstructions, deadline: nil)
         return Final(describe(t), p, p.interpreter.instructionsExecuted)
     }
 
     /// Runs `path` under the translation engine directly; also returns its counters.
-    static func translateDirect(_ path: String) throws -> (Final, TranslationStats) {
+    static func translateDirect(_ path: String, maxInstructions: UInt64 = 1_000_000) throws -> (Final, TranslationStats) {
         let p = try process(path)
         let engine = try TranslationEngine(cpu: p.cpu, memory: p.memory, interpreter: p.interpreter)
         var ending: GuestTermination?
@@ -98,7 +98,7 @@ enum Support {
             if let t = p.step() { ending = t; return true }
             return false
         }
-        let stop = engine.run(maxInstructions: 1_000_000, deadline: nil)
+        let stop = engine.run(maxInstructions: maxInstructions, deadline: nil)
         let t: GuestTermination
         switch stop {
         case .stopped: t = ending!
