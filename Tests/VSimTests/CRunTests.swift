@@ -35,6 +35,31 @@ struct CRunTests {
         #expect(b.stderr.contains("bad.c"))
     }
 
+    /// programs/c/ is what the README and the docs run: each program, built as vsim builds a `.c`
+    /// (gcc -m32 -static -O2) and run natively, is the oracle for `vsim run prog.c` under user
+    /// mode and the guest kernel.
+    @Test("programs/c: each program prints and exits as natively under interpret, translate, hvm and pv",
+          .enabled(if: CRunTests.canCompile))
+    func shippedCPrograms() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let env = ["XDG_CACHE_HOME": dir + "/cache", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        for (name, args) in [("hello", ["one", "two"]), ("intbench", ["1"]), ("dhrylike", ["3000"])] {
+            let src = CLI.packageRoot + "/programs/c/\(name).c"
+            let exe = dir + "/" + name
+            let c = try CLI.run("/usr/bin/env", CProgramsTests.compiler + ["-static", "-O2", "-o", exe, src])
+            try #require(c.status == 0, "\(name): \(c.stderr)")
+            let native = try CLI.run(exe, args)
+            #expect(native.status == 0 && !native.stdout.isEmpty, "\(name) natively: \(native.stderr)")
+            for mode in ["interpret", "translate", "hvm", "pv"] {
+                let r = try CLI.vsim(["run", "--mode", mode, "--time-limit", "1800", src, "--"] + args, environment: env)
+                #expect(r.status == native.status, "\(name) under \(mode): \(r.stderr)")
+                #expect(r.stdout == native.stdout, "\(name) under \(mode): \(r.stdout) natively \(native.stdout)")
+                #expect(r.stderr == native.stderr, "\(name) under \(mode): \(r.stderr)")
+            }
+        }
+    }
+
     @Test("without gcc a .c file exits 69 and says what to install")
     func missingCompiler() throws {
         let dir = try CLI.temporaryDirectory()
