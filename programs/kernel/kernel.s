@@ -12,7 +12,8 @@
 #        included, as the boot-information block lists them (U/S = 1, R/W from the ELF flags);
 #     4. loads CR3, sets CR0.PG and CR0.WP, starts the timer, and IRETs to the program at ring 3.
 #   Then it serves int $0x80 itself for what a kernel must do (exit/exit_group, read and write
-#   on fds 0-2, writev, brk; the address space: mmap2, munmap, mprotect, madvise; thread-local
+#   on fds 0-2, writev, brk; the address space: mmap2 (files paged in through the host-call
+#   device), mremap, munmap, mprotect, madvise; thread-local
 #   storage: set_thread_area, get_thread_area; what a libc's start-up asks: set_tid_address,
 #   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; and vsim_kcall = 500 for the probes in
 #   programs/holes/), forwards every other call to the host through vsim's paravirtual host-call
@@ -843,7 +844,7 @@ sys_brk:
         movl brk_cur, %eax
         ret
 
-# ---- the address space: mmap2, munmap, mprotect, madvise -----------------------------------------
+# ---- the address space: mmap2, mremap, munmap, mprotect, madvise ---------------------------------
 # A page of user space is in use when its page-table entry is not 0: present (frame | U | P, and
 # R/W with PROT_WRITE), or a PROT_NONE page (frame | PTE_NONE, P = 0: the frame is kept for a
 # later mprotect). The page tables are the only record; there is no list of regions. A mapping
