@@ -121,12 +121,11 @@ struct CProgramsTests {
     }
 
     /// The modes that run the guest kernel (programs/kernel/kernel.s, docs/boot-protocol.md): it
-    /// serves what a static glibc or musl start-up asks (thread-local storage, the address space,
-    /// the process calls) but neither files nor signals, so a program that needs them is left out
-    /// here, with the reason.
+    /// serves what a static glibc or musl start-up asks (thread-local storage, the address space
+    /// with file mappings and mremap, the process calls; files through the host-call device) but no
+    /// signals, so a program that needs them is left out here, with the reason.
     static let kernelModes = ["trap", "hvm", "pv", "bt", "unikernel"]
     static let leftOutUnderTheKernel: [String: String] = [
-        "mremap_filemap": "fstat and mmap2 of stdin, a file: file calls are not served by the guest kernel; nor is mremap",
         "signal_async": "kill, sigaction, timers and pause: the guest kernel delivers no signals",
         "signal_faults": "handlers for SIGSEGV, SIGFPE, SIGILL and SIGTRAP: the guest kernel delivers no signals",
     ]
@@ -151,6 +150,32 @@ struct CProgramsTests {
             #expect(r.status == native.status, "\(v) under \(mode): exit status \(r.status), natively \(native.status); stderr: \(r.stderr)")
             #expect(r.stdout == native.stdout, "\(v) under \(mode): stdout differs\nnative:\n\(native.stdout)\nvsim:\n\(r.stdout)")
             #expect(r.stderr == native.stderr, "\(v) under \(mode): stderr differs\nnative:\n\(native.stderr)\nvsim:\n\(r.stderr)")
+        }
+    }
+
+    /// The guest kernel's file mappings and mremap (mremap_filemap) on both engines: the same
+    /// output as natively under each kernel mode, and the same counts (instructions, traps or
+    /// exits, host calls, hypercalls: the summary line of `--trace traps`) from the interpreter
+    /// as from the translator, which must run the kernel's page-ins and page-table moves alike.
+    @Test("file mappings and mremap under the guest kernel: as natively, same counts on both engines",
+          .enabled(if: CProgramsTests.hostCanBuild(), "needs an i386 C compiler and static libc (scripts/setup) and a host that runs i386 programs"),
+          arguments: CProgramsTests.variants.filter { $0.program == "mremap_filemap" })
+    func fileMappingsOnBothEngines(_ v: Variant) throws {
+        let exe = try Self.build(v)
+        let native = try Self.run([exe] + Self.arguments, environment: Self.environment, stdin: Self.stdin)
+        #expect(native.status == 0, "\(v): the native run itself failed (\(native.status)): \(native.stderr)")
+        for mode in Self.kernelModes {
+            var summaries: [String] = []
+            for engine in ["interpret", "translate"] {
+                let r = try Self.run([CLI.vsimPath, "run", "--mode", mode, "--engine", engine, "--trace", "traps",
+                                      "--time-limit", Self.timeLimit, exe, "--"] + Self.arguments,
+                                     environment: Self.environment, stdin: Self.stdin)
+                #expect(r.status == native.status, "\(v) under \(mode), \(engine): exit status \(r.status); stderr: \(r.stderr.suffix(2000))")
+                #expect(r.stdout == native.stdout, "\(v) under \(mode), \(engine): stdout differs\nnative:\n\(native.stdout)\nvsim:\n\(r.stdout)")
+                summaries.append(r.stderr.split(separator: "\n").last.map(String.init) ?? "")
+            }
+            #expect(summaries[0].contains("pread64"), "\(v) under \(mode): no pread64 host call in the summary: \(summaries[0])")
+            #expect(summaries[0] == summaries[1], "\(v) under \(mode): counts differ\ninterpret: \(summaries[0])\ntranslate: \(summaries[1])")
         }
     }
 }

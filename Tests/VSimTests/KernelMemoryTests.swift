@@ -126,7 +126,7 @@ final class KernelMemoryTests: XCTestCase {
     /// Under pv every page-table change is an mmu_update request and every invalidation an
     /// mmuext_op, counted by hand for this program (boot as hello's: 36 mmu_update and one
     /// mmuext_op NEW_BASEPTR, see ParavirtualTests):
-    ///   mmap2 of 16 pages: placed below MMAP_TOP = 0xbf800000, in a 4 MiB region with no page
+    ///   mmap2 of 16 pages: placed below MMAP_TOP = 0xb8000000, in a 4 MiB region with no page
     ///     table yet: its directory entry is sent at once (37), the 16 PTEs at the end (38); new
     ///     entries need no invalidation;
     ///   mprotect of 4 of them: 4 PTEs (39), one mmuext_op with 4 INVLPG_LOCAL (2);

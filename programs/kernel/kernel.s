@@ -12,7 +12,8 @@
 #        included, as the boot-information block lists them (U/S = 1, R/W from the ELF flags);
 #     4. loads CR3, sets CR0.PG and CR0.WP, starts the timer, and IRETs to the program at ring 3.
 #   Then it serves int $0x80 itself for what a kernel must do (exit/exit_group, read and write
-#   on fds 0-2, writev, brk; the address space: mmap2, munmap, mprotect, madvise; thread-local
+#   on fds 0-2, writev, brk; the address space: mmap2 (files paged in through the host-call
+#   device), mremap, munmap, mprotect, madvise; thread-local
 #   storage: set_thread_area, get_thread_area; what a libc's start-up asks: set_tid_address,
 #   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; and vsim_kcall = 500 for the probes in
 #   programs/holes/), forwards every other call to the host through vsim's paravirtual host-call
@@ -80,7 +81,9 @@
         .equ TIMER_PORT, 0x40
         .equ USER_TOP, 0xC0000000
         .equ STACK_MAX, 0x00800000      # 8 MiB: Linux's default RLIMIT_STACK
-        .equ MMAP_TOP, USER_TOP - STACK_MAX   # mmap2 places mappings top-down from here
+        .equ MMAP_TOP, USER_TOP - 0x08000000  # mmap2 places mappings top-down from here: 128 MiB
+                                        # below the stack top, as Linux's mmap_base (MIN_GAP,
+                                        # arch/x86/mm/mmap.c) without randomization
         .equ PTE_USER, 7                # present, writable, user
         .equ PTE_NONE, 0x200            # AVL bit 9: a PROT_NONE page (P = 0, frame kept)
         .equ TLS_FIRST, 6               # GDT entries 6-8: i386 Linux's GDT_ENTRY_TLS_MIN..MAX
@@ -95,6 +98,16 @@
         .equ MAP_ANONYMOUS, 0x20
         .equ MAP_FIXED_NOREPLACE, 0x100000
         .equ MADV_DONTNEED, 4
+        .equ MREMAP_MAYMOVE, 1          # mremap's flags (uapi/linux/mman.h)
+        .equ MREMAP_FIXED, 2
+        .equ PTE_KIND, 0x207            # P, R/W, U/S and PTE_NONE: what the pages of one mapping share
+        .equ O_ACCMODE, 3               # fcntl64(F_GETFL): 0 O_RDONLY, 1 O_WRONLY, 2 O_RDWR
+        .equ F_GETFL, 3
+        .equ S_IFMT, 0xF000             # struct stat64's st_mode (at offset 16, asm/stat.h)
+        .equ S_IFREG, 0x8000
+        .equ NR_fcntl64, 221            # the host calls the kernel makes for itself
+        .equ NR_pread64, 180
+        .equ NR_fstat64, 197
         .equ RLIMIT_STACK, 3
 
         # boot-information block (docs/boot-protocol.md)
@@ -111,6 +124,7 @@
         .equ ESRCH, 3
         .equ EBADF, 9
         .equ ENOMEM, 12
+        .equ EACCES, 13
         .equ EFAULT, 14
         .equ EEXIST, 17
         .equ ENODEV, 19
@@ -598,6 +612,17 @@ sys_forward:
         .endif
         ret
 
+# host_call: the kernel's own request to the host (number %eax, arguments %ebx %ecx %edx %esi
+# %edi %ebp), made as sys_forward makes the program's; %eax = the result (a value or -errno).
+# Preserves the other registers. The program's registers are safe on the kernel stack meanwhile,
+# and the request block is free: a program's forwarded call is over before it enters again.
+host_call:
+        pushal
+        call sys_forward
+        movl %eax, 28(%esp)             # pushal's slot for %eax
+        popal
+        ret
+
         .ifdef UNIKERNEL
 # ---- system calls as function calls (unikernel): `call *AT_SYSINFO` -----------------------------
 # The boot protocol puts this entry in the program's auxiliary vector as AT_SYSINFO, where i386
@@ -819,7 +844,7 @@ sys_brk:
         movl brk_cur, %eax
         ret
 
-# ---- the address space: mmap2, munmap, mprotect, madvise -----------------------------------------
+# ---- the address space: mmap2, mremap, munmap, mprotect, madvise ---------------------------------
 # A page of user space is in use when its page-table entry is not 0: present (frame | U | P, and
 # R/W with PROT_WRITE), or a PROT_NONE page (frame | PTE_NONE, P = 0: the frame is kept for a
 # later mprotect). The page tables are the only record; there is no list of regions. A mapping
@@ -950,24 +975,79 @@ unmap_range:
         jmp 1b
 3:      ret
 
-# mmap2(addr, length, prot, flags, fd, pgoffset): an anonymous mapping (MAP_PRIVATE, or
-# MAP_SHARED, the same thing for a process that never forks), at addr with MAP_FIXED (replacing
+# map_zeroed: map the unused pages [%ebx, %ebx + %ecx) with zeroed frames and page-table bits
+# %edx (new entries: nothing to invalidate), then mm_done. CF=1 when RAM runs out, with none of
+# the range left mapped. Clobbers all but %ebp.
+map_zeroed:
+        pushl %ebx
+        pushl %edx
+        movl %ebx, %edi
+        leal (%ebx,%ecx), %esi
+1:      cmpl %esi, %edi
+        jae 2f
+        call alloc_frame
+        testl %eax, %eax
+        jz 3f
+        orl (%esp), %eax
+        movl %eax, %edx
+        movl %edi, %eax
+        call map_page
+        jc 4f
+        addl $4096, %edi
+        jmp 1b
+2:      addl $8, %esp
+        call mm_done
+        clc
+        ret
+4:      movl %edx, %eax                 # no page table for it: the frame goes back
+        andl $0xFFFFF000, %eax
+        call free_frame
+3:      popl %edx
+        popl %ebx
+        movl %edi, %ecx
+        subl %ebx, %ecx
+        call unmap_range
+        call mm_done
+        stc
+        ret
+
+# mmap2(addr, length, prot, flags, fd, pgoffset): a mapping at addr with MAP_FIXED (replacing
 # what was there) or MAP_FIXED_NOREPLACE (-EEXIST over a mapping), else at the hint addr
 # rounded down to a page if that range is free, else top-down below MMAP_TOP. Returns the
-# address. Errors in Linux's order (mm/mmap.c do_mmap, get_unmapped_area): length 0 -EINVAL,
-# length rounding past 4 GiB or above TASK_SIZE -ENOMEM, a fixed range past TASK_SIZE
-# -ENOMEM, a fixed address not page aligned -EINVAL, overlap with MAP_FIXED_NOREPLACE -EEXIST,
-# a map type other than shared or private -EINVAL; RAM exhausted -ENOMEM (nothing is left
-# mapped). pgoffset is ignored, as for any anonymous mapping.
+# address. Anonymous (MAP_ANONYMOUS): zeroed frames, pgoffset ignored; private or shared, the
+# same thing for a process that never forks. File-backed: the file is the host-call device's
+# (fd as the program knows it), so the kernel pages it in through the device: zeroed frames
+# mapped writable, the file's type checked with a forwarded fstat64 into the first of them, then
+# filled with forwarded pread64(fd, addr, length, pgoffset * 4096) calls (the bytes past the end
+# of the file stay zero), then given the requested protection. A MAP_SHARED mapping is a private
+# snapshot too: one process, and nobody else writes the file while it runs, so nothing could
+# tell; a write to it does not reach the file. Errors in Linux's order (mm/mmap.c
+# ksys_mmap_pgoff, do_mmap, get_unmapped_area): a bad fd -EBADF (fcntl64 F_GETFL, forwarded);
+# length 0 -EINVAL, length rounding past 4 GiB or above TASK_SIZE -ENOMEM, a fixed range past
+# TASK_SIZE -ENOMEM, a fixed address not page aligned -EINVAL, overlap with
+# MAP_FIXED_NOREPLACE -EEXIST, a map type other than shared or private -EINVAL; a file not open
+# for reading, or PROT_WRITE with MAP_SHARED on one not open for writing, -EACCES; RAM exhausted
+# -ENOMEM; a file that is not a regular file -ENODEV (checked once its frames are mapped: with
+# MAP_FIXED what was there is gone by then, where Linux checks first); an error of the host's
+# pread64 is returned as it is. Nothing is left mapped on an error.
 sys_mmap2:
+        movl $-1, mm_fd                 # anonymous
         testl $MAP_ANONYMOUS, %esi
         jnz 1f
-        # A file-backed mapping: file calls go to the host through the host-call device (see
-        # docs/boot-protocol.md); this kernel has no file of its own to map: no device.
-        cmpl $-1, %edi
-        je ebadf
-        movl $-ENODEV, %eax
-        ret
+        pushl %ebx                      # a file: does the program have fd open, and how?
+        pushl %ecx
+        movl $NR_fcntl64, %eax
+        movl %edi, %ebx
+        movl $F_GETFL, %ecx
+        call host_call
+        popl %ecx
+        popl %ebx
+        testl %eax, %eax
+        js 12f                          # -EBADF
+        andl $O_ACCMODE, %eax
+        movl %eax, mm_acc
+        movl %edi, mm_fd
+        movl %ebp, mm_pgoff
 1:      testl %ecx, %ecx
         jz einval
         call page_span
@@ -1016,41 +1096,300 @@ sys_mmap2:
 6:      andl $MAP_TYPE, %eax
         cmpl $1, %eax                   # MAP_SHARED
         je 7f
+        cmpl $3, %eax                   # MAP_SHARED_VALIDATE
+        je 7f
         cmpl $2, %eax                   # MAP_PRIVATE
         jne einval
-7:      testl $MAP_FIXED, mm_flags
+7:      cmpl $-1, mm_fd
+        je 8f
+        cmpl $1, mm_acc                 # O_WRONLY: no FMODE_READ
+        je eacces
+        cmpl $2, %eax                   # a shared writable mapping needs O_RDWR
+        je 8f
+        testl $PROT_WRITE, mm_prot
         jz 8f
+        cmpl $2, mm_acc
+        jne eacces
+8:      testl $MAP_FIXED, mm_flags
+        jz 9f
         movl mm_addr, %ebx              # MAP_FIXED replaces: unmap first
         movl mm_len, %ecx
         call unmap_range
         call mm_done
-8:      movl mm_prot, %edx
+9:      movl mm_prot, %edx
         call prot_bits
+        cmpl $-1, mm_fd
+        je 10f
+        movl $PTE_USER, %edx            # a file's pages: writable while they are filled
+10:     movl mm_addr, %ebx
+        movl mm_len, %ecx
+        call map_zeroed
+        jc enomem
+        cmpl $-1, mm_fd
+        jne file_fill
+        movl mm_addr, %eax
+        ret
+12:     ret
+
+# file_fill (the end of a file-backed mmap2): the frames of [mm_addr, mm_addr + mm_len) are
+# mapped writable and zeroed; check the file's type, read it in, give the pages their protection.
+file_fill:
+        movl $NR_fstat64, %eax          # fstat64(fd, the mapping's first page)
+        movl mm_fd, %ebx
+        movl mm_addr, %ecx
+        call host_call
+        testl %eax, %eax
+        js 5f
+        movl mm_addr, %edi
+        movl 16(%edi), %eax             # st_mode
+        andl $S_IFMT, %eax
+        cmpl $S_IFREG, %eax
+        movl $-ENODEV, %eax
+        jne 5f
+        xorl %eax, %eax                 # the struct stat64 (96 bytes) zeroed again
+        movl $24, %ecx
+        cld
+        rep stosl
+        movl mm_addr, %ecx              # pread64(fd, buffer, count, offset low, offset high)
+        movl mm_len, %edx
+        movl mm_pgoff, %esi
+        movl %esi, %edi
+        shll $12, %esi
+        shrl $20, %edi
+1:      movl $NR_pread64, %eax
+        movl mm_fd, %ebx
+        call host_call
+        testl %eax, %eax
+        js 5f
+        jz 2f                           # the end of the file: the rest stays zero
+        addl %eax, %ecx
+        addl %eax, %esi
+        adcl $0, %edi
+        subl %eax, %edx
+        jnz 1b
+2:      movl mm_prot, %edx              # now the protection asked for
+        call prot_bits
+        cmpl $PTE_USER, %edx
+        je 4f
         movl %edx, mm_bits
         movl mm_addr, %edi
         movl %edi, %esi
         addl mm_len, %esi
-9:      cmpl %esi, %edi                 # map each page with a zeroed frame
-        jae 10f
-        call alloc_frame
-        testl %eax, %eax
-        jz 11f
-        orl mm_bits, %eax
-        movl %eax, %edx
-        movl %edi, %eax
-        call map_page                   # (a new entry: nothing to invalidate)
-        jc 11f
+3:      movl %edi, %eax
+        call pte_ptr
+        movl (%ebx), %edx
+        andl $0xFFFFF000, %edx
+        orl mm_bits, %edx
+        call set_pte
         addl $4096, %edi
-        jmp 9b
-10:     call mm_done
-        movl mm_addr, %eax
+        cmpl %esi, %edi
+        jb 3b
+        call mm_done
+4:      movl mm_addr, %eax
         ret
-11:     movl mm_addr, %ebx              # out of RAM: undo, as if the call was never made
-        movl %edi, %ecx
-        subl %ebx, %ecx
+5:      pushl %eax                      # an error: nothing stays mapped
+        movl mm_addr, %ebx
+        movl mm_len, %ecx
         call unmap_range
         call mm_done
-        jmp enomem
+        popl %eax
+        ret
+
+# make_tables: a page table for every 4 MiB region of [%ebx, %ebx + %ecx) that has none yet, so
+# that entries can be written there without failing; CF=1 when RAM runs out. Clobbers all but %ebp.
+make_tables:
+        movl %ebx, %edi
+        leal (%ebx,%ecx), %esi
+1:      cmpl %esi, %edi
+        jae 2f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jnz 3f
+        movl %edi, %eax                 # the entry stays 0: only its page table is made
+        xorl %edx, %edx
+        call map_page
+        jc 4f
+3:      addl $4096, %edi
+        jmp 1b
+2:      clc
+4:      ret
+
+# mremap(old_address, old_size, new_size, flags, new_address), as mm/mremap.c does it for a
+# private mapping (and as vsim's user mode does, Sources/Guest/LinuxSyscalls+Remap.swift):
+#   - sizes are rounded up to pages; old_address not page aligned, a size of 0 (or rounding past
+#     4 GiB), flags other than MREMAP_MAYMOVE and MREMAP_FIXED, or MREMAP_FIXED without
+#     MREMAP_MAYMOVE: -EINVAL (MREMAP_DONTUNMAP is not served: -EINVAL, as before Linux 5.7);
+#   - the old range must be one mapping: every page in use, all with the first page's
+#     protection; else -EFAULT. There is no list of mappings, only the page tables, so two
+#     adjacent mappings with the same protection count as one (Linux merges such anonymous
+#     mappings too);
+#   - shrinking unmaps the tail and returns old_address;
+#   - growing extends in place (zeroed frames, the same protection) when the pages after the
+#     mapping are free user space, else moves it with MREMAP_MAYMOVE (-ENOMEM without) to a
+#     range found as mmap2 finds one: the page-table entries move, the frames and their
+#     contents stay, the grown part gets zeroed frames;
+#   - MREMAP_FIXED moves it to new_address (page aligned, inside user space and not overlapping
+#     the old range: -EINVAL), replacing what was mapped there.
+# RAM exhausted: -ENOMEM with nothing changed (the target of MREMAP_FIXED unmapped already).
+# A file mapping's grown part is zeroed: its pages are a snapshot, no file stays behind them.
+sys_mremap:
+        testl $4095, %ebx
+        jnz einval
+        testl $~(MREMAP_MAYMOVE | MREMAP_FIXED), %esi
+        jnz einval
+        testl $MREMAP_FIXED, %esi
+        jz 1f
+        testl $MREMAP_MAYMOVE, %esi
+        jz einval
+1:      call page_span                  # the old size
+        jc einval
+        testl %ecx, %ecx
+        jz einval
+        movl %ecx, mm_len
+        movl %edx, %ecx
+        call page_span                  # the new size
+        jc einval
+        testl %ecx, %ecx
+        jz einval
+        movl %ecx, mm_new
+        movl %ebx, mm_addr
+        movl %esi, mm_flags
+        movl %edi, mm_target
+        movl %ebx, %eax                 # the old range: in user space
+        addl mm_len, %eax
+        jc efault
+        cmpl $USER_TOP, %eax
+        ja efault
+        cmpl ram_size, %ebx
+        jb efault
+        testl $MREMAP_FIXED, %esi
+        jz 2f
+        testl $4095, %edi               # the target: aligned, in user space, apart from the old
+        jnz einval
+        movl %edi, %eax
+        addl %ecx, %eax
+        jc einval
+        cmpl $USER_TOP, %eax
+        ja einval
+        cmpl %eax, %ebx                 # overlap: old < target + new and target < old + old size
+        jae 3f
+        movl %ebx, %eax
+        addl mm_len, %eax
+        cmpl %eax, %edi
+        jb einval
+3:      cmpl ram_size, %edi
+        jb enomem
+2:      movl %ebx, %eax                 # one mapping: every page in use, with the first's bits
+        call pte_ptr
+        testl %ebx, %ebx
+        jz efault
+        movl (%ebx), %edx
+        andl $PTE_KIND, %edx
+        jz efault
+        movl %edx, mm_bits
+        movl mm_addr, %edi
+        movl %edi, %esi
+        addl mm_len, %esi
+4:      addl $4096, %edi
+        cmpl %esi, %edi
+        jae 5f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz efault
+        movl (%ebx), %edx
+        andl $PTE_KIND, %edx
+        cmpl mm_bits, %edx
+        jne efault
+        jmp 4b
+5:      testl $MREMAP_FIXED, mm_flags
+        jnz 8f
+        movl mm_new, %ecx
+        cmpl mm_len, %ecx
+        ja 6f
+        movl mm_addr, %ebx              # shrinking (or the same size): the tail goes
+        addl %ecx, %ebx
+        movl mm_len, %ecx
+        subl mm_new, %ecx
+        call unmap_range
+        call mm_done
+        movl mm_addr, %eax
+        ret
+6:      movl mm_addr, %esi              # growing in place: are the pages after it free?
+        addl mm_new, %esi
+        jc 7f
+        cmpl $USER_TOP, %esi
+        ja 7f
+        movl mm_addr, %ebx
+        addl mm_len, %ebx
+        call range_free
+        jc 7f
+        movl mm_new, %ecx
+        subl mm_len, %ecx
+        movl mm_bits, %edx
+        call map_zeroed
+        jc enomem
+        movl mm_addr, %eax
+        ret
+7:      testl $MREMAP_MAYMOVE, mm_flags
+        jz enomem
+        movl mm_new, %ecx               # moving: somewhere free, as mmap2 places a mapping
+        call find_free
+        jc enomem
+        jmp 9f
+8:      movl mm_target, %ebx            # MREMAP_FIXED: there, replacing what was there
+        movl mm_new, %ecx
+        call unmap_range
+        call mm_done
+        movl mm_target, %ebx
+9:      movl %ebx, mm_dest
+        movl mm_new, %ecx               # page tables first: moving entries then cannot fail
+        call make_tables
+        .ifdef PV
+        pushfl
+        call mmu_flush
+        popfl
+        .endif
+        jc enomem
+        movl mm_len, %ecx               # the bytes kept: min(old size, new size)
+        cmpl mm_new, %ecx
+        jbe 10f
+        movl mm_new, %ecx
+10:     movl %ecx, mm_kept
+        movl mm_new, %ecx               # the grown part: zeroed frames
+        subl mm_kept, %ecx
+        jz 11f
+        movl mm_dest, %ebx
+        addl mm_kept, %ebx
+        movl mm_bits, %edx
+        call map_zeroed
+        jc enomem
+11:     xorl %edi, %edi                 # move the kept entries, frames and all
+12:     cmpl mm_kept, %edi
+        jae 13f
+        movl mm_addr, %eax
+        addl %edi, %eax
+        call pte_ptr
+        movl (%ebx), %ecx
+        xorl %edx, %edx
+        call set_pte                    # the old entry: gone (INVLPG if it was present)
+        movl mm_dest, %eax
+        addl %edi, %eax
+        call pte_ptr
+        movl %ecx, %edx
+        call set_pte                    # the new one: was not in use, nothing to invalidate
+        addl $4096, %edi
+        jmp 12b
+13:     movl mm_len, %ecx               # moving to a smaller size: the rest of the old range goes
+        subl mm_kept, %ecx
+        jz 14f
+        movl mm_addr, %ebx
+        addl mm_kept, %ebx
+        call unmap_range
+14:     call mm_done
+        movl mm_dest, %eax
+        ret
 
 # munmap(addr, length): unmap every page of [addr, addr + length rounded up), mappings or parts
 # of them alike; pages not mapped are no error. Linux's errors (mm/mmap.c do_vmi_munmap): addr
@@ -1175,6 +1514,8 @@ einval: movl $-EINVAL, %eax
 enomem: movl $-ENOMEM, %eax
         ret
 eexist: movl $-EEXIST, %eax
+        ret
+eacces: movl $-EACCES, %eax
         ret
 
 # ---- thread-local storage: set_thread_area, get_thread_area ------------------------------------
@@ -1807,8 +2148,12 @@ syscall_table:
         .long sys_forward                                      # 126-145
         .endr
         .long sys_writev                                       # 146 writev
-        .rept 191 - 147
-        .long sys_forward                                      # 147-190
+        .rept 163 - 147
+        .long sys_forward                                      # 147-162
+        .endr
+        .long sys_mremap                                       # 163 mremap
+        .rept 191 - 164
+        .long sys_forward                                      # 164-190
         .endr
         .long sys_ugetrlimit                                   # 191 ugetrlimit
         .long sys_mmap2                                        # 192 mmap2
@@ -1926,6 +2271,13 @@ mm_len:     .space 4
 mm_prot:    .space 4
 mm_flags:   .space 4
 mm_bits:    .space 4
+mm_fd:      .space 4                    # mmap2 of a file: the fd (-1: anonymous), its access
+mm_acc:     .space 4                    #   mode (O_ACCMODE) and the offset in pages
+mm_pgoff:   .space 4
+mm_new:     .space 4                    # mremap: the new size, the target, where it goes,
+mm_target:  .space 4                    #   and the bytes kept
+mm_dest:    .space 4
+mm_kept:    .space 4
 wv_fd:      .space 4                    # writev
 wv_iov:     .space 4
 wv_left:    .space 4
