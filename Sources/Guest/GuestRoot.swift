@@ -30,6 +30,8 @@ final class GuestRoot {
 
     /// O_PATH and O_DIRECT (x86 values), which Swift's Glibc module does not export.
     static let O_PATH: Int32 = 0o10000000, O_DIRECT: Int32 = 0o40000
+    /// O_TMPFILE: __O_TMPFILE | O_DIRECTORY (asm-generic/fcntl.h; the same on i386 and x86-64).
+    static let O_TMPFILE: Int32 = 0o20000000 | 0o200000
     static let RESOLVE_NO_MAGICLINKS: UInt64 = 0x02, RESOLVE_IN_ROOT: UInt64 = 0x10
     static let maximumSymlinks = 40
 
@@ -59,7 +61,10 @@ final class GuestRoot {
         if path.isEmpty { return -ENOENT }
         switch strategy {
         case .openat2:
-            return Int32(vsim_openat2(descriptor, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), UInt64(mode),
+            // open(2) ignores the mode without O_CREAT or O_TMPFILE (musl always passes 0666), but
+            // openat2(2) refuses a non-zero one there with EINVAL: pass it only where it counts.
+            let creates = flags & O_CREAT != 0 || flags & GuestRoot.O_TMPFILE == GuestRoot.O_TMPFILE
+            return Int32(vsim_openat2(descriptor, path, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), creates ? UInt64(mode) : 0,
                                       GuestRoot.RESOLVE_IN_ROOT | GuestRoot.RESOLVE_NO_MAGICLINKS))
         case .walk:
             switch walk(path, followLast: flags & O_NOFOLLOW == 0) {

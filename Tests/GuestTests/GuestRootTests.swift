@@ -68,6 +68,26 @@ import Glibc
         }
     }
 
+    /// open(2) ignores the mode unless it creates (musl's fopen passes 0666 to every open): an
+    /// existing file opens read-only or read-write with a mode given, through both strategies,
+    /// as the host's own open(2) does (the oracle).
+    @Test func modeWithoutCreateIsIgnoredAsByOpen() throws {
+        let root = try Self.layout()
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        for flags in [O_RDONLY, O_RDWR, O_RDWR | 0o100000 /* the i386 O_LARGEFILE, as musl passes it */] {
+            let host = Glibc.open(root + "/data/hello.txt", flags, 0o666)
+            try #require(host >= 0, "the host's open(2): errno \(errno)")
+            close(host)
+            for strategy in [GuestRoot.Strategy.openat2, .walk] {
+                let r = try GuestRoot(path: root, strategy: strategy)
+                let fd = r.open("/data/hello.txt", flags: flags, mode: 0o666)
+                if strategy == .openat2 && fd == -ENOSYS { continue }
+                #expect(fd >= 0, "\(strategy), flags \(flags): errno \(-fd)")
+                if fd >= 0 { close(fd) }
+            }
+        }
+    }
+
     /// Creating through a dangling absolute symlink creates the file inside the root.
     @Test func createThroughSymlinkStaysInside() throws {
         for strategy in [GuestRoot.Strategy.openat2, .walk] {
