@@ -237,7 +237,8 @@ final class KernelMemoryTests: XCTestCase {
                     options.ept = ept
                     let r = try VSim.run(program: .path(exe), mode: mode, options: options)
                     XCTAssertEqual(r.exitStatus, 0, "\(mode) \(engine): \(r.diagnostic ?? "")")
-                    counts.append("\(r.instructions ?? 0) \(r.traps) \(r.exits)")
+                    func sorted(_ d: [String: UInt64]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+                    counts.append("instructions \(r.instructions ?? 0); traps \(sorted(r.traps)); exits \(sorted(r.exits))")
                     if engine == .translate { translated.append(try XCTUnwrap(r.translation).blocksTranslated) }
                 }
                 XCTAssertEqual(counts[0], counts[1], "\(mode): the interpreter and the translator count differently")
