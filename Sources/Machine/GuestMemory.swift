@@ -54,6 +54,15 @@ public enum GuestMemoryError: Error, CustomStringConvertible, Sendable {
 public protocol CodeWriteObserver: AnyObject {
     /// Bytes `[address, address + count)` changed (count may be large for unmap/protect).
     func codeWritten(address: UInt32, count: UInt32)
+    /// The CPU entered CPL 3 and `[address, address + count)` lies on a supervisor page: code
+    /// decoded there must not be run by user code. Nothing was written. The default drops it as
+    /// for a write; an observer whose cached code is tagged with the privilege level it was
+    /// decoded at (and never found at another) keeps it.
+    func supervisorCodeLeft(address: UInt32, count: UInt32)
+}
+
+extension CodeWriteObserver {
+    public func supervisorCodeLeft(address: UInt32, count: UInt32) { codeWritten(address: address, count: count) }
 }
 
 /// The guest's 4 GiB linear address space (i386, flat segments: linear == physical here).
@@ -310,6 +319,12 @@ public final class GuestMemory {
         if force || isCode(a) || isCode(last) || count > 4096 {
             for w in observers { w.o?.codeWritten(address: a, count: count) }
         }
+    }
+
+    /// Tells observers that the CPU entered CPL 3 while the supervisor page at `a` held decoded
+    /// code (``CodeWriteObserver/supervisorCodeLeft(address:count:)``).
+    func notifySupervisorCodeLeft(_ a: UInt32) {
+        for w in observers { w.o?.supervisorCodeLeft(address: a, count: 4096) }
     }
 
     private func notifyRange(_ a: UInt32, _ pages: Int) {

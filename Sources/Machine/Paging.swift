@@ -53,9 +53,19 @@ public final class MMU {
     /// Frames a VMM *traces* (write-protects to keep shadow page tables coherent, as classic
     /// VMMs do with the guest's page tables): with paging on, the TLB never grants write access
     /// to them, and a write faults with `#PF` (P = 1, W/R = 1) that the VMM recognizes with
-    /// ``isTraced(_:)``, emulates and hides from the guest. Changing the set empties the TLB.
+    /// ``isTraced(_:)``, emulates and hides from the guest. A frame added to the set loses write
+    /// access at the linear pages the TLB maps it at (their next write walks again and faults);
+    /// nothing else in the TLB changes, so code translated elsewhere stays. A frame taken out of
+    /// the set needs nothing: its next write walks again and gets W.
     public var tracedFrames: Set<UInt32> = [] {
-        didSet { if tracedFrames != oldValue { flushAll() } }
+        didSet {
+            let added = tracedFrames.subtracting(oldValue)
+            guard !added.isEmpty else { return }
+            let pt = memory.pageTable
+            for page in filled where pt[page] & GuestMemory.pW != 0 && added.contains(alias[page] &- 1) {
+                pt[page] &= ~GuestMemory.pW
+            }
+        }
     }
 
     /// Whether a write to linear address `a` would hit a traced frame (paging on, present).
@@ -265,13 +275,16 @@ public final class MMU {
         filled.removeAll { $0 == page }
     }
 
-    /// Drops decoded instructions on supervisor pages (called on every entry to CPL 3).
+    /// Drops decoded instructions on supervisor pages (called on every entry to CPL 3), through
+    /// ``CodeWriteObserver/supervisorCodeLeft(address:count:)``: the interpreter drops them; the
+    /// translator keeps its blocks, whose mode says the privilege they were translated at (so a
+    /// CPL 3 lookup never finds one). The pages stay marked as holding code, so a later write
+    /// there still reaches every observer.
     func dropSupervisorCode() {
         let pt = memory.pageTable
         let both = GuestMemory.pS | GuestMemory.pCode
         for page in filled where pt[page] & both == both {
-            pt[page] &= ~GuestMemory.pCode
-            memory.notifyWrite(UInt32(page << 12), 4096, force: true)
+            memory.notifySupervisorCodeLeft(UInt32(page << 12))
         }
     }
 

@@ -100,11 +100,13 @@ public final class TranslationEngine: CodeWriteObserver {
     public func setInstructionsExecuted(_ n: UInt64) { counter = n }
 
     /// The static CPU state a block depends on: bit 0 = ES, CS, SS and DS all have base 0
-    /// (addresses need no segment base). Bit 4 is always set, so a mode never equals the empty
-    /// jump-cache tag.
+    /// (addresses need no segment base); bit 1 = CPL 0-2 (a supervisor block: its instructions
+    /// were fetched with supervisor rights, so user code never finds it, as QEMU keeps the CPL in
+    /// a TB's flags; the blocks then survive every return to user mode). Bit 4 is always set, so
+    /// a mode never equals the empty jump-cache tag.
     public static func mode(of cpu: CPUState) -> UInt32 {
         let flat = cpu.segmentBase(.es) | cpu.segmentBase(.cs) | cpu.segmentBase(.ss) | cpu.segmentBase(.ds) == 0
-        return 0x10 | (flat ? 1 : 0)
+        return 0x10 | (flat ? 1 : 0) | (cpu.cpl == 3 ? 0 : 2)
     }
 
     // MARK: - trampolines
@@ -237,20 +239,28 @@ public final class TranslationEngine: CodeWriteObserver {
         if counted { stats.invalidations += 1 }
     }
 
-    /// ``Machine/CodeWriteObserver``: a write to a page holding blocks invalidates that page's blocks.
+    /// ``Machine/CodeWriteObserver``: a write invalidates the blocks whose bytes it overlaps (found
+    /// through the lists of the pages it touches; QEMU's `tb_invalidate_phys_page_range`), so data
+    /// written beside code on the same page leaves the code's blocks alone.
     public func codeWritten(address: UInt32, count: UInt32) {
         guard !cache.pages.isEmpty, count > 0 else { return }
         let first = address >> 12
-        let last = UInt32(min((UInt64(address) + UInt64(count) - 1) >> 12, 0xFFFFF))
-        let victims: [TranslationBlock]
+        let end = UInt64(address) + UInt64(count)
+        let last = UInt32(min((end - 1) >> 12, 0xFFFFF))
+        var victims: [TranslationBlock]
         if last - first < 64 {
             victims = (first...last).flatMap { cache.pages[$0] ?? [] }
         } else {
             victims = cache.pages.filter { $0.key >= first && $0.key <= last }.flatMap { $0.value }
         }
+        victims.removeAll { UInt64($0.pc) >= end || UInt64($0.pc) + UInt64(max($0.size, 1)) <= UInt64(address) }
         if !victims.isEmpty { stats.invalidatingWrites += 1 }
         for b in victims { invalidate(b) }
     }
+
+    /// ``Machine/CodeWriteObserver``: on entry to CPL 3 the blocks on supervisor pages stay,
+    /// since their mode has the supervisor bit (``mode(of:)``) and no CPL 3 lookup finds them.
+    public func supervisorCodeLeft(address: UInt32, count: UInt32) {}
 
     // MARK: - debugger breakpoints
 
@@ -414,10 +424,9 @@ public final class TranslationEngine: CodeWriteObserver {
             try memory.guestCheckStore(a, size: Int(size))
             if Int(block) < blocks.count {
                 let b = blocks[Int(block)]
-                let first = a >> 12, last = (a &+ size &- 1) >> 12
-                let pages = b.pages
-                if pages.contains(first) || pages.contains(last) {
-                    // A store into the running block's own page: leave before writing, and let the
+                let end = UInt64(b.pc) + UInt64(max(b.size, 1))
+                if UInt64(a) < end && UInt64(a) + UInt64(size) > UInt64(b.pc) {
+                    // A store into the running block's own bytes: leave before writing, and let the
                     // main loop run the instruction (its write then invalidates the block).
                     pending = .retry
                     return 1 << 32

@@ -40,6 +40,8 @@ public enum CommandLineFacade {
             if let w = result.eptWalks { line += "; EPT: \(w[0]) page walks, \(w[1]) extra memory references" }
             if let bt = result.binaryTranslation {
                 line += "; TC: \(bt.blocksTranslated) fragments (\(bt.instructionsTranslated) instructions, \(bt.rewrittenInstructions) rewritten), \(bt.chainsMade) chains, \(bt.indirectLookups) indirect lookups, \(bt.invalidations) invalidations, \(bt.adaptiveRetranslations) adaptive"
+            } else if let tc = result.translation {
+                line += "; translator: \(tc.blocksTranslated) blocks translated, \(tc.invalidations) invalidated, \(tc.chainsMade) chains"
             }
             writeStandardError(line + "; \(cycles) modeled cycles (\(result.costModel ?? ""))\n")
         }
