@@ -41,8 +41,9 @@ let package = Package(
                 swiftSettings: fast + [.unsafeFlags(["-Xfrontend", "-Osize"], .when(configuration: .release))]),
         .target(name: "Hypervisor", dependencies: ["Machine", "X86", "Descriptions"], swiftSettings: fast),
         .target(name: "Reports", dependencies: ["Descriptions"]),
-        .systemLibrary(name: "CReadline", pkgConfig: "readline",
-                       providers: [.apt(["libreadline-dev"])]),
+        // GNU Readline's headers (libreadline-dev) and the functions and variables the REPL uses,
+        // loaded with dlopen by an interactive `vsim repl` instead of linked (~0.3 ms per start).
+        .target(name: "CReadline"),
         .systemLibrary(name: "CLibSeccomp", pkgConfig: "libseccomp",
                        providers: [.apt(["libseccomp-dev"])]),
         // libarchive's headers (libarchive-dev) and its functions, loaded with dlopen on their first
