@@ -47,6 +47,7 @@ struct ArchiveExtractor {
     /// - Throws: ``ImageError/hostileArchive(_:)`` naming the entry, or ``ImageError/malformed(_:)``
     ///   for an archive libarchive cannot read.
     func extract(_ archivePath: String, into root: String, shown: String) throws(ImageError) -> Summary {
+        try LibArchive.load()
         guard let reader = archive_read_new() else { throw .store("cannot allocate a libarchive reader") }
         defer { archive_read_free(reader) }
         archive_read_support_filter_all(reader)

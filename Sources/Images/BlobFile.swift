@@ -42,6 +42,7 @@ enum BlobFile {
     /// The SHA-256 of the decompressed stream of `path` (gzip, zstd, ... as libarchive detects
     /// it): an OCI layer's diff ID. At most `limit` bytes are read.
     static func uncompressedDigest(_ path: String, shown: String, limit: Int64) throws(ImageError) -> Digest {
+        try LibArchive.load()
         guard let reader = archive_read_new() else { throw .store("cannot allocate a libarchive reader") }
         defer { archive_read_free(reader) }
         archive_read_support_filter_all(reader)

@@ -24,6 +24,7 @@ struct LayerWriter {
     /// Writes the tar of `directory` to `output` and returns its digest (the layer's diff ID,
     /// and its blob digest: the layer is stored uncompressed).
     func write(_ directory: String, to output: String) throws(ImageError) -> Written {
+        try LibArchive.load()
         guard let disk = archive_read_disk_new() else { throw .store("cannot allocate a libarchive disk reader") }
         defer { archive_read_free(disk) }
         archive_read_disk_set_symlink_physical(disk)

@@ -20,8 +20,8 @@ private var completionMatches: [String] = []
 private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMutablePointer<CChar>? = { text, state in
     if state == 0 {
         let word = text.map { String(cString: $0) } ?? ""
-        let line = rl_line_buffer.map { String(cString: $0) } ?? ""
-        let start = Int(rl_point) - word.utf8.count
+        let line = vsim_rl_line_buffer().pointee.map { String(cString: $0) } ?? ""
+        let start = Int(vsim_rl_point().pointee) - word.utf8.count
         let before = String(decoding: line.utf8.prefix(max(0, start)), as: UTF8.self)
         completionMatches = completingSession?.completions(for: word, lineStart: before) ?? []
     }
@@ -31,7 +31,7 @@ private let completionGenerator: @convention(c) (UnsafePointer<CChar>?, Int32) -
 }
 
 private let attemptedCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, _, _ in
-    rl_attempted_completion_over = 1   // never fall back to file names
+    vsim_rl_attempted_completion_over().pointee = 1   // never fall back to file names
     return rl_completion_matches(text, completionGenerator)
 }
 
@@ -41,8 +41,8 @@ private let discardLineAfterInterrupt: @convention(c) () -> Int32 = {
     guard interruptFlag.pointee != 0 else { return 0 }
     interruptFlag.pointee = 0
     rl_replace_line("", 1)
-    rl_point = 0
-    rl_mark = 0
+    vsim_rl_point().pointee = 0
+    vsim_rl_mark().pointee = 0
     rl_crlf()
     rl_on_new_line()
     rl_redisplay()
@@ -108,10 +108,16 @@ public enum REPL {
         sigemptyset(&interrupt)
         sigaddset(&interrupt, SIGINT)
         sigprocmask(SIG_UNBLOCK, &interrupt, nil)
-        rl_signal_event_hook = discardLineAfterInterrupt
+        // Readline is loaded here, not linked (CReadline/include/readline_loader.h).
+        guard vsim_readline_load() == 0 else {
+            let why = vsim_readline_error().map { String(cString: $0) } ?? "no reason given"
+            writeError("vsim repl: GNU Readline cannot be loaded: \(why); install Debian's libreadline8 (scripts/setup installs libreadline-dev), or run commands with --batch\n")
+            return 69
+        }
+        vsim_rl_signal_event_hook().pointee = discardLineAfterInterrupt
         completingSession = session
-        rl_readline_name = UnsafePointer(strdup("vsim"))
-        rl_attempted_completion_function = attemptedCompletion
+        vsim_rl_readline_name().pointee = UnsafePointer(strdup("vsim"))
+        vsim_rl_attempted_completion_function().pointee = attemptedCompletion
         let history = historyPath()
         if let history { _ = read_history(history) }
         session.banner()
