@@ -64,7 +64,8 @@ public enum BootLoader {
     public static let bootInformationAddress: UInt32 = 0x1000
     public static let regionTableAddress: UInt32 = 0x1100
     public static let maxRegions = 96
-    /// The user stack: 128 KiB ending at 0xC0000000 (the kernel does not grow it).
+    /// The user stack the boot protocol maps: 128 KiB ending at 0xC0000000 (the guest kernel
+    /// grows it on page faults up to 8 MiB, docs/boot-protocol.md).
     public static let stackTop: UInt32 = 0xC000_0000
     public static let stackSize: UInt32 = 128 << 10
     public static let magic: UInt32 = 0x4D49_5376

@@ -1952,16 +1952,22 @@ exc_\n:
         EXC 18, 0
         EXC 19, 0
 
-# Stack: vector, error code, EIP, CS, EFLAGS (+ ESP, SS from ring 3).
+# Stack: vector, error code, EIP, CS, EFLAGS (+ ESP, SS from ring 3). Every register the
+# program had is still live until the fault is found fatal: a fault the kernel resolves (a stack
+# page grown) goes back to the faulting instruction, so nothing here may change one (%eax is
+# saved around the tests: POP leaves the flags alone).
 exc_common:
+        pushl %eax
         .ifdef UNIKERNEL
-        movl 8(%esp), %eax              # the faulting EIP: the program lives above RAM's
+        movl 12(%esp), %eax             # the faulting EIP: the program lives above RAM's
         cmpl ram_size, %eax             # identity map, the library OS inside it
+        popl %eax
         jb kernel_fault
         .else
-        movl 12(%esp), %eax             # from ring 3? (the kernel's CS has RPL 0, or 1 when it
+        movl 16(%esp), %eax             # from ring 3? (the kernel's CS has RPL 0, or 1 when it
         andl $3, %eax                   # runs deprivileged under trap, bt and pv)
         cmpl $3, %eax
+        popl %eax
         jne kernel_fault
         .endif
         .ifndef UNIKERNEL
