@@ -1,4 +1,5 @@
 import Descriptions
+import HostIO
 import Machine
 #if canImport(Glibc)
 import Glibc
@@ -30,8 +31,7 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
     public lazy var nanosecondsNow: () -> UInt64 = { [unowned self] in self.machine.clock }
     /// Says one line on vsim's stderr (by default, host fd 2).
     public var notice: (String) -> Void = { line in
-        let text = Array((line + "\n").utf8)
-        _ = text.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        _ = HostIO.writeAll(2, line + "\n")
     }
     private var reported: Set<UInt32> = []
 

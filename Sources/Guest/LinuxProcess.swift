@@ -4,6 +4,7 @@ import X86
 import Glibc
 #endif
 import Descriptions
+import HostIO
 
 /// What one system call did, as ``LinuxProcess/syscallRecorder`` sees it: its number, the value
 /// for EAX, the exit status if it ended the process, and the guest memory it wrote.
@@ -192,8 +193,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     /// Called once per system call vsim does not implement (it returns -ENOSYS), with a line
     /// for vsim's stderr; by default written to vsim's own stderr (host fd 2).
     public var notice: (String) -> Void = { line in
-        let text = Array((line + "\n").utf8)
-        _ = text.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        _ = HostIO.writeAll(2, line + "\n")
     }
 
     /// Maps `image`, builds the initial stack and points the CPU at `e_entry`.
