@@ -45,7 +45,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
             return nil
         case .maxInstructions:
             return Self.emulated.contains(mode) ? nil
-                : "\(rawValue) counts guest instructions, which only vsim's own machine does (interpret, translate, trap, hvm, pv, bt); the \(mode) mode runs the guest on the host CPU: use --time-limit"
+                : "\(rawValue) counts guest instructions, which only vsim's own machine does (interpret, translate, trap, hvm, pv, bt, unikernel); the \(mode) mode runs the guest on the host CPU: use --time-limit"
         case .traceSyscalls:
             return mode == .interpret || mode == .ptrace ? nil
                 : "\(rawValue) needs --mode interpret or ptrace (the \(mode) mode runs the guest where vsim cannot see each system call)"
@@ -54,16 +54,16 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
                 : "\(rawValue) needs --mode interpret (the \(mode) mode runs the guest where vsim cannot see each instruction)"
         case .traceTraps:
             return Self.modeledVMMs.contains(mode) ? nil
-                : "\(rawValue) needs --mode trap, hvm, pv or bt (only the modeled VMM takes traps, exits, hypercalls and callouts)"
+                : "\(rawValue) needs --mode trap, hvm, pv, bt or unikernel (only the modeled VMM takes traps, exits, hypercalls and callouts)"
         case .system:
             return mode == .interpret || mode == .translate ? nil
                 : "\(rawValue) needs --mode interpret or translate (\(Self.modeledVMMs.contains(mode) ? "the \(mode) mode always runs the guest kernel" : "the \(mode) mode runs the program without vsim's machine"))"
         case .timer:
             return kernel ? nil
-                : "\(rawValue) sets the guest kernel's timer: it needs --mode trap, hvm, pv or bt, or --system with interpret or translate"
+                : "\(rawValue) sets the guest kernel's timer: it needs --mode trap, hvm, pv, bt or unikernel, or --system with interpret or translate"
         case .cpu, .costModel:
             return Self.modeledVMMs.contains(mode) ? nil
-                : "\(rawValue) picks the modeled VMM's cost model: it needs --mode trap, hvm, pv or bt (the \(mode) mode has no modeled cycles)"
+                : "\(rawValue) picks the modeled VMM's cost model: it needs --mode trap, hvm, pv, bt or unikernel (the \(mode) mode has no modeled cycles)"
         case .umip:
             return mode == .trap ? nil
                 : "\(rawValue) sets CR4.UMIP for the trap-and-emulate VMM: it needs --mode trap"

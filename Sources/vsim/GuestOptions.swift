@@ -36,7 +36,7 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("The directory the program sees as /, under interpret and translate without --system (vsim serves its files, like qemu-i386 -L; nothing outside it can be named; default: no file system, path lookups fail with ENOENT) and under ptrace (paths rewritten at each system call, PRoot-style; default: the host's /).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The directory the program sees as /: under interpret and translate vsim serves its files (like qemu-i386 -L); under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, --system) the kernel forwards file calls to vsim's host-call device, which serves them from it; nothing outside it can be named (default: no file system, path lookups fail with ENOENT). Under ptrace paths are rewritten at each system call, PRoot-style (default: the host's /).", valueName: "dir"))
     var root: String?
 
     /// The options the user gave, by name.

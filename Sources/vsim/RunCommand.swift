@@ -17,7 +17,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup(title: "Guest options")
     var guest: GuestOptions
 
-    @Option(help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret and ptrace; traps (each trap, VM exit or hypercall) under trap, hvm and pv. Repeatable.")
+    @Option(help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret and ptrace; traps (each trap, VM exit, hypercall or callout) under trap, hvm, pv, bt and unikernel. Repeatable.")
     var trace: [TraceKind] = []
 
     @Flag(help: "With --mode translate: print the translator's counters to stderr at the end.")
