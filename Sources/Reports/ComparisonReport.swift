@@ -77,6 +77,9 @@ public struct ComparisonReport: Sendable {
         /// than the reference run (or was the reference of such a run): its times measure a
         /// different computation, so renderers show no MIPS and mark the row.
         public var disagrees: Bool = false
+        /// The options given to `vsim compare` that this mode does not honour (``GuestOption``'s
+        /// names, e.g. `--root`), so the mode ran without them; renderers say so under the table.
+        public var optionsNotHonoured: [String] = []
 
         public init(mode: String, command: String, wallTimes: Statistics, instructions: UInt64?,
                     instructionsFromOtherMode: Bool = false, exitStatuses: [Int32], maxResidentBytes: UInt64?) {

@@ -57,6 +57,18 @@ enum Columns {
     static let modeledFootnote = "m modeled: the VMM's modeled cycles at the preset CPU's clock, and their ratio to the program's own instructions at the model's cycles per instruction; vsim's simulator time for these rows is listed apart below"
     static let disagreeFootnote = "! exit status or output differ between runs (see MISMATCH): no MIPS, and no slowdowns for any mode"
 
+    /// "native and qemu ran without --root (they do not honour it)", one line per option that
+    /// some compared modes ignored (``ComparisonReport/ModeSummary/optionsNotHonoured``).
+    static func optionNotes(_ report: ComparisonReport) -> [String] {
+        var modesByOption: [String: [String]] = [:]
+        for s in report.modes { for o in s.optionsNotHonoured { modesByOption[o, default: []].append(s.mode) } }
+        return modesByOption.keys.sorted().map { option in
+            let modes = modesByOption[option]!
+            let list = modes.count == 1 ? modes[0] : modes.dropLast().joined(separator: ", ") + " and " + modes.last!
+            return "\(list) ran without \(option) (\(modes.count == 1 ? "it does" : "they do") not honour it; see vsim run --help)"
+        }
+    }
+
     /// "interpret runs exited with status 136" for every mode whose runs did not all exit 0.
     static func statusNotes(_ report: ComparisonReport) -> [String] {
         report.modes.compactMap { s in
@@ -91,7 +103,7 @@ public enum TableRenderer {
         }
         if report.modes.contains(where: \.disagrees) { out += Columns.disagreeFootnote + "\n" }
         if report.modes.contains(where: { $0.modeledSeconds != nil }) { out += Columns.modeledFootnote + "\n" }
-        for note in Columns.statusNotes(report) { out += "note: \(note)\n" }
+        for note in Columns.optionNotes(report) + Columns.statusNotes(report) { out += "note: \(note)\n" }
         for line in Events.sections(report) { out += line + "\n" }
         for m in report.mismatches { out += (color ? ANSI.red("MISMATCH") : "MISMATCH") + ": \(m)\n" }
         return out
@@ -112,7 +124,7 @@ public enum MarkdownRenderer {
         }
         if report.modes.contains(where: \.disagrees) { out += "\n" + Columns.disagreeFootnote + "\n" }
         if report.modes.contains(where: { $0.modeledSeconds != nil }) { out += "\n" + Columns.modeledFootnote + "\n" }
-        for note in Columns.statusNotes(report) { out += "\nNote: \(note)\n" }
+        for note in Columns.optionNotes(report) + Columns.statusNotes(report) { out += "\nNote: \(note)\n" }
         let sections = Events.sections(report)
         if !sections.isEmpty { out += "\n```\n" + sections.joined(separator: "\n") + "\n```\n" }
         if !report.mismatches.isEmpty {
@@ -130,7 +142,7 @@ public enum MarkdownRenderer {
 /// write), plus vsim's own: `mode`, `p90`, `instructions`, `instructions_from_other_mode`,
 /// `disagrees`, `mips`, `slowdown`, `slowdown_stddev`, `traps`, `exits`, `hypercalls`,
 /// `host_events`, `modeled_cycles`, `cost_model`, `startup`, `startup_times`, `breakdown`,
-/// `max_rss_bytes`. A mode that could not run is not a result: it is listed in the top-level
+/// `max_rss_bytes`, `options_not_honoured` (the given options the mode ran without, when any). A mode that could not run is not a result: it is listed in the top-level
 /// `unavailable` array as `{"mode", "command", "reason"}`. The top-level `context` object holds
 /// the header (version, host, kernel, date, seed, program, runs, warm-up, modes, baseline,
 /// mismatches); `vsim` is the same object under its old name. The document holds no `null`: a
@@ -181,6 +193,7 @@ public enum JSONRenderer {
             add("slowdown", report.slowdown(of: s).flatMap(number))
             add("slowdown_stddev", report.slowdownStandardDeviation(of: s).flatMap(number))
             add("max_rss_bytes", s.maxResidentBytes.map { String($0) })
+            if !s.optionsNotHonoured.isEmpty { add("options_not_honoured", "[" + s.optionsNotHonoured.map(quote).joined(separator: ", ") + "]") }
             for (key, kind) in [("traps", "traps"), ("exits", "exits"), ("hypercalls", "hypercalls"), ("host_calls", "host calls"), ("host_events", "host events")] {
                 add(key, counts(s.events[kind] ?? [:]))
             }

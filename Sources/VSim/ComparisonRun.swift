@@ -185,6 +185,8 @@ extension VSim {
                 s.systemTimes = Statistics(cpu.map(\.systemSeconds))
             }
             s.disagrees = disagreeing.contains(mode)
+            s.optionsNotHonoured = plan.options.nonDefaultOptions
+                .filter { $0.refusal(by: mode, system: plan.options.system) != nil }.sorted().map(\.rawValue)
             let one = rs[0]
             for (kind, counts) in [("traps", one.traps), ("exits", one.exits), ("hypercalls", one.hypercalls), ("callouts", one.callouts), ("host calls", one.hostCalls), ("host events", one.mode == .ptrace ? [:] : one.hostEvents), ("system calls", one.systemCalls)]
                 where !counts.isEmpty { s.events[kind] = counts }

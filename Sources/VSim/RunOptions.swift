@@ -101,6 +101,7 @@ public struct RunOptions: Sendable {
         if umip { set.insert(.umip) }
         if ept != nil { set.insert(.ept) }
         if engine != defaults.engine { set.insert(.engine) }
+        if root != nil { set.insert(.root) }
         return set
     }
 }

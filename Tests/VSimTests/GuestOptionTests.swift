@@ -80,6 +80,26 @@ import Testing
         #expect(Self.reason(refused).hasPrefix("none of the compared modes (interpret, native) honours --umip"), "\(refused.stderr)")
     }
 
+    /// The modes that ran without a given option say so under the table and in the JSON, so a
+    /// reader does not take native's row for one confined to --root (native, per the table above,
+    /// honours neither --root nor --cpu; interpret honours --root).
+    @Test func compareSaysWhichModesRanWithoutAnOption() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vsim-notes-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try CLI.vsim(["compare", CLI.packageRoot + "/programs/hello.s", "--modes", "native,interpret", "--runs", "1", "--warmup", "0", "--root", root])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("note: native ran without --root (it does not honour it; see vsim run --help)"), "\(r.stdout)")
+        #expect(!r.stdout.contains("interpret ran without"), "\(r.stdout)")
+        let json = try CLI.vsim(["compare", CLI.packageRoot + "/programs/hello.s", "--modes", "native,interpret", "--runs", "1", "--warmup", "0", "--root", root, "--format", "json"])
+        let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let results = doc?["results"] as? [[String: Any]] ?? []
+        let native = results.first { $0["mode"] as? String == "native" }
+        let interpret = results.first { $0["mode"] as? String == "interpret" }
+        #expect(native?["options_not_honoured"] as? [String] == ["--root"], "\(json.stdout)")
+        #expect(interpret?["options_not_honoured"] == nil, "\(json.stdout)")
+    }
+
     /// --stats and --check run the user-mode translator alone: what it cannot honour is refused,
     /// not dropped.
     @Test func statsAndCheckRefuseWhatTheyWouldDrop() throws {
