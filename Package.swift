@@ -12,11 +12,15 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vsim", targets: ["vsim"]),
+        // `vsim lab` and `vsim grade`, which need Foundation (TOMLKit, ZIPFoundation, Process):
+        // vsim execs this executable, which lies beside it (docs/architecture.md).
+        .executable(name: "vsim-lab", targets: ["vsim-lab"]),
         .library(name: "VSim", targets: ["VSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // 4.x: FoundationEssentials instead of Foundation on Linux (3.x imports Foundation).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
@@ -50,7 +54,7 @@ let package = Package(
         // call instead of linked: loading it and its libraries cost every vsim process ~1.5 ms.
         .target(name: "CLibArchive"),
         // OCI images: layouts and archives, the content-addressed store, layers unpacked for overlayfs.
-        .target(name: "Images", dependencies: ["CLibArchive", "HostIO", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Images", dependencies: ["CLibArchive", "HostIO", "Descriptions", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "CContainerShim"),
         .target(name: "Containers", dependencies: ["CContainerShim", "CLibSeccomp", "Images", "Descriptions", "HostIO"]),
         .target(name: "CKVMShim"),
@@ -76,8 +80,13 @@ let package = Package(
         // programs/*.s compiled into VSim at build time (vsim compare's default benchmark).
         .executableTarget(name: "embed-programs"),
         .plugin(name: "EmbedProgramsPlugin", capability: .buildTool(), dependencies: ["embed-programs"]),
+        // Links nothing that imports Foundation (FoundationEssentials at most): the start path of
+        // every command but `lab` and `grade`, which it hands to vsim-lab (docs/performance.md).
         .executableTarget(name: "vsim", dependencies: [
-            "VSim", "Containers", "Images", "REPL", "Grading", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VSim", "Containers", "Images", "REPL", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vsim-lab", dependencies: [
+            "Grading", "VSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HostIOTests", dependencies: ["HostIO", "Descriptions"]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),

@@ -1,3 +1,4 @@
+import Descriptions
 import Images
 #if canImport(Glibc)
 import Glibc
@@ -44,7 +45,7 @@ public enum ImageBuildCommandLine {
                 if case .cached = o { cached += 1 }
                 if case .built = o { built += 1 }
             }
-            ContainerCommandLine.writeOut("built \(r.name) \(r.manifestDigest) in \(String(format: "%.2f", seconds)) s: \(cached + built) layer steps, \(cached) cached, \(built) built\n")
+            ContainerCommandLine.writeOut("built \(r.name) \(r.manifestDigest) in \(NumberText.fixed(seconds, 2)) s: \(cached + built) layer steps, \(cached) cached, \(built) built\n")
             return 0
         } catch {
             printError("vsim: error: \(error.description)\n")

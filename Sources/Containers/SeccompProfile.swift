@@ -35,7 +35,8 @@ public enum SeccompProfile {
     public static let defaultErrno = EPERM
 
     struct Condition {
-        enum Op { case notEqual, equal, maskedEqual }
+        /// Raw values are the case names, as the cache key spells them (``key(_:_:)``).
+        enum Op: String { case notEqual, equal, maskedEqual }
         var index: UInt32
         var op: Op
         var value: UInt64
@@ -195,7 +196,7 @@ public enum SeccompProfile {
         if let v = seccomp_version() { text += " \(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)" }
         for r in rules {
             text += "|\(r.names.joined(separator: ",")) \(r.errno ?? -1) "
-            text += r.conditions.map { "\($0.index):\($0.op):\($0.value):\($0.value2)" }.joined(separator: ",")
+            text += r.conditions.map { "\($0.index):\($0.op.rawValue):\($0.value):\($0.value2)" }.joined(separator: ",")
         }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }

@@ -61,7 +61,9 @@ public enum LabPackager {
             ln -sf /opt/swift/usr/bin/* /usr/local/bin/
         fi
         cd "$ROOT/source/vsim"
+        # vsim, and vsim-lab beside it (vsim grade runs there: docs/architecture.md)
         swift build -c release --product vsim
+        swift build -c release --product vsim-lab
         """ + "\n"
     }
 

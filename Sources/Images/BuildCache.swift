@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Crypto
 
 /// `vsim image build`'s layer cache, keyed like Docker's build cache: a step's key is the

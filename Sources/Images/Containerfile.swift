@@ -1,4 +1,5 @@
-import Foundation
+import Descriptions
+import FoundationEssentials
 
 /// A Containerfile (Dockerfile) in the subset `vsim image build` reads: `FROM scratch|IMAGE`,
 /// `COPY SRC... DEST`, `RUN` (shell or exec form), `ENV`, `WORKDIR`, `CMD` (shell or exec
@@ -32,15 +33,15 @@ public struct Containerfile: Sendable {
         var pending = "", start = 0
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for (i, raw) in lines.enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmed(" \t")
             if pending.isEmpty && (line.isEmpty || line.hasPrefix("#")) { continue }
             if pending.isEmpty { start = i + 1 }
             if line.hasSuffix("\\") {
-                pending += String(line.dropLast()).trimmingCharacters(in: .whitespaces) + " "
+                pending += line.dropLast().trimmed(" \t") + " "
                 continue
             }
             pending += line
-            steps.append(try Containerfile.step(pending.trimmingCharacters(in: .whitespaces), line: start, file: file))
+            steps.append(try Containerfile.step(pending.trimmed(" \t"), line: start, file: file))
             pending = ""
         }
         if !pending.isEmpty { steps.append(try Containerfile.step(pending, line: start, file: file)) }
@@ -57,7 +58,7 @@ public struct Containerfile: Sendable {
 
     static func step(_ text: String, line: Int, file: String) throws(ImageError) -> Step {
         let keyword = String(text.prefix { !$0.isWhitespace })
-        let rest = String(text.dropFirst(keyword.count)).trimmingCharacters(in: .whitespaces)
+        let rest = text.dropFirst(keyword.count).trimmed(" \t")
         let at = "\(file):\(line)"
         func need(_ ok: Bool, _ what: String) throws(ImageError) {
             if !ok { throw .malformed("\(at): \(keyword.uppercased()) needs \(what)") }
@@ -92,8 +93,7 @@ public struct Containerfile: Sendable {
     }
 
     static func jsonArray(_ text: String, at: String) throws(ImageError) -> [String] {
-        guard let array = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [Any],
-              let strings = array as? [String], !strings.isEmpty else {
+        guard let strings = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), !strings.isEmpty else {
             throw .malformed("\(at): '\(text)' is not a JSON array of strings (the exec form)")
         }
         return strings
@@ -103,7 +103,7 @@ public struct Containerfile: Sendable {
     static func environment(_ text: String, at: String) throws(ImageError) -> [String] {
         let first = text.prefix { !$0.isWhitespace }
         if !first.contains("=") {
-            let value = text.dropFirst(first.count).trimmingCharacters(in: .whitespaces)
+            let value = text.dropFirst(first.count).trimmed(" \t")
             return [first + "=" + value]
         }
         var out: [String] = [], current = "", quoted = false

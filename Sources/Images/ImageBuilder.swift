@@ -1,4 +1,5 @@
-import Foundation
+import Descriptions
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,12 +62,12 @@ public struct ImageBuilder {
         try ImageName.validate(name)
         let text: String
         do { text = try String(contentsOfFile: containerfile, encoding: .utf8) } catch {
-            throw .missing("\(containerfile): cannot be read (\(error.localizedDescription))")
+            throw .missing("\(containerfile): cannot be read (\(fileErrorText(error)))")
         }
         let file = try Containerfile(parsing: text, file: containerfile)
         let contextDir = try Stage.resolve(context)
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: contextDir, isDirectory: &isDir), isDir.boolValue else {
+        var isDir = false
+        guard FileManager.default.fileExists(atPath: contextDir, isDirectory: &isDir), isDir else {
             throw .usage("the build context \(context) is not a directory")
         }
         let cache = BuildCache(store: store)
@@ -149,7 +150,7 @@ public struct ImageBuilder {
         }
 
         // The config and the manifest.
-        let now = ISO8601DateFormatter().string(from: Date())
+        let now = Date.ISO8601FormatStyle().format(Date())
         let config = ImageConfiguration(
             created: now, architecture: "amd64", os: "linux",
             config: .init(User: nil, Env: state.env.isEmpty ? nil : state.env, Entrypoint: state.entrypoint, Cmd: state.cmd,
@@ -174,7 +175,7 @@ public struct ImageBuilder {
     /// Tars `directory` into a layer, unpacks it into the store (once), records it in the cache.
     private func makeLayer(from directory: String, step: Int, text: String, key: Digest, staging: String,
                            cache: BuildCache, skip: Set<String>) throws(ImageError) -> BuildCache.Record {
-        let started = DispatchTime.now().uptimeNanoseconds
+        let started = ContinuousClock.now
         let stage = Stage(root: staging + "/step-\(step)/stage", store: store, limits: limits)
         mkdir(stage.root, 0o700)
         try stage.prepare()
@@ -188,8 +189,8 @@ public struct ImageBuilder {
         _ = try store.commit(stage, naming: [])
         let record = BuildCache.Record(diffID: written.digest, size: written.size, createdBy: text)
         try cache.record(key, record)
-        let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        progress(" ---> built: layer \(written.digest.short) (\(ImageCommandLine.formatBytes(written.size)), layer made in \(String(format: "%.0f", ms)) ms)")
+        let ms = Double(DurationText.nanoseconds(ContinuousClock.now - started)) / 1e6
+        progress(" ---> built: layer \(written.digest.short) (\(ImageCommandLine.formatBytes(written.size)), layer made in \(NumberText.fixed(ms, 0)) ms)")
         return record
     }
 
@@ -217,13 +218,13 @@ public struct ImageBuilder {
         }
 
         mutating func note(_ text: String) {
-            history.append(.init(created: ISO8601DateFormatter().string(from: Date()), created_by: text, comment: nil, empty_layer: true))
+            history.append(.init(created: Date.ISO8601FormatStyle().format(Date()), created_by: text, comment: nil, empty_layer: true))
         }
 
         mutating func add(_ r: BuildCache.Record) {
             diffIDs.append(r.diffID)
             blobs.append(Descriptor(mediaType: MediaType.layerTar, digest: r.diffID, size: r.size))
-            history.append(.init(created: ISO8601DateFormatter().string(from: Date()), created_by: r.createdBy, comment: nil, empty_layer: nil))
+            history.append(.init(created: Date.ISO8601FormatStyle().format(Date()), created_by: r.createdBy, comment: nil, empty_layer: nil))
         }
     }
 
@@ -248,10 +249,10 @@ public struct ImageBuilder {
         let fm = FileManager.default
         for source in sources {
             let path = try Stage.inside(context, source, what: "COPY source", shown: at)
-            var isDir: ObjCBool = false
+            var isDir = false
             _ = fm.fileExists(atPath: path, isDirectory: &isDir)
             do {
-                if isDir.boolValue {
+                if isDir {
                     try fm.createDirectory(atPath: root + dest, withIntermediateDirectories: true)
                     for name in try fm.contentsOfDirectory(atPath: path).sorted() {
                         try fm.copyItem(atPath: path + "/" + name, toPath: root + dest + "/" + name)
@@ -262,7 +263,7 @@ public struct ImageBuilder {
                     try fm.copyItem(atPath: path, toPath: root + target)
                 }
             } catch {
-                throw .store("\(at): COPY \(source) to \(destination) failed: \(error.localizedDescription)")
+                throw .store("\(at): COPY \(source) to \(destination) failed: \(fileErrorText(error))")
             }
         }
     }
@@ -271,7 +272,7 @@ public struct ImageBuilder {
 extension FileManager {
     func createDirectoryOrFail(_ path: String) throws(ImageError) {
         do { try createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw .store("cannot create \(path): \(error.localizedDescription)")
+            throw .store("cannot create \(path): \(fileErrorText(error))")
         }
     }
 }

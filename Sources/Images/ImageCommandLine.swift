@@ -1,4 +1,6 @@
-import Foundation
+import Descriptions
+import FoundationEssentials
+import HostIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,16 +13,16 @@ public enum ImageCommandLine {
     public static func importImage(_ path: String, name: String?, store: String?) -> Int32 {
         run { () throws(ImageError) in
             let s = try ImageStore(path: store)
-            let started = DispatchTime.now().uptimeNanoseconds
+            let started = ContinuousClock.now
             let results = try ImageImporter(store: s).importImage(from: path, name: name)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let seconds = Double(DurationText.nanoseconds(ContinuousClock.now - started)) / 1e9
             for r in results {
                 let reused = r.layers - r.unpackedLayers
                 out("\(r.replaced ? "replaced" : "imported") \(r.name) \(r.manifestDigest): \(r.layers) layer\(r.layers == 1 ? "" : "s")"
                     + ", \(r.unpackedLayers) unpacked (\(formatBytes(r.unpackedBytes)))"
                     + (reused > 0 ? ", \(reused) already in the store" : "") + "\n")
             }
-            out("in \(String(format: "%.2f", seconds)) s; store \(s.root)\n")
+            out("in \(NumberText.fixed(seconds, 2)) s; store \(s.root)\n")
         }
     }
 
@@ -65,31 +67,19 @@ public enum ImageCommandLine {
         run { () throws(ImageError) in
             let image = try ImageStore(path: store, create: false).image(named: name)
             let c = image.configuration
-            var object: [String: Any] = [
-                "Name": image.name,
-                "Digest": image.manifestDigest.description,
-                "Config": image.manifest.config.digest.description,
-                "Layers": image.layers.map { l -> [String: Any] in
-                    var o: [String: Any] = ["Digest": l.blob.digest.description, "MediaType": l.blob.mediaType,
-                                            "Size": l.blob.size, "DiffID": l.diffID.description, "Directory": l.directory]
-                    if let u = l.unpackedBytes { o["UnpackedBytes"] = u }
-                    return o
+            let object = Inspected(
+                Name: image.name, Digest: image.manifestDigest.description, Config: image.manifest.config.digest.description,
+                Layers: image.layers.map { l in
+                    .init(Digest: l.blob.digest.description, MediaType: l.blob.mediaType, Size: l.blob.size,
+                          DiffID: l.diffID.description, Directory: l.directory, UnpackedBytes: l.unpackedBytes)
                 },
-                "LowerDirs": image.lowerDirectories,
-            ]
-            if let v = c.created { object["Created"] = v }
-            if let v = c.architecture { object["Architecture"] = v }
-            if let v = c.os { object["Os"] = v }
-            if let r = c.config {
-                var o: [String: Any] = [:]
-                if let v = r.Env { o["Env"] = v }
-                if let v = r.Entrypoint { o["Entrypoint"] = v }
-                if let v = r.Cmd { o["Cmd"] = v }
-                if let v = r.WorkingDir { o["WorkingDir"] = v }
-                if let v = r.User { o["User"] = v }
-                object["RunConfig"] = o
-            }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+                LowerDirs: image.lowerDirectories, Created: c.created, Architecture: c.architecture, Os: c.os,
+                RunConfig: c.config.map { r in
+                    .init(Env: r.Env, Entrypoint: r.Entrypoint, Cmd: r.Cmd, WorkingDir: r.WorkingDir, User: r.User)
+                })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let data = (try? encoder.encode(object)) ?? Data()
             out(String(decoding: data, as: UTF8.self) + "\n")
         }
     }
@@ -105,23 +95,36 @@ public enum ImageCommandLine {
         }
     }
 
+    /// What `vsim image inspect` prints (absent optionals are left out).
+    struct Inspected: Encodable {
+        struct Layer: Encodable {
+            var Digest: String, MediaType: String, Size: Int64, DiffID: String, Directory: String
+            var UnpackedBytes: Int64?
+        }
+        struct RunConfig: Encodable {
+            var Env: [String]?, Entrypoint: [String]?, Cmd: [String]?, WorkingDir: String?, User: String?
+        }
+        var Name: String, Digest: String, Config: String, Layers: [Layer], LowerDirs: [String]
+        var Created: String?, Architecture: String?, Os: String?, RunConfig: RunConfig?
+    }
+
     // MARK: helpers
 
     static func run(_ body: () throws(ImageError) -> Void) -> Int32 {
         do { try body(); return 0 } catch {
-            FileHandle.standardError.write(Data("vsim: error: \(error.description)\n".utf8))
+            _ = HostIO.writeAll(2, "vsim: error: \(error.description)\n")
             return error.exitStatus
         }
     }
 
-    static func out(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
+    static func out(_ s: String) { _ = HostIO.writeAll(1, s) }
 
     /// Decimal units, as `docker images` shows sizes.
     public static func formatBytes(_ n: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB"]
         var v = Double(n), u = 0
         while v >= 1000 && u < units.count - 1 { v /= 1000; u += 1 }
-        return u == 0 ? "\(n) B" : String(format: v < 10 ? "%.2f" : "%.1f", v) + " " + units[u]
+        return u == 0 ? "\(n) B" : NumberText.fixed(v, v < 10 ? 2 : 1) + " " + units[u]
     }
 
     static func table(_ rows: [[String]]) -> String {
@@ -129,7 +132,7 @@ public enum ImageCommandLine {
         var widths = [Int](repeating: 0, count: first.count)
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         return rows.map { r in
-            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined()
+            r.enumerated().map { i, c in i == r.count - 1 ? c : c + String(repeating: " ", count: widths[i] + 2 - c.count) }.joined()
         }.joined(separator: "\n") + "\n"
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import HostIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,7 @@ public struct ImageStore: Sendable {
         if let v = ProcessInfo.processInfo.environment["VSIM_IMAGES"], !v.isEmpty { return v }
         if geteuid() == 0 { return "/var/lib/vsim/images" }
         if let x = ProcessInfo.processInfo.environment["XDG_DATA_HOME"], !x.isEmpty { return x + "/vsim/images" }
-        return NSHomeDirectory() + "/.local/share/vsim/images"
+        return FileManager.default.homeDirectoryForCurrentUser.path + "/.local/share/vsim/images"
     }
 
     /// Opens the store at `path` (default ``defaultRoot()``), creating it (mode 0700: unpacked
@@ -45,7 +46,7 @@ public struct ImageStore: Sendable {
                 try fm.createDirectory(atPath: wanted, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: URL(fileURLWithPath: wanted + "/oci-layout"))
             } catch {
-                throw .store("cannot create the image store \(wanted): \(error.localizedDescription); set VSIM_IMAGES or --store to a directory you can write")
+                throw .store("cannot create the image store \(wanted): \(fileErrorText(error)); set VSIM_IMAGES or --store to a directory you can write")
             }
         }
         guard let resolved = realpath(wanted, nil) else {
@@ -58,7 +59,7 @@ public struct ImageStore: Sendable {
         }
         for d in [blobsDirectory, layersDirectory, root + "/tmp"] {
             do { try fm.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) } catch {
-                throw .store("cannot create \(d): \(error.localizedDescription)")
+                throw .store("cannot create \(d): \(fileErrorText(error))")
             }
         }
     }
@@ -230,14 +231,16 @@ public struct ImageStore: Sendable {
     static func removeTree(_ path: String) {
         let fm = FileManager.default
         if (try? fm.removeItem(atPath: path)) != nil || !fm.fileExists(atPath: path) { return }
-        if let e = fm.enumerator(atPath: path) {
-            while let rel = e.nextObject() as? String {
+        // Every directory made writable (and readable, to list it) before its entries are listed.
+        func open(_ directory: String) {
+            chmod(directory, 0o700)
+            for name in (try? HostIO.directoryEntries(directory)) ?? [] {
                 var st = stat()
-                let p = path + "/" + rel
-                if lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { chmod(p, 0o700) }
+                let p = directory + "/" + name
+                if lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { open(p) }
             }
         }
-        chmod(path, 0o700)
+        open(path)
         try? fm.removeItem(atPath: path)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +32,7 @@ enum JSONFile {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: temporary))
         } catch {
-            throw .store("cannot write \(temporary): \(error.localizedDescription)")
+            throw .store("cannot write \(temporary): \(fileErrorText(error))")
         }
         if rename(temporary, path) != 0 {
             let e = errno

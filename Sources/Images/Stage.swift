@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -129,7 +129,7 @@ final class Stage {
     func dockerImage(_ e: DockerArchiveManifest, archive: String, shown: String) throws(ImageError) -> (Descriptor, Stats) {
         let configSource = try Stage.inside(archive, e.Config, what: "config", shown: shown)
         let (configDigest, configSize) = try copyIn(configSource)
-        let named = ArchivePath.base(e.Config).replacingOccurrences(of: ".json", with: "")
+        let named = ArchivePath.base(e.Config).replacing(".json", with: "")
         if Digest.isHex(named) && named != configDigest.hex {
             throw .malformed("\(shown): the config \(e.Config) has the content of \(configDigest): it was changed after it was made (tampered or corrupt)")
         }

@@ -1,4 +1,5 @@
-import Foundation
+import Descriptions
+import FoundationEssentials
 
 /// An image in the store: its manifest, its configuration and its layers, bottom first.
 public struct StoredImage: Sendable {
@@ -32,7 +33,7 @@ public struct StoredImage: Sendable {
         }
         layers = zip(manifest.layers, diffIDs).map { blob, diffID in
             let dir = store.layerPath(diffID)
-            let size = (try? String(contentsOfFile: dir + ".size", encoding: .utf8)).flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            let size = (try? String(contentsOfFile: dir + ".size", encoding: .utf8)).flatMap { Int64($0.trimmed()) }
             return Layer(blob: blob, diffID: diffID, directory: dir, unpackedBytes: size)
         }
     }

@@ -26,6 +26,8 @@ public enum CommandLineFacade {
     /// the guest's status when it is not 0 (docs/exit-status.md).
     public static func run(program: String, mode: Mode, options: RunOptions, arguments: [String]) throws(ExitStatus) {
         let traces = options.traces
+        var options = options
+        options.measurePeakMemory = false       // `vsim run` shows no peak RSS
         let result: RunResult
         do {
             result = try VSim.run(program: .path(program), mode: mode, arguments: arguments, options: options)

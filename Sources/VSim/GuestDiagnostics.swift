@@ -11,7 +11,8 @@ enum GuestDiagnostics {
     /// instruction budget or the host time limit SIGXCPU (152), naming the instruction reached.
     static func record(_ termination: GuestTermination, into result: inout RunResult, process: LinuxProcess,
                        options: RunOptions) {
-        let symbols = ELFSymbolizer(process.image)
+        // Built only for a message that names an address (a fault, a stop): an exit needs none.
+        func symbols() -> ELFSymbolizer { ELFSymbolizer(process.image) }
         let executed = result.instructions ?? 0
         switch termination {
         case .exited(let status):
@@ -19,7 +20,7 @@ enum GuestDiagnostics {
         case .fault(let e):
             result.signal = e.linuxSignal
             result.exitStatus = 128 + e.linuxSignal
-            result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols)
+            result.diagnostic = GuestDiagnostics.faultLine(e, memory: process.memory, symbols: symbols())
         case .killed(let signal, let detail):
             result.signal = signal
             result.exitStatus = 128 + signal
@@ -32,7 +33,7 @@ enum GuestDiagnostics {
             var at = Hex.address(eip)
             if let insn = try? Decoder.decode(window, address: eip) {
                 at += ": " + Hex.bytes(Array(window.prefix(Int(insn.length)))) + "  "
-                    + ATTPrinter.format(insn, symbols: symbols)
+                    + ATTPrinter.format(insn, symbols: symbols())
             }
             let limit: LimitStop.Limit
             if case .instructionLimit = termination {

@@ -20,15 +20,15 @@ public struct InterpreterBackend: ExecutionBackend {
         if options.system { return try SystemBackend(mode: .interpret).run(program, arguments: arguments, options: options) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
-        let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
+        let peakMeasured = options.measurePeakMemory && PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
         let process = try LinuxUserPlatform(program: program, arguments: arguments, options: options).start(stdio: io.guestStdio)
         let image = process.image
-        let symbols = ELFSymbolizer(image)
         let sink = options.traceSink
         if options.traces.contains(.syscalls) { process.syscallTrace = sink }
         if options.traces.contains(.insns) {
             let memory = process.memory
+            let symbols = ELFSymbolizer(image)
             process.interpreter.traceHandler = { insn, _ in
                 sink(GuestDiagnostics.traceLine(insn, memory: memory, symbols: symbols))
             }

@@ -83,6 +83,11 @@ public struct RunOptions: Sendable {
     /// ``GuestRoot`` in the Guest module); under ptrace the tracer rewrites paths into it (nil:
     /// the host's `/`).
     public var root: String? = nil
+    /// Whether interpret and translate measure the run's peak resident set (``PeakMemory``:
+    /// a reset of the kernel's high-water mark before, `/proc/self/status` read after) into
+    /// ``RunResult/maxResidentBytes``; `vsim run`, which never shows it, turns it off
+    /// (0.7 M host instructions of a do-nothing run's 18.8 M: docs/performance.md).
+    public var measurePeakMemory = true
     /// Receives trace lines (without newline); default: stderr.
     public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
 

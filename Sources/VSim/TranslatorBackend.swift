@@ -28,7 +28,7 @@ public struct TranslatorBackend: ExecutionBackend {
         if options.system { return try SystemBackend(mode: .translate).run(program, arguments: arguments, options: options) }
         let io = try GuestDescriptors(options.io)
         defer { io.close() }
-        let peakMeasured = PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
+        let peakMeasured = options.measurePeakMemory && PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
         let process = try LinuxUserPlatform(program: program, arguments: arguments, options: options).start(stdio: io.guestStdio)
         let engine = try UserModeEngine(process: process, engine: .translate, chaining: chaining)

@@ -110,7 +110,7 @@ struct ContainerPruneCommand: ParsableCommand {
     }
 }
 
-extension NetworkMode: ExpressibleByArgument {}
-extension Isolation: ExpressibleByArgument {}
-extension SeccompMode: ExpressibleByArgument {}
-extension SystemPathsMode: ExpressibleByArgument {}
+extension NetworkMode: ChoiceArgument {}
+extension Isolation: ChoiceArgument {}
+extension SeccompMode: ChoiceArgument {}
+extension SystemPathsMode: ChoiceArgument {}

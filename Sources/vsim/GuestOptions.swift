@@ -86,4 +86,4 @@ struct GuestOptions: ParsableArguments {
     }
 }
 
-enum EPTSetting: String, ExpressibleByArgument, CaseIterable { case on, off }
+enum EPTSetting: String, ChoiceArgument { case on, off }

@@ -61,8 +61,8 @@ struct RunCommand: ParsableCommand {
         }
     }
 }
-extension Mode: ExpressibleByArgument {}
-extension TraceKind: ExpressibleByArgument {}
-extension Engine: ExpressibleByArgument {}
-extension Syntax: ExpressibleByArgument {}
-extension ReportFormatChoice: ExpressibleByArgument {}
+extension Mode: ChoiceArgument {}
+extension TraceKind: ChoiceArgument {}
+extension Engine: ChoiceArgument {}
+extension Syntax: ChoiceArgument {}
+extension ReportFormatChoice: ChoiceArgument {}

@@ -1,5 +1,8 @@
 import ArgumentParser
 import VSim
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct VSimCommand: ParsableCommand {
@@ -33,9 +36,12 @@ struct VSimCommand: ParsableCommand {
                       LabCommand.self, GradeCommand.self, HomeworkCommand.self, NanobenchCommand.self]
     )
 
-    /// Keeps a closed stdin, stdout or stderr from being reused by the first file vsim opens.
+    /// Keeps a closed stdin, stdout or stderr from being reused by the first file vsim opens, and
+    /// hands `lab` and `grade` to the vsim-lab executable (``LabExecutable``) before any parsing.
     static func main() {
         StandardDescriptors.reserve()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if LabExecutable.runs(arguments) { Glibc.exit(LabExecutable.exec(arguments)) }
         main(nil)
     }
 }

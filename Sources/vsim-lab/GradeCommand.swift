@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Grading
+import VSim
 
 extension ResultFormat: ExpressibleByArgument {}
 
@@ -12,10 +13,8 @@ func failing(_ body: () throws(GradingError) -> Void) throws {
     }
 }
 
-/// The vsim executable running now (repl tests run `vsim repl --batch` through it).
-func currentExecutable() -> String? {
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-}
+/// The vsim executable beside this vsim-lab (repl tests run `vsim repl --batch` through it).
+func currentExecutable() -> String? { LabExecutable.sibling("vsim") }
 
 /// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename.
 func writeOutput(_ text: String, to path: String?) throws(GradingError) {
@@ -30,8 +29,8 @@ func writeOutput(_ text: String, to path: String?) throws(GradingError) {
 
 struct GradeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "grade",
-        abstract: "Grade a submission folder against a lab's tests, hidden ones included.",
+        commandName: LabExecutable.Command.grade.rawValue,
+        abstract: LabExecutable.Command.grade.abstract,
         discussion: """
         LAB is a lab id of the lessons folder (VSIM_LESSONS, else lessons/ in vsim's source tree) or a \
         path to a lab folder. Exit status: 0 when graded (even with failing tests), 64 usage, 65 malformed \

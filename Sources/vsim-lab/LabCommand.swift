@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 import Grading
+import VSim
 
 struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lab",
-        abstract: "Course labs: list, show the handout, start, check, export for students, package for a platform.",
+        commandName: LabExecutable.Command.lab.rawValue,
+        abstract: LabExecutable.Command.lab.abstract,
         discussion: "Labs live in lessons/ (or VSIM_LESSONS); docs/teaching.md is the guide, docs/lab-spec.md the lab.toml format.",
         subcommands: [LabListCommand.self, LabShowCommand.self, LabStartCommand.self, LabCheckCommand.self,
                       LabExportCommand.self, LabPackageCommand.self])
