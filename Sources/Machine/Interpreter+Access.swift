@@ -211,5 +211,7 @@ extension Interpreter {
     @inline(__always) func cond(_ cc: UInt8) -> Bool { LazyFlags.condition(cc, s) }
 }
 
-@inline(__always) func maskOf(_ w: UInt8) -> UInt32 { UInt32.max >> (32 - (8 << UInt32(w))) }
-@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 1 << ((8 << UInt32(w)) - 1) }
+/// The operand mask of width class `w` (0, 1, 2: 8, 16, 32 bits). Wrapping shifts: no range checks.
+@inline(__always) func maskOf(_ w: UInt8) -> UInt32 { UInt32.max &>> (32 &- (8 &<< UInt32(w))) }
+/// The sign bit of width class `w`.
+@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 1 &<< ((8 &<< UInt32(w)) &- 1) }
