@@ -5,12 +5,12 @@ import Darwin
 #endif
 
 /// The interpreter's pre-decoded basic blocks (Bochs's trace cache, without its handler
-/// chaining): up to ``maxOps`` consecutive ``DecodedOp``s decoded once, run by the hot loop one
+/// chaining): up to ``maxOps`` - 1 consecutive ``DecodedOp``s decoded once, run by the hot loop one
 /// after the other with no fetch, no cache lookup and no instruction count per instruction.
 ///
 /// A block starts at a guest EIP and ends after the first instruction that transfers control or
 /// needs the exact EIP and instruction count while it runs (``Interpreter/endsBlock(_:)``),
-/// before an instruction on the next page, before a debugger breakpoint, or after ``maxOps``.
+/// before an instruction on the next page, before a debugger breakpoint, or after ``maxOps`` - 1 instructions.
 /// Blocks live in a direct-mapped table of ``slotCount`` slots indexed by the low bits of the
 /// start EIP; each slot keeps its ops inline, so a lookup is one tag compare. Storage comes from
 /// `calloc` (fresh zero pages, touched only where blocks are built).
@@ -24,7 +24,7 @@ final class DecodedBlockCache {
     static let slotBits = 12
     static let slotCount = 1 << slotBits
     static let slotMask: UInt32 = UInt32(slotCount - 1)
-    /// Instructions per block at most.
+    /// Ops per block at most: up to `maxOps - 1` instructions and the ``H/blockEnd`` after them.
     static let maxOps = 32
 
     /// One slot's header.
@@ -33,14 +33,13 @@ final class DecodedBlockCache {
         var tag: UInt32
         /// Address after the block's last byte (as a 64-bit sum: a block may end at 4 GiB).
         var end: UInt64
-        /// Number of instructions (1 ... maxOps).
+        /// Number of instructions (1 ... maxOps - 1).
         var count: UInt32
-        /// Number of ops that run them (``count``, or one less when the last two are one op:
-        /// ``H/cmpJcc32RR``).
-        var opCount: UInt32
-        /// The last op does not end the block (``Interpreter/endsBlock(_:)``): after it, EIP is
+        /// Number of ops that run them: ``count``, one less when the last two are one op
+        /// (``H/cmpJcc32RR``), one more when the last instruction does not end the block
+        /// (``Interpreter/endsBlock(_:)``) and an ``H/blockEnd`` op follows it, which sets EIP to
         /// ``end``. (The block's body leaves EIP alone; see ``Interpreter/execInBlock(_:)``.)
-        var fallsThrough: Bool
+        var opCount: UInt32
     }
 
     let info: UnsafeMutablePointer<Info>
@@ -98,7 +97,7 @@ final class DecodedBlockCache {
     /// Drops the block in slot `i`: its ops become ``H/exitBlock`` and the slot empty.
     func drop(_ i: Int) {
         let p = first(i)
-        for k in 0..<Int(info[i].count) { p[k].h = .exitBlock }
+        for k in 0..<Int(info[i].opCount) { p[k].h = .exitBlock }
         info[i].tag = Self.empty(i)
     }
 

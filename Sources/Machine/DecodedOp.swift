@@ -10,6 +10,8 @@ enum H: UInt8 {
     // Hot 32-bit specializations
     case add32RR, sub32RR, cmp32RR, xor32RR, and32RR, or32RR, test32RR, add32RI, sub32RI, cmp32RI
     case inc32R, dec32R, mov32RR, mov32RM, mov32MR, mov32RI, imul32RR
+    // MOV r8, m8 and MOV m8, r8 (32-bit addressing only, as mov32RM and mov32MR)
+    case mov8RM, mov8MR
     // CMP r/m, r and CMP r/m, imm with a memory operand, and CMP r, m (any size)
     case cmpMR, cmpMI, cmpRM
     // INC DEC NOT NEG (sub 0…3) on register or memory
@@ -52,10 +54,15 @@ enum H: UInt8 {
     // only inside a block, where a later instruction sets all the flags before any reads them
     // and before any may fault. CMP and TEST with dead flags become `nop`.
     case imul32RRnf, inc32Rnf, dec32Rnf, add32RRnf, add32RInf, sub32RRnf, sub32RInf
-    // CMP r32, r32 / CMP r32, imm and the Jcc after it, the last two instructions of a block,
-    // as one op (``Interpreter/fuseCompareAndBranch``): sub = the condition, imm2 = the target,
-    // disp = the address after the Jcc.
-    case cmpJcc32RR, cmpJcc32RI
+    // CMP r32, r32 / CMP r32, imm, and CMP with a memory operand (any size), and the Jcc after
+    // it, the last two instructions of a block, as one op (``Interpreter/fuseCompareAndBranch``):
+    // sub = the condition, imm2 = the target, len = both instructions' (the Jcc's end).
+    case cmpJcc32RR, cmpJcc32RI, cmpJccMR, cmpJccRM, cmpJccMI
+    // CMP m8, r8 / CMP m8, imm8 with 32-bit addressing and the Jcc after it (as cmpJccMR, cmpJccMI)
+    case cmpJcc8MR, cmpJcc8MI
+    // Not an instruction: the op after the last instruction of a block that falls through
+    // (Interpreter+Blocks.swift); `tag` = the address after the block, where EIP goes.
+    case blockEnd
 }
 
 /// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.
@@ -268,12 +275,19 @@ extension DecodedOp {
                 setMem(mm)
                 if let r1 = regOf(o1) { h = .movMR; r = regOffset(r1) } else { h = .movMI; imm = immValue(o1) ?? 0 }
             }
+            // The specialized forms: the memory ones only with 32-bit addressing (``Interpreter/ea32(_:)``).
             if size == 4 {
                 switch h {
                 case .movRR: h = .mov32RR
-                case .movRM: h = .mov32RM
-                case .movMR: h = .mov32MR
+                case .movRM where !addr16: h = .mov32RM
+                case .movMR where !addr16: h = .mov32MR
                 case .movRI: h = .mov32RI
+                default: break
+                }
+            } else if size == 1 && !addr16 {
+                switch h {
+                case .movRM: h = .mov8RM
+                case .movMR: h = .mov8MR
                 default: break
                 }
             }

@@ -66,6 +66,13 @@ extension Interpreter {
 
     @inline(__always) func segBase(_ seg: UInt8) -> UInt32 { s[CPUState.iSegBase + Int(seg)] }
 
+    /// ``ea(_:)`` of an op made only for 32-bit addressing (no 0x67 prefix: ``DecodedOp/init(_:)``
+    /// gives the forms that use this, such as ``H/mov32RM`` and ``H/mov8MR``, no `fAddr16` op).
+    @inline(__always) func ea32(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
+        s[Int(op.pointee.base)] &+ (s[Int(op.pointee.index)] &<< UInt32(op.pointee.scale)) &+ op.pointee.disp
+            &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
+    }
+
     // MARK: guest memory
 
     /// Reads `size` bytes at linear address `a` (needs R; `#PF` otherwise).
@@ -80,6 +87,15 @@ extension Interpreter {
             }
         }
         return try rdSlow(a, size, write: false)
+    }
+
+    /// ``rd(_:_:)`` of one byte (which cannot cross a page).
+    @inline(__always) func rd8(_ a: UInt32) throws(CPUException) -> UInt32 {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pR | GuestMemory.pS) == GuestMemory.pR) {
+            return UInt32(mem.load(fromByteOffset: Int(a), as: UInt8.self))
+        }
+        return try rdSlow(a, 1, write: false)
     }
 
     @inline(__always) func rd32(_ a: UInt32) throws(CPUException) -> UInt32 {
@@ -135,6 +151,16 @@ extension Interpreter {
             return
         }
         try wrSlow(a, size, v)
+    }
+
+    /// ``wr(_:_:_:)`` of one byte (the low byte of `v`).
+    @inline(__always) func wr8(_ a: UInt32, _ v: UInt32) throws(CPUException) {
+        let e = pt[Int(a >> 12)]
+        if _fastPath(e & (GuestMemory.pW | GuestMemory.pS | GuestMemory.pCode) == GuestMemory.pW) {
+            mem.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: Int(a), as: UInt8.self)
+            return
+        }
+        try wrSlow(a, 1, v)
     }
 
     @inline(__always) func wr32(_ a: UInt32, _ v: UInt32) throws(CPUException) {
@@ -211,5 +237,7 @@ extension Interpreter {
     @inline(__always) func cond(_ cc: UInt8) -> Bool { LazyFlags.condition(cc, s) }
 }
 
-@inline(__always) func maskOf(_ w: UInt8) -> UInt32 { UInt32.max >> (32 - (8 << UInt32(w))) }
-@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 1 << ((8 << UInt32(w)) - 1) }
+/// The operand mask of width class `w` (0, 1, 2: 8, 16, 32 bits). Wrapping shifts: no range checks.
+@inline(__always) func maskOf(_ w: UInt8) -> UInt32 { UInt32.max &>> (32 &- (8 &<< UInt32(w))) }
+/// The sign bit of width class `w`.
+@inline(__always) func signOf(_ w: UInt8) -> UInt32 { 1 &<< ((8 &<< UInt32(w)) &- 1) }

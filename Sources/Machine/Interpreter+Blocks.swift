@@ -28,7 +28,7 @@ extension Interpreter {
         let first = blocks.first(slot)
         var a = eip
         var n = 0
-        while n < DecodedBlockCache.maxOps {
+        while n < DecodedBlockCache.maxOps - 1 {   // room for the blockEnd op
             if !breakpoints.isEmpty && breakpoints.contains(a) { break }
             let op = first + n
             let single = cache + Int(a & Interpreter.cacheMask)
@@ -48,10 +48,17 @@ extension Interpreter {
         guard n > 0 else { return false }
         let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
         Interpreter.elideDeadFlags(first, n)
-        let opCount = Interpreter.fuseCompareAndBranch(first, n)
+        var opCount = Interpreter.fuseCompareAndBranch(first, n)
         let end = UInt64(eip) + UInt64(a &- eip)
-        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n), opCount: UInt32(opCount),
-                                                   fallsThrough: fallsThrough)
+        if fallsThrough {
+            // The block goes on at `end`: an op that says so ends it (the loop needs no count of ops).
+            var stop = DecodedOp()
+            stop.tag = UInt32(truncatingIfNeeded: end)
+            stop.h = .blockEnd
+            first[opCount] = stop
+            opCount += 1
+        }
+        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n), opCount: UInt32(opCount))
         blocks.register(slot)
         return true
     }
@@ -104,17 +111,31 @@ extension Interpreter {
         }
     }
 
-    /// Makes a block ending in CMP r32, r32 or CMP r32, imm and a Jcc run them as one op
-    /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``: the flags are set as by the CMP, and the condition
-    /// is decided on its operands); returns the number of ops to run. Neither instruction can
-    /// fault, so no state between them is ever seen.
+    /// Makes a block ending in a CMP and a Jcc run them as one op: CMP r32, r32 and CMP r32, imm
+    /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``) and CMP with a memory operand (``H/cmpJccMR``,
+    /// ``H/cmpJccRM``, ``H/cmpJccMI``; bytes with 32-bit addressing: ``H/cmpJcc8MR``,
+    /// ``H/cmpJcc8MI``): the flags are set as by the CMP, and the condition is
+    /// decided on its operands. Returns the number of ops to run. The Jcc cannot fault, so no
+    /// state between the two is ever seen (a CMP that faults is reported as itself, as alone).
     static func fuseCompareAndBranch(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) -> Int {
-        guard n >= 2, ops[n - 1].h == .jcc, ops[n - 2].h == .cmp32RR || ops[n - 2].h == .cmp32RI else { return n }
+        guard n >= 2, ops[n - 1].h == .jcc else { return n }
         let cmp = ops + (n - 2), jcc = ops + (n - 1)
-        cmp.pointee.h = cmp.pointee.h == .cmp32RR ? .cmpJcc32RR : .cmpJcc32RI
-        cmp.pointee.sub = jcc.pointee.sub
-        cmp.pointee.imm2 = jcc.pointee.imm
-        cmp.pointee.disp = jcc.pointee.tag &+ UInt32(jcc.pointee.len)
+        let cc = jcc.pointee.sub, taken = jcc.pointee.imm
+        let fused: H
+        switch cmp.pointee.h {
+        case .cmp32RR: fused = .cmpJcc32RR
+        case .cmp32RI: fused = .cmpJcc32RI
+        case .cmpMR: fused = cmp.pointee.size == 1 && !cmp.pointee.addr16 ? .cmpJcc8MR : .cmpJccMR
+        case .cmpRM: fused = .cmpJccRM
+        case .cmpMI: fused = cmp.pointee.size == 1 && !cmp.pointee.addr16 ? .cmpJcc8MI : .cmpJccMI
+        default: return n
+        }
+        cmp.pointee.h = fused
+        // The condition, and in bits 4-6 how to decide it on the operands (``compareTaken``).
+        let decide: [UInt8] = [0, 1, 2, 3, 0, 0, 5, 7]   // by cc >> 1: B, E, BE, L, LE
+        cmp.pointee.sub = cc | decide[Int(cc >> 1) & 7] << 4
+        cmp.pointee.imm2 = taken
+        cmp.pointee.len &+= jcc.pointee.len
         return n - 1
     }
 }

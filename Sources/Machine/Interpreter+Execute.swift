@@ -19,6 +19,8 @@ extension Interpreter {
         case .mov32RM: try mov32RM(op)
         case .mov32MR: try mov32MR(op)
         case .mov32RI: mov32RI(op)
+        case .mov8RM: try mov8RM(op)
+        case .mov8MR: try mov8MR(op)
         case .add32RR: add32(op, r32(op.pointee.rm))
         case .add32RI: add32(op, op.pointee.imm)
         case .sub32RR: sub32(op, r32(op.pointee.rm))
@@ -47,6 +49,11 @@ extension Interpreter {
             return true
         case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm)); return true
         case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm); return true
+        case .cmpJccMR: cmpJccSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size)); return true
+        case .cmpJccMI: cmpJccSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm); return true
+        case .cmpJccRM: cmpJccSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size)); return true
+        case .cmpJcc8MR: cmpJcc8(op, try rd8(ea32(op)), UInt32((sb + Int(op.pointee.r)).load(as: UInt8.self))); return true
+        case .cmpJcc8MI: cmpJcc8(op, try rd8(ea32(op)), op.pointee.imm & 0xFF); return true
 
         // MARK: general forms
         case .aluRR:
@@ -104,9 +111,7 @@ extension Interpreter {
         case .movToSeg:
             let sel = try readRM(op, 2)
             try loadSegment(op.pointee.r, UInt16(truncatingIfNeeded: sel))
-        case .movzx:
-            let v = try readRM(op, op.pointee.sub)
-            setR(op.pointee.r, op.pointee.size, v)
+        case .movzx: try movzx(op)
         case .movsx:
             let v = try readRM(op, op.pointee.sub)
             let x = op.pointee.sub == 1 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: v)))
@@ -243,6 +248,10 @@ extension Interpreter {
         case .vmcall: throw CPUException(vector: .ud, detail: "VMCALL outside VMX non-root operation")
         case .x87: try x87(op)
         case .invalid: throw CPUException(vector: .ud, detail: "invalid instruction")
+        case .blockEnd:
+            // Only in a block, where ``execInBlock(_:)`` runs it; here it would go on at `tag`.
+            eip = op.pointee.tag
+            return true
         case .exitBlock:
             eip = op.pointee.tag
             blockLeft = true

@@ -8,12 +8,29 @@ extension Interpreter {
     }
 
     @inline(__always) func mov32RM(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        let v = try rd32(ea(op))
+        let v = try rd32(ea32(op))
         setR32(op.pointee.r, v)
     }
 
     @inline(__always) func mov32MR(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        try wr32(ea(op), r32(op.pointee.r))
+        try wr32(ea32(op), r32(op.pointee.r))
+    }
+
+    /// MOV r8, m8 (``H/mov8RM``; 32-bit addressing).
+    @inline(__always) func mov8RM(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+        let v = try rd8(ea32(op))
+        (sb + Int(op.pointee.r)).storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
+    }
+
+    /// MOV m8, r8 (``H/mov8MR``; 32-bit addressing).
+    @inline(__always) func mov8MR(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+        try wr8(ea32(op), UInt32((sb + Int(op.pointee.r)).load(as: UInt8.self)))
+    }
+
+    /// MOVZX r16/r32, r/m8 or r/m16 (SDM "MOVZX"): `sub` is the source's size.
+    @inline(__always) func movzx(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
+        let v = try readRM(op, op.pointee.sub)
+        setR(op.pointee.r, op.pointee.size, v)
     }
 
     @inline(__always) func mov32RI(_ op: UnsafeMutablePointer<DecodedOp>) {
@@ -92,34 +109,64 @@ extension Interpreter {
         return LazyFlags.conditionOutOfLine(cc, s)
     }
 
+    /// Whether the Jcc of a fused CMP and Jcc is taken after a CMP of `a` with `b` at width `w`
+    /// (0, 1, 2: 8, 16, 32 bits; both already masked to it). `sub` is the Jcc's condition
+    /// (SDM Vol. 1, Appendix B, "EFLAGS Condition Codes") in bits 0-3, and in bits 4-6 what
+    /// ``Interpreter/fuseCompareAndBranch(_:_:)`` made of it where it is a comparison of the
+    /// operands (SDM Vol. 1, Table B-1): 1 = below, 2 = equal, 3 = below or equal, 5 and 7 =
+    /// less and less or equal (signed); bit 0 of the condition negates. 0: the condition is
+    /// read from the flags the CMP has just set.
+    @inline(__always) func compareTaken(_ sub: UInt8, _ a: UInt32, _ b: UInt32, _ w: UInt8) -> Bool {
+        let sel = UInt32(sub >> 4)
+        if _slowPath(sel == 0) { return LazyFlags.conditionOutOfLine(sub & 15, s) }
+        // Signed: with the sign bits flipped, the signed order is the unsigned one. No branches:
+        // bit 0 = less (below), bit 1 = equal, kept where `sel` asks for them.
+        let flip = signOf(w) &* ((sel >> 2) & 1)
+        let lt: UInt32 = (a ^ flip) < (b ^ flip) ? 1 : 0
+        let eq: UInt32 = a == b ? 2 : 0
+        return ((lt | eq) & sel != 0) != (sub & 1 != 0)
+    }
+
     /// CMP r32, b and the Jcc after it (``H/cmpJcc32RR``): the flags as CMP sets them, and the
-    /// condition (SDM Vol. 1, Table B-1) decided on the operands where it is a comparison.
+    /// condition decided on the operands (``compareTaken(_:_:_:_:)``). The fused op's `len` is
+    /// that of both instructions: it goes on at `tag + len` when the branch is not taken.
     @inline(__always) func cmpJcc32(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) {
         let a = r32(op.pointee.r)
         setCC(LazyFlags.kSub, 2, a &- b, a, b)
-        let cc = op.pointee.sub
-        let t: Bool
-        switch cc >> 1 {
-        case 1: t = a < b                                                  // B
-        case 2: t = a == b                                                 // E
-        case 3: t = a <= b                                                 // BE
-        case 6: t = Int32(bitPattern: a) < Int32(bitPattern: b)            // L
-        case 7: t = Int32(bitPattern: a) <= Int32(bitPattern: b)           // LE
-        default: eip = LazyFlags.conditionOutOfLine(cc, s) ? op.pointee.imm2 : op.pointee.disp; return
-        }
-        eip = t != (cc & 1 != 0) ? op.pointee.imm2 : op.pointee.disp
+        eip = compareTaken(op.pointee.sub, a, b, 2) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+    }
+
+    /// CMP with a memory operand (any size) and the Jcc after it (``H/cmpJccMR``, ``H/cmpJccRM``,
+    /// ``H/cmpJccMI``), as ``cmpJcc32(_:_:)``: `a - b` of the operand size sets the flags.
+    @inline(__always) func cmpJccSized(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b0: UInt32) {
+        let w = op.pointee.w, m = maskOf(w), b = b0 & m
+        setCC(LazyFlags.kSub, w, (a &- b) & m, a, b)
+        eip = compareTaken(op.pointee.sub, a, b, w) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+    }
+
+    /// CMP m8, b and the Jcc after it (``H/cmpJcc8MR``, ``H/cmpJcc8MI``), as ``cmpJccSized(_:_:_:)``.
+    @inline(__always) func cmpJcc8(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) {
+        setCC(LazyFlags.kSub, 0, (a &- b) & 0xFF, a, b)
+        eip = compareTaken(op.pointee.sub, a, b, 0) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
     }
 
     /// The block loop's dispatch: the hot forms in place, EIP untouched unless the instruction
     /// transfers control; anything else through ``execOutOfLine(_:)`` with EIP at the
-    /// instruction, as ``exec(_:)`` expects. Returns what ``exec(_:)`` returns.
+    /// instruction, as ``exec(_:)`` expects. Returns ``BlockStep/next`` to go on with the next
+    /// op, ``BlockStep/end`` when the block is done (EIP set: a control transfer, an instruction
+    /// that ends the block, or ``H/blockEnd``), ``BlockStep/left`` when ``exec(_:)`` returned
+    /// false (a stop, or the op is ``H/exitBlock``).
     @inline(__always)
-    func execInBlock(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> Bool {
-        switch op.pointee.h {
+    func execInBlock(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> BlockStep {
+        let h = op.pointee.h
+        switch h {
         case .mov32RR: mov32RR(op)
         case .mov32RM: try mov32RM(op)
         case .mov32MR: try mov32MR(op)
         case .mov32RI: mov32RI(op)
+        case .mov8RM: try mov8RM(op)
+        case .mov8MR: try mov8MR(op)
+        case .movzx: try movzx(op)
         case .add32RR: add32(op, r32(op.pointee.rm))
         case .add32RI: add32(op, op.pointee.imm)
         case .sub32RR: sub32(op, r32(op.pointee.rm))
@@ -140,10 +187,16 @@ extension Interpreter {
         case .add32RInf: setR32(op.pointee.r, r32(op.pointee.r) &+ op.pointee.imm)
         case .sub32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &- r32(op.pointee.rm))
         case .sub32RInf: setR32(op.pointee.r, r32(op.pointee.r) &- op.pointee.imm)
-        case .jcc: eip = jccTaken(op) ? op.pointee.imm : op.pointee.tag &+ UInt32(op.pointee.len)
-        case .jmp: eip = op.pointee.imm
-        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm))
-        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm)
+        case .jcc: eip = jccTaken(op) ? op.pointee.imm : op.pointee.tag &+ UInt32(op.pointee.len); return .end
+        case .jmp: eip = op.pointee.imm; return .end
+        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm)); return .end
+        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm); return .end
+        case .cmpJccMR: cmpJccSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size)); return .end
+        case .cmpJccMI: cmpJccSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm); return .end
+        case .cmpJccRM: cmpJccSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size)); return .end
+        case .cmpJcc8MR: cmpJcc8(op, try rd8(ea32(op)), UInt32((sb + Int(op.pointee.r)).load(as: UInt8.self))); return .end
+        case .cmpJcc8MI: cmpJcc8(op, try rd8(ea32(op)), op.pointee.imm & 0xFF); return .end
+        case .blockEnd: eip = op.pointee.tag; return .end
         case .nop: break
         case .cmpMR: cmpSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size))
         case .cmpMI: cmpSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm)
@@ -160,11 +213,21 @@ extension Interpreter {
         case .aluMR: try aluToMem(op, getR(op.pointee.r, op.pointee.size))
         case .aluRI: try aluToReg(op, getR(op.pointee.r, op.pointee.size), op.pointee.imm)
         case .lea: setR(op.pointee.r, op.pointee.size, offset(op))
-        default:
+        // Every other form, named (no `default`: the jump table then needs no range check).
+        case .invalid, .aluRR, .aluMI, .unaryR, .unaryM, .mulDiv, .imul2, .daa, .das, .aaa, .aas, .aam, .aad,
+             .shift, .shiftDouble, .bitTest, .bsf, .bsr, .setcc, .cmovcc, .movRR, .movRI, .movFromSeg,
+             .movToSeg, .movsx, .xchg, .xlat, .bswap, .pushR, .pushM, .pushI, .pushSeg, .popR, .popM, .popSeg,
+             .pusha, .popa, .pushf, .popf, .lahf, .sahf, .cbw, .cwd, .enter, .leave, .cmpxchg, .xadd,
+             .cmpxchg8b, .jmpRM, .call, .callRM, .ret, .retf, .jmpFar, .callFar, .loop, .loope, .loopne, .jcxz,
+             .movs, .cmps, .scas, .lods, .stos, .clc, .stc, .cmc, .cld, .std, .cli, .sti, .int, .int3, .into,
+             .ud2, .cpuid, .rdtsc, .privileged, .iret, .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr,
+             .verw, .vmcall, .x87, .exitBlock:
+            // `h` was read before the call: the op may be overwritten (invalidated) while it runs.
             eip = op.pointee.tag
-            return try execOutOfLine(op)
+            if !(try execOutOfLine(op)) { return .left }
+            return Interpreter.endsBlock(h) ? .end : .next
         }
-        return true
+        return .next
     }
 
     /// ``exec(_:)`` as a call, for the block loop's uncommon instructions.
@@ -172,4 +235,15 @@ extension Interpreter {
     func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> Bool {
         try exec(op)
     }
+}
+
+/// What the block loop does after an op (``Interpreter/execInBlock(_:)``).
+enum BlockStep: UInt8 {
+    /// Run the next op of the block.
+    case next
+    /// The block is done; EIP is where the guest goes on.
+    case end
+    /// Leave the block: the run stops (``Interpreter/pendingStop``) or the block was invalidated
+    /// (``Interpreter/blockLeft``).
+    case left
 }

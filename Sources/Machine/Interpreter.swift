@@ -152,62 +152,56 @@ public final class Interpreter: CodeWriteObserver {
     /// of `count`; the instructions of a block that does not fit, and those where no block can
     /// be built (the first instruction cannot be fetched or decoded, or is at a breakpoint), run
     /// one at a time (``runSingle(_:)``), so a slice always ends at the exact instruction count.
+    ///
+    /// The count lives in a local while the loop runs and is committed to
+    /// ``instructionsExecuted`` before each block, as if the block's last instruction were about
+    /// to run (the only one that may read it: RDTSC, a system call, a port); a fault or an
+    /// invalidation in the middle takes back what did not run. A block's ops run until one says
+    /// the block is done (a control transfer, or the ``H/blockEnd`` after a block that falls
+    /// through), so the loop compares no op pointer with the block's last.
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {
         let s = self.s
         let info = blocks.info, ops = blocks.ops
-        var remaining = count
-        outer: while remaining != 0 {
+        var executed = instructionsExecuted
+        let limit = executed &+ count
+        outer: while executed != limit {
             let eip = s[CPUState.iEIP]
             let slot = DecodedBlockCache.slot(eip)
-            if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) {
-                return runSingle(remaining)
-            }
+            if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) { break }
             let n = UInt64(info[slot].count)
-            if _slowPath(n > remaining) { return runSingle(remaining) }
+            if _slowPath(n > limit &- executed) { break }
+            instructionsExecuted = executed &+ (n &- 1)
             let first = ops + slot &* DecodedBlockCache.maxOps
-            let last = first + Int(truncatingIfNeeded: info[slot].opCount &- 1)
-            repeat {
-                // The count is committed before the block runs, as if its last instruction were
-                // about to run (that one may read it: RDTSC, a system call, a port); a fault or an
-                // invalidation in the middle takes back what did not run.
-                let base = instructionsExecuted
-                instructionsExecuted = base &+ (n &- 1)
-                var op = first
-                do throws(CPUException) {
-                    while true {
-                        if _slowPath(!(try execInBlock(op))) {
-                            if blockLeft {
-                                // Invalidated (self-modifying code): `op` did not run; EIP is at it.
-                                blockLeft = false
-                                let done = UInt64(op - first)
-                                instructionsExecuted = base &+ done
-                                remaining &-= done
-                                continue outer
-                            }
-                            instructionsExecuted = base &+ UInt64(op - first) &+ 1
-                            let r = pendingStop
-                            pendingStop = nil
-                            return r
-                        }
-                        if op == last { break }
-                        op += 1
+            var op = first
+            do throws(CPUException) {
+                while true {
+                    let step = try execInBlock(op)
+                    if step == .next { op += 1; continue }
+                    if step == .end { break }
+                    if blockLeft {
+                        // Invalidated (self-modifying code): `op` did not run; EIP is at it.
+                        blockLeft = false
+                        executed &+= UInt64(op - first)
+                        instructionsExecuted = executed
+                        continue outer
                     }
-                } catch {
-                    // Fault-class exceptions report the instruction (the handlers commit last);
-                    // INT3 and INTO have set EIP past themselves.
-                    if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
-                    instructionsExecuted = base &+ UInt64(op - first)
-                    return .exception(finishException(error))
+                    instructionsExecuted = executed &+ UInt64(op - first) &+ 1
+                    let r = pendingStop
+                    pendingStop = nil
+                    return r
                 }
-                instructionsExecuted = base &+ n
-                remaining &-= n
-                if info[slot].fallsThrough { s[CPUState.iEIP] = UInt32(truncatingIfNeeded: info[slot].end) }
-                // A loop that is one block (its last instruction jumps back to its start) runs
-                // again without a lookup, while the block is still valid and fits.
-            } while s[CPUState.iEIP] == eip && remaining >= n && info[slot].tag == eip
+            } catch {
+                // Fault-class exceptions report the instruction (the handlers commit last);
+                // INT3 and INTO have set EIP past themselves.
+                if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
+                instructionsExecuted = executed &+ UInt64(op - first)
+                return .exception(finishException(error))
+            }
+            executed &+= n
         }
-        return nil
+        instructionsExecuted = executed
+        return executed == limit ? nil : runSingle(limit &- executed)
     }
 
     /// Runs at most `count` instructions one at a time through the decoded-instruction cache,

@@ -18,8 +18,8 @@ public enum LazyFlags {
     public static let opEflags: UInt32 = 0
 
     @inline(__always) static func width(_ op: UInt32) -> UInt32 { op & 3 }
-    @inline(__always) static func signBit(_ w: UInt32) -> UInt32 { 1 << ((8 << w) - 1) }
-    @inline(__always) static func bits(_ w: UInt32) -> UInt32 { 8 << w }
+    @inline(__always) static func signBit(_ w: UInt32) -> UInt32 { 1 &<< ((8 &<< w) &- 1) }
+    @inline(__always) static func bits(_ w: UInt32) -> UInt32 { 8 &<< w }
 
     static let parityTable: [UInt8] = (0..<256).map { UInt8($0).nonzeroBitCount & 1 == 0 ? 1 : 0 }
 
@@ -78,8 +78,8 @@ public enum LazyFlags {
     }
 
     @inline(__always) static func signExtend(_ v: UInt32, _ w: UInt32) -> Int32 {
-        let sh = 32 - (8 << w) // 24, 16, 0 for w = 0, 1, 2
-        return Int32(bitPattern: v << sh) >> Int32(sh)
+        let sh = 32 &- (8 &<< w) // 24, 16, 0 for w = 0, 1, 2
+        return Int32(bitPattern: v &<< sh) &>> Int32(sh)
     }
 
     /// The six status flags (other bits 0) of the lazy state.
