@@ -161,15 +161,28 @@ public struct ROp: Hashable, Sendable {
     }
 
     /// Registers read.
-    public var reads: [RReg] {
+    public var reads: [RReg] { [readA, readB].compactMap { $0 } }
+
+    /// The register read through operand `a` (or `eip` by `lookup_and_goto`), if any: with
+    /// ``readB``, ``reads`` without building an array (the optimizer's and the back end's passes).
+    @inline(__always) public var readA: RReg? {
         switch code {
-        case .insnStart, .label, .br, .gotoTB, .exitTB: return []
-        case .lookupAndGoto: return [.eip]
-        case .mov, .ext8u, .ext8s, .ext16u, .ext16s, .ld: return [a.reg].compactMap { $0 }
-        case .call: return [a.reg, b.reg].compactMap { $0 }
-        default: return [a.reg, b.reg].compactMap { $0 }
+        case .insnStart, .label, .br, .gotoTB, .exitTB: return nil
+        case .lookupAndGoto: return .eip
+        default: return a.reg
         }
     }
+
+    /// The register read through operand `b`, if any.
+    @inline(__always) public var readB: RReg? {
+        switch code {
+        case .insnStart, .label, .br, .gotoTB, .exitTB, .lookupAndGoto, .mov, .ext8u, .ext8s, .ext16u, .ext16s, .ld: return nil
+        default: return b.reg
+        }
+    }
+
+    /// Whether the op reads `r`.
+    @inline(__always) public func reads(_ r: RReg) -> Bool { readA == r || readB == r }
 
     /// The register written, if any.
     public var writes: RReg? {
@@ -248,5 +261,24 @@ extension Array where Element == ROp {
     }
 
     /// Ops other than insn_start and labels (what "RISC ops per guest instruction" counts).
-    public var realOpCount: Int { self.filter { $0.code != .insnStart && $0.code != .label }.count }
+    public var realOpCount: Int { reduce(0) { $0 + ($1.code != .insnStart && $1.code != .label ? 1 : 0) } }
+
+    /// One more than the highest register number the ops name (the size of a table indexed by
+    /// register: the fixed registers 0...31, then the temporaries).
+    var registerCount: Int {
+        var n = 32
+        for op in self {
+            if op.d.n >= n { n = Int(op.d.n) + 1 }
+            if case .r(let r) = op.a, r.n >= n { n = Int(r.n) + 1 }
+            if case .r(let r) = op.b, r.n >= n { n = Int(r.n) + 1 }
+        }
+        return n
+    }
+
+    /// One more than the highest label number the ops name.
+    var labelCount: Int {
+        var n = 0
+        for op in self where (op.code == .label || op.code == .br || op.code == .brcond) && Int(op.x) >= n { n = Int(op.x) + 1 }
+        return n
+    }
 }
