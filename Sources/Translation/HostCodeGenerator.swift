@@ -371,6 +371,16 @@ struct HostCodeGenerator {
             case .imm(let v): asm.imulRRI(.rax, .rax, v)
             }
             store(loc(op.d), .rax)
+        case .divu, .remu:
+            // rdx:rax = a:eax, then one host DIV (the lowering has checked b != 0 and a < b).
+            load(.rdx, loc(op.a))
+            load(.rax, loc(RReg.guest(0)))
+            switch loc(op.b) {
+            case .reg(let r): asm.divR(r)
+            case .mem(let m): asm.divM(m)
+            case .imm(let v): asm.movRI(.rcx, v); asm.divR(.rcx)
+            }
+            store(loc(op.d), op.code == .divu ? .rax : .rdx)
         case .muluh, .mulsh:
             load(.rcx, loc(op.b)); load(.rax, loc(op.a))
             asm.mulWide(.rcx, signed: op.code == .mulsh)

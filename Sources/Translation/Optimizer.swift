@@ -348,6 +348,7 @@ public enum Optimizer {
             let ra = op.readA, rb = op.readB
             if let r = ra, r.isGuestGPR { overwritten &= ~(UInt8(1) << UInt8(r.n)) }
             if let r = rb, r.isGuestGPR { overwritten &= ~(UInt8(1) << UInt8(r.n)) }
+            if let r = op.readC { overwritten &= ~(UInt8(1) << UInt8(r.n)) }
             if let d = op.writes, d.isTemp { live[Int(d.n)] = false }
             if let r = ra, r.isTemp { live[Int(r.n)] = true }
             if let r = rb, r.isTemp { live[Int(r.n)] = true }
@@ -491,6 +492,7 @@ public enum Optimizer {
             if let d = op.writes { writtenLater[Int(d.n)] = true }
             if let r = ra { readLater[Int(r.n)] = true }
             if let r = rb { readLater[Int(r.n)] = true }
+            if let r = op.readC { readLater[Int(r.n)] = true }
         }
         guard anySunk else { return 0 }
         let moved = ops.indices.filter { sunk[$0] }.map { ops[$0] }

@@ -124,6 +124,11 @@ public struct ROp: Hashable, Sendable {
         case add, sub, and, or, xor, shl, shr, sar, mul
         /// High 32 bits of the unsigned / signed 64-bit product.
         case muluh, mulsh
+        /// d = (eax:a) / b and (eax:a) % b, unsigned: the 64-bit dividend's high half a, its low
+        /// half always the fixed register eax (read implicitly, ``ROp/readC``). Defined only
+        /// when b != 0 and a < b (the quotient fits): DIV's lowering branches to `exec_insn`
+        /// (which raises `#DE`) otherwise.
+        case divu, remu
         case ext8u, ext8s, ext16u, ext16s
         /// d = a with bits [c, c+x) replaced by the low x bits of b (TCG deposit_i32).
         case deposit
@@ -161,7 +166,10 @@ public struct ROp: Hashable, Sendable {
     }
 
     /// Registers read.
-    public var reads: [RReg] { [readA, readB].compactMap { $0 } }
+    public var reads: [RReg] { [readA, readB, readC].compactMap { $0 } }
+
+    /// The register an op reads implicitly: eax, the low half of `divu`/`remu`'s dividend.
+    @inline(__always) public var readC: RReg? { code == .divu || code == .remu ? .guest(0) : nil }
 
     /// The register read through operand `a` (or `eip` by `lookup_and_goto`), if any: with
     /// ``readB``, ``reads`` without building an array (the optimizer's and the back end's passes).
@@ -182,7 +190,7 @@ public struct ROp: Hashable, Sendable {
     }
 
     /// Whether the op reads `r`.
-    @inline(__always) public func reads(_ r: RReg) -> Bool { readA == r || readB == r }
+    @inline(__always) public func reads(_ r: RReg) -> Bool { readA == r || readB == r || readC == r }
 
     /// The register written, if any.
     public var writes: RReg? {
@@ -216,6 +224,7 @@ public struct ROp: Hashable, Sendable {
         case .mov: return "mov \(d.name), \(a.text)"
         case .add, .sub, .and, .or, .xor, .shl, .shr, .sar, .mul, .muluh, .mulsh:
             return "\(code) \(d.name), \(a.text), \(b.text)"
+        case .divu, .remu: return "\(code) \(d.name), \(a.text):eax, \(b.text)"
         case .ext8u, .ext8s, .ext16u, .ext16s: return "\(code) \(d.name), \(a.text)"
         case .deposit: return "deposit \(d.name), \(a.text), \(b.text), \(c), \(x)"
         case .setcond: return "setcond \(d.name), \(a.text), \(b.text), \(RCond(rawValue: UInt8(c))!.name)"

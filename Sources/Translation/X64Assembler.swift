@@ -162,6 +162,10 @@ struct X64Assembler {
     mutating func imulRRI(_ d: HReg, _ s: HReg, _ v: UInt32) { rr(0x69, d.rawValue, s.rawValue); d32(v) }
     /// `mul r32` (unsigned) or `imul r32` (signed): EDX:EAX = EAX * r.
     mutating func mulWide(_ s: HReg, signed: Bool) { rr(0xF7, signed ? 5 : 4, s.rawValue) }
+    /// `div r32` / `div m32`: EAX = EDX:EAX / src, EDX = EDX:EAX % src (unsigned; #DE when the
+    /// quotient does not fit, which the generated code rules out before it).
+    mutating func divR(_ s: HReg) { rr(0xF7, 6, s.rawValue) }
+    mutating func divM(_ m: HMem) { rm(0xF7, 6, m) }
 
     mutating func setcc(_ c: HCond, _ d: HReg) { rr(0x0F00 | UInt16(0x90 | c.rawValue), 0, d.rawValue, byteRegs: true) }
 
