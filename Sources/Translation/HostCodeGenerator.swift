@@ -46,7 +46,8 @@ enum ExitKind: UInt64 {
 /// scratch; rbp counts retired guest instructions and block entries (``Ctx/countShift``). Memory accesses check the guest
 /// page table inline (r13) and access guest memory at r14 + address; anything else (a page
 /// without the permission, a page holding code for a store, an access crossing a page) goes to
-/// an out-of-line slow path that calls a helper.
+/// an out-of-line slow path of the block that calls one of the engine's shared thunks
+/// (``Thunks``), which saves the live registers and calls the helper.
 struct HostCodeGenerator {
     /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1.
     var slotFields: [Int?] = [nil, nil]
@@ -54,7 +55,7 @@ struct HostCodeGenerator {
     var fastFields: [Int?] = [nil, nil]
     /// Offset of the entry that skips the budget check (for `goto_tb n, cc_dead`).
     var uncheckedEntry = 0
-    var asm = X64Assembler()
+    var asm: X64Assembler
 
     /// The host registers that hold guest EAX, ECX, EDX, EBX and EDI while generated code runs, across
     /// chained blocks: loaded from ``Machine/CPUState/raw`` when the main loop enters generated
@@ -66,7 +67,8 @@ struct HostCodeGenerator {
     static let callerSaved: [HReg] = [.rsi, .rdi, .r8, .r9, .r10, .r11]
 
     /// The host register that holds guest register `n` (0...7), if one does.
-    static func hostRegister(guest n: Int) -> HReg? { guestRegisters.first { $0.guest == n }?.host }
+    static func hostRegister(guest n: Int) -> HReg? { n < 8 ? hostOfGuest[n] : nil }
+    static let hostOfGuest: [HReg?] = (0..<8).map { n in guestRegisters.first { $0.guest == n }?.host }
 
     /// Stores the guest registers held in host registers to ``Machine/CPUState/raw`` (r15).
     static func storeGuestRegisters(_ a: inout X64Assembler) {
@@ -80,44 +82,58 @@ struct HostCodeGenerator {
 
     enum Loc { case reg(HReg), mem(HMem), imm(UInt32) }
 
-    var alloc: [Int: Loc] = [:]
-    var labelOffsets: [UInt32: Int] = [:]
+    /// Location of each temporary (by index; nil: never used).
+    var alloc: [Loc?] = []
+    /// Offset of each label (by number; -1: not placed yet).
+    var labelOffsets: [Int] = []
     var labelFixups: [(field: Int, label: UInt32)] = []
-    var epilogueFixups: [Int] = []
+    /// rel32 fields that point outside the block: to the epilogue or a thunk (offsets in the code buffer).
+    var externalFixups: [(field: Int, target: Int)] = []
 
     let blockIndex: UInt32
     /// The block's guest address.
     let pc: UInt32
     let insnCount: Int
     let mode: UInt32
-    let helpers: HelperAddresses
+    let thunks: Thunks
 
-    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, helpers: HelperAddresses) {
+    /// - Parameter asm: the assembler to emit into (emptied first; its storage is reused).
+    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, thunks: Thunks, asm: X64Assembler = X64Assembler()) {
         self.blockIndex = blockIndex
         self.pc = pc
         self.insnCount = insnCount
         self.mode = mode
-        self.helpers = helpers
+        self.thunks = thunks
+        self.asm = asm
+        self.asm.reset()
     }
 
     // MARK: - register allocation
 
+    /// Linear scan over the temporaries' live ranges (first to last mention) in order of start.
     mutating func allocate(_ ops: [ROp]) {
-        var first: [Int: Int] = [:], last: [Int: Int] = [:]
-        for (i, op) in ops.enumerated() {
-            var regs = op.reads
-            if let w = op.writes { regs.append(w) }
-            for r in regs where r.isTemp {
-                if first[r.tempIndex] == nil { first[r.tempIndex] = i }
-                last[r.tempIndex] = i
-            }
+        let n = max(ops.registerCount - 32, 0)
+        let first = Optimizer.table(n, -1), last = Optimizer.table(n, -1)
+        defer { first.deallocate(); last.deallocate() }
+        var order: [Int] = []      // temporaries by first mention
+        order.reserveCapacity(n)
+        func mention(_ r: RReg?, _ i: Int) {
+            guard let r, r.isTemp else { return }
+            let t = r.tempIndex
+            if first[t] < 0 { first[t] = i; order.append(t) }
+            last[t] = i
         }
-        let order = first.keys.sorted { first[$0]! < first[$1]! }
+        for (i, op) in ops.enumerated() {
+            mention(op.readA, i)
+            mention(op.readB, i)
+            mention(op.writes, i)
+        }
+        alloc = [Loc?](repeating: nil, count: n)
         var free = HostCodeGenerator.pool
         var active: [(t: Int, end: Int, reg: HReg)] = []
         var spill: Int32 = 0
         for t in order {
-            let start = first[t]!
+            let start = first[t]
             active.removeAll { a in
                 if a.end < start { free.append(a.reg); return true }
                 return false
@@ -125,7 +141,7 @@ struct HostCodeGenerator {
             if let r = free.first {
                 free.removeFirst()
                 alloc[t] = .reg(r)
-                active.append((t, last[t]!, r))
+                active.append((t, last[t], r))
             } else {
                 alloc[t] = .mem(HMem(base: .r12, disp: Ctx.spill + 4 * spill))
                 spill = (spill + 1) % Int32(Ctx.spillSlots)
@@ -134,7 +150,7 @@ struct HostCodeGenerator {
     }
 
     func loc(_ r: RReg) -> Loc {
-        if r.isTemp { return alloc[r.tempIndex] ?? .mem(HMem(base: .r12, disp: Ctx.spill)) }
+        if r.isTemp { return (r.tempIndex < alloc.count ? alloc[r.tempIndex] : nil) ?? .mem(HMem(base: .r12, disp: Ctx.spill)) }
         if let h = HostCodeGenerator.hostRegister(guest: Int(r.n)) { return .reg(h) }
         return .mem(HMem(base: .r15, disp: Int32(r.n) * 4))
     }
@@ -183,12 +199,23 @@ struct HostCodeGenerator {
 
     // MARK: - block
 
-    static let aluExt: [ROp.Code: UInt8] = [.add: 0, .or: 1, .and: 4, .sub: 5, .xor: 6]
-    static let shiftExt: [ROp.Code: UInt8] = [.shl: 4, .shr: 5, .sar: 7]
+    /// The /digit of the 81/83 group for an ALU op (0 add, 1 or, 4 and, 5 sub, 6 xor).
+    static func aluExt(_ c: ROp.Code) -> UInt8 {
+        switch c {
+        case .add: return 0
+        case .or: return 1
+        case .and: return 4
+        case .sub: return 5
+        default: return 6
+        }
+    }
+    /// The /digit of the C1/D3 group for a shift (4 shl, 5 shr, 7 sar).
+    static func shiftExt(_ c: ROp.Code) -> UInt8 { c == .shl ? 4 : c == .shr ? 5 : 7 }
 
     /// Generates the block. Entry at offset 0.
     mutating func generate(_ ops: [ROp]) {
         allocate(ops)
+        labelOffsets = [Int](repeating: -1, count: ops.labelCount)
         // Entry: leave if the block's instructions would pass the budget; else count the block
         // and its instructions (`goto_tb n, cc_dead` checked the budget and enters after the check).
         asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount) << Int32(Ctx.countShift)))
@@ -214,7 +241,13 @@ struct HostCodeGenerator {
         asm.patch(budget, to: asm.offset)
         exit(.budget, 0)
         emitPendingStubs()
-        for f in labelFixups { asm.patch(f.field, to: labelOffsets[f.label]!) }
+        for f in labelFixups { asm.patch(f.field, to: labelOffsets[Int(f.label)]) }
+    }
+
+    /// Points the block's jumps and calls to the epilogue and the thunks, once its code is to be
+    /// copied to code-buffer offset `start`.
+    mutating func link(at start: Int) {
+        for f in externalFixups { asm.patch(f.field, to: f.target - start) }
     }
 
     /// The block's tail `brcond a, b, cond, Lt; Ln: <exit 0>; Lt: <exit 1>` when exit 1 goes
@@ -224,9 +257,9 @@ struct HostCodeGenerator {
               ops[branch + 1].code == .label, ops[branch + 1].x != ops[branch].x,
               let taken = ops.indices.first(where: { $0 > branch + 1 && ops[$0].code == .label && ops[$0].x == ops[branch].x })
         else { return nil }
-        let control: Set<ROp.Code> = [.label, .brcond, .br]
-        guard !ops[(branch + 2)..<taken].contains(where: { control.contains($0.code) }),
-              !ops[(taken + 1)...].contains(where: { control.contains($0.code) }),
+        func control(_ op: ROp) -> Bool { op.code == .label || op.code == .brcond || op.code == .br }
+        guard !ops[(branch + 2)..<taken].contains(where: control),
+              !ops[(taken + 1)...].contains(where: control),
               let target = ops[(taken + 1)...].first(where: { $0.code == .mov && $0.d == .eip })?.a.imm,
               target <= pc else { return nil }
         return (branch, taken)
@@ -235,54 +268,49 @@ struct HostCodeGenerator {
     /// `mov rax, code; jmp epilogue` (the jump patched when the block is installed).
     mutating func exit(_ kind: ExitKind, _ info: UInt64) {
         asm.movRI64(.rax, kind.rawValue | (info & 0xFFFF) << 8 | UInt64(blockIndex) << 32)
-        epilogueFixups.append(asm.jmp())
+        externalFixups.append((asm.jmp(), thunks.epilogue))
+    }
+
+    /// `call rel32` to the thunk at code-buffer offset `target`.
+    mutating func callThunk(_ target: Int) {
+        externalFixups.append((asm.call(), target))
     }
 
     var pendingSlow: [SlowPath] = []
 
     struct SlowPath {
-        var jumpField: Int
+        /// The rel32 fields of the jumps to the stub (the page check's, and the page-crossing check's).
+        var jumpFields: (Int, Int?)
         var resume: Int
         var store: Bool
         var size: UInt32
         var flags: UInt32
         var insn: Int
-        /// Where the guest address is (the helper gets it in ecx).
+        /// Where the guest address is (the thunk gets it in ecx).
         var address: HReg
-        /// A store's value (the helper gets it in eax).
+        /// A store's value (the thunk gets it in eax).
         var value: HReg
         /// A load's destination register, written by the stub before it jumps back (nil: rax,
         /// which the code at `resume` stores).
         var destination: HReg?
     }
 
+    /// The slow paths, after the block's code: ecx = address, eax = value (stores), rdx = what
+    /// the helper needs to know (``Thunks/packAccess(size:flags:insn:block:)``), then the load or
+    /// store thunk, which returns the loaded value in eax or leaves generated code itself.
     mutating func emitPendingStubs() {
         for s in pendingSlow {
-            asm.patch(s.jumpField, to: asm.offset)
-            // ecx = guest address, eax = value (stores).
+            asm.patch(s.jumpFields.0, to: asm.offset)
+            if let j = s.jumpFields.1 { asm.patch(j, to: asm.offset) }
             asm.movRR(.rcx, s.address)
             if s.store { asm.movRR(.rax, s.value) }
-            if s.store { asm.movRR(.rdx, .rax) }
-            for r in HostCodeGenerator.callerSaved { asm.push(r) }
-            asm.movRR64(.rdi, .r12)
-            asm.movRR(.rsi, .rcx)
-            if !s.store { asm.movRI(.rdx, s.flags) }
-            asm.movRI(.rcx, s.size)
-            asm.movRI(.r8, UInt32(s.insn))
-            asm.movRI(.r9, blockIndex)
-            asm.movRI64(.rax, s.store ? helpers.store : helpers.load)
-            asm.callR(.rax)
-            for r in HostCodeGenerator.callerSaved.reversed() { asm.pop(r) }
-            asm.movRR64(.rdx, .rax)
-            asm.shiftRI64(5, .rdx, 32)
-            let ok = asm.jcc(.e)
-            exit(.helper, UInt64(s.insn))
-            asm.patch(ok, to: asm.offset)
+            asm.movRI64(.rdx, Thunks.packAccess(size: s.size, flags: s.flags, insn: s.insn, block: blockIndex))
+            callThunk(s.store ? thunks.store : thunks.load)
             if let d = s.destination { asm.movRR(d, .rax) }
             let back = asm.jmp()
             asm.patch(back, to: s.resume)
         }
-        pendingSlow.removeAll()
+        pendingSlow.removeAll(keepingCapacity: true)
     }
 
     var currentInsn = 0
@@ -292,7 +320,7 @@ struct HostCodeGenerator {
         case .insnStart:
             currentInsn = Int(op.x)
         case .label:
-            labelOffsets[op.x] = asm.offset
+            labelOffsets[Int(op.x)] = asm.offset
         case .mov:
             let d = loc(op.d), a = loc(op.a)
             switch (d, a) {
@@ -302,7 +330,7 @@ struct HostCodeGenerator {
             default: load(.rax, a); store(d, .rax)
             }
         case .add, .or, .and, .sub, .xor:
-            let ext = HostCodeGenerator.aluExt[op.code]!
+            let ext = HostCodeGenerator.aluExt(op.code)
             let d = loc(op.d), a = loc(op.a), b = loc(op.b)
             if case .mem(let m) = d, same(d, a) {
                 switch b {
@@ -317,7 +345,7 @@ struct HostCodeGenerator {
                 load(.rax, a); alu(ext, .rax, b); store(d, .rax)
             }
         case .shl, .shr, .sar:
-            let ext = HostCodeGenerator.shiftExt[op.code]!
+            let ext = HostCodeGenerator.shiftExt(op.code)
             let d = loc(op.d)
             if case .imm(let n) = loc(op.b) {
                 if case .reg(let r) = d { load(r, loc(op.a)); asm.shiftRI(ext, r, UInt8(n & 31)); return }
@@ -343,6 +371,16 @@ struct HostCodeGenerator {
             case .imm(let v): asm.imulRRI(.rax, .rax, v)
             }
             store(loc(op.d), .rax)
+        case .divu, .remu:
+            // rdx:rax = a:eax, then one host DIV (the lowering has checked b != 0 and a < b).
+            load(.rdx, loc(op.a))
+            load(.rax, loc(RReg.guest(0)))
+            switch loc(op.b) {
+            case .reg(let r): asm.divR(r)
+            case .mem(let m): asm.divM(m)
+            case .imm(let v): asm.movRI(.rcx, v); asm.divR(.rcx)
+            }
+            store(loc(op.d), op.code == .divu ? .rax : .rdx)
         case .muluh, .mulsh:
             load(.rcx, loc(op.b)); load(.rax, loc(op.a))
             asm.mulWide(.rcx, signed: op.code == .mulsh)
@@ -473,10 +511,8 @@ struct HostCodeGenerator {
 
     mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
                           address: HReg, value: HReg, destination: HReg?) {
-        for j in [j1] + (j2.map { [$0] } ?? []) {
-            pendingSlow.append(SlowPath(jumpField: j, resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
-                                        address: address, value: value, destination: destination))
-        }
+        pendingSlow.append(SlowPath(jumpFields: (j1, j2), resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
+                                    address: address, value: value, destination: destination))
     }
 
     mutating func lookupAndGoto() {
@@ -499,48 +535,22 @@ struct HostCodeGenerator {
         exit(.mainLoop, 0)
     }
 
+    /// A helper call through its thunk (``Thunks``), which keeps every live register.
     mutating func call(_ op: ROp) {
         let h = RHelper(rawValue: UInt8(op.c))!
-        // exec_insn reads and writes the guest registers in CPUState.raw.
-        if h == .execInsn { HostCodeGenerator.storeGuestRegisters(&asm) }
-        for r in HostCodeGenerator.callerSaved { asm.push(r) }
-        asm.movRR64(.rdi, .r12)
         switch h {
         case .execInsn:
-            asm.movRI(.rsi, blockIndex)
-            asm.movRI(.rdx, op.x)
-            asm.movRR64(.rcx, .rbp)
-            asm.movRI64(.rax, helpers.execInsn)
-        case .ccComputeAll:
-            asm.movRI(.rsi, 0)
-            asm.movRI64(.rax, helpers.ccComputeAll)
+            // The thunk writes the guest registers back and reloads them, and leaves generated
+            // code itself when the helper says so.
+            asm.movRI64(.rdx, UInt64(blockIndex) << 32 | UInt64(insnCount & 0xFFFF) << 16 | UInt64(op.x & 0xFFFF))
+            callThunk(thunks.execInsn)
+            return
+        case .ccComputeAll: callThunk(thunks.ccComputeAll)
         case .ccCond:
-            load(.rsi, loc(op.a))
-            asm.movRI64(.rax, helpers.ccCond)
-        case .ccCarry:
-            asm.movRI(.rsi, 0)
-            asm.movRI64(.rax, helpers.ccCarry)
+            load(.rcx, loc(op.a))
+            callThunk(thunks.ccCond)
+        case .ccCarry: callThunk(thunks.ccCarry)
         }
-        asm.callR(.rax)
-        for r in HostCodeGenerator.callerSaved.reversed() { asm.pop(r) }
-        if h == .execInsn {
-            HostCodeGenerator.loadGuestRegisters(&asm)
-            asm.aluRR(1, .rax, .rax)   // or eax, eax
-            let ok = asm.jcc(.e)
-            exit(.helper, UInt64(op.x))
-            asm.patch(ok, to: asm.offset)
-        } else if op.writes != nil {
-            store(loc(op.d), .rax)
-        }
+        if op.writes != nil { store(loc(op.d), .rax) }
     }
-}
-
-/// Host addresses of the helper functions generated code calls.
-struct HelperAddresses {
-    var load: UInt64
-    var store: UInt64
-    var execInsn: UInt64
-    var ccComputeAll: UInt64
-    var ccCond: UInt64
-    var ccCarry: UInt64
 }

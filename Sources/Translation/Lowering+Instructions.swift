@@ -154,6 +154,27 @@ extension Lowering {
             }
             return true
 
+        case .adc, .sbb:
+            // The carry-in first (it may be a `call cc_carry`), then the operands as ADD/SUB;
+            // the lazy flags as the interpreter's: kind ADC/SBB, the operands, cc_aux = carry-in.
+            guard isMemOrGPR(o0) else { return false }
+            let cin = carry()
+            var addr: RArg? = nil
+            let a: RArg
+            if case .memory(let m) = o0 {
+                addr = address(m)
+                a = load(addr!, size, forUpdate: true)
+            } else {
+                a = read(o0, size)
+            }
+            let b = read(o1, size)
+            let isAdc = i.mnemonic == .adc
+            let r = masked(op(isAdc ? .add : .sub, op(isAdc ? .add : .sub, a, b), cin), size)
+            write(o0, r, size, address: addr)
+            setCC(isAdc ? LazyFlags.kAdc : LazyFlags.kSbb, size, r, a, b)
+            mov(.ccAux, cin)
+            return true
+
         case .inc, .dec, .neg, .not:
             guard isMemOrGPR(o0) else { return false }
             let (a, addr) = readForUpdate(o0, size)
@@ -205,6 +226,27 @@ extension Lowering {
             mov(.guest(2), hi)
             setCC(LazyFlags.kMul, 4, lo, flags, .i(0))
             mov(.ccAux, overflow)
+            return true
+
+        case .div where size == 4:
+            // EDX:EAX / r/m32 with one host DIV each for the quotient and the remainder, when
+            // it cannot fault (divisor not 0, EDX below it: the quotient fits); otherwise the
+            // interpreter runs it and raises #DE. The status flags are left as they were (the
+            // interpreter's choice for these undefined flags), so `ccOp` stays known.
+            guard isMemOrGPR(o0) else { return false }
+            let src = read(o0, 4)
+            let slow = label(), done = label()
+            brcond(src, .i(0), .eq, slow)
+            brcond(.r(.guest(2)), src, .geu, slow)
+            let q = op(.divu, .r(.guest(2)), src)
+            let r = op(.remu, .r(.guest(2)), src)
+            mov(.guest(0), q)
+            mov(.guest(2), r)
+            emit(ROp(.br, x: done))
+            emit(ROp(.label, x: slow))
+            mov(.eip, .i(i.address))
+            emit(ROp(.call, a: .i(i.address), c: UInt32(RHelper.execInsn.rawValue), x: UInt32(index)))
+            emit(ROp(.label, x: done))
             return true
 
         case .shl, .sal, .shr, .sar:

@@ -28,100 +28,159 @@ public enum Optimizer {
     public static func optimize(_ input: [ROp]) -> (ops: [ROp], report: Report) {
         var ops = input
         var report = Report()
+        // The passes create no register: one count sizes every table.
+        let n = ops.registerCount
         for _ in 0..<4 {
             let before = report
-            report.folded += fold(&ops)
+            report.folded += fold(&ops, registers: n)
             report.deadFlags += deadFlags(&ops)
-            report.deadCode += deadCode(&ops)
+            report.deadCode += deadCode(&ops, registers: n)
             if report == before { break }
         }
-        report.coalesced = coalesce(&ops)
-        if report.coalesced > 0 { report.deadCode += deadCode(&ops) }
-        report.sunk = sinkFlags(&ops)
+        report.coalesced = coalesce(&ops, registers: n)
+        if report.coalesced > 0 { report.deadCode += deadCode(&ops, registers: n) }
+        report.sunk = sinkFlags(&ops, registers: n)
         return (ops, report)
     }
 
     // MARK: - constant folding and propagation
 
     /// Returns the number of ops changed or removed.
-    static func fold(_ ops: inout [ROp]) -> Int {
-        var known: [RReg: RArg] = [:]     // register -> constant or register holding the same value
-        var changed = 0
-        var out: [ROp] = []
-        out.reserveCapacity(ops.count)
+    ///
+    /// The facts are tables indexed by register number, not dictionaries: `known[r]` is the value
+    /// r holds (a constant, or a register holding the same value), valid while that register
+    /// keeps the ``version`` it had when the fact was recorded (every write to a register bumps
+    /// its version, which forgets the facts that name it in O(1)).
+    static func fold(_ ops: inout [ROp], registers: Int? = nil) -> Int {
+        let n = registers ?? ops.registerCount
+        let known = table(n, RArg?.none)         // register -> constant or register holding the same value
+        let knownVersion = table(n, UInt32(0))
+        let version = table(n, UInt32(0))
         // temporary -> (bytes, value) for `ext8u/ext8s/ext16u/ext16s t, value`: a store of that
-        // many bytes of t stores the same bytes of value.
-        var narrowed: [RReg: (bytes: UInt32, source: RArg)] = [:]
+        // many bytes of t stores the same bytes of value. Valid in the epoch it was recorded in.
+        let narrowBytes = table(n, UInt32(0))
+        let narrowSource = table(n, RArg.i(0))
+        let narrowVersion = table(n, UInt32(0))
+        let narrowEpoch = table(n, UInt32(0))
+        defer {
+            known.deallocate(); knownVersion.deallocate(); version.deallocate(); narrowBytes.deallocate()
+            narrowSource.deallocate(); narrowVersion.deallocate(); narrowEpoch.deallocate()
+        }
+        var epoch: UInt32 = 0
+        var changed = 0
+        // The ops are rewritten in place: `out` (the number kept) never passes the op being read.
+        var out = 0
+        func valid(_ v: RArg, _ recorded: UInt32) -> Bool {
+            if case .r(let s) = v { return version[Int(s.n)] == recorded }
+            return true
+        }
+        func recordVersion(_ v: RArg) -> UInt32 {
+            if case .r(let s) = v { return version[Int(s.n)] }
+            return 0
+        }
+        func isKnown(_ r: Int) -> Bool {
+            guard let v = known[r] else { return false }
+            return valid(v, knownVersion[r])
+        }
         func forget(_ r: RReg) {
-            known[r] = nil
-            for (k, v) in known where v == .r(r) { known[k] = nil }
-            narrowed[r] = nil
-            for (k, v) in narrowed where v.source == .r(r) { narrowed[k] = nil }
+            let i = Int(r.n)
+            known[i] = nil
+            version[i] &+= 1
+            narrowBytes[i] = 0
+        }
+        /// Paths merge (a label) or a helper ran the whole instruction: facts about the fixed registers go.
+        func forgetFixed() {
+            var facts: UInt32 = 0   // those with a fact before any is forgotten (one may name another)
+            for k in 0..<32 where isKnown(k) { facts |= 1 << UInt32(k) }
+            for k in 0..<32 where facts & (1 << UInt32(k)) != 0 { forget(RReg(UInt16(k))) }
+            epoch &+= 1
         }
         func subst(_ a: RArg) -> RArg {
-            if case .r(let r) = a, let v = known[r] { return v }
+            if case .r(let r) = a, let v = known[Int(r.n)], valid(v, knownVersion[Int(r.n)]) { return v }
             return a
         }
         var unreachable = false
-        for var op in ops {
+        let count = ops.count
+        ops.withUnsafeMutableBufferPointer { ops in
+        func emit(_ op: ROp) {
+            ops[out] = op
+            out += 1
+        }
+        for k in 0..<count {
+            var op = ops[k]
             let original = op
             if unreachable && op.code != .label && op.code != .insnStart { changed += 1; continue }
             switch op.code {
             case .label:
                 unreachable = false
-                // Paths merge: facts about fixed registers may differ between them.
-                for k in known.keys where k.isFixed { forget(k) }
-                narrowed = [:]
-                out.append(op)
+                forgetFixed()
+                emit(op)
                 continue
             case .call:
                 op.a = subst(op.a)
-                if op.c == UInt32(RHelper.execInsn.rawValue) {
-                    for k in known.keys where k.isFixed { forget(k) }
-                    narrowed = [:]
-                }
+                if op.c == UInt32(RHelper.execInsn.rawValue) { forgetFixed() }
                 if let d = op.writes { forget(d) }
                 if op != original { changed += 1 }
-                out.append(op)
+                emit(op)
                 continue
             case .br, .exitTB, .lookupAndGoto:
                 unreachable = true
-                out.append(op)
+                emit(op)
                 continue
             case .insnStart, .gotoTB:
-                out.append(op)
+                emit(op)
                 continue
             default:
                 break
             }
             op.a = subst(op.a)
             op.b = subst(op.b)
-            if op.code == .st, case .r(let t) = op.a, let n = narrowed[t], n.bytes == op.c { op.a = n.source }
+            if op.code == .st, case .r(let t) = op.a {
+                let i = Int(t.n)
+                if narrowBytes[i] == op.c, narrowEpoch[i] == epoch, valid(narrowSource[i], narrowVersion[i]) { op.a = narrowSource[i] }
+            }
             if let v = evaluate(op) {
                 op = ROp(.mov, d: op.d, a: v)
             }
             if op.code == .brcond, let a = op.a.imm, let b = op.b.imm {
                 changed += 1
-                if RCond(rawValue: UInt8(op.c))!.evaluate(a, b) { out.append(ROp(.br, x: op.x)); unreachable = true }
+                if RCond(rawValue: UInt8(op.c))!.evaluate(a, b) { emit(ROp(.br, x: op.x)); unreachable = true }
                 continue
             }
             if let d = op.writes {
                 forget(d)
-                if op.code == .mov, op.a != .r(d) { known[d] = op.a }
+                let i = Int(d.n)
+                if op.code == .mov, op.a != .r(d) { known[i] = op.a; knownVersion[i] = recordVersion(op.a) }
                 if d.isTemp, op.a != .r(d) {
+                    var bytes: UInt32 = 0
                     switch op.code {
-                    case .ext8u, .ext8s: narrowed[d] = (1, op.a)
-                    case .ext16u, .ext16s: narrowed[d] = (2, op.a)
+                    case .ext8u, .ext8s: bytes = 1
+                    case .ext16u, .ext16s: bytes = 2
                     default: break
+                    }
+                    if bytes != 0 {
+                        narrowBytes[i] = bytes
+                        narrowSource[i] = op.a
+                        narrowVersion[i] = recordVersion(op.a)
+                        narrowEpoch[i] = epoch
                     }
                 }
             }
             if op.code == .mov, op.a == .r(op.d) { changed += 1; continue }
             if op != original { changed += 1 }
-            out.append(op)
+            emit(op)
         }
-        ops = out
+        }
+        ops.removeLast(count - out)
         return changed
+    }
+
+    /// A table of `count` copies of `value` (to be deallocated by the caller): the passes' per-register
+    /// and per-op tables, without the reference counting and uniqueness checks of arrays.
+    @inline(__always) static func table<T>(_ count: Int, _ value: T) -> UnsafeMutableBufferPointer<T> {
+        let p = UnsafeMutableBufferPointer<T>.allocate(capacity: max(count, 1))
+        p.initialize(repeating: value)
+        return p
     }
 
     /// The value of an op when its operands make it known (constant, or equal to one operand).
@@ -183,15 +242,27 @@ public enum Optimizer {
 
     // MARK: - dead-flag elimination
 
+    /// The condition-code registers `cc_op`...`cc_aux` as bits 0...4 of a mask.
+    typealias FlagMask = UInt8
+    static let allFlagsMask: FlagMask = 0x1F
+    @inline(__always) static func flagBit(_ r: RReg) -> FlagMask { 1 << FlagMask(r.n - RReg.ccOp.n) }
+    @inline(__always) static func flagBits(_ op: ROp) -> FlagMask {
+        var m: FlagMask = 0
+        if let r = op.readA, r.isFlags { m |= flagBit(r) }
+        if let r = op.readB, r.isFlags { m |= flagBit(r) }
+        return m
+    }
+
     static let allFlags: Set<RReg> = [.ccOp, .ccRes, .ccSrc1, .ccSrc2, .ccAux]
 
     /// The condition-code registers that materializing flags for `cc_op` value `v` reads.
-    static func needs(_ v: UInt32) -> Set<RReg> {
+    static func needs(_ v: UInt32) -> FlagMask {
         switch v >> 2 {
-        case LazyFlags.kEflags, LazyFlags.kLogic: return [.ccRes]
-        case LazyFlags.kAdd, LazyFlags.kSub, LazyFlags.kShl, LazyFlags.kShr, LazyFlags.kSar: return [.ccRes, .ccSrc1, .ccSrc2]
-        case LazyFlags.kInc, LazyFlags.kDec, LazyFlags.kMul: return [.ccRes, .ccSrc1, .ccAux]
-        default: return allFlags
+        case LazyFlags.kEflags, LazyFlags.kLogic: return flagBit(.ccRes)
+        case LazyFlags.kAdd, LazyFlags.kSub, LazyFlags.kShl, LazyFlags.kShr, LazyFlags.kSar:
+            return flagBit(.ccRes) | flagBit(.ccSrc1) | flagBit(.ccSrc2)
+        case LazyFlags.kInc, LazyFlags.kDec, LazyFlags.kMul: return flagBit(.ccRes) | flagBit(.ccSrc1) | flagBit(.ccAux)
+        default: return allFlagsMask
         }
     }
 
@@ -199,67 +270,90 @@ public enum Optimizer {
         op.code == .call && op.c != UInt32(RHelper.execInsn.rawValue)
     }
 
+    /// Keeps the ops whose flag in `keep` is set, in order.
+    static func compact(_ ops: inout [ROp], _ keep: UnsafeMutableBufferPointer<Bool>) {
+        let count = ops.count
+        var j = 0
+        ops.withUnsafeMutableBufferPointer { ops in
+            for i in 0..<count where keep[i] {
+                ops[j] = ops[i]
+                j += 1
+            }
+        }
+        ops.removeLast(count - j)
+    }
+
     static func deadFlags(_ ops: inout [ROp]) -> Int {
-        var explicit: Set<RReg> = []       // read by a later op
-        var observed: Set<RReg> = allFlags // seen by a later exit or fault
+        var explicit: FlagMask = 0              // read by a later op
+        var observed: FlagMask = allFlagsMask   // seen by a later exit or fault
         var removed = 0
-        var keep = [Bool](repeating: true, count: ops.count)
+        let keep = table(ops.count, true)
+        defer { keep.deallocate() }
         for i in stride(from: ops.count - 1, through: 0, by: -1) {
             let op = ops[i]
             if let d = op.writes, d.isFlags {
-                if !explicit.contains(d) && !observed.contains(d) {
+                let bit = flagBit(d)
+                if explicit & bit == 0 && observed & bit == 0 {
                     keep[i] = false
                     removed += 1
                     continue
                 }
-                explicit.remove(d)
-                observed.remove(d)
+                explicit &= ~bit
+                observed &= ~bit
                 if d == .ccOp {
-                    if op.code == .mov, let v = op.a.imm { observed.formIntersection(needs(v)) } else { observed = allFlags }
-                    observed.remove(.ccOp)
+                    if op.code == .mov, let v = op.a.imm { observed &= needs(v) } else { observed = allFlagsMask }
+                    observed &= ~bit
                 }
             }
             if op.code == .gotoTB && op.x & 1 != 0 { continue }   // goto_tb n, cc_dead: flags not observed
-            if (op.observesState && !isPureHelper(op)) || isPureHelper(op) {
-                observed = allFlags
+            if op.observesState || isPureHelper(op) {
+                observed = allFlagsMask
             }
-            for r in op.reads where r.isFlags { explicit.insert(r) }
+            explicit |= flagBits(op)
         }
-        if removed > 0 { ops = zip(ops, keep).filter { $0.1 }.map { $0.0 } }
+        if removed > 0 { compact(&ops, keep) }
         return removed
     }
 
     // MARK: - dead-code elimination
 
-    static func deadCode(_ ops: inout [ROp]) -> Int {
-        var live: Set<RReg> = []
-        // Guest GPRs written again later with no read, branch, label or op that can fault or
-        // leave in between (a straight-line stretch: nothing can observe the first value).
-        var overwritten: Set<RReg> = []
+    static func deadCode(_ ops: inout [ROp], registers: Int? = nil) -> Int {
+        let live = table(registers ?? ops.registerCount, false)
+        defer { live.deallocate() }
+        // Guest GPRs (bit n: register n) written again later with no read, branch, label or op
+        // that can fault or leave in between (a straight-line stretch: nothing can observe the
+        // first value).
+        var overwritten: UInt8 = 0
         var removed = 0
-        var keep = [Bool](repeating: true, count: ops.count)
+        let keep = table(ops.count, true)
+        defer { keep.deallocate() }
         for i in stride(from: ops.count - 1, through: 0, by: -1) {
             let op = ops[i]
-            if let d = op.writes, d.isTemp, !live.contains(d), !op.hasSideEffects || isPureHelper(op) {
+            if let d = op.writes, d.isTemp, !live[Int(d.n)], !op.hasSideEffects || isPureHelper(op) {
                 keep[i] = false
                 removed += 1
                 continue
             }
             if op.observesState || op.code == .label || op.code == .br || op.code == .brcond {
-                overwritten = []
+                overwritten = 0
             } else if let d = op.writes, d.isGuestGPR, !op.hasSideEffects {
-                if overwritten.contains(d) {
+                let bit = UInt8(1) << UInt8(d.n)
+                if overwritten & bit != 0 {
                     keep[i] = false
                     removed += 1
                     continue
                 }
-                overwritten.insert(d)
+                overwritten |= bit
             }
-            for r in op.reads where r.isGuestGPR { overwritten.remove(r) }
-            if let d = op.writes, d.isTemp { live.remove(d) }
-            for r in op.reads where r.isTemp { live.insert(r) }
+            let ra = op.readA, rb = op.readB
+            if let r = ra, r.isGuestGPR { overwritten &= ~(UInt8(1) << UInt8(r.n)) }
+            if let r = rb, r.isGuestGPR { overwritten &= ~(UInt8(1) << UInt8(r.n)) }
+            if let r = op.readC { overwritten &= ~(UInt8(1) << UInt8(r.n)) }
+            if let d = op.writes, d.isTemp { live[Int(d.n)] = false }
+            if let r = ra, r.isTemp { live[Int(r.n)] = true }
+            if let r = rb, r.isTemp { live[Int(r.n)] = true }
         }
-        if removed > 0 { ops = zip(ops, keep).filter { $0.1 }.map { $0.0 } }
+        if removed > 0 { compact(&ops, keep) }
         return removed
     }
 
@@ -270,38 +364,62 @@ public enum Optimizer {
     /// leave (so no one can see g written early), `op` is pure or a load (whose destination is
     /// written only when it does not fault), and t is not read after g's next write.
     /// Returns the number of copies removed.
-    static func coalesce(_ ops: inout [ROp]) -> Int {
-        var def: [RReg: Int] = [:]
-        var multiple: Set<RReg> = []
+    static func coalesce(_ ops: inout [ROp], registers: Int? = nil) -> Int {
+        let n = registers ?? ops.registerCount
+        let def = table(n, -1)             // the op writing the temporary
+        let multiple = table(n, false)
+        let lastRead = table(n, -1)        // the last op reading it
+        defer { def.deallocate(); multiple.deallocate(); lastRead.deallocate() }
         for (k, op) in ops.enumerated() {
             if let d = op.writes, d.isTemp {
-                if def[d] != nil { multiple.insert(d) }
-                def[d] = k
+                if def[Int(d.n)] >= 0 { multiple[Int(d.n)] = true }
+                def[Int(d.n)] = k
             }
+            if let r = op.readA, r.isTemp { lastRead[Int(r.n)] = k }
+            if let r = op.readB, r.isTemp { lastRead[Int(r.n)] = k }
         }
-        var removed = Set<Int>()
+        let removed = table(ops.count, false)
+        defer { removed.deallocate() }
+        var count = 0
         for i in ops.indices {
             let op = ops[i]
-            guard op.code == .mov, op.d.isGuestGPR, case .r(let t) = op.a, t.isTemp, !multiple.contains(t),
-                  let j = def[t], j < i, !ops[j].hasSideEffects || ops[j].code == .ld else { continue }
+            guard op.code == .mov, op.d.isGuestGPR, case .r(let t) = op.a, t.isTemp, !multiple[Int(t.n)] else { continue }
+            let j = def[Int(t.n)]
+            guard j >= 0, j < i, !ops[j].hasSideEffects || ops[j].code == .ld else { continue }
             let g = op.d
-            let between = (j + 1)..<i
-            if between.contains(where: { k in
+            var blocked = false
+            for k in (j + 1)..<i where !removed[k] {
                 let o = ops[k]
-                return !removed.contains(k) && (o.code == .label || o.code == .br || o.code == .brcond || o.observesState
-                    || o.reads.contains(g) || o.writes == g)
-            }) { continue }
-            let nextWrite = ((i + 1)..<ops.count).first { !removed.contains($0) && ops[$0].writes == g } ?? ops.count
-            if (nextWrite..<ops.count).contains(where: { !removed.contains($0) && ops[$0].reads.contains(t) }) { continue }
+                if o.code == .label || o.code == .br || o.code == .brcond || o.observesState || o.reads(g) || o.writes == g {
+                    blocked = true
+                    break
+                }
+            }
+            if blocked { continue }
+            // t must not be read at or after g's next write.
+            let last = lastRead[Int(t.n)]
+            if last > i {
+                for k in (i + 1)...last where !removed[k] && ops[k].writes == g {
+                    blocked = true
+                    break
+                }
+            }
+            if blocked { continue }
             ops[j].d = g
-            removed.insert(i)
-            for m in (j + 1)..<ops.count where !removed.contains(m) {
-                if ops[m].a == .r(t) { ops[m].a = .r(g) }
-                if ops[m].b == .r(t) { ops[m].b = .r(g) }
+            removed[i] = true
+            count += 1
+            if last > j {
+                for m in (j + 1)...last where !removed[m] {
+                    if ops[m].a == .r(t) { ops[m].a = .r(g) }
+                    if ops[m].b == .r(t) { ops[m].b = .r(g) }
+                }
             }
         }
-        if !removed.isEmpty { ops = ops.enumerated().filter { !removed.contains($0.offset) }.map(\.element) }
-        return removed.count
+        if count > 0 {
+            for k in 0..<ops.count { removed[k] = !removed[k] }
+            compact(&ops, removed)
+        }
+        return count
     }
 
     // MARK: - flag sinking onto the chained exits
@@ -313,7 +431,7 @@ public enum Optimizer {
     /// They move only over pure ops and branches: past the last op that can fault, leave or read a
     /// condition-code register, and only when no op between redefines what they read, and every
     /// exit after them is a `goto_tb`. Returns the number of ops moved.
-    static func sinkFlags(_ ops: inout [ROp]) -> Int {
+    static func sinkFlags(_ ops: inout [ROp], registers: Int? = nil) -> Int {
         guard var firstExit = ops.firstIndex(where: { $0.code == .gotoTB }) else { return 0 }
         while firstExit > 0 && ops[firstExit - 1].code == .label { firstExit -= 1 }
         // The exit region: labels, goto_tb n; mov eip, $target; exit_tb n.
@@ -325,10 +443,20 @@ public enum Optimizer {
             default: return 0
             }
         }
-        var sunk: Set<Int> = []              // indices of the ops to move
-        var writtenLater: Set<RReg> = []     // written by ops after the scan point that stay
-        var readLater: Set<RReg> = []        // read by ops after the scan point that stay
-        var sunkReads: [RReg: Int] = [:]     // temporaries read by moved ops (count)
+        let n = registers ?? ops.registerCount
+        let readers = table(n, 0)          // ops reading each register
+        defer { readers.deallocate() }
+        for op in ops {
+            let ra = op.readA, rb = op.readB
+            if let r = ra { readers[Int(r.n)] += 1 }
+            if let r = rb, r != ra { readers[Int(r.n)] += 1 }
+        }
+        let sunk = table(ops.count, false)     // the ops to move
+        var anySunk = false
+        let writtenLater = table(n, false)     // written by ops after the scan point that stay
+        let readLater = table(n, false)        // read by ops after the scan point that stay
+        let sunkReaders = table(n, 0)          // moved ops reading each temporary
+        defer { sunk.deallocate(); writtenLater.deallocate(); readLater.deallocate(); sunkReaders.deallocate() }
         var i = firstExit - 1
         scan: while i >= 0 {
             let op = ops[i]
@@ -336,34 +464,41 @@ public enum Optimizer {
             switch op.code {
             case .label, .br: break scan
             case .brcond:
-                if !sunk.isEmpty { break scan }   // it could jump over the ops already chosen
+                if anySunk { break scan }   // it could jump over the ops already chosen
             case .insnStart: continue scan
             default: break
             }
             if op.observesState { break scan }
+            let ra = op.readA, rb = op.readB
             let movable: Bool
             if op.code == .mov, op.d.isFlags {
-                movable = !readLater.contains(op.d)
-            } else if let d = op.writes, d.isTemp, !op.hasSideEffects, sunkReads[d] != nil,
-                      !ops.indices.contains(where: { j in !sunk.contains(j) && j != i && ops[j].reads.contains(d) }) {
+                movable = !readLater[Int(op.d.n)]
+            } else if let d = op.writes, d.isTemp, !op.hasSideEffects, sunkReaders[Int(d.n)] > 0,
+                      readers[Int(d.n)] - (op.reads(d) ? 1 : 0) == sunkReaders[Int(d.n)] {
+                // Every other op reading d moves too.
                 movable = true
             } else {
                 movable = false
             }
-            if movable, op.reads.allSatisfy({ !writtenLater.contains($0) }), !(op.writes.map(writtenLater.contains) ?? false) {
-                sunk.insert(i)
-                for r in op.reads where r.isTemp { sunkReads[r, default: 0] += 1 }
+            if movable, !(ra.map { writtenLater[Int($0.n)] } ?? false), !(rb.map { writtenLater[Int($0.n)] } ?? false),
+               !(op.writes.map { writtenLater[Int($0.n)] } ?? false) {
+                sunk[i] = true
+                anySunk = true
+                if let r = ra, r.isTemp { sunkReaders[Int(r.n)] += 1 }
+                if let r = rb, r.isTemp, r != ra { sunkReaders[Int(r.n)] += 1 }
                 continue
             }
-            if op.reads.contains(where: { $0.isFlags }) { break scan }
-            if let d = op.writes { writtenLater.insert(d) }
-            for r in op.reads { readLater.insert(r) }
+            if flagBits(op) != 0 { break scan }
+            if let d = op.writes { writtenLater[Int(d.n)] = true }
+            if let r = ra { readLater[Int(r.n)] = true }
+            if let r = rb { readLater[Int(r.n)] = true }
+            if let r = op.readC { readLater[Int(r.n)] = true }
         }
-        guard !sunk.isEmpty else { return 0 }
-        let moved = ops.indices.filter { sunk.contains($0) }.map { ops[$0] }
+        guard anySunk else { return 0 }
+        let moved = ops.indices.filter { sunk[$0] }.map { ops[$0] }
         var out: [ROp] = []
         out.reserveCapacity(ops.count + 2 * moved.count)
-        for (j, op) in ops.enumerated() where !sunk.contains(j) {
+        for (j, op) in ops.enumerated() where !sunk[j] {
             if op.code == .gotoTB {
                 out.append(ROp(.gotoTB, c: op.c, x: 1))
                 out.append(contentsOf: moved)
@@ -380,36 +515,43 @@ public enum Optimizer {
     /// A backward pass over the block's DAG (branches go forward), as the dead-flag pass but
     /// joining the state of a branch's label.
     public static func ccLiveAtEntry(_ ops: [ROp]) -> Set<RReg> {
-        var explicit: Set<RReg> = []
-        var observed: Set<RReg> = allFlags
-        var atLabel: [UInt32: (Set<RReg>, Set<RReg>)] = [:]
+        let mask = ccLiveMask(ops)
+        return allFlags.filter { mask & flagBit($0) != 0 }
+    }
+
+    /// ``ccLiveAtEntry(_:)`` as a ``FlagMask``.
+    static func ccLiveMask(_ ops: [ROp]) -> FlagMask {
+        var explicit: FlagMask = 0
+        var observed: FlagMask = allFlagsMask
+        var atLabel = [(FlagMask, FlagMask)?](repeating: nil, count: ops.labelCount)
         for op in ops.reversed() {
             switch op.code {
             case .label:
-                atLabel[op.x] = (explicit, observed)
+                atLabel[Int(op.x)] = (explicit, observed)
                 continue
             case .br:
-                (explicit, observed) = atLabel[op.x] ?? ([], allFlags)
+                (explicit, observed) = atLabel[Int(op.x)] ?? (0, allFlagsMask)
                 continue
             case .brcond:
-                let (e, o) = atLabel[op.x] ?? ([], allFlags)
-                explicit.formUnion(e)
-                observed.formUnion(o)
+                let (e, o) = atLabel[Int(op.x)] ?? (0, allFlagsMask)
+                explicit |= e
+                observed |= o
             case .gotoTB where op.x & 1 != 0:
                 continue
             default: break
             }
             if let d = op.writes, d.isFlags {
-                explicit.remove(d)
-                observed.remove(d)
+                let bit = flagBit(d)
+                explicit &= ~bit
+                observed &= ~bit
                 if d == .ccOp {
-                    if op.code == .mov, let v = op.a.imm { observed.formIntersection(needs(v)) }
-                    observed.remove(.ccOp)
+                    if op.code == .mov, let v = op.a.imm { observed &= needs(v) }
+                    observed &= ~bit
                 }
             }
-            if op.observesState { observed = allFlags }
-            for r in op.reads where r.isFlags { explicit.insert(r) }
+            if op.observesState { observed = allFlagsMask }
+            explicit |= flagBits(op)
         }
-        return explicit.union(observed)
+        return explicit | observed
     }
 }

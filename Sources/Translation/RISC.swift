@@ -124,6 +124,11 @@ public struct ROp: Hashable, Sendable {
         case add, sub, and, or, xor, shl, shr, sar, mul
         /// High 32 bits of the unsigned / signed 64-bit product.
         case muluh, mulsh
+        /// d = (eax:a) / b and (eax:a) % b, unsigned: the 64-bit dividend's high half a, its low
+        /// half always the fixed register eax (read implicitly, ``ROp/readC``). Defined only
+        /// when b != 0 and a < b (the quotient fits): DIV's lowering branches to `exec_insn`
+        /// (which raises `#DE`) otherwise.
+        case divu, remu
         case ext8u, ext8s, ext16u, ext16s
         /// d = a with bits [c, c+x) replaced by the low x bits of b (TCG deposit_i32).
         case deposit
@@ -161,15 +166,31 @@ public struct ROp: Hashable, Sendable {
     }
 
     /// Registers read.
-    public var reads: [RReg] {
+    public var reads: [RReg] { [readA, readB, readC].compactMap { $0 } }
+
+    /// The register an op reads implicitly: eax, the low half of `divu`/`remu`'s dividend.
+    @inline(__always) public var readC: RReg? { code == .divu || code == .remu ? .guest(0) : nil }
+
+    /// The register read through operand `a` (or `eip` by `lookup_and_goto`), if any: with
+    /// ``readB``, ``reads`` without building an array (the optimizer's and the back end's passes).
+    @inline(__always) public var readA: RReg? {
         switch code {
-        case .insnStart, .label, .br, .gotoTB, .exitTB: return []
-        case .lookupAndGoto: return [.eip]
-        case .mov, .ext8u, .ext8s, .ext16u, .ext16s, .ld: return [a.reg].compactMap { $0 }
-        case .call: return [a.reg, b.reg].compactMap { $0 }
-        default: return [a.reg, b.reg].compactMap { $0 }
+        case .insnStart, .label, .br, .gotoTB, .exitTB: return nil
+        case .lookupAndGoto: return .eip
+        default: return a.reg
         }
     }
+
+    /// The register read through operand `b`, if any.
+    @inline(__always) public var readB: RReg? {
+        switch code {
+        case .insnStart, .label, .br, .gotoTB, .exitTB, .lookupAndGoto, .mov, .ext8u, .ext8s, .ext16u, .ext16s, .ld: return nil
+        default: return b.reg
+        }
+    }
+
+    /// Whether the op reads `r`.
+    @inline(__always) public func reads(_ r: RReg) -> Bool { readA == r || readB == r || readC == r }
 
     /// The register written, if any.
     public var writes: RReg? {
@@ -203,6 +224,7 @@ public struct ROp: Hashable, Sendable {
         case .mov: return "mov \(d.name), \(a.text)"
         case .add, .sub, .and, .or, .xor, .shl, .shr, .sar, .mul, .muluh, .mulsh:
             return "\(code) \(d.name), \(a.text), \(b.text)"
+        case .divu, .remu: return "\(code) \(d.name), \(a.text):eax, \(b.text)"
         case .ext8u, .ext8s, .ext16u, .ext16s: return "\(code) \(d.name), \(a.text)"
         case .deposit: return "deposit \(d.name), \(a.text), \(b.text), \(c), \(x)"
         case .setcond: return "setcond \(d.name), \(a.text), \(b.text), \(RCond(rawValue: UInt8(c))!.name)"
@@ -248,5 +270,24 @@ extension Array where Element == ROp {
     }
 
     /// Ops other than insn_start and labels (what "RISC ops per guest instruction" counts).
-    public var realOpCount: Int { self.filter { $0.code != .insnStart && $0.code != .label }.count }
+    public var realOpCount: Int { reduce(0) { $0 + ($1.code != .insnStart && $1.code != .label ? 1 : 0) } }
+
+    /// One more than the highest register number the ops name (the size of a table indexed by
+    /// register: the fixed registers 0...31, then the temporaries).
+    var registerCount: Int {
+        var n = 32
+        for op in self {
+            if op.d.n >= n { n = Int(op.d.n) + 1 }
+            if case .r(let r) = op.a, r.n >= n { n = Int(r.n) + 1 }
+            if case .r(let r) = op.b, r.n >= n { n = Int(r.n) + 1 }
+        }
+        return n
+    }
+
+    /// One more than the highest label number the ops name.
+    var labelCount: Int {
+        var n = 0
+        for op in self where (op.code == .label || op.code == .br || op.code == .brcond) && Int(op.x) >= n { n = Int(op.x) + 1 }
+        return n
+    }
 }

@@ -40,7 +40,7 @@ public final class TranslationBlock {
         self.ops = ops
         self.optimizedOps = optimizedOps
         self.report = report
-        self.ccDeadAtEntry = Optimizer.ccLiveAtEntry(optimizedOps).isEmpty
+        self.ccDeadAtEntry = Optimizer.ccLiveMask(optimizedOps) == 0
     }
 
     /// The guest addresses this block's goto_tb slots 0 and 1 are chained to (nil: not chained),
@@ -62,17 +62,22 @@ public enum Translator {
     /// Decodes the instruction at `address` as the CPU would fetch it; nil when it cannot be
     /// fetched or decoded (the interpreter then raises the right exception).
     public static func decode(_ memory: GuestMemory, at address: UInt32) -> Instruction? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(15)
-        for n in 0..<15 {
-            let a = address &+ UInt32(n)
-            if n == 0 || a & 0xFFF == 0 {
-                do throws(CPUException) { try memory.guestCheckFetch(a) } catch { break }
-            }
-            bytes.append(memory.hostPointer(a).load(as: UInt8.self))
+        do throws(CPUException) { try memory.guestCheckFetch(address) } catch { return nil }
+        let toPageEnd = 0x1000 - Int(address & 0xFFF)
+        if toPageEnd >= 15 {
+            // The common case: all 15 bytes on the page, read in place.
+            return try? Decoder.decode(UnsafeRawBufferPointer(start: memory.hostPointer(address), count: 15), address: address)
         }
-        guard !bytes.isEmpty else { return nil }
-        return try? Decoder.decode(bytes, address: address)
+        // Across a page end: the next page's bytes only if it may be fetched (copied, as the
+        // address may wrap around 4 GiB).
+        var count = 15
+        let next = address &+ UInt32(toPageEnd)
+        do throws(CPUException) { try memory.guestCheckFetch(next) } catch { count = toPageEnd }
+        var bytes: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &bytes) { buffer -> Instruction? in
+            for n in 0..<count { buffer[n] = memory.hostPointer(address &+ UInt32(n)).load(as: UInt8.self) }
+            return try? Decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), address: address)
+        }
     }
 
     /// Translates the block at `pc`; nil when its first instruction cannot be decoded.

@@ -45,12 +45,17 @@ public final class TranslationEngine: CodeWriteObserver {
     var enterOffset = 0
     var epilogueOffset = 0
     var prologueEnd = 0
-    var helpers: HelperAddresses!
+    /// The shared helper-call thunks (emitted with the trampolines).
+    var thunks = Thunks()
+    /// The assembler every block is generated into (its storage reused from block to block).
+    var assembler = X64Assembler()
 
     /// Set by helpers for the main loop.
     enum Pending { case none, fault(CPUException), stopped, retry, afterInstruction }
     var pending: Pending = .none
-    var running: TranslationBlock?
+    /// The number of the block whose `call exec_insn` is running (-1: none); a number, not a
+    /// reference, so that the helper costs no reference counting.
+    var running = -1
     var runningInvalidated = false
 
     public private(set) var stats = TranslationStats()
@@ -67,9 +72,6 @@ public final class TranslationEngine: CodeWriteObserver {
         ctx.storeBytes(of: UInt64(UInt(bitPattern: cache.jumpCache)), toByteOffset: Int(Ctx.jumpCache), as: UInt64.self)
         ctx.storeBytes(of: UInt64(UInt(bitPattern: memory.base)), toByteOffset: Int(Ctx.memBase), as: UInt64.self)
         ctx.storeBytes(of: UInt64(UInt(bitPattern: memory.pageTableBase)), toByteOffset: Int(Ctx.pageTable), as: UInt64.self)
-        helpers = HelperAddresses(load: helperAddress(helperLoad), store: helperAddress(helperStore),
-                                  execInsn: helperAddress(helperExecInsn), ccComputeAll: helperAddress(helperCCComputeAll),
-                                  ccCond: helperAddress(helperCCCond), ccCarry: helperAddress(helperCCCarry))
         ctx.storeBytes(of: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), toByteOffset: Int(Ctx.engine), as: UInt64.self)
         let codeBase = UInt(bitPattern: code.base)
         cache.hostAddress = { b in UInt64(codeBase) + UInt64(b.entry) }
@@ -129,6 +131,10 @@ public final class TranslationEngine: CodeWriteObserver {
         a.aluRI64(0, .rsp, 8)
         for r: HReg in [.r15, .r14, .r13, .r12, .rbp, .rbx] { a.pop(r) }
         a.ret()
+        let base = code.nextStart
+        thunks = Thunks.emit(&a, base: base, epilogue: base + epilogue, helpers: Thunks.Helpers(
+            load: helperAddress(helperLoad), store: helperAddress(helperStore), execInsn: helperAddress(helperExecInsn),
+            ccComputeAll: helperAddress(helperCCComputeAll), ccCond: helperAddress(helperCCCond), ccCarry: helperAddress(helperCCCarry)))
         enterOffset = code.append(a.bytes)!
         epilogueOffset = enterOffset + epilogue
         prologueEnd = code.used
@@ -160,15 +166,15 @@ public final class TranslationEngine: CodeWriteObserver {
     func translate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
         guard let b = Translator.translate(memory, pc: pc, mode: mode, stopBefore: breakpoints) else { return nil }
         b.index = UInt32(blocks.count)
-        var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, helpers: helpers)
+        var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, thunks: thunks,
+                                  asm: assembler)
+        assembler = X64Assembler()
         g.generate(b.optimizedOps)
-        var bytes = g.asm.bytes
-        let start = (code.used + 15) & ~15
-        for f in g.epilogueFixups {
-            let rel = Int32(epilogueOffset - (start + f + 4))
-            for i in 0..<4 { bytes[f + i] = UInt8(truncatingIfNeeded: UInt32(bitPattern: rel) >> (8 * UInt32(i))) }
-        }
-        guard let at = code.append(bytes) else {
+        g.link(at: code.nextStart)
+        let appended = code.append(g.asm.bytes)
+        let size = g.asm.bytes.count
+        assembler = g.asm
+        guard let at = appended else {
             flush()
             return translate(pc, mode)
         }
@@ -183,7 +189,7 @@ public final class TranslationEngine: CodeWriteObserver {
         stats.instructionsTranslated += UInt64(b.instructions.count)
         stats.opsBeforeOptimization += UInt64(b.ops.realOpCount)
         stats.opsAfterOptimization += UInt64(b.optimizedOps.realOpCount)
-        stats.hostCodeBytes += UInt64(bytes.count)
+        stats.hostCodeBytes += UInt64(size)
         return b
     }
 
@@ -235,7 +241,7 @@ public final class TranslationEngine: CodeWriteObserver {
                 unchain(b, slot: slot)
             }
         }
-        if b === running { runningInvalidated = true }
+        if Int(b.index) == running { runningInvalidated = true }
         if counted { stats.invalidations += 1 }
     }
 
@@ -399,13 +405,23 @@ public final class TranslationEngine: CodeWriteObserver {
 
     // MARK: - helpers called from generated code
 
-    static func from(_ ctx: UnsafeMutableRawPointer) -> TranslationEngine {
+    /// Calls `body` with the engine of `ctx` without retaining it (a helper runs while the
+    /// engine's `run` holds it).
+    @inline(__always) static func with<R>(_ ctx: UnsafeMutableRawPointer, _ body: (TranslationEngine) -> R) -> R {
         let p = ctx.load(fromByteOffset: Int(Ctx.engine), as: UInt64.self)
-        return Unmanaged<TranslationEngine>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(p))!).takeUnretainedValue()
+        return Unmanaged<TranslationEngine>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(p))!)._withUnsafeGuaranteedRef(body)
     }
 
-    func slowLoad(_ a: UInt32, flags: UInt32, size: UInt32) -> UInt64 {
+    /// The exit code (with ``Thunks/leave``) a helper returns to leave generated code at
+    /// instruction `insn` of block `block`.
+    static func leaving(block: UInt32, insn: UInt32) -> UInt64 {
+        Thunks.leave | ExitKind.helper.rawValue | UInt64(insn & 0xFFFF) << 8 | UInt64(block) << 32
+    }
+
+    /// A load's slow path; `packed` as ``Thunks/packAccess(size:flags:insn:block:)``.
+    func slowLoad(_ a: UInt32, packed: UInt64) -> UInt64 {
         stats.slowAccesses += 1
+        let size = UInt32(packed & 0xFF), flags = UInt32((packed >> 8) & 0xFF)
         do throws(CPUException) {
             var v = try memory.guestLoad(a, size: Int(size), forUpdate: flags & 2 != 0)
             if flags & 1 != 0 {
@@ -414,12 +430,15 @@ public final class TranslationEngine: CodeWriteObserver {
             return UInt64(v)
         } catch {
             pending = .fault(error)
-            return 1 << 32
+            return TranslationEngine.leaving(block: UInt32(packed >> 32), insn: UInt32((packed >> 16) & 0xFFFF))
         }
     }
 
-    func slowStore(_ a: UInt32, value: UInt32, size: UInt32, block: UInt32) -> UInt64 {
+    /// A store's slow path; `packed` as ``Thunks/packAccess(size:flags:insn:block:)``.
+    func slowStore(_ a: UInt32, value: UInt32, packed: UInt64) -> UInt64 {
         stats.slowAccesses += 1
+        let size = UInt32(packed & 0xFF), block = UInt32(packed >> 32)
+        let leave = TranslationEngine.leaving(block: block, insn: UInt32((packed >> 16) & 0xFFFF))
         do throws(CPUException) {
             try memory.guestCheckStore(a, size: Int(size))
             if Int(block) < blocks.count {
@@ -429,35 +448,34 @@ public final class TranslationEngine: CodeWriteObserver {
                     // A store into the running block's own bytes: leave before writing, and let the
                     // main loop run the instruction (its write then invalidates the block).
                     pending = .retry
-                    return 1 << 32
+                    return leave
                 }
             }
             try memory.guestStore(a, size: Int(size), value: value)
             return 0
         } catch {
             pending = .fault(error)
-            return 1 << 32
+            return leave
         }
     }
 
-    func execInsn(block: UInt32, index: UInt32, counter raw: UInt64) -> UInt64 {
+    /// `call exec_insn`: runs instruction `index` of block `block` in the main loop's step hook.
+    /// `count`: the block's instructions.
+    func execInsn(block: UInt32, index: UInt32, count n: UInt64, counter raw: UInt64) -> UInt64 {
         let c = enterBase + Ctx.instructions(raw)
         stats.helperInstructions += 1
-        guard Int(block) < blocks.count else { return 0 }
-        let b = blocks[Int(block)]
-        let n = UInt64(b.instructions.count)
         interpreter.setInstructionsExecuted(c - n + UInt64(index))
-        running = b
+        running = Int(block)
         runningInvalidated = false
         let stop = stepHook()
-        running = nil
+        running = -1
         if stop {
             pending = .stopped
-            return 1
+            return TranslationEngine.leaving(block: block, insn: index)
         }
         if runningInvalidated {
             pending = .afterInstruction
-            return 1
+            return TranslationEngine.leaving(block: block, insn: index)
         }
         return 0
     }
@@ -465,23 +483,26 @@ public final class TranslationEngine: CodeWriteObserver {
 
 // The helper entry points (C calling convention, so generated code can call them).
 
-let helperLoad: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt32, UInt32) -> UInt64 = { ctx, a, flags, size, _ in
-    TranslationEngine.from(ctx).slowLoad(a, flags: flags, size: size)
+let helperLoad: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt64) -> UInt64 = { ctx, a, _, packed in
+    TranslationEngine.with(ctx) { $0.slowLoad(a, packed: packed) }
 }
-let helperStore: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt32, UInt32, UInt32) -> UInt64 = { ctx, a, v, size, _, block in
-    TranslationEngine.from(ctx).slowStore(a, value: v, size: size, block: block)
+let helperStore: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt64) -> UInt64 = { ctx, a, v, packed in
+    TranslationEngine.with(ctx) { $0.slowStore(a, value: v, packed: packed) }
 }
-let helperExecInsn: @convention(c) (UnsafeMutableRawPointer, UInt32, UInt32, UInt64) -> UInt64 = { ctx, block, index, counter in
-    TranslationEngine.from(ctx).execInsn(block: block, index: index, counter: counter)
+/// `packed`: block << 32 | instructions in the block << 16 | the instruction's index.
+let helperExecInsn: @convention(c) (UnsafeMutableRawPointer, UInt64, UInt64) -> UInt64 = { ctx, packed, counter in
+    TranslationEngine.with(ctx) {
+        $0.execInsn(block: UInt32(packed >> 32), index: UInt32(packed & 0xFFFF), count: (packed >> 16) & 0xFFFF, counter: counter)
+    }
 }
 let helperCCComputeAll: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt64 = { ctx, _ in
-    UInt64(LazyFlags.materialize(TranslationEngine.from(ctx).cpu.raw))
+    TranslationEngine.with(ctx) { UInt64(LazyFlags.materialize($0.cpu.raw)) }
 }
 let helperCCCond: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt64 = { ctx, cc in
-    LazyFlags.test(UInt8(cc), flags: LazyFlags.materialize(TranslationEngine.from(ctx).cpu.raw)) ? 1 : 0
+    TranslationEngine.with(ctx) { LazyFlags.test(UInt8(cc), flags: LazyFlags.materialize($0.cpu.raw)) ? 1 : 0 }
 }
 let helperCCCarry: @convention(c) (UnsafeMutableRawPointer, UInt32) -> UInt64 = { ctx, _ in
-    UInt64(LazyFlags.materialize(TranslationEngine.from(ctx).cpu.raw) & EFLAGS.cf)
+    TranslationEngine.with(ctx) { UInt64(LazyFlags.materialize($0.cpu.raw) & EFLAGS.cf) }
 }
 
 func helperAddress<F>(_ f: F) -> UInt64 { UInt64(UInt(bitPattern: unsafeBitCast(f, to: UnsafeRawPointer.self))) }

@@ -97,6 +97,37 @@ import VSim
         #expect(t == i, "translate \(t)\ninterpret \(i)")
     }
 
+    /// DIV r/m32 inline (`divu`/`remu`): a quotient that does not fit (EDX >= divisor) takes the
+    /// slow path and raises #DE with the interpreter's state; a register and a memory divisor
+    /// that fit give the interpreter's EAX, EDX and flags (DIV leaves the ADD's flags, which the
+    /// JC after it reads).
+    @Test(arguments: [("movl $5, %edx\n    movl $5, %ebx\n    divl %ebx", true),
+                      ("movl $4, %edx\n    movl $5, %ebx\n    divl %ebx", false),
+                      ("movl $4, %edx\n    divl dv", false),
+                      ("movl $4, %edx\n    movl $0, dv\n    divl dv", true)])
+    func divideInline(body: String, faults: Bool) throws {
+        let path = try Support.build("""
+                .globl _start
+            _start:
+                movl $0xfffffff0, %eax
+                movl $0x20, %ecx
+                addl %ecx, %eax         # CF set
+                movl $123456789, %eax
+                \(body)
+                jc 1f
+                movl $9, %ecx
+            1:  movl %eax, %ebx
+                movl $1, %eax
+                int $0x80
+                .data
+            dv: .long 7
+            """, name: "div.s")
+        let i = try Support.interpretDirect(path)
+        let (t, _) = try Support.translateDirect(path)
+        #expect(i.ending.hasPrefix("de") == faults, "\(i.ending)")
+        #expect(t == i, "translate \(t)\ninterpret \(i)")
+    }
+
     /// A store to a read-only page right after a flag-setting ADD: #PF (write, user: code 7) with
     /// the ADD's flags and registers, EIP at the store; and a read-modify-write to the same
     /// page faults as a write before changing anything.
