@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "MachineTests", dependencies: ["Machine", "X86"]),
         .testTarget(name: "GuestTests", dependencies: ["Guest", "Machine", "X86"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "VSim", "Guest", "Machine", "X86"]),
-        .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports"], exclude: ["CPrograms", "HostCallPrograms", "KernelPrograms"]),
+        .testTarget(name: "VSimTests", dependencies: ["VSim", "Guest", "Machine", "X86", "Reports", "HostIO"], exclude: ["CPrograms", "HostCallPrograms", "KernelPrograms"]),
         .testTarget(name: "TranslationTests", dependencies: ["Translation", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "VSim", "Guest", "Machine", "X86"]),
         .testTarget(name: "KVMTests", dependencies: ["KVM", "VSim", "Reports", "Hypervisor", "Guest", "Machine"]),

@@ -3,7 +3,8 @@ public enum DurationText {
     /// Whole nanoseconds in `d`; 0 for a negative duration, `UInt64.max` when it does not fit.
     public static func nanoseconds(_ d: Duration) -> UInt64 {
         let (s, attos) = d.components
-        if s < 0 { return 0 }
+        if s < 0 || attos < 0 { return 0 }    // a negative duration (a deadline already passed) has
+                                               // seconds 0 and negative attoseconds when under 1 s
         if s >= Int64(UInt64.max / 1_000_000_000) { return UInt64.max }
         return UInt64(s) &* 1_000_000_000 &+ UInt64(attos / 1_000_000_000)
     }

@@ -58,6 +58,10 @@ import Glibc
         #expect(DurationText.measured(1.2044) == "1.204 s")
         #expect(DurationText.measured(0.0000451) == "45.1 µs")
         #expect(DurationText.nanoseconds(.seconds(-1)) == 0)
+        // Under a second in the past: Duration.components gives (0, negative attoseconds); a
+        // deadline that passed while a loaded machine was busy must read 0, not trap.
+        #expect(DurationText.nanoseconds(.zero - .milliseconds(500)) == 0)
+        #expect(DurationText.nanoseconds(.zero - .nanoseconds(1)) == 0)
         #expect(NumberText.grouped(1_234_567) == "1,234,567")
         #expect(NumberText.fixed(2.675, 2) == printf("%.2f", 2.675))
     }

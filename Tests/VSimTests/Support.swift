@@ -1,4 +1,5 @@
 import Foundation
+import HostIO
 
 /// Runs the built `vsim` binary and host tools for the command-line tests.
 enum CLI {
@@ -41,7 +42,9 @@ enum CLI {
         p.standardError = err
         p.standardInput = input
         try p.run()
-        input.fileHandleForWriting.write(stdin.data(using: .utf8)!)
+        // HostIO's reads and writes retry on EINTR, where FileHandle's non-throwing
+        // readDataToEndOfFile/write trap (seen under load: a signal during the read).
+        _ = HostIO.writeAll(input.fileHandleForWriting.fileDescriptor, stdin)
         try input.fileHandleForWriting.close()
         // Read both pipes concurrently so neither fills up.
         final class Box: @unchecked Sendable { var data = Data() }
@@ -50,10 +53,10 @@ enum CLI {
         group.enter()
         let errHandle = err.fileHandleForReading
         DispatchQueue.global().async {
-            errBox.data = errHandle.readDataToEndOfFile()
+            errBox.data = Data((try? HostIO.readToEnd(errHandle.fileDescriptor)) ?? [])
             group.leave()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let outData = Data((try? HostIO.readToEnd(out.fileHandleForReading.fileDescriptor)) ?? [])
         group.wait()
         let errData = errBox.data
         p.waitUntilExit()
