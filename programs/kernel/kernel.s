@@ -29,12 +29,14 @@
 
         .equ BOOT_MAGIC, 0x4D495376     # "vSIM" in EAX at entry
         .ifdef PV
-        # The paravirtual kernel uses the flat segments the hypervisor provides (Xen's
-        # xen-x86_32.h: FLAT_RING1_CS/DS, FLAT_RING3_CS/DS) and runs at ring 1.
+        # The paravirtual kernel uses the flat ring-1 segments the hypervisor provides (Xen's
+        # xen-x86_32.h: FLAT_RING1_CS/DS) and runs at ring 1.
+        # The program's segments are the kernel's own GDT entries 4 and 5 (0x23, 0x2B), as
+        # without PV: the selectors x86-64 Linux gives 32-bit processes, which signal frames show.
         .equ KERNEL_CS, 0xe019
         .equ KERNEL_DS, 0xe021
-        .equ USER_CS, 0xe02b
-        .equ USER_DS, 0xe033
+        .equ USER_CS, 0x23
+        .equ USER_DS, 0x2B
         # Hypercall numbers (xen/include/public/xen.h) and sub-operations.
         .equ HYPERVISOR_set_trap_table, 0
         .equ HYPERVISOR_mmu_update, 1
@@ -180,6 +182,19 @@ _start:
         movl $KERNEL_DS, %ebx
         movl $kstack_top, %ecx
         HYPERCALL stack_switch
+        # The GDT: the program's flat code and data segments at DPL 3 in entries 4 and 5 (the TLS
+        # slots 6-8 stay empty until set_thread_area), registered with HYPERVISOR_set_gdt, which
+        # validates every descriptor; from then on only HYPERVISOR_update_descriptor changes it.
+        movl $0x0000FFFF, pv_gdt + 4*8
+        movl $0x00CFFA00, pv_gdt + 4*8 + 4
+        movl $0x0000FFFF, pv_gdt + 5*8
+        movl $0x00CFF200, pv_gdt + 5*8 + 4
+        movl $pv_gdt, %eax
+        shrl $12, %eax
+        movl %eax, pv_gdt_frames
+        movl $pv_gdt_frames, %ebx
+        movl $TLS_FIRST + TLS_COUNT, %ecx
+        HYPERCALL set_gdt
         .else
         # 1. GDT: patch the TSS base into descriptor 3, load, reload every segment register.
         movl $tss, %eax
@@ -1554,7 +1569,7 @@ eacces: movl $-EACCES, %eax
 #   12 seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1
 # The slots are GDT entries 6-8 (selectors 0x33, 0x3b, 0x43); a program loads one into %gs and
 # its accesses through %gs add the slot's base. Under pv the kernel's GDT is registered with
-# HYPERVISOR_set_gdt (the first time a slot is set) and written only through
+# HYPERVISOR_set_gdt at boot and written only through
 # HYPERVISOR_update_descriptor, which validates each descriptor, as Xen requires.
 
 # set_thread_area(u_info): entry_number -1 picks the first empty slot (-ESRCH when none) and
@@ -1687,18 +1702,7 @@ tls_descriptor:
 # tls_write: GDT entry %eax := tls_hi:tls_lo. Preserves %eax.
 tls_write:
         .ifdef PV
-        cmpl $0, pv_gdt_set
-        jne 1f
-        pushl %eax                      # the first time: HYPERVISOR_set_gdt(frames, entries)
-        movl $pv_gdt, %eax
-        shrl $12, %eax
-        movl %eax, pv_gdt_frames
-        movl $pv_gdt_frames, %ebx
-        movl $TLS_FIRST + TLS_COUNT, %ecx
-        HYPERCALL set_gdt
-        movl $1, pv_gdt_set
-        popl %eax
-1:      pushl %eax                      # HYPERVISOR_update_descriptor(ma low, ma high, desc)
+        pushl %eax                      # HYPERVISOR_update_descriptor(ma low, ma high, desc)
         leal tls_gdt(,%eax,8), %ebx
         xorl %ecx, %ecx
         movl tls_lo, %edx
@@ -3807,11 +3811,10 @@ mmu_count:  .space 4
 mmu_reqs:   .space 16 * MMU_BATCH
 invlpg_count: .space 4
 mmuext_ops: .space 12 * INVLPG_BATCH    # mmuext_op {cmd, arg1, arg2} for mm_done
-pv_gdt_set: .space 4
 pv_gdt_frames: .space 4                 # set_gdt's frame list: one frame
         .align 4096
-pv_gdt:                                 # the PV kernel's GDT: entries 0-8, only 6-8 (TLS) used;
-tls_gdt = pv_gdt                        # Xen's flat segments live in the hypervisor's part
+pv_gdt:                                 # the PV kernel's GDT: entries 0-8, 4 and 5 the program's
+tls_gdt = pv_gdt                        # segments, 6-8 TLS; Xen's flat ones in the hypervisor's part
         .space 4096
         .endif
         .bss
