@@ -9,7 +9,8 @@ import Glibc
 /// under `vsim run --mode interpret` and `--mode translate` equal the native run's (the host runs
 /// i386 programs: it is the oracle), with the same arguments, environment and stdin; and
 /// `--mode translate --check` (lockstep against the interpreter) passes. `float_math.c` prints
-/// float, double and long double values computed on the x87. Under the guest kernel's modes
+/// float, double and long double values computed on the x87; `signal_fpu.c` checks that a
+/// signal handler's x87 work leaves the interrupted computation alone. Under the guest kernel's modes
 /// (trap, hvm, pv, bt, unikernel) every program matches too (the unikernel runs no signal handlers).
 @Suite("C programs against native", .serialized)
 struct CProgramsTests {
@@ -131,6 +132,7 @@ struct CProgramsTests {
         "unikernel": [
             "signal_async": "handlers: the library OS runs none (its program runs at ring 0, on the kernel's stack), so sigaction with a handler is -EINVAL there",
             "signal_faults": "handlers for SIGSEGV, SIGFPE, SIGILL and SIGTRAP: at ring 0, HLT runs and the kernel's pages are writable, and the library OS runs no handlers",
+            "signal_fpu": "a SIGALRM handler: the library OS runs none",
         ],
     ]
 

@@ -326,9 +326,9 @@ _start:
         movw $USER_DS, %ax
         movw %ax, %ds
         movw %ax, %es
-        movw %ax, %fs
+        xorl %eax, %eax                 # FS and GS null, as Linux's start_thread leaves them
+        movw %ax, %fs                   # (a libc loads a TLS selector into one)
         movw %ax, %gs
-        xorl %eax, %eax
         xorl %ebx, %ebx
         xorl %ecx, %ecx
         xorl %edx, %edx
@@ -3763,7 +3763,7 @@ sig_info:   .fill 64 * 3, 4, 0          # each pending signal's si_code and sigi
 sig_saved:  .long 0, 0                  # rt_sigsuspend: the mask before it,
 sig_suspended: .long 0                  #   while its temporary one is in force
 alt_sp:     .long 0                     # the alternate signal stack (stack_t): ss_sp,
-alt_flags:  .long SS_DISABLE            #   the flags sigaltstack gave (init's: SS_DISABLE),
+alt_flags:  .long 0                     #   the flags sigaltstack gave (0 for a new program),
 alt_size:   .long 0                     #   ss_size (0: none)
 sig_trapno: .long 0                     # the last trap: thread.trap_nr, error_code and cr2,
 sig_err:    .long 0                     #   which every signal frame's sigcontext shows
