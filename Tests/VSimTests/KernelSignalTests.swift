@@ -129,6 +129,61 @@ final class KernelSignalTests: XCTestCase {
         }
     }
 
+    /// EFLAGS.TF set with POPF: the #DB after the next instruction is SIGTRAP with si_code
+    /// TRAP_TRACE and si_addr the instruction after it, and a handler that clears TF in the
+    /// sigcontext ends the stepping. The exit status encodes it (100 per handler call, 10 times
+    /// si_code, 1 when si_addr is right): 121 natively and under every kernel mode on both
+    /// engines. (Under pv the VMM clears TF when it enters the kernel's handler, as Xen's
+    /// create_bounce_frame does, or the kernel would single-step itself.)
+    func testSingleStepIsSIGTRAPWithTrapTrace() throws {
+        guard ProgramsHarness.hostRunsI386() else { throw XCTSkip("the host cannot run i386 programs natively") }
+        try ProgramsHarness.requireTools(["as", "ld"])
+        let dir = try ProgramsHarness.temporaryDirectory(prefix: "ksigtf")
+        let exe = try CLI.build("""
+                .text
+                .globl _start
+        _start: movl $174, %eax                 # rt_sigaction(SIGTRAP, &act, NULL, 8)
+                movl $5, %ebx
+                movl $act, %ecx
+                xorl %edx, %edx
+                movl $8, %esi
+                int $0x80
+                pushfl
+                orl $0x100, (%esp)
+                popfl
+        step1:  nop
+        step2:  nop
+                movl $1, %eax
+                movl count, %ebx
+                int $0x80
+        handler:
+                addl $100, count
+                movl 8(%esp), %eax              # siginfo
+                movl 8(%eax), %ecx              # si_code
+                imull $10, %ecx
+                addl %ecx, count
+                cmpl $step2, 12(%eax)           # si_addr
+                jne 1f
+                incl count
+        1:      movl 12(%esp), %eax             # the ucontext: TF off in uc_mcontext.eflags
+                andl $~0x100, 20 + 64(%eax)
+                ret
+        restorer:
+                movl $173, %eax
+                int $0x80
+                .data
+        act:    .long handler, 0x04000004, restorer, 0, 0
+        count:  .long 0
+        """, name: "tf", in: dir)
+        XCTAssertEqual(try ProgramsHarness.run([exe], directExecutable: true).status, 121)
+        for mode in Self.modes {
+            for engine in [Engine.interpret, .translate] {
+                let r = try run(exe, mode: mode, engine: engine)
+                XCTAssertEqual(r.exitStatus, 121, "\(mode) \(engine): \(r.diagnostic ?? "")")
+            }
+        }
+    }
+
     /// `abort()` (glibc's and musl's: SIGABRT unblocked and raised with tgkill or tkill, its
     /// default action) ends the program with status 134 natively and under every kernel mode,
     /// the unikernel included; before signals the guest kernel said 139.

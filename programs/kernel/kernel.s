@@ -15,11 +15,15 @@
 #   on fds 0-2, writev, brk; the address space: mmap2 (files paged in through the host-call
 #   device), mremap, munmap, mprotect, madvise; thread-local
 #   storage: set_thread_area, get_thread_area; what a libc's start-up asks: set_tid_address,
-#   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; and vsim_kcall = 500 for the probes in
-#   programs/holes/), forwards every other call to the host through vsim's paravirtual host-call
-#   device (sys_forward: a request block and one OUT to port 0x505, or hypercall 48 under PV;
-#   docs/boot-protocol.md, "Host calls"), grows the user stack on demand up to 8 MiB, and serves
-#   the timer, and turns a fault in the program into exit status 128+signal as Linux does.
+#   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; signals: rt_sigaction,
+#   rt_sigprocmask, rt_sigpending, sigaltstack, kill, tkill, tgkill, rt_sigreturn, sigreturn,
+#   pause, rt_sigsuspend, alarm, setitimer, getitimer, nanosleep, clock_nanosleep; and
+#   vsim_kcall = 500 for the probes in programs/holes/), forwards every other call to the host
+#   through vsim's paravirtual host-call device (sys_forward: a request block and one OUT to port
+#   0x505, or hypercall 48 under PV; docs/boot-protocol.md, "Host calls"), grows the user stack on
+#   demand up to 8 MiB, serves the timer, and delivers signals on every return to the program
+#   (handlers entered through Linux's i386 frames, a fault in the program turned into the signal
+#   Linux sends; see "signals" below).
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
 #   a byte, BI for end of input); exit writes the status to the exit device at port 0x501.
