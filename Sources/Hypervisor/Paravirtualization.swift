@@ -285,6 +285,9 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
         cpu.esp = esp &- 4 * UInt32(frame.count)
         cpu.segments[1] = entry.cs | 1
         cpu.eip = entry.address
+        // As Xen's create_bounce_frame: the handler runs without TF (a single-stepped program's
+        // #DB must not single-step its kernel too), NT, RF or VM, like a CPU's gate.
+        cpu.eflags &= ~(EFLAGS.tf | EFLAGS.nt | EFLAGS.rf | EFLAGS.vm)
         if interruptGate { _ = try? m.writeLinear(sharedInfo &+ 1, size: 1, 1) }
         return .handled
     }

@@ -223,7 +223,10 @@ public final class SystemMachine {
                 continue
             }
             var n = maxInstructions &- executed
-            let stepping = timer.pending || shadow
+            // EFLAGS.TF: one instruction at a time through the interpreter's single-step path,
+            // which raises the #DB after it (the fast slice never looks at TF).
+            let traced = cpu.trapFlag
+            let stepping = timer.pending || shadow || traced
             if stepping {
                 n = 1
             } else if timer.nextTick != .max {
@@ -232,7 +235,7 @@ public final class SystemMachine {
             n = min(n, Interpreter.deadlineCheckInterval)
             let ifBefore = interruptsEnabled, eipBefore = cpu.eip
             let before = interpreter.instructionsExecuted
-            let r = stepping ? interpreter.runFast(1) : sliceRunner.map { $0(n) } ?? interpreter.runFast(n)
+            let r = traced ? interpreter.stepWithTrapFlag() : stepping ? interpreter.runFast(1) : sliceRunner.map { $0(n) } ?? interpreter.runFast(n)
             sinceDeadlineCheck &+= interpreter.instructionsExecuted &- before
             if stepping {
                 shadow = !shadow && !ifBefore && interruptsEnabled

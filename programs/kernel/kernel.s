@@ -15,11 +15,15 @@
 #   on fds 0-2, writev, brk; the address space: mmap2 (files paged in through the host-call
 #   device), mremap, munmap, mprotect, madvise; thread-local
 #   storage: set_thread_area, get_thread_area; what a libc's start-up asks: set_tid_address,
-#   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; and vsim_kcall = 500 for the probes in
-#   programs/holes/), forwards every other call to the host through vsim's paravirtual host-call
-#   device (sys_forward: a request block and one OUT to port 0x505, or hypercall 48 under PV;
-#   docs/boot-protocol.md, "Host calls"), grows the user stack on demand up to 8 MiB, and serves
-#   the timer, and turns a fault in the program into exit status 128+signal as Linux does.
+#   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; signals: rt_sigaction,
+#   rt_sigprocmask, rt_sigpending, sigaltstack, kill, tkill, tgkill, rt_sigreturn, sigreturn,
+#   pause, rt_sigsuspend, alarm, setitimer, getitimer, nanosleep, clock_nanosleep; and
+#   vsim_kcall = 500 for the probes in programs/holes/), forwards every other call to the host
+#   through vsim's paravirtual host-call device (sys_forward: a request block and one OUT to port
+#   0x505, or hypercall 48 under PV; docs/boot-protocol.md, "Host calls"), grows the user stack on
+#   demand up to 8 MiB, serves the timer, and delivers signals on every return to the program
+#   (handlers entered through Linux's i386 frames, a fault in the program turned into the signal
+#   Linux sends; see "signals" below).
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
 #   a byte, BI for end of input); exit writes the status to the exit device at port 0x501.
@@ -29,12 +33,14 @@
 
         .equ BOOT_MAGIC, 0x4D495376     # "vSIM" in EAX at entry
         .ifdef PV
-        # The paravirtual kernel uses the flat segments the hypervisor provides (Xen's
-        # xen-x86_32.h: FLAT_RING1_CS/DS, FLAT_RING3_CS/DS) and runs at ring 1.
+        # The paravirtual kernel uses the flat ring-1 segments the hypervisor provides (Xen's
+        # xen-x86_32.h: FLAT_RING1_CS/DS) and runs at ring 1.
+        # The program's segments are the kernel's own GDT entries 4 and 5 (0x23, 0x2B), as
+        # without PV: the selectors x86-64 Linux gives 32-bit processes, which signal frames show.
         .equ KERNEL_CS, 0xe019
         .equ KERNEL_DS, 0xe021
-        .equ USER_CS, 0xe02b
-        .equ USER_DS, 0xe033
+        .equ USER_CS, 0x23
+        .equ USER_DS, 0x2B
         # Hypercall numbers (xen/include/public/xen.h) and sub-operations.
         .equ HYPERVISOR_set_trap_table, 0
         .equ HYPERVISOR_mmu_update, 1
@@ -69,10 +75,10 @@
         .else
         .equ KERNEL_CS, 0x08
         .equ KERNEL_DS, 0x10
-        .equ USER_CS, 0x1B              # GDT index 3, RPL 3
-        .equ USER_DS, 0x23              # GDT index 4, RPL 3
-        .endif
-        .equ TSS_SEL, 0x28              # GDT index 5
+        .equ USER_CS, 0x23              # GDT index 4, RPL 3, and
+        .equ USER_DS, 0x2B              # index 5: the selectors of x86-64 Linux's 32-bit
+        .endif                          # processes (__USER32_CS, __USER_DS), which the
+        .equ TSS_SEL, 0x18              # host's signal frames show; GDT index 3
         .equ COM1, 0x3F8
         .equ COM2, 0x2F8
         .equ LSR, 5                     # line status register offset
@@ -143,6 +149,27 @@
         .endif
         .endm
 
+# SAVE_REGS / RESTORE_REGS: the program's registers in signal delivery's order (R_EAX first,
+# see the signals section).
+        .macro SAVE_REGS
+        pushl %ebp
+        pushl %edi
+        pushl %esi
+        pushl %edx
+        pushl %ecx
+        pushl %ebx
+        pushl %eax
+        .endm
+        .macro RESTORE_REGS
+        popl %eax
+        popl %ebx
+        popl %ecx
+        popl %edx
+        popl %esi
+        popl %edi
+        popl %ebp
+        .endm
+
         .text
         .globl _start
 _start:
@@ -159,13 +186,26 @@ _start:
         movl $KERNEL_DS, %ebx
         movl $kstack_top, %ecx
         HYPERCALL stack_switch
+        # The GDT: the program's flat code and data segments at DPL 3 in entries 4 and 5 (the TLS
+        # slots 6-8 stay empty until set_thread_area), registered with HYPERVISOR_set_gdt, which
+        # validates every descriptor; from then on only HYPERVISOR_update_descriptor changes it.
+        movl $0x0000FFFF, pv_gdt + 4*8
+        movl $0x00CFFA00, pv_gdt + 4*8 + 4
+        movl $0x0000FFFF, pv_gdt + 5*8
+        movl $0x00CFF200, pv_gdt + 5*8 + 4
+        movl $pv_gdt, %eax
+        shrl $12, %eax
+        movl %eax, pv_gdt_frames
+        movl $pv_gdt_frames, %ebx
+        movl $TLS_FIRST + TLS_COUNT, %ecx
+        HYPERCALL set_gdt
         .else
-        # 1. GDT: patch the TSS base into descriptor 5, load, reload every segment register.
+        # 1. GDT: patch the TSS base into descriptor 3, load, reload every segment register.
         movl $tss, %eax
-        movw %ax, gdt + 5*8 + 2
+        movw %ax, gdt + 3*8 + 2
         shrl $16, %eax
-        movb %al, gdt + 5*8 + 4
-        movb %ah, gdt + 5*8 + 7
+        movb %al, gdt + 3*8 + 4
+        movb %ah, gdt + 3*8 + 7
         lgdt gdt_desc
         ljmp $KERNEL_CS, $1f
 1:      movw $KERNEL_DS, %ax
@@ -209,6 +249,8 @@ _start:
         movl %eax, ram_size
         movl BI_FREE(%ebx), %eax
         movl %eax, next_free
+        movl BI_TIMER(%ebx), %eax       # the timer's period: instructions, so nanoseconds
+        movl %eax, tick_ns
         movl BI_BRK(%ebx), %eax
         movl %eax, brk_start
         movl %eax, brk_cur
@@ -288,9 +330,9 @@ _start:
         movw $USER_DS, %ax
         movw %ax, %ds
         movw %ax, %es
-        movw %ax, %fs
+        xorl %eax, %eax                 # FS and GS null, as Linux's start_thread leaves them
+        movw %ax, %fs                   # (a libc loads a TLS selector into one)
         movw %ax, %gs
-        xorl %eax, %eax
         xorl %ebx, %ebx
         xorl %ecx, %ecx
         xorl %edx, %edx
@@ -580,13 +622,20 @@ syscall_entry:
         jmp sys_return
 1:      call sys_forward                # past the table: the host answers (-ENOSYS)
 sys_return:
-        popl %ebx
+        cmpl $0, sig_work               # a signal pending or a timer armed: ret_to_user
+        jne 2f
+1:      popl %ebx
         popl %ecx
         popl %edx
         popl %esi
         popl %edi
         popl %ebp
         iret
+2:      pushl %eax                      # the registers in ret_to_user's order (R_EAX first)
+        movl %esp, sig_regs
+        call ret_to_user
+        popl %eax
+        jmp 1b
 
 # sys_forward: every call the kernel does not serve itself goes to the host, as a paravirtual
 # device forwards work: {number, the six arguments} into the request block, its physical
@@ -1524,7 +1573,7 @@ eacces: movl $-EACCES, %eax
 #   12 seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1
 # The slots are GDT entries 6-8 (selectors 0x33, 0x3b, 0x43); a program loads one into %gs and
 # its accesses through %gs add the slot's base. Under pv the kernel's GDT is registered with
-# HYPERVISOR_set_gdt (the first time a slot is set) and written only through
+# HYPERVISOR_set_gdt at boot and written only through
 # HYPERVISOR_update_descriptor, which validates each descriptor, as Xen requires.
 
 # set_thread_area(u_info): entry_number -1 picks the first empty slot (-ESRCH when none) and
@@ -1657,18 +1706,7 @@ tls_descriptor:
 # tls_write: GDT entry %eax := tls_hi:tls_lo. Preserves %eax.
 tls_write:
         .ifdef PV
-        cmpl $0, pv_gdt_set
-        jne 1f
-        pushl %eax                      # the first time: HYPERVISOR_set_gdt(frames, entries)
-        movl $pv_gdt, %eax
-        shrl $12, %eax
-        movl %eax, pv_gdt_frames
-        movl $pv_gdt_frames, %ebx
-        movl $TLS_FIRST + TLS_COUNT, %ecx
-        HYPERCALL set_gdt
-        movl $1, pv_gdt_set
-        popl %eax
-1:      pushl %eax                      # HYPERVISOR_update_descriptor(ma low, ma high, desc)
+        pushl %eax                      # HYPERVISOR_update_descriptor(ma low, ma high, desc)
         leal tls_gdt(,%eax,8), %ebx
         xorl %ecx, %ecx
         movl tls_lo, %edx
@@ -1856,6 +1894,16 @@ enosys: movl $-ENOSYS, %eax
 # ---- exceptions and interrupts ---------------------------------------------------------------
 timer_entry:
         incl ticks
+        cmpl $0, sig_work               # signal work, and the program interrupted (RPL 3)?
+        jne 1f
+        iret
+1:      testb $2, 4(%esp)
+        jnz 2f
+        iret
+2:      SAVE_REGS
+        movl %esp, sig_regs
+        call ret_to_user
+        RESTORE_REGS
         iret
 
         .ifdef PV
@@ -1874,6 +1922,16 @@ event_callback:
         movb $1, shared_info + 1
         jmp 1b
 3:      popl %eax
+        cmpl $0, sig_work               # signal work, and the program interrupted (RPL 3)?
+        jne 4f
+        iret
+4:      testb $2, 4(%esp)
+        jnz 5f
+        iret
+5:      SAVE_REGS
+        movl %esp, sig_regs
+        call ret_to_user
+        RESTORE_REGS
         iret
 
 failsafe_callback:                      # a bad segment on return to the guest: give up
@@ -2011,10 +2069,14 @@ exc_common:
 7:      popal
 6:
         .endif
-        movl (%esp), %ebx
-        movzbl signal_of(%ebx), %eax    # the signal Linux sends for this exception
+        .ifdef UNIKERNEL
+        movl (%esp), %ebx               # the library OS runs no handlers: the default action
+        movzbl trap_signal(%ebx), %eax  # of the signal Linux sends for this exception
         addl $128, %eax
         jmp do_exit
+        .else
+        jmp fault_signal                # the signal Linux sends for it
+        .endif
 
 kernel_fault:
         cmpl $14, (%esp)                # a page fault on a user buffer: the call returns -EFAULT
@@ -2066,6 +2128,1426 @@ puthex: movl %eax, %ebx
         loop 1b
         ret
 
+# ---- signals: actions, masks, delivery, the interval timer and sleeps --------------------------
+# i386 Linux's signals (kernel/signal.c, arch/x86/kernel/signal.c and signal_32.c, the frames of
+# arch/x86/include/asm/sigframe.h), the same semantics as vsim's user mode
+# (Sources/Guest/SignalDelivery.swift, SignalFrame.swift, LinuxSyscalls+Signals.swift):
+#   - every per-process piece of state lives in the block sigstate_begin..sigstate_end (.data);
+#   - a signal is *posted* (post_signal: kill, tkill, tgkill, the interval timer): discarded at
+#     once when ignored and not blocked, else pending (a standard signal once; real-time signals
+#     are not queued here, they are pending once too) with its siginfo fields;
+#   - it is *delivered* on every return to the program (ret_to_user: after a system call, a
+#     timer interrupt or a fault) unless blocked: lowest number first, each handler's frame on
+#     top of the last, as Linux's exit_to_user_mode loop does. The default action ends the
+#     program with exit status 128 + signal (terminate and core alike: the exit device has no
+#     other way to say it), or does nothing (ignore; stop, which nothing could continue);
+#   - a CPU exception in the program is *forced* (fault_signal: force_sig_fault): its handler
+#     runs unless the signal is blocked or ignored, in which case the default action ends it.
+# Delivery works on the program's registers as its entry path saved them on the kernel stack,
+# at sig_regs, in this order (pt_regs without the segment registers, which stay loaded):
+        .equ R_EAX, 0
+        .equ R_EBX, 4
+        .equ R_ECX, 8
+        .equ R_EDX, 12
+        .equ R_ESI, 16
+        .equ R_EDI, 20
+        .equ R_EBP, 24
+        .equ R_EIP, 28                  # then the IRET frame from ring 3
+        .equ R_CS, 32
+        .equ R_EFLAGS, 36
+        .equ R_ESP, 40
+        .equ R_SS, 44
+# A system call's registers are at sys_esp - 4 (syscall_entry pushes no EAX: sys_return pushes
+# it on the way out when there is signal work).
+        .equ SIGILL, 4
+        .equ SIGTRAP, 5
+        .equ SIGFPE, 8
+        .equ SIGKILL, 9
+        .equ SIGSEGV, 11
+        .equ SIGALRM, 14
+        .equ SIGSTOP, 19
+        .equ NSIG, 64
+        .equ UNBLOCKABLE, (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))   # in the low word
+        .equ SIG_IGN, 1
+        .equ SA_SIGINFO, 4              # sa_flags (asm/signal.h)
+        .equ SA_RESTORER, 0x04000000
+        .equ SA_ONSTACK, 0x08000000
+        .equ SA_NODEFER, 0x40000000
+        .equ SA_RESETHAND, 0x80000000
+        .equ SS_ONSTACK, 1              # sigaltstack's flags
+        .equ SS_DISABLE, 2
+        .equ SS_AUTODISARM, 0x80000000
+        .equ MINSIGSTKSZ, 2048
+        .equ SI_USER, 0                 # si_code (asm-generic/siginfo.h)
+        .equ SI_KERNEL, 0x80
+        .equ SI_TKILL, -6
+        .equ SEGV_MAPERR, 1
+        .equ SEGV_ACCERR, 2
+        .equ ACT_SIZE, 20               # struct kernel_sigaction: handler, flags, restorer, mask[2]
+        .equ FPSTATE_SIZE, 624          # struct _fpstate_32
+        .equ SIGFRAME_SIZE, 732         # struct sigframe_ia32
+        .equ RT_SIGFRAME_SIZE, 268      # struct rt_sigframe_ia32
+        .equ FIX_EFLAGS, 0x40DD5        # AC OF DF TF SF ZF AF PF CF: what sigreturn restores
+        .equ NR_getuid32, 199
+        .equ EPERM, 1
+        .equ EINTR, 4
+        .equ NSEC_PER_SEC, 1000000000
+
+# sig_act: %ebx = the kernel_sigaction of signal %eax (1-64). Preserves the rest.
+sig_act:
+        leal -1(%eax), %ebx
+        leal (%ebx,%ebx,4), %ebx
+        leal sig_action(,%ebx,4), %ebx  # sig_action + (n - 1) * 20
+        ret
+
+# sig_ignored: CF=1 when signal %eax (1-64) is discarded as it comes: SIG_IGN, or SIG_DFL whose
+# default is to ignore it (or to stop the program: nothing could continue it). Preserves registers.
+sig_ignored:
+        pushl %ebx
+        call sig_act
+        cmpl $SIG_IGN, (%ebx)
+        je 1f
+        cmpl $0, (%ebx)
+        jne 2f
+        cmpb $2, sig_default - 1(%eax)  # 2 ignore, 3 stop
+        jae 1f
+2:      popl %ebx
+        clc
+        ret
+1:      popl %ebx
+        stc
+        ret
+
+# sig_recalc: sig_work := nonzero when a signal is pending or the interval timer is armed, so
+# that the returns to the program look further (sys_return, timer_entry) only then.
+sig_recalc:
+        pushl %eax
+        movl sig_pending, %eax
+        orl sig_pending + 4, %eax
+        orl it_due, %eax
+        orl it_due + 4, %eax
+        movl %eax, sig_work
+        popl %eax
+        ret
+
+# post_signal: generate signal %eax (1-64) with si_code %ecx and the siginfo words at 12 and
+# 16, %edx and %esi (si_pid and si_uid of a kill; 0 for the timer). SIGKILL ends the program.
+# Clobbers %ebx.
+post_signal:
+        cmpl $SIGKILL, %eax
+        jne 1f
+        movl $128 + SIGKILL, %eax
+        jmp do_exit
+1:      leal -1(%eax), %ebx
+        btl %ebx, sig_blocked           # blocked: pending even when ignored, as Linux keeps it
+        jc 2f
+        call sig_ignored
+        jc 3f
+2:      btsl %ebx, sig_pending
+        jc 3f                           # pending already: a standard signal is pending once
+        leal (%ebx,%ebx,2), %ebx
+        movl %ecx, sig_info(,%ebx,4)
+        movl %edx, sig_info + 4(,%ebx,4)
+        movl %esi, sig_info + 8(,%ebx,4)
+        call sig_recalc
+3:      ret
+
+# now_ns: %edx:%eax = the kernel's clock in nanoseconds: timer ticks times the period (the guest
+# clock runs 1 ns per guest instruction, so a tick of N instructions is N ns). Tick-granular, as
+# a kernel that counts jiffies: a timer expires, and a sleep ends, at the first tick at or after
+# its time. Clobbers nothing else.
+now_ns:
+        movl ticks, %eax
+        mull tick_ns
+        ret
+
+# run_timers: ITIMER_REAL expired: post SIGALRM (si_code SI_KERNEL, as Linux's it_real_fn sends
+# it) and reload it by its interval past now, or disarm it. Clobbers all but %ebp.
+run_timers:
+        movl it_due, %eax
+        orl it_due + 4, %eax
+        jz 3f
+        call now_ns
+        cmpl it_due + 4, %edx
+        ja 1f
+        jb 3f
+        cmpl it_due, %eax
+        jb 3f
+1:      pushl %edx
+        pushl %eax
+        movl $SIGALRM, %eax
+        movl $SI_KERNEL, %ecx
+        xorl %edx, %edx
+        xorl %esi, %esi
+        call post_signal
+        popl %eax
+        popl %edx
+        movl it_interval, %ecx
+        orl it_interval + 4, %ecx
+        jnz 2f
+        movl $0, it_due                 # one shot: disarmed
+        movl $0, it_due + 4
+        jmp 4f
+2:      movl it_interval, %ecx          # the next expiry after now
+        addl %ecx, it_due
+        movl it_interval + 4, %ecx
+        adcl %ecx, it_due + 4
+        cmpl it_due + 4, %edx
+        ja 2b
+        jb 4f
+        cmpl it_due, %eax
+        jae 2b
+4:      call sig_recalc
+3:      ret
+
+# sig_deliverable: runs the timers, then %eax = nonzero (ZF=0) when a pending signal is not
+# blocked. Clobbers all but %ebp.
+sig_deliverable:
+        call run_timers
+        movl sig_blocked, %eax
+        notl %eax
+        andl sig_pending, %eax
+        movl sig_blocked + 4, %edx
+        notl %edx
+        andl sig_pending + 4, %edx
+        orl %edx, %eax
+        ret
+
+# idle: wait for the next interrupt (HLT with interrupts on; SCHEDOP_block under pv, which
+# halts until an event). The timer's interrupt comes in the kernel and only counts the tick.
+idle:
+        .ifdef PV
+        pushl %ebx
+        pushl %ecx
+        movl $1, %ebx                   # SCHEDOP_block
+        xorl %ecx, %ecx
+        HYPERCALL sched_op
+        popl %ecx
+        popl %ebx
+        .else
+        sti
+        hlt                             # (the STI shadow: no interrupt before the HLT)
+        cli
+        .endif
+        ret
+
+# ret_to_user: the work on the way back to the program, its registers at sig_regs: the
+# interval timer, then every pending signal that is not blocked (Linux's get_signal /
+# handle_signal loop). Clobbers all but %esp.
+ret_to_user:
+        call run_timers
+1:      movl sig_blocked, %eax          # the lowest pending signal that is not blocked
+        notl %eax
+        andl sig_pending, %eax
+        jz 2f
+        bsfl %eax, %ebx
+        jmp 3f
+2:      movl sig_blocked + 4, %eax
+        notl %eax
+        andl sig_pending + 4, %eax
+        jz 9f
+        bsfl %eax, %ebx
+        addl $32, %ebx
+3:      btrl %ebx, sig_pending
+        leal (%ebx,%ebx,2), %ecx        # its siginfo words
+        movl sig_info(,%ecx,4), %eax
+        movl %eax, sf_code
+        movl sig_info + 4(,%ecx,4), %eax
+        movl %eax, sf_word3
+        movl sig_info + 8(,%ecx,4), %eax
+        movl %eax, sf_word4
+        leal 1(%ebx), %eax              # the signal
+        call sig_act
+        cmpl $SIG_IGN, (%ebx)
+        je 1b
+        cmpl $0, (%ebx)
+        jne 4f
+        cmpb $2, sig_default - 1(%eax)  # SIG_DFL: ignore or stop (nothing to do), or the end
+        jae 1b
+        addl $128, %eax
+        jmp do_exit
+4:      call setup_frame
+        jnc 1b
+        movl $128 + SIGSEGV, %eax       # no room for the frame: Linux's force_sigsegv
+        jmp do_exit
+9:      cmpl $0, sig_suspended          # rt_sigsuspend ended without a handler: its mask goes
+        je 10f
+        movl sig_saved, %eax
+        movl %eax, sig_blocked
+        movl sig_saved + 4, %eax
+        movl %eax, sig_blocked + 4
+        movl $0, sig_suspended
+10:     call sig_recalc
+        ret
+
+# user_range: may the program's bytes [%edi, %edi + %ecx) be accessed with page-table bits %edx
+# (5: present and user, to read; 7: and writable)? A page not in use in the 8 MiB below
+# USER_TOP is a stack page: it grows first, as a fault there would grow it (the kernel writes a
+# signal frame with plain stores, so it must not fault). CF=1 when not. Preserves registers.
+user_range:
+        pushal
+        cmpl ram_size, %edi
+        jb 9f
+        leal (%edi,%ecx), %esi
+        cmpl %edi, %esi
+        jb 9f
+        cmpl $USER_TOP, %esi
+        ja 9f
+        andl $0xFFFFF000, %edi
+1:      cmpl %esi, %edi
+        jae 8f
+        movl %edi, %eax
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 3f
+        movl (%ebx), %eax
+        testl %eax, %eax
+        jz 3f
+        andl %edx, %eax
+        cmpl %edx, %eax
+        jne 9f
+2:      addl $4096, %edi
+        jmp 1b
+3:      cmpl $USER_TOP - STACK_MAX, %edi
+        jb 9f
+        pushl %edx
+        call alloc_frame
+        popl %edx
+        testl %eax, %eax
+        jz 9f
+        pushl %edx
+        movl %eax, %edx
+        orl $PTE_USER, %edx
+        movl %edi, %eax
+        call map_page
+        popl %edx
+        jc 9f
+        jmp 2b
+8:      call mm_done
+        popal
+        clc
+        ret
+9:      call mm_done
+        popal
+        stc
+        ret
+
+# on_altstack: ZF=0 (jnz) when %eax is on the alternate stack (Linux's on_sig_stack: inside
+# (ss_sp, ss_sp + ss_size], never with SS_AUTODISARM). Preserves registers.
+on_altstack:
+        pushl %eax
+        testl $SS_AUTODISARM, alt_flags
+        jnz 1f
+        cmpl $0, alt_size
+        je 1f
+        cmpl alt_sp, %eax
+        jbe 1f
+        subl alt_sp, %eax
+        cmpl alt_size, %eax
+        ja 1f
+        popl %eax
+        orl $1, %eax                    # ZF=0 (%eax is above ss_sp: not 0)
+        ret
+1:      popl %eax
+        cmpl %eax, %eax                 # ZF=1
+        ret
+
+# setup_frame: run the handler of signal %eax (its action at %ebx; the siginfo's si_code and
+# words in sf_code, sf_word3, sf_word4): the x87 state saved and the FPU reset (FNSAVE), the
+# frame written (struct rt_sigframe with SA_SIGINFO, else struct sigframe; Linux's placement:
+# the FPU area 64-byte aligned below the stack pointer, or the top of the alternate stack with
+# SA_ONSTACK, the frame below it so that the handler's entry sees (ESP + 4) 16-byte aligned),
+# and the program's registers at sig_regs sent into the handler: EIP the handler, ESP the frame,
+# EAX the signal, EDX and ECX &siginfo and &ucontext (rt; for -mregparm=3 code), DF TF RF clear,
+# DS ES SS CS the user segments. The mask grows by sa_mask and, without SA_NODEFER, the signal.
+# CF=1 (nothing changed) when the frame does not fit on the stack.
+setup_frame:
+        movl %eax, sf_sig
+        movl (%ebx), %ecx
+        movl %ecx, sf_handler
+        movl 4(%ebx), %ecx
+        movl %ecx, sf_flags
+        movl 8(%ebx), %ecx
+        movl %ecx, sf_restorer
+        movl 12(%ebx), %ecx
+        movl %ecx, sf_mask
+        movl 16(%ebx), %ecx
+        movl %ecx, sf_mask + 4
+        movl sig_blocked, %ecx          # the mask the frame saves: from before rt_sigsuspend
+        movl sig_blocked + 4, %edx
+        cmpl $0, sig_suspended
+        je 1f
+        movl sig_saved, %ecx
+        movl sig_saved + 4, %edx
+1:      movl %ecx, sf_old
+        movl %edx, sf_old + 4
+        movl sig_regs, %ebp
+        movl R_ESP(%ebp), %eax          # where the frame goes
+        movl $0, sf_entering
+        call on_altstack
+        setnz %cl
+        movzbl %cl, %ecx
+        movl %ecx, sf_nested
+        jnz 2f
+        testl $SA_ONSTACK, sf_flags
+        jz 2f
+        cmpl $0, alt_size
+        je 2f
+        movl alt_sp, %eax               # onto the alternate stack
+        addl alt_size, %eax
+        movl $1, sf_entering
+2:      subl $FPSTATE_SIZE, %eax
+        andl $~63, %eax
+        movl %eax, sf_fp
+        movl $RT_SIGFRAME_SIZE, %ecx
+        testl $SA_SIGINFO, sf_flags
+        jnz 3f
+        movl $SIGFRAME_SIZE, %ecx
+3:      subl %ecx, %eax
+        addl $4, %eax
+        andl $~15, %eax
+        subl $4, %eax
+        movl %eax, sf_frame
+        movl sf_nested, %ecx            # on (or onto) the alternate stack: it must hold the frame
+        orl sf_entering, %ecx
+        jz 4f
+        cmpl alt_sp, %eax
+        jbe 5f
+        subl alt_sp, %eax
+        cmpl alt_size, %eax
+        ja 5f
+4:      movl sf_frame, %edi             # frame and FPU area: writable user memory
+        movl sf_fp, %ecx
+        addl $FPSTATE_SIZE, %ecx
+        subl %edi, %ecx
+        movl $PTE_USER, %edx
+        call user_range
+        jnc 6f
+5:      stc
+        ret
+6:      movl sf_fp, %edi                # the x87 state: FNSAVE's 108 bytes (which also reset
+        fnsave (%edi)                   # the FPU for the handler, as Linux clears it), status
+        movw 4(%edi), %ax               # (the saved status word) and magic 0xFFFF: FSAVE data
+        movw %ax, 108(%edi)             # only, no FXSR area (struct _fpstate_32)
+        movw $0xFFFF, 110(%edi)
+        addl $112, %edi
+        movl $(FPSTATE_SIZE - 112) / 4, %ecx
+        xorl %eax, %eax
+        cld
+        rep stosl
+        movl sf_frame, %edi
+        testl $SA_SIGINFO, sf_flags
+        jz 7f
+        # struct rt_sigframe: pretcode, sig, pinfo, puc, siginfo (128), ucontext, retcode
+        leal 260(%edi), %eax            # the frame's own retcode unless SA_RESTORER
+        call frame_restorer
+        movl %eax, (%edi)
+        movl sf_sig, %eax
+        movl %eax, 4(%edi)
+        leal 16(%edi), %eax
+        movl %eax, 8(%edi)
+        leal 144(%edi), %eax
+        movl %eax, 12(%edi)
+        pushl %edi                      # siginfo: zeroed, then signo, errno 0, code, two words
+        addl $16, %edi
+        movl $32, %ecx
+        xorl %eax, %eax
+        rep stosl
+        popl %edi
+        movl sf_sig, %eax
+        movl %eax, 16(%edi)
+        movl sf_code, %eax
+        movl %eax, 24(%edi)
+        movl sf_word3, %eax
+        movl %eax, 28(%edi)
+        movl sf_word4, %eax
+        movl %eax, 32(%edi)
+        movl $0, 144(%edi)              # uc_flags: no extended state
+        movl $0, 148(%edi)              # uc_link
+        movl alt_sp, %eax               # uc_stack: the alternate stack as sigaltstack set it
+        movl %eax, 152(%edi)
+        movl alt_flags, %eax
+        movl %eax, 156(%edi)
+        movl alt_size, %eax
+        movl %eax, 160(%edi)
+        leal 164(%edi), %esi
+        call write_sigcontext
+        movl sf_old, %eax               # uc_sigmask
+        movl %eax, 252(%edi)
+        movl sf_old + 4, %eax
+        movl %eax, 256(%edi)
+        movl $0x0000adb8, 260(%edi)     # retcode: movl $173, %eax; int $0x80
+        movl $0x0080cd00, 264(%edi)
+        leal 16(%edi), %edx
+        leal 144(%edi), %ecx
+        jmp 8f
+        # struct sigframe: pretcode, sig, sigcontext, (unused fpstate), extramask, retcode
+7:      leal 724(%edi), %eax
+        call frame_restorer
+        movl %eax, (%edi)
+        movl sf_sig, %eax
+        movl %eax, 4(%edi)
+        leal 8(%edi), %esi
+        call write_sigcontext
+        pushl %edi
+        addl $96, %edi
+        movl $FPSTATE_SIZE / 4, %ecx
+        xorl %eax, %eax
+        rep stosl
+        popl %edi
+        movl sf_old + 4, %eax           # extramask: signals 33-64 of the saved mask
+        movl %eax, 720(%edi)
+        movl $0x0077b858, 724(%edi)     # retcode: popl %eax; movl $119, %eax; int $0x80
+        movl $0x80cd0000, 728(%edi)
+        xorl %edx, %edx
+        xorl %ecx, %ecx
+8:      cmpl $0, sf_entering            # SS_AUTODISARM: the alternate stack is gone once used
+        je 9f
+        testl $SS_AUTODISARM, alt_flags
+        jz 9f
+        movl $0, alt_sp
+        movl $0, alt_size
+        movl $SS_DISABLE, alt_flags
+9:      movl %edi, R_ESP(%ebp)          # into the handler
+        movl sf_handler, %eax
+        movl %eax, R_EIP(%ebp)
+        movl sf_sig, %eax
+        movl %eax, R_EAX(%ebp)
+        movl %edx, R_EDX(%ebp)
+        movl %ecx, R_ECX(%ebp)
+        andl $~0x10500, R_EFLAGS(%ebp)  # RF, DF, TF
+        movl $USER_CS, R_CS(%ebp)
+        movl $USER_DS, R_SS(%ebp)
+        movw $USER_DS, %ax
+        movw %ax, %ds
+        movw %ax, %es
+        cmpl $0, sf_flags               # SA_RESETHAND (bit 31): SIG_DFL from now on
+        jns 10f
+        movl sf_sig, %eax
+        call sig_act
+        movl $0, (%ebx)
+10:     movl sig_blocked, %eax          # blocked |= sa_mask | the signal (unless SA_NODEFER)
+        orl sf_mask, %eax
+        movl sig_blocked + 4, %edx
+        orl sf_mask + 4, %edx
+        testl $SA_NODEFER, sf_flags
+        jnz 11f
+        movl sf_sig, %ecx
+        decl %ecx
+        cmpl $32, %ecx
+        jae 12f
+        btsl %ecx, %eax
+        jmp 11f
+12:     subl $32, %ecx
+        btsl %ecx, %edx
+11:     andl $~UNBLOCKABLE, %eax
+        movl %eax, sig_blocked
+        movl %edx, sig_blocked + 4
+        movl $0, sig_suspended
+        clc
+        ret
+
+# frame_restorer: %eax = sa_restorer with SA_RESTORER (glibc and musl set it), else %eax (the
+# frame's own retcode: Linux's choice for a process without a vDSO).
+frame_restorer:
+        testl $SA_RESTORER, sf_flags
+        jz 1f
+        movl sf_restorer, %eax
+1:      ret
+
+# write_sigcontext: struct sigcontext (88 bytes) at %esi from the registers at %ebp (sig_regs),
+# the segment registers, the last trap's trapno, err and cr2 (thread.trap_nr, error_code, cr2:
+# Linux writes the last trap's into every frame), the FPU area's address and the saved mask.
+# Preserves %edi %ebp.
+write_sigcontext:
+        movw %gs, %ax
+        movzwl %ax, %eax
+        movl %eax, 0(%esi)
+        movw %fs, %ax
+        movzwl %ax, %eax
+        movl %eax, 4(%esi)
+        movw %es, %ax
+        movzwl %ax, %eax
+        movl %eax, 8(%esi)
+        movw %ds, %ax
+        movzwl %ax, %eax
+        movl %eax, 12(%esi)
+        movl R_EDI(%ebp), %eax
+        movl %eax, 16(%esi)
+        movl R_ESI(%ebp), %eax
+        movl %eax, 20(%esi)
+        movl R_EBP(%ebp), %eax
+        movl %eax, 24(%esi)
+        movl R_ESP(%ebp), %eax
+        movl %eax, 28(%esi)
+        movl %eax, 68(%esi)             # esp_at_signal
+        movl R_EBX(%ebp), %eax
+        movl %eax, 32(%esi)
+        movl R_EDX(%ebp), %eax
+        movl %eax, 36(%esi)
+        movl R_ECX(%ebp), %eax
+        movl %eax, 40(%esi)
+        movl R_EAX(%ebp), %eax
+        movl %eax, 44(%esi)
+        movl sig_trapno, %eax
+        movl %eax, 48(%esi)
+        movl sig_err, %eax
+        movl %eax, 52(%esi)
+        movl R_EIP(%ebp), %eax
+        movl %eax, 56(%esi)
+        movzwl R_CS(%ebp), %eax
+        movl %eax, 60(%esi)
+        movl R_EFLAGS(%ebp), %eax
+        movl %eax, 64(%esi)
+        movzwl R_SS(%ebp), %eax
+        movl %eax, 72(%esi)
+        movl sf_fp, %eax
+        movl %eax, 76(%esi)
+        movl sf_old, %eax
+        movl %eax, 80(%esi)
+        movl sig_cr2, %eax
+        movl %eax, 84(%esi)
+        ret
+
+# restore_sigcontext: the program's registers at %ebp from the struct sigcontext at %esi
+# (readable: checked by the caller): the general registers, EIP, the EFLAGS bits a program may
+# change (FIX_EFLAGS), FS and GS when they name a usable selector (else null, as Linux's fixup
+# loads), DS and ES the user data segment; the x87 state from its fpstate pointer (FRSTOR) when
+# that area is readable. %eax = the restored EAX. Clobbers all but %ebp.
+restore_sigcontext:
+        movl 16(%esi), %eax
+        movl %eax, R_EDI(%ebp)
+        movl 20(%esi), %eax
+        movl %eax, R_ESI(%ebp)
+        movl 24(%esi), %eax
+        movl %eax, R_EBP(%ebp)
+        movl 28(%esi), %eax
+        movl %eax, R_ESP(%ebp)
+        movl 32(%esi), %eax
+        movl %eax, R_EBX(%ebp)
+        movl 36(%esi), %eax
+        movl %eax, R_EDX(%ebp)
+        movl 40(%esi), %eax
+        movl %eax, R_ECX(%ebp)
+        movl 56(%esi), %eax
+        movl %eax, R_EIP(%ebp)
+        movl 64(%esi), %eax
+        andl $FIX_EFLAGS, %eax
+        movl R_EFLAGS(%ebp), %ecx
+        andl $~FIX_EFLAGS, %ecx
+        orl %ecx, %eax
+        movl %eax, R_EFLAGS(%ebp)
+        movl $USER_CS, R_CS(%ebp)
+        movl $USER_DS, R_SS(%ebp)
+        movw $USER_DS, %ax
+        movw %ax, %ds
+        movw %ax, %es
+        movl 0(%esi), %eax
+        call user_selector
+        movw %ax, %gs
+        movl 4(%esi), %eax
+        call user_selector
+        movw %ax, %fs
+        movl 76(%esi), %edi             # the x87 state
+        testl %edi, %edi
+        jz 1f
+        movl $108, %ecx
+        movl $5, %edx
+        call user_range
+        jc 1f
+        frstor (%edi)
+1:      movl 44(%esi), %eax
+        ret
+
+# user_selector: %ax = the selector %ax with RPL 3 when the program may load it (the user data
+# segment, or a TLS slot in use), else 0 (null).
+user_selector:
+        andl $0xFFFC, %eax
+        jz 2f
+        orl $3, %eax
+        cmpl $USER_DS, %eax
+        je 1f
+        pushl %ebx
+        movl %eax, %ebx
+        shrl $3, %ebx
+        cmpl $TLS_FIRST, %ebx
+        jb 3f
+        cmpl $TLS_FIRST + TLS_COUNT, %ebx
+        jae 3f
+        testb $0x80, tls_gdt + 5(,%ebx,8)  # present
+        jz 3f
+        popl %ebx
+1:      ret
+3:      popl %ebx
+2:      xorl %eax, %eax
+        ret
+
+        .ifndef UNIKERNEL
+# fault_signal (from exc_common: a CPU exception in the program that no stack growth resolves;
+# the stack holds vector, error code and the IRET frame, every register still the program's):
+# Linux's do_trap / do_user_addr_fault / force_sig_fault. The signal, si_code and si_addr come
+# from the exception (trap_signal, trap_code, trap_addr below); a #PF records CR2 and says
+# SEGV_ACCERR when the page is in use (the access was not allowed), SEGV_MAPERR otherwise; its
+# error code gets the user bit, and an address in the kernel's part of the address space (RAM's
+# identity map, below ram_size) reads as not present, as nothing is mapped there for the program
+# (Linux's set_signal_archinfo likewise hides what the kernel maps). The handler runs unless the
+# signal is blocked or ignored; then the default action ends the program (exit status 128+n).
+fault_signal:
+        popl sig_trapno
+        popl sig_err
+        SAVE_REGS
+        movl %esp, sig_regs
+        movl %esp, %ebp
+        movl sig_trapno, %ebx
+        movzbl trap_signal(%ebx), %eax
+        movzbl trap_code(%ebx), %ecx
+        movl %ecx, sf_code
+        xorl %edx, %edx
+        cmpb $1, trap_addr(%ebx)
+        jne 1f
+        movl R_EIP(%ebp), %edx          # si_addr: the instruction
+1:      cmpl $14, %ebx
+        jne 4f
+        .ifdef PV
+        movl shared_info + 8, %edx      # CR2, where Xen puts it for a PV guest
+        .else
+        movl %cr2, %edx
+        .endif
+        movl %edx, sig_cr2
+        orl $4, sig_err                 # X86_PF_USER
+        movl $SEGV_MAPERR, sf_code
+        cmpl ram_size, %edx
+        jae 2f
+        andl $~1, sig_err               # the kernel's part: not present for the program
+        jmp 4f
+2:      pushl %eax
+        movl %edx, %eax
+        call pte_ptr
+        popl %eax
+        testl %ebx, %ebx
+        jz 4f
+        cmpl $0, (%ebx)
+        je 4f
+        movl $SEGV_ACCERR, sf_code
+4:      movl %edx, sf_word3
+        movl $0, sf_word4
+        leal -1(%eax), %ecx             # blocked or ignored: the default action
+        btl %ecx, sig_blocked
+        jc 5f
+        call sig_act
+        cmpl $SIG_IGN, (%ebx)
+        jbe 5f                          # SIG_DFL or SIG_IGN
+        call setup_frame
+        jc 6f
+        call ret_to_user                # then whatever else is pending, on top
+        RESTORE_REGS
+        iret
+5:      addl $128, %eax
+        jmp do_exit
+6:      movl $128 + SIGSEGV, %eax       # no room for the frame: Linux's force_sigsegv
+        jmp do_exit
+        .endif
+
+# ---- the signal system calls ---------------------------------------------------------------
+
+# copy_in: %ecx bytes from the program's %esi to the kernel's sig_tmp. ZF=0 (jnz) on -EFAULT.
+copy_in:
+        pushl %ecx
+        pushl %edx
+        movl %ecx, %edx
+        movl %esi, %ecx
+        call check_user
+        popl %edx
+        popl %ecx
+        jnz 1f
+        movl $sig_tmp, %edi
+        call copy_user
+        xorl %eax, %eax
+1:      ret
+
+# copy_out: %ecx bytes from sig_tmp to the program's %edi. ZF=0 (jnz) on -EFAULT.
+copy_out:
+        movl $sig_tmp, %esi
+# copy_out_from: %ecx bytes from the kernel's %esi to the program's %edi, ZF=0 on -EFAULT.
+copy_out_from:
+        pushl %ecx
+        pushl %edx
+        movl %ecx, %edx
+        movl %edi, %ecx
+        call check_user
+        popl %edx
+        popl %ecx
+        jnz 1f
+        call copy_user
+        xorl %eax, %eax
+1:      ret
+
+# rt_sigaction(sig, act, oact, sigsetsize): Linux's do_sigaction: sigsetsize 8, sig 1-64 and
+# not SIGKILL or SIGSTOP when changing it, else -EINVAL; act read first (-EFAULT), installed
+# with SIGKILL and SIGSTOP out of its mask; SIG_IGN (or SIG_DFL of a signal ignored by default)
+# discards the pending one; the old action written to oact (-EFAULT). The unikernel's library
+# OS runs no handlers (its program runs at ring 0 on the kernel's own stack): setting one there
+# is -EINVAL; SIG_DFL and SIG_IGN are served.
+sys_rt_sigaction:
+        cmpl $8, %esi
+        jne einval
+        leal -1(%ebx), %eax
+        cmpl $NSIG, %eax
+        jae einval
+        movl %ebx, sa_sig
+        movl %edx, sa_oact
+        testl %ecx, %ecx
+        jz 2f
+        cmpl $SIGKILL, %ebx
+        je einval
+        cmpl $SIGSTOP, %ebx
+        je einval
+        movl %ecx, %esi
+        movl $ACT_SIZE, %ecx
+        call copy_in
+        jnz efault
+        .ifdef UNIKERNEL
+        cmpl $SIG_IGN, sig_tmp
+        ja einval
+        .endif
+        andl $~UNBLOCKABLE, sig_tmp + 12
+        movl sa_sig, %eax
+        call sig_act
+        movl $sig_tmp, %esi             # swap: the new action in, the old one out
+        movl $sig_tmp + 32, %edi
+        movl $ACT_SIZE / 4, %ecx
+1:      movl (%ebx), %eax
+        movl %eax, (%edi)
+        movl (%esi), %eax
+        movl %eax, (%ebx)
+        addl $4, %ebx
+        addl $4, %esi
+        addl $4, %edi
+        loop 1b
+        movl sa_sig, %eax
+        call sig_ignored
+        jnc 3f
+        leal -1(%eax), %ecx
+        btrl %ecx, sig_pending
+        call sig_recalc
+        jmp 3f
+2:      movl sa_sig, %eax               # no new action: the old one is the current one
+        call sig_act
+        movl %ebx, %esi
+        movl $sig_tmp + 32, %edi
+        movl $ACT_SIZE / 4, %ecx
+        cld
+        rep movsl
+3:      movl sa_oact, %edi
+        testl %edi, %edi
+        jz 4f
+        movl $sig_tmp + 32, %esi
+        movl %edi, %ecx
+        movl $ACT_SIZE, %edx
+        call check_user
+        jnz efault
+        movl $ACT_SIZE, %ecx
+        call copy_user
+4:      xorl %eax, %eax
+        ret
+
+# rt_sigprocmask(how, set, oset, sigsetsize): SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2 (else
+# -EINVAL with a set); SIGKILL and SIGSTOP never blocked; sigsetsize other than 8 -EINVAL.
+sys_rt_sigprocmask:
+        cmpl $8, %esi
+        jne einval
+        movl sig_blocked, %eax          # the old mask, for oset
+        movl %eax, sa_old
+        movl sig_blocked + 4, %eax
+        movl %eax, sa_old + 4
+        testl %ecx, %ecx
+        jz 4f
+        cmpl $2, %ebx
+        ja einval
+        movl %edx, sa_oact
+        movl %ecx, %esi
+        movl $8, %ecx
+        call copy_in
+        jnz efault
+        movl sa_oact, %edx
+        movl sig_tmp, %eax
+        movl sig_tmp + 4, %ecx
+        cmpl $1, %ebx
+        je 2f
+        jb 1f
+        movl %eax, sig_blocked          # SIG_SETMASK
+        movl %ecx, sig_blocked + 4
+        jmp 3f
+1:      orl %eax, sig_blocked           # SIG_BLOCK
+        orl %ecx, sig_blocked + 4
+        jmp 3f
+2:      notl %eax                       # SIG_UNBLOCK
+        notl %ecx
+        andl %eax, sig_blocked
+        andl %ecx, sig_blocked + 4
+3:      andl $~UNBLOCKABLE, sig_blocked
+4:      testl %edx, %edx
+        jz 5f
+        movl sa_old, %eax
+        movl %eax, sig_tmp
+        movl sa_old + 4, %eax
+        movl %eax, sig_tmp + 4
+        movl %edx, %edi
+        movl $8, %ecx
+        call copy_out
+        jnz efault
+5:      xorl %eax, %eax
+        ret
+
+# rt_sigpending(set, sigsetsize): the pending signals that are blocked; sigsetsize above 8
+# -EINVAL (Linux copies that many bytes).
+sys_rt_sigpending:
+        cmpl $8, %ecx
+        ja einval
+        movl sig_pending, %eax
+        andl sig_blocked, %eax
+        movl %eax, sig_tmp
+        movl sig_pending + 4, %eax
+        andl sig_blocked + 4, %eax
+        movl %eax, sig_tmp + 4
+        movl %ebx, %edi
+        call copy_out
+        jnz efault
+        xorl %eax, %eax
+        ret
+
+# sigaltstack(ss, oss): Linux's do_sigaltstack with the i386 stack_t {ss_sp, ss_flags,
+# ss_size}: -EPERM while running on the alternate stack; flags other than 0, SS_ONSTACK or
+# SS_DISABLE (with SS_AUTODISARM) -EINVAL; a size under MINSIGSTKSZ (2048) -ENOMEM; oss gets
+# the old stack with sas_ss_flags (SS_DISABLE, SS_ONSTACK or 0, plus SS_AUTODISARM).
+sys_sigaltstack:
+        movl sys_esp, %eax
+        movl R_ESP - 4(%eax), %eax      # the program's stack pointer
+        movl %eax, sa_sp
+        movl alt_sp, %eax               # the old stack and its flags at that stack pointer
+        movl %eax, sa_old
+        movl alt_size, %eax
+        movl %eax, sa_old + 8
+        movl alt_flags, %eax
+        andl $SS_AUTODISARM, %eax
+        cmpl $0, alt_size
+        jne 1f
+        orl $SS_DISABLE, %eax
+        jmp 2f
+1:      pushl %eax
+        movl sa_sp, %eax
+        call on_altstack
+        popl %eax
+        jz 2f
+        orl $SS_ONSTACK, %eax
+2:      movl %eax, sa_old + 4
+        movl %ecx, sa_oact
+        testl %ebx, %ebx
+        jz 5f
+        movl %ebx, %esi
+        movl $12, %ecx
+        call copy_in
+        jnz efault
+        movl sa_sp, %eax
+        call on_altstack
+        jnz eperm
+        movl sig_tmp + 4, %eax          # ss_flags
+        andl $~SS_AUTODISARM, %eax
+        cmpl $SS_DISABLE, %eax
+        je 3f
+        cmpl $SS_ONSTACK, %eax
+        ja einval
+        cmpl $MINSIGSTKSZ, sig_tmp + 8
+        jb enomem
+        movl sig_tmp, %eax
+        movl %eax, alt_sp
+        movl sig_tmp + 8, %eax
+        movl %eax, alt_size
+        jmp 4f
+3:      movl $0, alt_sp
+        movl $0, alt_size
+4:      movl sig_tmp + 4, %eax
+        movl %eax, alt_flags
+5:      movl sa_oact, %edi
+        testl %edi, %edi
+        jz 6f
+        movl sa_old, %eax
+        movl %eax, sig_tmp
+        movl sa_old + 4, %eax
+        movl %eax, sig_tmp + 4
+        movl sa_old + 8, %eax
+        movl %eax, sig_tmp + 8
+        movl $12, %ecx
+        call copy_out
+        jnz efault
+6:      xorl %eax, %eax
+        ret
+
+# kill(pid, sig): the program is alone in its world, so only itself can be named: its pid, 0
+# (its process group) or -pid; any other pid -ESRCH (kill(-1) signals every *other* process:
+# none). sig above 64 -EINVAL; 0 only checks. si_code SI_USER, si_pid the program's, si_uid the
+# host's real uid (a forwarded getuid32, as the program's own getuid is answered).
+sys_kill:
+        cmpl $NSIG, %ecx
+        ja einval
+        cmpl $GUEST_PID, %ebx
+        je 1f
+        testl %ebx, %ebx
+        je 1f
+        cmpl $-GUEST_PID, %ebx
+        jne esrch
+1:      movl $SI_USER, %edx
+        jmp send_self
+
+# tkill(tid, sig) and tgkill(tgid, tid, sig): the one thread, tid 1000 (si_code SI_TKILL);
+# an id at or below 0 or sig above 64 -EINVAL, another id -ESRCH.
+sys_tgkill:
+        testl %ebx, %ebx
+        jle einval
+        testl %ecx, %ecx
+        jle einval
+        cmpl $NSIG, %edx
+        ja einval
+        cmpl $GUEST_PID, %ebx
+        jne esrch
+        movl %ecx, %ebx
+        movl %edx, %ecx
+        jmp 1f
+sys_tkill:
+        testl %ebx, %ebx
+        jle einval
+        cmpl $NSIG, %ecx
+        ja einval
+1:      cmpl $GUEST_PID, %ebx
+        jne esrch
+        movl $SI_TKILL, %edx
+# send_self: post signal %ecx (0: none) with si_code %edx from the program itself; returns 0.
+send_self:
+        testl %ecx, %ecx
+        jz 1f
+        pushl %ecx
+        pushl %edx
+        movl $NR_getuid32, %eax
+        call host_call
+        movl %eax, %esi                 # si_uid
+        popl %ecx                       # si_code
+        popl %eax                       # the signal
+        movl $GUEST_PID, %edx           # si_pid
+        call post_signal
+1:      xorl %eax, %eax
+        ret
+
+# rt_sigreturn(): the struct rt_sigframe whose pretcode the handler's RET popped (the frame at
+# ESP - 4): the mask from uc_sigmask, the registers (and x87 state) from uc_mcontext, the
+# alternate stack from uc_stack (as sigaltstack(&uc_stack, NULL), errors ignored). An unreadable
+# frame: SIGSEGV, as Linux forces it. Returns the restored EAX.
+sys_rt_sigreturn:
+        movl sys_esp, %ebp
+        subl $4, %ebp                   # the registers (R_* offsets)
+        movl R_ESP(%ebp), %esi
+        addl $140, %esi                 # the ucontext: ESP - 4 + 144
+        movl %esi, %edi
+        movl $116, %ecx                 # through uc_sigmask
+        movl $5, %edx
+        call user_range
+        jc sigreturn_segv
+        movl 108(%esi), %eax
+        andl $~UNBLOCKABLE, %eax
+        movl %eax, sig_blocked
+        movl 112(%esi), %eax
+        movl %eax, sig_blocked + 4
+        movl 8(%esi), %eax              # uc_stack
+        movl %eax, sig_tmp
+        movl 12(%esi), %eax
+        movl %eax, sig_tmp + 4
+        movl 16(%esi), %eax
+        movl %eax, sig_tmp + 8
+        addl $20, %esi
+        call restore_sigcontext
+        pushl %eax
+        movl R_ESP(%ebp), %eax          # restore_altstack, unless now on the alternate stack
+        call on_altstack
+        jnz 2f
+        movl sig_tmp + 4, %eax
+        andl $~SS_AUTODISARM, %eax
+        cmpl $SS_DISABLE, %eax
+        jne 1f
+        movl $0, alt_sp
+        movl $0, alt_size
+        movl sig_tmp + 4, %eax
+        movl %eax, alt_flags
+        jmp 2f
+1:      cmpl $SS_ONSTACK, %eax
+        ja 2f
+        cmpl $MINSIGSTKSZ, sig_tmp + 8
+        jb 2f
+        movl sig_tmp, %eax
+        movl %eax, alt_sp
+        movl sig_tmp + 8, %eax
+        movl %eax, alt_size
+        movl sig_tmp + 4, %eax
+        movl %eax, alt_flags
+2:      call sig_recalc
+        popl %eax
+        ret
+
+# sigreturn(): the struct sigframe whose pretcode the handler's RET popped and whose sig word
+# the restorer's POP removed: the sigcontext at ESP, extramask at ESP + 712.
+sys_sigreturn:
+        movl sys_esp, %ebp
+        subl $4, %ebp
+        movl R_ESP(%ebp), %esi
+        movl %esi, %edi
+        movl $716, %ecx
+        movl $5, %edx
+        call user_range
+        jc sigreturn_segv
+        movl 80(%esi), %eax             # oldmask, and extramask for signals 33-64
+        andl $~UNBLOCKABLE, %eax
+        movl %eax, sig_blocked
+        movl 712(%esi), %eax
+        movl %eax, sig_blocked + 4
+        call restore_sigcontext
+        call sig_recalc
+        ret
+
+sigreturn_segv:
+        movl $128 + SIGSEGV, %eax
+        jmp do_exit
+
+# pause(): waits until a signal is deliverable, then -EINTR (the handler runs on the way out).
+sys_pause:
+1:      call sig_deliverable
+        jnz 2f
+        call idle
+        jmp 1b
+2:      movl $-EINTR, %eax
+        ret
+
+# rt_sigsuspend(mask, sigsetsize): pause with mask blocked meanwhile; the handler's frame saves
+# the mask from before the call, which its sigreturn restores (Linux's saved_sigmask).
+sys_rt_sigsuspend:
+        cmpl $8, %ecx
+        jne einval
+        movl %ebx, %esi
+        call copy_in
+        jnz efault
+        movl sig_blocked, %eax
+        movl %eax, sig_saved
+        movl sig_blocked + 4, %eax
+        movl %eax, sig_saved + 4
+        movl $1, sig_suspended
+        movl sig_tmp, %eax
+        andl $~UNBLOCKABLE, %eax
+        movl %eax, sig_blocked
+        movl sig_tmp + 4, %eax
+        movl %eax, sig_blocked + 4
+        jmp sys_pause
+
+# ---- ITIMER_REAL, alarm, and sleeps on the kernel's clock (now_ns) --------------------------
+
+# timer_left: %edx:%eax = nanoseconds until ITIMER_REAL expires (0: disarmed; 1 when due).
+timer_left:
+        movl it_due, %eax
+        orl it_due + 4, %eax
+        jz 2f
+        call now_ns
+        movl it_due, %ecx
+        movl it_due + 4, %ebx
+        subl %eax, %ecx
+        sbbl %edx, %ebx
+        jc 1f                           # overdue
+        movl %ecx, %eax
+        movl %ebx, %edx
+        orl %edx, %ecx
+        jnz 3f
+1:      movl $1, %eax
+        xorl %edx, %edx
+        ret
+2:      xorl %edx, %edx
+3:      ret
+
+# alarm(seconds): ITIMER_REAL without interval; returns the seconds left of the previous one,
+# rounded as Linux's alarm_setitimer does (up when under a second or half a second over).
+sys_alarm:
+        pushl %ebx
+        call timer_left
+        movl $NSEC_PER_SEC, %ecx
+        divl %ecx                       # %eax seconds, %edx nanoseconds
+        movl %eax, sa_old
+        movl %edx, %eax
+        xorl %edx, %edx
+        movl $1000, %ecx
+        divl %ecx                       # microseconds
+        cmpl $500000, %eax
+        jae 1f
+        testl %eax, %eax
+        jz 2f
+        cmpl $0, sa_old
+        jne 2f
+1:      incl sa_old
+2:      popl %eax                       # the new alarm
+        movl $0, it_interval
+        movl $0, it_interval + 4
+        movl $0, it_due
+        movl $0, it_due + 4
+        testl %eax, %eax
+        jz 3f
+        movl $NSEC_PER_SEC, %ecx
+        mull %ecx
+        call arm_timer
+3:      call sig_recalc
+        movl sa_old, %eax
+        ret
+
+# arm_timer: ITIMER_REAL expires %edx:%eax nanoseconds from now. Clobbers %ebx %ecx.
+arm_timer:
+        movl %eax, %ecx
+        movl %edx, %ebx
+        call now_ns
+        addl %ecx, %eax
+        adcl %ebx, %edx
+        movl %eax, it_due
+        movl %edx, it_due + 4
+        ret
+
+# timeval_ns: %edx:%eax = the struct timeval {sec, usec} at %esi in nanoseconds; CF=1 when
+# sec < 0 or usec is outside [0, 1000000) (-EINVAL).
+timeval_ns:
+        cmpl $1000000, 4(%esi)
+        jae 1f
+        movl (%esi), %eax
+        testl %eax, %eax
+        js 1f
+        movl $NSEC_PER_SEC, %ecx
+        mull %ecx
+        pushl %edx
+        pushl %eax
+        movl 4(%esi), %eax
+        movl $1000, %ecx
+        mull %ecx
+        popl %ecx
+        addl %ecx, %eax
+        popl %ecx
+        adcl %ecx, %edx
+        clc
+        ret
+1:      stc
+        ret
+
+# ns_timeval: the struct timeval at %edi := %edx:%eax nanoseconds (microseconds truncated).
+ns_timeval:
+        movl $NSEC_PER_SEC, %ecx
+        divl %ecx
+        movl %eax, (%edi)
+        movl %edx, %eax
+        xorl %edx, %edx
+        movl $1000, %ecx
+        divl %ecx
+        movl %eax, 4(%edi)
+        ret
+
+# itimer_get: it_buf := ITIMER_REAL as a struct itimerval {it_interval, it_value}; a value
+# that would read as 0 while armed reads as 1 µs, as Linux rounds it up.
+itimer_get:
+        movl it_interval, %eax
+        movl it_interval + 4, %edx
+        movl $it_buf, %edi
+        call ns_timeval
+        call timer_left
+        testl %edx, %edx
+        jnz 1f
+        testl %eax, %eax
+        jz 1f
+        cmpl $1000, %eax
+        jae 1f
+        movl $1000, %eax
+1:      movl $it_buf + 8, %edi
+        call ns_timeval
+        ret
+
+# setitimer(which, new, old) and getitimer(which, value) with the i386 struct itimerval: only
+# ITIMER_REAL (0) is served, on the kernel's clock; ITIMER_VIRTUAL and ITIMER_PROF (1, 2) and
+# anything else -EINVAL. new: usec outside [0, 1000000) or sec < 0 -EINVAL; it_value 0 disarms;
+# old is written before the timer is set.
+sys_setitimer:
+        testl %ebx, %ebx
+        jnz einval
+        movl %edx, sa_oact
+        movl %ecx, sa_sig
+        testl %ecx, %ecx
+        jz 1f
+        movl %ecx, %esi
+        movl $16, %ecx
+        call copy_in
+        jnz efault
+        movl $sig_tmp, %esi
+        call timeval_ns
+        jc einval
+        movl $sig_tmp + 8, %esi
+        call timeval_ns
+        jc einval
+1:      cmpl $0, sa_oact
+        je 2f
+        call itimer_get
+        movl sa_oact, %edi
+        movl $it_buf, %esi
+        movl $16, %ecx
+        call copy_out_from
+        jnz efault
+2:      cmpl $0, sa_sig
+        je 4f
+        movl $sig_tmp, %esi
+        call timeval_ns
+        movl %eax, it_interval
+        movl %edx, it_interval + 4
+        movl $sig_tmp + 8, %esi
+        call timeval_ns
+        movl $0, it_due
+        movl $0, it_due + 4
+        movl %eax, %ecx
+        orl %edx, %ecx
+        jnz 3f
+        movl $0, it_interval            # disarmed: no interval either
+        movl $0, it_interval + 4
+        jmp 4f
+3:      call arm_timer
+4:      call sig_recalc
+        xorl %eax, %eax
+        ret
+
+sys_getitimer:
+        testl %ebx, %ebx
+        jnz einval
+        pushl %ecx
+        call itimer_get
+        popl %edi
+        movl $it_buf, %esi
+        movl $16, %ecx
+        call copy_out_from
+        jnz efault
+        xorl %eax, %eax
+        ret
+
+# nanosleep(req, rem), clock_nanosleep(clock, flags, req, rem) and clock_nanosleep_time64 (the
+# 64-bit struct __kernel_timespec): the kernel waits on its timer (idle) until the time has
+# passed, or until a signal is deliverable: -EINTR, with the time left in rem (relative sleeps).
+# Linux's errors: nsec outside [0, 1e9) or sec < 0 -EINVAL, a clock other than CLOCK_REALTIME,
+# CLOCK_MONOTONIC or CLOCK_BOOTTIME -EINVAL. Without a timer (--timer 0, kvm) the kernel cannot
+# wait: the sleep goes to the host-call device as before (nothing interrupts it); an absolute
+# sleep (TIMER_ABSTIME) goes there too, since the clock it names is the host device's.
+sys_nanosleep:
+        cmpl $0, tick_ns
+        je sys_forward
+        movl %ecx, sl_rem
+        movl $0, sl_wide
+        jmp 1f
+sys_clock_nanosleep_time64:
+        movl $1, sl_wide
+        jmp 2f
+sys_clock_nanosleep:
+        movl $0, sl_wide
+2:      cmpl $0, tick_ns
+        je sys_forward
+        testl $1, %ecx                  # TIMER_ABSTIME
+        jnz sys_forward
+        cmpl $1, %ebx                   # CLOCK_REALTIME, CLOCK_MONOTONIC
+        jbe 3f
+        cmpl $7, %ebx                   # CLOCK_BOOTTIME
+        jne einval
+3:      movl %esi, sl_rem
+        movl %edx, %ebx
+1:      movl %ebx, %esi
+        movl $8, %ecx
+        cmpl $0, sl_wide
+        je 4f
+        movl $16, %ecx
+4:      call copy_in
+        jnz efault
+        cmpl $0, sl_wide
+        je 5f
+        movl sig_tmp + 4, %eax          # time64: {sec (64 bits), nsec (its low word counts)}:
+        testl %eax, %eax                # a negative sec -EINVAL, one past 2^31 s clamped
+        js einval
+        jnz 8f
+        testl $0x80000000, sig_tmp
+        jz 9f
+8:      movl $0x7FFFFFFF, sig_tmp
+9:      movl sig_tmp + 8, %eax
+        movl %eax, sig_tmp + 4
+5:      cmpl $NSEC_PER_SEC, sig_tmp + 4
+        jae einval
+        movl sig_tmp, %eax
+        testl %eax, %eax
+        js einval
+        movl $NSEC_PER_SEC, %ecx
+        mull %ecx
+        addl sig_tmp + 4, %eax
+        adcl $0, %edx
+        call sleep_ns
+        testl %eax, %eax
+        jz 7f
+        movl sl_rem, %edi
+        testl %edi, %edi
+        jz 7f
+        pushl %eax
+        movl sl_left, %eax
+        movl sl_left + 4, %edx
+        movl $NSEC_PER_SEC, %ecx
+        divl %ecx
+        movl %eax, sig_tmp
+        movl %edx, sig_tmp + 4
+        movl $8, %ecx
+        cmpl $0, sl_wide
+        je 6f
+        movl %edx, sig_tmp + 8
+        movl $0, sig_tmp + 4
+        movl $0, sig_tmp + 12
+        movl $16, %ecx
+6:      call copy_out
+        popl %eax
+        jz 7f
+        movl $-EFAULT, %eax
+7:      ret
+
+# sleep_ns: wait %edx:%eax nanoseconds: %eax = 0 when they passed, -EINTR when a signal became
+# deliverable first (sl_left = the nanoseconds left). Clobbers all but %ebp.
+sleep_ns:
+        movl %eax, %ecx
+        movl %edx, %ebx
+        call now_ns
+        addl %ecx, %eax
+        adcl %ebx, %edx
+        movl %eax, sl_target
+        movl %edx, sl_target + 4
+1:      call sig_deliverable
+        jnz 2f
+        call now_ns
+        cmpl sl_target + 4, %edx
+        ja 3f
+        jb 4f
+        cmpl sl_target, %eax
+        jae 3f
+4:      call idle
+        jmp 1b
+2:      call now_ns
+        movl sl_target, %ecx
+        movl sl_target + 4, %ebx
+        subl %eax, %ecx
+        sbbl %edx, %ebx
+        jnc 5f
+        xorl %ecx, %ecx
+        xorl %ebx, %ebx
+5:      movl %ecx, sl_left
+        movl %ebx, sl_left + 4
+        movl $-EINTR, %eax
+        ret
+3:      xorl %eax, %eax
+        ret
+
+eperm:  movl $-EPERM, %eax
+        ret
+
         .data
         .ifdef PV
 # The trap table for set_trap_table: vector, flags (DPL in bits 1:0), code selector, handler.
@@ -2099,9 +3581,9 @@ exit_calls:
 gdt:    .quad 0
         .quad 0x00CF9A000000FFFF        # 0x08 kernel code: base 0, 4 GiB, DPL 0
         .quad 0x00CF92000000FFFF        # 0x10 kernel data
-        .quad 0x00CFFA000000FFFF        # 0x1B user code: DPL 3
-        .quad 0x00CFF2000000FFFF        # 0x23 user data
-        .quad 0x0000890000000067        # 0x28 TSS (base patched at boot), 104 bytes
+        .quad 0x0000890000000067        # 0x18 TSS (base patched at boot), 104 bytes
+        .quad 0x00CFFA000000FFFF        # 0x23 user code: DPL 3
+        .quad 0x00CFF2000000FFFF        # 0x2B user data
         .ifndef PV
 tls_gdt = gdt                           # 0x33, 0x3b, 0x43: the TLS slots (set_thread_area)
         .endif
@@ -2130,8 +3612,20 @@ syscall_table:
         .long sys_forward                                      # 5-19
         .endr
         .long sys_getpid                                       # 20 getpid
-        .rept 45 - 21
-        .long sys_forward                                      # 21-44
+        .rept 27 - 21
+        .long sys_forward                                      # 21-26
+        .endr
+        .long sys_alarm                                        # 27 alarm
+        .rept 29 - 28
+        .long sys_forward                                      # 28
+        .endr
+        .long sys_pause                                        # 29 pause
+        .rept 37 - 30
+        .long sys_forward                                      # 30-36
+        .endr
+        .long sys_kill                                         # 37 kill
+        .rept 45 - 38
+        .long sys_forward                                      # 38-44
         .endr
         .long sys_brk                                          # 45 brk
         .rept 64 - 46
@@ -2142,8 +3636,17 @@ syscall_table:
         .long sys_forward                                      # 65-90
         .endr
         .long sys_munmap                                       # 91 munmap
-        .rept 122 - 92
-        .long sys_forward                                      # 92-121
+        .rept 104 - 92
+        .long sys_forward                                      # 92-103
+        .endr
+        .long sys_setitimer                                    # 104 setitimer
+        .long sys_getitimer                                    # 105 getitimer
+        .rept 119 - 106
+        .long sys_forward                                      # 106-118
+        .endr
+        .long sys_sigreturn                                    # 119 sigreturn
+        .rept 122 - 120
+        .long sys_forward                                      # 120-121
         .endr
         .long sys_uname                                        # 122 uname
         .rept 125 - 123
@@ -2154,12 +3657,28 @@ syscall_table:
         .long sys_forward                                      # 126-145
         .endr
         .long sys_writev                                       # 146 writev
-        .rept 163 - 147
-        .long sys_forward                                      # 147-162
+        .rept 162 - 147
+        .long sys_forward                                      # 147-161
         .endr
+        .long sys_nanosleep                                    # 162 nanosleep
         .long sys_mremap                                       # 163 mremap
-        .rept 191 - 164
-        .long sys_forward                                      # 164-190
+        .rept 173 - 164
+        .long sys_forward                                      # 164-172
+        .endr
+        .long sys_rt_sigreturn                                 # 173 rt_sigreturn
+        .long sys_rt_sigaction                                 # 174 rt_sigaction
+        .long sys_rt_sigprocmask                               # 175 rt_sigprocmask
+        .long sys_rt_sigpending                                # 176 rt_sigpending
+        .rept 179 - 177
+        .long sys_forward                                      # 177-178
+        .endr
+        .long sys_rt_sigsuspend                                # 179 rt_sigsuspend
+        .rept 186 - 180
+        .long sys_forward                                      # 180-185
+        .endr
+        .long sys_sigaltstack                                  # 186 sigaltstack
+        .rept 191 - 187
+        .long sys_forward                                      # 187-190
         .endr
         .long sys_ugetrlimit                                   # 191 ugetrlimit
         .long sys_mmap2                                        # 192 mmap2
@@ -2171,8 +3690,12 @@ syscall_table:
         .long sys_forward                                      # 220-223
         .endr
         .long sys_getpid                                       # 224 gettid
-        .rept 243 - 225
-        .long sys_forward                                      # 225-242
+        .rept 238 - 225
+        .long sys_forward                                      # 225-237
+        .endr
+        .long sys_tkill                                        # 238 tkill
+        .rept 243 - 239
+        .long sys_forward                                      # 239-242
         .endr
         .long sys_set_thread_area                              # 243 set_thread_area
         .long sys_get_thread_area                              # 244 get_thread_area
@@ -2184,8 +3707,16 @@ syscall_table:
         .long sys_forward                                      # 253-257
         .endr
         .long sys_getpid                                       # 258 set_tid_address
-        .rept 311 - 259
-        .long sys_forward                                      # 259-310
+        .rept 267 - 259
+        .long sys_forward                                      # 259-266
+        .endr
+        .long sys_clock_nanosleep                              # 267 clock_nanosleep
+        .rept 270 - 268
+        .long sys_forward                                      # 268-269
+        .endr
+        .long sys_tgkill                                       # 270 tgkill
+        .rept 311 - 271
+        .long sys_forward                                      # 271-310
         .endr
         .long sys_set_robust_list                              # 311 set_robust_list
         .rept 340 - 312
@@ -2196,16 +3727,55 @@ syscall_table:
         .long sys_forward                                      # 341-385
         .endr
         .long sys_rseq                                         # 386 rseq
-        .rept 500 - 387
-        .long sys_forward                                      # 387-499
+        .rept 407 - 387
+        .long sys_forward                                      # 387-406
+        .endr
+        .long sys_clock_nanosleep_time64                       # 407 clock_nanosleep_time64
+        .rept 500 - 408
+        .long sys_forward                                      # 408-499
         .endr
         .long sys_kcall                                        # 500 vsim_kcall
         .equ NSYSCALLS, (. - syscall_table) / 4
 
-# Linux's signal for each exception (arch/x86/kernel/traps.c): #DE SIGFPE, #DB #BP SIGTRAP,
-# #UD SIGILL, #MF SIGFPE, #AC SIGBUS, the rest SIGSEGV.
-signal_of:
-        .byte 8, 5, 11, 5, 11, 11, 4, 11, 11, 11, 11, 11, 11, 11, 11, 11, 8, 7, 11, 11
+# Linux's signal for each exception (arch/x86/kernel/traps.c, fault.c), its si_code and what
+# si_addr is (0: none, 1: the instruction's EIP; #PF's CR2 in fault_signal): #DE SIGFPE
+# FPE_INTDIV; #DB SIGTRAP TRAP_TRACE (the next EIP); #BP SIGTRAP SI_KERNEL; #UD SIGILL
+# ILL_ILLOPN; #NP #SS SIGBUS SI_KERNEL; #MF SIGFPE FPE_FLTINV; #AC SIGBUS BUS_ADRALN; #XM
+# SIGFPE; the rest (#GP, #OF, #BR, #TS, #PF) SIGSEGV SI_KERNEL.
+trap_signal:
+        .byte 8, 5, 11, 5, 11, 11, 4, 11, 11, 11, 11, 7, 7, 11, 11, 11, 8, 7, 11, 8
+trap_code:
+        .byte 1, 2, 0x80, 0x80, 0x80, 0x80, 2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 7, 1, 0x80, 0
+trap_addr:
+        .byte 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1
+
+# Each signal's default action (signal(7)), by number from 1: 0 terminate, 1 core (both end
+# the program here), 2 ignore, 3 stop (which this kernel, with nothing to continue the
+# program, ignores).
+sig_default:
+        .byte 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 2, 2, 3, 3        # 1-20
+        .byte 3, 3, 2, 1, 1, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0        # 21-40
+        .fill 24, 1, 0                                                          # 41-64
+
+# ---- the program's signal state: one block (the process's, as a u-area would hold it) -------
+        .align 4
+sigstate_begin:
+sig_action: .fill 64 * 5, 4, 0         # struct kernel_sigaction of signals 1-64 (ACT_SIZE)
+sig_blocked: .long 0, 0                 # the blocked mask (signals 1-64)
+sig_pending: .long 0, 0                 # pending signals
+sig_info:   .fill 64 * 3, 4, 0          # each pending signal's si_code and siginfo words 3, 4
+sig_saved:  .long 0, 0                  # rt_sigsuspend: the mask before it,
+sig_suspended: .long 0                  #   while its temporary one is in force
+alt_sp:     .long 0                     # the alternate signal stack (stack_t): ss_sp,
+alt_flags:  .long 0                     #   the flags sigaltstack gave (0 for a new program),
+alt_size:   .long 0                     #   ss_size (0: none)
+sig_trapno: .long 0                     # the last trap: thread.trap_nr, error_code and cr2,
+sig_err:    .long 0                     #   which every signal frame's sigcontext shows
+sig_cr2:    .long 0
+it_due:     .long 0, 0                  # ITIMER_REAL: when it expires (now_ns; 0: disarmed),
+it_interval: .long 0, 0                 #   its interval in nanoseconds
+sig_work:   .long 0                     # nonzero: a signal pending or the timer armed
+sigstate_end:
 
 hexdigits:
         .ascii "0123456789abcdef"
@@ -2245,11 +3815,10 @@ mmu_count:  .space 4
 mmu_reqs:   .space 16 * MMU_BATCH
 invlpg_count: .space 4
 mmuext_ops: .space 12 * INVLPG_BATCH    # mmuext_op {cmd, arg1, arg2} for mm_done
-pv_gdt_set: .space 4
 pv_gdt_frames: .space 4                 # set_gdt's frame list: one frame
         .align 4096
-pv_gdt:                                 # the PV kernel's GDT: entries 0-8, only 6-8 (TLS) used;
-tls_gdt = pv_gdt                        # Xen's flat segments live in the hypervisor's part
+pv_gdt:                                 # the PV kernel's GDT: entries 0-8, 4 and 5 the program's
+tls_gdt = pv_gdt                        # segments, 6-8 TLS; Xen's flat ones in the hypervisor's part
         .space 4096
         .endif
         .bss
@@ -2294,6 +3863,31 @@ tls_info:   .space 16                   #   a kernel copy of its struct user_des
 tls_lo:     .space 4                    #   and the descriptor built from it
 tls_hi:     .space 4
 rl_buf:     .space 16                   # ugetrlimit, prlimit64
+tick_ns:    .space 4                    # the timer's period (0: no timer)
+sig_regs:   .space 4                    # signal delivery: the program's registers (R_*),
+sf_sig:     .space 4                    #   the signal and its action being delivered,
+sf_handler: .space 4
+sf_flags:   .space 4
+sf_restorer: .space 4
+sf_mask:    .space 8
+sf_old:     .space 8                    #   the mask its frame saves,
+sf_code:    .space 4                    #   its siginfo,
+sf_word3:   .space 4
+sf_word4:   .space 4
+sf_fp:      .space 4                    #   where its FPU area and frame go,
+sf_frame:   .space 4
+sf_nested:  .space 4                    #   and whether on or onto the alternate stack
+sf_entering: .space 4
+sa_sig:     .space 4                    # the signal calls' working state
+sa_oact:    .space 4
+sa_sp:      .space 4
+sa_old:     .space 12
+sig_tmp:    .space 64                   # a kernel copy of the program's argument
+it_buf:     .space 16                   # a struct itimerval going out
+sl_rem:     .space 4                    # nanosleep: rem, the time64 form,
+sl_wide:    .space 4
+sl_target:  .space 8                    #   when it ends and what was left
+sl_left:    .space 8
         .align 16
 kstack: .space 8192
 kstack_top:
