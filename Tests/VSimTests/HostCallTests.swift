@@ -150,13 +150,14 @@ struct HostCallTests {
     /// Instructions from one host-call OUT (inclusive) to the next (exclusive) in clock.s, by
     /// hand from kernel.s: after the OUT, `movl hostcall_req+28`, `ret`, `jmp sys_return`, six
     /// `popl`, `iret` (11 with the OUT); clock.s's `movl`, `movl`, `movl`/`xorl`, `int $0x80`
-    /// (4); syscall_entry's six `pushl`, `movl`, `cmpl`, `jae`, `call` (10); sys_forward's seven
-    /// `movl` to the request block, `movl $hostcall_req`, `movw $HOSTCALL_PORT` (9): 34.
+    /// (4); syscall_entry's six `pushl`, `movl`, `cmpl`, `jae`, `call` (10); sys_forward's
+    /// `call cow_resolve` and cow_resolve's `cmpl`, `je`, `ret` (4: the process shares no pages),
+    /// seven `movl` to the request block, `movl $hostcall_req`, `movw $HOSTCALL_PORT` (9): 38.
     /// Under pv the result comes back in EAX and the hypercall is `call` into the hypercall page,
-    /// `movl $48`, `int $0x82`, stub `ret`: 35. The clock counts instructions the guest CPU
-    /// retired: under trap the OUT is performed by the VMM after its #GP (33), under bt the OUT
-    /// and the IRET are callouts (32).
-    static let instructionsBetweenReadings: [Mode: UInt64] = [.hvm: 34, .unikernel: 34, .interpret: 34, .pv: 35, .trap: 33, .bt: 32]
+    /// `movl $48`, `int $0x82`, stub `ret`: 39. The clock counts instructions the guest CPU
+    /// retired: under trap the OUT is performed by the VMM after its #GP (37), under bt the OUT
+    /// and the IRET are callouts (36).
+    static let instructionsBetweenReadings: [Mode: UInt64] = [.hvm: 38, .unikernel: 38, .interpret: 38, .pv: 39, .trap: 37, .bt: 36]
 
     @Test("the clocks read the machine clock: 1 ns per retired instruction, plus what nanosleep slept")
     func clockIsTheMachineClock() throws {
