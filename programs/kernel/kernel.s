@@ -2522,7 +2522,18 @@ proc_exit:
 1:      shrl $8, %eax
         andl $0xFF, %eax
         movl %eax, init_status
-2:      movl u_pgdir, %esi
+2:      movl $proc_table, %ebx          # the last process? then the run ends here: nothing
+9:      cmpl u_proc, %ebx               #   to give back, nobody to wake
+        je 10f
+        cmpl $P_RUN, P_STATE(%ebx)
+        je 11f
+        cmpl $P_WAIT, P_STATE(%ebx)
+        je 11f
+10:     addl $PROC_SIZE, %ebx
+        cmpl $proc_table_end, %ebx
+        jb 9b
+        jmp 8f
+11:     movl u_pgdir, %esi
         call free_user_frames
         movl u_proc, %ebx
         movl $P_ZOMBIE, P_STATE(%ebx)
