@@ -64,6 +64,19 @@ final class KernelProcessTests: XCTestCase {
         try checkEverywhere(exe, expected: text, status: 0, timer: 500)
     }
 
+    /// fork_many.s: 16 slots, one the first process's: 15 children (zombies until reaped), then
+    /// -EAGAIN; all reaped afterwards. Status 4 * 15 + 11 = 71 in every mode, with the timer
+    /// (children exit meanwhile) and without.
+    func testProcessTableFull() throws {
+        let exe = try assembled("fork_many")
+        for mode in [Mode.trap, .hvm, .pv, .bt] {
+            for timer in [0, 500] as [UInt32] {
+                let r = try run(exe, mode: mode, engine: .interpret, timer: timer)
+                XCTAssertEqual(r.exitStatus, 71, "\(mode) timer \(timer): \(r.diagnostic ?? "")")
+            }
+        }
+    }
+
     /// Under unikernel (one address space) fork, vfork and clone are -ENOSYS: fork.s then
     /// takes the parent's path everywhere, with no child to wait for.
     func testUnikernelHasNoFork() throws {
