@@ -96,6 +96,9 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     public internal(set) var batchedCalls: [String: UInt64] = [:]
     /// Page-table entries written through mmu_update.
     public internal(set) var pageTableUpdates: UInt64 = 0
+    /// Page directories pinned with MMUEXT_PIN_L2_TABLE (frame numbers): validated once, then
+    /// written only through `mmu_update` until MMUEXT_UNPIN_TABLE.
+    public internal(set) var pinnedTables: Set<UInt32> = []
 
     public init(machine: SystemMachine, log: VMMLog, cost: CostModel, hypercallPage: UInt32, sharedInfo: UInt32, timerPeriod: UInt32) {
         self.machine = machine

@@ -83,6 +83,9 @@ public struct RunOptions: Sendable {
     /// ``GuestRoot`` in the Guest module); under ptrace the tracer rewrites paths into it (nil:
     /// the host's `/`).
     public var root: String? = nil
+    /// Guest RAM in bytes for the guest kernel's machine (`--memory`; ``GuestMemorySize``: a
+    /// multiple of 4 MiB from 8 MiB to 3 GiB); nil: ``GuestMemorySize/default``, 32 MiB.
+    public var memory: UInt32? = nil
     /// Receives trace lines (without newline); default: stderr.
     public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
 
@@ -102,6 +105,7 @@ public struct RunOptions: Sendable {
         if ept != nil { set.insert(.ept) }
         if engine != defaults.engine { set.insert(.engine) }
         if root != nil { set.insert(.root) }
+        if memory != nil { set.insert(.memory) }
         return set
     }
 }

@@ -175,14 +175,15 @@ struct HostCallTests {
     /// hand from kernel.s: after the OUT, `movl hostcall_req+28`, `ret`, `jmp sys_return`,
     /// sys_return's `cmpl $0, sig_work` and `jne` (no signal work: not taken), six `popl`,
     /// `iret` (13 with the OUT); clock.s's `movl`, `movl`, `movl`/`xorl`, `int $0x80` (4);
-    /// syscall_entry's six `pushl`, `movl`, `cmpl`, `jae`, `call` (10); sys_forward's seven
-    /// `movl` to the request block, `movl $hostcall_req`, `movw $HOSTCALL_PORT` (9): 36.
+    /// syscall_entry's six `pushl`, `movl`, `cmpl`, `jae`, `call` (10); sys_forward's
+    /// `call cow_resolve` and cow_resolve's `cmpl`, `je`, `ret` (4: the process shares no pages),
+    /// seven `movl` to the request block, `movl $hostcall_req`, `movw $HOSTCALL_PORT` (9): 40.
     /// Under pv the result comes back in EAX and the hypercall is `call` into the hypercall page,
-    /// `movl $48`, `int $0x82`, stub `ret`: 37. The clock counts instructions the guest CPU
-    /// retired: under trap the OUT is performed by the VMM after its #GP (35), under bt the OUT
-    /// and the IRET are callouts (34). (These runs have no timer, so nanosleep goes to the
+    /// `movl $48`, `int $0x82`, stub `ret`: 41. The clock counts instructions the guest CPU
+    /// retired: under trap the OUT is performed by the VMM after its #GP (39), under bt the OUT
+    /// and the IRET are callouts (38). (These runs have no timer, so nanosleep goes to the
     /// host-call device: the kernel cannot wait without one.)
-    static let instructionsBetweenReadings: [Mode: UInt64] = [.hvm: 36, .unikernel: 36, .interpret: 36, .pv: 37, .trap: 35, .bt: 34]
+    static let instructionsBetweenReadings: [Mode: UInt64] = [.hvm: 40, .unikernel: 40, .interpret: 40, .pv: 41, .trap: 39, .bt: 38]
 
     @Test("the clocks read the machine clock: 1 ns per retired instruction, plus what nanosleep slept")
     func clockIsTheMachineClock() throws {

@@ -1,5 +1,5 @@
 # kernel.s - vsim's guest kernel: just enough of an i386 operating system to run one
-# programs/*.s user program at ring 3, the way Linux would.
+# programs/*.s user program at ring 3, and the processes it forks, the way Linux would.
 #
 # Teaches: what a kernel does before and around a user program. It is entered by vsim's boot
 #   protocol (docs/boot-protocol.md) in 32-bit protected mode with paging off, then:
@@ -17,13 +17,18 @@
 #   storage: set_thread_area, get_thread_area; what a libc's start-up asks: set_tid_address,
 #   getpid, gettid, getppid, uname, ugetrlimit, prlimit64; signals: rt_sigaction,
 #   rt_sigprocmask, rt_sigpending, sigaltstack, kill, tkill, tgkill, rt_sigreturn, sigreturn,
-#   pause, rt_sigsuspend, alarm, setitimer, getitimer, nanosleep, clock_nanosleep; and
+#   pause, rt_sigsuspend, alarm, setitimer, getitimer, nanosleep, clock_nanosleep; processes:
+#   fork, vfork, clone (copy-on-write), wait4, waitpid; and
 #   vsim_kcall = 500 for the probes in programs/holes/), forwards every other call to the host
 #   through vsim's paravirtual host-call device (sys_forward: a request block and one OUT to port
 #   0x505, or hypercall 48 under PV; docs/boot-protocol.md, "Host calls"), grows the user stack on
 #   demand up to 8 MiB, serves the timer, and delivers signals on every return to the program
 #   (handlers entered through Linux's i386 frames, a fault in the program turned into the signal
-#   Linux sends; see "signals" below).
+#   Linux sends; see "signals" below). Every process has a u-area (see "processes"): its
+#   page directory, kernel stack, heap, TLS slots and its whole signal state, switched by copy,
+#   so a context switch and fork carry the signals too. The timer's return to ring 3 first
+#   lets another process run (preempt), then delivers the signals of the process that returns
+#   (one return path, timer_entry and the pv upcall alike).
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
 #   a byte, BI for end of input); exit writes the status to the exit device at port 0x501.
@@ -60,6 +65,8 @@
         .equ SCHEDOP_shutdown_code, 5
         .equ SHUTDOWN_poweroff, 0
         .equ SHUTDOWN_crash, 3
+        .equ MMUEXT_PIN_L2_TABLE, 1
+        .equ MMUEXT_UNPIN_TABLE, 4
         .equ MMUEXT_NEW_BASEPTR, 5
         .equ MMUEXT_TLB_FLUSH_LOCAL, 6
         .equ MMUEXT_INVLPG_LOCAL, 7
@@ -96,6 +103,33 @@
         .equ TLS_COUNT, 3               #   (arch/x86/include/asm/segment.h, 32-bit kernel)
         .equ GUEST_PID, 1000            # the program's pid, tid (and 999 its parent's), as
                                         # vsim's user mode gives them: runs are deterministic
+        # processes (see "processes" below)
+        .equ NPROC, 16                  # process-table slots
+        .equ KSTACK_SIZE, 8192          # each process's kernel stack
+        .equ P_FREE, 0                  # process states
+        .equ P_RUN, 1
+        .equ P_WAIT, 2
+        .equ P_ZOMBIE, 3
+        .equ P_STATE, 0                 # a process-table entry: state, pid, ppid, wait status,
+        .equ P_PID, 4                   #   then its saved u-area
+        .equ P_PPID, 8
+        .equ P_XSTAT, 12
+        .equ P_UAREA, 16
+        .equ PROC_SIZE, P_UAREA + (uarea_end - uarea_begin)
+        .equ PTE_COW, 0x400             # AVL bit 10: a copy-on-write page (R/W cleared, frame shared)
+        .equ SIGCHLD, 17
+        .equ CSIGNAL, 0xff              # clone's flags (uapi/linux/sched.h)
+        .equ CLONE_VM, 0x100
+        .equ CLONE_VFORK, 0x4000
+        .equ CLONE_PARENT_SETTID, 0x100000
+        .equ CLONE_CHILD_CLEARTID, 0x200000
+        .equ CLONE_CHILD_SETTID, 0x1000000
+        .equ WNOHANG, 1                 # wait4's options (uapi/linux/wait.h)
+        .equ WUNTRACED, 2
+        .equ WCONTINUED, 8
+        .equ __WNOTHREAD, 0x20000000
+        .equ __WALL, 0x40000000
+        .equ __WCLONE, 0x80000000
         # mmap2's prot and flags (asm-generic/mman-common.h)
         .equ PROT_WRITE, 2
         .equ PROT_MASK, 7               # PROT_READ | PROT_WRITE | PROT_EXEC
@@ -129,6 +163,8 @@
         # Linux errno values
         .equ ESRCH, 3
         .equ EBADF, 9
+        .equ ECHILD, 10
+        .equ EAGAIN, 11
         .equ ENOMEM, 12
         .equ EACCES, 13
         .equ EFAULT, 14
@@ -255,6 +291,7 @@ _start:
         movl %eax, brk_start
         movl %eax, brk_cur
         movl %eax, brk_mapped
+        call proc_init
         call map_ram
         .ifdef PV
         call mmu_flush                  # map_page reads the directory: make it current
@@ -499,7 +536,9 @@ map_stack:
 map_page:
         movl %eax, %ecx
         shrl $22, %ecx
-        movl page_dir(,%ecx,4), %ebx
+        shll $2, %ecx
+        addl u_pgdir, %ecx              # the directory entry: this process's directory
+        movl (%ecx), %ebx
         testl $1, %ebx
         jnz 1f
         pushl %eax
@@ -512,13 +551,13 @@ map_page:
         .ifdef PV
         pushl %eax
         movl %ebx, %eax
-        leal page_dir(,%ecx,4), %ebx
+        movl %ecx, %ebx
         call mmu_queue
         call mmu_flush                  # the directory entry must be visible at once
         movl %eax, %ebx
         popl %eax
         .else
-        movl %ebx, page_dir(,%ecx,4)
+        movl %ebx, (%ecx)
         .endif
 1:      andl $0xFFFFF000, %ebx
         shrl $12, %eax
@@ -542,7 +581,9 @@ map_page:
 pte_ptr:
         movl %eax, %ebx
         shrl $22, %ebx
-        movl page_dir(,%ebx,4), %ebx
+        shll $2, %ebx
+        addl u_pgdir, %ebx              # this process's directory
+        movl (%ebx), %ebx
         testl $1, %ebx
         jz 1f
         andl $0xFFFFF000, %ebx
@@ -643,6 +684,7 @@ sys_return:
 # device (one hypercall under PV), and the host's answer, a value or -errno, returned. Pointer
 # arguments stay the program's virtual addresses: the host walks our page tables to reach them.
 sys_forward:
+        call cow_resolve                # the host writes through the page tables: no shared pages
         movl %eax, hostcall_req         # number
         movl %ebx, hostcall_req + 4     # the six arguments, still in their registers
         movl %ecx, hostcall_req + 8
@@ -689,9 +731,13 @@ sysinfo_entry:
 1:      ret
         .endif
 
-# exit(status): the status goes to the exit device; the machine stops there.
+# exit(status), exit_group(status): the process ends with wait status (status & 0xff) << 8
+# (proc_exit). do_exit: the run ends with exit status %eax: the exit device; the machine stops there.
 sys_exit:
         movl %ebx, %eax
+        andl $0xFF, %eax
+        shll $8, %eax
+        jmp proc_exit
 do_exit:
         .ifdef PV
         # One multicall: sched_op(SCHEDOP_shutdown_code, {status}) then
@@ -1016,7 +1062,7 @@ unmap_range:
         testl %eax, %eax
         jz 2f
         andl $0xFFFFF000, %eax
-        call free_frame
+        call put_frame
         movl %edi, %eax
         xorl %edx, %edx
         call set_pte
@@ -1283,6 +1329,7 @@ make_tables:
 # RAM exhausted: -ENOMEM with nothing changed (the target of MREMAP_FIXED unmapped already).
 # A file mapping's grown part is zeroed: its pages are a snapshot, no file stays behind them.
 sys_mremap:
+        call cow_resolve                # (no shared frames past this point)
         testl $4095, %ebx
         jnz einval
         testl $~(MREMAP_MAYMOVE | MREMAP_FIXED), %esi
@@ -1467,6 +1514,7 @@ sys_munmap:
 # has changed the mappings before the hole by then; this kernel checks first and changes
 # nothing).
 sys_mprotect:
+        call cow_resolve                # (no shared frames past this point)
         movl %edx, %eax
         andl $0x03000000, %eax          # PROT_GROWSDOWN | PROT_GROWSUP
         cmpl $0x03000000, %eax
@@ -1508,6 +1556,7 @@ sys_mprotect:
 # not page aligned -EINVAL, length rounding past 4 GiB or a wrapping range -EINVAL; length 0 is
 # 0; a page not mapped -ENOMEM (after the mapped pages were done).
 sys_madvise:
+        call cow_resolve                # (no shared frames past this point)
         cmpl $4, %edx
         jbe 1f
         cmpl $8, %edx
@@ -1788,10 +1837,10 @@ sys_get_thread_area:
 # getpid, gettid, set_tid_address (one process, one thread: nothing to clear at exit), getppid:
 # the numbers vsim's user mode gives.
 sys_getpid:
-        movl $GUEST_PID, %eax
+        movl u_pid, %eax
         ret
 sys_getppid:
-        movl $GUEST_PID - 1, %eax
+        movl u_ppid, %eax
         ret
 
 # set_robust_list(head, len): the robust-futex list matters to threads, which this kernel does
@@ -1851,7 +1900,7 @@ sys_ugetrlimit:
 sys_prlimit64:
         testl %ebx, %ebx
         jz 1f
-        cmpl $GUEST_PID, %ebx
+        cmpl u_pid, %ebx
         jne esrch
 1:      cmpl $16, %ecx
         jae einval
@@ -1891,14 +1940,809 @@ esrch:  movl $-ESRCH, %eax
 enosys: movl $-ENOSYS, %eax
         ret
 
+# ---- processes: the u-area, fork/clone/vfork, wait4/waitpid, exit, the scheduler ---------------
+# Up to NPROC processes, in the classic Unix split (Lions' commentary on V6: proc and user):
+#   - the process table (proc_table): what other processes must see of each, always in place:
+#     P_STATE (P_FREE, P_RUN: runnable or running, P_WAIT: blocked in wait4, P_ZOMBIE: exited,
+#     not yet reaped), P_PID, P_PPID, P_XSTAT (the wait status Linux gives: exit code << 8, or
+#     the number of the signal that killed it), then P_UAREA, the saved u-area;
+#   - the u-area: every per-process kernel variable, one contiguous block at a fixed address
+#     between uarea_begin and uarea_end (.bss below). The running process's u-area is the live
+#     one; a context switch (swtch) copies it out to the process's P_UAREA and the next one's
+#     in, and fork copies it whole into the child's slot. So the code that reads brk_cur, the TLS
+#     slots or the signal state keeps using fixed addresses, as V6's code did with its u-area at
+#     a fixed virtual address; and whatever is placed between the two labels (the signal state,
+#     say) is switched and inherited without a line of code here. Copying ~100 bytes per switch
+#     is cheaper than the page-table or pointer plumbing it saves, and the switch is rare next
+#     to what it costs the VMM (a CR3 load).
+# Address spaces: every process has its own page directory (u_pgdir; CR3). The directory entries
+# of the RAM identity map (the kernel's, below ram_size, which must be a multiple of 4 MiB)
+# point to the same page tables in every process; user space gets its own page tables. fork is
+# copy-on-write, as Linux's (mm/memory.c copy_pte_range): every user page of the parent is shared
+# with the child, and a writable one loses R/W in both and gets PTE_COW; a write to it then
+# faults (cow_fault) and the page is copied, or only made writable again when no other process
+# shares its frame any more (frame_refs: one byte per frame of RAM, the number of other page
+# tables that map it). Copying every page at fork would hide the page-table work that
+# Adams & Agesen's forkwait measures: the parent's entries write-protected (traced writes under
+# trap, bt and hvm without EPT; mmu_update under pv), and the copy-on-write faults after it.
+# The host-call device writes the program's buffers through the page tables without faulting
+# (as DMA would), so a process that still shares pages has them all made private first
+# (cow_resolve, also before mprotect, mremap and madvise, which would otherwise have to know
+# about shared frames). The zombie keeps its page directory and page tables until its parent
+# reaps it (its user frames are given back at exit): they are freed in the parent's address
+# space, where no shadow-paging VMM traces them.
+# Scheduling: round-robin over the table (pick_next), at wait4 (a parent with no zombie child
+# to reap sleeps), at exit, and at a timer tick that interrupts ring 3. swtch keeps each
+# process's kernel context on its own kernel stack (u_kstack, the TSS's ESP0 while it runs).
+# A process killed by an exception ends as if by its signal. The run ends when no process is
+# left runnable or waiting, with the first process's status (GUEST_PID; 128+signal when a
+# signal ended it), whatever order they ended in. A process whose parent has exited gets
+# ppid 1 (Linux reparents it to init); its own zombie then stays until the run ends.
+# Limits: no threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS and the
+# namespace flags: -ENOSYS); vfork and clone(CLONE_VM | CLONE_VFORK) are fork; the files the
+# host-call device opened are one table for the whole guest, shared as clone(CLONE_FILES)
+# would share them; CLONE_CHILD_CLEARTID is accepted and has nothing to clear (no thread
+# shares the memory of a process that exits); SIGCHLD is not sent, kill reaches only the
+# caller, and a signal does not interrupt wait4.
+# Signals are per process: their state (sigstate_begin..sigstate_end) is part of the u-area, so
+# swtch carries it and fork copies it (the child then has nothing pending and no interval
+# timer). A process's interval timer is checked while it runs (run_timers).
+
+# proc_init (boot, before map_ram): process 0 is the program: slot 0, pid GUEST_PID, parent
+# GUEST_PID - 1 (outside the guest), the boot page directory and kernel stack. The frame
+# reference counts get the first free frames (RAM is zeroed: every count 0).
+proc_init:
+        movl $proc_table, %eax
+        movl $P_RUN, P_STATE(%eax)
+        movl $GUEST_PID, P_PID(%eax)
+        movl $GUEST_PID - 1, P_PPID(%eax)
+        movl %eax, u_proc
+        movl $GUEST_PID, u_pid
+        movl $GUEST_PID - 1, u_ppid
+        movl $page_dir, u_pgdir
+        movl $kstack_top, u_kstack
+        movl $GUEST_PID + 1, next_pid
+        movl ram_size, %eax             # one byte per frame
+        shrl $12, %eax
+        addl $4095, %eax
+        andl $0xFFFFF000, %eax
+        movl next_free, %ecx
+        movl %ecx, frame_refs
+        addl %eax, next_free
+        ret
+
+# pt_store: the page-table entry at %ebx := %eax: a plain store (under trap, bt and hvm without
+# EPT a traced write when the table belongs to the current directory), under pv an mmu_update
+# request queued (sent by mmu_flush). Preserves registers.
+pt_store:
+        .ifdef PV
+        jmp mmu_queue
+        .else
+        movl %eax, (%ebx)
+        ret
+        .endif
+
+# put_frame: drop one reference to frame %eax: the last one gives it back to the free list.
+# Preserves registers.
+put_frame:
+        pushl %ecx
+        movl %eax, %ecx
+        shrl $12, %ecx
+        addl frame_refs, %ecx
+        cmpb $0, (%ecx)
+        je 1f
+        decb (%ecx)
+        popl %ecx
+        ret
+1:      popl %ecx
+        jmp free_frame
+
+# fork(), vfork(): clone with SIGCHLD and nothing else.
+sys_fork:
+        movl $SIGCHLD, %ebx
+        xorl %ecx, %ecx
+        xorl %edx, %edx
+        xorl %edi, %edi
+# clone(flags, newsp, parent_tidptr, tls, child_tidptr) (i386's argument order,
+# CONFIG_CLONE_BACKWARDS): a new process, a copy-on-write copy of this one, returning 0 in the
+# child and the child's pid in the parent. newsp (when not 0) becomes the child's user stack
+# pointer; CLONE_CHILD_SETTID stores the child's tid at child_tidptr in the child's memory,
+# CLONE_PARENT_SETTID at parent_tidptr in the parent's. -EAGAIN when the process table is
+# full, -ENOMEM when RAM runs out (nothing of the child is left then).
+sys_clone:
+        .ifdef UNIKERNEL
+        # One address space and no isolation inside it: a library OS has nothing to copy a
+        # process into. Unikraft and HermiTux answer fork -ENOSYS too (docs/guest-kernel.md).
+        jmp enosys
+        .else
+        testl $~(CSIGNAL | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID), %ebx
+        jnz enosys
+        movl %ebx, %eax
+        andl $CLONE_VM | CLONE_VFORK, %eax
+        cmpl $CLONE_VM, %eax            # CLONE_VM alone: a thread
+        je enosys
+        movl %ebx, fk_flags
+        movl %ecx, fk_sp
+        movl %edx, fk_ptid
+        movl %edi, fk_ctid
+        movl $proc_table + PROC_SIZE, %esi  # a free slot (slot 0 is the first process's)
+        movl $kstacks + KSTACK_SIZE, %ebp   #   and its kernel stack's top
+1:      cmpl $P_FREE, P_STATE(%esi)
+        je 2f
+        addl $PROC_SIZE, %esi
+        addl $KSTACK_SIZE, %ebp
+        cmpl $proc_table_end, %esi
+        jb 1b
+        movl $-EAGAIN, %eax
+        ret
+2:      movl %esi, fk_proc
+        movl %ebp, fk_kstack
+        call alloc_frame                # the child's page directory
+        testl %eax, %eax
+        jz enomem
+        movl %eax, fk_pgdir
+        call fork_copy_mm
+        .ifdef PV
+        pushfl
+        call mmu_flush
+        popfl
+        .endif
+        jnc 3f
+        movl fk_pgdir, %esi             # out of RAM: the child's part goes again
+        call free_user_frames
+        call free_tables
+        .ifdef PV
+        call mm_tlb_flush
+        .else
+        movl u_pgdir, %eax
+        movl %eax, %cr3
+        .endif
+        jmp enomem
+3:
+        # The parent's TLB may hold entries that had R/W: flush it (Linux: flush_tlb_mm). Under
+        # pv that and pinning the child's directory are one mmuext_op.
+        .ifdef PV
+        movl fk_pgdir, %eax
+        shrl $12, %eax
+        movl %eax, fork_ext + 16        # MMUEXT_PIN_L2_TABLE's frame
+        movl $fork_ext, %ebx
+        movl $2, %ecx
+        xorl %edx, %edx
+        movl $DOMID_SELF, %esi
+        HYPERCALL mmuext_op
+        .else
+        movl u_pgdir, %eax
+        movl %eax, %cr3
+        .endif
+        movl $1, u_cow                  # both now share pages
+        call tls_save                   # the u-area, current, into the child's slot
+        movl fk_proc, %edi
+        addl $P_UAREA, %edi
+        movl $uarea_begin, %esi
+        movl $uarea_end - uarea_begin, %ecx
+        shrl $2, %ecx
+        cld
+        rep movsl
+        movl fk_proc, %ebx
+        movl next_pid, %eax
+        incl next_pid
+        movl %eax, P_PID(%ebx)
+        movl %eax, P_UAREA + u_pid - uarea_begin(%ebx)
+        movl u_pid, %eax
+        movl %eax, P_PPID(%ebx)
+        movl %eax, P_UAREA + u_ppid - uarea_begin(%ebx)
+        movl $0, P_XSTAT(%ebx)
+        movl %ebx, P_UAREA + u_proc - uarea_begin(%ebx)
+        movl fk_pgdir, %eax
+        movl %eax, P_UAREA + u_pgdir - uarea_begin(%ebx)
+        xorl %eax, %eax                 # its signals (fork(2)): the actions, mask and alternate
+        movl %eax, P_UAREA + sig_pending - uarea_begin(%ebx)      # stack inherited; nothing
+        movl %eax, P_UAREA + sig_pending + 4 - uarea_begin(%ebx)  # pending, no interval
+        movl %eax, P_UAREA + it_due - uarea_begin(%ebx)           # timer
+        movl %eax, P_UAREA + it_due + 4 - uarea_begin(%ebx)
+        movl %eax, P_UAREA + it_interval - uarea_begin(%ebx)
+        movl %eax, P_UAREA + it_interval + 4 - uarea_begin(%ebx)
+        movl %eax, P_UAREA + sig_work - uarea_begin(%ebx)
+        movl fk_kstack, %eax
+        movl %eax, P_UAREA + u_kstack - uarea_begin(%ebx)
+        subl $44, %eax                  # where its system call frame will be
+        movl %eax, P_UAREA + sys_esp - uarea_begin(%ebx)
+        xorl %eax, %eax
+        testl $CLONE_CHILD_SETTID, fk_flags
+        jz 4f
+        movl fk_ctid, %eax
+4:      movl %eax, P_UAREA + u_settid - uarea_begin(%ebx)
+        # The child's kernel stack: this call's frame (the 6 registers syscall_entry pushed and
+        # the interrupt frame above them), then what swtch pops: fork_child_ret as the return
+        # address, %fs, %gs and 8 registers for POPAL.
+        movl u_kstack, %esi
+        subl $44, %esi
+        movl fk_kstack, %edi
+        subl $44, %edi
+        movl %edi, %edx
+        movl $11, %ecx
+        rep movsl
+        movl fk_sp, %eax                # a new user stack pointer: into the frame's ESP
+        testl %eax, %eax
+        jz 5f
+        movl %eax, 36(%edx)
+5:      movl $fork_child_ret, -4(%edx)
+        xorl %eax, %eax
+        movw %fs, %ax
+        movl %eax, -8(%edx)
+        movw %gs, %ax
+        movl %eax, -12(%edx)
+        leal -44(%edx), %eax            # 8 registers below them (their values do not matter)
+        movl %eax, P_UAREA + u_ksp - uarea_begin(%ebx)
+        movl $P_RUN, P_STATE(%ebx)
+        testl $CLONE_PARENT_SETTID, fk_flags
+        jz 6f
+        movl fk_ptid, %ecx              # the child's tid into the parent's memory
+        movl $4, %edx
+        call check_user
+        jnz 6f
+        movl $P_PID, %esi
+        addl fk_proc, %esi
+        movl fk_ptid, %edi
+        movl $4, %ecx
+        call copy_user
+6:      movl fk_proc, %eax
+        movl P_PID(%eax), %eax
+        ret
+
+# fork_child_ret: where a new process starts, in its first swtch: CLONE_CHILD_SETTID's store,
+# then back to ring 3 from the copied system call frame with %eax = 0.
+fork_child_ret:
+        movl u_settid, %edi
+        testl %edi, %edi
+        jz 1f
+        movl $0, u_settid
+        movl %edi, %ecx
+        movl $4, %edx
+        call check_user
+        jnz 1f
+        movl $u_pid, %esi
+        movl $4, %ecx
+        call copy_user
+1:      xorl %eax, %eax
+        jmp sys_return
+        .endif
+
+# fork_copy_mm: the child's page directory fk_pgdir for the current address space: the kernel's
+# entries copied (the same page tables), a new page table for each of the user's, whose entries
+# map the same frames (one more reference each); a writable page loses R/W and gets PTE_COW in
+# both. CF=1 when RAM runs out (the child's directory then holds what was made so far).
+fork_copy_mm:
+        movl u_pgdir, %esi
+        movl fk_pgdir, %edi
+        xorl %ecx, %ecx                 # directory index
+        movl ram_size, %edx
+        shrl $22, %edx                  # the first of user space
+1:      cmpl %edx, %ecx
+        jae 2f
+        movl (%esi,%ecx,4), %eax        # the kernel's: the same page tables
+        leal (%edi,%ecx,4), %ebx
+        call pt_store
+        incl %ecx
+        jmp 1b
+2:      cmpl $USER_TOP >> 22, %ecx
+        jae 7f
+        movl (%esi,%ecx,4), %eax
+        testl $1, %eax
+        jz 6f
+        andl $0xFFFFF000, %eax
+        movl %eax, fk_ppt               # the parent's page table
+        call alloc_frame
+        testl %eax, %eax
+        jz 8f
+        movl %eax, fk_cpt               # the child's
+        orl $7, %eax
+        leal (%edi,%ecx,4), %ebx
+        call pt_store
+        pushl %ecx
+        xorl %ecx, %ecx                 # page-table index
+3:      movl fk_ppt, %ebx
+        leal (%ebx,%ecx,4), %ebx
+        movl (%ebx), %eax
+        testl %eax, %eax
+        jz 5f
+        movl %eax, %edx                 # present and writable: copy-on-write from now on
+        andl $3, %edx
+        cmpl $3, %edx
+        jne 4f
+        andl $~2, %eax
+        orl $PTE_COW, %eax
+        call pt_store
+4:      movl %eax, %edx
+        shrl $12, %edx
+        addl frame_refs, %edx
+        incb (%edx)
+        movl fk_cpt, %ebx
+        leal (%ebx,%ecx,4), %ebx
+        call pt_store
+5:      incl %ecx
+        cmpl $1024, %ecx
+        jb 3b
+        popl %ecx
+6:      incl %ecx
+        jmp 2b
+7:      clc
+        ret
+8:      stc
+        ret
+
+# free_user_frames: drop the reference of every user page of the directory at %esi (put_frame;
+# the entries stay). Clobbers all but %esi and %ebp.
+free_user_frames:
+        movl ram_size, %ecx
+        shrl $22, %ecx
+1:      cmpl $USER_TOP >> 22, %ecx
+        jae 5f
+        movl (%esi,%ecx,4), %edi
+        testl $1, %edi
+        jz 4f
+        andl $0xFFFFF000, %edi
+        xorl %edx, %edx
+2:      movl (%edi,%edx,4), %eax
+        testl %eax, %eax
+        jz 3f
+        andl $0xFFFFF000, %eax
+        call put_frame
+3:      incl %edx
+        cmpl $1024, %edx
+        jb 2b
+4:      incl %ecx
+        jmp 1b
+5:      ret
+
+# free_tables: give back the user page tables of the directory at %esi and the directory
+# itself (under pv unpinned first, when it was pinned). Clobbers all but %esi and %ebp.
+free_tables:
+        .ifdef PV
+        movl %esi, %eax
+        shrl $12, %eax
+        movl %eax, unpin_ext + 4
+        movl $unpin_ext, %ebx
+        movl $1, %ecx
+        xorl %edx, %edx
+        pushl %esi
+        movl $DOMID_SELF, %esi
+        HYPERCALL mmuext_op             # (-EINVAL when it was never pinned: nothing to undo)
+        popl %esi
+        .endif
+        movl ram_size, %ecx
+        shrl $22, %ecx
+1:      cmpl $USER_TOP >> 22, %ecx
+        jae 3f
+        movl (%esi,%ecx,4), %eax
+        testl $1, %eax
+        jz 2f
+        andl $0xFFFFF000, %eax
+        call free_frame
+2:      incl %ecx
+        jmp 1b
+3:      movl %esi, %eax
+        jmp free_frame
+
+        .ifdef PV
+# mm_tlb_flush (pv): the whole TLB, one mmuext_op.
+mm_tlb_flush:
+        pushal
+        movl $fork_ext, %ebx
+        movl $1, %ecx
+        xorl %edx, %edx
+        movl $DOMID_SELF, %esi
+        HYPERCALL mmuext_op
+        popal
+        ret
+        .endif
+
+# cow_private: make the page of linear %eax, whose entry is at %ebx, private and, when it is
+# copy-on-write, writable: its frame copied to a new one when another page table still maps it
+# (the reference moves to the copy), R/W back in place of PTE_COW. Through set_pte (under pv
+# queued: mm_done sends it). CF=1 when RAM runs out. Preserves registers.
+cow_private:
+        pushal
+        movl (%ebx), %edx
+        movl %edx, %ecx
+        shrl $12, %ecx
+        addl frame_refs, %ecx
+        cmpb $0, (%ecx)
+        je 2f
+        movl %eax, %ebp
+        call alloc_frame
+        testl %eax, %eax
+        jz 3f
+        decb (%ecx)
+        movl %edx, %esi
+        andl $0xFFFFF000, %esi
+        movl %eax, %edi
+        movl $1024, %ecx
+        cld
+        rep movsl
+        andl $0xFFF, %edx
+        orl %eax, %edx
+        movl %ebp, %eax
+2:      testl $PTE_COW, %edx
+        jz 1f
+        andl $~PTE_COW, %edx
+        orl $2, %edx
+1:      call set_pte
+        popal
+        clc
+        ret
+3:      popal
+        stc
+        ret
+
+# cow_fault: is the exception whose vector and error code are at 4(%esp) and 8(%esp) a write
+# (P = 1, W/R = 1) to a present copy-on-write page of user space, from ring 3 or from the
+# kernel's copy to a user buffer? Then the page is made private and writable (cow_private):
+# CF=0, the faulting instruction may run again. CF=1 otherwise. Preserves registers.
+cow_fault:
+        cmpl $14, 4(%esp)
+        jne 2f
+        testl $1, 8(%esp)
+        jz 2f
+        testl $2, 8(%esp)
+        jz 2f
+        pushal
+        .ifdef PV
+        movl shared_info + 8, %eax
+        .else
+        movl %cr2, %eax
+        .endif
+        andl $0xFFFFF000, %eax
+        cmpl ram_size, %eax
+        jb 1f
+        cmpl $USER_TOP, %eax
+        jae 1f
+        call pte_ptr
+        testl %ebx, %ebx
+        jz 1f
+        testl $PTE_COW, (%ebx)
+        jz 1f
+        testl $1, (%ebx)
+        jz 1f
+        call cow_private
+        jc 1f
+        call mm_done
+        popal
+        clc
+        ret
+1:      popal
+2:      stc
+        ret
+
+# exc_retry: a fault resolved (a copy-on-write page); the faulting instruction again.
+exc_retry:
+        addl $8, %esp                   # vector, error code
+        iret
+
+# cow_resolve: when the current process shares pages (u_cow), make every one of them private
+# (cow_private): before the host-call device writes into them, and before mprotect, mremap and
+# madvise change them. Preserves registers.
+cow_resolve:
+        cmpl $0, u_cow
+        je 5f
+        pushal
+        movl ram_size, %ecx
+        shrl $22, %ecx
+1:      cmpl $USER_TOP >> 22, %ecx
+        jae 4f
+        movl u_pgdir, %esi
+        movl (%esi,%ecx,4), %esi
+        testl $1, %esi
+        jz 3f
+        andl $0xFFFFF000, %esi
+        xorl %edx, %edx
+2:      leal (%esi,%edx,4), %ebx
+        movl (%ebx), %eax
+        testl %eax, %eax
+        jz 6f
+        movl %eax, %edi
+        shrl $12, %edi
+        addl frame_refs, %edi
+        cmpb $0, (%edi)
+        jne 7f
+        testl $PTE_COW, %eax
+        jz 6f
+7:      movl %ecx, %eax                 # the page's linear address
+        shll $10, %eax
+        orl %edx, %eax
+        shll $12, %eax
+        call cow_private
+        jc 8f
+6:      incl %edx
+        cmpl $1024, %edx
+        jb 2b
+3:      incl %ecx
+        jmp 1b
+4:      movl $0, u_cow
+8:      call mm_done
+        popal
+5:      ret
+
+# pick_next: %eax = the next runnable process after the current one in table order (round
+# robin), the current one last; 0 when none is. Clobbers %ecx.
+pick_next:
+        movl u_proc, %eax
+        movl $NPROC, %ecx
+1:      addl $PROC_SIZE, %eax
+        cmpl $proc_table_end, %eax
+        jb 2f
+        movl $proc_table, %eax
+2:      cmpl $P_RUN, P_STATE(%eax)
+        je 3f
+        loop 1b
+        xorl %eax, %eax
+3:      ret
+
+# swtch: run the process whose table entry is %eax in place of the current one. The current
+# one's kernel context stays on its kernel stack (the return address, %fs and %gs with their
+# TLS selectors, the general registers; u_ksp points at it); its u-area goes to its P_UAREA,
+# the next one's comes in; the machine is told: CR3 := its page directory, the kernel stack
+# for traps from ring 3 := its own (TSS ESP0; under pv stack_switch and mmuext NEW_BASEPTR in
+# one multicall, as Linux's Xen context switch batches them), GDT entries 6-8 := its TLS
+# descriptors (only the ones that differ), and %fs/%gs reloaded from them. Returns when
+# something switches back to this process.
+swtch:
+        pushl %fs
+        pushl %gs
+        pushal
+        movl %esp, u_ksp
+        call tls_save
+        pushl %eax
+        movl u_proc, %edi
+        addl $P_UAREA, %edi
+        movl $uarea_begin, %esi
+        movl $uarea_end - uarea_begin, %ecx
+        shrl $2, %ecx
+        cld
+        rep movsl
+        popl %esi
+        addl $P_UAREA, %esi
+        movl $uarea_begin, %edi
+        movl $uarea_end - uarea_begin, %ecx
+        shrl $2, %ecx
+        rep movsl
+        .ifdef PV
+        movl u_kstack, %eax
+        movl %eax, switch_calls + 12    # stack_switch's esp
+        movl u_pgdir, %eax
+        shrl $12, %eax
+        movl %eax, switch_ext + 4       # NEW_BASEPTR's frame
+        movl $switch_calls, %ebx
+        movl $2, %ecx
+        HYPERCALL multicall
+        .else
+        movl u_kstack, %eax
+        movl %eax, tss + 4              # ESP0
+        movl u_pgdir, %eax
+        movl %eax, %cr3
+        .endif
+        call tls_load
+        movl u_ksp, %esp
+        popal
+        popl %gs
+        popl %fs
+        ret
+
+# tls_save: GDT entries 6-8 (the running process's TLS slots) into u_tls. Preserves registers.
+tls_save:
+        pushal
+        movl $tls_gdt + TLS_FIRST * 8, %esi
+        movl $u_tls, %edi
+        movl $TLS_COUNT * 2, %ecx
+        cld
+        rep movsl
+        popal
+        ret
+
+# tls_load: u_tls into GDT entries 6-8, each through tls_write (under pv update_descriptor)
+# where it differs from what the GDT holds. Preserves registers.
+tls_load:
+        pushal
+        movl $TLS_FIRST, %eax
+1:      movl u_tls - TLS_FIRST * 8(,%eax,8), %ecx
+        movl u_tls - TLS_FIRST * 8 + 4(,%eax,8), %edx
+        cmpl tls_gdt(,%eax,8), %ecx
+        jne 2f
+        cmpl tls_gdt + 4(,%eax,8), %edx
+        je 3f
+2:      movl %ecx, tls_lo
+        movl %edx, tls_hi
+        call tls_write
+3:      incl %eax
+        cmpl $TLS_FIRST + TLS_COUNT, %eax
+        jb 1b
+        popal
+        ret
+
+# proc_exit: end the current process with wait status %eax: its user frames given back, a
+# zombie until its parent reaps it (its parent woken when it waits), its children given to
+# init (ppid 1; the zombies among them reaped now), then another process runs. With none left,
+# the run ends with the first process's status.
+proc_exit:
+        movl u_proc, %ebx
+        movl %eax, P_XSTAT(%ebx)
+        cmpl $GUEST_PID, u_pid
+        jne 2f
+        movl %eax, %ecx                 # the first process: its exit status for the exit device
+        andl $0x7F, %ecx
+        jz 1f
+        addl $128, %ecx                 # killed by a signal: 128 + its number, as a shell says
+        movl %ecx, init_status
+        jmp 2f
+1:      shrl $8, %eax
+        andl $0xFF, %eax
+        movl %eax, init_status
+2:      movl $proc_table, %ebx          # the last process? then the run ends here: nothing
+9:      cmpl u_proc, %ebx               #   to give back, nobody to wake
+        je 10f
+        cmpl $P_RUN, P_STATE(%ebx)
+        je 11f
+        cmpl $P_WAIT, P_STATE(%ebx)
+        je 11f
+10:     addl $PROC_SIZE, %ebx
+        cmpl $proc_table_end, %ebx
+        jb 9b
+        jmp 8f
+11:     movl u_pgdir, %esi
+        call free_user_frames
+        movl u_proc, %ebx
+        movl $P_ZOMBIE, P_STATE(%ebx)
+        movl $proc_table, %ebx          # its children
+3:      cmpl $P_FREE, P_STATE(%ebx)
+        je 5f
+        movl u_pid, %eax
+        cmpl %eax, P_PPID(%ebx)
+        jne 5f
+        cmpl $P_ZOMBIE, P_STATE(%ebx)
+        jne 4f
+        pushl %ebx
+        call reap
+        popl %ebx
+        jmp 5f
+4:      movl $1, P_PPID(%ebx)
+        movl $1, P_UAREA + u_ppid - uarea_begin(%ebx)
+5:      addl $PROC_SIZE, %ebx
+        cmpl $proc_table_end, %ebx
+        jb 3b
+        movl $proc_table, %ebx          # its parent, if it waits
+6:      movl u_ppid, %eax
+        cmpl %eax, P_PID(%ebx)
+        jne 7f
+        cmpl $P_WAIT, P_STATE(%ebx)
+        jne 7f
+        movl $P_RUN, P_STATE(%ebx)
+7:      addl $PROC_SIZE, %ebx
+        cmpl $proc_table_end, %ebx
+        jb 6b
+        call pick_next
+        testl %eax, %eax
+        jz 8f
+        call swtch                      # (a zombie is never switched back to)
+8:      movl init_status, %eax
+        jmp do_exit
+
+# reap: free the zombie whose entry is %ebx: its page tables and directory, its slot.
+# Clobbers all but %ebp.
+reap:
+        pushl %ebx
+        movl P_UAREA + u_pgdir - uarea_begin(%ebx), %esi
+        call free_tables
+        popl %ebx
+        movl $P_FREE, P_STATE(%ebx)
+        ret
+
+# waitpid(pid, status, options): wait4 without rusage.
+sys_waitpid:
+        movl $0, u_wrusage
+        jmp 0f
+# wait4(pid, status, options, rusage): a child that has exited (pid -1: any child; pid > 0:
+# that one; 0 and < -1, a process group: any child, all being in one group) is reaped: its wait
+# status (exit code << 8, or the signal that killed it) stored at status, zeros at rusage
+# (struct rusage, 72 bytes: no usage is counted), its pid returned. None has exited yet: 0 with
+# WNOHANG, else the caller sleeps until one exits. -ECHILD without such a child, -EINVAL for
+# unknown options (kernel/exit.c: WNOHANG WUNTRACED WCONTINUED __WNOTHREAD __WCLONE __WALL
+# accepted; the stop and continue events never happen here), -EFAULT for a bad status or
+# rusage pointer (the child is reaped all the same, as Linux's kernel_wait4 does).
+sys_wait4:
+        movl %esi, u_wrusage
+0:      testl $~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL), %edx
+        jnz einval
+        cmpl $0x80000000, %ebx          # INT_MIN: -EINVAL (-INT_MIN overflows)
+        je einval
+1:      movl sys_esp, %eax              # the arguments, again after a sleep
+        movl (%eax), %ebx
+        xorl %ecx, %ecx                 # children seen
+        movl $proc_table, %edi
+2:      cmpl $P_FREE, P_STATE(%edi)
+        je 4f
+        movl u_pid, %eax
+        cmpl %eax, P_PPID(%edi)
+        jne 4f
+        testl %ebx, %ebx
+        jle 3f
+        cmpl %ebx, P_PID(%edi)
+        jne 4f
+3:      incl %ecx
+        cmpl $P_ZOMBIE, P_STATE(%edi)
+        je 6f
+4:      addl $PROC_SIZE, %edi
+        cmpl $proc_table_end, %edi
+        jb 2b
+        testl %ecx, %ecx
+        jz echild
+        movl sys_esp, %eax
+        testl $WNOHANG, 8(%eax)
+        jz 5f
+        xorl %eax, %eax
+        ret
+5:      movl u_proc, %eax               # sleep until a child exits
+        movl $P_WAIT, P_STATE(%eax)
+        call pick_next
+        testl %eax, %eax
+        jz echild                       # (cannot be: a child lives, so something runs)
+        call swtch
+        jmp 1b
+6:      movl P_PID(%edi), %eax          # reaped first, then the copies (kernel_wait4: a bad
+        movl %eax, wt_pid               #   pointer is -EFAULT with the child gone all the same)
+        movl P_XSTAT(%edi), %eax
+        movl %eax, wt_status            # (globals are enough: nothing switches until the return)
+        movl %edi, %ebx
+        call reap
+        movl sys_esp, %eax
+        movl 4(%eax), %ecx              # status
+        testl %ecx, %ecx
+        jz 7f
+        movl $4, %edx
+        call check_user
+        jnz efault
+        movl $wt_status, %esi
+        movl sys_esp, %eax
+        movl 4(%eax), %edi
+        movl $4, %ecx
+        call copy_user
+7:      movl u_wrusage, %ecx            # rusage
+        testl %ecx, %ecx
+        jz 8f
+        movl $72, %edx
+        call check_user
+        jnz efault
+        movl $rusage_zero, %esi
+        movl u_wrusage, %edi
+        movl $72, %ecx
+        call copy_user
+8:      movl wt_pid, %eax
+        ret
+
+echild: movl $-ECHILD, %eax
+        ret
+
+# preempt (the timer, from ring 3): another runnable process, if any, runs; this one continues
+# when its turn comes again. Preserves registers.
+preempt:
+        pushal
+        call pick_next
+        testl %eax, %eax
+        jz 1f
+        cmpl u_proc, %eax
+        je 1f
+        call swtch
+1:      popal
+        ret
+
 # ---- exceptions and interrupts ---------------------------------------------------------------
 timer_entry:
         incl ticks
-        cmpl $0, sig_work               # signal work, and the program interrupted (RPL 3)?
-        jne 1f
+        testb $2, 4(%esp)               # the program interrupted (RPL 3)?
+        jnz 1f
         iret
-1:      testb $2, 4(%esp)
-        jnz 2f
+1:      call preempt                    # another process may run first; then the signal work
+        cmpl $0, sig_work               #   of the one now current, on its way back to ring 3
+        jne 2f
         iret
 2:      SAVE_REGS
         movl %esp, sig_regs
@@ -1921,18 +2765,19 @@ event_callback:
         je 3f
         movb $1, shared_info + 1
         jmp 1b
-3:      popl %eax
-        cmpl $0, sig_work               # signal work, and the program interrupted (RPL 3)?
-        jne 4f
+3:      testb $2, 8(%esp)               # the program interrupted (RPL 3, under the saved %eax)?
+        jnz 4f
+        popl %eax
         iret
-4:      testb $2, 4(%esp)
-        jnz 5f
-        iret
-5:      SAVE_REGS
+4:      call preempt                    # another process may run first; then the signals of
+        popl %eax                       #   the one now current, on its way back to ring 3.
+        cmpl $0, sig_work               #   (Events stay unmasked: the process switched to may
+        je 5f                           #   resume anywhere in the kernel, and an upcall that
+        SAVE_REGS                       #   comes meanwhile finds ring 1 and only counts.)
         movl %esp, sig_regs
         call ret_to_user
         RESTORE_REGS
-        iret
+5:      iret
 
 failsafe_callback:                      # a bad segment on return to the guest: give up
         STOP
@@ -2029,6 +2874,8 @@ exc_common:
         jne kernel_fault
         .endif
         .ifndef UNIKERNEL
+        call cow_fault                  # a write to a copy-on-write page: now private, again
+        jnc exc_retry
         # A not-present fault in the 8 MiB below USER_TOP, on a page no mapping holds, grows the
         # stack by that page, as Linux's expand_stack does (the boot protocol maps its top
         # 128 KiB). Under pv the fault address comes in vcpu_info.arch.cr2 of the shared-info
@@ -2071,14 +2918,15 @@ exc_common:
         .endif
         .ifdef UNIKERNEL
         movl (%esp), %ebx               # the library OS runs no handlers: the default action
-        movzbl trap_signal(%ebx), %eax  # of the signal Linux sends for this exception
-        addl $128, %eax
-        jmp do_exit
+        movzbl trap_signal(%ebx), %eax  # of the signal Linux sends for this exception ends
+        jmp proc_exit                   # the process (wait status: its number)
         .else
         jmp fault_signal                # the signal Linux sends for it
         .endif
 
 kernel_fault:
+        call cow_fault                  # the kernel's write to a copy-on-write user page
+        jnc exc_retry
         cmpl $14, (%esp)                # a page fault on a user buffer: the call returns -EFAULT
         jne panic
         movl 8(%esp), %eax
@@ -2132,15 +2980,17 @@ puthex: movl %eax, %ebx
 # i386 Linux's signals (kernel/signal.c, arch/x86/kernel/signal.c and signal_32.c, the frames of
 # arch/x86/include/asm/sigframe.h), the same semantics as vsim's user mode
 # (Sources/Guest/SignalDelivery.swift, SignalFrame.swift, LinuxSyscalls+Signals.swift):
-#   - every per-process piece of state lives in the block sigstate_begin..sigstate_end (.data);
+#   - every per-process piece of state lives in the block sigstate_begin..sigstate_end, part of
+#     the u-area (see "processes": switched with the process, copied by fork);
 #   - a signal is *posted* (post_signal: kill, tkill, tgkill, the interval timer): discarded at
 #     once when ignored and not blocked, else pending (a standard signal once; real-time signals
 #     are not queued here, they are pending once too) with its siginfo fields;
 #   - it is *delivered* on every return to the program (ret_to_user: after a system call, a
 #     timer interrupt or a fault) unless blocked: lowest number first, each handler's frame on
 #     top of the last, as Linux's exit_to_user_mode loop does. The default action ends the
-#     program with exit status 128 + signal (terminate and core alike: the exit device has no
-#     other way to say it), or does nothing (ignore; stop, which nothing could continue);
+#     process with the signal as its wait status (proc_exit; terminate and core alike; the
+#     first process's end gives the run exit status 128 + signal), or does nothing (ignore;
+#     stop, which nothing could continue);
 #   - a CPU exception in the program is *forced* (fault_signal: force_sig_fault): its handler
 #     runs unless the signal is blocked or ignored, in which case the default action ends it.
 # Delivery works on the program's registers as its entry path saved them on the kernel stack,
@@ -2231,13 +3081,13 @@ sig_recalc:
         ret
 
 # post_signal: generate signal %eax (1-64) with si_code %ecx and the siginfo words at 12 and
-# 16, %edx and %esi (si_pid and si_uid of a kill; 0 for the timer). SIGKILL ends the program.
+# 16, %edx and %esi (si_pid and si_uid of a kill; 0 for the timer). SIGKILL ends the process.
 # Clobbers %ebx.
 post_signal:
         cmpl $SIGKILL, %eax
         jne 1f
-        movl $128 + SIGKILL, %eax
-        jmp do_exit
+        movl $SIGKILL, %eax
+        jmp proc_exit
 1:      leal -1(%eax), %ebx
         btl %ebx, sig_blocked           # blocked: pending even when ignored, as Linux keeps it
         jc 2f
@@ -2364,12 +3214,11 @@ ret_to_user:
         jne 4f
         cmpb $2, sig_default - 1(%eax)  # SIG_DFL: ignore or stop (nothing to do), or the end
         jae 1b
-        addl $128, %eax
-        jmp do_exit
+        jmp proc_exit                   # (wait status: the signal)
 4:      call setup_frame
         jnc 1b
-        movl $128 + SIGSEGV, %eax       # no room for the frame: Linux's force_sigsegv
-        jmp do_exit
+        movl $SIGSEGV, %eax             # no room for the frame: Linux's force_sigsegv
+        jmp proc_exit
 9:      cmpl $0, sig_suspended          # rt_sigsuspend ended without a handler: its mask goes
         je 10f
         movl sig_saved, %eax
@@ -2383,7 +3232,9 @@ ret_to_user:
 # user_range: may the program's bytes [%edi, %edi + %ecx) be accessed with page-table bits %edx
 # (5: present and user, to read; 7: and writable)? A page not in use in the 8 MiB below
 # USER_TOP is a stack page: it grows first, as a fault there would grow it (the kernel writes a
-# signal frame with plain stores, so it must not fault). CF=1 when not. Preserves registers.
+# signal frame with plain stores, so it must not fault). A copy-on-write page (fork) to be
+# written is made private and writable first, as its fault would make it. CF=1 when not.
+# Preserves registers.
 user_range:
         pushal
         cmpl ram_size, %edi
@@ -2405,7 +3256,17 @@ user_range:
         jz 3f
         andl %edx, %eax
         cmpl %edx, %eax
+        je 2f
+        testl $PTE_COW, (%ebx)          # copy-on-write since a fork: made private and writable
+        jz 9f                           #   first, as the write's fault would (cow_fault)
+        movl (%ebx), %eax
+        orl $2, %eax
+        andl %edx, %eax
+        cmpl %edx, %eax
         jne 9f
+        movl %edi, %eax
+        call cow_private
+        jc 9f
 2:      addl $4096, %edi
         jmp 1b
 3:      cmpl $USER_TOP - STACK_MAX, %edi
@@ -2791,7 +3652,7 @@ user_selector:
 # error code gets the user bit, and an address in the kernel's part of the address space (RAM's
 # identity map, below ram_size) reads as not present, as nothing is mapped there for the program
 # (Linux's set_signal_archinfo likewise hides what the kernel maps). The handler runs unless the
-# signal is blocked or ignored; then the default action ends the program (exit status 128+n).
+# signal is blocked or ignored; then the default action ends the process (wait status: the signal).
 fault_signal:
         popl sig_trapno
         popl sig_err
@@ -2842,10 +3703,9 @@ fault_signal:
         call ret_to_user                # then whatever else is pending, on top
         RESTORE_REGS
         iret
-5:      addl $128, %eax
-        jmp do_exit
-6:      movl $128 + SIGSEGV, %eax       # no room for the frame: Linux's force_sigsegv
-        jmp do_exit
+5:      jmp proc_exit                   # (wait status: the signal)
+6:      movl $SIGSEGV, %eax             # no room for the frame: Linux's force_sigsegv
+        jmp proc_exit
         .endif
 
 # ---- the signal system calls ---------------------------------------------------------------
@@ -3083,14 +3943,13 @@ sys_sigaltstack:
 6:      xorl %eax, %eax
         ret
 
-# kill(pid, sig): the program is alone in its world, so only itself can be named: its pid, 0
-# (its process group) or -pid; any other pid -ESRCH (kill(-1) signals every *other* process:
-# none). sig above 64 -EINVAL; 0 only checks. si_code SI_USER, si_pid the program's, si_uid the
+# kill(pid, sig): only the caller itself can be named: its pid, 0 (its process group) or
+# -1000; any other pid -ESRCH (another process cannot be reached yet). sig above 64 -EINVAL; 0 only checks. si_code SI_USER, si_pid the program's, si_uid the
 # host's real uid (a forwarded getuid32, as the program's own getuid is answered).
 sys_kill:
         cmpl $NSIG, %ecx
         ja einval
-        cmpl $GUEST_PID, %ebx
+        cmpl u_pid, %ebx
         je 1f
         testl %ebx, %ebx
         je 1f
@@ -3099,7 +3958,8 @@ sys_kill:
 1:      movl $SI_USER, %edx
         jmp send_self
 
-# tkill(tid, sig) and tgkill(tgid, tid, sig): the one thread, tid 1000 (si_code SI_TKILL);
+# tkill(tid, sig) and tgkill(tgid, tid, sig): the process's one thread, tid = its pid (si_code
+# SI_TKILL);
 # an id at or below 0 or sig above 64 -EINVAL, another id -ESRCH.
 sys_tgkill:
         testl %ebx, %ebx
@@ -3108,7 +3968,7 @@ sys_tgkill:
         jle einval
         cmpl $NSIG, %edx
         ja einval
-        cmpl $GUEST_PID, %ebx
+        cmpl u_pid, %ebx
         jne esrch
         movl %ecx, %ebx
         movl %edx, %ecx
@@ -3118,7 +3978,7 @@ sys_tkill:
         jle einval
         cmpl $NSIG, %ecx
         ja einval
-1:      cmpl $GUEST_PID, %ebx
+1:      cmpl u_pid, %ebx
         jne esrch
         movl $SI_TKILL, %edx
 # send_self: post signal %ecx (0: none) with si_code %edx from the program itself; returns 0.
@@ -3132,7 +3992,7 @@ send_self:
         movl %eax, %esi                 # si_uid
         popl %ecx                       # si_code
         popl %eax                       # the signal
-        movl $GUEST_PID, %edx           # si_pid
+        movl u_pid, %edx                # si_pid
         call post_signal
 1:      xorl %eax, %eax
         ret
@@ -3212,8 +4072,8 @@ sys_sigreturn:
         ret
 
 sigreturn_segv:
-        movl $128 + SIGSEGV, %eax
-        jmp do_exit
+        movl $SIGSEGV, %eax
+        jmp proc_exit
 
 # pause(): waits until a signal is deliverable, then -EINTR (the handler runs on the way out).
 sys_pause:
@@ -3572,6 +4432,15 @@ mmuext:     .long MMUEXT_NEW_BASEPTR, 0, 0
 shutdown_crash: .long SHUTDOWN_crash
 shutdown_code:  .long 0
 shutdown_poweroff: .long SHUTDOWN_poweroff
+# A context switch (swtch): stack_switch(KERNEL_DS, esp) and mmuext_op(NEW_BASEPTR) in one multicall.
+switch_calls:
+        .long HYPERVISOR_stack_switch, 0, KERNEL_DS, 0, 0, 0, 0, 0
+        .long HYPERVISOR_mmuext_op, 0, switch_ext, 1, 0, DOMID_SELF, 0, 0
+switch_ext: .long MMUEXT_NEW_BASEPTR, 0, 0
+# fork: the parent's TLB flushed, the child's page directory pinned; a reaped one unpinned.
+fork_ext:   .long MMUEXT_TLB_FLUSH_LOCAL, 0, 0
+            .long MMUEXT_PIN_L2_TABLE, 0, 0
+unpin_ext:  .long MMUEXT_UNPIN_TABLE, 0, 0
 # multicall entries (op, result, args[6]) for the exit
 exit_calls:
         .long HYPERVISOR_sched_op, 0, SCHEDOP_shutdown_code, shutdown_code, 0, 0, 0, 0
@@ -3605,11 +4474,15 @@ isr_table:
 syscall_table:
         .long sys_forward                                      # 0
         .long sys_exit                                         # 1 exit
-        .long sys_forward                                      # 2
+        .long sys_fork                                         # 2 fork
         .long sys_read                                         # 3 read
         .long sys_write                                        # 4 write
-        .rept 20 - 5
-        .long sys_forward                                      # 5-19
+        .rept 7 - 5
+        .long sys_forward                                      # 5-6
+        .endr
+        .long sys_waitpid                                      # 7 waitpid
+        .rept 20 - 8
+        .long sys_forward                                      # 8-19
         .endr
         .long sys_getpid                                       # 20 getpid
         .rept 27 - 21
@@ -3641,13 +4514,16 @@ syscall_table:
         .endr
         .long sys_setitimer                                    # 104 setitimer
         .long sys_getitimer                                    # 105 getitimer
-        .rept 119 - 106
-        .long sys_forward                                      # 106-118
+        .rept 114 - 106
+        .long sys_forward                                      # 106-113
+        .endr
+        .long sys_wait4                                        # 114 wait4
+        .rept 119 - 115
+        .long sys_forward                                      # 115-118
         .endr
         .long sys_sigreturn                                    # 119 sigreturn
-        .rept 122 - 120
-        .long sys_forward                                      # 120-121
-        .endr
+        .long sys_clone                                        # 120 clone
+        .long sys_forward                                      # 121
         .long sys_uname                                        # 122 uname
         .rept 125 - 123
         .long sys_forward                                      # 123-124
@@ -3677,9 +4553,10 @@ syscall_table:
         .long sys_forward                                      # 180-185
         .endr
         .long sys_sigaltstack                                  # 186 sigaltstack
-        .rept 191 - 187
-        .long sys_forward                                      # 187-190
+        .rept 190 - 187
+        .long sys_forward                                      # 187-189
         .endr
+        .long sys_fork                                         # 190 vfork
         .long sys_ugetrlimit                                   # 191 ugetrlimit
         .long sys_mmap2                                        # 192 mmap2
         .rept 219 - 193
@@ -3757,26 +4634,6 @@ sig_default:
         .byte 3, 3, 2, 1, 1, 0, 0, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0        # 21-40
         .fill 24, 1, 0                                                          # 41-64
 
-# ---- the program's signal state: one block (the process's, as a u-area would hold it) -------
-        .align 4
-sigstate_begin:
-sig_action: .fill 64 * 5, 4, 0         # struct kernel_sigaction of signals 1-64 (ACT_SIZE)
-sig_blocked: .long 0, 0                 # the blocked mask (signals 1-64)
-sig_pending: .long 0, 0                 # pending signals
-sig_info:   .fill 64 * 3, 4, 0          # each pending signal's si_code and siginfo words 3, 4
-sig_saved:  .long 0, 0                  # rt_sigsuspend: the mask before it,
-sig_suspended: .long 0                  #   while its temporary one is in force
-alt_sp:     .long 0                     # the alternate signal stack (stack_t): ss_sp,
-alt_flags:  .long 0                     #   the flags sigaltstack gave (0 for a new program),
-alt_size:   .long 0                     #   ss_size (0: none)
-sig_trapno: .long 0                     # the last trap: thread.trap_nr, error_code and cr2,
-sig_err:    .long 0                     #   which every signal frame's sigcontext shows
-sig_cr2:    .long 0
-it_due:     .long 0, 0                  # ITIMER_REAL: when it expires (now_ns; 0: disarmed),
-it_interval: .long 0, 0                 #   its interval in nanoseconds
-sig_work:   .long 0                     # nonzero: a signal pending or the timer armed
-sigstate_end:
-
 hexdigits:
         .ascii "0123456789abcdef"
 
@@ -3833,10 +4690,6 @@ tss:    .space 104
 bootinfo:   .space 4
 ram_size:   .space 4
 next_free:  .space 4
-brk_start:  .space 4
-brk_cur:    .space 4
-brk_mapped: .space 4
-sys_esp:    .space 4
         .align 16
 hostcall_req: .space 32                 # number, six arguments, result (the host writes it)
 ticks:      .space 4
@@ -3884,10 +4737,68 @@ sa_sp:      .space 4
 sa_old:     .space 12
 sig_tmp:    .space 64                   # a kernel copy of the program's argument
 it_buf:     .space 16                   # a struct itimerval going out
-sl_rem:     .space 4                    # nanosleep: rem, the time64 form,
+# The u-area: every per-process variable of the kernel, the running process's (see "processes").
+# swtch saves it to the process table and loads the next one's; fork copies it. Keep whole words.
+        .align 4
+uarea_begin:
+u_proc:     .space 4                    # this process's process-table entry
+u_pid:      .space 4                    # getpid, gettid
+u_ppid:     .space 4                    # getppid
+u_pgdir:    .space 4                    # its page directory (CR3; the identity map: its address)
+u_kstack:   .space 4                    # the top of its kernel stack (TSS ESP0)
+u_ksp:      .space 4                    # its kernel stack pointer while another process runs
+sys_esp:    .space 4                    # its system call's saved registers (the -EFAULT fixup)
+u_cow:      .space 4                    # 1: it may share frames (copy-on-write) with another
+u_settid:   .space 4                    # CLONE_CHILD_SETTID's address, until the child first runs
+u_wrusage:  .space 4                    # wait4's rusage pointer while it sleeps
+brk_start:  .space 4                    # the heap
+brk_cur:    .space 4
+brk_mapped: .space 4
+u_tls:      .space 8 * TLS_COUNT        # its TLS descriptors (GDT entries 6-8) while it is switched out
+# The signal state (see "signals"): the process's actions, mask, pending set and siginfo,
+# rt_sigsuspend's saved mask, alternate stack, last trap, interval timer, and sleep.
+sigstate_begin:
+sig_action: .space 64 * ACT_SIZE        # struct kernel_sigaction of signals 1-64
+sig_blocked: .space 8                   # the blocked mask (signals 1-64)
+sig_pending: .space 8                   # pending signals (fork: none in the child)
+sig_info:   .space 64 * 12              # each pending signal's si_code and siginfo words 3, 4
+sig_saved:  .space 8                    # rt_sigsuspend: the mask before it,
+sig_suspended: .space 4                 #   while its temporary one is in force
+alt_sp:     .space 4                    # the alternate signal stack (stack_t): ss_sp,
+alt_flags:  .space 4                    #   the flags sigaltstack gave (0 for a new program),
+alt_size:   .space 4                    #   ss_size (0: none)
+sig_trapno: .space 4                    # the last trap: thread.trap_nr, error_code and cr2,
+sig_err:    .space 4                    #   which every signal frame's sigcontext shows
+sig_cr2:    .space 4
+it_due:     .space 8                    # ITIMER_REAL: when it expires (now_ns; 0: disarmed;
+it_interval: .space 8                   #   fork: disarmed in the child), its interval in ns
+sig_work:   .space 4                    # nonzero: a signal pending or the timer armed
+sl_rem:     .space 4                    # nanosleep (sleeping, another process may run): rem,
 sl_wide:    .space 4
 sl_target:  .space 8                    #   when it ends and what was left
 sl_left:    .space 8
+sigstate_end:
+        .align 4
+uarea_end:
+proc_table: .space NPROC * PROC_SIZE    # the process table: slot 0 is the first process
+proc_table_end:
+next_pid:   .space 4                    # the pid of the next fork
+init_status: .space 4                   # the first process's exit status (the run's)
+frame_refs: .space 4                    # the reference counts: one byte per frame of RAM
+fk_flags:   .space 4                    # fork's working state (nothing switches during it)
+fk_sp:      .space 4
+fk_ptid:    .space 4
+fk_ctid:    .space 4
+fk_proc:    .space 4
+fk_kstack:  .space 4
+fk_pgdir:   .space 4
+fk_ppt:     .space 4
+fk_cpt:     .space 4
+wt_pid:     .space 4                    # wait4: the pid and status of the zombie reaped
+wt_status:  .space 4
+rusage_zero: .space 72                  # wait4's struct rusage: nothing counted
+        .align 16
+kstacks:    .space (NPROC - 1) * KSTACK_SIZE    # the kernel stacks of slots 1..NPROC-1
         .align 16
 kstack: .space 8192
 kstack_top:
