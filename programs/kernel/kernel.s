@@ -26,9 +26,11 @@
 #   (handlers entered through Linux's i386 frames, a fault in the program turned into the signal
 #   Linux sends; see "signals" below). Every process has a u-area (see "processes"): its
 #   page directory, kernel stack, heap, TLS slots and its whole signal state, switched by copy,
-#   so a context switch and fork carry the signals too. The timer's return to ring 3 first
-#   lets another process run (preempt), then delivers the signals of the process that returns
-#   (one return path, timer_entry and the pv upcall alike).
+#   so a context switch and fork carry the signals too; a child's exit sends its parent SIGCHLD,
+#   kill reaches any process, and wait4 is interrupted by a signal (-EINTR, or restarted under
+#   SA_RESTART). The timer's return to ring 3 first lets another process run (preempt), then
+#   delivers the signals of the process that returns (one return path, timer_entry and the pv
+#   upcall alike).
 #   I/O: write(1) goes to the 16550 UART at 0x3F8 (COM1) and write(2) to COM2 at 0x2F8, one
 #   OUT per byte (vsim's UART never needs waiting for); read(0) polls COM1's line status (DR for
 #   a byte, BI for end of input); exit writes the status to the exit device at port 0x501.
@@ -124,6 +126,8 @@
         .equ CLONE_PARENT_SETTID, 0x100000
         .equ CLONE_CHILD_CLEARTID, 0x200000
         .equ CLONE_CHILD_SETTID, 0x1000000
+        .equ NR_waitpid, 7
+        .equ NR_wait4, 114
         .equ WNOHANG, 1                 # wait4's options (uapi/linux/wait.h)
         .equ WUNTRACED, 2
         .equ WCONTINUED, 8
@@ -1982,11 +1986,13 @@ enosys: movl $-ENOSYS, %eax
 # namespace flags: -ENOSYS); vfork and clone(CLONE_VM | CLONE_VFORK) are fork; the files the
 # host-call device opened are one table for the whole guest, shared as clone(CLONE_FILES)
 # would share them; CLONE_CHILD_CLEARTID is accepted and has nothing to clear (no thread
-# shares the memory of a process that exits); SIGCHLD is not sent, kill reaches only the
-# caller, and a signal does not interrupt wait4.
+# shares the memory of a process that exits).
 # Signals are per process: their state (sigstate_begin..sigstate_end) is part of the u-area, so
 # swtch carries it and fork copies it (the child then has nothing pending and no interval
-# timer). A process's interval timer is checked while it runs (run_timers).
+# timer); exit sends the parent SIGCHLD (chld_signal), kill reaches another process's saved
+# u-area (post_to), and a wait4 asleep wakes for a signal and is interrupted (-EINTR, or again
+# under SA_RESTART). A process's interval timer is checked while it runs (run_timers): one
+# asleep in wait4 sees its SIGALRM when something else wakes it.
 
 # proc_init (boot, before map_ram): process 0 is the program: slot 0, pid GUEST_PID, parent
 # GUEST_PID - 1 (outside the guest), the boot page directory and kernel stack. The frame
@@ -2588,7 +2594,8 @@ proc_exit:
         cmpl $proc_table_end, %ebx
         jb 9b
         jmp 8f
-11:     movl u_pgdir, %esi
+11:     call chld_signal                # (before its memory goes: the host call may need it)
+        movl u_pgdir, %esi
         call free_user_frames
         movl u_proc, %ebx
         movl $P_ZOMBIE, P_STATE(%ebx)
@@ -2626,6 +2633,40 @@ proc_exit:
 8:      movl init_status, %eax
         jmp do_exit
 
+# chld_signal: SIGCHLD to the parent of the process that ends (proc_exit, its wait status at
+# its P_XSTAT), as Linux's do_notify_parent: si_code CLD_EXITED or CLD_KILLED, si_pid its pid,
+# si_uid the host's uid (a forwarded getuid32, only when the parent would take it: a handler,
+# or SIGCHLD blocked; its default action is to ignore it). si_status is not kept (the siginfo
+# here keeps words 3 and 4). No parent here (ppid 1, or the first process's, outside): nothing.
+# Clobbers all but %ebp.
+chld_signal:
+        movl $proc_table, %edi
+1:      cmpl $P_FREE, P_STATE(%edi)
+        je 2f
+        movl u_ppid, %eax
+        cmpl %eax, P_PID(%edi)
+        je 3f
+2:      addl $PROC_SIZE, %edi
+        cmpl $proc_table_end, %edi
+        jb 1b
+        ret
+3:      btl $SIGCHLD - 1, P_UAREA + sig_blocked - uarea_begin(%edi)
+        jc 4f
+        cmpl $SIG_IGN, P_UAREA + sig_action + (SIGCHLD - 1) * ACT_SIZE - uarea_begin(%edi)
+        ja 4f
+        ret
+4:      movl $NR_getuid32, %eax
+        call host_call
+        movl %eax, %esi                 # si_uid
+        movl u_proc, %ebx
+        movl $CLD_EXITED, %ecx
+        testl $0x7F, P_XSTAT(%ebx)
+        jz 5f
+        movl $CLD_KILLED, %ecx
+5:      movl u_pid, %edx                # si_pid
+        movl $SIGCHLD, %eax
+        jmp post_to
+
 # reap: free the zombie whose entry is %ebx: its page tables and directory, its slot.
 # Clobbers all but %ebp.
 reap:
@@ -2638,6 +2679,7 @@ reap:
 
 # waitpid(pid, status, options): wait4 without rusage.
 sys_waitpid:
+        movl $NR_waitpid, u_wnr
         movl $0, u_wrusage
         jmp 0f
 # wait4(pid, status, options, rusage): a child that has exited (pid -1: any child; pid > 0:
@@ -2649,6 +2691,7 @@ sys_waitpid:
 # accepted; the stop and continue events never happen here), -EFAULT for a bad status or
 # rusage pointer (the child is reaped all the same, as Linux's kernel_wait4 does).
 sys_wait4:
+        movl $NR_wait4, u_wnr
         movl %esi, u_wrusage
 0:      testl $~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL), %edx
         jnz einval
@@ -2680,7 +2723,9 @@ sys_wait4:
         jz 5f
         xorl %eax, %eax
         ret
-5:      movl u_proc, %eax               # sleep until a child exits
+5:      call sig_deliverable            # a signal to take: interrupted (do_wait's
+        jnz 9f                          #   -ERESTARTSYS: ret_to_user makes it -EINTR or again)
+        movl u_proc, %eax               # sleep until a child exits or a signal comes
         movl $P_WAIT, P_STATE(%eax)
         call pick_next
         testl %eax, %eax
@@ -2716,6 +2761,11 @@ sys_wait4:
         movl $72, %ecx
         call copy_user
 8:      movl wt_pid, %eax
+        ret
+
+9:      movl u_wnr, %eax
+        movl %eax, sig_restart
+        movl $-ERESTARTSYS, %eax
         ret
 
 echild: movl $-ECHILD, %eax
@@ -2982,7 +3032,8 @@ puthex: movl %eax, %ebx
 # (Sources/Guest/SignalDelivery.swift, SignalFrame.swift, LinuxSyscalls+Signals.swift):
 #   - every per-process piece of state lives in the block sigstate_begin..sigstate_end, part of
 #     the u-area (see "processes": switched with the process, copied by fork);
-#   - a signal is *posted* (post_signal: kill, tkill, tgkill, the interval timer): discarded at
+#   - a signal is *posted* (post_signal, post_to: kill, tkill, tgkill, the interval timer, a
+#     child's exit: SIGCHLD, chld_signal; into another process's saved u-area): discarded at
 #     once when ignored and not blocked, else pending (a standard signal once; real-time signals
 #     are not queued here, they are pending once too) with its siginfo fields;
 #   - it is *delivered* on every return to the program (ret_to_user: after a system call, a
@@ -2990,7 +3041,8 @@ puthex: movl %eax, %ebx
 #     top of the last, as Linux's exit_to_user_mode loop does. The default action ends the
 #     process with the signal as its wait status (proc_exit; terminate and core alike; the
 #     first process's end gives the run exit status 128 + signal), or does nothing (ignore;
-#     stop, which nothing could continue);
+#     stop, which nothing could continue); a wait4 that returned -ERESTARTSYS becomes -EINTR
+#     or runs again (syscall_restart);
 #   - a CPU exception in the program is *forced* (fault_signal: force_sig_fault): its handler
 #     runs unless the signal is blocked or ignored, in which case the default action ends it.
 # Delivery works on the program's registers as its entry path saved them on the kernel stack,
@@ -3022,6 +3074,7 @@ puthex: movl %eax, %ebx
         .equ SA_SIGINFO, 4              # sa_flags (asm/signal.h)
         .equ SA_RESTORER, 0x04000000
         .equ SA_ONSTACK, 0x08000000
+        .equ SA_RESTART, 0x10000000
         .equ SA_NODEFER, 0x40000000
         .equ SA_RESETHAND, 0x80000000
         .equ SS_ONSTACK, 1              # sigaltstack's flags
@@ -3041,6 +3094,9 @@ puthex: movl %eax, %ebx
         .equ NR_getuid32, 199
         .equ EPERM, 1
         .equ EINTR, 4
+        .equ ERESTARTSYS, 512           # (never seen by the program: -EINTR, or the call again)
+        .equ CLD_EXITED, 1              # SIGCHLD's si_code (uapi/asm-generic/siginfo.h)
+        .equ CLD_KILLED, 2
         .equ NSEC_PER_SEC, 1000000000
 
 # sig_act: %ebx = the kernel_sigaction of signal %eax (1-64). Preserves the rest.
@@ -3081,26 +3137,47 @@ sig_recalc:
         ret
 
 # post_signal: generate signal %eax (1-64) with si_code %ecx and the siginfo words at 12 and
-# 16, %edx and %esi (si_pid and si_uid of a kill; 0 for the timer). SIGKILL ends the process.
-# Clobbers %ebx.
+# 16, %edx and %esi (si_pid and si_uid of a kill or SIGCHLD; 0 for the timer), for the running
+# process. post_to: the same for the process whose table entry is %edi, the running one or
+# another (then into its saved u-area, at %ebp = its displacement from the live one). Discarded
+# at once when ignored and not blocked; a zombie takes nothing. A process asleep in wait4 wakes
+# to look (it returns -EINTR when the signal is deliverable). SIGKILL cannot be caught, blocked
+# or ignored: its default action ends the process when it next returns to ring 3. Clobbers %ebx.
 post_signal:
-        cmpl $SIGKILL, %eax
-        jne 1f
-        movl $SIGKILL, %eax
-        jmp proc_exit
+        movl u_proc, %edi
+post_to:
+        pushl %ebp
+        xorl %ebp, %ebp                 # the running process: the live u-area
+        cmpl u_proc, %edi
+        je 1f
+        cmpl $P_ZOMBIE, P_STATE(%edi)
+        je 3f
+        leal P_UAREA(%edi), %ebp        # another: its saved u-area, as a displacement
+        subl $uarea_begin, %ebp
 1:      leal -1(%eax), %ebx
-        btl %ebx, sig_blocked           # blocked: pending even when ignored, as Linux keeps it
+        btl %ebx, sig_blocked(%ebp)     # blocked: pending even when ignored, as Linux keeps it
         jc 2f
-        call sig_ignored
-        jc 3f
-2:      btsl %ebx, sig_pending
+        leal (%ebx,%ebx,4), %ebx        # ignored: its action SIG_IGN, or SIG_DFL whose default
+        movl sig_action(%ebp,%ebx,4), %ebx  # is to ignore (or to stop: nothing could continue)
+        cmpl $SIG_IGN, %ebx
+        je 3f
+        testl %ebx, %ebx
+        jnz 4f
+        cmpb $2, sig_default - 1(%eax)
+        jae 3f
+4:      leal -1(%eax), %ebx
+2:      btsl %ebx, sig_pending(%ebp)
         jc 3f                           # pending already: a standard signal is pending once
         leal (%ebx,%ebx,2), %ebx
-        movl %ecx, sig_info(,%ebx,4)
-        movl %edx, sig_info + 4(,%ebx,4)
-        movl %esi, sig_info + 8(,%ebx,4)
-        call sig_recalc
-3:      ret
+        movl %ecx, sig_info(%ebp,%ebx,4)
+        movl %edx, sig_info + 4(%ebp,%ebx,4)
+        movl %esi, sig_info + 8(%ebp,%ebx,4)
+        movl $1, sig_work(%ebp)         # (sig_recalc's answer now: a signal is pending)
+        cmpl $P_WAIT, P_STATE(%edi)
+        jne 3f
+        movl $P_RUN, P_STATE(%edi)
+3:      popl %ebp
+        ret
 
 # now_ns: %edx:%eax = the kernel's clock in nanoseconds: timer ticks times the period (the guest
 # clock runs 1 ns per guest instruction, so a tick of N instructions is N ns). Tick-granular, as
@@ -3163,9 +3240,21 @@ sig_deliverable:
         orl %edx, %eax
         ret
 
-# idle: wait for the next interrupt (HLT with interrupts on; SCHEDOP_block under pv, which
+# idle: wait for something to change: another runnable process runs meanwhile (this one stays
+# runnable and looks again when its turn comes: its kill or exit may be what it waits for), or,
+# with none, wait for the next interrupt (HLT with interrupts on; SCHEDOP_block under pv, which
 # halts until an event). The timer's interrupt comes in the kernel and only counts the tick.
 idle:
+        pushal
+        call pick_next
+        testl %eax, %eax
+        jz 1f
+        cmpl u_proc, %eax
+        je 1f
+        call swtch
+        popal
+        ret
+1:      popal
         .ifdef PV
         pushl %ebx
         pushl %ecx
@@ -3215,11 +3304,18 @@ ret_to_user:
         cmpb $2, sig_default - 1(%eax)  # SIG_DFL: ignore or stop (nothing to do), or the end
         jae 1b
         jmp proc_exit                   # (wait status: the signal)
-4:      call setup_frame
+4:      cmpl $0, sig_restart            # a handler runs: an interrupted wait4 returns -EINTR
+        je 5f                           #   (or runs again with SA_RESTART)
+        call syscall_restart
+5:      call setup_frame
         jnc 1b
         movl $SIGSEGV, %eax             # no room for the frame: Linux's force_sigsegv
         jmp proc_exit
-9:      cmpl $0, sig_suspended          # rt_sigsuspend ended without a handler: its mask goes
+9:      cmpl $0, sig_restart            # no handler ran: an interrupted wait4 runs again
+        je 11f
+        xorl %ebx, %ebx
+        call syscall_restart
+11:     cmpl $0, sig_suspended          # rt_sigsuspend ended without a handler: its mask goes
         je 10f
         movl sig_saved, %eax
         movl %eax, sig_blocked
@@ -3227,6 +3323,30 @@ ret_to_user:
         movl %eax, sig_blocked + 4
         movl $0, sig_suspended
 10:     call sig_recalc
+        ret
+
+# syscall_restart: the system call that returned -ERESTARTSYS (sig_restart: its number; only
+# wait4 and waitpid do here), as Linux's handle_signal and arch_do_signal_or_restart leave it:
+# when the handler of the action at %ebx runs without SA_RESTART, it returns -EINTR; with
+# SA_RESTART or with no handler (%ebx = 0), EAX := its number again and EIP back over the
+# `int $0x80` (2 bytes), so that it runs again when the program resumes. Its registers at
+# sig_regs. Preserves registers.
+syscall_restart:
+        pushl %ebp
+        movl sig_regs, %ebp
+        testl %ebx, %ebx
+        jz 1f
+        testl $SA_RESTART, 4(%ebx)
+        jnz 1f
+        movl $-EINTR, R_EAX(%ebp)
+        jmp 2f
+1:      pushl %eax
+        movl sig_restart, %eax
+        movl %eax, R_EAX(%ebp)
+        subl $2, R_EIP(%ebp)
+        popl %eax
+2:      movl $0, sig_restart
+        popl %ebp
         ret
 
 # user_range: may the program's bytes [%edi, %edi + %ecx) be accessed with page-table bits %edx
@@ -3943,20 +4063,73 @@ sys_sigaltstack:
 6:      xorl %eax, %eax
         ret
 
-# kill(pid, sig): only the caller itself can be named: its pid, 0 (its process group) or
-# -1000; any other pid -ESRCH (another process cannot be reached yet). sig above 64 -EINVAL; 0 only checks. si_code SI_USER, si_pid the program's, si_uid the
+# kill(pid, sig): pid > 0 the process with that pid (itself, or another: kill_others), 0 and
+# -1000 the process group (every process here is in the first process's group, 1000: them all,
+# itself last), -1 every process but itself; -ESRCH when none is found, another negative pid
+# -ESRCH. sig above 64 -EINVAL; 0 only checks. si_code SI_USER, si_pid the sender's, si_uid the
 # host's real uid (a forwarded getuid32, as the program's own getuid is answered).
 sys_kill:
         cmpl $NSIG, %ecx
         ja einval
-        cmpl u_pid, %ebx
+        cmpl u_pid, %ebx                # itself
         je 1f
+        movl %ebx, kl_pid
         testl %ebx, %ebx
-        je 1f
+        jg 2f
+        je 3f
         cmpl $-GUEST_PID, %ebx
+        je 3f
+        cmpl $-1, %ebx
         jne esrch
+        movl $0, kl_pid                 # -1: every other process, none of them: -ESRCH
+2:      call kill_others
+        testl %eax, %eax
+        jz esrch
+        xorl %eax, %eax
+        ret
+3:      movl $0, kl_pid                 # the group: every other process, then itself
+        call kill_others
+        movl sa_sig, %ecx
 1:      movl $SI_USER, %edx
         jmp send_self
+
+# kill_others: signal %ecx (0: none, only looked for) from this process (SI_USER) to every
+# other process whose pid is kl_pid (0: every one): post_to; %eax = how many there were (a
+# zombie counts and takes nothing, as Linux's). sa_sig := the signal. Clobbers all but %ebp.
+kill_others:
+        movl %ecx, sa_sig
+        movl $0, kl_found
+        movl $0, kl_uid                 # (0: not asked yet)
+        movl $proc_table, %edi
+1:      cmpl $P_FREE, P_STATE(%edi)
+        je 3f
+        cmpl u_proc, %edi
+        je 3f
+        movl kl_pid, %eax
+        testl %eax, %eax
+        jz 2f
+        cmpl %eax, P_PID(%edi)
+        jne 3f
+2:      incl kl_found
+        cmpl $0, sa_sig
+        je 3f
+        cmpl $0, kl_uid
+        jne 4f
+        movl $NR_getuid32, %eax
+        call host_call
+        incl %eax                       # (kept + 1, so that uid 0 reads as asked)
+        movl %eax, kl_uid
+4:      movl sa_sig, %eax
+        movl $SI_USER, %ecx
+        movl u_pid, %edx
+        movl kl_uid, %esi
+        decl %esi
+        call post_to
+3:      addl $PROC_SIZE, %edi
+        cmpl $proc_table_end, %edi
+        jb 1b
+        movl kl_found, %eax
+        ret
 
 # tkill(tid, sig) and tgkill(tgid, tid, sig): the process's one thread, tid = its pid (si_code
 # SI_TKILL);
@@ -4735,6 +4908,9 @@ sa_sig:     .space 4                    # the signal calls' working state
 sa_oact:    .space 4
 sa_sp:      .space 4
 sa_old:     .space 12
+kl_pid:     .space 4                    # kill: the pid asked for (0: every process),
+kl_found:   .space 4                    #   how many had it,
+kl_uid:     .space 4                    #   and the host's uid + 1 (0: not asked yet)
 sig_tmp:    .space 64                   # a kernel copy of the program's argument
 it_buf:     .space 16                   # a struct itimerval going out
 # The u-area: every per-process variable of the kernel, the running process's (see "processes").
@@ -4751,6 +4927,7 @@ sys_esp:    .space 4                    # its system call's saved registers (the
 u_cow:      .space 4                    # 1: it may share frames (copy-on-write) with another
 u_settid:   .space 4                    # CLONE_CHILD_SETTID's address, until the child first runs
 u_wrusage:  .space 4                    # wait4's rusage pointer while it sleeps
+u_wnr:      .space 4                    # and its system call's number (wait4 or waitpid)
 brk_start:  .space 4                    # the heap
 brk_cur:    .space 4
 brk_mapped: .space 4
@@ -4773,6 +4950,7 @@ sig_cr2:    .space 4
 it_due:     .space 8                    # ITIMER_REAL: when it expires (now_ns; 0: disarmed;
 it_interval: .space 8                   #   fork: disarmed in the child), its interval in ns
 sig_work:   .space 4                    # nonzero: a signal pending or the timer armed
+sig_restart: .space 4                   # wait4 or waitpid interrupted (-ERESTARTSYS): its number
 sl_rem:     .space 4                    # nanosleep (sleeping, another process may run): rem,
 sl_wide:    .space 4
 sl_target:  .space 8                    #   when it ends and what was left
