@@ -123,7 +123,10 @@ public final class SystemMachine {
     public var clock: UInt64 { interpreter.instructionsExecuted &+ idleInstructions }
     public internal(set) var halted = false
     var stop: SystemStopReason?
-    var mustStop: Bool { stop != nil }
+    /// The interpreter's slice ends here: a stop, or a VMM that halted the vCPU while handling
+    /// an instruction or a software interrupt (a PV guest's SCHEDOP_block), which the loop then
+    /// honours at once, as the translator's runner does (the two engines count the same).
+    var mustStop: Bool { stop != nil || halted }
     var shadow = false
     /// TSS and LDT base and limit (the hidden parts of TR and LDTR).
     public internal(set) var trBase: UInt32 = 0, trLimit: UInt32 = 0
