@@ -9,7 +9,7 @@
 #   after fork, which still writes its stack: one copy-on-write fault); the parent waits for it
 #   with wait4 and checks the status word (WIFEXITED, WEXITSTATUS = the child's number & 0xff).
 # Paper (../../../shared/references/virtualization.md §2): 40,000 processes on their Pentium 4:
-#   native 6.0 s, software VMM 36.9 s, hardware VMM 106.4 s (150, 923 and 2,660 us a process).
+#   native 6.0 s, software VMM 36.9 s, hardware VMM 106.4 s (150, 922.5 and 2,660 us a process).
 # Prints: "nanobench forkwait: done". Exit status 0; 1 when fork fails (under --mode unikernel
 #   fork is -ENOSYS: one address space has nothing to copy a process into), 2 when wait4 does
 #   not return the child's pid and status.
