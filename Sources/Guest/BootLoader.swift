@@ -17,11 +17,15 @@ public enum BootError: Error, CustomStringConvertible, Sendable {
         case .kernelOverlapsBootInformation(let a):
             return "the guest kernel has a segment at \(Hex.prefixed(a)), over the boot-information block at \(Hex.prefixed(BootLoader.bootInformationAddress)); link it at 0x100000"
         case .programTooLarge(let bytes, let ram):
-            return "the program, its stack and the kernel need \(bytes) bytes, more than the \(ram >> 20) MiB of guest RAM"
+            // The kernel's own allocations (page tables, the frame counts) come on top: 4 MiB spare.
+            let suggestion = (bytes + (4 << 20) + (4 << 20) - 1) / (4 << 20) * (4 << 20)
+            return "the program, its stack and the kernel need \((bytes + (1 << 20) - 1) >> 20) MiB of guest RAM, more than the \(ram >> 20) MiB "
+                + "it has; run with --memory \(suggestion >> 20)M"
         case .programOverlapsStack(let i, let a):
             return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) overlaps the guest stack below \(Hex.prefixed(BootLoader.stackTop)); link the program lower"
         case .programInKernelSpace(let i, let a, let limit):
-            return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) is below \(Hex.prefixed(limit)), where the guest kernel maps RAM; link the program higher"
+            return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) is below \(Hex.prefixed(limit)), where the guest kernel maps its \(limit >> 20) MiB of RAM; "
+                + (a >= 8 << 20 ? "run with --memory \((a >> 22) << 2)M or less, or link the program higher" : "link the program higher")
         case .arguments(let why): return why
         }
     }
@@ -111,6 +115,15 @@ public enum BootLoader {
             defer { nextFrame += 4096 }
             return nextFrame
         }
+
+        // All of it must fit: the program's pages (one frame each) and the stack, after the kernel.
+        var programPages: Set<UInt32> = []
+        for s in program.segments where s.memorySize > 0 && s.endAddress <= UInt64(stackTop - stackSize) {
+            var page = UInt64(s.virtualAddress & ~0xFFF)
+            while page < s.endAddress { programPages.insert(UInt32(page)); page += 4096 }
+        }
+        let needed = UInt64(nextFrame) + UInt64(programPages.count) * 4096 + UInt64(stackSize)
+        guard needed <= UInt64(ram) else { throw .programTooLarge(bytes: needed, ramSize: ram) }
 
         // The program's pages: one frame each, permissions the union over segments sharing a page.
         var pages: [UInt32: (frame: UInt32, writable: Bool, executable: Bool)] = [:]

@@ -83,6 +83,7 @@ final class LinuxHostCalls {
     /// | 85, 305 | readlink, readlinkat |
     /// | 33, 307, 439 | access, faccessat, faccessat2 |
     /// | 10, 40, 301, 39, 296, 38, 302 | unlink, rmdir, unlinkat, mkdir, mkdirat, rename, renameat |
+    /// | 83, 304 | symlink, symlinkat (the link inside the root; its target stored as given, followed inside the root only) |
     /// | 55, 221 | fcntl, fcntl64 |
     /// | 118, 148, 93, 194 | fsync, fdatasync, ftruncate, ftruncate64 |
     /// | 54 | ioctl (TCGETS, TIOCGWINSZ) |
@@ -90,9 +91,18 @@ final class LinuxHostCalls {
     /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime, clock_gettime64 |
     /// | 162, 267, 407 | nanosleep, clock_nanosleep, clock_nanosleep_time64 |
     /// | 355, 116 | getrandom (seeded bytes), sysinfo (the host's uptime and RAM) |
+    /// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32): the host's ids |
     func dispatch(_ number: UInt32, _ a: [UInt32]) -> (String, SyscallOutcome)? {
         func fd(_ v: UInt32) -> Int32 { Int32(bitPattern: v) }
         switch number {
+        case 24: return ("getuid", SyscallOutcome(value: Int32(bitPattern: getuid()), arguments: ""))
+        case 199: return ("getuid32", SyscallOutcome(value: Int32(bitPattern: getuid()), arguments: ""))
+        case 49: return ("geteuid", SyscallOutcome(value: Int32(bitPattern: geteuid()), arguments: ""))
+        case 201: return ("geteuid32", SyscallOutcome(value: Int32(bitPattern: geteuid()), arguments: ""))
+        case 47: return ("getgid", SyscallOutcome(value: Int32(bitPattern: getgid()), arguments: ""))
+        case 200: return ("getgid32", SyscallOutcome(value: Int32(bitPattern: getgid()), arguments: ""))
+        case 50: return ("getegid", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
+        case 202: return ("getegid32", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
         case 3: return ("read", read(fd(a[0]), a[1], a[2]))
         case 4: return ("write", write(fd(a[0]), a[1], a[2]))
         case 146: return ("writev", writev(fd(a[0]), a[1], a[2]))
@@ -128,6 +138,8 @@ final class LinuxHostCalls {
         case 301: return ("unlinkat", unlinkat(fd(a[0]), a[1], a[2]))
         case 39: return ("mkdir", mkdirat(LinuxAT.FDCWD, a[0], a[1]))
         case 296: return ("mkdirat", mkdirat(fd(a[0]), a[1], a[2]))
+        case 83: return ("symlink", symlinkat(a[0], LinuxAT.FDCWD, a[1]))
+        case 304: return ("symlinkat", symlinkat(a[0], fd(a[1]), a[2]))
         case 38: return ("rename", renameat(LinuxAT.FDCWD, a[0], LinuxAT.FDCWD, a[1]))
         case 302: return ("renameat", renameat(fd(a[0]), a[1], fd(a[2]), a[3]))
         case 41: return ("dup", dup(fd(a[0])))

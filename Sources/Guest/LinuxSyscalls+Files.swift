@@ -336,6 +336,27 @@ extension LinuxHostCalls {
         }
     }
 
+    /// `symlinkat(target, newdirfd, linkpath)` (symlink too): the link is made inside the guest's
+    /// root like any new name (``entry``); its target is stored as the text given, absolute, `..`
+    /// and all, as symlink(2) stores it, and ``GuestRoot`` follows it only inside the root, so a
+    /// link whose text names a place outside cannot lead there. An empty target is -ENOENT, an
+    /// unreadable one -EFAULT, a name that exists -EEXIST (symlink(2)).
+    func symlinkat(_ targetPointer: UInt32, _ dirfd: Int32, _ pathPointer: UInt32) -> SyscallOutcome {
+        guard let target = guestString(targetPointer) else {
+            return .error(.EFAULT, "0x\(String(targetPointer, radix: 16)), \(dirName(dirfd)), 0x\(String(pathPointer, radix: 16))")
+        }
+        let quoted = LinuxProcess.quote(Array(target.utf8), limit: 64)
+        let describe = { (p: String) in "\(quoted), \(self.dirName(dirfd)), \(p)" }
+        guard !target.isEmpty else { return .error(.ENOENT, describe(LinuxProcess.quote(Array((guestString(pathPointer) ?? "").utf8), limit: 64))) }
+        switch entry(dirfd, pathPointer, describe, dotError: { _ in EEXIST }) {
+        case .failure(let e): return e.outcome
+        case .success(let (dir, name, _, args)):
+            defer { Glibc.close(dir) }
+            let r = Glibc.symlinkat(target, dir, name)
+            return SyscallOutcome(value: r == 0 ? 0 : -errno, arguments: args)
+        }
+    }
+
     /// `renameat(olddirfd, old, newdirfd, new)` (rename too): both names resolved in the root.
     func renameat(_ oldDirfd: Int32, _ oldPointer: UInt32, _ newDirfd: Int32, _ newPointer: UInt32) -> SyscallOutcome {
         let oldName = guestString(oldPointer).map { LinuxProcess.quote(Array($0.utf8), limit: 64) } ?? "0x" + String(oldPointer, radix: 16)

@@ -179,7 +179,7 @@ extension LinuxProcess {
         }
         let context = SignalContext(words: SignalFrame.words(sc))
         signalMask = (UInt64(context.oldmask) | UInt64(SignalFrame.words(extra)[0]) << 32) & ~SignalNumber.unblockable
-        restore(context)
+        guard restore(context) else { return badFrame("sigreturn", context.fpstate) }
         return SyscallOutcome(value: Int32(bitPattern: context.eax), arguments: "{mask=0x\(String(signalMask, radix: 16))}")
     }
 
@@ -192,7 +192,7 @@ extension LinuxProcess {
         let context = SignalContext(words: Array(w[Int(SignalFrame.ucMcontext / 4)..<Int(SignalFrame.ucMcontext / 4) + 22]))
         let mask = UInt64(w[Int(SignalFrame.ucSigmask / 4)]) | UInt64(w[Int(SignalFrame.ucSigmask / 4) + 1]) << 32
         signalMask = mask & ~SignalNumber.unblockable
-        restore(context)
+        guard restore(context) else { return badFrame("rt_sigreturn", context.fpstate) }
         // restore_altstack: as sigaltstack(&uc_stack, NULL), errors ignored.
         let (base, flags, size) = (w[2], w[3], w[4])
         let mode = flags & ~AlternateStack.SS_AUTODISARM

@@ -50,7 +50,7 @@ struct SyscallOutcome {
 /// | 5, 295, 8, 19, 140, 180, 181, 195, 196, 300, 220, 85, 305, 33, 307, 439, 10, 40, 301, 39, 296, 38, 302, 41, 63, 330, 42, 331, 55, 221, 118, 148, 93, 194, 12, 133, 183 | the file calls, chdir, fchdir, getcwd | inside the guest's root (``LinuxHostCalls``, LinuxSyscalls+Files.swift) |
 /// | 13, 78, 265, 403 | time, gettimeofday, clock_gettime(64) | the host clocks (``LinuxHostCalls`` on ``GuestClock``) |
 /// | 20, 64, 224 | getpid, getppid, gettid | 1000, 999, 1000 (fixed: runs are deterministic) |
-/// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids |
+/// | 24 49 47 50 199–202 | get[e]uid/get[e]gid(32) | the host's ids (``LinuxHostCalls``: the guest kernel forwards them too) |
 /// | 45 | brk | grows/shrinks the heap after the highest segment, never over a mapping |
 /// | 54 | ioctl | TCGETS, TIOCGWINSZ answered from the host descriptor; others -ENOTTY |
 /// | 122 | uname | Linux, nodename "vsim", the host's release and version, machine i686 |
@@ -150,14 +150,6 @@ extension LinuxProcess: GuestAddressSpace {
         case 20: return ("getpid", SyscallOutcome(value: LinuxProcess.guestPID, arguments: ""))
         case 224: return ("gettid", SyscallOutcome(value: LinuxProcess.guestPID, arguments: ""))
         case 64: return ("getppid", SyscallOutcome(value: LinuxProcess.guestPID - 1, arguments: ""))
-        case 24: return ("getuid", SyscallOutcome(value: Int32(bitPattern: getuid()), arguments: ""))
-        case 199: return ("getuid32", SyscallOutcome(value: Int32(bitPattern: getuid()), arguments: ""))
-        case 49: return ("geteuid", SyscallOutcome(value: Int32(bitPattern: geteuid()), arguments: ""))
-        case 201: return ("geteuid32", SyscallOutcome(value: Int32(bitPattern: geteuid()), arguments: ""))
-        case 47: return ("getgid", SyscallOutcome(value: Int32(bitPattern: getgid()), arguments: ""))
-        case 200: return ("getgid32", SyscallOutcome(value: Int32(bitPattern: getgid()), arguments: ""))
-        case 50: return ("getegid", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
-        case 202: return ("getegid32", SyscallOutcome(value: Int32(bitPattern: getegid()), arguments: ""))
         case 45: return ("brk", brk(a[0]))
         case 122: return ("uname", uname(a[0]))
         case 192: return ("mmap2", mmap2(a))

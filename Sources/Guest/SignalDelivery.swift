@@ -179,7 +179,8 @@ extension LinuxProcess {
                                      altstack: (altStack.base, altStack.storedFlags, altStack.size))
             : SignalFrame.sigframe(frame: frame, signal: n, restorer: restorer, context: context, mask: savedMask)
         guard accessible(frame, UInt32(bytes.count), .write), accessible(fpstate, SignalFrame.fpstateSize, .write),
-              writeGuest(SignalFrame.fpstate, at: fpstate), writeGuest(bytes, at: frame) else { return false }
+              writeGuest(SignalFrame.fpstate(cpu.x87), at: fpstate), writeGuest(bytes, at: frame) else { return false }
+        cpu.x87.reset()                 // the handler starts with a clean FPU (fpu__clear_user_states)
         if entering && altStack.autodisarm { altStack = .disarmed }
 
         cpu.esp = frame
@@ -203,9 +204,17 @@ extension LinuxProcess {
     /// Restores the registers of `context` (sigreturn / rt_sigreturn): the general registers,
     /// EIP, the EFLAGS bits a program may change (`FIX_EFLAGS`: AC OF DF TF SF ZF AF PF CF; RF is
     /// dropped, it only suppresses an instruction breakpoint once), and DS ES FS GS (a selector
-    /// with no descriptor loads the null selector, as Linux's fixup does). CS and SS stay the flat
-    /// user segments (vsim runs 32-bit flat code only).
-    func restore(_ context: SignalContext) {
+    /// with no descriptor loads the null selector, as Linux's fixup does), and the x87 state from
+    /// the FPU area `context.fpstate` points to (none: a clean FPU, as Linux's `fpu__clear`).
+    /// CS and SS stay the flat user segments (vsim runs 32-bit flat code only). False when the
+    /// FPU area cannot be read (Linux then forces SIGSEGV).
+    func restore(_ context: SignalContext) -> Bool {
+        if context.fpstate == 0 {
+            cpu.x87.reset()
+        } else {
+            guard let fp = readGuest(context.fpstate, SignalFrame.fsaveSize) else { return false }
+            cpu.x87 = SignalFrame.x87State(fp)
+        }
         cpu.edi = context.edi; cpu.esi = context.esi; cpu.ebp = context.ebp; cpu.esp = context.esp
         cpu.ebx = context.ebx; cpu.edx = context.edx; cpu.ecx = context.ecx; cpu.eax = context.eax
         cpu.eip = context.eip
@@ -214,6 +223,7 @@ extension LinuxProcess {
         for (seg, selector) in [(SegmentRegister.gs, context.gs), (.fs, context.fs), (.es, context.es), (.ds, context.ds)] {
             load(seg, selector: selector)
         }
+        return true
     }
 
     /// Loads a data segment register from a user selector (RPL forced to 3), or null.

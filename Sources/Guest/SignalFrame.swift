@@ -74,10 +74,10 @@ struct SignalContext: Equatable {
 /// 260 retcode: movl $173,%eax; int $0x80; (b8 ad 00 00 00 cd 80 00)
 /// ```
 /// Placement: from the interrupted ESP (or the top of the alternate stack with SA_ONSTACK), the
-/// FPU area first (64-byte aligned; vsim's is a zeroed `struct _fpstate_32` in the FSAVE-only
-/// form, ``fpstateSize`` bytes, magic 0xFFFF, control word 0x037F and tag word 0xFFFF as
-/// after FNINIT — vsim neither saves the x87 registers there nor restores them from it), then
-/// the frame aligned as the i386 ABI wants a function entry: `((sp + 4) & -16) - 4`.
+/// FPU area first (64-byte aligned: the interrupted x87 state as a `struct _fpstate_32` in its
+/// FSAVE-only form, ``fpstateSize`` bytes, ``fpstate(_:)``; sigreturn restores the x87 state
+/// from it, ``x87State(_:)``), then the frame aligned as the i386 ABI wants a function entry:
+/// `((sp + 4) & -16) - 4`.
 /// The restorer is `sa_restorer` with SA_RESTORER (glibc and musl always set it), else the
 /// frame's own `retcode` (Linux's choice without a vDSO; vsim gives the guest no vDSO).
 enum SignalFrame {
@@ -93,14 +93,51 @@ enum SignalFrame {
     static let sigreturnCode: [UInt8] = [0x58, 0xB8, 0x77, 0x00, 0x00, 0x00, 0xCD, 0x80]
     static let rtSigreturnCode: [UInt8] = [0xB8, 0xAD, 0x00, 0x00, 0x00, 0xCD, 0x80, 0x00]
 
-    /// The zeroed FPU area: FSAVE environment with the FNINIT control and tag words, status
-    /// word 0, magic 0xFFFF ("FSAVE data only") at offset 110.
-    static var fpstate: [UInt8] {
-        var b = [UInt8](repeating: 0, count: Int(fpstateSize))
-        b[0] = 0x7F; b[1] = 0x03           // cw
-        b[8] = 0xFF; b[9] = 0xFF           // tag
-        b[110] = 0xFF; b[111] = 0xFF       // magic: X86_FXSR_MAGIC would be 0
+    /// The FPU area for the x87 state `x` (`struct _fpstate_32`, arch/x86/include/uapi/asm/
+    /// sigcontext.h): the 108 bytes FNSAVE stores in 32-bit protected mode (SDM Vol. 1, Figure
+    /// 8-9: control, status and full tag word with their upper halves set, the FPU instruction
+    /// pointer, its selector with the opcode in bits 16-26, the data pointer and selector, then
+    /// ST(0)-ST(7) as 10-byte values), the status word again at 108 (`status`), and magic 0xFFFF
+    /// at 110 ("FSAVE data only": vsim's CPU has no FXSR area to add; Linux on an FXSR CPU writes
+    /// the same header, from `convert_from_fxsr`, with magic 0 and the FXSAVE image after it).
+    /// The rest of the ``fpstateSize`` bytes are zero.
+    static func fpstate(_ x: X87State) -> [UInt8] {
+        var b = bytes([0xFFFF_0000 | UInt32(x.controlWord), 0xFFFF_0000 | UInt32(x.statusWord),
+                       0xFFFF_0000 | UInt32(x.fullTagWord), x.lastInstructionPointer,
+                       UInt32(x.lastCodeSelector) | UInt32(x.lastOpcode & 0x7FF) << 16,
+                       x.lastDataPointer, 0xFFFF_0000 | UInt32(x.lastDataSelector)])
+        for k in 0..<8 { b += x.st(k).bytes }
+        b += [UInt8(truncatingIfNeeded: x.statusWord), UInt8(x.statusWord >> 8), 0xFF, 0xFF]
+        b += [UInt8](repeating: 0, count: Int(fpstateSize) - b.count)
         return b
+    }
+
+    /// Bytes of the FPU area that sigreturn reads back: the FSAVE image.
+    static let fsaveSize: UInt32 = 108
+
+    /// The x87 state in an FSAVE image (the first ``fsaveSize`` bytes of the FPU area), as FRSTOR
+    /// loads it (SDM Vol. 2A FRSTOR): the control word with its reserved bits as the CPU keeps
+    /// them (bit 6 set, bits 7 and 13-15 clear), the status word with TOP, a register tagged 11
+    /// empty and any other valid, the pointers, and ST(0)-ST(7).
+    static func x87State(_ b: [UInt8]) -> X87State {
+        let w = words(Array(b.prefix(28)))
+        var x = X87State()
+        x.controlWord = UInt16(truncatingIfNeeded: w[0]) & 0x1F3F | 0x0040
+        x.statusWord = UInt16(truncatingIfNeeded: w[1])
+        let tags = UInt16(truncatingIfNeeded: w[2])
+        x.emptyMask = 0
+        for k in 0..<8 where (tags >> (2 * UInt16(k))) & 3 == 3 { x.emptyMask |= 1 << k }
+        x.lastInstructionPointer = w[3]
+        x.lastCodeSelector = UInt16(truncatingIfNeeded: w[4])
+        x.lastOpcode = UInt16(truncatingIfNeeded: w[4] >> 16) & 0x7FF
+        x.lastDataPointer = w[5]
+        x.lastDataSelector = UInt16(truncatingIfNeeded: w[6])
+        for k in 0..<8 {
+            let at = 28 + 10 * k
+            x[physical: x.physical(k)] = X87Register(bytes: Array(b[at..<at + 10]))
+        }
+        x.updateSummary()
+        return x
     }
 
     /// Where the FPU area and the frame go for a stack pointer `sp`: (fpstate, frame).

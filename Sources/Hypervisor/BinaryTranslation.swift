@@ -124,6 +124,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             if rounds > 4096 { return nil }   // let the machine loop check its deadline
             if cpu.cpl == 3 {
                 previous = nil
+                if cpu.trapFlag { return nil }   // EFLAGS.TF: the machine steps it (SystemMachine.run)
                 if let r = userCodeRunner.map({ $0(n &- done) }) ?? interpreter.runSlice(n &- done) { return r }
                 continue
             }

@@ -180,8 +180,12 @@ extension ParavirtualVMM {
     }
 
     /// HYPERVISOR_mmuext_op(ops, count, success_count, domid): 12-byte `mmuext_op` {cmd, arg}
-    /// entries: MMUEXT_NEW_BASEPTR (5; also turns paging on the first time), MMUEXT_TLB_FLUSH_LOCAL
-    /// (6), MMUEXT_INVLPG_LOCAL (7). Other commands return -ENOSYS.
+    /// entries: MMUEXT_PIN_L2_TABLE (1: the page directory in frame `arg` is validated, every
+    /// present entry and every present entry of the page tables it names must be a frame of
+    /// the guest, and recorded as pinned; -EINVAL otherwise), MMUEXT_UNPIN_TABLE (4: the frame is
+    /// ordinary memory again; -EINVAL when it is not pinned or is the current base),
+    /// MMUEXT_NEW_BASEPTR (5; also turns paging on the first time), MMUEXT_TLB_FLUSH_LOCAL (6),
+    /// MMUEXT_INVLPG_LOCAL (7) (xen/include/public/xen.h). Other commands return -ENOSYS.
     func mmuextOp(_ a: [UInt32], action: inout String) throws(CPUException) -> HypercallOutcome {
         let m = machine
         var done: [String] = []
@@ -189,6 +193,29 @@ extension ParavirtualVMM {
         for i in 0..<a[1] {
             let cmd = try m.readLinear32(a[0] &+ 12 * i), arg = try m.readLinear32(a[0] &+ 12 * i &+ 4)
             switch cmd {
+            case 1:
+                guard arg < m.mmu.ramSize >> 12 else { done.append("PIN_L2_TABLE \(Hex.plain(arg)): outside the guest's memory"); return .fail(Self.EINVAL) }
+                for i in 0..<UInt32(1024) {
+                    let pde = m.mmu.physicalRead32(arg << 12 | i * 4)
+                    guard pde & 1 != 0 else { continue }
+                    guard pde >> 12 < m.mmu.ramSize >> 12 else { done.append("PIN_L2_TABLE refused: entry \(i) outside the guest's memory"); return .fail(Self.EINVAL) }
+                    for j in 0..<UInt32(1024) {
+                        let pte = m.mmu.physicalRead32(pde & ~0xFFF | j * 4)
+                        if pte & 1 != 0 && pte >> 12 >= m.mmu.ramSize >> 12 {
+                            done.append("PIN_L2_TABLE refused: a page table maps a frame outside the guest's memory")
+                            return .fail(Self.EINVAL)
+                        }
+                    }
+                }
+                pinnedTables.insert(arg)
+                done.append("PIN_L2_TABLE \(Hex.address(arg << 12))")
+            case 4:
+                guard pinnedTables.contains(arg), m.cpu.cr3 >> 12 != arg else {
+                    done.append("UNPIN_TABLE \(Hex.address(arg << 12)) refused: not pinned, or the current base")
+                    return .fail(Self.EINVAL)
+                }
+                pinnedTables.remove(arg)
+                done.append("UNPIN_TABLE \(Hex.address(arg << 12))")
             case 5:
                 try m.writeControlRegister(3, arg << 12)
                 if !pagingOn {

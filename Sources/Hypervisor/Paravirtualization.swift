@@ -96,6 +96,9 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
     public internal(set) var batchedCalls: [String: UInt64] = [:]
     /// Page-table entries written through mmu_update.
     public internal(set) var pageTableUpdates: UInt64 = 0
+    /// Page directories pinned with MMUEXT_PIN_L2_TABLE (frame numbers): validated once, then
+    /// written only through `mmu_update` until MMUEXT_UNPIN_TABLE.
+    public internal(set) var pinnedTables: Set<UInt32> = []
 
     public init(machine: SystemMachine, log: VMMLog, cost: CostModel, hypercallPage: UInt32, sharedInfo: UInt32, timerPeriod: UInt32) {
         self.machine = machine
@@ -285,6 +288,9 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
         cpu.esp = esp &- 4 * UInt32(frame.count)
         cpu.segments[1] = entry.cs | 1
         cpu.eip = entry.address
+        // As Xen's create_bounce_frame: the handler runs without TF (a single-stepped program's
+        // #DB must not single-step its kernel too), NT, RF or VM, like a CPU's gate.
+        cpu.eflags &= ~(EFLAGS.tf | EFLAGS.nt | EFLAGS.rf | EFLAGS.vm)
         if interruptGate { _ = try? m.writeLinear(sharedInfo &+ 1, size: 1, 1) }
         return .handled
     }

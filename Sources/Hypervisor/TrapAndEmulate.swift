@@ -188,8 +188,14 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                     record(kind, "\(prefix)hlt", e.eip, text, "guest halted with virtual IF = 0: stopped", roundTrip + work)
                     return .stop("the guest kernel executed HLT at \(Hex.address(e.eip)) with virtual interrupts disabled: it would sleep forever")
                 }
-                m.halt()
-                action = "vCPU halted until the next virtual interrupt"
+                if pendingInterrupt != nil {
+                    // An interrupt held while virtual IF was 0 (STI's shadow kept it out until
+                    // now): HLT ends at once, as on hardware, and it is delivered after the HLT.
+                    action = "a held virtual interrupt is pending: no halt, it is delivered now"
+                } else {
+                    m.halt()
+                    action = "vCPU halted until the next virtual interrupt"
+                }
             case .in, .out, .ins, .outs:
                 work += cost.deviceAccess
                 action = describeIO(insn)
@@ -281,7 +287,12 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         }
         cpu.eip = next
         record(kind, "\(prefix)\(name)", e.eip, text, action, roundTrip + work)
-        if virtualIF, let v = pendingInterrupt {
+        // STI's interrupt shadow (Intel SDM, STI): a held interrupt waits for the instruction
+        // after it, so `sti; hlt` does not take it in between and then halt with IF = 0 (the
+        // HLT, which traps too, delivers it). Before any other instruction it comes at once, as
+        // before: the VMM cannot stop after one instruction it does not trap.
+        let shadowedHLT = insn.mnemonic == .sti && (try? m.decode(at: next))?.mnemonic == .hlt
+        if virtualIF, !shadowedHLT, let v = pendingInterrupt {
             pendingInterrupt = nil
             return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
         }

@@ -123,7 +123,10 @@ public final class SystemMachine {
     public var clock: UInt64 { interpreter.instructionsExecuted &+ idleInstructions }
     public internal(set) var halted = false
     var stop: SystemStopReason?
-    var mustStop: Bool { stop != nil }
+    /// The interpreter's slice ends here: a stop, or a VMM that halted the vCPU while handling
+    /// an instruction or a software interrupt (a PV guest's SCHEDOP_block), which the loop then
+    /// honours at once, as the translator's runner does (the two engines count the same).
+    var mustStop: Bool { stop != nil || halted }
     var shadow = false
     /// TSS and LDT base and limit (the hidden parts of TR and LDTR).
     public internal(set) var trBase: UInt32 = 0, trLimit: UInt32 = 0
@@ -223,7 +226,10 @@ public final class SystemMachine {
                 continue
             }
             var n = maxInstructions &- executed
-            let stepping = timer.pending || shadow
+            // EFLAGS.TF: one instruction at a time through the interpreter's single-step path,
+            // which raises the #DB after it (the fast slice never looks at TF).
+            let traced = cpu.trapFlag
+            let stepping = timer.pending || shadow || traced
             if stepping {
                 n = 1
             } else if timer.nextTick != .max {
@@ -232,7 +238,7 @@ public final class SystemMachine {
             n = min(n, Interpreter.deadlineCheckInterval)
             let ifBefore = interruptsEnabled, eipBefore = cpu.eip
             let before = interpreter.instructionsExecuted
-            let r = stepping ? interpreter.runFast(1) : sliceRunner.map { $0(n) } ?? interpreter.runFast(n)
+            let r = traced ? interpreter.stepWithTrapFlag() : stepping ? interpreter.runFast(1) : sliceRunner.map { $0(n) } ?? interpreter.runFast(n)
             sinceDeadlineCheck &+= interpreter.instructionsExecuted &- before
             if stepping {
                 shadow = !shadow && !ifBefore && interruptsEnabled

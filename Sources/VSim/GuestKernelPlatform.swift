@@ -42,6 +42,9 @@ public struct GuestKernelPlatform {
     /// The host directory the program sees as `/` through the host-call device (`--root`; nil:
     /// no file system).
     public let root: String?
+    /// Guest RAM in bytes (`--memory`; ``GuestMemorySize``), told to the kernel by the boot
+    /// protocol (the boot-information block's RAM size).
+    public let memory: UInt32
 
     /// The recipe for `program` under `mode` (interpret and translate mean `--system`).
     /// - Throws: ``VSimError`` for a kernel that does not build, a malformed ELF, an unknown cost
@@ -74,6 +77,7 @@ public struct GuestKernelPlatform {
         umip = options.umip
         ept = options.ept
         root = options.root
+        memory = options.memory ?? GuestMemorySize.default
         if mode == .pv {
             guard let page = kernel.symbols.first(where: { $0.name == "hypercall_page" })?.value,
                   let shared = kernel.symbols.first(where: { $0.name == "shared_info" })?.value else {
@@ -88,7 +92,7 @@ public struct GuestKernelPlatform {
     /// A fresh machine with the kernel and the program booted and the mode's VMM attached,
     /// stopped before the kernel's first instruction.
     public func boot(stdio: GuestStdio) throws(VSimError) -> BootedGuestKernel {
-        let (machine, com2) = try Self.machine(stdio: stdio)
+        let (machine, com2) = try Self.machine(stdio: stdio, ramSize: memory)
         if mode == .unikernel { machine.programRing = 0 }
         let layout: BootLoader.Layout
         do {
@@ -113,9 +117,9 @@ public struct GuestKernelPlatform {
 
     /// The bare machine of the guest kernel's world: RAM, COM1 at 0x3F8 on the guest's stdin and
     /// stdout, the exit device, and COM2 at 0x2F8 on its stderr (also what `runFlat` guests use).
-    public static func machine(stdio: GuestStdio) throws(VSimError) -> (SystemMachine, com2: UART16550) {
+    public static func machine(stdio: GuestStdio, ramSize: UInt32 = GuestMemorySize.default) throws(VSimError) -> (SystemMachine, com2: UART16550) {
         let machine: SystemMachine
-        do { machine = try SystemMachine(input: stdio.input, output: stdio.output) } catch {
+        do { machine = try SystemMachine(ramSize: ramSize, input: stdio.input, output: stdio.output) } catch {
             throw .host("cannot set up the guest machine: \(error)")
         }
         let com2 = UART16550(base: 0x2F8, input: -1, output: stdio.error)

@@ -17,6 +17,7 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
     case engine = "--engine"
     case seed = "--seed"
     case root = "--root"
+    case memory = "--memory"
 
     public static func < (a: GuestOption, b: GuestOption) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -76,6 +77,9 @@ public enum GuestOption: String, CaseIterable, Sendable, Comparable {
         case .seed:
             return Self.emulated.contains(mode) || mode == .kvm ? nil
                 : "\(rawValue) seeds the AT_RANDOM bytes vsim gives the guest; under \(mode) the host kernel gives them"
+        case .memory:
+            return kernel || mode == .kvm ? nil
+                : "\(rawValue) sets the guest RAM of the guest kernel's machine: it needs --mode trap, hvm, pv, bt, unikernel or kvm, or --system with interpret or translate"
         case .root:
             // One meaning in every mode that honours it: the directory the program sees as /.
             return mode == .ptrace || Self.emulated.contains(mode) || mode == .kvm ? nil

@@ -88,6 +88,9 @@ public struct RunOptions: Sendable {
     /// ``RunResult/maxResidentBytes``; `vsim run`, which never shows it, turns it off
     /// (0.7 M host instructions of a do-nothing run's 18.8 M: docs/performance.md).
     public var measurePeakMemory = true
+    /// Guest RAM in bytes for the guest kernel's machine (`--memory`; ``GuestMemorySize``: a
+    /// multiple of 4 MiB from 8 MiB to 3 GiB); nil: ``GuestMemorySize/default``, 32 MiB.
+    public var memory: UInt32? = nil
     /// Receives trace lines (without newline); default: stderr.
     public var traceSink: @Sendable (String) -> Void = { line in writeStandardError(line + "\n") }
 
@@ -107,6 +110,7 @@ public struct RunOptions: Sendable {
         if ept != nil { set.insert(.ept) }
         if engine != defaults.engine { set.insert(.engine) }
         if root != nil { set.insert(.root) }
+        if memory != nil { set.insert(.memory) }
         return set
     }
 }

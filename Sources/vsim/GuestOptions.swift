@@ -39,6 +39,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The directory the program sees as /: under interpret and translate vsim serves its files (like qemu-i386 -L); under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, --system) the kernel forwards file calls to vsim's host-call device, which serves them from it; nothing outside it can be named (default: no file system, path lookups fail with ENOENT). Under ptrace paths are rewritten at each system call, PRoot-style (default: the host's /).", valueName: "dir"))
     var root: String?
 
+    @Option(help: ArgumentHelp("Guest RAM of the guest kernel's machine (trap, hvm, pv, bt, unikernel, kvm, --system): bytes or a number with K, M or G, a multiple of 4M from 8M to 3G (default 32M). A program linked at 0x08048000 fits under at most 128M (the kernel maps RAM below user space).", valueName: "size"))
+    var memory: String?
+
     /// The options the user gave, by name.
     var given: Set<GuestOption> {
         var set: Set<GuestOption> = []
@@ -53,6 +56,7 @@ struct GuestOptions: ParsableArguments {
         if engine != nil { set.insert(.engine) }
         if seed != nil { set.insert(.seed) }
         if root != nil { set.insert(.root) }
+        if memory != nil { set.insert(.memory) }
         return set
     }
 
@@ -82,6 +86,9 @@ struct GuestOptions: ParsableArguments {
         if let engine { options.engine = engine }
         if let seed { options.seed = seed }
         options.root = root
+        if let memory {
+            do { options.memory = try GuestMemorySize.parse(memory) } catch { throw ValidationError(error.description) }
+        }
         return options
     }
 }

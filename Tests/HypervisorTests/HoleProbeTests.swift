@@ -48,7 +48,7 @@ final class HoleProbeTests: XCTestCase {
             "lar": "lar 0x08: 00cf9a00\nlar 0x10: 00cf9200\nlsl 0x08: ffffffff\nverr 0x08: 1\nverw 0x10: 1\n",
             "pushseg": "push cs: 0008\npush ss: 0010\npop ss 0x10 -> 0010\n",
             "farcall": "lcall pushed cs: 0008\nljmp 0x08 -> cs 0008\nint pushed cs: 0008\n",
-            "str": "str: 0028\n",
+            "str": "str: 0018\n",
             "movseg": "mov cs: 0008\nmov ss: 0010\nmov 0x10 to ss -> 0010\n",
         ]
         let leaks: [String: String] = [

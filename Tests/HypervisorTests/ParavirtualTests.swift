@@ -58,17 +58,18 @@ final class ParavirtualTests: XCTestCase {
     ///     0x0804a000, see readelf -l) queued after it; the stack at 0xbffe0000 needs another
     ///     page table: its directory entry is sent with the 3 queued entries (35); the 32 stack
     ///     PTEs go after map_user (36);
-    ///   mmuext_op NEW_BASEPTR (1), event_channel_op bind_virq (1), set_callbacks (1):
-    /// 41 hypercalls at boot. Then hello: `int $0x80` goes
+    ///   mmuext_op NEW_BASEPTR (1), event_channel_op bind_virq (1), set_callbacks (1), and
+    ///   set_gdt (1: the program's segments 0x23/0x2B live in the kernel's own GDT):
+    /// 42 hypercalls at boot. Then hello: `int $0x80` goes
     /// straight to the kernel (Xen's fast system-call path: no hypercall, no trap); write is ONE
     /// console_io for the 14 bytes (against 14 trapped OUTs under trap); exit is ONE multicall
-    /// carrying sched_op(shutdown_code) and sched_op(shutdown). Total 43.
+    /// carrying sched_op(shutdown_code) and sched_op(shutdown). Total 44.
     func testHelloHypercalls() throws {
         let (vmm, stop, out, _) = try run("hello")
         XCTAssertEqual(stop, .exited(status: 0))
         XCTAssertEqual(out, "Hello, world!\n")
         XCTAssertEqual(vmm.log.counts(.hypercall), [
-            "set_trap_table": 1, "stack_switch": 1, "mmu_update": 36, "mmuext_op": 1,
+            "set_trap_table": 1, "stack_switch": 1, "set_gdt": 1, "mmu_update": 36, "mmuext_op": 1,
             "event_channel_op": 1, "set_callbacks": 1, "console_io": 1, "multicall": 1,
         ])
         XCTAssertEqual(vmm.log.counts(.trap), [:])
@@ -87,7 +88,7 @@ final class ParavirtualTests: XCTestCase {
         XCTAssertEqual(stop, .exited(status: 0))
         XCTAssertEqual(out, "one line\n")
         XCTAssertEqual(vmm.log.counts(.hypercall), [
-            "set_trap_table": 1, "stack_switch": 1, "mmu_update": 37, "mmuext_op": 1,
+            "set_trap_table": 1, "stack_switch": 1, "set_gdt": 1, "mmu_update": 37, "mmuext_op": 1,
             "event_channel_op": 1, "set_callbacks": 1, "console_io": 3, "multicall": 1,
         ])
     }

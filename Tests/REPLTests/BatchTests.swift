@@ -222,8 +222,9 @@ struct SystemBatchTests {
         let out = try Batch.run(hello, mode: .trap, ["catch trap out", "continue", "continue", "info registers eip cpl", "info traps"])
         // The kernel's first OUT programs the timer (port 0x40) with the default period, 100,000
         // = 0x186a0; the second writes 'H' (0x48) to the UART. Each is a #GP at ring 1 that the
-        // VMM emulates; the step stops right after, before the next instruction.
-        #expect(out.contains("Catchpoint 1 (trap #GP: out)\n[vmm] trap 0x0010010e  out    %eax,$0x40  [#GP: out] OUT to port 0x40 (timer) <- 0x186a0"))
+        // VMM emulates; the step stops right after, before the next instruction. (Its address is
+        // kernel.s's: `objdump -d` of the built kernel.)
+        #expect(out.contains("Catchpoint 1 (trap #GP: out)\n[vmm] trap 0x0010011b  out    %eax,$0x40  [#GP: out] OUT to port 0x40 (timer) <- 0x186a0"))
         #expect(out.contains("[#GP: out] OUT to port 0x3f8 (16550 UART) <- 0x48"))
         #expect(out.contains(" cpl    0x00000001  1"))
         #expect(out.contains("  #GP: out           2\n"))

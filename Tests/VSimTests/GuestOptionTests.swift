@@ -26,6 +26,7 @@ import Testing
         (["--engine", "translate"], vmms),
         (["--seed", "3"], emulated.union(["kvm"])),
         (["--root", "/tmp"], emulated.union(["kvm"])),
+        (["--memory", "64M"], vmms.union(["kvm"])),
     ]
     /// Options the console refuses in every mode (a session has no host time limit), with its
     /// own reason. The rest it takes as `vsim run` does: it boots through the same runtime.

@@ -150,7 +150,8 @@ final class KernelMemoryTests: XCTestCase {
     ///   munmap of the 16: 16 PTEs (40), one mmuext_op with 16 INVLPG_LOCAL (3);
     ///   mmap2 of 40 pages: the page table exists now: 40 PTEs (41);
     ///   munmap of the 40: 40 PTEs (42), past 32 pages one mmuext_op TLB_FLUSH_LOCAL (4);
-    ///   set_thread_area: set_gdt the first time (1), update_descriptor (1);
+    ///   set_gdt once at boot (1: the program's segments live in the kernel's own GDT);
+    ///   set_thread_area: update_descriptor (1);
     ///   exit: one multicall.
     func testParavirtualCounts() throws {
         guard ProgramsHarness.hostRunsI386() else { throw XCTSkip("the host cannot run i386 programs natively") }

@@ -7,8 +7,8 @@
 #   vsim_kcall), where the kernel believes it is at ring 0, then prints what it saw.
 # Prints: the TR selector the kernel reads.
 #   Expected (Intel SDM semantics; checked by Tests/HypervisorTests/HoleProbeTests.swift):
-#     interpret --system, hvm: 0028 (the kernel's TSS)
-#     trap: 00e0 (the VMM's); trap --umip: 0028 (STR traps)
+#     interpret --system, hvm: 0018 (the kernel's TSS)
+#     trap: 00e0 (the VMM's); trap --umip: 0018 (STR traps)
 # Exit status: 0; 1 (and a message) when not run under vsim's guest kernel.
 # Run: vsim run --mode trap programs/holes/str.s   (also: --mode hvm, --mode interpret --system)
 

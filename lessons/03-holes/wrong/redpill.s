@@ -15,7 +15,7 @@
 _start: sgdt gdtr                       # no trap, at any CPL (unless CR4.UMIP is set)
         movl gdtr + 2, %eax             # the base (bytes 2-5; bytes 0-1 are the limit)
         movl $m_bare, %ecx
-        cmpl $0x00102000, %eax          # the base vsim's kernel loads (seen under hvm): anything else is a VMM
+        cmpl $0x00103000, %eax          # the base vsim's kernel loads (seen under hvm): anything else is a VMM
         je 1f
         movl $m_vmm, %ecx
 1:      movl $4, %eax                   # write(1, message, 5) (both are 5 bytes with "\n")
