@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Descriptions
 
 /// The cgroup limits of a container (`--memory`, `--cpus`, `--pids`).
 public struct ResourceLimits: Equatable, Sendable {
@@ -32,29 +33,21 @@ public struct ResourceLimits: Equatable, Sendable {
         cpus.map { Int(($0 * Double(ResourceLimits.cpuPeriodMicroseconds)).rounded()) }
     }
 
-    /// Parses a size such as `64m`, `1g`, `512k`, `1.5g`, `65536` or `64MiB` (binary units, as
-    /// Docker reads `--memory`).
+    /// Parses a size such as `64m`, `1g`, `512k`, `1.5g`, `65536` or `64MiB` (``ByteSize``:
+    /// binary units, as Docker reads `--memory`), at least 1 MiB.
     /// - Throws: ``ContainerError/usage(_:)`` naming the option and what a size looks like.
     public static func parseSize(_ text: String, option: String = "--memory") throws(ContainerError) -> UInt64 {
-        var t = text.lowercased()
-        let usage = ContainerError.usage("\(option): cannot parse the size '\(text)'; give bytes or a number with a k, m or g suffix (binary units), e.g. 64m")
-        for suffix in ["ib", "b"] where t.hasSuffix(suffix) && t.count > suffix.count {
-            t.removeLast(suffix.count)
-            break
+        switch ByteSize.read(text) {
+        case .notASize:
+            throw .usage("\(option): cannot parse the size '\(text)'; give bytes or a number with a k, m or g suffix (binary units), e.g. 64m")
+        case .tooLarge:
+            throw .usage("\(option) \(text) is too large")
+        case .bytes(let bytes):
+            guard bytes >= 1 << 20 else {
+                throw .usage("\(option) \(text) is below the minimum of 1 MiB (the container's init and its page tables need some memory)")
+            }
+            return bytes
         }
-        var multiplier: Double = 1
-        if let last = t.last, let shift = ["k": 10, "m": 20, "g": 30, "t": 40][String(last)] {
-            multiplier = Double(UInt64(1) << UInt64(shift))
-            t.removeLast()
-        }
-        guard !t.isEmpty, t.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              t.filter({ $0 == "." }).count <= 1, let value = Double(t), value.isFinite else { throw usage }
-        let bytes = (value * multiplier).rounded()
-        guard bytes >= Double(1 << 20) else {
-            throw .usage("\(option) \(text) is below the minimum of 1 MiB (the container's init and its page tables need some memory)")
-        }
-        guard bytes < Double(UInt64(1) << 62) else { throw .usage("\(option) \(text) is too large") }
-        return UInt64(bytes)
     }
 
     /// Checks `--cpus` and `--pids`. `onlineCPUs` bounds `--cpus` as Docker does.

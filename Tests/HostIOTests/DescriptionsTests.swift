@@ -116,3 +116,32 @@ struct ShellError: Error {}
         #expect("a  ".trimmingTrailingSpaces() == "a")
     }
 }
+
+/// Sizes as `--memory` takes them, against coreutils' `numfmt --from=iec` (the same binary
+/// units; numfmt rounds a fraction away from zero, ByteSize to nearest: the examples avoid a
+/// fraction of a byte below one half) and Docker's spellings by hand (`64MiB`, `64mb` = 64 × 2^20).
+@Suite struct ByteSizeTests {
+    @Test func sizesMatchNumfmt() throws {
+        for text in ["65536", "64M", "1.5G", "512K", "1T", "0.5K", "1.3M", "3G", "0"] {
+            let expected = try shell("numfmt --from=iec \(text)").trimmed()
+            #expect(ByteSize.read(text) == .bytes(UInt64(expected)!), "\(text): numfmt says \(expected)")
+            #expect(ByteSize.read(text.lowercased()) == .bytes(UInt64(expected)!), "\(text.lowercased())")
+        }
+    }
+
+    @Test func dockerSpellings() {
+        for text in ["64m", "64M", "64mb", "64MB", "64MiB", "64mib", "67108864", "67108864b"] {
+            #expect(ByteSize.read(text) == .bytes(64 << 20), "\(text)")
+        }
+    }
+
+    @Test func notSizesAndTooLarge() {
+        for text in ["", "m", "mb", "ib", "b", "abc", "12q", "-5m", "1.2.3g", "1.g", ".5g", "0x10", "64 m", " 64m", "64kk", "64bi"] {
+            #expect(ByteSize.read(text) == .notASize, "\(text)")
+        }
+        #expect(ByteSize.read("4194304T") == .tooLarge)             // 2^22 × 2^40 = 2^62
+        #expect(ByteSize.read("4194303T") == .bytes(4_194_303 << 40))
+        #expect(ByteSize.read("99999999999999999999G") == .tooLarge)
+        #expect(ByteSize.read("4194303.9999999999999999T") == .tooLarge)   // the fraction rounds up to 2^62
+    }
+}

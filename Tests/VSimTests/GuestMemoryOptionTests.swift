@@ -14,7 +14,8 @@ import Testing
         #expect(try GuestMemorySize.parse("8192k") == 8 << 20)
         #expect(try GuestMemorySize.parse("12582912") == 12 << 20)
         #expect(try GuestMemorySize.parse("3G") == 3 << 30)
-        for bad in ["", "M", "64X", "-4M", "6M", "4M", "4G", "1.5G", "99999999999999999999G", "0x4000000"] {
+        #expect(try GuestMemorySize.parse("1.5G") == 1536 << 20)   // Docker's spelling, as container run --memory
+        for bad in ["", "M", "64X", "-4M", "6M", "4M", "4G", "1.2G", "99999999999999999999G", "0x4000000", "64 M", "1.G"] {
             #expect(throws: VSimError.self, "\(bad)") { _ = try GuestMemorySize.parse(bad) }
         }
     }
