@@ -302,6 +302,10 @@ public final class TranslationEngine: CodeWriteObserver {
 
     var lastBudgetExits: UInt64 = 0
 
+    /// The last block's exit through an unchained `goto_tb` slot: chained to the block found at
+    /// the next lookup if that is at `pc` in `mode` (nothing else ran in between).
+    var pendingChain: (from: TranslationBlock, slot: Int, pc: UInt32, mode: UInt32)?
+
     /// Runs exactly one block from EIP (or steps one instruction that cannot be translated) and
     /// returns at the next block boundary; nil while the guest goes on (`--check` uses it).
     public func runOneBlock() -> EngineStop? {
@@ -310,6 +314,8 @@ public final class TranslationEngine: CodeWriteObserver {
 
     /// One turn of the main loop: look up (or translate) the block at EIP, run it, handle its exit.
     func iteration(end: UInt64, single: Bool) -> EngineStop? {
+        let previous = pendingChain
+        pendingChain = nil
         // EFLAGS.TF: single-step through the interpreter, which raises the #DB traps.
         if cpu.trapFlag { return stepMainLoop() ? .stopped : nil }
         let pc = cpu.eip
@@ -321,6 +327,7 @@ public final class TranslationEngine: CodeWriteObserver {
             // interpreter raises the exception.
             return stepMainLoop() ? .stopped : nil
         }
+        if let p = previous, p.pc == pc, p.mode == mode { chain(p.from, slot: p.slot, to: b) }
         // The budget: chained blocks run until the counter would pass `limit`; in single mode
         // exactly this block fits, so the next block entry comes back here.
         limit = single ? counter + UInt64(b.instructions.count) : min(end, counter + TranslationEngine.deadlineCheckInterval)
@@ -337,11 +344,12 @@ public final class TranslationEngine: CodeWriteObserver {
         switch kind {
         case .chain:
             stats.unchainedExits += 1
-            if chaining, let from, from.valid {
-                let mode = TranslationEngine.mode(of: cpu)
-                // Never into a block at a breakpoint: the main loop must see EIP there first.
-                if breakpoints.isEmpty || !breakpoints.contains(cpu.eip),
-                   let target = lookupOrTranslate(cpu.eip, mode), from.valid { chain(from, slot: info, to: target) }
+            // Chained at the next lookup, when the target is about to run (QEMU's last_tb):
+            // translating it now could fetch code that never runs (an interrupt may come first),
+            // and under a guest kernel every fetch fills the modeled TLB.
+            // Never into a block at a breakpoint: the main loop must see EIP there first.
+            if chaining, let from, from.valid, breakpoints.isEmpty || !breakpoints.contains(cpu.eip) {
+                pendingChain = (from, info, cpu.eip, TranslationEngine.mode(of: cpu))
             }
         case .mainLoop:
             stats.mainLoopExits += 1
