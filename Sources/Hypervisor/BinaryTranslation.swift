@@ -554,6 +554,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             m.endSlice()
             return r
         case .exception(let e):
+            if let r = unshadowWrite(e) { return r }
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
                let r = emulateTracedWrite(e) { return r }
             if let r = lazyFPUSwitch(e) { return r }
