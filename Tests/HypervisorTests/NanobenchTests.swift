@@ -159,6 +159,33 @@ final class NanobenchTests: XCTestCase {
         }
     }
 
+    /// Shadow paging's counts are the same on both engines: forkwait's 5 processes under trap,
+    /// bt and hvm without EPT, interpreted and translated, give the same traps, exits and
+    /// callouts by reason (hidden faults included) and the same modeled cycles.
+    func testForkwaitCountsIdenticalOnBothEngines() throws {
+        let resolved = try VSim.resolve(.path(directory + "/forkwait.s"))
+        for column in ["trap", "bt", "hvm-shadow"] {
+            let c = try XCTUnwrap(Nanobench.column(named: column))
+            var results: [RunResult] = []
+            for engine in [Engine.interpret, .translate] {
+                var options = RunOptions()
+                options.io = .capture
+                options.timerPeriod = 0
+                options.ept = c.ept
+                options.engine = engine
+                let r = try c.mode.backend.run(resolved, arguments: ["5"], options: options)
+                XCTAssertEqual(r.exitStatus, 0, column)
+                results.append(r)
+            }
+            XCTAssertEqual(results[0].traps, results[1].traps, column)
+            XCTAssertEqual(results[0].exits, results[1].exits, column)
+            XCTAssertEqual(results[0].callouts, results[1].callouts, column)
+            XCTAssertEqual(results[0].modeledCycles, results[1].modeledCycles, column)
+            let hidden = (results[0].traps[ShadowPageTables.trapFill] ?? 0) + (results[0].exits[ShadowPageTables.exitFill] ?? 0)
+            XCTAssertGreaterThan(hidden, 0, column)
+        }
+    }
+
     /// The hidden faults' cycles from the cost model: per process, hvm without EPT pays 38 exits
     /// (37 fills + 1 unshadow) × (vmExitRoundTrip + shadowFill) for them, trap 38 × (trapRoundTrip +
     /// shadowFill): the difference between the two columns' cycles on two presets that differ
