@@ -138,7 +138,7 @@ public final class HardwareAssistVMM: SystemHooks {
         self.controls = controls
         self.controls.cr0ReadShadow = machine.cpu.cr0
         machine.hooks = self
-        if !controls.enableEPT { machine.mmu.fillObserver = { [unowned self] a in self.shadowFilled(a) } }
+        if !controls.enableEPT { machine.mmu.fillObserver = { [weak self] a in self?.shadowFilled(a) } }
     }
 
     /// Without EPT: the MMU filled a TLB entry for linear page `a`; when its shadow entry was

@@ -86,7 +86,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         cpu.idtr = DescriptorTableRegister(base: Self.monitorBase + 0x1000, limit: 0x7FF)
         cpu.tr = Self.monitorTR
         cpu.ldtr = 0
-        machine.mmu.fillObserver = { [unowned self] a in self.shadowFilled(a) }
+        machine.mmu.fillObserver = { [weak self] a in self?.shadowFilled(a) }
     }
 
     // MARK: DescriptorShadow
