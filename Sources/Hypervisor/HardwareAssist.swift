@@ -111,7 +111,8 @@ public struct VMCSControls: Sendable, Equatable {
 /// exit, with descriptor-table exiting), SMSW reads the CR0 read shadow for host-owned bits.
 /// Memory: with EPT the guest's page tables are used directly (one guest, identity
 /// guest-physical = host-physical); without it the exits a shadow-paging VMM takes are counted
-/// (CR3 loads, INVLPG, `#PF`) and the VMM performs or reinjects them.
+/// (CR3 loads, INVLPG, `#PF`) and the VMM performs or reinjects them, and every first touch of
+/// a page whose shadow entry is not built yet is a hidden `#PF` exit (``ShadowPageTables``).
 ///
 /// Interrupts: a timer tick is one exit (1, external interrupt), counted when the machine can
 /// take it (guest IF = 1), after which the VMM injects it; a real VMM that finds IF = 0 would

@@ -33,7 +33,9 @@ import Descriptions
 /// the page directory and every page table it points to are write-protected, and each guest
 /// write to an entry is a hidden page fault the VMM emulates ("#PF: traced page-table write";
 /// Adams and Agesen's *ptemod*). Building the tables before loading CR3 costs nothing; growing
-/// the heap later costs one trap per entry (compare `pv`, where mmu_update batches them).
+/// the heap later costs one trap per entry (compare `pv`, where mmu_update batches them). The
+/// MMU walks the VMM's shadow page table (``ShadowPageTables``), built lazily: the first touch of
+/// each page in an address space is one more hidden page fault (`#PF: hidden (shadow fill)`).
 public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// Where the VMM's own GDT, IDT and TSS live (the top 4 MiB of the address space, the
     /// monitor's area); what SGDT and SIDT reveal to the guest.

@@ -103,8 +103,8 @@ final class NanobenchTests: XCTestCase {
 
     /// forkwait, per process (runs of 6 minus 3), counted by hand from forkwait.s and kernel.s.
     /// System calls: clone, exit_group, wait4 = 3 `int $0x80`. Copy-on-write faults (#PF), 7:
-    /// the parent's 3 after fork (the `call postfork` on its stack page, `movl $0, lock_io` on
-    /// .data's first page, `movl $0, lock_arena` on .bss's first page: the 3 pages it wrote this
+    /// the parent's 3 after fork (the `call postfork` on its stack page, `movl $0, lock` on
+    /// .data's first page, `movl %edi, counter` on .bss's first page: the 3 pages it wrote this
     /// round, which fork write-protected) and the child's 4 (the kernel's CLONE_CHILD_SETTID
     /// store into its TCB, its `pushl %eax` on the stack, the same two lock stores), each
     /// resolved with one entry written (set_pte) and one INVLPG. Traced page-table writes

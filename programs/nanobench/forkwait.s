@@ -16,11 +16,13 @@
 #     Private_Dirty of its writable mappings: .data 2, .bss 2, the heap 1 (static glibc's TCB,
 #     where fork's CLONE_CHILD_SETTID stores the tid), the stack 3): all written below;
 #   - each round the parent touches .data 1, .bss 1, heap 1, stack 1 (smaps Referenced after
-#     clear_refs 1, one fork and waitpid): the fork wrapper takes and drops two locks (one in
-#     .data, one in .bss, as glibc's fork takes _IO_list_lock and the malloc arena locks), reads
-#     the TCB, calls (the stack) and wait4 stores the status on the stack;
+#     clear_refs 1, one fork and waitpid; Referenced does not tell reads from writes): here the
+#     fork wrapper writes a lock word on one .data page and a counter on one .bss page before
+#     clone and again after it (glibc's fork takes and drops its atfork handlers' lock; the
+#     child resets locks and bumps its fork generation), reads the TCB, calls (the stack), and
+#     wait4 stores the status on the stack;
 #   - the child writes 4 pages (its smaps Private_Dirty at _exit: .data 1, .bss 1, heap 1, stack 1:
-#     the locks reset, the tid the kernel stores, a call) and reads a second .data page (the
+#     the lock reset, the tid the kernel stores, a call) and reads a second .data page (the
 #     fork handler list; Referenced: .data 2); it runs on 4 text pages (gdb stepi from fork's
 #     return to _exit: 152 instructions in main, __x86.get_pc_thunk.ax, fork/_Fork/_exit and
 #     __run_postfork_handlers, at 4 distinct pages): main, thunk, fork and postfork below, each
@@ -126,13 +128,14 @@ thunk:  movl (%esp), %eax
         ret
 
         .balign 4096                    # a page of its own: fork, _Fork, _exit
-# fork: take the locks, clone with glibc's flags (the tid stored in the child's TCB), then
-# the postfork handlers in both; %eax = the child's pid in the parent, 0 in the child.
+# fork: take the lock, store the counter, clone with glibc's flags (the tid stored in the
+# child's TCB), then the postfork handlers in both; %eax = the child's pid in the parent, 0 in
+# the child.
 fork:   call thunk                      # (position-independent code's first step)
         movl tcb, %eax                  # the TCB (read: the tid cache)
         movl (%eax), %eax
-        movl $1, lock_io                # _IO_list_lock (.data)
-        movl $1, lock_arena             # the malloc arena's lock (.bss)
+        movl $1, lock                   # a lock word (.data)
+        movl %edi, counter              # a counter (.bss): the round
         movl $120, %eax                 # clone(flags, NULL, NULL, NULL, &tcb->tid)
         movl $CLONE_FLAGS, %ebx
         xorl %ecx, %ecx
@@ -151,13 +154,13 @@ _exit:  movl $252, %eax                 # exit_group(%ebx)
         int $0x80
 
         .balign 4096                    # a page of its own: __run_postfork_handlers
-# postfork: the atfork handlers' list is read (a second .data page), the locks released (in
-# the child: reset; a copy-on-write fault in each of them).
+# postfork: the atfork handlers' list is read (a second .data page), the lock released and
+# the counter stored again (a copy-on-write fault on each page, in the parent and in the child).
 postfork:
         call thunk
         movl handlers, %eax
-        movl $0, lock_io
-        movl $0, lock_arena
+        movl $0, lock
+        movl %edi, counter
         ret
 
         .section .rodata
@@ -169,7 +172,7 @@ failmsg: .ascii "nanobench forkwait: fork failed\n"
         .data                           # 2 pages, as static glibc's .data
         .balign 4096
 data0:  .long 0
-lock_io: .long 0
+lock:   .long 0
 iters:  .long 0
 tcb:    .long 0
         .balign 4096
@@ -180,5 +183,5 @@ handlers: .long 0
         .bss                            # 2 pages, as static glibc's .bss
         .balign 4096
 bss0:   .skip 4
-lock_arena: .skip 4092
+counter: .skip 4092
 bss1:   .skip 4096
