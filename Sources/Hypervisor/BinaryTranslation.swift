@@ -58,7 +58,9 @@ public struct BinaryTranslationStats: Sendable, Equatable {
 ///
 /// Costs (docs/cost-model.md): a callout `btCallout` + the VMM's work (as trap-and-emulate's);
 /// an in-TC emulation `btInTC`; `btTranslateInstruction` per instruction translated;
-/// `btIndirectLookup` per indirect transfer in translated code; traps as under trap.
+/// `btIndirectLookup` per indirect transfer in translated code; traps as under trap, the hidden
+/// page faults of its shadow page tables included (VMware's software VMM shadowed the guest's
+/// page tables too).
 public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
     /// Longest translation unit, in instructions (Adams & Agesen: up to 12).
     public static let maxUnitLength = 12
@@ -554,6 +556,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             m.endSlice()
             return r
         case .exception(let e):
+            if let r = unshadowWrite(e) { return r }
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
                let r = emulateTracedWrite(e) { return r }
             if let r = lazyFPUSwitch(e) { return r }

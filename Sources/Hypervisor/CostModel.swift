@@ -13,7 +13,9 @@ import Descriptions
 ///   + per hypercall: ``hypercallRoundTrip`` + the VMM's work for it.
 /// The VMM's work: ``emulateInstruction`` for an instruction it decodes and performs on the
 /// virtual CPU, plus ``deviceAccess`` when that is an I/O access, or ``reflectEvent`` for an
-/// exception or interrupt it pushes into the guest kernel's handler.
+/// exception or interrupt it pushes into the guest kernel's handler; ``shadowFill`` for a hidden
+/// page fault of shadow paging (trap, bt, hvm without EPT: the first access to a page whose shadow
+/// entry is not built yet).
 public struct CostModel: Sendable, Equatable {
     /// Preset name (`prescott`, `merom`, `nehalem`, `haswell`, `cascadelake`, or `file` after an override).
     public var name: String
@@ -52,11 +54,16 @@ public struct CostModel: Sendable, Equatable {
     public var btIndirectLookup: UInt64 = 40
     /// hvm with EPT: one memory reference of a page walk beyond what a native walk makes.
     public var pageWalkReference: UInt64 = 10
+    /// Shadow paging (trap, bt, hvm without EPT): the VMM's work for one hidden page fault: walk
+    /// the guest's two-level tables for the faulting page and write the shadow entry (or drop a
+    /// shadow table whose directory the guest freed). The round trip (a trap, or a VM exit) is
+    /// paid on top.
+    public var shadowFill: UInt64 = 200
 
     /// The named constants, in the order docs/cost-model.md lists them.
     public static let constantNames = ["cyclesPerInstruction", "trapRoundTrip", "vmExitRoundTrip", "hypercallRoundTrip",
                                        "emulateInstruction", "deviceAccess", "reflectEvent", "portIO", "controlRegisterWrite",
-                                       "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference", "clockGHz"]
+                                       "btCallout", "btInTC", "btTranslateInstruction", "btIndirectLookup", "pageWalkReference", "shadowFill", "clockGHz"]
 
     /// VM exit round trips, cycles: Prescott ~3,960 (Agesen et al., USENIX ATC 2012, Table 1: the
     /// first VT-x generation, that of Adams & Agesen's Pentium 4); measured by `vmlatency`
@@ -128,6 +135,7 @@ public struct CostModel: Sendable, Equatable {
             case "btTranslateInstruction": btTranslateInstruction = v
             case "btIndirectLookup": btIndirectLookup = v
             case "pageWalkReference": pageWalkReference = v
+            case "shadowFill": shadowFill = v
             default:
                 throw .badLine(file: file, line: i + 1, text: trimmed, why: "unknown constant (known: \(CostModel.constantNames.joined(separator: ", ")))")
             }

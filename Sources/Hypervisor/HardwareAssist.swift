@@ -111,7 +111,8 @@ public struct VMCSControls: Sendable, Equatable {
 /// exit, with descriptor-table exiting), SMSW reads the CR0 read shadow for host-owned bits.
 /// Memory: with EPT the guest's page tables are used directly (one guest, identity
 /// guest-physical = host-physical); without it the exits a shadow-paging VMM takes are counted
-/// (CR3 loads, INVLPG, `#PF`) and the VMM performs or reinjects them.
+/// (CR3 loads, INVLPG, `#PF`) and the VMM performs or reinjects them, and every first touch of
+/// a page whose shadow entry is not built yet is a hidden `#PF` exit (``ShadowPageTables``).
 ///
 /// Interrupts: a timer tick is one exit (1, external interrupt), counted when the machine can
 /// take it (guest IF = 1), after which the VMM injects it; a real VMM that finds IF = 0 would
@@ -128,6 +129,8 @@ public final class HardwareAssistVMM: SystemHooks {
     public private(set) var lastExitQualification: UInt32 = 0
     /// Without EPT: guest page-table writes the VMM emulated after a hidden page fault.
     public private(set) var tracedWrites: UInt64 = 0
+    /// Without EPT: the shadow page tables whose missing entries are the hidden page faults.
+    public let shadow = ShadowPageTables()
 
     public init(machine: SystemMachine, log: VMMLog, cost: CostModel, controls: VMCSControls = VMCSControls()) {
         self.machine = machine
@@ -136,6 +139,16 @@ public final class HardwareAssistVMM: SystemHooks {
         self.controls = controls
         self.controls.cr0ReadShadow = machine.cpu.cr0
         machine.hooks = self
+        if !controls.enableEPT { machine.mmu.fillObserver = { [weak self] a in self?.shadowFilled(a) } }
+    }
+
+    /// Without EPT: the MMU filled a TLB entry for linear page `a`; when its shadow entry was
+    /// missing the CPU took a `#PF` that exited (the exception bitmap has 14), and the VMM built
+    /// the entry from the guest's tables and resumed: a hidden page fault, not reflected.
+    func shadowFilled(_ a: UInt32) {
+        guard !controls.enableEPT, shadow.touch(a) else { return }
+        exit(.exceptionOrNMI, label: ShadowPageTables.exitFill, qualification: a, eip: machine.cpu.eip, text: "",
+             action: "hidden #PF: shadow entry for \(Hex.address(a)) built from the guest's tables", work: cost.shadowFill)
     }
 
     public func intercept(_ event: SystemEvent, machine m: SystemMachine) -> InterceptResult {
@@ -160,8 +173,18 @@ public final class HardwareAssistVMM: SystemHooks {
                 return .proceed
             }
             let q = e.vector == .pf ? e.faultAddress ?? 0 : 0
+            if !controls.enableEPT, e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, let t = m.mmu.translate(a),
+               shadow.isCachedDirectory(t.physical >> 12) {
+                // The directory of a cached address space written: the guest freed or reuses it.
+                shadow.unshadow(t.physical >> 12)
+                m.mmu.tracedFrames.remove(t.physical >> 12)
+                exit(.exceptionOrNMI, label: ShadowPageTables.exitUnshadow, qualification: q, eip: e.eip, text: text(e.eip),
+                     action: "hidden #PF: page directory at \(Hex.address(t.physical & ~0xFFF)) written: its cached shadow dropped, the write again",
+                     work: cost.shadowFill)
+                return .handled
+            }
             if !controls.enableEPT, e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
-               let insn = try? m.decode(at: e.eip), let w = ShadowPaging.write(insn, machine: m, guestCR3: m.cpu.cr3) {
+               let insn = try? m.decode(at: e.eip), let w = ShadowPaging.write(insn, machine: m, guestCR3: m.cpu.cr3, shadow: shadow) {
                 // A hidden page fault: the guest wrote one of its page tables, which the VMM
                 // write-protects to keep its shadow tables coherent. The guest never sees it.
                 m.cpu.eip = e.eip &+ UInt32(insn.length)
@@ -226,7 +249,8 @@ public final class HardwareAssistVMM: SystemHooks {
                     exit(.controlRegisterAccess, qualification: q, eip: insn.address, text: ATTPrinter.format(insn, symbols: nil),
                          action: "CR3 <- \(Hex.address(v)); the guest's page tables traced for the shadow", work: cost.emulateInstruction)
                     do throws(CPUException) { try machine.writeControlRegister(3, v) } catch { return .proceed }
-                    ShadowPaging.trace(machine: machine, guestCR3: v)
+                    shadow.load(cr3: v)
+                    ShadowPaging.trace(machine: machine, guestCR3: v, shadow: shadow)
                     cpu.eip = next
                     return .handled
                 }
@@ -258,16 +282,19 @@ public final class HardwareAssistVMM: SystemHooks {
         default: break
         }
         guard let reason else { return .proceed }
+        if reason == .invlpg, !controls.enableEPT { shadow.invalidate(q) }   // q: the linear address
         let work = cost.emulateInstruction + (reason == .ioInstruction ? cost.deviceAccess : 0)
         exit(reason, qualification: q, eip: insn.address, text: ATTPrinter.format(insn, symbols: nil),
              action: "VMM performed it and resumed", work: work)
         return .proceed   // the VMM performs exactly what the CPU would: let the machine do it
     }
 
-    func exit(_ reason: ExitReason, qualification: UInt32, eip: UInt32, text: String, action: String, work: UInt64) {
+    /// Records an exit of `reason`, counted under `label` (the reason's number and name unless
+    /// given: the hidden page faults of shadow paging are counted apart, ``ShadowPageTables``).
+    func exit(_ reason: ExitReason, label: String? = nil, qualification: UInt32, eip: UInt32, text: String, action: String, work: UInt64) {
         lastExitReason = reason
         lastExitQualification = qualification
-        log.record(VMMEvent(kind: .exit, reason: reason.label, eip: eip, instruction: text,
+        log.record(VMMEvent(kind: .exit, reason: label ?? reason.label, eip: eip, instruction: text,
                             action: "qualification \(Hex.address(qualification)); \(action)", cycles: cost.vmExitRoundTrip + work))
     }
 

@@ -33,7 +33,9 @@ import Descriptions
 /// the page directory and every page table it points to are write-protected, and each guest
 /// write to an entry is a hidden page fault the VMM emulates ("#PF: traced page-table write";
 /// Adams and Agesen's *ptemod*). Building the tables before loading CR3 costs nothing; growing
-/// the heap later costs one trap per entry (compare `pv`, where mmu_update batches them).
+/// the heap later costs one trap per entry (compare `pv`, where mmu_update batches them). The
+/// MMU walks the VMM's shadow page table (``ShadowPageTables``), built lazily: the first touch of
+/// each page in an address space is one more hidden page fault (`#PF: hidden (shadow fill)`).
 public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// Where the VMM's own GDT, IDT and TSS live (the top 4 MiB of the address space, the
     /// monitor's area); what SGDT and SIDT reveal to the guest.
@@ -59,6 +61,8 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     public internal(set) var virtualLDTR: UInt16 = 0
     /// Base of the guest's TSS (from its GDT at LTR).
     var guestTSSBase: UInt32 = 0
+    /// The shadow page tables whose missing entries are the hidden page faults.
+    public let shadow = ShadowPageTables()
     /// A virtual interrupt waiting for virtual IF = 1.
     public internal(set) var pendingInterrupt: UInt8?
     /// Virtual interrupts that were pending when another came (merged).
@@ -84,6 +88,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         cpu.idtr = DescriptorTableRegister(base: Self.monitorBase + 0x1000, limit: 0x7FF)
         cpu.tr = Self.monitorTR
         cpu.ldtr = 0
+        machine.mmu.fillObserver = { [weak self] a in self?.shadowFilled(a) }
     }
 
     // MARK: DescriptorShadow
@@ -119,6 +124,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             record(.trap, "interrupt 0x\(Hex.plain(v))", cpu.eip, "", "held: virtual IF = 0", cost.trapRoundTrip)
             return .handled
         case .exception(let e):
+            if let r = unshadowWrite(e) { return r }
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
                let r = emulateTracedWrite(e) { return r }
             if cpu.cpl == 1, e.vector == .gp || e.vector == .ud, let r = emulate(e) { return r }
@@ -267,6 +273,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 try writeCR(0, v)
                 action = "virtual CR0 <- \(Hex.address(v))"
             case .invlpg, .wbinvd, .invd, .rdmsr, .wrmsr:
+                if insn.mnemonic == .invlpg, case .memory(let mo) = insn.operand0 { shadow.invalidate(m.linearAddress(mo)) }
                 _ = try m.execute(insn, next: next)
                 action = "performed for the guest"
             case .sgdt, .sidt, .sldt, .str, .smsw:
@@ -303,7 +310,28 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
 
     /// Traces the page directory CR3 names and every page table it points to: the VMM's shadow
     /// page tables would go stale if the guest changed them unseen.
-    func retrace() { ShadowPaging.trace(machine: machine, guestCR3: virtualCR3) }
+    func retrace() { ShadowPaging.trace(machine: machine, guestCR3: virtualCR3, shadow: shadow) }
+
+    /// The MMU filled a TLB entry for linear page `a`: when its shadow entry was missing that was
+    /// a hidden page fault (a trap into the VMM, which walked the guest's tables and built it).
+    func shadowFilled(_ a: UInt32) {
+        guard shadow.touch(a) else { return }
+        record(.trap, ShadowPageTables.trapFill, machine.cpu.eip, "", "shadow entry for \(Hex.address(a)) built from the guest's tables",
+               cost.trapRoundTrip + cost.shadowFill)
+    }
+
+    /// A write to the directory of a cached address space that is not the current one (the
+    /// guest frees or reuses it): the VMM drops that shadow table, stops tracing the frame and
+    /// runs the write again. nil for any other fault.
+    func unshadowWrite(_ e: CPUException) -> InterceptResult? {
+        guard e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, let t = machine.mmu.translate(a),
+              shadow.isCachedDirectory(t.physical >> 12) else { return nil }
+        shadow.unshadow(t.physical >> 12)
+        machine.mmu.tracedFrames.remove(t.physical >> 12)
+        record(.trap, ShadowPageTables.trapUnshadow, e.eip, instructionText(e.eip),
+               "page directory at \(Hex.address(t.physical & ~0xFFF)) written: its cached shadow dropped, the write again", cost.trapRoundTrip + cost.shadowFill)
+        return .handled
+    }
 
     /// A guest write to a traced page-table page faulted (a "hidden" page fault the guest never
     /// sees): the VMM performs the store (a 32-bit MOV, as kernels write entries), updates its
@@ -326,7 +354,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
     /// directory entry brings, drops the TLB when a present entry changed. nil when `insn` is not
     /// such a store (it is then the guest's own fault). EIP is not changed.
     func performPageTableWrite(_ insn: Instruction) -> (physical: UInt32, value: UInt32)? {
-        ShadowPaging.write(insn, machine: machine, guestCR3: virtualCR3)
+        ShadowPaging.write(insn, machine: machine, guestCR3: virtualCR3, shadow: shadow)
     }
 
     func writeCR(_ n: UInt8, _ v: UInt32) throws(CPUException) {
@@ -337,6 +365,7 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         case 3:
             virtualCR3 = v
             try machine.writeControlRegister(3, v)
+            shadow.load(cr3: v)
             retrace()
         case 4:
             virtualCR4 = v

@@ -11,10 +11,12 @@ public enum VMMEventKind: String, Sendable, CaseIterable {
     /// show them; a word in capitals stands for a family (`#GP: MNEMONIC` is `#GP: out`,
     /// `#GP: cli`, ...; `int 0xNN` is a software interrupt such as `int 0x80`).
     /// - trap: the exception vectors (`#DE` ... `#AC`, SDM Vol. 3A Table 6-1), `#GP: MNEMONIC`
-    ///   (a privileged instruction trapped and emulated), `#PF: traced page-table write`,
+    ///   (a privileged instruction trapped and emulated), `#PF: traced page-table write`, the
+    ///   hidden faults of shadow paging (`#PF: hidden (shadow fill)`, `#PF: hidden (unshadow)`),
     ///   `int 0xNN` and `interrupt 0xNN` (an external interrupt);
     /// - exit: the basic VM-exit reasons as "number name" (``ExitReason/label``, e.g.
-    ///   `30 I/O instruction`);
+    ///   `30 I/O instruction`), and reason 0's hidden page faults apart
+    ///   (`0 Exception or non-maskable interrupt (NMI): hidden #PF (shadow fill)`, `... (unshadow)`);
     /// - hypercall: Xen's hypercall names (``Hypercall/name``, e.g. `console_io`);
     /// - callout: the rewritten instruction's mnemonic (`popf`, `mov to cr3`, `ptemod (adaptive)`),
     ///   with ` (in TC)` for those emulated inside the translation cache.
@@ -22,8 +24,9 @@ public enum VMMEventKind: String, Sendable, CaseIterable {
         switch self {
         case .trap:
             let vectors = (UInt8(0)...31).compactMap { CPUException.Vector(rawValue: $0)?.name }
-            return vectors + ["#GP: MNEMONIC", "#PF: traced page-table write", "int 0xNN", "interrupt 0xNN"]
-        case .exit: return ExitReason.allCases.map(\.label)
+            return vectors + ["#GP: MNEMONIC", "#PF: traced page-table write", ShadowPageTables.trapFill, ShadowPageTables.trapUnshadow,
+                              "int 0xNN", "interrupt 0xNN"]
+        case .exit: return ExitReason.allCases.map(\.label) + [ShadowPageTables.exitFill, ShadowPageTables.exitUnshadow]
         case .hypercall: return Hypercall.allCases.map(\.name)
         case .callout: return ["MNEMONIC", "MNEMONIC (in TC)", "ptemod (adaptive)"]
         }

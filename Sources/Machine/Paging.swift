@@ -57,6 +57,11 @@ public final class MMU {
     /// access at the linear pages the TLB maps it at (their next write walks again and faults);
     /// nothing else in the TLB changes, so code translated elsewhere stays. A frame taken out of
     /// the set needs nothing: its next write walks again and gets W.
+    /// Called after every TLB fill with paging on, with the linear address of the page: where a
+    /// shadow-paging VMM would find its shadow entry missing and take a hidden page fault
+    /// (the VMM keeps the per-address-space record; the MMU only reports the walk).
+    public var fillObserver: ((UInt32) -> Void)?
+
     public var tracedFrames: Set<UInt32> = [] {
         didSet {
             let added = tracedFrames.subtracting(oldValue)
@@ -210,11 +215,13 @@ public final class MMU {
                 // CR0.WP = 0 supervisor write to a read-only page: allowed once, W not granted.
                 try mapFrame(page, frame)
                 fill(page, write: false, supervisor: !userOK)
+                fillObserver?(a & ~0xFFF)
                 return
             }
         }
         try mapFrame(page, frame)
         fill(page, write: mayWrite, supervisor: !userOK)
+        if cpu.cr0 & CR0.pg != 0, let fillObserver { fillObserver(a & ~0xFFF) }
     }
 
     private func fill(_ page: Int, write: Bool, supervisor: Bool) {

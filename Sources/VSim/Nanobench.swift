@@ -6,8 +6,10 @@ import Descriptions
 /// iteration on one cost preset, beside the paper's cycles. Each cell is the difference between
 /// a run of 2N and one of N iterations, divided by N (timer off), so boot, exit and one-time
 /// costs (translation, adaptive retranslation) cancel; the events per iteration come the same way.
-/// Then the paper's forkwait macrobenchmark (programs/nanobench/forkwait.s: fork, the child exits
-/// at once, the parent waits), per process, beside the paper's seconds for 40,000 processes and
+/// Then the paper's forkwait macrobenchmark (programs/nanobench/forkwait.s: a process with a
+/// static glibc program's measured footprint forks, the child touches what a glibc child touches
+/// and exits, the parent waits; under shadow paging the child's address space is built one hidden
+/// page fault at a time), per process, beside the paper's seconds for 40,000 processes and
 /// the same program run natively on this host.
 public enum Nanobench {
     public static let benchmarks = ["syscall", "in", "cr8", "callret", "pgfault", "divzero", "ptemod"]

@@ -12,6 +12,7 @@ import Testing
     /// brk(0) maps nothing; brk(+M pages) writes M page-table entries in the program's page
     /// table, each a traced write ("#PF: traced page-table write"); the loop and the page
     /// touches execute nothing sensitive.
+    /// (The shadow page table's hidden faults are left out of the questions and answers.)
     /// Under hvm: only MOV to CR0 (28, once) and every port access (30) exit.
     /// Under pv (ParavirtualTests' derivation): the boot makes set_trap_table, stack_switch,
     /// set_gdt (the program's segments in the kernel's GDT), 36 mmu_update (for a program of at

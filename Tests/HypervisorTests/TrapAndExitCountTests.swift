@@ -56,7 +56,15 @@ final class TrapAndExitCountTests: XCTestCase {
     /// = 7 traps (the page tables are built before CR3 is loaded, so none of their writes is
     /// traced). Then hello: `int $0x80` write (1 trap, reflected), sys_write's `outb` once per
     /// byte of "Hello, world!\n" (14 traps), `iret` (none), `int $0x80` exit (1), sys_exit's
-    /// `outb` to the exit port (1). Total 7 + 1 + 14 + 1 + 1 = 24.
+    /// `outb` to the exit port (1). Then the shadow page table's hidden faults: from the CR0
+    /// write that turns paging on, the first touch of each page is one (the VMM builds the
+    /// shadow entry): kernel text 2 (0x100000, 0x101000), .data 1 (GDT, IDT descriptor, syscall
+    /// table), .bss 11 (0x105000; the boot directory's page with the IDT, TSS and free list at
+    /// 0x106000; the u-area at 0x107000; the process table's 7 pages 0x108000-0x10e000, which
+    /// exit scans; the boot kernel stack at 0x12e000), the boot-information block at 0x1000
+    /// (EBX at entry, docs/boot-protocol.md), and hello's text and data pages: 17 (the pages
+    /// attributed with `--trace traps` and `nm` of the kernel).
+    /// Total 7 + 1 + 14 + 1 + 1 + 17 = 41.
     func testHelloUnderTrap() throws {
         let (vmm, stop, out, _) = try run("hello", .trap)
         XCTAssertEqual(stop, .exited(status: 0))
@@ -64,9 +72,9 @@ final class TrapAndExitCountTests: XCTestCase {
         XCTAssertEqual(vmm.log.counts(.trap), [
             "#GP: lgdt": 1, "#GP: mov to ss": 1, "#GP: ltr": 1, "#GP: lidt": 1,
             "#GP: mov to cr3": 1, "#GP: mov from cr0": 1, "#GP: mov to cr0": 1,
-            "int 0x80": 2, "#GP: out": 15,
+            "int 0x80": 2, "#GP: out": 15, ShadowPageTables.trapFill: 17,
         ])
-        XCTAssertEqual(vmm.log.total, 24)
+        XCTAssertEqual(vmm.log.total, 41)
         XCTAssertEqual(vmm.log.counts(.exit), [:])
     }
 
@@ -78,8 +86,11 @@ final class TrapAndExitCountTests: XCTestCase {
     /// IN: 20. OUT: 9 bytes written + 1 to the exit port = 10. Boot: 7 (see hello). The page
     /// tables are traced from the CR3 load on: brk(+64 KiB) writes 16 page-table entries
     /// (`movl %edx, (%ebx,%eax,4)` in map_page; the heap shares the program's page table, so no
-    /// directory entry), each a hidden page fault the VMM emulates: 16.
-    /// Total 7 + 6 + 20 + 10 + 16 = 59.
+    /// directory entry), each a hidden page fault the VMM emulates: 16. Shadow fills: hello's
+    /// 17 (see testHelloUnderTrap: cat's text and data pages in place of hello's) + the boot page
+    /// directory (0x104000) and the program's page table, which map_page reads and writes
+    /// through the kernel's identity map = 19.
+    /// Total 7 + 6 + 20 + 10 + 16 + 19 = 78.
     func testCatUnderTrap() throws {
         let (vmm, stop, out, _) = try run("cat", .trap, input: "one line\n")
         XCTAssertEqual(stop, .exited(status: 0))
@@ -88,8 +99,9 @@ final class TrapAndExitCountTests: XCTestCase {
             "#GP: lgdt": 1, "#GP: mov to ss": 1, "#GP: ltr": 1, "#GP: lidt": 1,
             "#GP: mov to cr3": 1, "#GP: mov from cr0": 1, "#GP: mov to cr0": 1,
             "int 0x80": 6, "#GP: in": 20, "#GP: out": 10, "#PF: traced page-table write": 16,
+            ShadowPageTables.trapFill: 19,
         ])
-        XCTAssertEqual(vmm.log.total, 59)
+        XCTAssertEqual(vmm.log.total, 78)
     }
 
     /// Under hvm (default controls: EPT, unconditional I/O exiting, HLT exiting, no descriptor-
@@ -110,23 +122,26 @@ final class TrapAndExitCountTests: XCTestCase {
     }
 
     /// First-generation VT-x (merom preset: no EPT): CR3 loads exit too (28), so hello takes
-    /// 17 exits; the modeled cycles are instructions + exits × (1,680 + the VMM's work) + the
-    /// CPU's own delivery of the two `int $0x80` through the guest's IDT (no exit; trapRoundTrip
-    /// each, as natively).
+    /// 17 exits, plus the shadow page table's 17 hidden faults (exit 0, counted apart: the same
+    /// pages as under trap, testHelloUnderTrap); the modeled cycles are instructions + exits ×
+    /// (1,680 + the VMM's work: shadowFill for a hidden fault) + the CPU's own delivery of the
+    /// two `int $0x80` through the guest's IDT (no exit; trapRoundTrip each, as natively).
     func testFirstGenerationVTxExitsOnCR3() throws {
         let cost = try CostModel.preset("merom")
         let (vmm, stop, _, machine) = try run("hello", .hvm, cost: cost)
         XCTAssertEqual(stop, .exited(status: 0))
-        XCTAssertEqual(vmm.log.counts(.exit), ["28 Control-register accesses": 2, "30 I/O instruction": 15])
-        let work = 2 * cost.emulateInstruction + 15 * (cost.emulateInstruction + cost.deviceAccess)
+        XCTAssertEqual(vmm.log.counts(.exit), ["28 Control-register accesses": 2, "30 I/O instruction": 15,
+                                               ShadowPageTables.exitFill: 17])
+        let work = 2 * cost.emulateInstruction + 15 * (cost.emulateInstruction + cost.deviceAccess) + 17 * cost.shadowFill
         XCTAssertEqual(vmm.modeledCycles(instructions: machine.interpreter.instructionsExecuted),
-                       machine.interpreter.instructionsExecuted + 17 * cost.vmExitRoundTrip + work + 2 * cost.trapRoundTrip)
+                       machine.interpreter.instructionsExecuted + 34 * cost.vmExitRoundTrip + work + 2 * cost.trapRoundTrip)
     }
 
     /// `--ept off` on a later CPU: shadow paging. cat's brk(+64 KiB) writes 16 page-table
     /// entries after CR3 was loaded (see testCatUnderTrap): each write to the traced table is a
     /// `#PF` exit (0) the VMM emulates, hidden from the guest; the CR3 load exits (28) as does
-    /// the CR0 write that sets PG; 30 port accesses (30). With EPT (the default) only the last
+    /// the CR0 write that sets PG; 30 port accesses (30); and the shadow page table's 19 hidden
+    /// faults (exit 0, counted apart: the pages of testCatUnderTrap). With EPT (the default) only the last
     /// two kinds remain, and the page walks are counted: each TLB fill makes 14 - 2 = 12 extra
     /// memory references, priced at pageWalkReference.
     func testShadowPagingVersusEPT() throws {
@@ -149,7 +164,8 @@ final class TrapAndExitCountTests: XCTestCase {
         let (shadow, _, out1) = try boot(ept: false)
         XCTAssertEqual(out1, "one line\n")
         XCTAssertEqual(shadow.log.counts(.exit), ["0 Exception or non-maskable interrupt (NMI)": 16,
-                                                  "28 Control-register accesses": 2, "30 I/O instruction": 30])
+                                                  "28 Control-register accesses": 2, "30 I/O instruction": 30,
+                                                  ShadowPageTables.exitFill: 19])
         XCTAssertNil(shadow.eptWalks)
         let (nested, machine, out2) = try boot(ept: true)
         XCTAssertEqual(out2, "one line\n")

@@ -182,7 +182,9 @@ final class SystemModeTests: XCTestCase {
     }
 
     /// `--trace traps` under trap: one line per trap with EIP, instruction, reason, action and
-    /// cycles; the result carries the counts and the modeled cycles.
+    /// cycles; the result carries the counts and the modeled cycles. 24 traps as counted in
+    /// TrapAndExitCountTests.testHelloUnderTrap, and the shadow page table's 17 hidden faults
+    /// (trapRoundTrip + shadowFill each).
     func testTraceTraps() throws {
         var options = RunOptions()
         options.io = .capture
@@ -192,12 +194,13 @@ final class SystemModeTests: XCTestCase {
         options.traceSink = { lines.append($0) }
         let r = try VSim.run(program: .path(try executable("hello")), mode: .trap, options: options)
         XCTAssertEqual(r.exitStatus, 0)
-        XCTAssertEqual(lines.all.count, 24)
-        XCTAssertEqual(r.traps.values.reduce(0, +), 24)
+        XCTAssertEqual(lines.all.count, 41)
+        XCTAssertEqual(r.traps.values.reduce(0, +), 41)
+        XCTAssertEqual(r.traps["#PF: hidden (shadow fill)"], 17)
         XCTAssertTrue(lines.all.contains { $0.contains("out    %al,(%dx)") && $0.contains("[#GP: out]") && $0.contains("16550 UART") }, lines.all.joined(separator: "\n"))
         XCTAssertTrue(lines.all.contains { $0.contains("[int 0x80]") && $0.contains("reflected") })
         XCTAssertEqual(r.modeledCycles, r.instructions! + r.traps.values.reduce(0, +) * 889
-                       + 15 * (200 + 300) + 7 * 200 + 2 * 200)
+                       + 15 * (200 + 300) + 7 * 200 + 2 * 200 + 17 * 200)
         XCTAssertEqual(r.costModel, "haswell")
     }
 }
