@@ -50,6 +50,11 @@ public final class MMU {
     public private(set) var walks: UInt64 = 0
     public private(set) var flushes: UInt64 = 0
     public private(set) var hostMappings: UInt64 = 0
+    /// Called after every TLB fill with paging on, with the linear address of the page: where a
+    /// shadow-paging VMM would find its shadow entry missing and take a hidden page fault
+    /// (the VMM keeps the per-address-space record; the MMU only reports the walk).
+    public var fillObserver: ((UInt32) -> Void)?
+
     /// Frames a VMM *traces* (write-protects to keep shadow page tables coherent, as classic
     /// VMMs do with the guest's page tables): with paging on, the TLB never grants write access
     /// to them, and a write faults with `#PF` (P = 1, W/R = 1) that the VMM recognizes with
@@ -57,11 +62,6 @@ public final class MMU {
     /// access at the linear pages the TLB maps it at (their next write walks again and faults);
     /// nothing else in the TLB changes, so code translated elsewhere stays. A frame taken out of
     /// the set needs nothing: its next write walks again and gets W.
-    /// Called after every TLB fill with paging on, with the linear address of the page: where a
-    /// shadow-paging VMM would find its shadow entry missing and take a hidden page fault
-    /// (the VMM keeps the per-address-space record; the MMU only reports the walk).
-    public var fillObserver: ((UInt32) -> Void)?
-
     public var tracedFrames: Set<UInt32> = [] {
         didSet {
             let added = tracedFrames.subtracting(oldValue)
