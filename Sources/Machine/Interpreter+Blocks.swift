@@ -111,6 +111,27 @@ extension Interpreter {
         }
     }
 
+    /// Condition `cc` of a Jcc (its opcode's low nibble, SDM Vol. 1, Appendix B, "EFLAGS
+    /// Condition Codes") after a CMP of `a` with `b`, as ``HotContext/compareTaken(_:_:_:_:)``
+    /// decides it: where it is a comparison of the operands (SDM Vol. 1, Table B-1), a truth
+    /// table over a above / below / equal to b (bits 0, 1, 2) and whether the order is signed
+    /// (bit 3); for O, NO, S, NS, P, NP: 0x80 | cc (read from the flags).
+    static func comparisonTable(_ cc: UInt8) -> UInt8 {
+        switch cc {
+        case 0x2: return 0b010    // B: below
+        case 0x3: return 0b101    // AE
+        case 0x4: return 0b100    // E
+        case 0x5: return 0b011    // NE
+        case 0x6: return 0b110    // BE
+        case 0x7: return 0b001    // A
+        case 0xC: return 0b1010   // L: less (signed)
+        case 0xD: return 0b1101   // GE
+        case 0xE: return 0b1110   // LE
+        case 0xF: return 0b1001   // G
+        default: return 0x80 | cc
+        }
+    }
+
     /// Makes a block ending in a CMP and a Jcc run them as one op: CMP r32, r32 and CMP r32, imm
     /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``) and CMP with a memory operand (``H/cmpJccMR``,
     /// ``H/cmpJccRM``, ``H/cmpJccMI``; bytes with 32-bit addressing: ``H/cmpJcc8MR``,
@@ -131,9 +152,7 @@ extension Interpreter {
         default: return n
         }
         cmp.pointee.h = fused
-        // The condition, and in bits 4-6 how to decide it on the operands (``compareTaken``).
-        let decide: [UInt8] = [0, 1, 2, 3, 0, 0, 5, 7]   // by cc >> 1: B, E, BE, L, LE
-        cmp.pointee.sub = cc | decide[Int(cc >> 1) & 7] << 4
+        cmp.pointee.sub = comparisonTable(cc)
         cmp.pointee.imm2 = taken
         cmp.pointee.len &+= jcc.pointee.len
         return n - 1
