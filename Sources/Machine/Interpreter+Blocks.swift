@@ -112,23 +112,19 @@ extension Interpreter {
     }
 
     /// Condition `cc` of a Jcc (its opcode's low nibble, SDM Vol. 1, Appendix B, "EFLAGS
-    /// Condition Codes") after a CMP of `a` with `b`, as ``HotContext/compareTaken(_:_:_:_:)``
-    /// decides it: where it is a comparison of the operands (SDM Vol. 1, Table B-1), a truth
-    /// table over a above / below / equal to b (bits 0, 1, 2) and whether the order is signed
-    /// (bit 3); for O, NO, S, NS, P, NP: 0x80 | cc (read from the flags).
-    static func comparisonTable(_ cc: UInt8) -> UInt8 {
-        switch cc {
-        case 0x2: return 0b010    // B: below
-        case 0x3: return 0b101    // AE
-        case 0x4: return 0b100    // E
-        case 0x5: return 0b011    // NE
-        case 0x6: return 0b110    // BE
-        case 0x7: return 0b001    // A
-        case 0xC: return 0b1010   // L: less (signed)
-        case 0xD: return 0b1101   // GE
-        case 0xE: return 0b1110   // LE
-        case 0xF: return 0b1001   // G
-        default: return 0x80 | cc
+    /// Condition Codes") after a CMP, as ``HotContext/compareTaken(_:_:_:_:)`` decides it: where
+    /// it is a comparison of the operands (SDM Vol. 1, Table B-1), the comparison in bits 0-2
+    /// (1 below, 2 equal, 3 below or equal, 4 less, 5 less or equal: B, E, BE, L, LE) and bit 3
+    /// for its negation (AE, NE, A, GE, G); for O, NO, S, NS, P, NP: cc << 4 (read from the flags).
+    static func comparisonClass(_ cc: UInt8) -> UInt8 {
+        let negate = (cc & 1) << 3
+        switch cc >> 1 {
+        case 1: return 1 | negate   // B, AE
+        case 2: return 2 | negate   // E, NE
+        case 3: return 3 | negate   // BE, A
+        case 6: return 4 | negate   // L, GE
+        case 7: return 5 | negate   // LE, G
+        default: return cc << 4
         }
     }
 
@@ -152,7 +148,7 @@ extension Interpreter {
         default: return n
         }
         cmp.pointee.h = fused
-        cmp.pointee.sub = comparisonTable(cc)
+        cmp.pointee.sub = comparisonClass(cc)
         cmp.pointee.imm2 = taken
         cmp.pointee.len &+= jcc.pointee.len
         return n - 1
