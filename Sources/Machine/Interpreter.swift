@@ -31,14 +31,14 @@ public enum StopReason: Sendable, Equatable {
 
 /// The `interpret` engine: executes guest instructions one at a time (Bochs-style).
 ///
-/// Each instruction is decoded once by ``X86/Decoder`` and lowered to a compact
-/// ``DecodedOp``. The hot loop (``runFast(_:)``) runs pre-decoded blocks of them
-/// (``DecodedBlockCache``, Interpreter+Blocks.swift), with EIP and the instruction count updated
-/// per block; single steps and the tail of a slice run one instruction at a time from a
-/// direct-mapped decoded-instruction cache of 65,536 slots indexed by the low 16 bits of EIP and
-/// tagged with the full EIP (``runSingle(_:)``). Pages holding decoded code are marked in the
-/// ``GuestMemory`` page table; a guest write to such a page takes the slow path, and the
-/// interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions and blocks whose
+/// Each instruction is decoded once by ``X86/Decoder`` and lowered to a compact ``DecodedOp``. The
+/// hot loop (``runFast(_:)``) runs pre-decoded blocks of them (``DecodedBlockCache``,
+/// Interpreter+Blocks.swift), with EIP updated per block and the instruction count counted per
+/// block (committed where it can be read); single steps and the tail of a slice run one instruction
+/// at a time from a direct-mapped decoded-instruction cache of 65,536 slots indexed by the low 16
+/// bits of EIP and tagged with the full EIP (``runSingle(_:)``). Pages holding decoded code are
+/// marked in the ``GuestMemory`` page table; a guest write to such a page takes the slow path, and
+/// the interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions and blocks whose
 /// bytes overlap the write, so self-modifying code sees its new bytes at the next fetch (the
 /// instruction doing the write completes with the bytes it was fetched with, as on a CPU).
 ///
