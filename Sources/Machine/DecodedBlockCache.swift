@@ -74,6 +74,13 @@ final class DecodedBlockCache {
     /// The first op of slot `i`.
     @inline(__always) func first(_ i: Int) -> UnsafeMutablePointer<DecodedOp> { ops + i * Self.maxOps }
 
+    /// Where op `op` of a block lies: its index in the block (the number of instructions before
+    /// it: only a block's last op may stand for two) and the block's instruction count.
+    func position(_ op: UnsafeMutablePointer<DecodedOp>) -> (index: UInt64, count: UInt64) {
+        let k = op - ops
+        return (UInt64(k % Self.maxOps), UInt64(info[k / Self.maxOps].count))
+    }
+
     /// Records the block just built in slot `i` under the pages it lies on.
     func register(_ i: Int) {
         inUse = true

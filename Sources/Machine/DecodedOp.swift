@@ -56,7 +56,8 @@ enum H: UInt8 {
     case imul32RRnf, inc32Rnf, dec32Rnf, add32RRnf, add32RInf, sub32RRnf, sub32RInf
     // CMP r32, r32 / CMP r32, imm, and CMP with a memory operand (any size), and the Jcc after
     // it, the last two instructions of a block, as one op (``Interpreter/fuseCompareAndBranch``):
-    // sub = the condition, imm2 = the target, len = both instructions' (the Jcc's end).
+    // sub = the condition as ``Interpreter/comparisonClass(_:)`` encodes it, imm2 = the target,
+    // len = both instructions' (the Jcc's end).
     case cmpJcc32RR, cmpJcc32RI, cmpJccMR, cmpJccRM, cmpJccMI
     // CMP m8, r8 / CMP m8, imm8 with 32-bit addressing and the Jcc after it (as cmpJccMR, cmpJccMI)
     case cmpJcc8MR, cmpJcc8MI

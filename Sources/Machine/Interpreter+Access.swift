@@ -10,9 +10,10 @@ enum GPR {
 }
 
 /// Operand access for the interpreter: registers, effective addresses, guest memory with the
-/// page-permission fast path, and the lazy-flags state. Everything here is inlined into the
-/// run loop.
-extension Interpreter {
+/// page-permission fast path, and the lazy-flags state, on the raw pointers of a
+/// ``HotContext``. Everything here is inlined into the run loop; ``Interpreter`` has the same
+/// accessors, which forward here (Interpreter+Access.swift, below).
+extension HotContext {
     // MARK: registers
 
     /// Reads a register operand of `size` bytes at byte offset `off` of the register file.
@@ -41,12 +42,7 @@ extension Interpreter {
 
     @inline(__always) var eip: UInt32 {
         get { s[CPUState.iEIP] }
-        set { s[CPUState.iEIP] = newValue }
-    }
-
-    @inline(__always) var flagsRest: UInt32 {
-        get { s[CPUState.iFlags] }
-        set { s[CPUState.iFlags] = newValue }
+        nonmutating set { s[CPUState.iEIP] = newValue }
     }
 
     // MARK: addresses
@@ -63,8 +59,6 @@ extension Interpreter {
     @inline(__always) func ea(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
         offset(op) &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
     }
-
-    @inline(__always) func segBase(_ seg: UInt8) -> UInt32 { s[CPUState.iSegBase + Int(seg)] }
 
     /// ``ea(_:)`` of an op made only for 32-bit addressing (no 0x67 prefix: ``DecodedOp/init(_:)``
     /// gives the forms that use this, such as ``H/mov32RM`` and ``H/mov8MR``, no `fAddr16` op).
@@ -121,22 +115,6 @@ extension Interpreter {
         return try rdSlow(a, size, write: true)
     }
 
-    @inline(never)
-    func rdSlow(_ a: UInt32, _ size: UInt8, write: Bool) throws(CPUException) -> UInt32 {
-        let last = a &+ UInt32(size) &- 1
-        if write {
-            try memory.checkWrite(a)
-            if last >> 12 != a >> 12 { try memory.checkWrite(last & ~0xFFF) }
-        }
-        try memory.checkRead(a)
-        if last >> 12 != a >> 12 { try memory.checkRead(last & ~0xFFF) }
-        var v: UInt32 = 0
-        for i in 0..<UInt32(size) {
-            v |= UInt32(mem.load(fromByteOffset: Int(a &+ i), as: UInt8.self)) << (8 * i)
-        }
-        return v
-    }
-
     /// Writes the low `size` bytes of `v` at `a` (needs W; `#PF` otherwise, nothing written).
     @inline(__always) func wr(_ a: UInt32, _ size: UInt8, _ v: UInt32) throws(CPUException) {
         let e = pt[Int(a >> 12)]
@@ -172,6 +150,77 @@ extension Interpreter {
         try wrSlow(a, 4, v)
     }
 
+    // MARK: r/m operands
+
+    /// Reads the r/m operand (register or memory) with the instruction's operand size.
+    @inline(__always) func readRM(_ op: UnsafeMutablePointer<DecodedOp>, _ size: UInt8) throws(CPUException) -> UInt32 {
+        if op.pointee.flags & DecodedOp.fMem != 0 { return try rd(ea(op), size) }
+        return getR(op.pointee.rm, size)
+    }
+
+    // MARK: lazy flags
+
+    @inline(__always) func setCC(_ kind: UInt32, _ w: UInt8, _ res: UInt32, _ a: UInt32, _ b: UInt32) {
+        s[CPUState.iOp] = kind << 2 | UInt32(w)
+        s[CPUState.iRes] = res
+        s[CPUState.iSrc1] = a
+        s[CPUState.iSrc2] = b
+    }
+
+}
+
+/// The accessors above on the interpreter itself (through ``Interpreter/hot``), for the forms
+/// outside the hot loop, and the slow paths of guest memory.
+extension Interpreter {
+    /// The raw pointers of this interpreter as a value (``HotContext``).
+    @inline(__always) var hot: HotContext { HotContext(s: s, mem: mem, pt: pt, ip: Unmanaged.passUnretained(self)) }
+
+    @inline(__always) func getR(_ off: UInt8, _ size: UInt8) -> UInt32 { hot.getR(off, size) }
+    @inline(__always) func setR(_ off: UInt8, _ size: UInt8, _ v: UInt32) { hot.setR(off, size, v) }
+    @inline(__always) func r32(_ off: UInt8) -> UInt32 { hot.r32(off) }
+    @inline(__always) func setR32(_ off: UInt8, _ v: UInt32) { hot.setR32(off, v) }
+    @inline(__always) var eip: UInt32 {
+        get { s[CPUState.iEIP] }
+        set { s[CPUState.iEIP] = newValue }
+    }
+    @inline(__always) var flagsRest: UInt32 {
+        get { s[CPUState.iFlags] }
+        set { s[CPUState.iFlags] = newValue }
+    }
+    @inline(__always) func offset(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 { hot.offset(op) }
+    @inline(__always) func ea(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 { hot.ea(op) }
+    @inline(__always) func segBase(_ seg: UInt8) -> UInt32 { s[CPUState.iSegBase + Int(seg)] }
+    @inline(__always) func ea32(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 { hot.ea32(op) }
+    @inline(__always) func rd(_ a: UInt32, _ size: UInt8) throws(CPUException) -> UInt32 { try hot.rd(a, size) }
+    @inline(__always) func rd8(_ a: UInt32) throws(CPUException) -> UInt32 { try hot.rd8(a) }
+    @inline(__always) func rd32(_ a: UInt32) throws(CPUException) -> UInt32 { try hot.rd32(a) }
+    @inline(__always) func rdRMW(_ a: UInt32, _ size: UInt8) throws(CPUException) -> UInt32 { try hot.rdRMW(a, size) }
+    @inline(__always) func wr(_ a: UInt32, _ size: UInt8, _ v: UInt32) throws(CPUException) { try hot.wr(a, size, v) }
+    @inline(__always) func wr8(_ a: UInt32, _ v: UInt32) throws(CPUException) { try hot.wr8(a, v) }
+    @inline(__always) func wr32(_ a: UInt32, _ v: UInt32) throws(CPUException) { try hot.wr32(a, v) }
+    @inline(__always) func readRM(_ op: UnsafeMutablePointer<DecodedOp>, _ size: UInt8) throws(CPUException) -> UInt32 {
+        try hot.readRM(op, size)
+    }
+    @inline(__always) func setCC(_ kind: UInt32, _ w: UInt8, _ res: UInt32, _ a: UInt32, _ b: UInt32) {
+        hot.setCC(kind, w, res, a, b)
+    }
+
+    @inline(never)
+    func rdSlow(_ a: UInt32, _ size: UInt8, write: Bool) throws(CPUException) -> UInt32 {
+        let last = a &+ UInt32(size) &- 1
+        if write {
+            try memory.checkWrite(a)
+            if last >> 12 != a >> 12 { try memory.checkWrite(last & ~0xFFF) }
+        }
+        try memory.checkRead(a)
+        if last >> 12 != a >> 12 { try memory.checkRead(last & ~0xFFF) }
+        var v: UInt32 = 0
+        for i in 0..<UInt32(size) {
+            v |= UInt32(mem.load(fromByteOffset: Int(a &+ i), as: UInt8.self)) << (8 * i)
+        }
+        return v
+    }
+
     @inline(never)
     func wrSlow(_ a: UInt32, _ size: UInt8, _ v: UInt32) throws(CPUException) {
         let last = a &+ UInt32(size) &- 1
@@ -195,14 +244,6 @@ extension Interpreter {
         }
     }
 
-    // MARK: r/m operands
-
-    /// Reads the r/m operand (register or memory) with the instruction's operand size.
-    @inline(__always) func readRM(_ op: UnsafeMutablePointer<DecodedOp>, _ size: UInt8) throws(CPUException) -> UInt32 {
-        if op.pointee.flags & DecodedOp.fMem != 0 { return try rd(ea(op), size) }
-        return getR(op.pointee.rm, size)
-    }
-
     // MARK: stack (SS base, ESP; 32-bit stack: flat Linux SS has B = 1)
 
     @inline(__always) func push(_ v: UInt32, _ size: UInt8) throws(CPUException) {
@@ -215,15 +256,6 @@ extension Interpreter {
         let v = try rd(s[GPR.esp] &+ s[CPUState.iSegBase + 2], size)
         s[GPR.esp] = s[GPR.esp] &+ UInt32(size)
         return v
-    }
-
-    // MARK: lazy flags
-
-    @inline(__always) func setCC(_ kind: UInt32, _ w: UInt8, _ res: UInt32, _ a: UInt32, _ b: UInt32) {
-        s[CPUState.iOp] = kind << 2 | UInt32(w)
-        s[CPUState.iRes] = res
-        s[CPUState.iSrc1] = a
-        s[CPUState.iSrc2] = b
     }
 
     /// Stores materialized status flags `f` (only CF PF AF ZF SF OF are kept).

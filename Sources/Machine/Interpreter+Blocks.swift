@@ -111,6 +111,23 @@ extension Interpreter {
         }
     }
 
+    /// Condition `cc` of a Jcc (its opcode's low nibble, SDM Vol. 1, Appendix B, "EFLAGS
+    /// Condition Codes") after a CMP, as ``HotContext/compareTaken(_:_:_:_:)`` decides it: where
+    /// it is a comparison of the operands (SDM Vol. 1, Table B-1), the comparison in bits 0-2
+    /// (1 below, 2 equal, 3 below or equal, 4 less, 5 less or equal: B, E, BE, L, LE) and bit 3
+    /// for its negation (AE, NE, A, GE, G); for O, NO, S, NS, P, NP: cc << 4 (read from the flags).
+    static func comparisonClass(_ cc: UInt8) -> UInt8 {
+        let negate = (cc & 1) << 3
+        switch cc >> 1 {
+        case 1: return 1 | negate   // B, AE
+        case 2: return 2 | negate   // E, NE
+        case 3: return 3 | negate   // BE, A
+        case 6: return 4 | negate   // L, GE
+        case 7: return 5 | negate   // LE, G
+        default: return cc << 4
+        }
+    }
+
     /// Makes a block ending in a CMP and a Jcc run them as one op: CMP r32, r32 and CMP r32, imm
     /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``) and CMP with a memory operand (``H/cmpJccMR``,
     /// ``H/cmpJccRM``, ``H/cmpJccMI``; bytes with 32-bit addressing: ``H/cmpJcc8MR``,
@@ -131,9 +148,7 @@ extension Interpreter {
         default: return n
         }
         cmp.pointee.h = fused
-        // The condition, and in bits 4-6 how to decide it on the operands (``compareTaken``).
-        let decide: [UInt8] = [0, 1, 2, 3, 0, 0, 5, 7]   // by cc >> 1: B, E, BE, L, LE
-        cmp.pointee.sub = cc | decide[Int(cc >> 1) & 7] << 4
+        cmp.pointee.sub = comparisonClass(cc)
         cmp.pointee.imm2 = taken
         cmp.pointee.len &+= jcc.pointee.len
         return n - 1

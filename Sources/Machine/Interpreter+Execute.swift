@@ -13,47 +13,48 @@ extension Interpreter {
         // Handlers take `h` from here, never from `op` again: invalidating a block overwrites
         // its ops' handlers, perhaps while one of them runs (DecodedBlockCache).
         let h = op.pointee.h
+        let k = hot
         switch h {
         // MARK: hot 32-bit forms (Interpreter+Hot.swift)
-        case .mov32RR: mov32RR(op)
-        case .mov32RM: try mov32RM(op)
-        case .mov32MR: try mov32MR(op)
-        case .mov32RI: mov32RI(op)
-        case .mov8RM: try mov8RM(op)
-        case .mov8MR: try mov8MR(op)
-        case .add32RR: add32(op, r32(op.pointee.rm))
-        case .add32RI: add32(op, op.pointee.imm)
-        case .sub32RR: sub32(op, r32(op.pointee.rm))
-        case .sub32RI: sub32(op, op.pointee.imm)
-        case .cmp32RR: cmp32(op, r32(op.pointee.rm))
-        case .cmp32RI: cmp32(op, op.pointee.imm)
-        case .xor32RR: logic32(op, r32(op.pointee.r) ^ r32(op.pointee.rm), write: true)
-        case .and32RR: logic32(op, r32(op.pointee.r) & r32(op.pointee.rm), write: true)
-        case .or32RR: logic32(op, r32(op.pointee.r) | r32(op.pointee.rm), write: true)
-        case .test32RR: logic32(op, r32(op.pointee.r) & r32(op.pointee.rm), write: false)
-        case .inc32R: incDec32(op, dec: false)
-        case .dec32R: incDec32(op, dec: true)
-        case .imul32RR: imul32RR(op)
-        case .inc32Rnf: incDec32NoFlags(op, dec: false)
-        case .dec32Rnf: incDec32NoFlags(op, dec: true)
-        case .imul32RRnf: imul32RRNoFlags(op)
-        case .add32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &+ r32(op.pointee.rm))
-        case .add32RInf: setR32(op.pointee.r, r32(op.pointee.r) &+ op.pointee.imm)
-        case .sub32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &- r32(op.pointee.rm))
-        case .sub32RInf: setR32(op.pointee.r, r32(op.pointee.r) &- op.pointee.imm)
-        case .cmpMR: cmpSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size))
-        case .cmpMI: cmpSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm)
-        case .cmpRM: cmpSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size))
+        case .mov32RR: k.mov32RR(op)
+        case .mov32RM: try k.mov32RM(op)
+        case .mov32MR: try k.mov32MR(op)
+        case .mov32RI: k.mov32RI(op)
+        case .mov8RM: try k.mov8RM(op)
+        case .mov8MR: try k.mov8MR(op)
+        case .add32RR: k.add32(op, k.r32(op.pointee.rm))
+        case .add32RI: k.add32(op, op.pointee.imm)
+        case .sub32RR: k.sub32(op, k.r32(op.pointee.rm))
+        case .sub32RI: k.sub32(op, op.pointee.imm)
+        case .cmp32RR: k.cmp32(op, k.r32(op.pointee.rm))
+        case .cmp32RI: k.cmp32(op, op.pointee.imm)
+        case .xor32RR: k.logic32(op, k.r32(op.pointee.r) ^ k.r32(op.pointee.rm), write: true)
+        case .and32RR: k.logic32(op, k.r32(op.pointee.r) & k.r32(op.pointee.rm), write: true)
+        case .or32RR: k.logic32(op, k.r32(op.pointee.r) | k.r32(op.pointee.rm), write: true)
+        case .test32RR: k.logic32(op, k.r32(op.pointee.r) & k.r32(op.pointee.rm), write: false)
+        case .inc32R: k.incDec32(op, dec: false)
+        case .dec32R: k.incDec32(op, dec: true)
+        case .imul32RR: k.imul32RR(op)
+        case .inc32Rnf: k.incDec32NoFlags(op, dec: false)
+        case .dec32Rnf: k.incDec32NoFlags(op, dec: true)
+        case .imul32RRnf: k.imul32RRNoFlags(op)
+        case .add32RRnf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &+ k.r32(op.pointee.rm))
+        case .add32RInf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &+ op.pointee.imm)
+        case .sub32RRnf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &- k.r32(op.pointee.rm))
+        case .sub32RInf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &- op.pointee.imm)
+        case .cmpMR: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size))
+        case .cmpMI: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm)
+        case .cmpRM: k.cmpSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size))
         case .jcc:
-            eip = jccTaken(op) ? op.pointee.imm : next
+            eip = k.jccTaken(op) ? op.pointee.imm : next
             return true
-        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm)); return true
-        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm); return true
-        case .cmpJccMR: cmpJccSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size)); return true
-        case .cmpJccMI: cmpJccSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm); return true
-        case .cmpJccRM: cmpJccSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size)); return true
-        case .cmpJcc8MR: cmpJcc8(op, try rd8(ea32(op)), UInt32((sb + Int(op.pointee.r)).load(as: UInt8.self))); return true
-        case .cmpJcc8MI: cmpJcc8(op, try rd8(ea32(op)), op.pointee.imm & 0xFF); return true
+        case .cmpJcc32RR: k.cmpJcc32(op, k.r32(op.pointee.rm)); return true
+        case .cmpJcc32RI: k.cmpJcc32(op, op.pointee.imm); return true
+        case .cmpJccMR: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size)); return true
+        case .cmpJccMI: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm); return true
+        case .cmpJccRM: k.cmpJccSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)); return true
+        case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), UInt32((k.sb + Int(op.pointee.r)).load(as: UInt8.self))); return true
+        case .cmpJcc8MI: k.cmpJcc8(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF); return true
 
         // MARK: general forms
         case .aluRR:
@@ -111,7 +112,7 @@ extension Interpreter {
         case .movToSeg:
             let sel = try readRM(op, 2)
             try loadSegment(op.pointee.r, UInt16(truncatingIfNeeded: sel))
-        case .movzx: try movzx(op)
+        case .movzx: try k.movzx(op)
         case .movsx:
             let v = try readRM(op, op.pointee.sub)
             let x = op.pointee.sub == 1 ? UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: v)))

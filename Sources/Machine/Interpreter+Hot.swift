@@ -2,7 +2,9 @@
 /// by it) and ``execInBlock(_:)`` (the block loop's own small `switch`, which leaves EIP alone
 /// for all but control transfers: a block's body needs no EIP). Each is written once here.
 /// Semantics: Intel SDM Vol. 2A-2B, each instruction's page; flags through ``LazyFlags``.
-extension Interpreter {
+/// They run on a ``HotContext`` (the block loop's, in host registers; ``Interpreter/hot`` for
+/// ``Interpreter/exec(_:)``).
+extension HotContext {
     @inline(__always) func mov32RR(_ op: UnsafeMutablePointer<DecodedOp>) {
         setR32(op.pointee.r, r32(op.pointee.rm))
     }
@@ -110,21 +112,24 @@ extension Interpreter {
     }
 
     /// Whether the Jcc of a fused CMP and Jcc is taken after a CMP of `a` with `b` at width `w`
-    /// (0, 1, 2: 8, 16, 32 bits; both already masked to it). `sub` is the Jcc's condition
-    /// (SDM Vol. 1, Appendix B, "EFLAGS Condition Codes") in bits 0-3, and in bits 4-6 what
-    /// ``Interpreter/fuseCompareAndBranch(_:_:)`` made of it where it is a comparison of the
-    /// operands (SDM Vol. 1, Table B-1): 1 = below, 2 = equal, 3 = below or equal, 5 and 7 =
-    /// less and less or equal (signed); bit 0 of the condition negates. 0: the condition is
-    /// read from the flags the CMP has just set.
-    @inline(__always) func compareTaken(_ sub: UInt8, _ a: UInt32, _ b: UInt32, _ w: UInt8) -> Bool {
-        let sel = UInt32(sub >> 4)
-        if _slowPath(sel == 0) { return LazyFlags.conditionOutOfLine(sub & 15, s) }
-        // Signed: with the sign bits flipped, the signed order is the unsigned one. No branches:
-        // bit 0 = less (below), bit 1 = equal, kept where `sel` asks for them.
-        let flip = signOf(w) &* ((sel >> 2) & 1)
-        let lt: UInt32 = (a ^ flip) < (b ^ flip) ? 1 : 0
-        let eq: UInt32 = a == b ? 2 : 0
-        return ((lt | eq) & sel != 0) != (sub & 1 != 0)
+    /// (0, 1, 2: 8, 16, 32 bits; both already masked to it). `c` is what
+    /// ``Interpreter/comparisonClass(_:)`` made of the Jcc's condition: where the condition is a
+    /// comparison of the operands (SDM Vol. 1, Table B-1), bits 0-2 say which (1 below, 2 equal,
+    /// 3 below or equal, 4 less, 5 less or equal) and bit 3 negates it; else (0) bits 4-7 are
+    /// the condition, read from the flags the CMP has just set (SDM Vol. 1, Appendix B, "EFLAGS
+    /// Condition Codes"). One well-predicted branch on the class costs fewer host instructions
+    /// than deciding every class without branches.
+    @inline(__always) func compareTaken(_ c: UInt8, _ a: UInt32, _ b: UInt32, _ w: UInt8) -> Bool {
+        let t: Bool
+        switch c & 7 {
+        case 1: t = a < b
+        case 2: t = a == b
+        case 3: t = a <= b
+        case 4: let f = signOf(w); t = (a ^ f) < (b ^ f)
+        case 5: let f = signOf(w); t = (a ^ f) <= (b ^ f)
+        default: return LazyFlags.conditionOutOfLine(c >> 4, s)
+        }
+        return t != (c & 8 != 0)
     }
 
     /// CMP r32, b and the Jcc after it (``H/cmpJcc32RR``): the flags as CMP sets them, and the
@@ -149,70 +154,73 @@ extension Interpreter {
         setCC(LazyFlags.kSub, 0, (a &- b) & 0xFF, a, b)
         eip = compareTaken(op.pointee.sub, a, b, 0) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
     }
+}
 
+extension Interpreter {
     /// The block loop's dispatch: the hot forms in place, EIP untouched unless the instruction
-    /// transfers control; anything else through ``execOutOfLine(_:)`` with EIP at the
-    /// instruction, as ``exec(_:)`` expects. Returns ``BlockStep/next`` to go on with the next
-    /// op, ``BlockStep/end`` when the block is done (EIP set: a control transfer, an instruction
-    /// that ends the block, or ``H/blockEnd``), ``BlockStep/left`` when ``exec(_:)`` returned
-    /// false (a stop, or the op is ``H/exitBlock``).
+    /// transfers control. Returns ``BlockStep/next`` to go on with the next op,
+    /// ``BlockStep/end`` when the block is done (EIP set: a control transfer or ``H/blockEnd``),
+    /// ``BlockStep/slow`` for every other form, which the loop runs through
+    /// ``execOutOfLine(_:)`` with EIP at the instruction, as ``exec(_:)`` expects. The hot forms
+    /// run on `k` (the loop's pointers, in host registers); the interpreter itself (`self`,
+    /// which the caller holds) serves the general ALU forms, without reference counting.
     @inline(__always)
-    func execInBlock(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> BlockStep {
+    func execInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ k: HotContext) throws(CPUException) -> BlockStep {
         let h = op.pointee.h
         switch h {
-        case .mov32RR: mov32RR(op)
-        case .mov32RM: try mov32RM(op)
-        case .mov32MR: try mov32MR(op)
-        case .mov32RI: mov32RI(op)
-        case .mov8RM: try mov8RM(op)
-        case .mov8MR: try mov8MR(op)
-        case .movzx: try movzx(op)
-        case .add32RR: add32(op, r32(op.pointee.rm))
-        case .add32RI: add32(op, op.pointee.imm)
-        case .sub32RR: sub32(op, r32(op.pointee.rm))
-        case .sub32RI: sub32(op, op.pointee.imm)
-        case .cmp32RR: cmp32(op, r32(op.pointee.rm))
-        case .cmp32RI: cmp32(op, op.pointee.imm)
-        case .xor32RR: logic32(op, r32(op.pointee.r) ^ r32(op.pointee.rm), write: true)
-        case .and32RR: logic32(op, r32(op.pointee.r) & r32(op.pointee.rm), write: true)
-        case .or32RR: logic32(op, r32(op.pointee.r) | r32(op.pointee.rm), write: true)
-        case .test32RR: logic32(op, r32(op.pointee.r) & r32(op.pointee.rm), write: false)
-        case .inc32R: incDec32(op, dec: false)
-        case .dec32R: incDec32(op, dec: true)
-        case .imul32RR: imul32RR(op)
-        case .inc32Rnf: incDec32NoFlags(op, dec: false)
-        case .dec32Rnf: incDec32NoFlags(op, dec: true)
-        case .imul32RRnf: imul32RRNoFlags(op)
-        case .add32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &+ r32(op.pointee.rm))
-        case .add32RInf: setR32(op.pointee.r, r32(op.pointee.r) &+ op.pointee.imm)
-        case .sub32RRnf: setR32(op.pointee.r, r32(op.pointee.r) &- r32(op.pointee.rm))
-        case .sub32RInf: setR32(op.pointee.r, r32(op.pointee.r) &- op.pointee.imm)
-        case .jcc: eip = jccTaken(op) ? op.pointee.imm : op.pointee.tag &+ UInt32(op.pointee.len); return .end
-        case .jmp: eip = op.pointee.imm; return .end
-        case .cmpJcc32RR: cmpJcc32(op, r32(op.pointee.rm)); return .end
-        case .cmpJcc32RI: cmpJcc32(op, op.pointee.imm); return .end
-        case .cmpJccMR: cmpJccSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size)); return .end
-        case .cmpJccMI: cmpJccSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm); return .end
-        case .cmpJccRM: cmpJccSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size)); return .end
-        case .cmpJcc8MR: cmpJcc8(op, try rd8(ea32(op)), UInt32((sb + Int(op.pointee.r)).load(as: UInt8.self))); return .end
-        case .cmpJcc8MI: cmpJcc8(op, try rd8(ea32(op)), op.pointee.imm & 0xFF); return .end
-        case .blockEnd: eip = op.pointee.tag; return .end
+        case .mov32RR: k.mov32RR(op)
+        case .mov32RM: try k.mov32RM(op)
+        case .mov32MR: try k.mov32MR(op)
+        case .mov32RI: k.mov32RI(op)
+        case .mov8RM: try k.mov8RM(op)
+        case .mov8MR: try k.mov8MR(op)
+        case .movzx: try k.movzx(op)
+        case .add32RR: k.add32(op, k.r32(op.pointee.rm))
+        case .add32RI: k.add32(op, op.pointee.imm)
+        case .sub32RR: k.sub32(op, k.r32(op.pointee.rm))
+        case .sub32RI: k.sub32(op, op.pointee.imm)
+        case .cmp32RR: k.cmp32(op, k.r32(op.pointee.rm))
+        case .cmp32RI: k.cmp32(op, op.pointee.imm)
+        case .xor32RR: k.logic32(op, k.r32(op.pointee.r) ^ k.r32(op.pointee.rm), write: true)
+        case .and32RR: k.logic32(op, k.r32(op.pointee.r) & k.r32(op.pointee.rm), write: true)
+        case .or32RR: k.logic32(op, k.r32(op.pointee.r) | k.r32(op.pointee.rm), write: true)
+        case .test32RR: k.logic32(op, k.r32(op.pointee.r) & k.r32(op.pointee.rm), write: false)
+        case .inc32R: k.incDec32(op, dec: false)
+        case .dec32R: k.incDec32(op, dec: true)
+        case .imul32RR: k.imul32RR(op)
+        case .inc32Rnf: k.incDec32NoFlags(op, dec: false)
+        case .dec32Rnf: k.incDec32NoFlags(op, dec: true)
+        case .imul32RRnf: k.imul32RRNoFlags(op)
+        case .add32RRnf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &+ k.r32(op.pointee.rm))
+        case .add32RInf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &+ op.pointee.imm)
+        case .sub32RRnf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &- k.r32(op.pointee.rm))
+        case .sub32RInf: k.setR32(op.pointee.r, k.r32(op.pointee.r) &- op.pointee.imm)
+        case .jcc: k.eip = k.jccTaken(op) ? op.pointee.imm : op.pointee.tag &+ UInt32(op.pointee.len); return .end
+        case .jmp: k.eip = op.pointee.imm; return .end
+        case .cmpJcc32RR: k.cmpJcc32(op, k.r32(op.pointee.rm)); return .end
+        case .cmpJcc32RI: k.cmpJcc32(op, op.pointee.imm); return .end
+        case .cmpJccMR: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size)); return .end
+        case .cmpJccMI: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm); return .end
+        case .cmpJccRM: k.cmpJccSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)); return .end
+        case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), UInt32((k.sb + Int(op.pointee.r)).load(as: UInt8.self))); return .end
+        case .cmpJcc8MI: k.cmpJcc8(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF); return .end
+        case .blockEnd: k.eip = op.pointee.tag; return .end
         case .nop: break
-        case .cmpMR: cmpSized(op, try rd(ea(op), op.pointee.size), getR(op.pointee.r, op.pointee.size))
-        case .cmpMI: cmpSized(op, try rd(ea(op), op.pointee.size), op.pointee.imm)
-        case .cmpRM: cmpSized(op, getR(op.pointee.r, op.pointee.size), try rd(ea(op), op.pointee.size))
+        case .cmpMR: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size))
+        case .cmpMI: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm)
+        case .cmpRM: k.cmpSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size))
         // the general forms most frequent in compiled code
         case .movRM:
-            let v = try rd(ea(op), op.pointee.size)
-            setR(op.pointee.r, op.pointee.size, v)
-        case .movMR: try wr(ea(op), op.pointee.size, getR(op.pointee.r, op.pointee.size))
-        case .movMI: try wr(ea(op), op.pointee.size, op.pointee.imm)
+            let v = try k.rd(k.ea(op), op.pointee.size)
+            k.setR(op.pointee.r, op.pointee.size, v)
+        case .movMR: try k.wr(k.ea(op), op.pointee.size, k.getR(op.pointee.r, op.pointee.size))
+        case .movMI: try k.wr(k.ea(op), op.pointee.size, op.pointee.imm)
         case .aluRM:
-            let b = try rd(ea(op), op.pointee.size)
-            try aluToReg(op, getR(op.pointee.r, op.pointee.size), b)
-        case .aluMR: try aluToMem(op, getR(op.pointee.r, op.pointee.size))
-        case .aluRI: try aluToReg(op, getR(op.pointee.r, op.pointee.size), op.pointee.imm)
-        case .lea: setR(op.pointee.r, op.pointee.size, offset(op))
+            let b = try k.rd(k.ea(op), op.pointee.size)
+            try aluToReg(op, k.getR(op.pointee.r, op.pointee.size), b)
+        case .aluMR: try aluToMem(op, k.getR(op.pointee.r, op.pointee.size))
+        case .aluRI: try aluToReg(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm)
+        case .lea: k.setR(op.pointee.r, op.pointee.size, k.offset(op))
         // Every other form, named (no `default`: the jump table then needs no range check).
         case .invalid, .aluRR, .aluMI, .unaryR, .unaryM, .mulDiv, .imul2, .daa, .das, .aaa, .aas, .aam, .aad,
              .shift, .shiftDouble, .bitTest, .bsf, .bsr, .setcc, .cmovcc, .movRR, .movRI, .movFromSeg,
@@ -222,10 +230,7 @@ extension Interpreter {
              .movs, .cmps, .scas, .lods, .stos, .clc, .stc, .cmc, .cld, .std, .cli, .sti, .int, .int3, .into,
              .ud2, .cpuid, .rdtsc, .privileged, .iret, .sgdt, .sidt, .sldt, .str, .smsw, .lar, .lsl, .verr,
              .verw, .vmcall, .x87, .exitBlock:
-            // `h` was read before the call: the op may be overwritten (invalidated) while it runs.
-            eip = op.pointee.tag
-            if !(try execOutOfLine(op)) { return .left }
-            return Interpreter.endsBlock(h) ? .end : .next
+            return .slow
         }
         return .next
     }
@@ -237,13 +242,13 @@ extension Interpreter {
     }
 }
 
-/// What the block loop does after an op (``Interpreter/execInBlock(_:)``).
+/// What the block loop does after an op (``Interpreter/execInBlock(_:_:)``).
 enum BlockStep: UInt8 {
     /// Run the next op of the block.
     case next
     /// The block is done; EIP is where the guest goes on.
     case end
-    /// Leave the block: the run stops (``Interpreter/pendingStop``) or the block was invalidated
-    /// (``Interpreter/blockLeft``).
-    case left
+    /// Run the op through ``Interpreter/execOutOfLine(_:)`` (every form the block loop's
+    /// `switch` does not hold): the loop commits the instruction count and sets EIP for it first.
+    case slow
 }

@@ -31,14 +31,14 @@ public enum StopReason: Sendable, Equatable {
 
 /// The `interpret` engine: executes guest instructions one at a time (Bochs-style).
 ///
-/// Each instruction is decoded once by ``X86/Decoder`` and lowered to a compact
-/// ``DecodedOp``. The hot loop (``runFast(_:)``) runs pre-decoded blocks of them
-/// (``DecodedBlockCache``, Interpreter+Blocks.swift), with EIP and the instruction count updated
-/// per block; single steps and the tail of a slice run one instruction at a time from a
-/// direct-mapped decoded-instruction cache of 65,536 slots indexed by the low 16 bits of EIP and
-/// tagged with the full EIP (``runSingle(_:)``). Pages holding decoded code are marked in the
-/// ``GuestMemory`` page table; a guest write to such a page takes the slow path, and the
-/// interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions and blocks whose
+/// Each instruction is decoded once by ``X86/Decoder`` and lowered to a compact ``DecodedOp``. The
+/// hot loop (``runFast(_:)``) runs pre-decoded blocks of them (``DecodedBlockCache``,
+/// Interpreter+Blocks.swift), with EIP updated per block and the instruction count counted per
+/// block (committed where it can be read); single steps and the tail of a slice run one instruction
+/// at a time from a direct-mapped decoded-instruction cache of 65,536 slots indexed by the low 16
+/// bits of EIP and tagged with the full EIP (``runSingle(_:)``). Pages holding decoded code are
+/// marked in the ``GuestMemory`` page table; a guest write to such a page takes the slow path, and
+/// the interpreter (a ``CodeWriteObserver``) drops exactly the cached instructions and blocks whose
 /// bytes overlap the write, so self-modifying code sees its new bytes at the next fetch (the
 /// instruction doing the write completes with the bytes it was fetched with, as on a CPU).
 ///
@@ -153,40 +153,57 @@ public final class Interpreter: CodeWriteObserver {
     /// be built (the first instruction cannot be fetched or decoded, or is at a breakpoint), run
     /// one at a time (``runSingle(_:)``), so a slice always ends at the exact instruction count.
     ///
-    /// The count lives in a local while the loop runs and is committed to
-    /// ``instructionsExecuted`` before each block, as if the block's last instruction were about
-    /// to run (the only one that may read it: RDTSC, a system call, a port); a fault or an
-    /// invalidation in the middle takes back what did not run. A block's ops run until one says
+    /// The count lives in a local while the loop runs. It is committed to
+    /// ``instructionsExecuted`` before an op runs out of line (``execOutOfLine(_:)``), as if the
+    /// block's last instruction were about to run (the only one that may read it: RDTSC, a
+    /// system call, a port), when a fault or a stop leaves the loop (what ran), and when the
+    /// loop ends; the hot forms neither read it nor call anything that does. A block's ops run until one says
     /// the block is done (a control transfer, or the ``H/blockEnd`` after a block that falls
     /// through), so the loop compares no op pointer with the block's last.
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {
-        let s = self.s
+        let k = hot, s = k.s
         let info = blocks.info, ops = blocks.ops
-        var executed = instructionsExecuted
-        let limit = executed &+ count
-        outer: while executed != limit {
+        // The count at the end of the slice; `left` of it not yet given to a block (the running
+        // block's instructions are taken before it starts).
+        let end = instructionsExecuted &+ count
+        var left = count
+        // Only the loop's pointer, `left` and the pointers of `k` stay live across a block: the
+        // rest (the block's start, its count) is worked out again on the uncommon paths.
+        outer: while true {
             let eip = s[CPUState.iEIP]
             let slot = DecodedBlockCache.slot(eip)
             if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) { break }
             let n = UInt64(info[slot].count)
-            if _slowPath(n > limit &- executed) { break }
-            instructionsExecuted = executed &+ (n &- 1)
-            let first = ops + slot &* DecodedBlockCache.maxOps
-            var op = first
+            if _slowPath(n > left) { break }   // it does not fit: one at a time (runSingle)
+            left &-= n
+            var op = ops + slot &* DecodedBlockCache.maxOps
             do throws(CPUException) {
                 while true {
-                    let step = try execInBlock(op)
-                    if step == .next { op += 1; continue }
-                    if step == .end { break }
+                    let step = try execInBlock(op, k)
+                    if _fastPath(step == .next) { op += 1; continue }
+                    if _fastPath(step == .end) { break }
+                    // Out of line: the count as if at the block's last instruction (the only
+                    // one that may read it), EIP at the instruction. `h` is read before the
+                    // call: the op may be overwritten (invalidated) while it runs.
+                    let h = op.pointee.h
+                    instructionsExecuted = Interpreter.retired(end, left) &- 1
+                    s[CPUState.iEIP] = op.pointee.tag
+                    if _fastPath(try execOutOfLine(op)) {
+                        if Interpreter.endsBlock(h) { break }
+                        op += 1
+                        continue
+                    }
+                    // What did not run goes back to `left`: `op` and the rest of the block.
+                    let (ran, n) = blocks.position(op)
                     if blockLeft {
                         // Invalidated (self-modifying code): `op` did not run; EIP is at it.
                         blockLeft = false
-                        executed &+= UInt64(op - first)
-                        instructionsExecuted = executed
+                        left &+= n &- ran
                         continue outer
                     }
-                    instructionsExecuted = executed &+ UInt64(op - first) &+ 1
+                    left &+= n &- ran &- 1
+                    instructionsExecuted = Interpreter.retired(end, left)
                     let r = pendingStop
                     pendingStop = nil
                     return r
@@ -195,14 +212,21 @@ public final class Interpreter: CodeWriteObserver {
                 // Fault-class exceptions report the instruction (the handlers commit last);
                 // INT3 and INTO have set EIP past themselves.
                 if error.vector != .bp && error.vector != .of { s[CPUState.iEIP] = op.pointee.tag }
-                instructionsExecuted = executed &+ UInt64(op - first)
+                let (ran, n) = blocks.position(op)
+                left &+= n &- ran
+                instructionsExecuted = Interpreter.retired(end, left)
                 return .exception(finishException(error))
             }
-            executed &+= n
         }
-        instructionsExecuted = executed
-        return executed == limit ? nil : runSingle(limit &- executed)
+        instructionsExecuted = Interpreter.retired(end, left)
+        return left == 0 ? nil : runSingle(left)
     }
+
+    /// The instruction count when `left` instructions of a slice ending at `end` have not run.
+    /// Out of line on purpose: inlined, LLVM works it out at every block's start, in case an
+    /// uncommon path needs it, and keeps it in a stack slot.
+    @inline(never)
+    static func retired(_ end: UInt64, _ left: UInt64) -> UInt64 { end &- left }
 
     /// Runs at most `count` instructions one at a time through the decoded-instruction cache,
     /// and returns as ``runFast(_:)`` does. The exact path: single steps, the tail of a slice.
