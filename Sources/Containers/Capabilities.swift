@@ -42,10 +42,12 @@ public struct CapabilitySet: Equatable, Hashable, Sendable, CustomStringConverti
         return CapabilitySet(mask: last >= 63 ? ~0 : (UInt64(1) << UInt64(last + 1)) - 1)
     }
 
-    /// /proc/sys/kernel/cap_last_cap, or the last one vsim knows by name.
-    public static func lastCapability() -> Int {
+    /// /proc/sys/kernel/cap_last_cap, or the last one vsim knows by name (read once: the running
+    /// kernel's number does not change).
+    public static func lastCapability() -> Int { lastCapabilityOfKernel }
+
+    private static let lastCapabilityOfKernel: Int =
         HostFiles.read("/proc/sys/kernel/cap_last_cap").flatMap { Int($0.filter(\.isNumber)) } ?? names.count - 1
-    }
 
     public func contains(_ name: String) -> Bool {
         guard let n = CapabilitySet.names.firstIndex(of: name) else { return false }

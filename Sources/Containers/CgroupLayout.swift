@@ -86,6 +86,10 @@ struct OwnCgroups {
     var v1: [String: String] = [:]   // controller -> path
     var v2: String = "/"
 
+    /// This process's cgroups, read once: vsim never moves itself (its containers join theirs
+    /// from the child), and a container run asks twice (the janitor, then the cgroups it makes).
+    static let current = read()
+
     static func read(_ file: String = "/proc/self/cgroup") -> OwnCgroups {
         var own = OwnCgroups()
         for line in (HostFiles.read(file) ?? "").split(separator: "\n") {

@@ -17,7 +17,7 @@ final class CgroupV1Group: CgroupGroup {
     /// Creates the directories and writes the limits. On failure removes what it created and
     /// throws naming the step.
     init(name: String, root: String, controllers: [CgroupController], limits: ResourceLimits,
-         own: OwnCgroups = .read()) throws(ContainerError) {
+         own: OwnCgroups = .current) throws(ContainerError) {
         self.controllers = controllers
         do throws(ContainerError) {
             var seen: [String: String] = [:]   // hierarchy (resolved) -> directory

@@ -15,7 +15,7 @@ final class ContainerCgroups {
     /// - Parameters:
     ///   - tolerant: report refused limits in ``unapplied`` instead of failing (rootless).
     init(name: String, limits: ResourceLimits, layout: CgroupLayout, tolerant: Bool,
-         own: OwnCgroups = .read()) throws(ContainerError) {
+         own: OwnCgroups = .current) throws(ContainerError) {
         self.layout = layout
         var needed: [(CgroupController, String)] = []
         if limits.memoryBytes != nil { needed.append((.memory, "--memory")) }

@@ -45,7 +45,7 @@ public enum ContainerJanitor {
     /// harmless (a removal that finds it gone counts as done).
     public static func sweep(cgroupRoot: String = "/sys/fs/cgroup", stateRoot: String) -> Report {
         var report = Report()
-        let own = OwnCgroups.read()
+        let own = OwnCgroups.current
         var parents: [(String, Bool)] = []
         var seen = Set<String>()
         let unprivileged = geteuid() != 0

@@ -50,10 +50,13 @@ public struct ContainerName: Equatable, Hashable, Sendable, CustomStringConverti
 
     /// Start time of `pid` in clock ticks after boot, nil when there is no such process.
     static func startTime(of pid: pid_t) -> UInt64? {
-        guard let stat = HostFiles.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        guard let stat = HostFiles.readBytes("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")) else {
+            return nil
+        }
         // Fields after "(comm)": state is field 3, so start time (22) is the 20th after ")".
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        // (Bytes, not Characters: this runs at every container start and for every leftover.)
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        return fields.count > 19 ? UInt64(String(decoding: fields[19], as: UTF8.self)) : nil
     }
 }
 

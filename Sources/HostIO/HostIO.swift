@@ -68,17 +68,20 @@ public enum HostIO {
     /// - Throws: ``HostError`` with the failing `errno`, or `tooLarge`.
     public static func readToEnd(_ fd: Int32, limit: Int = Int.max) throws(HostError) -> [UInt8] {
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw HostError(errno)
+        let failure: HostError? = withChunkBuffer { buffer in
+            while true {
+                let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return HostError(errno)
+                }
+                if n == 0 { return nil }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
+                if out.count > limit { return HostError.tooLarge(limit: limit) }
             }
-            if n == 0 { return out }
-            out += buffer[0..<n]
-            if out.count > limit { throw HostError.tooLarge(limit: limit) }
         }
+        if let failure { throw failure }
+        return out
     }
 
     /// Reads `fd` from offset 0 to end of file with `pread(2)`, leaving its offset alone
@@ -86,18 +89,25 @@ public enum HostIO {
     /// - Throws: ``HostError`` with the failing `errno`.
     public static func preadAll(_ fd: Int32) throws(HostError) -> [UInt8] {
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var offset: off_t = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw HostError(errno)
+        let failure: HostError? = withChunkBuffer { buffer in
+            while true {
+                let n = pread(fd, buffer.baseAddress, buffer.count, off_t(out.count))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return HostError(errno)
+                }
+                if n == 0 { return nil }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
             }
-            if n == 0 { return out }
-            out += buffer[0..<n]
-            offset += off_t(n)
         }
+        if let failure { throw failure }
+        return out
+    }
+
+    /// Runs `body` with a 64 KiB scratch buffer for `read(2)`, left uninitialized: zero-filling
+    /// it cost more than reading the small files most calls read (/proc files, the seccomp cache).
+    private static func withChunkBuffer<R>(_ body: (UnsafeMutableBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65536, body)
     }
 
     /// Reads the whole file at `path`.

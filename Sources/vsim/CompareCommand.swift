@@ -15,31 +15,31 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source (default: the built-in benchmark).")
     var program: String?
 
-    @Option(help: "Comma-separated modes to compare, or all (interpret, translate, trap, hvm, pv, bt, unikernel, kvm, ptrace, container, native).")
+    @Option(name: .customLong("modes"), help: "Comma-separated modes to compare, or all (interpret, translate, trap, hvm, pv, bt, unikernel, kvm, ptrace, container, native).")
     var modes: String = "interpret,native"
 
     @Option(name: .customLong("with"), help: "An outside anchor to add: qemu-i386 (the host's QEMU user mode, beside translate).")
     var with: [String] = []
 
-    @Option(help: "Measured runs per mode.")
+    @Option(name: .customLong("runs"), help: "Measured runs per mode.")
     var runs: Int = 5
 
-    @Option(help: "Unmeasured warm-up runs per mode before the measured ones.")
+    @Option(name: .customLong("warmup"), help: "Unmeasured warm-up runs per mode before the measured ones.")
     var warmup: Int = 1
 
-    @Option(help: "Format on stdout: table, json (hyperfine's fields), markdown, csv or svg.")
+    @Option(name: .customLong("format"), help: "Format on stdout: table, json (hyperfine's fields), markdown, csv or svg.")
     var format: ReportFormatChoice = .table
 
-    @Option(help: "Also write the report as JSON (hyperfine's fields, user and system CPU times included, plus a context block and an unavailable list) to this file; - writes only the JSON to stdout and the table to stderr.")
+    @Option(name: .customLong("export-json"), help: "Also write the report as JSON (hyperfine's fields, user and system CPU times included, plus a context block and an unavailable list) to this file; - writes only the JSON to stdout and the table to stderr.")
     var exportJson: String?
 
-    @Option(help: "Also write the report as a Markdown table to this file (- for stdout alone, the table to stderr).")
+    @Option(name: .customLong("export-markdown"), help: "Also write the report as a Markdown table to this file (- for stdout alone, the table to stderr).")
     var exportMarkdown: String?
 
-    @Option(help: "Also write the report as CSV to this file (- for stdout alone, the table to stderr).")
+    @Option(name: .customLong("export-csv"), help: "Also write the report as CSV to this file (- for stdout alone, the table to stderr).")
     var exportCsv: String?
 
-    @Option(help: "Also write an SVG chart (slowdown vs native, log scale; where each mode's time goes) to this file (- for stdout alone, the table to stderr).")
+    @Option(name: .customLong("export-svg"), help: "Also write an SVG chart (slowdown vs native, log scale; where each mode's time goes) to this file (- for stdout alone, the table to stderr).")
     var exportSvg: String?
 
     @OptionGroup(title: "Guest options (each compared mode that honours one runs with it)")
@@ -59,7 +59,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let options = try runOptions()
-        try exiting { () throws(ExitStatus) in
+        exiting { () throws(ExitStatus) in
             try CommandLineFacade.compareReport(
                 program: program, modes: modes, with: with, runs: runs, warmup: warmup, format: format,
                 exports: CompareExports(json: exportJson, markdown: exportMarkdown, csv: exportCsv, svg: exportSvg),

@@ -32,40 +32,40 @@ struct ContainerRunCommand: ParsableCommand {
         Example: vsim container run --memory 64m --pids 32 --timings -- ./hello
         """)
 
-    @Option(help: "Directory used read-only as the lower layer of the root's overlay.")
+    @Option(name: .customLong("rootfs"), help: "Directory used read-only as the lower layer of the root's overlay.")
     var rootfs: String?
 
-    @Option(help: "An image in vsim's store (vsim image ls): the root is an overlay of its layers, one lowerdir per layer, top first; its Env, WorkingDir and Entrypoint/Cmd (when no CMD is given) apply.")
+    @Option(name: .customLong("image"), help: "An image in vsim's store (vsim image ls): the root is an overlay of its layers, one lowerdir per layer, top first; its Env, WorkingDir and Entrypoint/Cmd (when no CMD is given) apply.")
     var image: String?
 
-    @Option(help: "The image store for --image (default $VSIM_IMAGES, /var/lib/vsim/images for root).")
+    @Option(name: .customLong("store"), help: "The image store for --image (default $VSIM_IMAGES, /var/lib/vsim/images for root).")
     var store: String?
 
-    @Option(help: "pivot-root (new namespaces, the root mounted and entered with pivot_root; the default) or chroot (only chroot(2) into --rootfs or a directory holding CMD: no namespaces, no mounts; a jail that a process with CAP_SYS_CHROOT can leave).")
+    @Option(name: .customLong("isolation"), help: "pivot-root (new namespaces, the root mounted and entered with pivot_root; the default) or chroot (only chroot(2) into --rootfs or a directory holding CMD: no namespaces, no mounts; a jail that a process with CAP_SYS_CHROOT can leave).")
     var isolation: Isolation = .pivotRoot
 
     @Option(name: .customLong("keep-upper"), help: "Keep the overlay's upper layer (the container's changes) in this directory.")
     var keepUpper: String?
 
-    @Option(help: "Memory limit, e.g. 64m or 1g (binary units).")
+    @Option(name: .customLong("memory"), help: "Memory limit, e.g. 64m or 1g (binary units).")
     var memory: String?
 
-    @Option(help: "CPU bandwidth in CPUs, e.g. 0.5 (CFS quota per 100 ms period).")
+    @Option(name: .customLong("cpus"), help: "CPU bandwidth in CPUs, e.g. 0.5 (CFS quota per 100 ms period).")
     var cpus: Double?
 
-    @Option(help: "Maximum number of tasks (processes and threads).")
+    @Option(name: .customLong("pids"), help: "Maximum number of tasks (processes and threads).")
     var pids: Int?
 
-    @Option(help: "Hostname in the container's UTS namespace (default vsim-<id>).")
+    @Option(name: .customLong("hostname"), help: "Hostname in the container's UTS namespace (default vsim-<id>).")
     var hostname: String?
 
-    @Option(help: "none (own network namespace with only loopback) or host.")
+    @Option(name: .customLong("network"), help: "none (own network namespace with only loopback) or host.")
     var network: NetworkMode = .none
 
-    @Flag(help: "Use a user namespace (for unprivileged users); limits that cannot be applied are reported.")
+    @Flag(name: .customLong("rootless"), help: "Use a user namespace (for unprivileged users); limits that cannot be applied are reported.")
     var rootless = false
 
-    @Flag(help: "Print the time of each phase in microseconds on stderr.")
+    @Flag(name: .customLong("timings"), help: "Print the time of each phase in microseconds on stderr.")
     var timings = false
 
     @Option(name: .customLong("cap-add"), help: "Add a capability to Docker's default 14 (name as in capabilities(7), with or without CAP_, or ALL); repeatable.")
@@ -74,7 +74,7 @@ struct ContainerRunCommand: ParsableCommand {
     @Option(name: .customLong("cap-drop"), help: "Drop a capability (or ALL) from the default set; repeatable.")
     var capDrop: [String] = []
 
-    @Option(help: "default (Docker's seccomp profile: the rest of the system calls fail with EPERM) or unconfined (no filter).")
+    @Option(name: .customLong("seccomp"), help: "default (Docker's seccomp profile: the rest of the system calls fail with EPERM) or unconfined (no filter).")
     var seccomp: SeccompMode = .default
 
     @Option(name: .customLong("system-paths"), help: "masked (OCI default: /proc/kcore, /proc/keys, ... masked; /proc/sys, /proc/sysrq-trigger, ... read-only) or unconfined.")
@@ -95,7 +95,7 @@ struct ContainerRunCommand: ParsableCommand {
                                               timings: timings, capAdd: capAdd, capDrop: capDrop, seccomp: seccomp,
                                               systemPaths: systemPaths, useInit: useInit, timeLimit: timeLimit,
                                               image: image, imageStore: store, isolation: isolation, command: command)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 
@@ -106,7 +106,7 @@ struct ContainerPruneCommand: ParsableCommand {
 
     func run() throws {
         let status = ContainerCommandLine.prune()
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 

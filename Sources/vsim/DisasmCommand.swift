@@ -9,10 +9,10 @@ struct DisasmCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source.")
     var program: String
 
-    @Option(help: "att (objdump -d) or intel (objdump -d -M intel).")
+    @Option(name: .customLong("syntax"), help: "att (objdump -d) or intel (objdump -d -M intel).")
     var syntax: Syntax = .att
 
     func run() throws {
-        try exiting { () throws(ExitStatus) in try CommandLineFacade.disasm(program: program, syntax: syntax) }
+        exiting { () throws(ExitStatus) in try CommandLineFacade.disasm(program: program, syntax: syntax) }
     }
 }

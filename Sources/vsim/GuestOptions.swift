@@ -6,40 +6,40 @@ import VSim
 /// ``GuestOption/check(_:modes:system:)``, so every command accepts and refuses the same
 /// options with the same messages.
 struct GuestOptions: ParsableArguments {
-    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv, bt, unikernel; default 10000000000).")
+    @Option(name: .customLong("max-instructions"), help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv, bt, unikernel; default 10000000000).")
     var maxInstructions: UInt64?
 
-    @Option(help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
+    @Option(name: .customLong("time-limit"), help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
     var timeLimit: Double?
 
-    @Flag(help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
+    @Flag(name: .customLong("system"), help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
     var system = false
 
-    @Option(help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
+    @Option(name: .customLong("timer"), help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
     var timer: UInt32?
 
-    @Option(help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt, unikernel): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
+    @Option(name: .customLong("cpu"), help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt, unikernel): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
     var cpu: String?
 
-    @Option(help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv, bt, unikernel).")
+    @Option(name: .customLong("cost-model"), help: "A file of `name = value` lines overriding cost-model constants (trap, hvm, pv, bt, unikernel).")
     var costModel: String?
 
-    @Flag(help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
+    @Flag(name: .customLong("umip"), help: "Under --mode trap: set CR4.UMIP, so SGDT SIDT SLDT SMSW STR trap and are emulated.")
     var umip = false
 
-    @Option(help: "Under --mode hvm or unikernel: EPT on (nested paging) or off (shadow paging: CR3 loads, guest page-table writes and #PF exit). Default: the --cpu preset's (prescott and merom off, later on).")
+    @Option(name: .customLong("ept"), help: "Under --mode hvm or unikernel: EPT on (nested paging) or off (shadow paging: CR3 loads, guest page-table writes and #PF exit). Default: the --cpu preset's (prescott and merom off, later on).")
     var ept: EPTSetting?
 
-    @Option(help: "Under trap, hvm, pv and unikernel: what runs the guest, translate (default, the faster; every count is the same) or interpret; under bt, what runs the guest's user code (its kernel runs from the VMM's translation cache).")
+    @Option(name: .customLong("engine"), help: "Under trap, hvm, pv and unikernel: what runs the guest, translate (default, the faster; every count is the same) or interpret; under bt, what runs the guest's user code (its kernel runs from the VMM's translation cache).")
     var engine: Engine?
 
-    @Option(help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
+    @Option(name: .customLong("seed"), help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("The directory the program sees as /: under interpret and translate vsim serves its files (like qemu-i386 -L); under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, --system) the kernel forwards file calls to vsim's host-call device, which serves them from it; nothing outside it can be named (default: no file system, path lookups fail with ENOENT). Under ptrace paths are rewritten at each system call, PRoot-style (default: the host's /).", valueName: "dir"))
+    @Option(name: .customLong("root"), help: ArgumentHelp("The directory the program sees as /: under interpret and translate vsim serves its files (like qemu-i386 -L); under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, --system) the kernel forwards file calls to vsim's host-call device, which serves them from it; nothing outside it can be named (default: no file system, path lookups fail with ENOENT). Under ptrace paths are rewritten at each system call, PRoot-style (default: the host's /).", valueName: "dir"))
     var root: String?
 
-    @Option(help: ArgumentHelp("Guest RAM of the guest kernel's machine (trap, hvm, pv, bt, unikernel, kvm, --system): bytes or a number with K, M or G, a multiple of 4M from 8M to 3G (default 32M). A program linked at 0x08048000 fits under at most 128M (the kernel maps RAM below user space).", valueName: "size"))
+    @Option(name: .customLong("memory"), help: ArgumentHelp("Guest RAM of the guest kernel's machine (trap, hvm, pv, bt, unikernel, kvm, --system): bytes or a number with K, M or G, a multiple of 4M from 8M to 3G (default 32M). A program linked at 0x08048000 fits under at most 128M (the kernel maps RAM below user space).", valueName: "size"))
     var memory: String?
 
     /// The options the user gave, by name.

@@ -21,7 +21,7 @@ struct ImageCommand: ParsableCommand {
 }
 
 struct ImageStoreOption: ParsableArguments {
-    @Option(help: "The image store directory (default $VSIM_IMAGES, /var/lib/vsim/images for root).")
+    @Option(name: .customLong("store"), help: "The image store directory (default $VSIM_IMAGES, /var/lib/vsim/images for root).")
     var store: String?
 }
 
@@ -41,14 +41,14 @@ struct ImageImportCommand: ParsableCommand {
     @Argument(help: "An OCI layout directory, or a .tar/.tar.gz of one or of docker save.")
     var path: String
 
-    @Option(help: "Store the image under this name (only for an input holding one image).")
+    @Option(name: .customLong("name"), help: "Store the image under this name (only for an input holding one image).")
     var name: String?
 
     @OptionGroup var store: ImageStoreOption
 
     func run() throws {
         let status = ImageCommandLine.importImage(path, name: name, store: store.store)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 
@@ -70,7 +70,7 @@ struct ImageBuildCommand: ParsableCommand {
     @Argument(help: "The build context: the directory COPY reads from.")
     var context: String
 
-    @Option(name: .shortAndLong, help: "The Containerfile (default CONTEXT/Containerfile).")
+    @Option(name: [.customLong("file"), .customShort("f")], help: "The Containerfile (default CONTEXT/Containerfile).")
     var file: String?
 
     @Option(name: [.customShort("t"), .customLong("tag")], help: "The name of the image, e.g. hello:1.")
@@ -83,7 +83,7 @@ struct ImageBuildCommand: ParsableCommand {
 
     func run() throws {
         let status = ImageBuildCommandLine.build(context: context, file: file, tag: tag, noCache: noCache, store: store.store)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 
@@ -94,7 +94,7 @@ struct ImageListCommand: ParsableCommand {
 
     func run() throws {
         let status = ImageCommandLine.list(store: store.store)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 
@@ -109,7 +109,7 @@ struct ImageInspectCommand: ParsableCommand {
 
     func run() throws {
         let status = ImageCommandLine.inspect(name, store: store.store)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 
@@ -124,7 +124,7 @@ struct ImageHistoryCommand: ParsableCommand {
 
     func run() throws {
         let status = ImageCommandLine.history(name, store: store.store)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }
 
@@ -139,6 +139,6 @@ struct ImageRemoveCommand: ParsableCommand {
 
     func run() throws {
         let status = ImageCommandLine.remove(names, store: store.store)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }

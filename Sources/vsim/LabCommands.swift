@@ -9,7 +9,7 @@ struct LabCommand: ParsableCommand {
                                                     abstract: LabExecutable.Command.lab.abstract)
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 
-    func run() throws { throw ExitCode(LabExecutable.exec(["lab"] + arguments)) }
+    func run() throws { exitVSim(LabExecutable.exec(["lab"] + arguments)) }
 }
 
 struct GradeCommand: ParsableCommand {
@@ -17,5 +17,5 @@ struct GradeCommand: ParsableCommand {
                                                     abstract: LabExecutable.Command.grade.abstract)
     @Argument(parsing: .captureForPassthrough) var arguments: [String] = []
 
-    func run() throws { throw ExitCode(LabExecutable.exec(["grade"] + arguments)) }
+    func run() throws { exitVSim(LabExecutable.exec(["grade"] + arguments)) }
 }

@@ -6,13 +6,13 @@ struct NanobenchCommand: ParsableCommand {
         commandName: "nanobench",
         abstract: "Adams & Agesen's seven nanobenchmarks under native, bt, hvm (shadow and EPT), trap and pv: modeled cycles per iteration beside the paper's.")
 
-    @Option(help: "Cost-model preset: prescott (the paper's VT-x generation), merom, nehalem, haswell (default), cascadelake (docs/cost-model.md).")
+    @Option(name: .customLong("cpu"), help: "Cost-model preset: prescott (the paper's VT-x generation), merom, nehalem, haswell (default), cascadelake (docs/cost-model.md).")
     var cpu: String = "haswell"
 
-    @Option(help: "Iterations of the shorter run (the longer runs twice as many; the difference is reported).")
+    @Option(name: .customLong("iterations"), help: "Iterations of the shorter run (the longer runs twice as many; the difference is reported).")
     var iterations: Int = 200
 
-    @Option(help: "Where the nanobenchmark sources are (default: the copy of programs/nanobench built into vsim).")
+    @Option(name: .customLong("directory"), help: "Where the nanobenchmark sources are (default: the copy of programs/nanobench built into vsim).")
     var directory: String?
 
     func validate() throws {
@@ -20,6 +20,6 @@ struct NanobenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        try exiting { () throws(ExitStatus) in try CommandLineFacade.nanobench(cpu: cpu, iterations: iterations, directory: directory) }
+        exiting { () throws(ExitStatus) in try CommandLineFacade.nanobench(cpu: cpu, iterations: iterations, directory: directory) }
     }
 }

@@ -16,13 +16,13 @@ struct ReplCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source.")
     var program: String
 
-    @Option(help: "How to run the guest: interpret, translate (with --system: the guest kernel too), or a modeled VMM mode (trap, hvm, pv).")
+    @Option(name: .customLong("mode"), help: "How to run the guest: interpret, translate (with --system: the guest kernel too), or a modeled VMM mode (trap, hvm, pv).")
     var mode: Mode = .interpret
 
-    @Option(help: "Run commands from this file (- for stdin) instead of a terminal; exit 1 if one failed.")
+    @Option(name: .customLong("batch"), help: "Run commands from this file (- for stdin) instead of a terminal; exit 1 if one failed.")
     var batch: String?
 
-    @Option(help: "The guest's stdin (default /dev/null: the terminal is the REPL's).")
+    @Option(name: .customLong("input"), help: "The guest's stdin (default /dev/null: the terminal is the REPL's).")
     var input: String?
 
     @Option(name: .customLong("env"), help: "NAME=value for the guest's environment, which is otherwise empty. Repeatable.")
@@ -59,6 +59,6 @@ struct ReplCommand: ParsableCommand {
         options.timerPeriod = run.timerPeriod
         options.seed = run.seed
         let status = REPL.main(program: program, options: options, batch: batch)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { exitVSim(status) }
     }
 }

@@ -11,19 +11,19 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source.")
     var program: String
 
-    @Option(help: "How to run the guest: \(Mode.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(name: .customLong("mode"), help: "How to run the guest: \(Mode.allCases.map { $0.rawValue }.joined(separator: ", ")).")
     var mode: Mode = .interpret
 
     @OptionGroup(title: "Guest options")
     var guest: GuestOptions
 
-    @Option(help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret and ptrace; traps (each trap, VM exit, hypercall or callout) under trap, hvm, pv, bt and unikernel. Repeatable.")
+    @Option(name: .customLong("trace"), help: "Trace to stderr: insns (each instruction) or syscalls (strace-style) under interpret and ptrace; traps (each trap, VM exit, hypercall or callout) under trap, hvm, pv, bt and unikernel. Repeatable.")
     var trace: [TraceKind] = []
 
-    @Flag(help: "With --mode translate: print the translator's counters to stderr at the end.")
+    @Flag(name: .customLong("stats"), help: "With --mode translate: print the translator's counters to stderr at the end.")
     var stats = false
 
-    @Flag(help: "With --mode translate: run the interpreter in lockstep and stop at the first block boundary where the state differs.")
+    @Flag(name: .customLong("check"), help: "With --mode translate: run the interpreter in lockstep and stop at the first block boundary where the state differs.")
     var check = false
 
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
@@ -51,12 +51,12 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let options = try runOptions()
         if stats || check {
-            try exiting { () throws(ExitStatus) in
+            exiting { () throws(ExitStatus) in
                 try CommandLineFacade.runTranslated(program: program, options: options, stats: stats, check: check, arguments: arguments)
             }
             return
         }
-        try exiting { () throws(ExitStatus) in
+        exiting { () throws(ExitStatus) in
             try CommandLineFacade.run(program: program, mode: mode, options: options, arguments: arguments)
         }
     }

@@ -12,20 +12,20 @@ struct TranslateCommand: ParsableCommand {
     @Argument(help: "An i386 ELF executable or a .s/.S source.")
     var program: String
 
-    @Option(help: "Guest address of the block (e.g. 0x8049000).")
+    @Option(name: .customLong("address"), help: "Guest address of the block (e.g. 0x8049000).")
     var address: String?
 
-    @Option(help: "Symbol whose address starts the block.")
+    @Option(name: .customLong("symbol"), help: "Symbol whose address starts the block.")
     var symbol: String?
 
-    @Option(help: "Blocks to show, following direct jumps breadth first.")
+    @Option(name: .customLong("count"), help: "Blocks to show, following direct jumps breadth first.")
     var count: Int = 1
 
-    @Option(help: "Comma-separated views: in_asm (guest code), ir (RISC ops), ir_opt (after optimization).")
+    @Option(name: .customLong("show"), help: "Comma-separated views: in_asm (guest code), ir (RISC ops), ir_opt (after optimization).")
     var show: String = "in_asm,ir,ir_opt"
 
     func run() throws {
-        try exiting { () throws(ExitStatus) in
+        exiting { () throws(ExitStatus) in
             try CommandLineFacade.translate(program: program, address: address, symbol: symbol, count: count, show: show)
         }
     }
