@@ -2,28 +2,35 @@ import Machine
 
 /// Layout of the execution context that generated code reaches through r12 (64-bit words).
 enum Ctx {
-    static let counter: Int32 = 0      // rbp when generated code is entered and left (encoded, below)
-    static let limit: Int32 = 8        // stop before rbp's count passes this (encoded)
-    // 16: free (block entries are counted in rbp)
+    static let counter: Int32 = 0      // rbp when generated code is entered and left (biased, below)
+    static let bias: Int32 = 8         // rbp + bias = the count (encoded, below)
+    /// Flags a chained jump left unwritten (32 bits): the code-buffer offset of the stub that
+    /// writes them, or 0 (``HostCodeGenerator/PendingEntry``).
+    static let pending: Int32 = 16
     static let jumpCache: Int32 = 24   // pointer to the jump cache
     static let memBase: Int32 = 32     // host address of guest address 0
     static let pageTable: Int32 = 40
     static let lookupHits: Int32 = 48  // lookup_and_goto hits in generated code
     static let engine: Int32 = 56      // Unmanaged<TranslationEngine>
-    static let fastLimit: Int32 = 64   // limit - Translator.maxInstructions, encoded (0: none)
+    static let codeBase: Int32 = 64    // host address of the code buffer
     static let spill: Int32 = 72       // 32-bit spill slots
     static let spillSlots = 512
     static let size = 72 + 4 * spillSlots
 
-    /// rbp in generated code = instructions << countShift + block entries, both counted from the
-    /// main loop's entry into generated code: a block counts both with one `add`. The entries of
-    /// one such run stay below 2^countShift because it retires at most
+    /// The count = instructions << countShift + block entries, both counted from the main loop's
+    /// entry into generated code: a block counts both with one `add`. The entries of one such
+    /// run stay below 2^countShift because it retires at most
     /// ``TranslationEngine/deadlineCheckInterval`` (2^20) instructions, each entry at least one.
     static let countShift: UInt64 = 21
     static let entryMask: UInt64 = (1 << countShift) - 1
-    /// The limit for `n` instructions: passed as soon as rbp's count exceeds n.
-    static func encode(_ n: UInt64) -> UInt64 { n << countShift | entryMask }
-    static func instructions(_ rbp: UInt64) -> UInt64 { rbp >> countShift }
+    /// rbp in generated code is the count minus the bias `(room << countShift | entryMask) + 1`
+    /// for a budget of `room` instructions: negative or zero while the instructions retired stay within the budget,
+    /// positive as soon as they pass it. So the `add` that counts a block also tests the budget
+    /// (`add rbp, n << countShift + 1; jg <leave>`): no compare, no load of a limit.
+    static func bias(room n: UInt64) -> UInt64 { (n << countShift | entryMask) + 1 }
+    /// What one entry of a block of `n` instructions adds to rbp.
+    static func increment(_ n: Int) -> Int32 { Int32(n) << Int32(countShift) + 1 }
+    static func instructions(_ count: UInt64) -> UInt64 { count >> countShift }
 }
 
 /// Exit codes returned by generated code to the main loop (low byte: kind; bits 8-23: slot or
@@ -49,12 +56,22 @@ enum ExitKind: UInt64 {
 /// an out-of-line slow path of the block that calls one of the engine's shared thunks
 /// (``Thunks``), which saves the live registers and calls the helper.
 struct HostCodeGenerator {
-    /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1.
+    /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1's
+    /// `jmp` to the target's entry.
     var slotFields: [Int?] = [nil, nil]
-    /// The same for `goto_tb n, cc_dead` (a `jbe` taken while the budget has room for any block).
-    var fastFields: [Int?] = [nil, nil]
-    /// Offset of the entry that skips the budget check (for `goto_tb n, cc_dead`).
-    var uncheckedEntry = 0
+    /// The chain sites (``ChainSite``) of `goto_tb n` (slotSites) and `goto_tb n, cc_dead` (fastSites).
+    var slotSites: [ChainSite?] = [nil, nil]
+    var fastSites: [ChainSite?] = [nil, nil]
+    /// Offset of the block's body: after the entry's count and budget check.
+    var body = 0
+    /// Whether the block clears ``Ctx/pending`` before it writes guest state (it may be entered
+    /// with its predecessor's flags pending: ``Optimizer/pendingBarrier(_:)``).
+    var clearsPending = false
+    /// The op being emitted, and the flag-write groups of `goto_tb n, cc_dead` left to a stub.
+    var currentOp = 0
+    var pendingGroups: [(slot: Int, ops: Range<Int>)] = []
+    /// 32-bit fields that hold a code-buffer offset: (field, offset within the block).
+    var absoluteFixups: [(field: Int, local: Int)] = []
     var asm: X64Assembler
 
     /// The host registers that hold guest EAX, ECX, EDX, EBX and EDI while generated code runs, across
@@ -216,31 +233,42 @@ struct HostCodeGenerator {
     mutating func generate(_ ops: [ROp]) {
         allocate(ops)
         labelOffsets = [Int](repeating: -1, count: ops.labelCount)
-        // Entry: leave if the block's instructions would pass the budget; else count the block
-        // and its instructions (`goto_tb n, cc_dead` checked the budget and enters after the check).
-        asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount) << Int32(Ctx.countShift)))
-        asm.cmpRM64(.rax, HMem(base: .r12, disp: Ctx.limit))
-        let budget = asm.jcc(.a)
-        uncheckedEntry = asm.offset
-        asm.aluRI64(0, .rbp, Int32(insnCount) << Int32(Ctx.countShift) + 1)
+        // Entry: count the block and its instructions, and leave (uncounting them) if that
+        // passed the budget (rbp > 0, ``Ctx/bias(room:)``). A chained jump counts the block and
+        // checks the budget itself and enters at ``body``.
+        asm.aluRI64(0, .rbp, Ctx.increment(insnCount))
+        let budget = asm.jcc(.g)
+        body = asm.offset
 
+        let barrier = Optimizer.ccLiveMask(ops) != 0 ? Optimizer.pendingBarrier(ops) : nil
+        clearsPending = barrier != nil
+        func emitRange(_ range: Range<Int>) {
+            for i in range {
+                if i == barrier { asm.movMI(HMem(base: .r12, disp: Ctx.pending), 0) }
+                currentOp = i
+                emit(ops[i], ops)
+            }
+        }
         if let (branch, taken) = backEdgeLayout(ops) {
             // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
             // jumps once per iteration (through its chained goto_tb), not twice.
-            for op in ops[..<branch] { emit(op) }
+            emitRange(0..<branch)
+            if branch == barrier { asm.movMI(HMem(base: .r12, disp: Ctx.pending), 0) }
             let b = ops[branch]
             compare(loc(b.a), loc(b.b))
             labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(b.c))!.inverted)), ops[branch + 1].x))
-            for op in ops[taken...] { emit(op) }
-            for op in ops[(branch + 1)..<taken] { emit(op) }
+            emitRange(taken..<ops.count)
+            emitRange((branch + 1)..<taken)
         } else {
-            for op in ops { emit(op) }
+            emitRange(0..<ops.count)
         }
 
         // Out-of-line: the budget exit.
         asm.patch(budget, to: asm.offset)
+        asm.aluRI64(5, .rbp, Ctx.increment(insnCount))
         exit(.budget, 0)
         emitPendingStubs()
+        emitPendingEntries(ops)
         for f in labelFixups { asm.patch(f.field, to: labelOffsets[Int(f.label)]) }
     }
 
@@ -248,6 +276,28 @@ struct HostCodeGenerator {
     /// copied to code-buffer offset `start`.
     mutating func link(at start: Int) {
         for f in externalFixups { asm.patch(f.field, to: f.target - start) }
+        for f in absoluteFixups { asm.patchImm32(f.field, UInt32(start + f.local)) }
+    }
+
+    /// For each `goto_tb n, cc_dead` whose flag writes a stub can do: the way in
+    /// (``PendingEntry``) and the stub, which saves what the writes use (rax, rcx, rdx and the
+    /// temporaries' registers) and returns.
+    mutating func emitPendingEntries(_ ops: [ROp]) {
+        for (slot, group) in pendingGroups {
+            let start = asm.offset
+            asm.movMI(HMem(base: .r12, disp: Ctx.pending), 0)
+            let stubField = asm.offset - 4
+            let jump = asm.jmp()
+            asm.patch(jump, to: jump + 4)
+            fastSites[slot]?.pending = PendingEntry(start: start, jump: jump)
+            absoluteFixups.append((stubField, asm.offset))
+            let saved: [HReg] = [.rax, .rcx, .rdx] + HostCodeGenerator.pool
+            for r in saved { asm.push(r) }
+            for i in group { emit(ops[i], ops) }
+            for r in saved.reversed() { asm.pop(r) }
+            asm.ret()
+        }
+        pendingGroups.removeAll()
     }
 
     /// The block's tail `brcond a, b, cond, Lt; Ln: <exit 0>; Lt: <exit 1>` when exit 1 goes
@@ -315,7 +365,7 @@ struct HostCodeGenerator {
 
     var currentInsn = 0
 
-    mutating func emit(_ op: ROp) {
+    mutating func emit(_ op: ROp, _ ops: [ROp]) {
         switch op.code {
         case .insnStart:
             currentInsn = Int(op.x)
@@ -458,12 +508,21 @@ struct HostCodeGenerator {
             }
             addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil)
         case .gotoTB:
+            // `add rbp, <target's increment>; jle <target's body>; sub rbp, <the same>`: the
+            // target counted, and entered past its own check when it fits in the budget (so a
+            // cc_dead target, entered with the flags unwritten, never leaves through that
+            // check). Both immediates and the jle are patched when the slot is chained; until
+            // then they are 0 and the jle falls through.
+            let site = chainSite()
             if op.x & 1 != 0 {
-                // cc_dead: only while the budget has room for any block (so the target's own
-                // check, which would leave with these flags unwritten, is skipped safely).
-                asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.fastLimit))
-                fastFields[Int(op.c)] = asm.jcc(.be)   // rel32 0: falls through until chained
+                // Jumps over the site (to the flag writes) until chained to a target that does
+                // not need them written now: the engine then writes the site's `add` back.
+                asm.overwriteJump(at: site.start, to: site.end)
+                fastSites[Int(op.c)] = site
+                if let group = pendingGroup(ops, at: currentOp) { pendingGroups.append((Int(op.c), group)) }
             } else {
+                slotSites[Int(op.c)] = site
+                // The budget would pass: the target's entry leaves through its budget exit.
                 slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
             }
         case .exitTB:
@@ -473,6 +532,57 @@ struct HostCodeGenerator {
         case .call:
             call(op)
         }
+    }
+
+    /// A chain site (offsets from the start of the block's code): `add rbp, imm32` at `start`
+    /// (its immediate at `add`), `jle rel32` (field `jump`), `sub rbp, imm32` (`sub`), ending at `end`.
+    struct ChainSite {
+        var start: Int, add: Int, jump: Int, sub: Int, end: Int
+        /// A `goto_tb n, cc_dead` site's way into a target whose entry flags can stay pending.
+        var pending: PendingEntry?
+        func moved(by n: Int) -> ChainSite {
+            ChainSite(start: start + n, add: add + n, jump: jump + n, sub: sub + n, end: end + n, pending: pending?.moved(by: n))
+        }
+    }
+
+    /// Out of line, for a `goto_tb n, cc_dead` whose flag writes can run later: `mov dword
+    /// [r12 + pending], <stub>; jmp rel32` (field `jump`, patched to the target's body). The stub
+    /// is the flag writes as a subroutine that keeps every register; the load and store thunks
+    /// call it (``Thunks``) before the target's first accesses can fault, and the target clears
+    /// `pending` before it writes any guest state (``Optimizer/pendingBarrier(_:)``).
+    struct PendingEntry {
+        var start: Int, jump: Int
+        func moved(by n: Int) -> PendingEntry { PendingEntry(start: start + n, jump: jump + n) }
+    }
+
+    /// `add rbp, imm32; jle rel32; sub rbp, imm32`, all three fields 0 (a no-op until chained).
+    mutating func chainSite() -> ChainSite {
+        let start = asm.offset
+        let add = asm.aluRI64Field(0, .rbp, 0)
+        let jump = asm.jcc(.le)
+        let sub = asm.aluRI64Field(5, .rbp, 0)
+        return ChainSite(start: start, add: add, jump: jump, sub: sub, end: asm.offset)
+    }
+
+    /// The flag writes of the `goto_tb n, cc_dead` at `i` (up to the next `goto_tb`), when a stub
+    /// can run them later: each reads only fixed registers, constants and temporaries computed
+    /// before it in the group, which live in host registers.
+    func pendingGroup(_ ops: [ROp], at i: Int) -> Range<Int>? {
+        guard let j = ops[(i + 1)...].firstIndex(where: { $0.code == .gotoTB }), j > i + 1 else { return nil }
+        var defined = Set<Int>()
+        for op in ops[(i + 1)..<j] {
+            guard !op.hasSideEffects, let d = op.writes else { return nil }
+            for r in [op.readA, op.readB, op.readC] {
+                if let r, r.isTemp, !defined.contains(r.tempIndex) { return nil }
+            }
+            if d.isTemp {
+                guard case .reg = loc(d) else { return nil }
+                defined.insert(d.tempIndex)
+            } else if !d.isFlags {
+                return nil
+            }
+        }
+        return (i + 1)..<j
     }
 
     /// Host flags = `cmp a, b` (a straight from its register when it has one).

@@ -554,4 +554,26 @@ public enum Optimizer {
         }
         return explicit | observed
     }
+
+    /// Where a block entered with its predecessor's flags pending (``HostCodeGenerator/PendingEntry``)
+    /// must clear them: the index of its first op that writes or reads anything but temporaries
+    /// and guest memory (a guest or condition-code register, a branch, a helper, an exit), when
+    /// only pure ops on temporaries and at least one memory access come before it, and the flags
+    /// at the block's entry are dead from there on (only those accesses' slow paths can see
+    /// them, and they write them first). nil: the predecessor writes its flags before jumping.
+    static func pendingBarrier(_ ops: [ROp]) -> Int? {
+        var accesses = false
+        for (i, op) in ops.enumerated() {
+            switch op.code {
+            case .insnStart: continue
+            case .ld, .st: accesses = true; continue
+            default: break
+            }
+            let readsFlags = (op.readA?.isFlags ?? false) || (op.readB?.isFlags ?? false)
+            if !op.hasSideEffects, let d = op.writes, d.isTemp, !readsFlags { continue }
+            guard accesses else { return nil }
+            return ccLiveMask(Array(ops[i...])) == 0 ? i : nil
+        }
+        return nil
+    }
 }

@@ -140,6 +140,10 @@ struct X64Assembler {
         if v >= -128 && v <= 127 { rr(0x83, ext, d.rawValue, w: true); b(UInt8(bitPattern: Int8(v))) }
         else { rr(0x81, ext, d.rawValue, w: true); d32(UInt32(bitPattern: v)) }
     }
+    /// `op r64, imm32` always in the imm32 form (a field patched later): returns the imm32's offset.
+    mutating func aluRI64Field(_ ext: UInt8, _ d: HReg, _ v: Int32) -> Int {
+        rr(0x81, ext, d.rawValue, w: true); let at = offset; d32(UInt32(bitPattern: v)); return at
+    }
     mutating func aluMI(_ ext: UInt8, _ m: HMem, _ v: UInt32) {
         let sv = Int32(bitPattern: v)
         if sv >= -128 && sv <= 127 { rm(0x83, ext, m); b(UInt8(bitPattern: Int8(sv))) }
@@ -188,6 +192,17 @@ struct X64Assembler {
     mutating func pop(_ r: HReg) { if r.ext { b(0x41) }; b(0x58 | r.low) }
     mutating func ret() { b(0xC3) }
 
+    /// Overwrites the 5 bytes at `at` with `jmp rel32` to `target` (offsets in this buffer).
+    mutating func overwriteJump(at: Int, to target: Int) {
+        bytes[at] = 0xE9
+        patch(at + 1, to: target)
+    }
+
+    /// Writes the 32-bit value at `field` (offsets in this buffer).
+    mutating func patchImm32(_ field: Int, _ value: UInt32) {
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: field, as: UInt32.self) }
+    }
+
     /// Points the rel32 at `field` to `target` (offsets in this buffer).
     mutating func patch(_ field: Int, to target: Int) {
         let rel = Int32(target - (field + 4))
@@ -224,6 +239,26 @@ final class CodeBuffer {
     }
 
     func reset(keeping prefix: Int) { used = prefix }
+
+    /// Writes the 32-bit immediate at absolute buffer offset `field`.
+    func patchImm32(at field: Int, to value: Int32) {
+        (base + field).storeBytes(of: value.littleEndian, toByteOffset: 0, as: Int32.self)
+    }
+
+    /// Writes `add rbp, imm32` (7 bytes) at absolute buffer offset `at`.
+    func patchAddRBP(at: Int, _ value: Int32) {
+        let p = base + at
+        p.storeBytes(of: UInt8(0x48), toByteOffset: 0, as: UInt8.self)
+        p.storeBytes(of: UInt8(0x81), toByteOffset: 1, as: UInt8.self)
+        p.storeBytes(of: UInt8(0xC5), toByteOffset: 2, as: UInt8.self)
+        patchImm32(at: at + 3, to: value)
+    }
+
+    /// Writes `jmp rel32` (5 bytes) at absolute buffer offset `at`, jumping to `target`.
+    func patchJump(at: Int, to target: Int) {
+        (base + at).storeBytes(of: UInt8(0xE9), toByteOffset: 0, as: UInt8.self)
+        patchRel32(at: at + 1, to: target)
+    }
 
     /// Writes a rel32 at absolute buffer offset `field` so that it jumps to `target`.
     func patchRel32(at field: Int, to target: Int) {
