@@ -15,7 +15,23 @@ enum Ctx {
     static let codeBase: Int32 = 64    // host address of the code buffer
     static let spill: Int32 = 72       // 32-bit spill slots
     static let spillSlots = 512
-    static let size = 72 + 4 * spillSlots
+    /// 256 bytes: for each page-table byte, whether an access may take the fast path
+    /// (``accessLoad``, ``accessUpdate``, ``accessStore`` bits; ``accessTable(_:)``).
+    static let access: Int32 = 72 + 4 * Int32(spillSlots)
+    static let size = Int(access) + 256
+    static let accessLoad: UInt8 = 1, accessUpdate: UInt8 = 2, accessStore: UInt8 = 4
+
+    /// The fast-path bits of page-table byte `e` (``Machine/GuestMemory/entryRead`` ...): a load
+    /// needs R, a read-modify-write's load also W, a store W and a page without code; none of
+    /// them a supervisor page (their accesses take the slow path, which checks the CPL).
+    static func accessBits(_ e: UInt8) -> UInt8 {
+        let r = GuestMemory.entryRead, w = GuestMemory.entryWrite, s = GuestMemory.entrySupervisor
+        var bits: UInt8 = 0
+        if e & (r | s) == r { bits |= accessLoad }
+        if e & (w | s) == w { bits |= accessUpdate }
+        if e & (w | s | GuestMemory.entryCode) == w { bits |= accessStore }
+        return bits
+    }
 
     /// The count = instructions << countShift + block entries, both counted from the main loop's
     /// entry into generated code: a block counts both with one `add`. The entries of one such
@@ -389,6 +405,14 @@ struct HostCodeGenerator {
                 default: break
                 }
             }
+            if op.code == .add, case .reg(let r) = d, case .reg(let x) = a, !same(d, a) {
+                // Into a third register (an address: base + index, base + displacement): one `lea`.
+                switch b {
+                case .reg(let y): asm.lea32(r, HMem(base: x, index: y)); return
+                case .imm(let v): asm.lea32(r, HMem(base: x, disp: Int32(bitPattern: v))); return
+                default: break
+                }
+            }
             if case .reg(let r) = d, !same(d, b) {
                 load(r, a); alu(ext, r, b)
             } else {
@@ -480,9 +504,8 @@ struct HostCodeGenerator {
             let a = inRegister(loc(op.a), or: .rcx)
             let size = op.c
             let forUpdate = op.x & 2 != 0
-            let need: UInt8 = forUpdate ? GuestMemory.entryWrite : GuestMemory.entryRead
-            pageCheck(a, mask: need | GuestMemory.entrySupervisor, want: need)
-            let slow1 = asm.jcc(.ne)
+            pageCheck(a, forUpdate ? Ctx.accessUpdate : Ctx.accessLoad)
+            let slow1 = asm.jcc(.e)
             var slow2: Int? = nil
             if size > 1 { slow2 = crossingCheck(a, size) }
             let m = HMem(base: .r14, index: a)
@@ -496,8 +519,8 @@ struct HostCodeGenerator {
         case .st:
             let a = inRegister(loc(op.b), or: .rcx)
             let v = inRegister(loc(op.a), or: .rax)
-            pageCheck(a, mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
-            let slow1 = asm.jcc(.ne)
+            pageCheck(a, Ctx.accessStore)
+            let slow1 = asm.jcc(.e)
             var slow2: Int? = nil
             if op.c > 1 { slow2 = crossingCheck(a, op.c) }
             let m = HMem(base: .r14, index: a)
@@ -602,13 +625,14 @@ struct HostCodeGenerator {
         return scratch
     }
 
-    /// edx = page-table entry of the page of the guest address in `a`, masked; flags = (edx == want).
-    mutating func pageCheck(_ a: HReg, mask: UInt8, want: UInt8) {
+    /// edx = page-table entry of the page of the guest address in `a`; ZF = the access (`bit`,
+    /// ``Ctx/accessBits(_:)``) must take the slow path: one `test` of the context's table
+    /// instead of masking and comparing the entry.
+    mutating func pageCheck(_ a: HReg, _ bit: UInt8) {
         asm.movRR(.rdx, a)
         asm.shiftRI(5, .rdx, 12)
         asm.movxRM(.rdx, HMem(base: .r13, index: .rdx), size: 1, signed: false)
-        asm.aluRI(4, .rdx, UInt32(mask))
-        asm.aluRI(7, .rdx, UInt32(want))
+        asm.testMI8(HMem(base: .r12, index: .rdx, disp: Ctx.access), bit)
     }
 
     /// Jumps (returned field) to the slow path when the access crosses a page.

@@ -75,6 +75,7 @@ public final class TranslationEngine: CodeWriteObserver {
         ctx.storeBytes(of: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), toByteOffset: Int(Ctx.engine), as: UInt64.self)
         let codeBase = UInt(bitPattern: code.base)
         ctx.storeBytes(of: UInt64(codeBase), toByteOffset: Int(Ctx.codeBase), as: UInt64.self)
+        for e in 0..<256 { ctx.storeBytes(of: Ctx.accessBits(UInt8(e)), toByteOffset: Int(Ctx.access) + e, as: UInt8.self) }
         cache.hostAddress = { b in UInt64(codeBase) + UInt64(b.entry) }
         emitTrampolines()
         memory.addCodeObserver(self)

@@ -113,6 +113,8 @@ struct X64Assembler {
         d64(v)
     }
     mutating func lea64(_ d: HReg, _ m: HMem) { rm(0x8D, d.rawValue, m, w: true) }
+    /// `lea r32, [m]`: the low 32 bits of the address sum (a 32-bit add that sets no flags).
+    mutating func lea32(_ d: HReg, _ m: HMem) { rm(0x8D, d.rawValue, m) }
     mutating func movMI(_ m: HMem, _ v: UInt32) { rm(0xC7, 0, m); d32(v) }
     /// movzx/movsx r32 from an 8/16-bit memory operand.
     mutating func movxRM(_ d: HReg, _ m: HMem, size: UInt32, signed: Bool) {
@@ -151,6 +153,8 @@ struct X64Assembler {
     }
     mutating func aluMR(_ ext: UInt8, _ m: HMem, _ s: HReg) { rm(UInt16(ext << 3 | 1), s.rawValue, m) }
     mutating func cmpRM64(_ r: HReg, _ m: HMem) { rm(0x3B, r.rawValue, m, w: true) }
+    /// `test byte [m], imm8`.
+    mutating func testMI8(_ m: HMem, _ v: UInt8) { rm(0xF6, 0, m); b(v) }
     mutating func addRM64(_ r: HReg, _ m: HMem) { rm(0x03, r.rawValue, m, w: true) }
     mutating func incM64(_ m: HMem) { rm(0xFF, 0, m, w: true) }
     mutating func inc64(_ r: HReg) { rr(0xFF, 0, r.rawValue, w: true) }
