@@ -80,6 +80,14 @@ struct HostCodeGenerator {
     var fastSites: [ChainSite?] = [nil, nil]
     /// Offset of the block's body: after the entry's count and budget check.
     var body = 0
+    /// A loop to itself: the entry its back edge takes (a second copy of the accesses before the
+    /// pending barrier), the slot of that back edge, the calls to its flag stub from that copy's
+    /// slow paths, and each slot's flag stub (offsets in the block).
+    var loopEntry: Int?
+    var loopSlot: Int?
+    var loopPrefix = false
+    var loopStubCalls: [Int] = []
+    var flagStubs: [Int: Int] = [:]
     /// Whether the block clears ``Ctx/pending`` before it writes guest state (it may be entered
     /// with its predecessor's flags pending: ``Optimizer/pendingBarrier(_:)``).
     var clearsPending = false
@@ -258,9 +266,10 @@ struct HostCodeGenerator {
 
         let barrier = Optimizer.ccLiveMask(ops) != 0 ? Optimizer.pendingBarrier(ops) : nil
         clearsPending = barrier != nil
-        func emitRange(_ range: Range<Int>) {
+        let clear = HMem(base: .r12, disp: Ctx.pending)
+        func emitRange(_ range: Range<Int>, clearing: Bool = true) {
             for i in range {
-                if i == barrier { asm.movMI(HMem(base: .r12, disp: Ctx.pending), 0) }
+                if i == barrier && clearing { asm.movMI(clear, 0) }
                 currentOp = i
                 emit(ops[i], ops)
             }
@@ -268,8 +277,24 @@ struct HostCodeGenerator {
         if let (branch, taken) = backEdgeLayout(ops) {
             // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
             // jumps once per iteration (through its chained goto_tb), not twice.
-            emitRange(0..<branch)
-            if branch == barrier { asm.movMI(HMem(base: .r12, disp: Ctx.pending), 0) }
+            if let barrier, let k = selfLoopSite(ops, taken: taken), pendingGroup(ops, at: k) != nil {
+                // A loop to itself whose entry flags can stay pending: the back edge enters a
+                // second copy of the accesses before the barrier, whose slow paths call the
+                // back edge's own flag stub first (no pending word to set, none to clear).
+                emitRange(0..<barrier)
+                asm.movMI(clear, 0)
+                let over = asm.jmp()
+                loopEntry = asm.offset
+                loopPrefix = true
+                emitRange(0..<barrier)
+                loopPrefix = false
+                asm.patch(over, to: asm.offset)
+                emitRange(barrier..<branch, clearing: false)
+                loopSlot = Int(ops[k].c)
+            } else {
+                emitRange(0..<branch)
+                if branch == barrier { asm.movMI(clear, 0) }
+            }
             let b = ops[branch]
             compare(loc(b.a), loc(b.b))
             labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(b.c))!.inverted)), ops[branch + 1].x))
@@ -286,6 +311,18 @@ struct HostCodeGenerator {
         emitPendingStubs()
         emitPendingEntries(ops)
         for f in labelFixups { asm.patch(f.field, to: labelOffsets[Int(f.label)]) }
+        if let slot = loopSlot, let stub = flagStubs[slot] {
+            for f in loopStubCalls { asm.patch(f, to: stub) }
+            fastSites[slot]?.loop = loopEntry
+        }
+    }
+
+    /// The index of the back edge's `goto_tb n, cc_dead` (in the taken exit at `taken`) when it
+    /// goes to the block itself.
+    func selfLoopSite(_ ops: [ROp], taken: Int) -> Int? {
+        guard let k = ops[taken...].firstIndex(where: { $0.code == .gotoTB && $0.x & 1 != 0 }),
+              ops[taken...].first(where: { $0.code == .mov && $0.d == .eip })?.a.imm == pc else { return nil }
+        return k
     }
 
     /// Points the block's jumps and calls to the epilogue and the thunks, once its code is to be
@@ -307,6 +344,7 @@ struct HostCodeGenerator {
             asm.patch(jump, to: jump + 4)
             fastSites[slot]?.pending = PendingEntry(start: start, jump: jump)
             absoluteFixups.append((stubField, asm.offset))
+            flagStubs[slot] = asm.offset
             let saved: [HReg] = [.rax, .rcx, .rdx] + HostCodeGenerator.pool
             for r in saved { asm.push(r) }
             for i in group { emit(ops[i], ops) }
@@ -359,6 +397,8 @@ struct HostCodeGenerator {
         /// A load's destination register, written by the stub before it jumps back (nil: rax,
         /// which the code at `resume` stores).
         var destination: HReg?
+        /// In a self loop's second copy of its first accesses: the back edge's flag stub runs first.
+        var writesLoopFlags = false
     }
 
     /// The slow paths, after the block's code: ecx = address, eax = value (stores), rdx = what
@@ -368,6 +408,7 @@ struct HostCodeGenerator {
         for s in pendingSlow {
             asm.patch(s.jumpFields.0, to: asm.offset)
             if let j = s.jumpFields.1 { asm.patch(j, to: asm.offset) }
+            if s.writesLoopFlags { loopStubCalls.append(asm.call()) }
             asm.movRR(.rcx, s.address)
             if s.store { asm.movRR(.rax, s.value) }
             asm.movRI64(.rdx, Thunks.packAccess(size: s.size, flags: s.flags, insn: s.insn, block: blockIndex))
@@ -563,8 +604,11 @@ struct HostCodeGenerator {
         var start: Int, add: Int, jump: Int, sub: Int, end: Int
         /// A `goto_tb n, cc_dead` site's way into a target whose entry flags can stay pending.
         var pending: PendingEntry?
+        /// The back edge of a loop to itself: the block's loop entry (its flags never pending).
+        var loop: Int?
         func moved(by n: Int) -> ChainSite {
-            ChainSite(start: start + n, add: add + n, jump: jump + n, sub: sub + n, end: end + n, pending: pending?.moved(by: n))
+            ChainSite(start: start + n, add: add + n, jump: jump + n, sub: sub + n, end: end + n,
+                      pending: pending?.moved(by: n), loop: loop.map { $0 + n })
         }
     }
 
@@ -646,7 +690,7 @@ struct HostCodeGenerator {
     mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
                           address: HReg, value: HReg, destination: HReg?) {
         pendingSlow.append(SlowPath(jumpFields: (j1, j2), resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
-                                    address: address, value: value, destination: destination))
+                                    address: address, value: value, destination: destination, writesLoopFlags: loopPrefix))
     }
 
     mutating func lookupAndGoto() {

@@ -222,6 +222,8 @@ public final class TranslationEngine: CodeWriteObserver {
         if let site = from.fastSites[slot] {
             if target.ccDeadAtEntry {
                 patch(site, to: target)
+            } else if target === from, let loop = site.loop {
+                patch(site, to: target, at: loop)
             } else if target.takesPendingFlags, let via = site.pending {
                 patch(site, to: target, via: via)
             }
@@ -240,12 +242,14 @@ public final class TranslationEngine: CodeWriteObserver {
     }
 
     /// Points a chain site (``HostCodeGenerator/ChainSite``) at `target`'s body (through `via`,
-    /// the site's out-of-line `mov [pending], stub; jmp`, when given), counting its
-    /// instructions, or back to a no-op (nil).
-    func patch(_ site: HostCodeGenerator.ChainSite, to target: TranslationBlock?, via: HostCodeGenerator.PendingEntry? = nil) {
+    /// the site's out-of-line `mov [pending], stub; jmp`, when given; at `entry`, a code-buffer
+    /// offset, when given: a loop's own back edge), counting its instructions, or back to a
+    /// no-op (nil).
+    func patch(_ site: HostCodeGenerator.ChainSite, to target: TranslationBlock?, via: HostCodeGenerator.PendingEntry? = nil,
+               at entry: Int? = nil) {
         let n = target.map { Ctx.increment($0.instructions.count) } ?? 0
         if let via, let target { code.patchRel32(at: via.jump, to: target.body) }
-        code.patchRel32(at: site.jump, to: via?.start ?? target?.body ?? site.jump + 4)
+        code.patchRel32(at: site.jump, to: entry ?? via?.start ?? target?.body ?? site.jump + 4)
         code.patchAddRBP(at: site.start, n)
         code.patchImm32(at: site.sub, to: n)
     }
