@@ -253,8 +253,9 @@ struct HostCodeGenerator {
     /// The /digit of the C1/D3 group for a shift (4 shl, 5 shr, 7 sar).
     static func shiftExt(_ c: ROp.Code) -> UInt8 { c == .shl ? 4 : c == .shr ? 5 : 7 }
 
-    /// Generates the block. Entry at offset 0.
-    mutating func generate(_ ops: [ROp]) {
+    /// Generates the block. Entry at offset 0. `entryFlagsLive`: whether the flags at the block's
+    /// entry may be read (``Optimizer/ccLiveAtEntry(_:)`` not empty; computed when nil).
+    mutating func generate(_ ops: [ROp], entryFlagsLive: Bool? = nil) {
         allocate(ops)
         labelOffsets = [Int](repeating: -1, count: ops.labelCount)
         // Entry: count the block and its instructions, and leave (uncounting them) if that
@@ -264,7 +265,7 @@ struct HostCodeGenerator {
         let budget = asm.jcc(.g)
         body = asm.offset
 
-        let barrier = Optimizer.ccLiveMask(ops) != 0 ? Optimizer.pendingBarrier(ops) : nil
+        let barrier = (entryFlagsLive ?? (Optimizer.ccLiveMask(ops) != 0)) ? Optimizer.pendingBarrier(ops) : nil
         clearsPending = barrier != nil
         let clear = HMem(base: .r12, disp: Ctx.pending)
         func emitRange(_ range: Range<Int>, clearing: Bool = true) {
@@ -636,7 +637,7 @@ struct HostCodeGenerator {
     /// before it in the group, which live in host registers.
     func pendingGroup(_ ops: [ROp], at i: Int) -> Range<Int>? {
         guard let j = ops[(i + 1)...].firstIndex(where: { $0.code == .gotoTB }), j > i + 1 else { return nil }
-        var defined = Set<Int>()
+        var defined: [Int] = []
         for op in ops[(i + 1)..<j] {
             guard !op.hasSideEffects, let d = op.writes else { return nil }
             for r in [op.readA, op.readB, op.readC] {
@@ -644,7 +645,7 @@ struct HostCodeGenerator {
             }
             if d.isTemp {
                 guard case .reg = loc(d) else { return nil }
-                defined.insert(d.tempIndex)
+                defined.append(d.tempIndex)
             } else if !d.isFlags {
                 return nil
             }

@@ -519,12 +519,12 @@ public enum Optimizer {
         return allFlags.filter { mask & flagBit($0) != 0 }
     }
 
-    /// ``ccLiveAtEntry(_:)`` as a ``FlagMask``.
-    static func ccLiveMask(_ ops: [ROp]) -> FlagMask {
+    /// ``ccLiveAtEntry(_:)`` as a ``FlagMask``; from op `start` on (the flags live before it).
+    static func ccLiveMask(_ ops: [ROp], from start: Int = 0) -> FlagMask {
         var explicit: FlagMask = 0
         var observed: FlagMask = allFlagsMask
         var atLabel = [(FlagMask, FlagMask)?](repeating: nil, count: ops.labelCount)
-        for op in ops.reversed() {
+        for op in ops[start...].reversed() {
             switch op.code {
             case .label:
                 atLabel[Int(op.x)] = (explicit, observed)
@@ -572,7 +572,7 @@ public enum Optimizer {
             let readsFlags = (op.readA?.isFlags ?? false) || (op.readB?.isFlags ?? false)
             if !op.hasSideEffects, let d = op.writes, d.isTemp, !readsFlags { continue }
             guard accesses else { return nil }
-            return ccLiveMask(Array(ops[i...])) == 0 ? i : nil
+            return ccLiveMask(ops, from: i) == 0 ? i : nil
         }
         return nil
     }

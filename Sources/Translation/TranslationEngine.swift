@@ -171,7 +171,7 @@ public final class TranslationEngine: CodeWriteObserver {
         var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, thunks: thunks,
                                   asm: assembler)
         assembler = X64Assembler()
-        g.generate(b.optimizedOps)
+        g.generate(b.optimizedOps, entryFlagsLive: !b.ccDeadAtEntry)
         g.link(at: code.nextStart)
         let appended = code.append(g.asm.bytes)
         let size = g.asm.bytes.count
