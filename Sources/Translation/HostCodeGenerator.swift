@@ -2,28 +2,51 @@ import Machine
 
 /// Layout of the execution context that generated code reaches through r12 (64-bit words).
 enum Ctx {
-    static let counter: Int32 = 0      // rbp when generated code is entered and left (encoded, below)
-    static let limit: Int32 = 8        // stop before rbp's count passes this (encoded)
-    // 16: free (block entries are counted in rbp)
+    static let counter: Int32 = 0      // rbp when generated code is entered and left (biased, below)
+    static let bias: Int32 = 8         // rbp + bias = the count (encoded, below)
+    /// Flags a chained jump left unwritten (32 bits): the code-buffer offset of the stub that
+    /// writes them, or 0 (``HostCodeGenerator/PendingEntry``).
+    static let pending: Int32 = 16
     static let jumpCache: Int32 = 24   // pointer to the jump cache
     static let memBase: Int32 = 32     // host address of guest address 0
     static let pageTable: Int32 = 40
     static let lookupHits: Int32 = 48  // lookup_and_goto hits in generated code
     static let engine: Int32 = 56      // Unmanaged<TranslationEngine>
-    static let fastLimit: Int32 = 64   // limit - Translator.maxInstructions, encoded (0: none)
+    static let codeBase: Int32 = 64    // host address of the code buffer
     static let spill: Int32 = 72       // 32-bit spill slots
     static let spillSlots = 512
-    static let size = 72 + 4 * spillSlots
+    /// 256 bytes: for each page-table byte, whether an access may take the fast path
+    /// (``accessLoad``, ``accessUpdate``, ``accessStore`` bits; ``accessTable(_:)``).
+    static let access: Int32 = 72 + 4 * Int32(spillSlots)
+    static let size = Int(access) + 256
+    static let accessLoad: UInt8 = 1, accessUpdate: UInt8 = 2, accessStore: UInt8 = 4
 
-    /// rbp in generated code = instructions << countShift + block entries, both counted from the
-    /// main loop's entry into generated code: a block counts both with one `add`. The entries of
-    /// one such run stay below 2^countShift because it retires at most
+    /// The fast-path bits of page-table byte `e` (``Machine/GuestMemory/entryRead`` ...): a load
+    /// needs R, a read-modify-write's load also W, a store W and a page without code; none of
+    /// them a supervisor page (their accesses take the slow path, which checks the CPL).
+    static func accessBits(_ e: UInt8) -> UInt8 {
+        let r = GuestMemory.entryRead, w = GuestMemory.entryWrite, s = GuestMemory.entrySupervisor
+        var bits: UInt8 = 0
+        if e & (r | s) == r { bits |= accessLoad }
+        if e & (w | s) == w { bits |= accessUpdate }
+        if e & (w | s | GuestMemory.entryCode) == w { bits |= accessStore }
+        return bits
+    }
+
+    /// The count = instructions << countShift + block entries, both counted from the main loop's
+    /// entry into generated code: a block counts both with one `add`. The entries of one such
+    /// run stay below 2^countShift because it retires at most
     /// ``TranslationEngine/deadlineCheckInterval`` (2^20) instructions, each entry at least one.
     static let countShift: UInt64 = 21
     static let entryMask: UInt64 = (1 << countShift) - 1
-    /// The limit for `n` instructions: passed as soon as rbp's count exceeds n.
-    static func encode(_ n: UInt64) -> UInt64 { n << countShift | entryMask }
-    static func instructions(_ rbp: UInt64) -> UInt64 { rbp >> countShift }
+    /// rbp in generated code is the count minus the bias `(room << countShift | entryMask) + 1`
+    /// for a budget of `room` instructions: negative or zero while the instructions retired stay within the budget,
+    /// positive as soon as they pass it. So the `add` that counts a block also tests the budget
+    /// (`add rbp, n << countShift + 1; jg <leave>`): no compare, no load of a limit.
+    static func bias(room n: UInt64) -> UInt64 { (n << countShift | entryMask) + 1 }
+    /// What one entry of a block of `n` instructions adds to rbp.
+    static func increment(_ n: Int) -> Int32 { Int32(n) << Int32(countShift) + 1 }
+    static func instructions(_ count: UInt64) -> UInt64 { count >> countShift }
 }
 
 /// Exit codes returned by generated code to the main loop (low byte: kind; bits 8-23: slot or
@@ -49,12 +72,30 @@ enum ExitKind: UInt64 {
 /// an out-of-line slow path of the block that calls one of the engine's shared thunks
 /// (``Thunks``), which saves the live registers and calls the helper.
 struct HostCodeGenerator {
-    /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1.
+    /// Offsets (from the start of the block's code) of the rel32 field of goto_tb slots 0 and 1's
+    /// `jmp` to the target's entry.
     var slotFields: [Int?] = [nil, nil]
-    /// The same for `goto_tb n, cc_dead` (a `jbe` taken while the budget has room for any block).
-    var fastFields: [Int?] = [nil, nil]
-    /// Offset of the entry that skips the budget check (for `goto_tb n, cc_dead`).
-    var uncheckedEntry = 0
+    /// The chain sites (``ChainSite``) of `goto_tb n` (slotSites) and `goto_tb n, cc_dead` (fastSites).
+    var slotSites: [ChainSite?] = [nil, nil]
+    var fastSites: [ChainSite?] = [nil, nil]
+    /// Offset of the block's body: after the entry's count and budget check.
+    var body = 0
+    /// A loop to itself: the entry its back edge takes (a second copy of the accesses before the
+    /// pending barrier), the slot of that back edge, the calls to its flag stub from that copy's
+    /// slow paths, and each slot's flag stub (offsets in the block).
+    var loopEntry: Int?
+    var loopSlot: Int?
+    var loopPrefix = false
+    var loopStubCalls: [Int] = []
+    var flagStubs: [Int: Int] = [:]
+    /// Whether the block clears ``Ctx/pending`` before it writes guest state (it may be entered
+    /// with its predecessor's flags pending: ``Optimizer/pendingBarrier(_:)``).
+    var clearsPending = false
+    /// The op being emitted, and the flag-write groups of `goto_tb n, cc_dead` left to a stub.
+    var currentOp = 0
+    var pendingGroups: [(slot: Int, ops: Range<Int>)] = []
+    /// 32-bit fields that hold a code-buffer offset: (field, offset within the block).
+    var absoluteFixups: [(field: Int, local: Int)] = []
     var asm: X64Assembler
 
     /// The host registers that hold guest EAX, ECX, EDX, EBX and EDI while generated code runs, across
@@ -212,42 +253,106 @@ struct HostCodeGenerator {
     /// The /digit of the C1/D3 group for a shift (4 shl, 5 shr, 7 sar).
     static func shiftExt(_ c: ROp.Code) -> UInt8 { c == .shl ? 4 : c == .shr ? 5 : 7 }
 
-    /// Generates the block. Entry at offset 0.
-    mutating func generate(_ ops: [ROp]) {
+    /// Generates the block. Entry at offset 0. `entryFlagsLive`: whether the flags at the block's
+    /// entry may be read (``Optimizer/ccLiveAtEntry(_:)`` not empty; computed when nil).
+    mutating func generate(_ ops: [ROp], entryFlagsLive: Bool? = nil) {
         allocate(ops)
         labelOffsets = [Int](repeating: -1, count: ops.labelCount)
-        // Entry: leave if the block's instructions would pass the budget; else count the block
-        // and its instructions (`goto_tb n, cc_dead` checked the budget and enters after the check).
-        asm.lea64(.rax, HMem(base: .rbp, disp: Int32(insnCount) << Int32(Ctx.countShift)))
-        asm.cmpRM64(.rax, HMem(base: .r12, disp: Ctx.limit))
-        let budget = asm.jcc(.a)
-        uncheckedEntry = asm.offset
-        asm.aluRI64(0, .rbp, Int32(insnCount) << Int32(Ctx.countShift) + 1)
+        // Entry: count the block and its instructions, and leave (uncounting them) if that
+        // passed the budget (rbp > 0, ``Ctx/bias(room:)``). A chained jump counts the block and
+        // checks the budget itself and enters at ``body``.
+        asm.aluRI64(0, .rbp, Ctx.increment(insnCount))
+        let budget = asm.jcc(.g)
+        body = asm.offset
 
+        let barrier = (entryFlagsLive ?? (Optimizer.ccLiveMask(ops) != 0)) ? Optimizer.pendingBarrier(ops) : nil
+        clearsPending = barrier != nil
+        let clear = HMem(base: .r12, disp: Ctx.pending)
+        func emitRange(_ range: Range<Int>, clearing: Bool = true) {
+            for i in range {
+                if i == barrier && clearing { asm.movMI(clear, 0) }
+                currentOp = i
+                emit(ops[i], ops)
+            }
+        }
         if let (branch, taken) = backEdgeLayout(ops) {
             // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
             // jumps once per iteration (through its chained goto_tb), not twice.
-            for op in ops[..<branch] { emit(op) }
+            if let barrier, let k = selfLoopSite(ops, taken: taken), pendingGroup(ops, at: k) != nil {
+                // A loop to itself whose entry flags can stay pending: the back edge enters a
+                // second copy of the accesses before the barrier, whose slow paths call the
+                // back edge's own flag stub first (no pending word to set, none to clear).
+                emitRange(0..<barrier)
+                asm.movMI(clear, 0)
+                let over = asm.jmp()
+                loopEntry = asm.offset
+                loopPrefix = true
+                emitRange(0..<barrier)
+                loopPrefix = false
+                asm.patch(over, to: asm.offset)
+                emitRange(barrier..<branch, clearing: false)
+                loopSlot = Int(ops[k].c)
+            } else {
+                emitRange(0..<branch)
+                if branch == barrier { asm.movMI(clear, 0) }
+            }
             let b = ops[branch]
             compare(loc(b.a), loc(b.b))
             labelFixups.append((asm.jcc(HCond(RCond(rawValue: UInt8(b.c))!.inverted)), ops[branch + 1].x))
-            for op in ops[taken...] { emit(op) }
-            for op in ops[(branch + 1)..<taken] { emit(op) }
+            emitRange(taken..<ops.count)
+            emitRange((branch + 1)..<taken)
         } else {
-            for op in ops { emit(op) }
+            emitRange(0..<ops.count)
         }
 
         // Out-of-line: the budget exit.
         asm.patch(budget, to: asm.offset)
+        asm.aluRI64(5, .rbp, Ctx.increment(insnCount))
         exit(.budget, 0)
         emitPendingStubs()
+        emitPendingEntries(ops)
         for f in labelFixups { asm.patch(f.field, to: labelOffsets[Int(f.label)]) }
+        if let slot = loopSlot, let stub = flagStubs[slot] {
+            for f in loopStubCalls { asm.patch(f, to: stub) }
+            fastSites[slot]?.loop = loopEntry
+        }
+    }
+
+    /// The index of the back edge's `goto_tb n, cc_dead` (in the taken exit at `taken`) when it
+    /// goes to the block itself.
+    func selfLoopSite(_ ops: [ROp], taken: Int) -> Int? {
+        guard let k = ops[taken...].firstIndex(where: { $0.code == .gotoTB && $0.x & 1 != 0 }),
+              ops[taken...].first(where: { $0.code == .mov && $0.d == .eip })?.a.imm == pc else { return nil }
+        return k
     }
 
     /// Points the block's jumps and calls to the epilogue and the thunks, once its code is to be
     /// copied to code-buffer offset `start`.
     mutating func link(at start: Int) {
         for f in externalFixups { asm.patch(f.field, to: f.target - start) }
+        for f in absoluteFixups { asm.patchImm32(f.field, UInt32(start + f.local)) }
+    }
+
+    /// For each `goto_tb n, cc_dead` whose flag writes a stub can do: the way in
+    /// (``PendingEntry``) and the stub, which saves what the writes use (rax, rcx, rdx and the
+    /// temporaries' registers) and returns.
+    mutating func emitPendingEntries(_ ops: [ROp]) {
+        for (slot, group) in pendingGroups {
+            let start = asm.offset
+            asm.movMI(HMem(base: .r12, disp: Ctx.pending), 0)
+            let stubField = asm.offset - 4
+            let jump = asm.jmp()
+            asm.patch(jump, to: jump + 4)
+            fastSites[slot]?.pending = PendingEntry(start: start, jump: jump)
+            absoluteFixups.append((stubField, asm.offset))
+            flagStubs[slot] = asm.offset
+            let saved: [HReg] = [.rax, .rcx, .rdx] + HostCodeGenerator.pool
+            for r in saved { asm.push(r) }
+            for i in group { emit(ops[i], ops) }
+            for r in saved.reversed() { asm.pop(r) }
+            asm.ret()
+        }
+        pendingGroups.removeAll()
     }
 
     /// The block's tail `brcond a, b, cond, Lt; Ln: <exit 0>; Lt: <exit 1>` when exit 1 goes
@@ -293,6 +398,8 @@ struct HostCodeGenerator {
         /// A load's destination register, written by the stub before it jumps back (nil: rax,
         /// which the code at `resume` stores).
         var destination: HReg?
+        /// In a self loop's second copy of its first accesses: the back edge's flag stub runs first.
+        var writesLoopFlags = false
     }
 
     /// The slow paths, after the block's code: ecx = address, eax = value (stores), rdx = what
@@ -302,6 +409,7 @@ struct HostCodeGenerator {
         for s in pendingSlow {
             asm.patch(s.jumpFields.0, to: asm.offset)
             if let j = s.jumpFields.1 { asm.patch(j, to: asm.offset) }
+            if s.writesLoopFlags { loopStubCalls.append(asm.call()) }
             asm.movRR(.rcx, s.address)
             if s.store { asm.movRR(.rax, s.value) }
             asm.movRI64(.rdx, Thunks.packAccess(size: s.size, flags: s.flags, insn: s.insn, block: blockIndex))
@@ -315,7 +423,7 @@ struct HostCodeGenerator {
 
     var currentInsn = 0
 
-    mutating func emit(_ op: ROp) {
+    mutating func emit(_ op: ROp, _ ops: [ROp]) {
         switch op.code {
         case .insnStart:
             currentInsn = Int(op.x)
@@ -336,6 +444,14 @@ struct HostCodeGenerator {
                 switch b {
                 case .imm(let v): asm.aluMI(ext, m, v); return
                 case .reg(let r): asm.aluMR(ext, m, r); return
+                default: break
+                }
+            }
+            if op.code == .add, case .reg(let r) = d, case .reg(let x) = a, !same(d, a) {
+                // Into a third register (an address: base + index, base + displacement): one `lea`.
+                switch b {
+                case .reg(let y): asm.lea32(r, HMem(base: x, index: y)); return
+                case .imm(let v): asm.lea32(r, HMem(base: x, disp: Int32(bitPattern: v))); return
                 default: break
                 }
             }
@@ -430,9 +546,8 @@ struct HostCodeGenerator {
             let a = inRegister(loc(op.a), or: .rcx)
             let size = op.c
             let forUpdate = op.x & 2 != 0
-            let need: UInt8 = forUpdate ? GuestMemory.entryWrite : GuestMemory.entryRead
-            pageCheck(a, mask: need | GuestMemory.entrySupervisor, want: need)
-            let slow1 = asm.jcc(.ne)
+            pageCheck(a, forUpdate ? Ctx.accessUpdate : Ctx.accessLoad)
+            let slow1 = asm.jcc(.e)
             var slow2: Int? = nil
             if size > 1 { slow2 = crossingCheck(a, size) }
             let m = HMem(base: .r14, index: a)
@@ -446,8 +561,8 @@ struct HostCodeGenerator {
         case .st:
             let a = inRegister(loc(op.b), or: .rcx)
             let v = inRegister(loc(op.a), or: .rax)
-            pageCheck(a, mask: GuestMemory.entryWrite | GuestMemory.entrySupervisor | GuestMemory.entryCode, want: GuestMemory.entryWrite)
-            let slow1 = asm.jcc(.ne)
+            pageCheck(a, Ctx.accessStore)
+            let slow1 = asm.jcc(.e)
             var slow2: Int? = nil
             if op.c > 1 { slow2 = crossingCheck(a, op.c) }
             let m = HMem(base: .r14, index: a)
@@ -458,12 +573,21 @@ struct HostCodeGenerator {
             }
             addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil)
         case .gotoTB:
+            // `add rbp, <target's increment>; jle <target's body>; sub rbp, <the same>`: the
+            // target counted, and entered past its own check when it fits in the budget (so a
+            // cc_dead target, entered with the flags unwritten, never leaves through that
+            // check). Both immediates and the jle are patched when the slot is chained; until
+            // then they are 0 and the jle falls through.
+            let site = chainSite()
             if op.x & 1 != 0 {
-                // cc_dead: only while the budget has room for any block (so the target's own
-                // check, which would leave with these flags unwritten, is skipped safely).
-                asm.cmpRM64(.rbp, HMem(base: .r12, disp: Ctx.fastLimit))
-                fastFields[Int(op.c)] = asm.jcc(.be)   // rel32 0: falls through until chained
+                // Jumps over the site (to the flag writes) until chained to a target that does
+                // not need them written now: the engine then writes the site's `add` back.
+                asm.overwriteJump(at: site.start, to: site.end)
+                fastSites[Int(op.c)] = site
+                if let group = pendingGroup(ops, at: currentOp) { pendingGroups.append((Int(op.c), group)) }
             } else {
+                slotSites[Int(op.c)] = site
+                // The budget would pass: the target's entry leaves through its budget exit.
                 slotFields[Int(op.c)] = asm.jmp()   // rel32 0: falls through until chained
             }
         case .exitTB:
@@ -473,6 +597,60 @@ struct HostCodeGenerator {
         case .call:
             call(op)
         }
+    }
+
+    /// A chain site (offsets from the start of the block's code): `add rbp, imm32` at `start`
+    /// (its immediate at `add`), `jle rel32` (field `jump`), `sub rbp, imm32` (`sub`), ending at `end`.
+    struct ChainSite {
+        var start: Int, add: Int, jump: Int, sub: Int, end: Int
+        /// A `goto_tb n, cc_dead` site's way into a target whose entry flags can stay pending.
+        var pending: PendingEntry?
+        /// The back edge of a loop to itself: the block's loop entry (its flags never pending).
+        var loop: Int?
+        func moved(by n: Int) -> ChainSite {
+            ChainSite(start: start + n, add: add + n, jump: jump + n, sub: sub + n, end: end + n,
+                      pending: pending?.moved(by: n), loop: loop.map { $0 + n })
+        }
+    }
+
+    /// Out of line, for a `goto_tb n, cc_dead` whose flag writes can run later: `mov dword
+    /// [r12 + pending], <stub>; jmp rel32` (field `jump`, patched to the target's body). The stub
+    /// is the flag writes as a subroutine that keeps every register; the load and store thunks
+    /// call it (``Thunks``) before the target's first accesses can fault, and the target clears
+    /// `pending` before it writes any guest state (``Optimizer/pendingBarrier(_:)``).
+    struct PendingEntry {
+        var start: Int, jump: Int
+        func moved(by n: Int) -> PendingEntry { PendingEntry(start: start + n, jump: jump + n) }
+    }
+
+    /// `add rbp, imm32; jle rel32; sub rbp, imm32`, all three fields 0 (a no-op until chained).
+    mutating func chainSite() -> ChainSite {
+        let start = asm.offset
+        let add = asm.aluRI64Field(0, .rbp, 0)
+        let jump = asm.jcc(.le)
+        let sub = asm.aluRI64Field(5, .rbp, 0)
+        return ChainSite(start: start, add: add, jump: jump, sub: sub, end: asm.offset)
+    }
+
+    /// The flag writes of the `goto_tb n, cc_dead` at `i` (up to the next `goto_tb`), when a stub
+    /// can run them later: each reads only fixed registers, constants and temporaries computed
+    /// before it in the group, which live in host registers.
+    func pendingGroup(_ ops: [ROp], at i: Int) -> Range<Int>? {
+        guard let j = ops[(i + 1)...].firstIndex(where: { $0.code == .gotoTB }), j > i + 1 else { return nil }
+        var defined: [Int] = []
+        for op in ops[(i + 1)..<j] {
+            guard !op.hasSideEffects, let d = op.writes else { return nil }
+            for r in [op.readA, op.readB, op.readC] {
+                if let r, r.isTemp, !defined.contains(r.tempIndex) { return nil }
+            }
+            if d.isTemp {
+                guard case .reg = loc(d) else { return nil }
+                defined.append(d.tempIndex)
+            } else if !d.isFlags {
+                return nil
+            }
+        }
+        return (i + 1)..<j
     }
 
     /// Host flags = `cmp a, b` (a straight from its register when it has one).
@@ -492,13 +670,14 @@ struct HostCodeGenerator {
         return scratch
     }
 
-    /// edx = page-table entry of the page of the guest address in `a`, masked; flags = (edx == want).
-    mutating func pageCheck(_ a: HReg, mask: UInt8, want: UInt8) {
+    /// edx = page-table entry of the page of the guest address in `a`; ZF = the access (`bit`,
+    /// ``Ctx/accessBits(_:)``) must take the slow path: one `test` of the context's table
+    /// instead of masking and comparing the entry.
+    mutating func pageCheck(_ a: HReg, _ bit: UInt8) {
         asm.movRR(.rdx, a)
         asm.shiftRI(5, .rdx, 12)
         asm.movxRM(.rdx, HMem(base: .r13, index: .rdx), size: 1, signed: false)
-        asm.aluRI(4, .rdx, UInt32(mask))
-        asm.aluRI(7, .rdx, UInt32(want))
+        asm.testMI8(HMem(base: .r12, index: .rdx, disp: Ctx.access), bit)
     }
 
     /// Jumps (returned field) to the slow path when the access crosses a page.
@@ -512,7 +691,7 @@ struct HostCodeGenerator {
     mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
                           address: HReg, value: HReg, destination: HReg?) {
         pendingSlow.append(SlowPath(jumpFields: (j1, j2), resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
-                                    address: address, value: value, destination: destination))
+                                    address: address, value: value, destination: destination, writesLoopFlags: loopPrefix))
     }
 
     mutating func lookupAndGoto() {

@@ -519,12 +519,12 @@ public enum Optimizer {
         return allFlags.filter { mask & flagBit($0) != 0 }
     }
 
-    /// ``ccLiveAtEntry(_:)`` as a ``FlagMask``.
-    static func ccLiveMask(_ ops: [ROp]) -> FlagMask {
+    /// ``ccLiveAtEntry(_:)`` as a ``FlagMask``; from op `start` on (the flags live before it).
+    static func ccLiveMask(_ ops: [ROp], from start: Int = 0) -> FlagMask {
         var explicit: FlagMask = 0
         var observed: FlagMask = allFlagsMask
         var atLabel = [(FlagMask, FlagMask)?](repeating: nil, count: ops.labelCount)
-        for op in ops.reversed() {
+        for op in ops[start...].reversed() {
             switch op.code {
             case .label:
                 atLabel[Int(op.x)] = (explicit, observed)
@@ -553,5 +553,27 @@ public enum Optimizer {
             explicit |= flagBits(op)
         }
         return explicit | observed
+    }
+
+    /// Where a block entered with its predecessor's flags pending (``HostCodeGenerator/PendingEntry``)
+    /// must clear them: the index of its first op that writes or reads anything but temporaries
+    /// and guest memory (a guest or condition-code register, a branch, a helper, an exit), when
+    /// only pure ops on temporaries and at least one memory access come before it, and the flags
+    /// at the block's entry are dead from there on (only those accesses' slow paths can see
+    /// them, and they write them first). nil: the predecessor writes its flags before jumping.
+    static func pendingBarrier(_ ops: [ROp]) -> Int? {
+        var accesses = false
+        for (i, op) in ops.enumerated() {
+            switch op.code {
+            case .insnStart: continue
+            case .ld, .st: accesses = true; continue
+            default: break
+            }
+            let readsFlags = (op.readA?.isFlags ?? false) || (op.readB?.isFlags ?? false)
+            if !op.hasSideEffects, let d = op.writes, d.isTemp, !readsFlags { continue }
+            guard accesses else { return nil }
+            return ccLiveMask(ops, from: i) == 0 ? i : nil
+        }
+        return nil
     }
 }

@@ -70,8 +70,23 @@ struct Thunks {
             let j = a.jmp()
             a.patch(j, to: epilogue - base)
         }
+        // Flags a chained jump left pending (``Ctx/pending``): written by the predecessor's
+        // stub before anything can see them. rax, rcx and rdx are the thunk's arguments.
+        func writePendingFlags(_ a: inout X64Assembler) {
+            let pending = HMem(base: .r12, disp: Ctx.pending)
+            a.aluMI(7, pending, 0)
+            let none = a.jcc(.e)
+            a.push(.rax)
+            a.movRM(.rax, pending)
+            a.addRM64(.rax, HMem(base: .r12, disp: Ctx.codeBase))
+            a.callR(.rax)
+            a.pop(.rax)
+            a.movMI(pending, 0)
+            a.patch(none, to: a.offset)
+        }
         // Memory: helper(ctx, address, value, packed) -> value, or the exit code | leave.
         t.load = base + a.offset
+        writePendingFlags(&a)
         save(&a)
         a.movRR64(.rdi, .r12)
         a.movRR(.rsi, .rcx)
@@ -82,6 +97,7 @@ struct Thunks {
         restore(&a)
         returnOrLeave(&a)
         t.store = base + a.offset
+        writePendingFlags(&a)
         save(&a)
         a.movRR64(.rdi, .r12)
         a.movRR(.rsi, .rcx)

@@ -20,9 +20,15 @@ public final class TranslationBlock {
     /// Offset of the host code in the code buffer, and of the rel32 fields of goto_tb slots 0/1.
     var entry = 0
     var slotFields: [Int?] = [nil, nil]
-    /// The entry after the budget check, and the rel32 fields of `goto_tb n, cc_dead`.
-    var uncheckedEntry = 0
-    var fastFields: [Int?] = [nil, nil]
+    /// The body, after the entry's count and budget check (chained jumps count and check
+    /// themselves), and the chain sites of `goto_tb n` and `goto_tb n, cc_dead` (code-buffer offsets).
+    var body = 0
+    var slotSites: [HostCodeGenerator.ChainSite?] = [nil, nil]
+    var fastSites: [HostCodeGenerator.ChainSite?] = [nil, nil]
+    /// Whether the block's entry flags are seen only by the slow paths of its first accesses
+    /// (before it writes any guest state), so a predecessor may leave them pending
+    /// (``Ctx/pending``) instead of writing them.
+    var takesPendingFlags = false
     /// Whether the block overwrites the lazy flags before anything can read them
     /// (``Optimizer/ccLiveAtEntry(_:)`` is empty): `goto_tb n, cc_dead` may jump here.
     public let ccDeadAtEntry: Bool

@@ -74,6 +74,8 @@ public final class TranslationEngine: CodeWriteObserver {
         ctx.storeBytes(of: UInt64(UInt(bitPattern: memory.pageTableBase)), toByteOffset: Int(Ctx.pageTable), as: UInt64.self)
         ctx.storeBytes(of: UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())), toByteOffset: Int(Ctx.engine), as: UInt64.self)
         let codeBase = UInt(bitPattern: code.base)
+        ctx.storeBytes(of: UInt64(codeBase), toByteOffset: Int(Ctx.codeBase), as: UInt64.self)
+        for e in 0..<256 { ctx.storeBytes(of: Ctx.accessBits(UInt8(e)), toByteOffset: Int(Ctx.access) + e, as: UInt8.self) }
         cache.hostAddress = { b in UInt64(codeBase) + UInt64(b.entry) }
         emitTrampolines()
         memory.addCodeObserver(self)
@@ -83,8 +85,8 @@ public final class TranslationEngine: CodeWriteObserver {
 
     /// Guest instructions retired (translated, helper-run and stepped together).
     var counter: UInt64 = 0
-    /// Chained blocks run while the counter stays at or below this; `goto_tb n, cc_dead` jumps
-    /// only while it is at or below `limit - Translator.maxInstructions`.
+    /// Chained blocks run while the counter stays at or below this (a chained jump enters its
+    /// target only when all of the target's instructions fit).
     var limit: UInt64 = 0
     /// Block entries counted by generated code.
     var entries: UInt64 = 0
@@ -144,17 +146,17 @@ public final class TranslationEngine: CodeWriteObserver {
 
     /// Runs generated code from `b`'s entry until it leaves. In generated code rbp holds
     /// (instructions retired since this entry) << ``Ctx/countShift`` + (block entries since it),
-    /// so one `add` counts both; ``limit`` is encoded the same way (``Ctx/encode``).
+    /// so one `add` counts both, less the bias of the budget (``Ctx/bias(room:)``), so that the
+    /// same `add` says whether the budget passed.
     func enter(_ b: TranslationBlock) -> UInt64 {
         let f = unsafeBitCast(code.base + enterOffset, to: EnterFunction.self)
         enterBase = counter
         let room = limit >= counter ? limit - counter : 0
-        ctx.storeBytes(of: Ctx.encode(room), toByteOffset: Int(Ctx.limit), as: UInt64.self)
-        let fastRoom = room >= UInt64(Translator.maxInstructions) ? Ctx.encode(room - UInt64(Translator.maxInstructions)) : 0
-        ctx.storeBytes(of: fastRoom, toByteOffset: Int(Ctx.fastLimit), as: UInt64.self)
-        ctx.storeBytes(of: UInt64(0), toByteOffset: Int(Ctx.counter), as: UInt64.self)
+        let bias = Ctx.bias(room: room)
+        ctx.storeBytes(of: bias, toByteOffset: Int(Ctx.bias), as: UInt64.self)
+        ctx.storeBytes(of: 0 &- bias, toByteOffset: Int(Ctx.counter), as: UInt64.self)
         let exitCode = f(ctx, cpu.raw, UnsafeRawPointer(code.base + b.entry))
-        let raw = ctx.load(fromByteOffset: Int(Ctx.counter), as: UInt64.self)
+        let raw = ctx.load(fromByteOffset: Int(Ctx.counter), as: UInt64.self) &+ bias
         counter = enterBase + Ctx.instructions(raw)
         entries += raw & Ctx.entryMask
         return exitCode
@@ -169,7 +171,7 @@ public final class TranslationEngine: CodeWriteObserver {
         var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, thunks: thunks,
                                   asm: assembler)
         assembler = X64Assembler()
-        g.generate(b.optimizedOps)
+        g.generate(b.optimizedOps, entryFlagsLive: !b.ccDeadAtEntry)
         g.link(at: code.nextStart)
         let appended = code.append(g.asm.bytes)
         let size = g.asm.bytes.count
@@ -180,8 +182,10 @@ public final class TranslationEngine: CodeWriteObserver {
         }
         b.entry = at
         b.slotFields = g.slotFields.map { $0.map { at + $0 } }
-        b.fastFields = g.fastFields.map { $0.map { at + $0 } }
-        b.uncheckedEntry = at + g.uncheckedEntry
+        b.slotSites = g.slotSites.map { $0?.moved(by: at) }
+        b.fastSites = g.fastSites.map { $0?.moved(by: at) }
+        b.body = at + g.body
+        b.takesPendingFlags = g.clearsPending
         blocks.append(b)
         cache.insert(b)
         memory.markCodePages(address: pc, count: max(b.size, 1))
@@ -212,8 +216,18 @@ public final class TranslationEngine: CodeWriteObserver {
     func chain(_ from: TranslationBlock, slot: Int, to target: TranslationBlock) {
         guard let field = from.slotFields[slot], from.chained[slot] == nil, from.valid, target.valid else { return }
         code.patchRel32(at: field, to: target.entry)
-        // Past the flag writes (and the target's budget check) when the target overwrites the flags.
-        if let fast = from.fastFields[slot], target.ccDeadAtEntry { code.patchRel32(at: fast, to: target.uncheckedEntry) }
+        if let site = from.slotSites[slot] { patch(site, to: target) }
+        // Past the flag writes when the target overwrites the flags, or when it can have them
+        // written by this block's stub should one of its first accesses take its slow path.
+        if let site = from.fastSites[slot] {
+            if target.ccDeadAtEntry {
+                patch(site, to: target)
+            } else if target === from, let loop = site.loop {
+                patch(site, to: target, at: loop)
+            } else if target.takesPendingFlags, let via = site.pending {
+                patch(site, to: target, via: via)
+            }
+        }
         from.chained[slot] = target
         target.incoming.append((from, slot))
         stats.chainsMade += 1
@@ -222,8 +236,22 @@ public final class TranslationEngine: CodeWriteObserver {
     func unchain(_ from: TranslationBlock, slot: Int) {
         guard let field = from.slotFields[slot], from.chained[slot] != nil else { return }
         code.patchRel32(at: field, to: field + 4)
-        if let fast = from.fastFields[slot] { code.patchRel32(at: fast, to: fast + 4) }
+        if let site = from.slotSites[slot] { patch(site, to: nil) }
+        if let site = from.fastSites[slot] { code.patchJump(at: site.start, to: site.end) }
         from.chained[slot] = nil
+    }
+
+    /// Points a chain site (``HostCodeGenerator/ChainSite``) at `target`'s body (through `via`,
+    /// the site's out-of-line `mov [pending], stub; jmp`, when given; at `entry`, a code-buffer
+    /// offset, when given: a loop's own back edge), counting its instructions, or back to a
+    /// no-op (nil).
+    func patch(_ site: HostCodeGenerator.ChainSite, to target: TranslationBlock?, via: HostCodeGenerator.PendingEntry? = nil,
+               at entry: Int? = nil) {
+        let n = target.map { Ctx.increment($0.instructions.count) } ?? 0
+        if let via, let target { code.patchRel32(at: via.jump, to: target.body) }
+        code.patchRel32(at: site.jump, to: entry ?? via?.start ?? target?.body ?? site.jump + 4)
+        code.patchAddRBP(at: site.start, n)
+        code.patchImm32(at: site.sub, to: n)
     }
 
     /// Invalidates a block: out of the cache, every jump into it unchained, its own links dropped.
@@ -470,7 +498,7 @@ public final class TranslationEngine: CodeWriteObserver {
     /// `call exec_insn`: runs instruction `index` of block `block` in the main loop's step hook.
     /// `count`: the block's instructions.
     func execInsn(block: UInt32, index: UInt32, count n: UInt64, counter raw: UInt64) -> UInt64 {
-        let c = enterBase + Ctx.instructions(raw)
+        let c = enterBase + Ctx.instructions(raw &+ ctx.load(fromByteOffset: Int(Ctx.bias), as: UInt64.self))
         stats.helperInstructions += 1
         interpreter.setInstructionsExecuted(c - n + UInt64(index))
         running = Int(block)

@@ -113,6 +113,8 @@ struct X64Assembler {
         d64(v)
     }
     mutating func lea64(_ d: HReg, _ m: HMem) { rm(0x8D, d.rawValue, m, w: true) }
+    /// `lea r32, [m]`: the low 32 bits of the address sum (a 32-bit add that sets no flags).
+    mutating func lea32(_ d: HReg, _ m: HMem) { rm(0x8D, d.rawValue, m) }
     mutating func movMI(_ m: HMem, _ v: UInt32) { rm(0xC7, 0, m); d32(v) }
     /// movzx/movsx r32 from an 8/16-bit memory operand.
     mutating func movxRM(_ d: HReg, _ m: HMem, size: UInt32, signed: Bool) {
@@ -140,6 +142,10 @@ struct X64Assembler {
         if v >= -128 && v <= 127 { rr(0x83, ext, d.rawValue, w: true); b(UInt8(bitPattern: Int8(v))) }
         else { rr(0x81, ext, d.rawValue, w: true); d32(UInt32(bitPattern: v)) }
     }
+    /// `op r64, imm32` always in the imm32 form (a field patched later): returns the imm32's offset.
+    mutating func aluRI64Field(_ ext: UInt8, _ d: HReg, _ v: Int32) -> Int {
+        rr(0x81, ext, d.rawValue, w: true); let at = offset; d32(UInt32(bitPattern: v)); return at
+    }
     mutating func aluMI(_ ext: UInt8, _ m: HMem, _ v: UInt32) {
         let sv = Int32(bitPattern: v)
         if sv >= -128 && sv <= 127 { rm(0x83, ext, m); b(UInt8(bitPattern: Int8(sv))) }
@@ -147,6 +153,8 @@ struct X64Assembler {
     }
     mutating func aluMR(_ ext: UInt8, _ m: HMem, _ s: HReg) { rm(UInt16(ext << 3 | 1), s.rawValue, m) }
     mutating func cmpRM64(_ r: HReg, _ m: HMem) { rm(0x3B, r.rawValue, m, w: true) }
+    /// `test byte [m], imm8`.
+    mutating func testMI8(_ m: HMem, _ v: UInt8) { rm(0xF6, 0, m); b(v) }
     mutating func addRM64(_ r: HReg, _ m: HMem) { rm(0x03, r.rawValue, m, w: true) }
     mutating func incM64(_ m: HMem) { rm(0xFF, 0, m, w: true) }
     mutating func inc64(_ r: HReg) { rr(0xFF, 0, r.rawValue, w: true) }
@@ -188,6 +196,17 @@ struct X64Assembler {
     mutating func pop(_ r: HReg) { if r.ext { b(0x41) }; b(0x58 | r.low) }
     mutating func ret() { b(0xC3) }
 
+    /// Overwrites the 5 bytes at `at` with `jmp rel32` to `target` (offsets in this buffer).
+    mutating func overwriteJump(at: Int, to target: Int) {
+        bytes[at] = 0xE9
+        patch(at + 1, to: target)
+    }
+
+    /// Writes the 32-bit value at `field` (offsets in this buffer).
+    mutating func patchImm32(_ field: Int, _ value: UInt32) {
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: value.littleEndian, toByteOffset: field, as: UInt32.self) }
+    }
+
     /// Points the rel32 at `field` to `target` (offsets in this buffer).
     mutating func patch(_ field: Int, to target: Int) {
         let rel = Int32(target - (field + 4))
@@ -224,6 +243,26 @@ final class CodeBuffer {
     }
 
     func reset(keeping prefix: Int) { used = prefix }
+
+    /// Writes the 32-bit immediate at absolute buffer offset `field`.
+    func patchImm32(at field: Int, to value: Int32) {
+        (base + field).storeBytes(of: value.littleEndian, toByteOffset: 0, as: Int32.self)
+    }
+
+    /// Writes `add rbp, imm32` (7 bytes) at absolute buffer offset `at`.
+    func patchAddRBP(at: Int, _ value: Int32) {
+        let p = base + at
+        p.storeBytes(of: UInt8(0x48), toByteOffset: 0, as: UInt8.self)
+        p.storeBytes(of: UInt8(0x81), toByteOffset: 1, as: UInt8.self)
+        p.storeBytes(of: UInt8(0xC5), toByteOffset: 2, as: UInt8.self)
+        patchImm32(at: at + 3, to: value)
+    }
+
+    /// Writes `jmp rel32` (5 bytes) at absolute buffer offset `at`, jumping to `target`.
+    func patchJump(at: Int, to target: Int) {
+        (base + at).storeBytes(of: UInt8(0xE9), toByteOffset: 0, as: UInt8.self)
+        patchRel32(at: at + 1, to: target)
+    }
 
     /// Writes a rel32 at absolute buffer offset `field` so that it jumps to `target`.
     func patchRel32(at field: Int, to target: Int) {
