@@ -173,7 +173,10 @@ public final class Interpreter: CodeWriteObserver {
         outer: while true {
             let eip = s[CPUState.iEIP]
             let slot = DecodedBlockCache.slot(eip)
-            if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) { break }
+            // A block is built (its page fetched) only when one of its instructions may run:
+            // with nothing left of the slice, the next block waits (a timer interrupt may come
+            // first, and the translator fetches nothing there either).
+            if _slowPath(info[slot].tag != eip) && (left == 0 || !buildBlock(slot, eip)) { break }
             let n = UInt64(info[slot].count)
             if _slowPath(n > left) { break }   // it does not fit: one at a time (runSingle)
             left &-= n
