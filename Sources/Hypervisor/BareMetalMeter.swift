@@ -20,6 +20,8 @@ public final class BareMetalMeter: SystemHooks {
         switch event {
         case .exception, .softwareInterrupt, .externalInterrupt:
             log.charge(cost.trapRoundTrip)
+        case .interruptWindow:
+            break
         case .instruction(let insn, _):
             switch insn.mnemonic {
             case .in, .out, .ins, .outs: log.charge(cost.portIO)

@@ -121,9 +121,11 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         var rounds = 0
         while !m.stopRequested && !m.halted {
             let done = interpreter.instructionsExecuted &- start
-            if done >= n { return nil }
+            // The instruction in STI's shadow runs from the TC whatever the budget (no tick is
+            // taken inside the shadow; the machine's loop would step it untranslated).
+            if done >= n && !m.blockingBySTI { return nil }
             rounds += 1
-            if rounds > 4096 { return nil }   // let the machine loop check its deadline
+            if rounds > 4096 && !m.blockingBySTI { return nil }   // let the machine loop check its deadline
             if cpu.cpl == 3 {
                 previous = nil
                 if cpu.trapFlag { return nil }   // EFLAGS.TF: the machine steps it (SystemMachine.run)
@@ -165,7 +167,21 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         var left = budget
         for site in f.sites {
             switch site {
-            case .ident(let count):
+            case .ident(var count):
+                if m.blockingBySTI {
+                    // The instruction in STI's shadow, then the interrupt window (the VMM put a
+                    // callout after it when it translated the STI).
+                    let before = interpreter.instructionsExecuted
+                    let r = interpreter.runSlice(1)
+                    m.endBlockingBySTI()
+                    if let r { return r }
+                    left &-= min(left, interpreter.instructionsExecuted &- before)
+                    let after = cpu.eip
+                    m.openInterruptWindow()
+                    if cpu.eip != after || m.stopRequested || cache[f.start] !== f { return nil }
+                    count -= 1
+                    if count == 0 { continue }
+                }
                 let k = UInt64(count)
                 let before = interpreter.instructionsExecuted
                 if k > left {
@@ -182,6 +198,10 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                     return .exception(.debuggerBreakpoint(at: insn.address))
                 }
                 let next = insn.address &+ UInt32(insn.length)
+                // In STI's shadow the VMM runs the instruction whole: the shadow ends with it, so
+                // an interrupt it lets in is delivered after it (the HLT of `sti; hlt`).
+                let shadowed = m.blockingBySTI
+                if shadowed { m.endBlockingBySTI() }
                 let r = rewritten(insn, next: next)
                 switch r {
                 case .handled, .proceed: break
@@ -189,6 +209,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                     m.requestStop(.vmm(why))
                     return nil
                 }
+                if shadowed { m.openInterruptWindow() }
                 if cpu.eip != next || cpu.cpl == 3 || m.halted || m.stopRequested || cache[f.start] !== f { return nil }
             }
         }
@@ -315,7 +336,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             record(.callout, "\(reason) (in TC)", insn.address, text, action, cost.btInTC)
         }
         func deliverPending() -> InterceptResult {
-            if virtualIF, let v = pendingInterrupt {
+            if virtualIF, !m.blockingBySTI, let v = pendingInterrupt {
                 pendingInterrupt = nil
                 return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
             }
@@ -329,6 +350,11 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             }
             switch insn.mnemonic {
             case .cli, .sti:
+                if insn.mnemonic == .sti && !virtualIF {
+                    // STI's shadow, as under trap: the window opens after the next instruction.
+                    m.blockInterruptsAfterSTI()
+                    if pendingInterrupt != nil { m.requestInterruptWindow() }
+                }
                 virtualIF = insn.mnemonic == .sti
                 cpu.eip = next
                 inTC("\(insn.mnemonic)", "virtual IF <- \(virtualIF ? 1 : 0)")
@@ -570,6 +596,20 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             return super.intercept(event, machine: m)
         }
     }
+
+    /// Under BT the VMM regains control after the instruction in STI's shadow through the
+    /// callout it put after it in the translation cache (not a single-step trap).
+    override func interruptWindowOpened() -> InterceptResult {
+        let cpu = machine.cpu
+        guard virtualIF, let v = pendingInterrupt else { return .handled }
+        pendingInterrupt = nil
+        record(.callout, Self.calloutInterruptWindow, cpu.eip, "",
+               "the instruction in STI's shadow retired: held interrupt 0x\(Hex.plain(v)) delivered", cost.btCallout)
+        return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
+    }
+
+    /// Reason of the callout after the instruction in STI's shadow.
+    public static let calloutInterruptWindow = "interrupt window"
 
     override func tracedWriteFaulted(at eip: UInt32) {
         let n = tracedFaults[eip, default: 0] + 1

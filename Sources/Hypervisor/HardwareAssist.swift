@@ -160,6 +160,12 @@ public final class HardwareAssistVMM: SystemHooks {
             // through the guest's IDT as it would natively.
             log.charge(cost.trapRoundTrip)
             return .proceed
+        case .interruptWindow:
+            // Never asked for: the guest's STI runs in VMX non-root operation and the CPU keeps
+            // its blocking by STI in the guest-interruptibility state (the machine's
+            // ``SystemMachine/blockingBySTI``); the timer waits in the machine until the guest
+            // can take it, then exits (docs/strategies.md, "STI's interrupt shadow").
+            return .proceed
         case .externalInterrupt(let v):
             log.charge(cost.trapRoundTrip)   // the guest's own delivery and IRET, exit or not
             guard controls.externalInterruptExiting else { return .proceed }

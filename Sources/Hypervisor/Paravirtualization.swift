@@ -162,6 +162,10 @@ public final class ParavirtualVMM: SystemHooks, DescriptorShadow {
             }
         case .externalInterrupt(let v):
             result = timerEvent(vector: v)
+        case .interruptWindow:
+            // Never asked for: a PV kernel has no STI; it unmasks upcalls with a store and
+            // blocks with SCHEDOP_block, which unmasks and waits in one hypercall.
+            return .proceed
         case .exception(let e):
             if cpu.cpl == 1, e.vector == .gp, let r = emulatePortAccess(e) {
                 result = r

@@ -123,6 +123,8 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             pendingInterrupt = v
             record(.trap, "interrupt 0x\(Hex.plain(v))", cpu.eip, "", "held: virtual IF = 0", cost.trapRoundTrip)
             return .handled
+        case .interruptWindow:
+            return interruptWindowOpened()
         case .exception(let e):
             if let r = unshadowWrite(e) { return r }
             if e.vector == .pf, let a = e.faultAddress, (e.errorCode ?? 0) & 3 == 3, m.mmu.isTraced(a),
@@ -136,6 +138,23 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
             return reflect(vector: e.vector.rawValue, errorCode: hasCode ? e.errorCode ?? 0 : nil, returnEIP: e.eip,
                            software: software, reason: e.vector.name, eip: e.eip, text: text)
         }
+    }
+
+    /// Reason of the trap that regains control after the instruction in an emulated STI's shadow.
+    public static let trapInterruptWindow = "#DB: interrupt window"
+
+    /// The instruction after an emulated STI retired (the machine's interrupt window, asked for
+    /// when an interrupt was held): the held interrupt goes in now if virtual IF is still 1 and
+    /// no trap delivered it already (the HLT of `sti; hlt` does). A classic VMM regains control
+    /// after one instruction it does not trap by single-stepping it (EFLAGS.TF): one `#DB` trap,
+    /// `trapRoundTrip`.
+    func interruptWindowOpened() -> InterceptResult {
+        let cpu = machine.cpu
+        guard virtualIF, let v = pendingInterrupt else { return .handled }
+        pendingInterrupt = nil
+        record(.trap, Self.trapInterruptWindow, cpu.eip, "", "the instruction in STI's shadow retired: held interrupt 0x\(Hex.plain(v)) delivered",
+               cost.trapRoundTrip)
+        return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
     }
 
     /// `#NM` from the monitor's own CR0.TS (``monitorCR0Bits``: the monitor keeps TS set so that
@@ -187,6 +206,12 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 virtualIF = false
                 action = "virtual IF <- 0"
             case .sti:
+                // STI's interrupt shadow (SDM Vol. 2B, STI): a held interrupt waits until the
+                // instruction after it retires, whatever it is; the VMM asks for the window then.
+                if !virtualIF {
+                    m.blockInterruptsAfterSTI()
+                    if pendingInterrupt != nil { m.requestInterruptWindow() }
+                }
                 virtualIF = true
                 action = "virtual IF <- 1"
             case .hlt:
@@ -196,7 +221,8 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
                 }
                 if pendingInterrupt != nil {
                     // An interrupt held while virtual IF was 0 (STI's shadow kept it out until
-                    // now): HLT ends at once, as on hardware, and it is delivered after the HLT.
+                    // now): HLT ends at once, as on hardware, and it is delivered after the HLT
+                    // (below: the HLT was the instruction in the shadow, so the window is open).
                     action = "a held virtual interrupt is pending: no halt, it is delivered now"
                 } else {
                     m.halt()
@@ -294,12 +320,11 @@ public class TrapAndEmulateVMM: SystemHooks, DescriptorShadow {
         }
         cpu.eip = next
         record(kind, "\(prefix)\(name)", e.eip, text, action, roundTrip + work)
-        // STI's interrupt shadow (Intel SDM, STI): a held interrupt waits for the instruction
-        // after it, so `sti; hlt` does not take it in between and then halt with IF = 0 (the
-        // HLT, which traps too, delivers it). Before any other instruction it comes at once, as
-        // before: the VMM cannot stop after one instruction it does not trap.
-        let shadowedHLT = insn.mnemonic == .sti && (try? m.decode(at: next))?.mnemonic == .hlt
-        if virtualIF, !shadowedHLT, let v = pendingInterrupt {
+        // A held interrupt goes in as soon as the VMM is in control with virtual IF = 1 and no
+        // blocking by STI: not after the STI itself (its shadow holds it; the machine opens the
+        // interrupt window after the next instruction), but after the HLT of `sti; hlt`, which
+        // traps anyway.
+        if virtualIF, !m.blockingBySTI, let v = pendingInterrupt {
             pendingInterrupt = nil
             return reflect(vector: v, errorCode: nil, returnEIP: cpu.eip, software: false, reason: nil, eip: cpu.eip, text: "")
         }

@@ -283,6 +283,21 @@ public final class GuestMemory {
         }
     }
 
+    /// The code byte at `a` as a decoder may look at it without fetching it: nil where a fetch
+    /// would fault. A page the TLB holds is read in place; with paging, one it does not hold is
+    /// read through a walk of the guest's tables that fills nothing and sets no accessed bit
+    /// (``MMU/translate(_:)``). This is the emulator reading code (a translator translating, a
+    /// decoder looking past a page's end), not the guest's CPU fetching it: only a fetch
+    /// (``checkFetch(_:)``) may change what the modeled TLB holds and count a page walk.
+    public func peekCode(_ a: UInt32) -> UInt8? {
+        let e = pageTable[Int(a >> 12)]
+        if e & GuestMemory.pR != 0 && !(userMode && e & GuestMemory.pS != 0) && !(executeDisable && e & GuestMemory.pX == 0) {
+            return base.load(fromByteOffset: Int(a), as: UInt8.self)
+        }
+        guard let m = mmu, let t = m.translate(a), t.user || !userMode, t.physical < m.ramSize else { return nil }
+        return m.physical.load(fromByteOffset: Int(t.physical), as: UInt8.self)
+    }
+
     /// Builds the `#PF` for an access to `a` (EIP filled in by the interpreter).
     func pageFault(_ a: UInt32, entry e: UInt8, write: Bool, fetch: Bool) -> CPUException {
         let mapped = e & GuestMemory.pMapped != 0

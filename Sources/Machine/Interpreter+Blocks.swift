@@ -33,9 +33,13 @@ extension Interpreter {
             let op = first + n
             let single = cache + Int(a & Interpreter.cacheMask)
             if single.pointee.tag == a {
+                if n > 0 && (a & 0xFFF) + UInt32(single.pointee.len) > 0x1000 { break }
                 op.pointee = single.pointee
             } else {
-                guard let insn = try? decodeForTrace(a) else { break }
+                // Only the first instruction may run on into the next page (and fetch it): a
+                // later one starts a block of its own, so that the next page is fetched when an
+                // instruction on it is about to run (the translator's blocks end alike).
+                guard let insn = try? decode(a, acrossPages: n == 0) else { break }
                 op.pointee = DecodedOp(insn)
             }
             let len = UInt32(op.pointee.len)

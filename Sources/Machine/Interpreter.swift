@@ -173,7 +173,10 @@ public final class Interpreter: CodeWriteObserver {
         outer: while true {
             let eip = s[CPUState.iEIP]
             let slot = DecodedBlockCache.slot(eip)
-            if _slowPath(info[slot].tag != eip) && !buildBlock(slot, eip) { break }
+            // A block is built (its page fetched) only when one of its instructions may run:
+            // with nothing left of the slice, the next block waits (a timer interrupt may come
+            // first, and the translator fetches nothing there either).
+            if _slowPath(info[slot].tag != eip) && (left == 0 || !buildBlock(slot, eip)) { break }
             let n = UInt64(info[slot].count)
             if _slowPath(n > left) { break }   // it does not fit: one at a time (runSingle)
             left &-= n
@@ -269,35 +272,56 @@ public final class Interpreter: CodeWriteObserver {
 
     // MARK: - Decoding and the decoded-instruction cache
 
-    /// Reads up to 15 instruction bytes at `eip` (stopping at a page that may not be fetched).
-    /// Returns the number of bytes available; throws `#PF` if not even the first byte is.
+    /// Reads up to 15 instruction bytes at `eip` for the decoder. The page of `eip` is fetched
+    /// (``GuestMemory/checkFetch(_:)``: a TLB fill where it is missing, or `#PF`); bytes on the
+    /// next page are only looked at (``GuestMemory/peekCode(_:)``), so that decoding near a
+    /// page's end does not fetch the next page: ``decodeForTrace(_:)`` fetches it when the
+    /// instruction reaches into it, as the CPU does. Returns the number of bytes available and,
+    /// when the next page may not be fetched, its `#PF`; throws `#PF` if not even the first byte
+    /// is available.
     func fetchBytes(_ eip: UInt32, _ buf: UnsafeMutableRawPointer) throws(CPUException) -> (Int, CPUException?) {
         try memory.checkFetch(eip)
-        var n = 0
-        var pending: CPUException? = nil
+        let onPage = min(15, 0x1000 - Int(eip & 0xFFF))
+        for n in 0..<onPage {
+            buf.storeBytes(of: mem.load(fromByteOffset: Int(eip &+ UInt32(n)), as: UInt8.self), toByteOffset: n, as: UInt8.self)
+        }
+        var n = onPage
         while n < 15 {
-            let a = eip &+ UInt32(n)
-            if n > 0 && a & 0xFFF == 0 {
-                do throws(CPUException) { try memory.checkFetch(a) } catch { pending = error; break }
+            guard let b = memory.peekCode(eip &+ UInt32(n)) else {
+                do throws(CPUException) { try memory.checkFetch(eip &+ UInt32(n)) } catch { return (n, error) }
+                break
             }
-            buf.storeBytes(of: mem.load(fromByteOffset: Int(a), as: UInt8.self), toByteOffset: n, as: UInt8.self)
+            buf.storeBytes(of: b, toByteOffset: n, as: UInt8.self)
             n += 1
         }
-        return (n, pending)
+        return (n, nil)
     }
 
-    /// Decodes the instruction at `eip` (for traces and diagnostics; does not touch the cache).
+    /// Decodes the instruction at `eip` (for traces and diagnostics; does not touch the cache),
+    /// fetching the page(s) it occupies. With `acrossPages` false, an instruction that runs on
+    /// into the next page is not fetched and nil is returned (a block ends before it).
     public func decodeForTrace(_ eip: UInt32) throws(CPUException) -> Instruction {
+        try decode(eip, acrossPages: true)!
+    }
+
+    func decode(_ eip: UInt32, acrossPages: Bool) throws(CPUException) -> Instruction? {
         let buf = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 1)
         defer { buf.deallocate() }
         let (n, pending) = try fetchBytes(eip, buf)
+        let insn: Instruction
         do throws(DecodeError) {
-            return try Decoder.decode(UnsafeRawBufferPointer(start: buf, count: n), address: eip)
+            insn = try Decoder.decode(UnsafeRawBufferPointer(start: buf, count: n), address: eip)
         } catch {
             if case .truncated = error, let p = pending { throw p }
             if case .tooLong = error { throw CPUException(vector: .gp, errorCode: 0, eip: eip, detail: error.description) }
             throw CPUException(vector: .ud, eip: eip, detail: error.description)
         }
+        let toPageEnd = 0x1000 - (eip & 0xFFF)
+        if UInt32(insn.length) > toPageEnd {
+            guard acrossPages else { return nil }
+            try memory.checkFetch(eip &+ toPageEnd)   // the CPU fetches the next page now
+        }
+        return insn
     }
 
     /// Decodes the instruction at `eip` into cache slot `op`.

@@ -12,6 +12,10 @@ public enum SystemEvent {
     case externalInterrupt(vector: UInt8)
     /// A privileged or I/O instruction about to execute (it passed the CPL/IOPL check).
     case instruction(Instruction, next: UInt32)
+    /// The interrupt window the VMM asked for (``SystemMachine/requestInterruptWindow()``) is
+    /// open: IF = 1 and no blocking by STI, at an instruction boundary (VT-x: the
+    /// "interrupt-window exiting" control's VM exit, reason 7, SDM Vol. 3C 26.7.5).
+    case interruptWindow
 }
 
 /// What the VMM did with a ``SystemEvent``.
@@ -127,7 +131,14 @@ public final class SystemMachine {
     /// an instruction or a software interrupt (a PV guest's SCHEDOP_block), which the loop then
     /// honours at once, as the translator's runner does (the two engines count the same).
     var mustStop: Bool { stop != nil || halted }
-    var shadow = false
+    /// Blocking by STI (SDM Vol. 2B STI; VT-x's guest-interruptibility state, bit 0): an STI
+    /// that set IF holds interrupts until the instruction after it has retired. Set by the loop
+    /// after a stepped STI, or by a VMM that emulated one (``blockInterruptsAfterSTI()``);
+    /// cleared when the next instruction retires.
+    public internal(set) var blockingBySTI = false
+    /// Whether the VMM asked to be told when interrupts can next be taken
+    /// (``requestInterruptWindow()``).
+    public private(set) var interruptWindowRequested = false
     /// TSS and LDT base and limit (the hidden parts of TR and LDTR).
     public internal(set) var trBase: UInt32 = 0, trLimit: UInt32 = 0
     public internal(set) var ldtBase: UInt32 = 0, ldtLimit: UInt32 = 0
@@ -211,8 +222,13 @@ public final class SystemMachine {
                 sinceDeadlineCheck = 0
                 if let d = deadline, ContinuousClock.now >= d { return .timeLimit }
             }
+            if interruptWindowRequested && interruptsEnabled && !blockingBySTI {
+                openInterruptWindow()
+                if returnAfterEvents && stop == nil { return .instructionLimit }
+                continue
+            }
             timer.advance(to: clock)
-            if timer.pending && interruptsEnabled && !shadow {
+            if timer.pending && interruptsEnabled && !blockingBySTI {
                 timer.pending = false
                 halted = false
                 raiseExternal(IntervalTimer.vector)
@@ -229,7 +245,7 @@ public final class SystemMachine {
             // EFLAGS.TF: one instruction at a time through the interpreter's single-step path,
             // which raises the #DB after it (the fast slice never looks at TF).
             let traced = cpu.trapFlag
-            let stepping = timer.pending || shadow || traced
+            let stepping = timer.pending || blockingBySTI || interruptWindowRequested || traced
             if stepping {
                 n = 1
             } else if timer.nextTick != .max {
@@ -241,7 +257,7 @@ public final class SystemMachine {
             let r = traced ? interpreter.stepWithTrapFlag() : stepping ? interpreter.runFast(1) : sliceRunner.map { $0(n) } ?? interpreter.runFast(n)
             sinceDeadlineCheck &+= interpreter.instructionsExecuted &- before
             if stepping {
-                shadow = !shadow && !ifBefore && interruptsEnabled
+                blockingBySTI = !blockingBySTI && !ifBefore && interruptsEnabled
                     && (try? memory.read(at: eipBefore, count: 1)) == [0xFB]   // STI
             }
             switch r {
@@ -378,6 +394,34 @@ public final class SystemMachine {
 
     /// Puts the CPU in the halted state (a VMM that emulated HLT); the next interrupt wakes it.
     public func halt() { halted = true }
+
+    /// A VMM emulated an STI that turned the guest's (virtual) IF from 0 to 1: interrupts stay
+    /// blocked until the instruction after it retires, as after a real STI (SDM Vol. 2B, STI).
+    /// Not re-armed while already blocking (a second STI in the shadow does not extend it). KVM's
+    /// emulator does the same (`toggle_interruptibility` with `KVM_X86_SHADOW_INT_STI`).
+    public func blockInterruptsAfterSTI() {
+        if !blockingBySTI { blockingBySTI = true }
+    }
+
+    /// A VMM that runs the instruction in STI's shadow itself (the BT VMM, from its translation
+    /// cache) tells the machine that it retired: blocking by STI ends.
+    public func endBlockingBySTI() { blockingBySTI = false }
+
+    /// Asks for a ``SystemEvent/interruptWindow`` to the VMM at the first instruction boundary
+    /// where IF = 1 and no blocking by STI holds (VT-x: setting "interrupt-window exiting",
+    /// SDM Vol. 3C 25.6.2); until then the loop steps one instruction at a time. One event per
+    /// request.
+    public func requestInterruptWindow() { interruptWindowRequested = true }
+
+    /// Gives the VMM the interrupt window it asked for when it is open now (IF = 1, no blocking
+    /// by STI); the loop calls it at every instruction boundary, a VMM that runs guest code
+    /// itself (the BT VMM) after the instruction in STI's shadow.
+    public func openInterruptWindow() {
+        guard interruptWindowRequested && interruptsEnabled && !blockingBySTI else { return }
+        interruptWindowRequested = false
+        guard let hooks else { return }
+        if case .stop(let why) = hooks.intercept(.interruptWindow, machine: self) { stop = .vmm(why) }
+    }
 
     /// Asks the engine running the current slice to return after the instruction now being
     /// handled (a VMM that moved the guest to another privilege level and must change how its

@@ -65,8 +65,12 @@ public enum Translator {
     /// QEMU's TCG_MAX_INSNS.
     public static let maxInstructions = 512
 
-    /// Decodes the instruction at `address` as the CPU would fetch it; nil when it cannot be
-    /// fetched or decoded (the interpreter then raises the right exception).
+    /// Decodes the instruction at `address` for translation; nil when it cannot be fetched or
+    /// decoded (the interpreter then raises the right exception). The page of `address` is
+    /// fetched (the block is about to run from it: a TLB fill where it is missing); bytes on
+    /// the next page are only looked at (``Machine/GuestMemory/peekCode(_:)``): translating is
+    /// the emulator reading code, and the guest's CPU fetches the next page only when an
+    /// instruction on it is about to run (``translate(_:pc:mode:optimize:stopBefore:)``).
     public static func decode(_ memory: GuestMemory, at address: UInt32) -> Instruction? {
         do throws(CPUException) { try memory.guestCheckFetch(address) } catch { return nil }
         let toPageEnd = 0x1000 - Int(address & 0xFFF)
@@ -74,14 +78,16 @@ public enum Translator {
             // The common case: all 15 bytes on the page, read in place.
             return try? Decoder.decode(UnsafeRawBufferPointer(start: memory.hostPointer(address), count: 15), address: address)
         }
-        // Across a page end: the next page's bytes only if it may be fetched (copied, as the
-        // address may wrap around 4 GiB).
-        var count = 15
-        let next = address &+ UInt32(toPageEnd)
-        do throws(CPUException) { try memory.guestCheckFetch(next) } catch { count = toPageEnd }
+        // Across a page end: the next page's bytes as far as they could be fetched (copied, as
+        // the address may wrap around 4 GiB).
         var bytes: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &bytes) { buffer -> Instruction? in
-            for n in 0..<count { buffer[n] = memory.hostPointer(address &+ UInt32(n)).load(as: UInt8.self) }
+            var count = toPageEnd
+            for n in 0..<toPageEnd { buffer[n] = memory.hostPointer(address &+ UInt32(n)).load(as: UInt8.self) }
+            while count < 15, let b = memory.peekCode(address &+ UInt32(count)) {
+                buffer[count] = b
+                count += 1
+            }
             return try? Decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), address: address)
         }
     }
@@ -97,6 +103,11 @@ public enum Translator {
         var address = pc
         let firstPage = pc >> 12
         while true {
+            if !instructions.isEmpty && address >> 12 != firstPage {
+                // The block reached its page's end (see below).
+                lowering.gotoTB(0, address)
+                break
+            }
             guard let insn = decode(memory, at: address) else {
                 if instructions.isEmpty { return nil }
                 lowering.gotoTB(0, address)
@@ -107,10 +118,17 @@ public enum Translator {
                 break
             }
             let last = address &+ UInt32(insn.length) &- 1
-            let page = last >> 12
-            if !instructions.isEmpty && (page &- firstPage > 1 || last < pc) {
-                lowering.gotoTB(0, address)
-                break
+            if last >> 12 != firstPage {
+                // An instruction that runs on into the next page: the guest fetches that page
+                // when the instruction is about to run. Only a block's first instruction may
+                // (the block is about to run: fetched now); a later one starts a block of its
+                // own, as the interpreter's blocks end, so both engines fetch every page at the
+                // same instruction.
+                if !instructions.isEmpty {
+                    lowering.gotoTB(0, address)
+                    break
+                }
+                do throws(CPUException) { try memory.guestCheckFetch(last & ~0xFFF) } catch { return nil }
             }
             instructions.append(insn)
             let end = lowering.lower(insn, index: instructions.count - 1)

@@ -153,8 +153,10 @@ final class SystemModeTests: XCTestCase {
     }
 
     /// The translator under the VMMs takes exactly the traps, exits, hypercalls and callouts the
-    /// interpreter takes: the counts are the guest's, not the engine's (under bt the engine runs
-    /// the guest's user code, the VMM's translation cache its kernel).
+    /// interpreter takes, and the same page walks (hvm with EPT) and hidden page faults (trap,
+    /// bt): the counts are the guest's, not the engine's (under bt the engine runs the guest's
+    /// user code, the VMM's translation cache its kernel). Both engines fetch a code page when
+    /// an instruction on it is about to run, never when they only read code to decode it.
     func testCountsAreTheSameOnBothEngines() throws {
         // hello without the timer; sieve with it (ticks land on the same instructions) and a
         // growing heap (page-table writes the VMMs trace).
@@ -173,6 +175,7 @@ final class SystemModeTests: XCTestCase {
                         .merging(r.callouts.map { ("callout " + $0.key, $0.value) }) { a, _ in a }
                     c["instructions"] = r.instructions
                     c["modeled cycles"] = r.modeledCycles
+                    if let w = r.eptWalks { c["EPT page walks"] = w[0]; c["EPT references"] = w[1] }
                     counts.append(c)
                 }
                 XCTAssertEqual(counts[0], counts[1], "\(mode) \(program)")
