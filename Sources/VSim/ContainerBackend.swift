@@ -46,6 +46,7 @@ public struct ContainerBackend: ExecutionBackend {
         let t = result.timings
         run.startupNanoseconds = UInt64(max(0, t.prepare + t.cgroups + t.clone + t.mounts + t.exec)) * 1000
         run.setupPhases = t.phases.map { (name: $0.0, nanoseconds: UInt64(max(0, $0.1)) * 1000) }
+        run.interruptedBy = result.forwardedSignal
         return run
     }
 }
