@@ -38,6 +38,28 @@ import Testing
         }
     }
 
+    /// Lab 03's REPL test wants a session that stops at STI's trap. Text that only looks like the
+    /// stop must not pass: setting the catchpoint prints its line ("Catchpoint 1 (trap #GP: sti)")
+    /// before anything has run, and `help TEXT` echoes TEXT; each is followed by a real
+    /// `info registers` (whose GDTR line the test also wants).
+    @Test func lab03SessionMustReallyStopAtSTI() throws {
+        let folder = Self.lessons + "/03-holes"
+        var grader = Grader(lab: try LabSpec.load(folder: folder), student: nil)
+        grader.vsimExecutable = Fixture.vsimPath
+        let root = NSTemporaryDirectory() + "vsim-cheat-" + UUID().uuidString
+        defer { Fixture.remove(root) }
+        for (i, session) in ["catch trap #GP: sti\ninfo registers\n", "help Catchpoint 1 (trap #GP: sti)\ninfo registers\n"].enumerated() {
+            let dir = root + "/\(i)"
+            for file in ["redpill.s", "answers.toml"] {
+                try Fixture.write(try String(contentsOfFile: folder + "/solution/" + file, encoding: .utf8), to: dir + "/" + file)
+            }
+            try Fixture.write(session, to: dir + "/session.txt")
+            let result = try grader.grade(submission: dir)
+            let repl = try #require(result.tests.first { $0.id == "repl-sti" })
+            #expect(repl.status == .failed, "session \(i) passed repl-sti: \(repl.output)")
+        }
+    }
+
     /// `vsim lab export` gives students the handout, the starter and the visible tests only.
     @Test(arguments: LessonTests.labs)
     func exportLeavesOutHiddenTestsAndTheSolution(_ lab: String) throws {
