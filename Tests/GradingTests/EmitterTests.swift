@@ -157,6 +157,26 @@ import Testing
         }
     }
 
+    /// PrairieLearn shows every test in results.json to the student (education.md §1.2: no
+    /// per-test visibility, unlike Gradescope's), so a hidden test must not carry its failure
+    /// details there: the fixture's after_due_date test compares with lab/hidden/ref.s, whose
+    /// output ("hi") the starter's failure message would otherwise quote.
+    @Test func prairieLearnShowsNoDetailsOfHiddenTests() throws {
+        let gradescope = GradescopeEmitter(timings: false).render(Self.graded.fail)
+        #expect(gradescope.contains("reference"), "the staff-visible Gradescope output names the reference: \(gradescope)")
+        let json = try file(PrairieLearnEmitter().render(Self.graded.fail), "results.json")
+        let check = """
+        import json, sys
+        for t in json.load(open(sys.argv[1]))["tests"]:
+            print(t["description"], "|", t["output"].replace("\\n", " "))
+        """
+        let out = try Fixture.python(check, [json])
+        let hidden = out.stdout.split(separator: "\n").filter { $0.hasPrefix("same-as-ref ") }
+        #expect(hidden.count == 1, "\(out.stdout)")
+        #expect(hidden.first.map { $0.hasSuffix("| failed (visibility after_due_date: the details are for the course staff)") } == true, "\(out.stdout)")
+        #expect(out.stdout.split(separator: "\n").contains { $0.hasPrefix("prints (visible) | failed:") }, "\(out.stdout)")
+    }
+
     @Test func textReportLooksLikeMakeGrade() {
         let text = TextEmitter(timings: false).render(Self.graded.pass)
         #expect(text.contains("prints: OK  [10/10] prints hi"))
