@@ -177,6 +177,20 @@ import Testing
         #expect(out.stdout.split(separator: "\n").contains { $0.hasPrefix("prints (visible) | failed:") }, "\(out.stdout)")
     }
 
+    /// A student id with a line break (run_autograder takes it from Gradescope's metadata) stays
+    /// inside the TAP comment: the stream has exactly the fixture's 5 test points (4 in lab.toml,
+    /// 1 hidden), counted by Python, whatever the id says.
+    @Test func tapHeaderCannotInjectTestPoints() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let grader = Grader(lab: try LabSpec.load(folder: lab), student: "mallory\nnot ok 1 - fake\rok 2 - fake\r\nBail out! no")
+        let text = TAPEmitter(timings: false).render(try grader.grade(submission: lab + "/solution"))
+        let tap = try file(text, "out.tap")
+        let count = "import re, sys; print(sum(1 for l in open(sys.argv[1], newline='') .read().splitlines() if re.match(r'(not )?ok |Bail out!', l)))"
+        let out = try Fixture.python(count, [tap])
+        #expect(out.stdout == "5\n", "\(text)")
+    }
+
     @Test func textReportLooksLikeMakeGrade() {
         let text = TextEmitter(timings: false).render(Self.graded.pass)
         #expect(text.contains("prints: OK  [10/10] prints hi"))
