@@ -60,6 +60,19 @@ import Testing
         }
     }
 
+    /// A test's name is substituted like its inputs (lab-spec.md): lab 08's hidden test is
+    /// "your path {f} over a whiteout, in two layers", and the student reads their own path, the
+    /// one the report's variant line names (`f = ...`, one of lab.toml's five choices).
+    @Test func testNamesShowTheStudentsVariant() throws {
+        let folder = Self.lessons + "/08-layers"
+        let result = try Grader(lab: try LabSpec.load(folder: folder), student: "alice@example.edu").grade(submission: folder + "/solution")
+        let line = result.variant.summaryLine
+        let value = try #require(line.range(of: "f = ").map { String(line[$0.upperBound...]) })
+        #expect(["app/config", "srv/www/index.html", "opt/tool/bin/run", "home/user/.profile", "usr/lib/libz.so.1"].contains(value), "\(line)")
+        let test = try #require(result.tests.first { $0.id == "variant" })
+        #expect(test.name == "your path \(value) over a whiteout, in two layers")
+    }
+
     /// `vsim lab export` gives students the handout, the starter and the visible tests only.
     @Test(arguments: LessonTests.labs)
     func exportLeavesOutHiddenTestsAndTheSolution(_ lab: String) throws {
