@@ -127,7 +127,9 @@ public enum LabPackager {
                 try add("vsim/" + rel, data, mode: 0o644)
             }
         } catch {
-            throw .io("cannot write the Gradescope zip \(path): \(error)")
+            try? fm.removeItem(atPath: path)    // no half-written zip is left behind
+            let why = (error as NSError).domain == NSCocoaErrorDomain ? error.localizedDescription : "\(error)"
+            throw .io("cannot write the Gradescope zip \(path): \(why); choose a path in an existing folder you can write")
         }
     }
 

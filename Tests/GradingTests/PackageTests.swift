@@ -78,6 +78,19 @@ import Testing
         for package in buildTime { #expect(setup.contains(" \(package) "), "setup.sh does not install \(package)") }
     }
 
+    /// A zip path in a folder that does not exist: exit 73 (docs/exit-status.md: an output that
+    /// cannot be written) with a sentence, not Foundation's NSError dump, and no file made.
+    @Test func gradescopeZipInAMissingFolderIsExplained() throws {
+        let (root, _) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let zip = root + "/missing/autograder.zip"
+        let out = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", zip], environment: ["VSIM_LESSONS": root + "/lessons"])
+        #expect(out.status == 73, "\(out.stderr)")
+        #expect(out.stderr.contains("cannot write the Gradescope zip \(zip): ") && out.stderr.contains("choose a path in an existing folder"), "\(out.stderr)")
+        #expect(!out.stderr.contains("NSCocoaErrorDomain") && !out.stderr.contains("UserInfo"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: zip))
+    }
+
     @Test func prairieLearnFolderHasTheExternalGradingBlock() throws {
         let (root, lab) = try Fixture.makeLab()
         defer { Fixture.remove(root) }
