@@ -31,6 +31,7 @@ public struct ContainerBackend: ExecutionBackend {
         spec.rootless = geteuid() != 0
         let result: ContainerResult
         do { result = try Container.run(spec) } catch {
+            if case .interrupted(let s, _) = error { throw .interrupted(signal: s, "container mode: \(error.description)") }
             throw .host("container mode: \(error.description)", status: error.exitStatus)
         }
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil

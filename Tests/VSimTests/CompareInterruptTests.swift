@@ -32,7 +32,7 @@ import Glibc
         }
     }
 
-    @Test("SIGINT during a container run stops vsim compare with 130 (128+SIGINT), no report, nothing left behind")
+    @Test("SIGINT during a container's setup or run stops vsim compare with 130 (128+SIGINT), no report, nothing left behind")
     func sigintStopsCompare() throws {
         let dir = try CLI.temporaryDirectory()
         defer { CLI.remove(dir) }
@@ -45,16 +45,21 @@ import Glibc
             print("skipped: containers cannot run here (\(probe.stderr.split(separator: "\n").first ?? ""))")
             return
         }
+        // Through python3, which sets SIGINT's default action before it execs vsim (same pid): a
+        // test run started in the background by a non-interactive shell has SIGINT ignored, and
+        // an ignored signal is discarded even by a signalfd; a Ctrl-C'd vsim has it at default.
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.vsimPath)
-        p.arguments = ["compare", exe, "--modes", "container,native", "--runs", "2"]
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+                       CLI.vsimPath, "compare", exe, "--modes", "container,native", "--runs", "2"]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
         // The container's init is vsim's first child (container comes first in --modes); vsim
-        // blocks SIGINT and reads it from a signalfd before it clones the init.
+        // blocks SIGINT and reads it from a signalfd before it clones the init. (Before the exec
+        // python3 has no children.)
         var polls = 0
         while Self.children(of: p.processIdentifier).isEmpty && p.isRunning && polls < 6000 {
             usleep(10_000)
@@ -66,7 +71,9 @@ import Glibc
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         #expect(p.terminationReason == .exit && p.terminationStatus == 128 + SIGINT, "\(p.terminationStatus): \(stderr)")
-        #expect(stderr.contains("compare stopped by SIGINT during container's warm-up run"), "\(stderr)")
+        // During the run it was forwarded; during the container's setup the init was killed.
+        #expect(stderr.contains("compare stopped by SIGINT during container's warm-up run")
+                || stderr.contains("vsim received SIGINT while the container was being set up"), "\(stderr)")
         #expect(!stdout.contains("median"), "no report: \(stdout)")
         #expect(!stderr.contains("MISMATCH"), "\(stderr)")
         // Nothing of the container is left: no process runs the sleeper.
