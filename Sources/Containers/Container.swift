@@ -132,8 +132,8 @@ public enum Container {
                 }
                 throw execFailure(target, errno: failed.error, spec: spec)
             }
-            throw ContainerError.setup(step: "start the container's init", reason: report.interruption
-                                       ?? "it ended before running its steps", hint: nil, status: 71)
+            if let s = report.interruption { throw ContainerError.interrupted(signal: s, step: "start the container's init") }
+            throw ContainerError.setup(step: "start the container's init", reason: "it ended before running its steps", hint: nil, status: 71)
         }
         if let failed = report.failed { throw execFailure(target, errno: failed.error, spec: spec) }
         timings.mounts = max(0, ready.steps_finished_ns - t3) / 1000
@@ -253,7 +253,8 @@ public enum Container {
     private struct Reports {
         var ready: vsim_ct_report?
         var failed: vsim_ct_report?
-        var interruption: String?
+        /// The signal vsim received before the init was ready (it was killed then).
+        var interruption: Int32?
     }
 
     /// Reads the init's reports until EOF (execve succeeded, or the init exited). A signal to
@@ -271,7 +272,7 @@ public enum Container {
             let ready = pollReadable([child.report_fd, watchSignals ? signals?.fd ?? -1 : -1], timeoutMilliseconds: -1)
             if ready.count > 1 && ready[1] && !ready[0], let s = signals?.take() {
                 kill(child.pid, SIGKILL)
-                result.interruption = "vsim received \(SignalName.of(s)) while the container was being set up"
+                result.interruption = s
                 return result
             }
             let n = chunk.withUnsafeMutableBytes { read(child.report_fd, $0.baseAddress, $0.count) }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HostIO
+import Descriptions
 
 /// Why a container could not be started. Every case says what failed and why; setup failures
 /// name the step (after the steps before it were undone).
@@ -15,6 +16,9 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
     /// A setup step failed: `step` names it, `reason` is the errno text, `hint` what to do.
     /// 77 when the host refused for lack of privilege, else 71.
     case setup(step: String, reason: String, hint: String?, status: Int32)
+    /// vsim received `signal` while the container was being set up: its init was killed and
+    /// every step undone (128 + signal).
+    case interrupted(signal: Int32, step: String)
 
     public var exitStatus: Int32 {
         switch self {
@@ -22,6 +26,7 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
         case .missing: return 66
         case .command(_, let status): return status
         case .setup(_, _, _, let status): return status
+        case .interrupted(let signal, _): return 128 + signal
         }
     }
 
@@ -31,6 +36,9 @@ public enum ContainerError: Error, CustomStringConvertible, Equatable {
         case .setup(let step, let reason, let hint, _):
             return "container setup failed at step '\(step)': \(reason)" + (hint.map { "; \($0)" } ?? "")
                 + " (earlier steps were undone)"
+        case .interrupted(let signal, let step):
+            return "vsim received \(SignalName.of(signal)) while the container was being set up (at step '\(step)'): "
+                + "the container's init was killed and every step undone"
         }
     }
 

@@ -62,10 +62,24 @@ struct ProgramLocation {
             throw .command("\(command): \(HostError.describe(errno))", status: errno == ENOENT ? 127 : 126)
         }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw .command("\(command): not a regular file", status: 126) }
-        guard access(host, X_OK) == 0 else { throw .command("\(command): not executable (chmod +x it)", status: 126) }
+        guard access(host, X_OK) == 0 else {
+            if let kind = ProgramLocation.sourceKind(host) {
+                throw .command("\(command): a \(kind) source, not a program: `vsim container run` runs a host executable as it is; "
+                    + "let vsim build it (`vsim run \(command) --mode container`), or build it first "
+                    + (kind == "C" ? "(gcc -m32 -static)" : "(as --32, then ld -m elf_i386)"), status: 126)
+            }
+            throw .command("\(command): not executable (chmod +x it)", status: 126)
+        }
         let base = host.split(separator: "/").last.map(String.init) ?? "program"
         hostProgram = Container.absolute(host)
         pathInside = "/" + base
         argv0 = pathInside
+    }
+
+    /// "assembly" or "C" when `path` names a source that `vsim run` builds (`.s`, `.S`, `.c`).
+    static func sourceKind(_ path: String) -> String? {
+        if path.hasSuffix(".s") || path.hasSuffix(".S") { return "assembly" }
+        if path.hasSuffix(".c") { return "C" }
+        return nil
     }
 }

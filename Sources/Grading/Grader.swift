@@ -52,7 +52,7 @@ public struct Grader {
             let (s, atto) = elapsed.components
             let status: TestResult.Status = run.errors.isEmpty ? (run.failures.isEmpty ? .passed : .failed) : .error
             result.tests.append(TestResult(
-                id: test.id, name: test.name, score: status == .passed ? test.points : 0, maxScore: test.points,
+                id: test.id, name: variant.substitute(test.name), score: status == .passed ? test.points : 0, maxScore: test.points,
                 status: status, output: run.studentOutput(limit: test.outputLimit), staffLog: run.staff.joined(separator: "\n"),
                 visibility: test.visibility, tags: test.tags, steps: run.steps, seconds: Double(s) + Double(atto) / 1e18,
                 number: index + 1))

@@ -4,8 +4,9 @@ import ZIPFoundation
 /// Packages a lab for a grading platform: `vsim lab package LAB --gradescope FILE.zip` and
 /// `--prairielearn DIR`.
 ///
-/// Both carry a copy of vsim's source (Package.swift, Plugins/, Sources/, programs/) and the lab
-/// (its hidden tests included, its solution/ left out) and build vsim on the platform.
+/// Both carry the lab (its hidden tests included, its solution/ left out); the Gradescope zip also
+/// carries a copy of vsim's source (Package.swift, Plugins/, Sources/, Tests/, programs/) that its
+/// setup.sh builds, while PrairieLearn's image must already have vsim on PATH.
 public enum LabPackager {
     /// The lab's files that go to the grader: everything but solution/.
     static func labFiles(_ lab: LabSpec) -> [String] {
@@ -17,10 +18,12 @@ public enum LabPackager {
         }
     }
 
-    /// vsim's source files needed to build it (relative to the source root, sorted).
+    /// vsim's source files needed to build it (relative to the source root, sorted). Tests/ is
+    /// among them: SwiftPM refuses a package whose test targets have no folder, even for
+    /// `swift build --product vsim` ("Source files for target ... should be located under 'Tests/...'").
     static func sourceFiles(root: String) -> [String] {
         var files = ["Package.swift"]
-        for top in ["Plugins", "Sources", "programs"] {
+        for top in ["Plugins", "Sources", "Tests", "programs"] {
             let rels = (FileManager.default.enumerator(atPath: root + "/" + top)?.allObjects as? [String] ?? []).sorted()
             for rel in rels {
                 var st = stat()
@@ -30,7 +33,9 @@ public enum LabPackager {
         return files
     }
 
-    /// The Gradescope `setup.sh`: installs the host tools vsim needs, a Swift toolchain from
+    /// The Gradescope `setup.sh`: installs the host tools vsim needs (the build-time packages of
+    /// scripts/setup: binutils, cpp, pkg-config and the headers of the system libraries libelf,
+    /// libseccomp, readline and libarchive; Swift's own needs), a Swift toolchain from
     /// swift.org when the image has none (Gradescope's base images are Ubuntu 22.04/24.04 and
     /// reach the network while the image is built; `SWIFT_VERSION` picks the release), and
     /// builds vsim in release mode.
@@ -44,8 +49,8 @@ public enum LabPackager {
         ROOT="${AUTOGRADER_ROOT:-/autograder}"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update
-        apt-get install -y binutils cpp libelf-dev libreadline-dev pkg-config git curl ca-certificates \\
-            python3 libcurl4-openssl-dev libxml2-dev libz3-dev libncurses-dev gcc
+        apt-get install -y binutils cpp libelf-dev libseccomp-dev libreadline-dev libarchive-dev pkg-config git curl \\
+            ca-certificates python3 libcurl4-openssl-dev libxml2-dev libz3-dev libncurses-dev gcc
         if ! command -v swift >/dev/null; then
             SWIFT_VERSION="${SWIFT_VERSION:-6.1.2}"
             . /etc/os-release
@@ -122,7 +127,9 @@ public enum LabPackager {
                 try add("vsim/" + rel, data, mode: 0o644)
             }
         } catch {
-            throw .io("cannot write the Gradescope zip \(path): \(error)")
+            try? fm.removeItem(atPath: path)    // no half-written zip is left behind
+            let why = (error as NSError).domain == NSCocoaErrorDomain ? error.localizedDescription : "\(error)"
+            throw .io("cannot write the Gradescope zip \(path): \(why); choose a path in an existing folder you can write")
         }
     }
 

@@ -167,6 +167,7 @@ extension LabSpec {
                 guard let mode = Mode(rawValue: m) else {
                     throw r.error("modes", "unknown mode '\(m)'; known modes: \(Mode.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
+                if let why = LabSpec.ungradable(mode) { throw r.error("modes", why) }
                 if !t.modes.contains(mode) { t.modes.append(mode) }
             }
         }
@@ -316,9 +317,22 @@ extension LabSpec {
         try checkPath(program, key: "program", reader: r, spec: spec, allowBuiltin: true)
         let modeText = try r.optionalString("mode") ?? "interpret"
         guard let mode = Mode(rawValue: modeText) else { throw r.error("mode", "unknown mode '\(modeText)'") }
+        if let why = LabSpec.ungradable(mode) { throw r.error("mode", why) }
         let counter = try r.string("counter")
         guard CounterValues.isKnownName(counter) else { throw r.error("counter", "unknown counter '\(counter)'") }
         return .run(program: program, mode: mode, counter: counter, args: try r.optionalStrings("args") ?? [])
+    }
+
+    /// Why a test cannot run in `mode` (nil: it can). Every graded run has a step budget
+    /// (`max_instructions`, which decides the verdict the same on every machine), so a mode must
+    /// be one where vsim's own machine runs the guest: those that honour `--max-instructions`.
+    /// The others (native, qemu, container, ptrace, kvm) run the program on the host CPU, where
+    /// student code must never run (lessons/README.md).
+    static func ungradable(_ mode: Mode) -> String? {
+        guard GuestOption.maxInstructions.refusal(by: mode, system: false) != nil else { return nil }
+        let emulated = Mode.allCases.filter { GuestOption.maxInstructions.refusal(by: $0, system: false) == nil }
+        return "'\(mode)' runs the program on the host CPU, without the step budget that decides a grade, and student code "
+            + "must not run natively; grade in vsim's own machine: \(emulated.map(\.rawValue).joined(separator: ", "))"
     }
 
     /// A path written in a test: `submission/NAME` (NAME listed in `submission`), `lab/PATH`, or

@@ -2,7 +2,8 @@
 /// maximum points), `format_errors` (the submission's problems: missing or refused files),
 /// `message`, `output`, and `tests[]` with `name`, `description`, `points`, `max_points`,
 /// `message`, `output`. Kept under PrairieLearn's 1 MB limit by cutting test outputs further
-/// when needed. `gradable` is false only when the submission had problems and no test could run.
+/// when needed. PrairieLearn shows all of it to the student, so a test whose visibility is not
+/// `visible` (hidden, after_due_date, after_published) gives only its status and points. `gradable` is false only when the submission had problems and no test could run.
 public struct PrairieLearnEmitter {
     /// PrairieLearn refuses results over 1 MB; stay well below.
     public static let sizeLimit = 900_000
@@ -29,7 +30,13 @@ public struct PrairieLearnEmitter {
             ("message", .string(summary)),
             ("output", .string(summary)),
             ("tests", .array(r.tests.map { t in
-                let output = outputLimit == Int.max ? t.output : TestRun.truncate(t.output, limit: outputLimit)
+                var output = outputLimit == Int.max ? t.output : TestRun.truncate(t.output, limit: outputLimit)
+                if t.visibility != .visible {
+                    // PrairieLearn shows every test of results.json to the student and has no
+                    // visibility of its own: a hidden test's output (expected values, the
+                    // reference's output) stays in the staff log.
+                    output = "\(t.status.rawValue) (visibility \(t.visibility.rawValue): the details are for the course staff)"
+                }
                 return .object([
                     ("name", .string(t.name)), ("description", .string("\(t.id) (\(t.visibility.rawValue))")),
                     ("points", .num(t.score)), ("max_points", .num(t.maxScore)),

@@ -9,7 +9,11 @@ public struct TAPEmitter {
 
     public func render(_ r: GradingResult) -> String {
         var lines = ["TAP version 14", "1..\(r.tests.count)"]
-        lines += TextEmitter.header(r).map { "# " + $0 }
+        // One comment line per header line: a student id or a problem message with a line break
+        // must not start a line of its own (`not ok ...` there would be a test point).
+        lines += TextEmitter.header(r)
+            .flatMap { $0.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) }
+            .map { "# " + printable(String($0)) }
         for (i, t) in r.tests.enumerated() {
             let description = (t.id + " - " + t.name).map { $0 == "\n" || $0 == "\r" ? " " : $0 == "#" ? "\\#" : String($0) }
             lines.append("\(t.status == .passed ? "ok" : "not ok") \(i + 1) - \(description.joined())")

@@ -59,7 +59,7 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .fileNotFound(let path):
-            return "\(path): no such file; check the path (PROG is an i386 ELF executable or a .s/.S source)"
+            return "\(path): no such file; check the path (PROG is an i386 ELF executable, or a .s/.S or .c source)"
         case .unreadable(let path, let reason):
             return "\(path): cannot be read (\(reason)); check that it is a regular file you may read"
         case .notELF(let path, let magic):

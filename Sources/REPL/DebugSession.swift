@@ -612,7 +612,12 @@ public final class DebugSession {
         write("VMM: \(vmm.strategy.rawValue), cost model \(vmm.cost.name), \(vmm.log.total) event\(vmm.log.total == 1 ? "" : "s"), \(vmm.log.cycles) modeled cycles in the VMM\n")
         for kind in VMMEventKind.allCases {
             let counts = vmm.log.counts(kind)
-            let plural = kind == .hypercall ? "hypercalls" : kind == .exit ? "VM exits" : "traps"
+            let plural = switch kind {
+            case .trap: "traps"
+            case .exit: "VM exits"
+            case .hypercall: "hypercalls"
+            case .callout: "callouts"
+            }
             if counts.isEmpty { write("\(plural): none\n"); continue }
             write("\(plural) by reason:\n")
             let width = counts.keys.map(\.count).max() ?? 0

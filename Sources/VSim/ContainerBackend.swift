@@ -31,6 +31,7 @@ public struct ContainerBackend: ExecutionBackend {
         spec.rootless = geteuid() != 0
         let result: ContainerResult
         do { result = try Container.run(spec) } catch {
+            if case .interrupted(let s, _) = error { throw .interrupted(signal: s, "container mode: \(error.description)") }
             throw .host("container mode: \(error.description)", status: error.exitStatus)
         }
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
@@ -46,6 +47,7 @@ public struct ContainerBackend: ExecutionBackend {
         let t = result.timings
         run.startupNanoseconds = UInt64(max(0, t.prepare + t.cgroups + t.clone + t.mounts + t.exec)) * 1000
         run.setupPhases = t.phases.map { (name: $0.0, nanoseconds: UInt64(max(0, $0.1)) * 1000) }
+        run.interruptedBy = result.forwardedSignal
         return run
     }
 }

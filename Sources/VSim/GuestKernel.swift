@@ -29,7 +29,10 @@ public enum GuestKernel {
         let path = override ?? sourcePath
         let source: [UInt8]
         do { source = try readFile(path) } catch {
-            throw .unreadable(path: path, reason: "\(error); set VSIM_KERNEL_SOURCE to the guest kernel's kernel.s")
+            let hint = override != nil ? "" : getenv("VSIM_KERNEL_SOURCE") != nil
+                ? "; VSIM_KERNEL_SOURCE names it: set it to a guest kernel source (programs/kernel/kernel.s, or your lab's kernel.s)"
+                : "; set VSIM_KERNEL_SOURCE to the guest kernel's kernel.s"
+            throw .unreadable(path: path, reason: error.reason + hint)
         }
         let defsyms = symbols.keys.sorted().flatMap { ["--defsym", "\($0)=\(symbols[$0]!)"] }
         // FNV-1a 64 over everything that decides the output.

@@ -204,6 +204,11 @@ public struct ProgramResolver {
         return ["gcc", "-m32", "-static", "-O2"]
     }()
 
+    /// The libraries linked after the source: libm, which a C program using `<math.h>` needs
+    /// (`sqrt`, `pow`) and which gcc does not link by default (glibc keeps it apart from libc; a
+    /// static link takes only the members the program uses, so a program without math is the same).
+    public static let cLibraries = ["-lm"]
+
     /// What to install for `vsim run prog.c`.
     static let cHint = "install an i386 C compiler and libc (run scripts/setup, or apt-get install gcc-i686-linux-gnu libc6-dev-i386-cross, or gcc-multilib) to run .c programs"
 
@@ -219,7 +224,7 @@ public struct ProgramResolver {
             throw .toolMissing(tool: ProgramResolver.cCompiler[0], hint: ProgramResolver.cHint)
         }
         var key = SHA256()
-        key.update(data: Array("vsim C cache v1\n\(ProgramResolver.cCompiler.joined(separator: " "))\n".utf8))
+        key.update(data: Array("vsim C cache v2\n\((ProgramResolver.cCompiler + ProgramResolver.cLibraries).joined(separator: " "))\n".utf8))
         key.update(data: Array((String(version.stdoutText.split(separator: "\n").first ?? "") + "\n").utf8))
         key.update(data: source)
         let key1 = hexDigest(key.finalize())
@@ -235,7 +240,7 @@ public struct ProgramResolver {
         try writeFile(copy, source)
         let linked = work + "/program", depfile = work + "/program.d"
         let directory = sourcePath.contains("/") ? String(sourcePath[..<sourcePath.lastIndex(of: "/")!]) : "."
-        let command = ProgramResolver.cCompiler + ["-iquote", directory, "-MD", "-MF", depfile, "-o", linked, copy]
+        let command = ProgramResolver.cCompiler + ["-iquote", directory, "-MD", "-MF", depfile, "-o", linked, copy] + ProgramResolver.cLibraries
         guard let out = try HostCommand.run(command) else {
             throw .toolMissing(tool: ProgramResolver.cCompiler[0], hint: ProgramResolver.cHint)
         }
@@ -245,7 +250,7 @@ public struct ProgramResolver {
                 throw .toolIncomplete(what: "the 32-bit C library for `\(ProgramResolver.cCompiler.joined(separator: " "))`",
                                       hint: ProgramResolver.cHint)
             }
-            throw .buildFailed(program: sourcePath, command: (ProgramResolver.cCompiler + [sourcePath]).joined(separator: " "),
+            throw .buildFailed(program: sourcePath, command: (ProgramResolver.cCompiler + [sourcePath] + ProgramResolver.cLibraries).joined(separator: " "),
                                status: out.status, messages: messages.replacing(copy, with: sourcePath))
         }
         let dependencies = ProgramResolver.parseDepfile((try? ELFImage.readFile(depfile)) ?? []).filter { $0 != copy }

@@ -74,6 +74,10 @@ public struct RunResult: Sendable {
     /// own thread for the modes that run it inside vsim (interpret, translate, trap, hvm, pv, kvm:
     /// a vCPU's guest time counts as user time).
     public var cpuTimes: CPUTimes?
+    /// container: the signal (SIGINT, SIGTERM, SIGHUP or SIGQUIT) vsim itself received during the
+    /// run and forwarded to the container, which was then torn down: the user asked vsim to stop
+    /// (Ctrl-C). nil otherwise.
+    public var interruptedBy: Int32?
 
     public init(mode: Mode, exitStatus: Int32, signal: Int32? = nil, instructions: UInt64? = nil,
                 wallTimeNanoseconds: UInt64, maxResidentBytes: UInt64? = nil, output: [UInt8]? = nil,

@@ -22,6 +22,9 @@ public enum VSimError: Error, CustomStringConvertible {
     case host(String, status: Int32 = 70)
     /// A bug in vsim (70).
     case `internal`(String)
+    /// vsim received `signal` (SIGINT, SIGTERM, ...) and stopped what it was doing after undoing
+    /// it, e.g. a container's setup (128 + signal, as a shell shows for a killed command).
+    case interrupted(signal: Int32, String)
 
     public var exitStatus: Int32 {
         switch self {
@@ -32,6 +35,7 @@ public enum VSimError: Error, CustomStringConvertible {
         case .toolMissing, .toolIncomplete, .buildFailed: return 69
         case .host(_, let status): return status
         case .internal: return 70
+        case .interrupted(let signal, _): return 128 + signal
         }
     }
 
@@ -51,6 +55,7 @@ public enum VSimError: Error, CustomStringConvertible {
                 + (trimmed.isEmpty ? "" : "\n" + trimmed)
         case .host(let m, _): return m
         case .internal(let m): return "internal error: \(m) (a bug in vsim: please report it with the command line)"
+        case .interrupted(_, let m): return m
         }
     }
 }

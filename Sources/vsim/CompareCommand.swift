@@ -12,7 +12,7 @@ struct CompareCommand: ParsableCommand {
             + "Export paths are checked before the first run (exit 73 when one cannot be created). At most one --export-* may be -: "
             + "it then has stdout to itself and the table goes to stderr.")
 
-    @Argument(help: "An i386 ELF executable or a .s/.S source (default: the built-in benchmark).")
+    @Argument(help: "An i386 ELF executable, a .s/.S source or a .c source (default: the built-in benchmark).")
     var program: String?
 
     @Option(name: .customLong("modes"), help: "Comma-separated modes to compare, or all (interpret, translate, trap, hvm, pv, bt, unikernel, kvm, ptrace, container, native).")

@@ -6,7 +6,7 @@ struct DisasmCommand: ParsableCommand {
         commandName: "disasm",
         abstract: "Disassemble a guest program's executable sections in objdump -d's layout.")
 
-    @Argument(help: "An i386 ELF executable or a .s/.S source.")
+    @Argument(help: "An i386 ELF executable, a .s/.S source or a .c source.")
     var program: String
 
     @Option(name: .customLong("syntax"), help: "att (objdump -d) or intel (objdump -d -M intel).")

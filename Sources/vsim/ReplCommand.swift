@@ -13,7 +13,7 @@ struct ReplCommand: ParsableCommand {
         Example: vsim repl programs/hello.s --mode trap
         """)
 
-    @Argument(help: "An i386 ELF executable or a .s/.S source.")
+    @Argument(help: "An i386 ELF executable, a .s/.S source or a .c source.")
     var program: String
 
     @Option(name: .customLong("mode"), help: "How to run the guest: interpret, translate (with --system: the guest kernel too), or a modeled VMM mode (trap, hvm, pv).")

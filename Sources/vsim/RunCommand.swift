@@ -8,7 +8,7 @@ struct RunCommand: ParsableCommand {
         discussion: "Guest stdin, stdout and stderr are vsim's. A guest fault ends the run with 128+signal "
             + "and one diagnostic line on stderr. Example: vsim run programs/echo.s -- hello world")
 
-    @Argument(help: "An i386 ELF executable or a .s/.S source.")
+    @Argument(help: "An i386 ELF executable, a .s/.S source or a .c source.")
     var program: String
 
     @Option(name: .customLong("mode"), help: "How to run the guest: \(Mode.allCases.map { $0.rawValue }.joined(separator: ", ")).")

@@ -9,7 +9,7 @@ struct TranslateCommand: ParsableCommand {
             + "the blocks its direct jumps lead to, without running the program. Each group of RISC ops is "
             + "labelled with the x86 instruction it came from. docs/risc-target.md describes the ops.")
 
-    @Argument(help: "An i386 ELF executable or a .s/.S source.")
+    @Argument(help: "An i386 ELF executable, a .s/.S source or a .c source.")
     var program: String
 
     @Option(name: .customLong("address"), help: "Guest address of the block (e.g. 0x8049000).")

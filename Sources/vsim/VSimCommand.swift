@@ -10,26 +10,32 @@ struct VSimCommand: ParsableCommand {
         commandName: "vsim",
         abstract: "Run one i386 guest program under many virtualization strategies, measured.",
         discussion: """
-        PROG is a static i386 Linux ELF executable, or a .s/.S source that vsim assembles with \
-        `as --32` and links with `ld -m elf_i386` into a cache ($XDG_CACHE_HOME/vsim, ~/.cache/vsim, \
+        PROG is a static i386 Linux ELF executable, a .s/.S source that vsim assembles with \
+        `as --32` and links with `ld -m elf_i386`, or a .c source that it compiles with \
+        `gcc -m32 -static -O2 ... -lm`, into a cache ($XDG_CACHE_HOME/vsim, ~/.cache/vsim, \
         or $TMPDIR/vsim-cache-UID without HOME; see docs/user-guide.md).
 
         Modes: \(Mode.allCases.map { "\($0.rawValue) (\($0.summary))" }.joined(separator: "; ")).
 
-        Exit status:
+        Exit status (all of them, with what to do: docs/exit-status.md):
           0-255       the guest's own exit status (`vsim run`)
-          128+signal  the guest was ended by a fault, as Linux would end it: #DE -> SIGFPE 136,
-                      #UD -> SIGILL 132, #GP/#PF -> SIGSEGV 139, INT3 -> SIGTRAP 133
-          152         the guest ran past --max-instructions or the host --time-limit (128+SIGXCPU)
+          128+signal  the guest was ended by a fault, as Linux would end it:
+                      #DE -> SIGFPE 136, #UD -> SIGILL 132, #GP/#PF -> SIGSEGV 139,
+                      INT3 -> SIGTRAP 133; 134: the guest machine stopped
+          152         the guest ran past --max-instructions or the host
+                      --time-limit (128+SIGXCPU)
           64          usage error (bad option or argument)
-          65          malformed input: not an ELF, truncated, wrong class/machine/type,
-                      entry outside every segment
+          65          malformed input: not an ELF, truncated, wrong
+                      class/machine/type, entry outside every segment
           66          the program file does not exist or cannot be read
-          69          a required host tool is missing (as, ld, cpp) or building the source failed
-          73          an output file cannot be created: the assembly cache directory (cannot be
-                      created, written or trusted) or a `compare --export-*` file
+          69          a required host tool is missing (as, ld, cpp, gcc) or
+                      building the source failed
+          73          an output file cannot be created: the assembly cache
+                      directory (cannot be created, written or trusted) or a
+                      `compare --export-*` file
           70          internal error in vsim (a bug: please report it)
-          1           `vsim compare`: runs disagreed (different output or exit status)
+          1           `vsim compare`: runs disagreed (different output or exit
+                      status)
         """,
         version: VSim.version,
         subcommands: [RunCommand.self, DisasmCommand.self, CompareCommand.self, ContainerCommand.self, ImageCommand.self, TranslateCommand.self, ReplCommand.self,

@@ -42,6 +42,22 @@ extension ContainerTests {
             expectError(ContainerSpec(command: ["/nonexistent/program-\(getpid())"]), status: 127, containing: "No such file")
         }
 
+        /// A source file is not a program: the message says how to run it instead of `chmod +x`
+        /// (which would make execve fail with ENOEXEC, the file having no ELF header nor `#!`).
+        @Test func aSourceFileIsNotAProgram() throws {
+            let dir = try Support.scratch("src")
+            defer { Support.remove(dir) }
+            for (name, kind) in [("p.s", "assembly"), ("p.S", "assembly"), ("p.c", "C")] {
+                let path = dir + "/" + name
+                #expect(FileManager.default.createFile(atPath: path, contents: Data("x\n".utf8), attributes: [.posixPermissions: 0o644]))
+                expectError(ContainerSpec(command: [path]), status: 126, containing: "a \(kind) source, not a program")
+                expectError(ContainerSpec(command: [path]), status: 126, containing: "vsim run \(path) --mode container")
+            }
+            let plain = dir + "/data"
+            #expect(FileManager.default.createFile(atPath: plain, contents: Data("x\n".utf8), attributes: [.posixPermissions: 0o644]))
+            expectError(ContainerSpec(command: [plain]), status: 126, containing: "not executable (chmod +x it)")
+        }
+
         @Test func unparsableSizes() throws {
             for bad in ["abc", "12q", "-5m", "", "1.2.3g", "m", "0"] {
                 #expect(throws: ContainerError.self) { _ = try ResourceLimits.parseSize(bad) }

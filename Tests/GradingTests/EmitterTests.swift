@@ -157,6 +157,40 @@ import Testing
         }
     }
 
+    /// PrairieLearn shows every test in results.json to the student (education.md §1.2: no
+    /// per-test visibility, unlike Gradescope's), so a hidden test must not carry its failure
+    /// details there: the fixture's after_due_date test compares with lab/hidden/ref.s, whose
+    /// output ("hi") the starter's failure message would otherwise quote.
+    @Test func prairieLearnShowsNoDetailsOfHiddenTests() throws {
+        let gradescope = GradescopeEmitter(timings: false).render(Self.graded.fail)
+        #expect(gradescope.contains("reference"), "the staff-visible Gradescope output names the reference: \(gradescope)")
+        let json = try file(PrairieLearnEmitter().render(Self.graded.fail), "results.json")
+        let check = """
+        import json, sys
+        for t in json.load(open(sys.argv[1]))["tests"]:
+            print(t["description"], "|", t["output"].replace("\\n", " "))
+        """
+        let out = try Fixture.python(check, [json])
+        let hidden = out.stdout.split(separator: "\n").filter { $0.hasPrefix("same-as-ref ") }
+        #expect(hidden.count == 1, "\(out.stdout)")
+        #expect(hidden.first.map { $0.hasSuffix("| failed (visibility after_due_date: the details are for the course staff)") } == true, "\(out.stdout)")
+        #expect(out.stdout.split(separator: "\n").contains { $0.hasPrefix("prints (visible) | failed:") }, "\(out.stdout)")
+    }
+
+    /// A student id with a line break (run_autograder takes it from Gradescope's metadata) stays
+    /// inside the TAP comment: the stream has exactly the fixture's 5 test points (4 in lab.toml,
+    /// 1 hidden), counted by Python, whatever the id says.
+    @Test func tapHeaderCannotInjectTestPoints() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let grader = Grader(lab: try LabSpec.load(folder: lab), student: "mallory\nnot ok 1 - fake\rok 2 - fake\r\nBail out! no")
+        let text = TAPEmitter(timings: false).render(try grader.grade(submission: lab + "/solution"))
+        let tap = try file(text, "out.tap")
+        let count = "import re, sys; print(sum(1 for l in open(sys.argv[1], newline='') .read().splitlines() if re.match(r'(not )?ok |Bail out!', l)))"
+        let out = try Fixture.python(count, [tap])
+        #expect(out.stdout == "5\n", "\(text)")
+    }
+
     @Test func textReportLooksLikeMakeGrade() {
         let text = TextEmitter(timings: false).render(Self.graded.pass)
         #expect(text.contains("prints: OK  [10/10] prints hi"))

@@ -246,6 +246,21 @@ import Testing
         #expect(throws: GradingError.self) { try LabSpec.load(folder: lab) }
         try Fixture.write(Fixture.labTOML.replacingOccurrences(of: "compute = { program", with: "compute = { shell = \"cat answers\", program2"), to: lab + "/lab.toml")
         do { _ = try LabSpec.load(folder: lab) } catch { #expect(error.description.contains("unknown compute source")) }
+        // A mode that runs the program on the host CPU (no step budget; student code natively)
+        // is refused at load time, for run tests and for computed answers alike.
+        for mode in ["native", "qemu", "container", "ptrace", "kvm"] {
+            for (old, new, key) in [("modes = [\"trap\"]", "modes = [\"\(mode)\"]", "test 'trap', key 'modes'"),
+                                    ("mode = \"interpret\", counter", "mode = \"\(mode)\", counter", "test 'predict', key 'compute.mode'")] {
+                try Fixture.write(Fixture.labTOML.replacingOccurrences(of: old, with: new), to: lab + "/lab.toml")
+                do {
+                    _ = try LabSpec.load(folder: lab)
+                    Issue.record("expected \(mode) to be refused (\(key))")
+                } catch {
+                    #expect(error.exitStatus == 65)
+                    #expect(error.description.contains("\(key): '\(mode)' runs the program on the host CPU"), "\(error)")
+                }
+            }
+        }
         // Nanobenchmark answers: the benchmark, the strategies and the preset must exist, and a
         // strategy must have the row (a PV kernel never writes its page tables).
         let nanobench: [(String, String)] = [

@@ -38,6 +38,41 @@ import Testing
         }
     }
 
+    /// Lab 03's REPL test wants a session that stops at STI's trap. Text that only looks like the
+    /// stop must not pass: setting the catchpoint prints its line ("Catchpoint 1 (trap #GP: sti)")
+    /// before anything has run, and `help TEXT` echoes TEXT; each is followed by a real
+    /// `info registers` (whose GDTR line the test also wants).
+    @Test func lab03SessionMustReallyStopAtSTI() throws {
+        let folder = Self.lessons + "/03-holes"
+        var grader = Grader(lab: try LabSpec.load(folder: folder), student: nil)
+        grader.vsimExecutable = Fixture.vsimPath
+        let root = NSTemporaryDirectory() + "vsim-cheat-" + UUID().uuidString
+        defer { Fixture.remove(root) }
+        for (i, session) in ["catch trap #GP: sti\ninfo registers\n", "help Catchpoint 1 (trap #GP: sti)\ninfo registers\n"].enumerated() {
+            let dir = root + "/\(i)"
+            for file in ["redpill.s", "answers.toml"] {
+                try Fixture.write(try String(contentsOfFile: folder + "/solution/" + file, encoding: .utf8), to: dir + "/" + file)
+            }
+            try Fixture.write(session, to: dir + "/session.txt")
+            let result = try grader.grade(submission: dir)
+            let repl = try #require(result.tests.first { $0.id == "repl-sti" })
+            #expect(repl.status == .failed, "session \(i) passed repl-sti: \(repl.output)")
+        }
+    }
+
+    /// A test's name is substituted like its inputs (lab-spec.md): lab 08's hidden test is
+    /// "your path {f} over a whiteout, in two layers", and the student reads their own path, the
+    /// one the report's variant line names (`f = ...`, one of lab.toml's five choices).
+    @Test func testNamesShowTheStudentsVariant() throws {
+        let folder = Self.lessons + "/08-layers"
+        let result = try Grader(lab: try LabSpec.load(folder: folder), student: "alice@example.edu").grade(submission: folder + "/solution")
+        let line = result.variant.summaryLine
+        let value = try #require(line.range(of: "f = ").map { String(line[$0.upperBound...]) })
+        #expect(["app/config", "srv/www/index.html", "opt/tool/bin/run", "home/user/.profile", "usr/lib/libz.so.1"].contains(value), "\(line)")
+        let test = try #require(result.tests.first { $0.id == "variant" })
+        #expect(test.name == "your path \(value) over a whiteout, in two layers")
+    }
+
     /// `vsim lab export` gives students the handout, the starter and the visible tests only.
     @Test(arguments: LessonTests.labs)
     func exportLeavesOutHiddenTestsAndTheSolution(_ lab: String) throws {

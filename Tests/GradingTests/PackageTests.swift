@@ -35,6 +35,62 @@ import Testing
         #expect(r.stdout == "25 5\n", "\(r.stderr)\(out.stderr)")
     }
 
+    /// setup.sh builds vsim from the zip's vsim/ folder, so that folder must be a package SwiftPM
+    /// can load: every target of Package.swift (as `swift package dump-package` reads it) has its
+    /// folder (`path`, else SwiftPM's default Sources/NAME, Tests/NAME or Plugins/NAME), or SwiftPM
+    /// refuses the whole package. And setup.sh installs every build-time package scripts/setup
+    /// lists (the headers of the system libraries, pkg-config, binutils, cpp).
+    @Test func gradescopeZipHoldsABuildablePackage() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let zip = root + "/autograder.zip"
+        try LabPackager.gradescope(try LabSpec.load(folder: lab), zip: zip)
+        let list = "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))"
+        let names = try Fixture.python(list, [zip]).stdout.split(separator: "\n").map(String.init)
+        let extract = "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract('vsim/Package.swift', sys.argv[2])"
+        #expect(try Fixture.python(extract, [zip, root + "/x"]).status == 0)
+        let dump = try Fixture.run("swift", ["package", "dump-package"], directory: root + "/x/vsim")
+        try #require(dump.status == 0, "\(dump.stderr)")
+        let targets = "import json, sys; [print(t['type'], t['name'], t.get('path') or '') for t in json.load(sys.stdin)['targets']]"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", targets]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(dump.stdout.utf8))
+        try input.fileHandleForWriting.close()
+        let rows = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        p.waitUntilExit()
+        #expect(rows.count > 20, "\(rows)")
+        for row in rows {
+            let f = row.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let folder = !f[2].isEmpty ? f[2] : (f[0] == "test" ? "Tests/" : f[0] == "plugin" ? "Plugins/" : "Sources/") + f[1]
+            #expect(names.contains { $0.hasPrefix("vsim/\(folder)/") }, "target \(f[1]): no vsim/\(folder)/ in the zip")
+        }
+        let setup = try Fixture.python("import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read('setup.sh').decode())", [zip]).stdout
+        let listed = try Fixture.run("bash", ["-c", "eval \"$(sed -n '/^packages=(/,/)/p' \"$1\")\"; printf '%s\\n' \"${packages[@]}\"", "-",
+                                              LabCatalog.sourceRoot + "/scripts/setup"])
+        let buildTime = listed.stdout.split(separator: "\n").map(String.init)
+            .filter { $0.hasPrefix("lib") && $0.hasSuffix("-dev") || ["pkg-config", "binutils", "cpp"].contains($0) }
+        #expect(buildTime.count >= 7, "scripts/setup's packages: \(listed.stdout) \(listed.stderr)")
+        for package in buildTime { #expect(setup.contains(" \(package) "), "setup.sh does not install \(package)") }
+    }
+
+    /// A zip path in a folder that does not exist: exit 73 (docs/exit-status.md: an output that
+    /// cannot be written) with a sentence, not Foundation's NSError dump, and no file made.
+    @Test func gradescopeZipInAMissingFolderIsExplained() throws {
+        let (root, _) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let zip = root + "/missing/autograder.zip"
+        let out = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", zip], environment: ["VSIM_LESSONS": root + "/lessons"])
+        #expect(out.status == 73, "\(out.stderr)")
+        #expect(out.stderr.contains("cannot write the Gradescope zip \(zip): ") && out.stderr.contains("choose a path in an existing folder"), "\(out.stderr)")
+        #expect(!out.stderr.contains("NSCocoaErrorDomain") && !out.stderr.contains("UserInfo"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: zip))
+    }
+
     @Test func prairieLearnFolderHasTheExternalGradingBlock() throws {
         let (root, lab) = try Fixture.makeLab()
         defer { Fixture.remove(root) }

@@ -252,6 +252,21 @@ struct SystemBatchTests {
         #expect(out.contains("[guest exited with status 0 after "))
     }
 
+    /// The VMMs log four kinds of event (trap, VM exit, hypercall, callout); `info traps` names
+    /// each kind once. Under bt, hello's OUTs are callouts: 16 by hand, the timer's (port 0x40),
+    /// one per byte of "Hello, world!\n" (14) to the UART, and the exit device's.
+    @Test("info traps names each kind of VMM event once: bt's OUTs are callouts, not traps")
+    func infoTrapsNamesCallouts() throws {
+        let bt = Batch.plain(try Batch.run(hello, mode: .bt, ["continue", "info traps"]))
+        #expect(bt.contains("[guest exited with status 0 after "), "\(bt)")
+        #expect(bt.contains("callouts by reason:\n"), "\(bt)")
+        #expect(bt.split(separator: "\n").contains { $0.hasPrefix("  out ") && $0.hasSuffix(" 16") }, "\(bt)")
+        let trap = Batch.plain(try Batch.run(hello, mode: .trap, ["continue", "info traps"]))
+        #expect(trap.components(separatedBy: "traps by reason:\n").count == 2, "\(trap)")
+        #expect(trap.contains("callouts: none\n"), "\(trap)")
+        #expect(!trap.contains("\ntraps: none\n"), "\(trap)")
+    }
+
     @Test("the guest's exit under the guest kernel, with its output marked")
     func exitUnderKernel() throws {
         let out = try Batch.run(hello, mode: .interpret, system: true, ["continue", "info traps"])

@@ -35,6 +35,24 @@ struct CRunTests {
         #expect(b.stderr.contains("bad.c"))
     }
 
+    /// A program that uses <math.h> links: glibc keeps sqrt and pow in libm, which gcc does not
+    /// link unless told (`-lm`). The expected line is a hand calculation: sqrt(2) = 1.4142135...,
+    /// 2^10 = 1024 (the operand comes from argv, so gcc cannot fold the calls away).
+    @Test("a .c file that calls sqrt and pow builds and runs (libm is linked)", .enabled(if: CRunTests.canCompile))
+    func runsCSourceUsingLibm() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let src = try CLI.write("#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+            + "int main(int c, char **v) { double x = atof(v[1]); printf(\"%.6f %.1f\\n\", sqrt(x), pow(x, 10)); return 0; }\n",
+            name: "m.c", in: dir)
+        let env = ["XDG_CACHE_HOME": dir + "/cache", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        for mode in ["interpret", "hvm"] {
+            let r = try CLI.vsim(["run", "--mode", mode, src, "--", "2"], environment: env)
+            #expect(r.status == 0, "\(mode): \(r.stderr)")
+            #expect(r.stdout == "1.414214 1024.0\n", "\(mode): \(r.stderr)")
+        }
+    }
+
     /// programs/c/ is what the README and the docs run: each program, built as vsim builds a `.c`
     /// (gcc -m32 -static -O2) and run natively, is the oracle for `vsim run prog.c` under user
     /// mode and the guest kernel.

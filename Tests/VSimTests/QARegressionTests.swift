@@ -436,4 +436,14 @@ import Testing
         #expect(r.status == 65)
         #expect(r.stderr.contains("(96 bytes from offset 52) ends at byte 148 but the file has 100 bytes"), "\(r.stderr)")
     }
+
+    /// qa4: a VSIM_KERNEL_SOURCE that names no file is exit 66 (docs/exit-status.md: a file that
+    /// does not exist or cannot be read) with strerror's words, not Swift's debug text of the error.
+    @Test func missingKernelSourceIsExplained() throws {
+        let missing = "/nonexistent-\(getpid())/kernel.s"
+        let r = try CLI.vsim(["run", "--mode", "pv", CLI.packageRoot + "/programs/hello.s"], environment: ProcessInfo.processInfo.environment.merging(["VSIM_KERNEL_SOURCE": missing]) { $1 })
+        #expect(r.status == 66, "\(r.stderr)")
+        #expect(r.stderr.contains("\(missing): cannot be read (No such file or directory (ENOENT); VSIM_KERNEL_SOURCE names it"), "\(r.stderr)")
+        #expect(!r.stderr.contains("ReadError"), "\(r.stderr)")
+    }
 }
