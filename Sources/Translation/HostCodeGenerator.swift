@@ -132,6 +132,11 @@ struct HostCodeGenerator {
     var externalFixups: [(field: Int, target: Int)] = []
 
     let blockIndex: UInt32
+    /// Whether accesses are checked by the host MMU instead of inline (see ``init``).
+    let hostChecked: Bool
+    /// For each access checked by the host: (offset of its load or store instruction, offset of
+    /// its slow path), both in the block; the engine records them in its fault map.
+    var faultSites: [(access: Int, slowPath: Int)] = []
     /// The block's guest address.
     let pc: UInt32
     let insnCount: Int
@@ -139,7 +144,12 @@ struct HostCodeGenerator {
     let thunks: Thunks
 
     /// - Parameter asm: the assembler to emit into (emptied first; its storage is reused).
-    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, thunks: Thunks, asm: X64Assembler = X64Assembler()) {
+    /// - Parameter hostChecked: guest memory has host protections (``Machine/GuestMemory/hostProtection``):
+    ///   loads and stores go straight to `[r14 + address]`, and a host fault there is sent to
+    ///   their slow path (``faultSites``); a read-modify-write's load keeps the inline check.
+    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, thunks: Thunks, hostChecked: Bool = false,
+         asm: X64Assembler = X64Assembler()) {
+        self.hostChecked = hostChecked
         self.blockIndex = blockIndex
         self.pc = pc
         self.insnCount = insnCount
@@ -384,8 +394,10 @@ struct HostCodeGenerator {
     var pendingSlow: [SlowPath] = []
 
     struct SlowPath {
-        /// The rel32 fields of the jumps to the stub (the page check's, and the page-crossing check's).
-        var jumpFields: (Int, Int?)
+        /// The rel32 fields of the jumps to the stub (the page check's, and the page-crossing check's),
+        /// or the access instruction whose host fault leads there (``faultSites``).
+        var jumpFields: (Int?, Int?)
+        var faultSite: Int? = nil
         var resume: Int
         var store: Bool
         var size: UInt32
@@ -407,8 +419,9 @@ struct HostCodeGenerator {
     /// store thunk, which returns the loaded value in eax or leaves generated code itself.
     mutating func emitPendingStubs() {
         for s in pendingSlow {
-            asm.patch(s.jumpFields.0, to: asm.offset)
+            if let j = s.jumpFields.0 { asm.patch(j, to: asm.offset) }
             if let j = s.jumpFields.1 { asm.patch(j, to: asm.offset) }
+            if let f = s.faultSite { faultSites.append((f, asm.offset)) }
             if s.writesLoopFlags { loopStubCalls.append(asm.call()) }
             asm.movRR(.rcx, s.address)
             if s.store { asm.movRR(.rax, s.value) }
@@ -546,32 +559,41 @@ struct HostCodeGenerator {
             let a = inRegister(loc(op.a), or: .rcx)
             let size = op.c
             let forUpdate = op.x & 2 != 0
-            pageCheck(a, forUpdate ? Ctx.accessUpdate : Ctx.accessLoad)
-            let slow1 = asm.jcc(.e)
-            var slow2: Int? = nil
-            if size > 1 { slow2 = crossingCheck(a, size) }
+            // A read-modify-write's load needs W too, which a host read does not test: it keeps the check.
+            let inline = !hostChecked || forUpdate
+            var slow1: Int? = nil, slow2: Int? = nil
+            if inline {
+                pageCheck(a, forUpdate ? Ctx.accessUpdate : Ctx.accessLoad)
+                slow1 = asm.jcc(.e)
+                if size > 1 { slow2 = crossingCheck(a, size) }
+            }
             let m = HMem(base: .r14, index: a)
             var dst: HReg = .rax
             if case .reg(let r) = loc(op.d) { dst = r }
+            let site = asm.offset
             if size == 4 { asm.movRM(dst, m) } else { asm.movxRM(dst, m, size: size, signed: op.x & 1 != 0) }
             let resume = asm.offset
             if dst == .rax { store(loc(op.d), .rax) }
             addSlow(slow1, slow2, resume: dst == .rax ? resume : asm.offset, store: false, size: size, flags: op.x,
-                    address: a, value: .rax, destination: dst == .rax ? nil : dst)
+                    address: a, value: .rax, destination: dst == .rax ? nil : dst, faultSite: inline ? nil : site)
         case .st:
             let a = inRegister(loc(op.b), or: .rcx)
             let v = inRegister(loc(op.a), or: .rax)
-            pageCheck(a, Ctx.accessStore)
-            let slow1 = asm.jcc(.e)
-            var slow2: Int? = nil
-            if op.c > 1 { slow2 = crossingCheck(a, op.c) }
+            var slow1: Int? = nil, slow2: Int? = nil
+            if !hostChecked {
+                pageCheck(a, Ctx.accessStore)
+                slow1 = asm.jcc(.e)
+                if op.c > 1 { slow2 = crossingCheck(a, op.c) }
+            }
             let m = HMem(base: .r14, index: a)
+            let site = asm.offset
             switch op.c {
             case 1: asm.movMR8(m, v)
             case 2: asm.movMR16(v, v, m)
             default: asm.movMR(m, v)
             }
-            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil)
+            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil,
+                    faultSite: hostChecked ? site : nil)
         case .gotoTB:
             // `add rbp, <target's increment>; jle <target's body>; sub rbp, <the same>`: the
             // target counted, and entered past its own check when it fits in the budget (so a
@@ -688,10 +710,11 @@ struct HostCodeGenerator {
         return asm.jcc(.a)
     }
 
-    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
-                          address: HReg, value: HReg, destination: HReg?) {
-        pendingSlow.append(SlowPath(jumpFields: (j1, j2), resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
-                                    address: address, value: value, destination: destination, writesLoopFlags: loopPrefix))
+    mutating func addSlow(_ j1: Int?, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
+                          address: HReg, value: HReg, destination: HReg?, faultSite: Int? = nil) {
+        pendingSlow.append(SlowPath(jumpFields: (j1, j2), faultSite: faultSite, resume: resume, store: store, size: size, flags: flags,
+                                    insn: currentInsn, address: address, value: value, destination: destination,
+                                    writesLoopFlags: loopPrefix))
     }
 
     mutating func lookupAndGoto() {
