@@ -132,6 +132,8 @@ struct HostCodeGenerator {
     var externalFixups: [(field: Int, target: Int)] = []
 
     let blockIndex: UInt32
+    /// The code-buffer offset the block will be copied to (for ``alignLoopHead()``).
+    var start = 0
     /// Whether accesses are checked by the host MMU instead of inline (see ``init``).
     let hostChecked: Bool
     /// For each access checked by the host: (offset of its load or store instruction, offset of
@@ -273,9 +275,16 @@ struct HostCodeGenerator {
         // checks the budget itself and enters at ``body``.
         asm.aluRI64(0, .rbp, Ctx.increment(insnCount))
         let budget = asm.jcc(.g)
+        let layout = backEdgeLayout(ops)
+        let selfLoop = layout.flatMap { selfLoopSite(ops, taken: $0.taken) } != nil
+        let barrier = (entryFlagsLive ?? (Optimizer.ccLiveMask(ops) != 0)) ? Optimizer.pendingBarrier(ops) : nil
+        let pendingCopy = selfLoop && barrier != nil
+            && layout.flatMap { selfLoopSite(ops, taken: $0.taken) }.flatMap { pendingGroup(ops, at: $0) } != nil
+        // A loop to itself starts on a 64-byte line (its back edge enters the body, or the copy
+        // below): how its code falls on cache lines is then the same wherever the block lands.
+        if selfLoop && !pendingCopy { alignLoopHead() }
         body = asm.offset
 
-        let barrier = (entryFlagsLive ?? (Optimizer.ccLiveMask(ops) != 0)) ? Optimizer.pendingBarrier(ops) : nil
         clearsPending = barrier != nil
         let clear = HMem(base: .r12, disp: Ctx.pending)
         func emitRange(_ range: Range<Int>, clearing: Bool = true) {
@@ -285,7 +294,7 @@ struct HostCodeGenerator {
                 emit(ops[i], ops)
             }
         }
-        if let (branch, taken) = backEdgeLayout(ops) {
+        if let (branch, taken) = layout {
             // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
             // jumps once per iteration (through its chained goto_tb), not twice.
             if let barrier, let k = selfLoopSite(ops, taken: taken), pendingGroup(ops, at: k) != nil {
@@ -295,6 +304,7 @@ struct HostCodeGenerator {
                 emitRange(0..<barrier)
                 asm.movMI(clear, 0)
                 let over = asm.jmp()
+                alignLoopHead()
                 loopEntry = asm.offset
                 loopPrefix = true
                 emitRange(0..<barrier)
@@ -326,6 +336,12 @@ struct HostCodeGenerator {
             for f in loopStubCalls { asm.patch(f, to: stub) }
             fastSites[slot]?.loop = loopEntry
         }
+    }
+
+    /// Pads with NOPs up to the next 64-byte boundary of the code buffer (the block is placed at
+    /// ``start``, known before it is generated).
+    mutating func alignLoopHead() {
+        while (start + asm.offset) & 63 != 0 { asm.b(0x90) }
     }
 
     /// The index of the back edge's `goto_tb n, cc_dead` (in the taken exit at `taken`) when it

@@ -204,6 +204,7 @@ public final class TranslationEngine: CodeWriteObserver {
         var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, thunks: thunks,
                                   hostChecked: hostChecked, asm: assembler)
         assembler = X64Assembler()
+        g.start = code.nextStart
         g.generate(b.optimizedOps, entryFlagsLive: !b.ccDeadAtEntry)
         g.link(at: code.nextStart)
         let appended = code.append(g.asm.bytes)
