@@ -35,7 +35,9 @@ let package = Package(
         // The host's x87 unit, which runs the guest's x87 arithmetic under its control word.
         .target(name: "CHostX87"),
         .target(name: "Machine", dependencies: ["X86", "CHostX87", "Descriptions", "HostIO"], swiftSettings: fast),
-        .target(name: "Translation", dependencies: ["X86", "Machine", "Descriptions"], swiftSettings: fast),
+        // The translator's handler for host faults of generated code (guest pages with host protections).
+        .target(name: "CTranslationFault"),
+        .target(name: "Translation", dependencies: ["X86", "Machine", "Descriptions", "CTranslationFault"], swiftSettings: fast),
         // The host calls Glibc does not wrap (openat2, getdents64, faccessat2, pipe2) for the guest's files.
         .target(name: "CGuestShim"),
         // Release: -Osize, because Swift 6.3.1's -O emits invalid LLVM IR for this module since the

@@ -192,7 +192,9 @@ extension LinuxProcess {
         while page < UInt64(address) + size {
             if memory.permissions(at: UInt32(page)) == nil { unmapped = true }
             else if advice == 4 || advice == 8 {
-                memory.hostPointer(UInt32(page)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(GuestMemory.pageSize))
+                memory.withHostAccess(address: UInt32(page), count: Int(GuestMemory.pageSize)) {
+                    _ = memory.hostPointer(UInt32(page)).initializeMemory(as: UInt8.self, repeating: 0, count: Int(GuestMemory.pageSize))
+                }
             }
             page += UInt64(GuestMemory.pageSize)
         }

@@ -59,7 +59,9 @@ extension LinuxProcess {
             destination = found
         }
         let kept = Int(min(oldSize, newSize))
-        let contents = UnsafeRawBufferPointer(start: memory.hostPointer(old), count: kept).map { $0 }
+        let contents = memory.withHostAccess(address: old, count: kept) {
+            UnsafeRawBufferPointer(start: memory.hostPointer(old), count: kept).map { $0 }
+        }
         do {
             try memory.map(address: destination, size: UInt32(newSize), permissions: perms)
             try memory.load(contents, at: destination)

@@ -43,8 +43,10 @@ extension GuestMemory {
     /// code observers when a code page is touched.
     public func guestStore(_ a: UInt32, size: Int, value v: UInt32) throws(CPUException) {
         try guestCheckStore(a, size: size)
-        for i in 0..<UInt32(size) {
-            base.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * i)), toByteOffset: Int(a &+ i), as: UInt8.self)
+        withHostAccess(address: a, count: size) {
+            for i in 0..<UInt32(size) {
+                base.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * i)), toByteOffset: Int(a &+ i), as: UInt8.self)
+            }
         }
         notifyWrite(a, UInt32(size), force: false)
     }

@@ -69,7 +69,8 @@ extension CodeWriteObserver {
 ///
 /// The whole space is reserved once on the host with `mmap(PROT_NONE, MAP_NORESERVE)`, so guest
 /// address `a` lives at host address `base + a` and only touched pages cost host memory (RSS).
-/// Mapped pages are host read/write; the guest's view (R/W/X, user/supervisor) is a one-byte
+/// Mapped pages are host read/write (with ``hostProtection`` on, while the translator runs in user
+/// mode: what generated code may do there, GuestMemory+HostProtection.swift); the guest's view (R/W/X, user/supervisor) is a one-byte
 /// entry per 4 KiB page in ``pageTable`` that every guest access consults (one load and test on
 /// the fast path; an access crossing a page boundary checks both pages).
 ///
@@ -80,6 +81,7 @@ public final class GuestMemory {
     public static let pageSize: UInt32 = 4096
     public static let pageShift: UInt32 = 12
     static let pageCount = 1 << 20
+    static let reservedBytes = (1 << 32) + 4096
 
     // Page-table entry bits.
     @usableFromInline static let pR: UInt8 = 1, pW: UInt8 = 2, pX: UInt8 = 4, pS: UInt8 = 8
@@ -90,6 +92,9 @@ public final class GuestMemory {
     /// One byte per guest page (2^20 entries); see the class comment.
     @usableFromInline let pageTable: UnsafeMutablePointer<UInt8>
     private var mappedPages = 0
+    /// Whether every mapped page's host protection is what generated code may do there
+    /// (``setHostProtection(_:)``).
+    public internal(set) var hostProtection = false
 
     /// Accesses are made at CPL 3 (user mode): sets U/S in `#PF` error codes and forbids
     /// ``PagePermissions/supervisor`` pages. The interpreter keeps it equal to `CPUState.cpl == 3`.
@@ -104,9 +109,10 @@ public final class GuestMemory {
     private var observers: [WeakObserver] = []
     private struct WeakObserver { weak var o: CodeWriteObserver? }
 
-    /// Reserves the 4 GiB guest space; nothing is mapped.
+    /// Reserves the 4 GiB guest space (and one guard page above it, so that an access of up to
+    /// 8 bytes at the top of the space faults on the host too); nothing is mapped.
     public init() throws {
-        let size = Int(1) << 32
+        let size = GuestMemory.reservedBytes
         let p = mmap(nil, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let p, p != MAP_FAILED else { throw GuestMemoryError.reservationFailed(errno: errno) }
         base = p
@@ -120,7 +126,7 @@ public final class GuestMemory {
     }
 
     deinit {
-        munmap(base, Int(1) << 32)
+        munmap(base, GuestMemory.reservedBytes)
         free(pageTable)
     }
 
@@ -158,6 +164,7 @@ public final class GuestMemory {
             if e & GuestMemory.pMapped == 0 { mappedPages += 1 }
             pageTable[page] = (e & GuestMemory.pCode) | GuestMemory.pMapped | permissions.rawValue
         }
+        applyHostProtection(r)
         notifyRange(UInt32(r.lowerBound << 12), r.count)
     }
 
@@ -190,6 +197,7 @@ public final class GuestMemory {
         for page in r {
             pageTable[page] = (pageTable[page] & (GuestMemory.pCode | GuestMemory.pMapped)) | permissions.rawValue
         }
+        applyHostProtection(r)
         notifyRange(UInt32(r.lowerBound << 12), r.count)
     }
 
@@ -210,7 +218,9 @@ public final class GuestMemory {
         for page in r where pageTable[page] & GuestMemory.pMapped == 0 {
             throw GuestMemoryError.notMapped(address: UInt32(page << 12))
         }
-        (base + Int(address)).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        withHostAccess(address: address, count: bytes.count) {
+            (base + Int(address)).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
         notifyWrite(address, UInt32(bytes.count), force: false)
     }
 
@@ -239,8 +249,10 @@ public final class GuestMemory {
             try checkWrite(a)
             i += Int(4096 - (a & 0xFFF))
         }
-        for j in 0..<n {
-            base.storeBytes(of: bytes[j], toByteOffset: Int(address &+ UInt32(truncatingIfNeeded: j)), as: UInt8.self)
+        withHostAccess(address: address, count: n) {
+            for j in 0..<n {
+                base.storeBytes(of: bytes[j], toByteOffset: Int(address &+ UInt32(truncatingIfNeeded: j)), as: UInt8.self)
+            }
         }
         notifyWrite(address, UInt32(truncatingIfNeeded: n), force: false)
     }
@@ -319,9 +331,12 @@ public final class GuestMemory {
 
     /// Marks the pages of `[address, address+count)` as holding decoded code.
     func markCode(_ address: UInt32, _ count: UInt32) {
-        pageTable[Int(address >> 12)] |= GuestMemory.pCode
-        let last = address &+ count &- 1
-        pageTable[Int(last >> 12)] |= GuestMemory.pCode
+        let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
+        for page in [first, last] where pageTable[page] & GuestMemory.pCode == 0 {
+            let before = GuestMemory.hostProtection(of: pageTable[page])
+            pageTable[page] |= GuestMemory.pCode
+            if before != GuestMemory.hostProtection(of: pageTable[page]) { applyHostProtection(page..<page + 1) }
+        }
     }
 
     /// Whether the page of `a` holds decoded code.
@@ -341,6 +356,8 @@ public final class GuestMemory {
     func notifySupervisorCodeLeft(_ a: UInt32) {
         for w in observers { w.o?.supervisorCodeLeft(address: a, count: 4096) }
     }
+
+    // MARK: host protections (generated code's checks, GuestMemory+HostProtection.swift)
 
     private func notifyRange(_ a: UInt32, _ pages: Int) {
         for w in observers { w.o?.codeWritten(address: a, count: UInt32(truncatingIfNeeded: pages << 12)) }

@@ -226,8 +226,11 @@ extension Interpreter {
         let last = a &+ UInt32(size) &- 1
         try memory.checkWrite(a)
         if last >> 12 != a >> 12 { try memory.checkWrite(last & ~0xFFF) }
-        for i in 0..<UInt32(size) {
-            mem.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * i)), toByteOffset: Int(a &+ i), as: UInt8.self)
+        // A page holding code is host read-only while the translator runs (GuestMemory+HostProtection).
+        memory.withHostAccess(address: a, count: Int(size)) {
+            for i in 0..<UInt32(size) {
+                mem.storeBytes(of: UInt8(truncatingIfNeeded: v >> (8 * i)), toByteOffset: Int(a &+ i), as: UInt8.self)
+            }
         }
         memory.notifyWrite(a, UInt32(size), force: false)
     }

@@ -72,7 +72,9 @@ final class MemoryRecorder: CodeWriteObserver {
 
     private func adopt(_ page: Int) {
         let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
-        copy.initialize(from: memory.hostPointer(UInt32(page) << 12).assumingMemoryBound(to: UInt8.self), count: 4096)
+        memory.withHostAccess(address: UInt32(page) << 12, count: 4096) {
+            copy.initialize(from: memory.hostPointer(UInt32(page) << 12).assumingMemoryBound(to: UInt8.self), count: 4096)
+        }
         shadow[page] = copy
         memory.markCodePages(address: UInt32(page) << 12, count: 4096)
     }
@@ -87,7 +89,9 @@ final class MemoryRecorder: CodeWriteObserver {
                 if perms == nil {
                     shadow.removeValue(forKey: page)?.deallocate()
                 } else {
-                    copy.update(from: memory.hostPointer(UInt32(page) << 12).assumingMemoryBound(to: UInt8.self), count: 4096)
+                    memory.withHostAccess(address: UInt32(page) << 12, count: 4096) {
+                        copy.update(from: memory.hostPointer(UInt32(page) << 12).assumingMemoryBound(to: UInt8.self), count: 4096)
+                    }
                 }
             } else if let p = perms, p.contains(.write) {
                 adopt(page)

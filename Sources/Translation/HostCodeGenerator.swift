@@ -132,6 +132,13 @@ struct HostCodeGenerator {
     var externalFixups: [(field: Int, target: Int)] = []
 
     let blockIndex: UInt32
+    /// The code-buffer offset the block will be copied to (for ``alignLoopHead()``).
+    var start = 0
+    /// Whether accesses are checked by the host MMU instead of inline (see ``init``).
+    let hostChecked: Bool
+    /// For each access checked by the host: (offset of its load or store instruction, offset of
+    /// its slow path), both in the block; the engine records them in its fault map.
+    var faultSites: [(access: Int, slowPath: Int)] = []
     /// The block's guest address.
     let pc: UInt32
     let insnCount: Int
@@ -139,7 +146,12 @@ struct HostCodeGenerator {
     let thunks: Thunks
 
     /// - Parameter asm: the assembler to emit into (emptied first; its storage is reused).
-    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, thunks: Thunks, asm: X64Assembler = X64Assembler()) {
+    /// - Parameter hostChecked: guest memory has host protections (``Machine/GuestMemory/hostProtection``):
+    ///   loads and stores go straight to `[r14 + address]`, and a host fault there is sent to
+    ///   their slow path (``faultSites``); a read-modify-write's load keeps the inline check.
+    init(blockIndex: UInt32, pc: UInt32, insnCount: Int, mode: UInt32, thunks: Thunks, hostChecked: Bool = false,
+         asm: X64Assembler = X64Assembler()) {
+        self.hostChecked = hostChecked
         self.blockIndex = blockIndex
         self.pc = pc
         self.insnCount = insnCount
@@ -263,9 +275,16 @@ struct HostCodeGenerator {
         // checks the budget itself and enters at ``body``.
         asm.aluRI64(0, .rbp, Ctx.increment(insnCount))
         let budget = asm.jcc(.g)
+        let layout = backEdgeLayout(ops)
+        let selfLoop = layout.flatMap { selfLoopSite(ops, taken: $0.taken) } != nil
+        let barrier = (entryFlagsLive ?? (Optimizer.ccLiveMask(ops) != 0)) ? Optimizer.pendingBarrier(ops) : nil
+        let pendingCopy = selfLoop && barrier != nil
+            && layout.flatMap { selfLoopSite(ops, taken: $0.taken) }.flatMap { pendingGroup(ops, at: $0) } != nil
+        // A loop to itself starts on a 64-byte line (its back edge enters the body, or the copy
+        // below): how its code falls on cache lines is then the same wherever the block lands.
+        if selfLoop && !pendingCopy { alignLoopHead() }
         body = asm.offset
 
-        let barrier = (entryFlagsLive ?? (Optimizer.ccLiveMask(ops) != 0)) ? Optimizer.pendingBarrier(ops) : nil
         clearsPending = barrier != nil
         let clear = HMem(base: .r12, disp: Ctx.pending)
         func emitRange(_ range: Range<Int>, clearing: Bool = true) {
@@ -275,7 +294,7 @@ struct HostCodeGenerator {
                 emit(ops[i], ops)
             }
         }
-        if let (branch, taken) = backEdgeLayout(ops) {
+        if let (branch, taken) = layout {
             // A loop's back edge: the taken exit right after the (inverted) branch, so the loop
             // jumps once per iteration (through its chained goto_tb), not twice.
             if let barrier, let k = selfLoopSite(ops, taken: taken), pendingGroup(ops, at: k) != nil {
@@ -285,6 +304,7 @@ struct HostCodeGenerator {
                 emitRange(0..<barrier)
                 asm.movMI(clear, 0)
                 let over = asm.jmp()
+                alignLoopHead()
                 loopEntry = asm.offset
                 loopPrefix = true
                 emitRange(0..<barrier)
@@ -316,6 +336,12 @@ struct HostCodeGenerator {
             for f in loopStubCalls { asm.patch(f, to: stub) }
             fastSites[slot]?.loop = loopEntry
         }
+    }
+
+    /// Pads with NOPs up to the next 64-byte boundary of the code buffer (the block is placed at
+    /// ``start``, known before it is generated).
+    mutating func alignLoopHead() {
+        while (start + asm.offset) & 63 != 0 { asm.b(0x90) }
     }
 
     /// The index of the back edge's `goto_tb n, cc_dead` (in the taken exit at `taken`) when it
@@ -384,8 +410,10 @@ struct HostCodeGenerator {
     var pendingSlow: [SlowPath] = []
 
     struct SlowPath {
-        /// The rel32 fields of the jumps to the stub (the page check's, and the page-crossing check's).
-        var jumpFields: (Int, Int?)
+        /// The rel32 fields of the jumps to the stub (the page check's, and the page-crossing check's),
+        /// or the access instruction whose host fault leads there (``faultSites``).
+        var jumpFields: (Int?, Int?)
+        var faultSite: Int? = nil
         var resume: Int
         var store: Bool
         var size: UInt32
@@ -407,8 +435,9 @@ struct HostCodeGenerator {
     /// store thunk, which returns the loaded value in eax or leaves generated code itself.
     mutating func emitPendingStubs() {
         for s in pendingSlow {
-            asm.patch(s.jumpFields.0, to: asm.offset)
+            if let j = s.jumpFields.0 { asm.patch(j, to: asm.offset) }
             if let j = s.jumpFields.1 { asm.patch(j, to: asm.offset) }
+            if let f = s.faultSite { faultSites.append((f, asm.offset)) }
             if s.writesLoopFlags { loopStubCalls.append(asm.call()) }
             asm.movRR(.rcx, s.address)
             if s.store { asm.movRR(.rax, s.value) }
@@ -546,32 +575,41 @@ struct HostCodeGenerator {
             let a = inRegister(loc(op.a), or: .rcx)
             let size = op.c
             let forUpdate = op.x & 2 != 0
-            pageCheck(a, forUpdate ? Ctx.accessUpdate : Ctx.accessLoad)
-            let slow1 = asm.jcc(.e)
-            var slow2: Int? = nil
-            if size > 1 { slow2 = crossingCheck(a, size) }
+            // A read-modify-write's load needs W too, which a host read does not test: it keeps the check.
+            let inline = !hostChecked || forUpdate
+            var slow1: Int? = nil, slow2: Int? = nil
+            if inline {
+                pageCheck(a, forUpdate ? Ctx.accessUpdate : Ctx.accessLoad)
+                slow1 = asm.jcc(.e)
+                if size > 1 { slow2 = crossingCheck(a, size) }
+            }
             let m = HMem(base: .r14, index: a)
             var dst: HReg = .rax
             if case .reg(let r) = loc(op.d) { dst = r }
+            let site = asm.offset
             if size == 4 { asm.movRM(dst, m) } else { asm.movxRM(dst, m, size: size, signed: op.x & 1 != 0) }
             let resume = asm.offset
             if dst == .rax { store(loc(op.d), .rax) }
             addSlow(slow1, slow2, resume: dst == .rax ? resume : asm.offset, store: false, size: size, flags: op.x,
-                    address: a, value: .rax, destination: dst == .rax ? nil : dst)
+                    address: a, value: .rax, destination: dst == .rax ? nil : dst, faultSite: inline ? nil : site)
         case .st:
             let a = inRegister(loc(op.b), or: .rcx)
             let v = inRegister(loc(op.a), or: .rax)
-            pageCheck(a, Ctx.accessStore)
-            let slow1 = asm.jcc(.e)
-            var slow2: Int? = nil
-            if op.c > 1 { slow2 = crossingCheck(a, op.c) }
+            var slow1: Int? = nil, slow2: Int? = nil
+            if !hostChecked {
+                pageCheck(a, Ctx.accessStore)
+                slow1 = asm.jcc(.e)
+                if op.c > 1 { slow2 = crossingCheck(a, op.c) }
+            }
             let m = HMem(base: .r14, index: a)
+            let site = asm.offset
             switch op.c {
             case 1: asm.movMR8(m, v)
             case 2: asm.movMR16(v, v, m)
             default: asm.movMR(m, v)
             }
-            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil)
+            addSlow(slow1, slow2, resume: asm.offset, store: true, size: op.c, flags: 0, address: a, value: v, destination: nil,
+                    faultSite: hostChecked ? site : nil)
         case .gotoTB:
             // `add rbp, <target's increment>; jle <target's body>; sub rbp, <the same>`: the
             // target counted, and entered past its own check when it fits in the budget (so a
@@ -688,10 +726,11 @@ struct HostCodeGenerator {
         return asm.jcc(.a)
     }
 
-    mutating func addSlow(_ j1: Int, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
-                          address: HReg, value: HReg, destination: HReg?) {
-        pendingSlow.append(SlowPath(jumpFields: (j1, j2), resume: resume, store: store, size: size, flags: flags, insn: currentInsn,
-                                    address: address, value: value, destination: destination, writesLoopFlags: loopPrefix))
+    mutating func addSlow(_ j1: Int?, _ j2: Int?, resume: Int, store: Bool, size: UInt32, flags: UInt32,
+                          address: HReg, value: HReg, destination: HReg?, faultSite: Int? = nil) {
+        pendingSlow.append(SlowPath(jumpFields: (j1, j2), faultSite: faultSite, resume: resume, store: store, size: size, flags: flags,
+                                    insn: currentInsn, address: address, value: value, destination: destination,
+                                    writesLoopFlags: loopPrefix))
     }
 
     mutating func lookupAndGoto() {

@@ -1,3 +1,4 @@
+import CTranslationFault
 import Machine
 import X86
 #if canImport(Glibc)
@@ -60,13 +61,40 @@ public final class TranslationEngine: CodeWriteObserver {
 
     public private(set) var stats = TranslationStats()
 
-    public init(cpu: CPUState, memory: GuestMemory, interpreter: Interpreter, codeBufferSize: Int = 256 << 20) throws {
+    /// The fault map of the code buffer (``hostChecked``): which load or store instruction of
+    /// generated code a host fault is sent from, to which slow path.
+    let faultMap: OpaquePointer?
+    /// Whether guest memory carries host protections and generated code accesses it without an
+    /// inline check (user-mode emulation: ``Machine/GuestMemory/hostProtection``). Under a guest
+    /// kernel (``Machine/GuestMemory/mmu`` set) the page table is the MMU's software TLB, whose
+    /// misses walk the guest's page tables, and the inline check stays.
+    public var hostChecked: Bool { faultMap != nil }
+
+    /// Host faults of generated code sent to a slow path so far (accesses the guest page did not
+    /// allow on the host: faults, stores into pages holding code, pages without the permission).
+    public var hostFaultsRedirected: UInt64 { faultMap.map { vsim_fault_map_redirects($0) } ?? 0 }
+
+    /// - Parameter hostChecks: give guest memory host protections and leave the permission check
+    ///   of loads and stores to the host MMU (nil: whenever the memory has no system-level MMU).
+    public init(cpu: CPUState, memory: GuestMemory, interpreter: Interpreter, codeBufferSize: Int = 256 << 20,
+                hostChecks: Bool? = nil) throws {
         self.cpu = cpu
         self.memory = memory
         self.interpreter = interpreter
         let interp = interpreter
         stepHook = { interp.step() != nil }
         code = try CodeBuffer(capacity: codeBufferSize)
+        if hostChecks ?? (memory.mmu == nil), let map = vsim_fault_map_create(code.base, code.capacity) {
+            do {
+                try memory.setHostProtection(true)
+                faultMap = map
+            } catch {
+                vsim_fault_map_destroy(map)
+                faultMap = nil
+            }
+        } else {
+            faultMap = nil
+        }
         ctx = .allocate(byteCount: Ctx.size, alignment: 16)
         ctx.initializeMemory(as: UInt8.self, repeating: 0, count: Ctx.size)
         ctx.storeBytes(of: UInt64(UInt(bitPattern: cache.jumpCache)), toByteOffset: Int(Ctx.jumpCache), as: UInt64.self)
@@ -81,7 +109,12 @@ public final class TranslationEngine: CodeWriteObserver {
         memory.addCodeObserver(self)
     }
 
-    deinit { ctx.deallocate() }
+    /// The memory keeps its host protections (another engine may share it; the interpreter
+    /// runs the same either way).
+    deinit {
+        ctx.deallocate()
+        if let faultMap { vsim_fault_map_destroy(faultMap) }
+    }
 
     /// Guest instructions retired (translated, helper-run and stepped together).
     var counter: UInt64 = 0
@@ -169,8 +202,9 @@ public final class TranslationEngine: CodeWriteObserver {
         guard let b = Translator.translate(memory, pc: pc, mode: mode, stopBefore: breakpoints) else { return nil }
         b.index = UInt32(blocks.count)
         var g = HostCodeGenerator(blockIndex: b.index, pc: pc, insnCount: b.instructions.count, mode: mode, thunks: thunks,
-                                  asm: assembler)
+                                  hostChecked: hostChecked, asm: assembler)
         assembler = X64Assembler()
+        g.start = code.nextStart
         g.generate(b.optimizedOps, entryFlagsLive: !b.ccDeadAtEntry)
         g.link(at: code.nextStart)
         let appended = code.append(g.asm.bytes)
@@ -181,6 +215,11 @@ public final class TranslationEngine: CodeWriteObserver {
             return translate(pc, mode)
         }
         b.entry = at
+        if let faultMap {
+            for f in g.faultSites where vsim_fault_map_add(faultMap, UInt32(at + f.access), UInt32(at + f.slowPath)) != 0 {
+                fatalError("out of memory for the translator's fault map")
+            }
+        }
         b.slotFields = g.slotFields.map { $0.map { at + $0 } }
         b.slotSites = g.slotSites.map { $0?.moved(by: at) }
         b.fastSites = g.fastSites.map { $0?.moved(by: at) }
@@ -203,6 +242,7 @@ public final class TranslationEngine: CodeWriteObserver {
         blocks.removeAll()
         cache.removeAll()
         code.reset(keeping: prologueEnd)
+        if let faultMap { vsim_fault_map_clear(faultMap) }
         stats.flushes += 1
     }
 
@@ -319,6 +359,7 @@ public final class TranslationEngine: CodeWriteObserver {
     /// Runs until the guest stops, faults in translated code, or a limit is reached.
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> EngineStop {
         let end = counter &+ maxInstructions < counter ? UInt64.max : counter + maxInstructions
+        if hostChecked { vsim_fault_prepare_thread() }
         while true {
             if counter >= end { return .instructionLimit }
             if let stop = iteration(end: end, single: false) { return stop }

@@ -196,4 +196,93 @@ import VSim
         #expect(i.instructions > 1000)
         #expect(t == i, "translate \(t)\ninterpret \(i)")
     }
+
+    /// Guest pages with host protections (docs/risc-target.md, "Guest pages with host
+    /// protections"): in user mode a load or store of generated code has no inline check, and an
+    /// access the page does not allow is a host SIGSEGV sent to that access's slow path. Each
+    /// loop below runs hundreds of chained iterations on the fast path, then one access the page
+    /// does not allow: a write to an unmapped page, to a read-only page (mprotect), to a page
+    /// holding code, a 4-byte write that crosses into a read-only page, and a read of an unmapped
+    /// and of a PROT_NONE page. The #PF (or, for the code page, the run to its exit) must leave
+    /// the interpreter's EIP, EFLAGS (the previous iteration's CMP, left pending), registers, CR2
+    /// and count, with the host fault taken (and without host protections: the same again).
+    @Test(arguments: [
+        ("unmapped write", "", "loop:   movl %ebx, (%edi,%eax)\n        addl %ecx, %eax\n        cmpl %ebp, %eax\n        jbe loop"),
+        ("read-only write", "mprotect", "loop:   movb %bl, (%edi,%eax)\n        addl %ecx, %eax\n        cmpl %ebp, %eax\n        jbe loop"),
+        ("crossing write", "mprotect", "        movl $3, %ecx\nloop:   movl %ebx, (%edi,%eax)\n        addl %ecx, %eax\n        cmpl %ebp, %eax\n        jbe loop"),
+        ("unmapped read", "", "loop:   cmpb %bl, (%edi,%eax)\n        je 1f\n        incl %edx\n1:      addl %ecx, %eax\n        cmpl %ebp, %eax\n        jbe loop"),
+        ("PROT_NONE read", "mprotect0", "loop:   movzwl (%edi,%eax), %esi\n        addl %ecx, %eax\n        cmpl %ebp, %eax\n        jbe loop"),
+    ])
+    func hostFaultFromHotLoop(what: String, protect: String, loop: String) throws {
+        // buf: 3 pages, page-aligned, the last 4 KiB of .bss (the page after it is unmapped);
+        // with `mprotect`, its second page becomes read-only (PROT_READ) or PROT_NONE first.
+        let prot = protect == "mprotect0" ? 0 : 1
+        let path = try Support.build("""
+                .globl _start
+            _start:
+                \(protect.isEmpty ? "" : "movl $125, %eax\n    movl $buf+4096, %ebx\n    movl $4096, %ecx\n    movl $\(prot), %edx\n    int $0x80")
+                movl $buf, %edi
+                xorl %eax, %eax
+                xorl %edx, %edx
+                movl $7, %ebx
+                movl $4, %ecx
+                movl $0x7fffffff, %ebp  # never reached: an access faults first
+            \(loop)
+                movl $1, %eax
+                int $0x80
+                .bss
+                .balign 4096
+            buf: .space 3 * 4096
+            """, name: "hostfault.s")
+        let i = try Support.interpretDirect(path)
+        let (t, engine) = try Support.translateDirectEngine(path)
+        #expect(i.ending.hasPrefix("pf"), "\(what): \(i.ending)")
+        #expect(i.instructions > 1000)
+        #expect(t == i, "\(what): translate \(t)\ninterpret \(i)")
+        #expect(engine.hostChecked)
+        #expect(engine.hostFaultsRedirected >= 1, "\(what)")
+        let (inline, plain) = try Support.translateDirectEngine(path, hostChecks: false)
+        #expect(!plain.hostChecked)
+        #expect(plain.hostFaultsRedirected == 0)
+        #expect(inline == i, "\(what) (inline checks): translate \(inline)\ninterpret \(i)")
+    }
+
+    /// Stores into a page holding code from a hot loop: data beside the code (the page is host
+    /// read-only, so every store is a host fault sent to the slow path, which writes it and
+    /// invalidates nothing), then one store over an instruction of a block already run (which
+    /// is invalidated and retranslated). Exit status, registers and count as the interpreter's
+    /// and the CPU's (exit 40 natively).
+    @Test func storesIntoCodePageFromHotLoop() throws {
+        let path = try Support.build("""
+                .section .smc,"awx"
+                .globl _start
+            _start:
+                xorl %eax, %eax
+                movl $data, %edi
+                movl $500, %ecx
+            loop:
+                movl %eax, (%edi)       # beside the code: no invalidation
+                addl $3, %eax
+                decl %ecx
+                jnz loop
+                call patched
+                movb $40, patched+1     # the immediate of the block run above
+                call patched
+                movl %eax, %ebx
+                movl $1, %eax
+                int $0x80
+            patched:
+                movl $9, %eax           # b8 09 00 00 00
+                ret
+            data:
+                .long 0
+            """, name: "codepage.s")
+        let i = try Support.interpretDirect(path)
+        let (t, engine) = try Support.translateDirectEngine(path)
+        #expect(i.ending == "exit 40", "\(i.ending)")
+        #expect(t == i, "translate \(t)\ninterpret \(i)")
+        #expect(engine.hostFaultsRedirected >= 500)
+        #expect(engine.statistics.invalidations >= 1)
+        if Support.hostRunsI386() { #expect(try Support.run(path, .native).exitStatus == 40) }
+    }
 }

@@ -91,8 +91,16 @@ enum Support {
 
     /// Runs `path` under the translation engine directly; also returns its counters.
     static func translateDirect(_ path: String, maxInstructions: UInt64 = 1_000_000) throws -> (Final, TranslationStats) {
+        let (f, engine) = try translateDirectEngine(path, maxInstructions: maxInstructions)
+        return (f, engine.statistics)
+    }
+
+    /// As ``translateDirect(_:maxInstructions:)``, returning the engine (its host-fault count).
+    /// `hostChecks` false: every access checked inline, as under a guest kernel.
+    static func translateDirectEngine(_ path: String, maxInstructions: UInt64 = 1_000_000, hostChecks: Bool? = nil)
+        throws -> (Final, TranslationEngine) {
         let p = try process(path)
-        let engine = try TranslationEngine(cpu: p.cpu, memory: p.memory, interpreter: p.interpreter)
+        let engine = try TranslationEngine(cpu: p.cpu, memory: p.memory, interpreter: p.interpreter, hostChecks: hostChecks)
         var ending: GuestTermination?
         engine.stepHook = {
             if let t = p.step() { ending = t; return true }
@@ -106,7 +114,7 @@ enum Support {
         case .instructionLimit: t = .instructionLimit
         case .timeLimit: t = .timeLimit
         }
-        return (Final(describe(t), p, engine.instructionsExecuted), engine.statistics)
+        return (Final(describe(t), p, engine.instructionsExecuted), engine)
     }
 
     static func hostRunsI386() -> Bool {
