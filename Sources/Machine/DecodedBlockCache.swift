@@ -40,6 +40,8 @@ final class DecodedBlockCache {
         /// (``Interpreter/endsBlock(_:)``) and an ``H/blockEnd`` op follows it, which sets EIP to
         /// ``end``. (The block's body leaves EIP alone; see ``Interpreter/execInBlock(_:)``.)
         var opCount: UInt32
+        /// Bit k set: op k stands for two instructions (a CMP and the Jcc after it, fused).
+        var fused: UInt32
     }
 
     let info: UnsafeMutablePointer<Info>
@@ -74,11 +76,15 @@ final class DecodedBlockCache {
     /// The first op of slot `i`.
     @inline(__always) func first(_ i: Int) -> UnsafeMutablePointer<DecodedOp> { ops + i * Self.maxOps }
 
-    /// Where op `op` of a block lies: its index in the block (the number of instructions before
-    /// it: only a block's last op may stand for two) and the block's instruction count.
+    /// Where op `op` of a block lies: the number of instructions of the block in its address
+    /// order before it (ops before it that stand for two count twice; instructions a branch
+    /// in the block skipped count too: the loop gave them back when it skipped them), and the
+    /// block's instruction count.
     func position(_ op: UnsafeMutablePointer<DecodedOp>) -> (index: UInt64, count: UInt64) {
         let k = op - ops
-        return (UInt64(k % Self.maxOps), UInt64(info[k / Self.maxOps].count))
+        let i = k % Self.maxOps, slot = info[k / Self.maxOps]
+        let before = slot.fused & ((1 << UInt32(i)) &- 1)
+        return (UInt64(i + before.nonzeroBitCount), UInt64(slot.count))
     }
 
     /// Records the block just built in slot `i` under the pages it lies on.
