@@ -4,13 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// The interpreter's pre-decoded basic blocks (Bochs's trace cache, without its handler
-/// chaining): up to ``maxOps`` - 1 consecutive ``DecodedOp``s decoded once, run by the hot loop one
-/// after the other with no fetch, no cache lookup and no instruction count per instruction.
+/// The interpreter's pre-decoded blocks (Bochs's trace cache): up to ``maxOps`` - 1 consecutive
+/// ``DecodedOp``s decoded once, run by the hot loop one after the other with no fetch, no cache
+/// lookup and no instruction count per instruction.
 ///
 /// A block starts at a guest EIP and ends after the first instruction that transfers control or
 /// needs the exact EIP and instruction count while it runs (``Interpreter/endsBlock(_:)``),
-/// before an instruction on the next page, before a debugger breakpoint, or after ``maxOps`` - 1 instructions.
+/// before an instruction on the next page, before a debugger breakpoint, or after ``maxOps`` - 1
+/// instructions; a Jcc whose target is a later instruction of the block does not end it (the
+/// block is a trace: ``Interpreter/buildBlock(_:_:)``), and a block whose last Jcc goes back to
+/// its start runs again without a lookup.
 /// Blocks live in a direct-mapped table of ``slotCount`` slots indexed by the low bits of the
 /// start EIP; each slot keeps its ops inline, so a lookup is one tag compare. Storage comes from
 /// `calloc` (fresh zero pages, touched only where blocks are built).
@@ -35,9 +38,10 @@ final class DecodedBlockCache {
         var end: UInt64
         /// Number of instructions (1 ... maxOps - 1).
         var count: UInt32
-        /// Number of ops that run them: ``count``, one less when the last two are one op
-        /// (``H/cmpJcc32RR``), one more when the last instruction does not end the block
-        /// (``Interpreter/endsBlock(_:)``) and an ``H/blockEnd`` op follows it, which sets EIP to
+        /// Number of ops that run them: ``count``, one less for each CMP and Jcc that are one op
+        /// (``H/cmpJcc32RR``, ``fused``), one more when the last instruction does not end the block
+        /// (``Interpreter/endsBlock(_:)``) or goes back to the block's start, and an
+        /// ``H/blockEnd`` op follows it, which sets EIP to
         /// ``end``. (The block's body leaves EIP alone; see ``Interpreter/execInBlock(_:)``.)
         var opCount: UInt32
         /// Bit k set: op k stands for two instructions (a CMP and the Jcc after it, fused).

@@ -6,7 +6,8 @@ extension Interpreter {
     /// EIP at its own address and the exact instruction count while it runs (software interrupts,
     /// the platform's and the VMM's instructions, RDTSC), or it changes what the next instruction
     /// may assume (POPF may set TF; segment loads; CLI/STI; the system instructions). Only a
-    /// block's last instruction may be one; the others need neither EIP nor the count.
+    /// block's last instruction may be one (but a Jcc that branches within the block,
+    /// ``linkBranches(_:_:loops:)``); the others need neither EIP nor the count.
     static func endsBlock(_ h: H) -> Bool {
         switch h {
         case .jmp, .jmpRM, .jcc, .call, .callRM, .ret, .retf, .jmpFar, .callFar,
