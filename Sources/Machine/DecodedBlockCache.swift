@@ -4,13 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// The interpreter's pre-decoded basic blocks (Bochs's trace cache, without its handler
-/// chaining): up to ``maxOps`` - 1 consecutive ``DecodedOp``s decoded once, run by the hot loop one
-/// after the other with no fetch, no cache lookup and no instruction count per instruction.
+/// The interpreter's pre-decoded blocks (Bochs's trace cache): up to ``maxOps`` - 1 consecutive
+/// ``DecodedOp``s decoded once, run by the hot loop one after the other with no fetch, no cache
+/// lookup and no instruction count per instruction.
 ///
 /// A block starts at a guest EIP and ends after the first instruction that transfers control or
 /// needs the exact EIP and instruction count while it runs (``Interpreter/endsBlock(_:)``),
-/// before an instruction on the next page, before a debugger breakpoint, or after ``maxOps`` - 1 instructions.
+/// before an instruction on the next page, before a debugger breakpoint, or after ``maxOps`` - 1
+/// instructions; a Jcc whose target is a later instruction of the block does not end it (the
+/// block is a trace: ``Interpreter/buildBlock(_:_:)``), and a block whose last Jcc goes back to
+/// its start runs again without a lookup.
 /// Blocks live in a direct-mapped table of ``slotCount`` slots indexed by the low bits of the
 /// start EIP; each slot keeps its ops inline, so a lookup is one tag compare. Storage comes from
 /// `calloc` (fresh zero pages, touched only where blocks are built).
@@ -35,11 +38,14 @@ final class DecodedBlockCache {
         var end: UInt64
         /// Number of instructions (1 ... maxOps - 1).
         var count: UInt32
-        /// Number of ops that run them: ``count``, one less when the last two are one op
-        /// (``H/cmpJcc32RR``), one more when the last instruction does not end the block
-        /// (``Interpreter/endsBlock(_:)``) and an ``H/blockEnd`` op follows it, which sets EIP to
+        /// Number of ops that run them: ``count``, one less for each CMP and Jcc that are one op
+        /// (``H/cmpJcc32RR``, ``fused``), one more when the last instruction does not end the block
+        /// (``Interpreter/endsBlock(_:)``) or goes back to the block's start, and an
+        /// ``H/blockEnd`` op follows it, which sets EIP to
         /// ``end``. (The block's body leaves EIP alone; see ``Interpreter/execInBlock(_:)``.)
         var opCount: UInt32
+        /// Bit k set: op k stands for two instructions (a CMP and the Jcc after it, fused).
+        var fused: UInt32
     }
 
     let info: UnsafeMutablePointer<Info>
@@ -74,11 +80,15 @@ final class DecodedBlockCache {
     /// The first op of slot `i`.
     @inline(__always) func first(_ i: Int) -> UnsafeMutablePointer<DecodedOp> { ops + i * Self.maxOps }
 
-    /// Where op `op` of a block lies: its index in the block (the number of instructions before
-    /// it: only a block's last op may stand for two) and the block's instruction count.
+    /// Where op `op` of a block lies: the number of instructions of the block in its address
+    /// order before it (ops before it that stand for two count twice; instructions a branch
+    /// in the block skipped count too: the loop gave them back when it skipped them), and the
+    /// block's instruction count.
     func position(_ op: UnsafeMutablePointer<DecodedOp>) -> (index: UInt64, count: UInt64) {
         let k = op - ops
-        return (UInt64(k % Self.maxOps), UInt64(info[k / Self.maxOps].count))
+        let i = k % Self.maxOps, slot = info[k / Self.maxOps]
+        let before = slot.fused & ((1 << UInt32(i)) &- 1)
+        return (UInt64(i + before.nonzeroBitCount), UInt64(slot.count))
     }
 
     /// Records the block just built in slot `i` under the pages it lies on.

@@ -55,7 +55,7 @@ enum H: UInt8 {
     // and before any may fault. CMP and TEST with dead flags become `nop`.
     case imul32RRnf, inc32Rnf, dec32Rnf, add32RRnf, add32RInf, sub32RRnf, sub32RInf
     // CMP r32, r32 / CMP r32, imm, and CMP with a memory operand (any size), and the Jcc after
-    // it, the last two instructions of a block, as one op (``Interpreter/fuseCompareAndBranch``):
+    // it, the last two instructions of a block, as one op (``Interpreter/linkBranches``):
     // sub = the condition as ``Interpreter/comparisonClass(_:)`` encodes it, imm2 = the target,
     // len = both instructions' (the Jcc's end).
     case cmpJcc32RR, cmpJcc32RI, cmpJccMR, cmpJccRM, cmpJccMI
@@ -64,6 +64,15 @@ enum H: UInt8 {
     // Not an instruction: the op after the last instruction of a block that falls through
     // (Interpreter+Blocks.swift); `tag` = the address after the block, where EIP goes.
     case blockEnd
+    // A Jcc, and CMP and the Jcc after it (as cmpJcc32RR ... cmpJcc8MI), whose target is an op of
+    // the same block (Interpreter+Blocks.swift, ``Interpreter/linkBranches``): not taken, the block
+    // goes on with the next op; taken, the block loop moves `imm2` bytes (an Int32 bit pattern)
+    // and adds `len` (an Int8 bit pattern) to what is left of the slice. Forward, over
+    // instructions the block skips: `len` > 0, they go back to the slice. Back to the block's
+    // first op (a loop of one block): `len` = minus the block's count, taken again if they fit
+    // in the slice, else the block ends with EIP at its start.
+    case jccInBlock, cmpJcc32RRInBlock, cmpJcc32RIInBlock, cmpJccMRInBlock, cmpJccRMInBlock, cmpJccMIInBlock,
+         cmpJcc8MRInBlock, cmpJcc8MIInBlock
 }
 
 /// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.

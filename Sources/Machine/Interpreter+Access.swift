@@ -38,6 +38,10 @@ extension HotContext {
     }
 
     @inline(__always) func r32(_ off: UInt8) -> UInt32 { (sb + Int(off)).load(as: UInt32.self) }
+    /// The byte register at byte offset `off` (AL ... BH), zero-extended.
+    @inline(__always) func r8(_ off: UInt8) -> UInt32 {
+        UInt32(UnsafeMutablePointer<UInt8>(OpaquePointer(s))[Int(off)])
+    }
     @inline(__always) func setR32(_ off: UInt8, _ v: UInt32) { (sb + Int(off)).storeBytes(of: v, as: UInt32.self) }
 
     @inline(__always) var eip: UInt32 {

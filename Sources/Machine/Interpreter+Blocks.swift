@@ -6,7 +6,8 @@ extension Interpreter {
     /// EIP at its own address and the exact instruction count while it runs (software interrupts,
     /// the platform's and the VMM's instructions, RDTSC), or it changes what the next instruction
     /// may assume (POPF may set TF; segment loads; CLI/STI; the system instructions). Only a
-    /// block's last instruction may be one; the others need neither EIP nor the count.
+    /// block's last instruction may be one (but a Jcc that branches within the block,
+    /// ``linkBranches(_:_:loops:)``); the others need neither EIP nor the count.
     static func endsBlock(_ h: H) -> Bool {
         switch h {
         case .jmp, .jmpRM, .jcc, .call, .callRM, .ret, .retf, .jmpFar, .callFar,
@@ -23,12 +24,25 @@ extension Interpreter {
     /// Decodes the block starting at `eip` into slot `slot`. Returns false, building nothing,
     /// when its first instruction cannot be fetched or decoded or is at a debugger breakpoint
     /// (the caller runs it through ``runSingle(_:)``, which raises the exception).
+    ///
+    /// A block is a trace in address order: it goes on through a Jcc whose target lies at most
+    /// ``traceReach`` bytes ahead on the same page, as long as that target is the start of a
+    /// later instruction of the block (the Jcc then branches within the block either way,
+    /// ``linkBranches(_:_:loops:)``); at the first Jcc whose target is not, the block ends. So a
+    /// block never leaves by a side exit, and never runs more instructions than its count.
+    /// Instructions decoded here go into the decoded-instruction cache too (a block cut short
+    /// leaves them for the next).
     @inline(never)
     func buildBlock(_ slot: Int, _ eip: UInt32) -> Bool {
         let first = blocks.first(slot)
         var a = eip
         var n = 0
+        // The Jccs whose targets are not reached yet (index, target), to stop decoding as soon
+        // as one is passed; ``cutAtBranchesOut(_:_:)`` then makes the cut exact.
+        var pending: [(Int, UInt32)] = []
         while n < DecodedBlockCache.maxOps - 1 {   // room for the blockEnd op
+            pending.removeAll { $0.1 == a }
+            if let cut = pending.first(where: { $0.1 < a }) { n = cut.0 + 1; break }   // a target inside an instruction
             if !breakpoints.isEmpty && breakpoints.contains(a) { break }
             let op = first + n
             let single = cache + Int(a & Interpreter.cacheMask)
@@ -41,20 +55,30 @@ extension Interpreter {
                 // instruction on it is about to run (the translator's blocks end alike).
                 guard let insn = try? decode(a, acrossPages: n == 0) else { break }
                 op.pointee = DecodedOp(insn)
+                single.pointee = op.pointee
+                cacheInUse = true
             }
             let len = UInt32(op.pointee.len)
             memory.markCode(a, len)
             n += 1
             let next = a &+ len
-            if Interpreter.endsBlock(op.pointee.h) || next >> 12 != eip >> 12 || next < a { a = next; break }
+            let h = op.pointee.h
+            let target = op.pointee.imm
+            let ahead = h == .jcc && target >= next && target &- next <= Interpreter.traceReach && target >> 12 == eip >> 12
+            if ahead { pending.append((n - 1, target)) }
+            if (Interpreter.endsBlock(h) && !ahead) || next >> 12 != eip >> 12 || next < a { break }
             a = next
         }
         guard n > 0 else { return false }
+        n = Interpreter.cutAtBranchesOut(first, n)
+        let bytes = UInt64(first[n - 1].tag &- eip) + UInt64(first[n - 1].len)
+        let end = UInt64(eip) + bytes
+        // A Jcc at the end back to the block's start: a loop of one block, run again in place.
+        let loops = first[n - 1].h == .jcc && first[n - 1].imm == eip
         let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
         Interpreter.elideDeadFlags(first, n)
-        var opCount = Interpreter.fuseCompareAndBranch(first, n)
-        let end = UInt64(eip) + UInt64(a &- eip)
-        if fallsThrough {
+        var (opCount, fused) = Interpreter.linkBranches(first, n, loops: loops)
+        if fallsThrough || loops {
             // The block goes on at `end`: an op that says so ends it (the loop needs no count of ops).
             var stop = DecodedOp()
             stop.tag = UInt32(truncatingIfNeeded: end)
@@ -62,10 +86,34 @@ extension Interpreter {
             first[opCount] = stop
             opCount += 1
         }
-        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n), opCount: UInt32(opCount))
+        blocks.info[slot] = DecodedBlockCache.Info(tag: eip, end: end, count: UInt32(n), opCount: UInt32(opCount),
+                                                   fused: fused)
         blocks.register(slot)
         return true
     }
+
+    /// The number of the `n` decoded instructions at `ops` that the block keeps: it ends after
+    /// the first Jcc before its last instruction whose target is not the start of a later
+    /// instruction of the block (the block would have to leave there).
+    static func cutAtBranchesOut(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) -> Int {
+        var n = n, i = 0
+        while i < n - 1 {
+            let target = ops[i].imm
+            if ops[i].h == .jcc && !(i + 1 ..< n).contains(where: { ops[$0].tag == target }) {
+                n = i + 1   // cut here, and look again at the earlier ones: their targets may be gone
+                i = 0
+                continue
+            }
+            i += 1
+        }
+        return n
+    }
+
+    /// How far ahead (bytes after the Jcc) a block goes on through a Jcc to reach its target:
+    /// the short forward branches of `if` without `else` (sieve's `je 5f` over one `incl`).
+    /// Farther targets are seldom an instruction of the block, and decoding up to them would
+    /// be wasted when the block is cut at the Jcc.
+    static let traceReach: UInt32 = 32
 
     // Flag classes for ``elideDeadFlags(_:_:)``: CF, OF, and the rest (SF ZF AF PF).
     static let flagC: UInt8 = 1, flagV: UInt8 = 2, flagS: UInt8 = 4, flagsAll: UInt8 = 7
@@ -132,29 +180,90 @@ extension Interpreter {
         }
     }
 
-    /// Makes a block ending in a CMP and a Jcc run them as one op: CMP r32, r32 and CMP r32, imm
-    /// (``H/cmpJcc32RR``, ``H/cmpJcc32RI``) and CMP with a memory operand (``H/cmpJccMR``,
+    /// The fused form of CMP `cmp` and a Jcc after it, if it has one: CMP r32, r32 and CMP r32,
+    /// imm (``H/cmpJcc32RR``, ``H/cmpJcc32RI``) and CMP with a memory operand (``H/cmpJccMR``,
     /// ``H/cmpJccRM``, ``H/cmpJccMI``; bytes with 32-bit addressing: ``H/cmpJcc8MR``,
-    /// ``H/cmpJcc8MI``): the flags are set as by the CMP, and the condition is
-    /// decided on its operands. Returns the number of ops to run. The Jcc cannot fault, so no
-    /// state between the two is ever seen (a CMP that faults is reported as itself, as alone).
-    static func fuseCompareAndBranch(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) -> Int {
-        guard n >= 2, ops[n - 1].h == .jcc else { return n }
-        let cmp = ops + (n - 2), jcc = ops + (n - 1)
-        let cc = jcc.pointee.sub, taken = jcc.pointee.imm
-        let fused: H
-        switch cmp.pointee.h {
-        case .cmp32RR: fused = .cmpJcc32RR
-        case .cmp32RI: fused = .cmpJcc32RI
-        case .cmpMR: fused = cmp.pointee.size == 1 && !cmp.pointee.addr16 ? .cmpJcc8MR : .cmpJccMR
-        case .cmpRM: fused = .cmpJccRM
-        case .cmpMI: fused = cmp.pointee.size == 1 && !cmp.pointee.addr16 ? .cmpJcc8MI : .cmpJccMI
-        default: return n
+    /// ``H/cmpJcc8MI``).
+    static func fusedForm(_ cmp: DecodedOp) -> H? {
+        switch cmp.h {
+        case .cmp32RR: return .cmpJcc32RR
+        case .cmp32RI: return .cmpJcc32RI
+        case .cmpMR: return cmp.size == 1 && !cmp.addr16 ? .cmpJcc8MR : .cmpJccMR
+        case .cmpRM: return .cmpJccRM
+        case .cmpMI: return cmp.size == 1 && !cmp.addr16 ? .cmpJcc8MI : .cmpJccMI
+        default: return nil
         }
-        cmp.pointee.h = fused
-        cmp.pointee.sub = comparisonClass(cc)
-        cmp.pointee.imm2 = taken
-        cmp.pointee.len &+= jcc.pointee.len
-        return n - 1
+    }
+
+    /// The form of a Jcc or a fused CMP and Jcc (`h`) that branches to an op of its own block.
+    static func inBlockForm(_ h: H) -> H {
+        switch h {
+        case .jcc: return .jccInBlock
+        case .cmpJcc32RR: return .cmpJcc32RRInBlock
+        case .cmpJcc32RI: return .cmpJcc32RIInBlock
+        case .cmpJccMR: return .cmpJccMRInBlock
+        case .cmpJccRM: return .cmpJccRMInBlock
+        case .cmpJccMI: return .cmpJccMIInBlock
+        case .cmpJcc8MR: return .cmpJcc8MRInBlock
+        default: return .cmpJcc8MIInBlock
+        }
+    }
+
+    /// Turns the `n` instructions at `ops` (one op each, as decoded; every Jcc before the last
+    /// has its target among the later ones: ``cutAtBranchesOut(_:_:)``) into the ops the block
+    /// loop runs, in place, and returns their number and which of them stand for two
+    /// instructions (bit k: op k).
+    ///
+    /// - A CMP and the Jcc after it become one op (``fusedForm(_:)``): the flags are set as by
+    ///   the CMP, and the condition is decided on its operands (``comparisonClass(_:)``); the Jcc
+    ///   cannot fault, so no state between the two is ever seen (a CMP that faults is reported
+    ///   as itself). Not where another branch of the block goes to the Jcc itself.
+    /// - The Jccs before the last, and the last when `loops` (it goes back to the block's
+    ///   start), branch within the block (``inBlockForm(_:)``): `imm2` = the bytes to move (an
+    ///   Int32 bit pattern), `len` (an Int8 bit pattern) = the instructions skipped (forward:
+    ///   given back to the slice) or minus the block's count (back: taken again). The last Jcc
+    ///   otherwise ends the block: a fused op's `imm2` is the target and its `len` that of both
+    ///   instructions.
+    static func linkBranches(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int, loops: Bool) -> (Int, UInt32) {
+        // The branches within the block and their targets' instruction indices, taken before
+        // the ops are rewritten (buildBlock kept only Jccs whose targets are in the block).
+        var branches: [(Int, Int)] = []
+        var targeted: UInt32 = 0
+        for i in 0 ..< n where ops[i].h == .jcc && (i < n - 1 || loops) {
+            var t = 0
+            if i < n - 1 { while ops[t].tag != ops[i].imm { t += 1 } }
+            branches.append((i, t))
+            targeted |= 1 << UInt32(t)
+        }
+        // Fuse and compact: instruction i becomes op opIndex[i].
+        var opIndex = [Int](repeating: 0, count: n)
+        var fused: UInt32 = 0
+        var i = 0, p = 0
+        while i < n {
+            opIndex[i] = p
+            if i + 1 < n, ops[i + 1].h == .jcc, targeted & (1 << UInt32(i + 1)) == 0, let f = fusedForm(ops[i]) {
+                var o = ops[i]
+                o.h = f
+                o.sub = comparisonClass(ops[i + 1].sub)
+                o.imm2 = ops[i + 1].imm
+                o.len &+= ops[i + 1].len
+                opIndex[i + 1] = p
+                ops[p] = o
+                fused |= 1 << UInt32(p)
+                i += 2
+            } else {
+                ops[p] = ops[i]
+                i += 1
+            }
+            p += 1
+        }
+        // Link the branches within the block.
+        for (b, t) in branches {
+            let q = opIndex[b]
+            ops[q].h = inBlockForm(ops[q].h)
+            ops[q].imm2 = UInt32(bitPattern: Int32((opIndex[t] - q) * MemoryLayout<DecodedOp>.stride))
+            ops[q].len = UInt8(bitPattern: Int8(t > b ? t - b - 1 : -n))
+        }
+        return (p, fused)
     }
 }

@@ -53,7 +53,7 @@ extension Interpreter {
         case .cmpJccMR: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size)); return true
         case .cmpJccMI: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm); return true
         case .cmpJccRM: k.cmpJccSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)); return true
-        case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), UInt32((k.sb + Int(op.pointee.r)).load(as: UInt8.self))); return true
+        case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)); return true
         case .cmpJcc8MI: k.cmpJcc8(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF); return true
 
         // MARK: general forms
@@ -253,7 +253,11 @@ extension Interpreter {
             // Only in a block, where ``execInBlock(_:)`` runs it; here it would go on at `tag`.
             eip = op.pointee.tag
             return true
-        case .exitBlock:
+        case .exitBlock,
+             // Only in a block, where ``execInBlock(_:_:)`` runs them (they branch to an op of it);
+             // here they leave as an invalidated block's op does, to run again from their bytes.
+             .jccInBlock, .cmpJcc32RRInBlock, .cmpJcc32RIInBlock, .cmpJccMRInBlock, .cmpJccRMInBlock,
+             .cmpJccMIInBlock, .cmpJcc8MRInBlock, .cmpJcc8MIInBlock:
             eip = op.pointee.tag
             blockLeft = true
             return false

@@ -136,23 +136,41 @@ extension HotContext {
     /// condition decided on the operands (``compareTaken(_:_:_:_:)``). The fused op's `len` is
     /// that of both instructions: it goes on at `tag + len` when the branch is not taken.
     @inline(__always) func cmpJcc32(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) {
+        eip = cmp32Taken(op, b) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+    }
+
+    /// CMP r32, b: sets the flags and returns whether the fused Jcc's condition holds (the
+    /// shared part of ``cmpJcc32(_:_:)`` and ``H/cmpJcc32RRInBlock``).
+    @inline(__always) func cmp32Taken(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) -> Bool {
         let a = r32(op.pointee.r)
         setCC(LazyFlags.kSub, 2, a &- b, a, b)
-        eip = compareTaken(op.pointee.sub, a, b, 2) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+        return compareTaken(op.pointee.sub, a, b, 2)
     }
 
     /// CMP with a memory operand (any size) and the Jcc after it (``H/cmpJccMR``, ``H/cmpJccRM``,
     /// ``H/cmpJccMI``), as ``cmpJcc32(_:_:)``: `a - b` of the operand size sets the flags.
     @inline(__always) func cmpJccSized(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b0: UInt32) {
+        eip = cmpSizedTaken(op, a, b0) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+    }
+
+    /// CMP of the operand size: sets the flags and returns whether the fused Jcc's condition
+    /// holds (the shared part of ``cmpJccSized(_:_:_:)`` and ``H/cmpJccMRInBlock`` ...).
+    @inline(__always) func cmpSizedTaken(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b0: UInt32) -> Bool {
         let w = op.pointee.w, m = maskOf(w), b = b0 & m
         setCC(LazyFlags.kSub, w, (a &- b) & m, a, b)
-        eip = compareTaken(op.pointee.sub, a, b, w) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+        return compareTaken(op.pointee.sub, a, b, w)
     }
 
     /// CMP m8, b and the Jcc after it (``H/cmpJcc8MR``, ``H/cmpJcc8MI``), as ``cmpJccSized(_:_:_:)``.
     @inline(__always) func cmpJcc8(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) {
+        eip = cmp8Taken(op, a, b) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+    }
+
+    /// CMP m8, b: sets the flags and returns whether the fused Jcc's condition holds (the
+    /// shared part of ``cmpJcc8(_:_:_:)`` and ``H/cmpJcc8MRInBlock``, ``H/cmpJcc8MIInBlock``).
+    @inline(__always) func cmp8Taken(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) -> Bool {
         setCC(LazyFlags.kSub, 0, (a &- b) & 0xFF, a, b)
-        eip = compareTaken(op.pointee.sub, a, b, 0) ? op.pointee.imm2 : op.pointee.tag &+ UInt32(op.pointee.len)
+        return compareTaken(op.pointee.sub, a, b, 0)
     }
 }
 
@@ -202,9 +220,21 @@ extension Interpreter {
         case .cmpJccMR: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size)); return .end
         case .cmpJccMI: k.cmpJccSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm); return .end
         case .cmpJccRM: k.cmpJccSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)); return .end
-        case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), UInt32((k.sb + Int(op.pointee.r)).load(as: UInt8.self))); return .end
+        case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)); return .end
         case .cmpJcc8MI: k.cmpJcc8(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF); return .end
         case .blockEnd: k.eip = op.pointee.tag; return .end
+        // Branches to an op of the same block: taken, the loop moves to it (``BlockStep/branch``).
+        case .jccInBlock: if k.jccTaken(op) { return .branch }
+        case .cmpJcc32RRInBlock: if k.cmp32Taken(op, k.r32(op.pointee.rm)) { return .branch }
+        case .cmpJcc32RIInBlock: if k.cmp32Taken(op, op.pointee.imm) { return .branch }
+        case .cmpJccMRInBlock:
+            if k.cmpSizedTaken(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size)) { return .branch }
+        case .cmpJccMIInBlock: if k.cmpSizedTaken(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm) { return .branch }
+        case .cmpJccRMInBlock:
+            if k.cmpSizedTaken(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)) { return .branch }
+        case .cmpJcc8MRInBlock:
+            if k.cmp8Taken(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)) { return .branch }
+        case .cmpJcc8MIInBlock: if k.cmp8Taken(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF) { return .branch }
         case .nop: break
         case .cmpMR: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size))
         case .cmpMI: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm)
@@ -248,6 +278,9 @@ enum BlockStep: UInt8 {
     case next
     /// The block is done; EIP is where the guest goes on.
     case end
+    /// A branch to an op of the same block was taken (``H/jccInBlock`` ...): the loop moves
+    /// `imm2` bytes and gives back or takes `len` instructions.
+    case branch
     /// Run the op through ``Interpreter/execOutOfLine(_:)`` (every form the block loop's
     /// `switch` does not hold): the loop commits the instruction count and sets EIP for it first.
     case slow

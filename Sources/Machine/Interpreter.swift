@@ -186,6 +186,18 @@ public final class Interpreter: CodeWriteObserver {
                     let step = try execInBlock(op, k)
                     if _fastPath(step == .next) { op += 1; continue }
                     if _fastPath(step == .end) { break }
+                    if step == .branch {
+                        // To an op of this block, `imm2` bytes away: forward, the skipped
+                        // instructions go back to the slice (`len` > 0); back (a loop of one
+                        // block), the block's instructions are taken again (`len` < 0) if they
+                        // fit, else the block ends with EIP at its start. (`left` < 2^63.)
+                        let to = UnsafeMutableRawPointer(op).advanced(by: Int(Int32(bitPattern: op.pointee.imm2)))
+                            .assumingMemoryBound(to: DecodedOp.self)
+                        let l = left &+ UInt64(bitPattern: Int64(Int8(bitPattern: op.pointee.len)))
+                        if _fastPath(Int64(bitPattern: l) >= 0) { left = l; op = to; continue }
+                        s[CPUState.iEIP] = to.pointee.tag
+                        break
+                    }
                     // Out of line: the count as if at the block's last instruction (the only
                     // one that may read it), EIP at the instruction. `h` is read before the
                     // call: the op may be overwritten (invalidated) while it runs.
