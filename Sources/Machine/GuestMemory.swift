@@ -310,6 +310,22 @@ public final class GuestMemory {
         return m.physical.load(fromByteOffset: Int(t.physical), as: UInt8.self)
     }
 
+    /// Copies the instruction bytes at `a` for a decoder into `buffer` (room for 15 bytes) and
+    /// returns how many it copied: those on `a`'s page as they are (the caller has fetched that
+    /// page: ``checkFetch(_:)``), then those on the next page as far as ``peekCode(_:)`` sees
+    /// them, fetching nothing: the next page is fetched only when an instruction on it is about
+    /// to run. The interpreter and the translator both decode through here.
+    public func codeBytes(at a: UInt32, into buffer: UnsafeMutableRawPointer) -> Int {
+        let onPage = min(15, 0x1000 - Int(a & 0xFFF))
+        buffer.copyMemory(from: base + Int(a), byteCount: onPage)
+        var n = onPage
+        while n < 15, let b = peekCode(a &+ UInt32(n)) {   // (wraps around 4 GiB)
+            buffer.storeBytes(of: b, toByteOffset: n, as: UInt8.self)
+            n += 1
+        }
+        return n
+    }
+
     /// Builds the `#PF` for an access to `a` (EIP filled in by the interpreter).
     func pageFault(_ a: UInt32, entry e: UInt8, write: Bool, fetch: Bool) -> CPUException {
         let mapped = e & GuestMemory.pMapped != 0

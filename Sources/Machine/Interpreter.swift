@@ -293,18 +293,10 @@ public final class Interpreter: CodeWriteObserver {
     /// is available.
     func fetchBytes(_ eip: UInt32, _ buf: UnsafeMutableRawPointer) throws(CPUException) -> (Int, CPUException?) {
         try memory.checkFetch(eip)
-        let onPage = min(15, 0x1000 - Int(eip & 0xFFF))
-        for n in 0..<onPage {
-            buf.storeBytes(of: mem.load(fromByteOffset: Int(eip &+ UInt32(n)), as: UInt8.self), toByteOffset: n, as: UInt8.self)
-        }
-        var n = onPage
-        while n < 15 {
-            guard let b = memory.peekCode(eip &+ UInt32(n)) else {
-                do throws(CPUException) { try memory.checkFetch(eip &+ UInt32(n)) } catch { return (n, error) }
-                break
-            }
-            buf.storeBytes(of: b, toByteOffset: n, as: UInt8.self)
-            n += 1
+        let n = memory.codeBytes(at: eip, into: buf)
+        if n < 15 {
+            // The next page could not be looked at: the fault its fetch would take, if any.
+            do throws(CPUException) { try memory.checkFetch(eip &+ UInt32(n)) } catch { return (n, error) }
         }
         return (n, nil)
     }

@@ -73,21 +73,9 @@ public enum Translator {
     /// instruction on it is about to run (``translate(_:pc:mode:optimize:stopBefore:)``).
     public static func decode(_ memory: GuestMemory, at address: UInt32) -> Instruction? {
         do throws(CPUException) { try memory.guestCheckFetch(address) } catch { return nil }
-        let toPageEnd = 0x1000 - Int(address & 0xFFF)
-        if toPageEnd >= 15 {
-            // The common case: all 15 bytes on the page, read in place.
-            return try? Decoder.decode(UnsafeRawBufferPointer(start: memory.hostPointer(address), count: 15), address: address)
-        }
-        // Across a page end: the next page's bytes as far as they could be fetched (copied, as
-        // the address may wrap around 4 GiB).
         var bytes: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &bytes) { buffer -> Instruction? in
-            var count = toPageEnd
-            for n in 0..<toPageEnd { buffer[n] = memory.hostPointer(address &+ UInt32(n)).load(as: UInt8.self) }
-            while count < 15, let b = memory.peekCode(address &+ UInt32(count)) {
-                buffer[count] = b
-                count += 1
-            }
+            let count = memory.codeBytes(at: address, into: buffer.baseAddress!)
             return try? Decoder.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), address: address)
         }
     }
