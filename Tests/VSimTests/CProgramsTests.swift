@@ -12,7 +12,10 @@ import Glibc
 /// float, double and long double values computed on the x87; `signal_fpu.c` checks that a
 /// signal handler's x87 work leaves the interrupted computation alone. Under the guest kernel's modes
 /// (trap, hvm, pv, bt, unikernel) every program matches too (the unikernel runs no signal handlers).
-@Suite("C programs against native", .serialized)
+/// The cases run in parallel with each other and the rest of the suite: each builds into its own
+/// scratch directory and runs separate processes (native, vsim) with their own files, and a native
+/// run's output depends on nothing another process does (the timers are the process's own).
+@Suite("C programs against native")
 struct CProgramsTests {
     struct Variant: CustomStringConvertible, Sendable {
         var program: String

@@ -19,7 +19,7 @@ final class KernelMemoryTests: XCTestCase {
         return try ProgramsHarness.build(sourcePath: Self.directory + "/\(name).s", into: dir)
     }
 
-    func run(_ exe: String, mode: Mode, engine: Engine) throws -> RunResult {
+    static func run(_ exe: String, mode: Mode, engine: Engine) throws -> RunResult {
         var options = RunOptions()
         options.io = .capture
         options.engine = engine
@@ -27,21 +27,24 @@ final class KernelMemoryTests: XCTestCase {
         return try VSim.run(program: .path(exe), mode: mode, options: options)
     }
 
-    /// Runs `exe` in every mode on both engines; checks the output against `expected` and the
-    /// status against the native one, and that both engines count the same.
+    /// Runs `exe` in every mode on both engines, side by side (``Concurrently``); checks the
+    /// output against `expected` and the status against the native one, and that both engines
+    /// count the same.
     func checkEverywhere(_ exe: String, expected: String, status: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
-        for mode in Self.modes {
-            var counts: [String] = []
-            for engine in [Engine.interpret, .translate] {
-                let r = try run(exe, mode: mode, engine: engine)
-                XCTAssertEqual(r.exitStatus, status, "\(mode) \(engine): \(r.diagnostic ?? "")", file: file, line: line)
-                let out = String(decoding: r.output ?? [], as: UTF8.self)
-                XCTAssertEqual(out, expected, "\(mode) \(engine): output", file: file, line: line)
-                func sorted(_ d: [String: UInt64]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-                counts.append("instructions \(r.instructions ?? 0); traps \(sorted(r.traps)); exits \(sorted(r.exits)); "
-                              + "hypercalls \(sorted(r.hypercalls)); callouts \(sorted(r.callouts))")
+        let jobs = Self.modes.flatMap { m in [Engine.interpret, .translate].map { (mode: m, engine: $0) } }
+        let results = Concurrently.map(jobs) { try Self.run(exe, mode: $0.mode, engine: $0.engine) }
+        var counts: [Mode: String] = [:]
+        for ((mode, engine), result) in zip(jobs, results) {
+            let r = try result.get()
+            XCTAssertEqual(r.exitStatus, status, "\(mode) \(engine): \(r.diagnostic ?? "")", file: file, line: line)
+            let out = String(decoding: r.output ?? [], as: UTF8.self)
+            XCTAssertEqual(out, expected, "\(mode) \(engine): output", file: file, line: line)
+            func sorted(_ d: [String: UInt64]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+            let c = "instructions \(r.instructions ?? 0); traps \(sorted(r.traps)); exits \(sorted(r.exits)); "
+                + "hypercalls \(sorted(r.hypercalls)); callouts \(sorted(r.callouts))"
+            if let other = counts.updateValue(c, forKey: mode) {
+                XCTAssertEqual(other, c, "\(mode): the interpreter and the translator count differently", file: file, line: line)
             }
-            XCTAssertEqual(counts[0], counts[1], "\(mode): the interpreter and the translator count differently", file: file, line: line)
         }
     }
 
@@ -134,7 +137,7 @@ final class KernelMemoryTests: XCTestCase {
         let native = try ProgramsHarness.run([tooDeep], directExecutable: true)
         guard native.status == 139 else { throw XCTSkip("the host's stack limit is not 8 MiB (ulimit -s): the native run gave \(native.status)") }
         for mode in [Mode.trap, .hvm, .pv, .bt] {
-            let r = try run(tooDeep, mode: mode, engine: .translate)
+            let r = try Self.run(tooDeep, mode: mode, engine: .translate)
             XCTAssertEqual(r.exitStatus, 139, "\(mode): \(r.diagnostic ?? "")")
             XCTAssertEqual(r.output ?? [], [], "\(mode)")
         }

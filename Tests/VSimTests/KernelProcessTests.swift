@@ -19,35 +19,71 @@ final class KernelProcessTests: XCTestCase {
         return try ProgramsHarness.build(sourcePath: Self.directory + "/\(name).s", into: dir)
     }
 
-    func run(_ exe: String, mode: Mode, engine: Engine, ept: Bool? = nil, timer: UInt32? = nil) throws -> RunResult {
+    static func run(_ exe: String, arguments: [String] = [], mode: Mode, engine: Engine, ept: Bool? = nil,
+                    timer: UInt32? = nil) throws -> RunResult {
         var options = RunOptions()
         options.io = .capture
         options.engine = engine
         options.ept = ept
         if let timer { options.timerPeriod = timer }
         options.timeLimit = .seconds(600)
-        return try VSim.run(program: .path(exe), mode: mode, options: options)
+        return try VSim.run(program: .path(exe), mode: mode, arguments: arguments, options: options)
     }
+
+    func run(_ exe: String, mode: Mode, engine: Engine, ept: Bool? = nil, timer: UInt32? = nil) throws -> RunResult {
+        try Self.run(exe, mode: mode, engine: engine, ept: ept, timer: timer)
+    }
+
+    /// One program checked everywhere: its guest arguments, the expected stdout and status, the
+    /// timer period (nil: the default).
+    struct Check: Sendable {
+        var exe: String
+        var arguments: [String] = []
+        var expected: String
+        var status: Int32
+        var timer: UInt32? = nil
+    }
+
+    /// The kernel modes that fork (hvm twice: EPT on and off).
+    static let kernelModes: [(Mode, Bool?)] = [(.trap, nil), (.hvm, true), (.hvm, false), (.pv, nil), (.bt, nil)]
 
     /// Every kernel mode that forks (hvm twice: EPT on and off), both engines: output and status
     /// as natively, counts (hidden page faults, EPT page walks and modeled cycles included) equal
-    /// between the engines.
-    func checkEverywhere(_ exe: String, expected: String, status: Int32, timer: UInt32? = nil,
-                         file: StaticString = #filePath, line: UInt = #line) throws {
-        for (mode, ept) in [(Mode.trap, nil), (.hvm, true), (.hvm, false), (.pv, nil), (.bt, nil)] as [(Mode, Bool?)] {
-            var counts: [String] = []
-            for engine in [Engine.interpret, .translate] {
-                let r = try run(exe, mode: mode, engine: engine, ept: ept, timer: timer)
-                let what = "\(mode)\(ept.map { $0 ? " (EPT)" : " (shadow)" } ?? "") \(engine)"
-                XCTAssertEqual(r.exitStatus, status, "\(what): \(r.diagnostic ?? "")", file: file, line: line)
-                XCTAssertEqual(String(decoding: r.output ?? [], as: UTF8.self), expected, "\(what): output", file: file, line: line)
-                func sorted(_ d: [String: UInt64]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-                counts.append("instructions \(r.instructions ?? 0); traps \(sorted(r.traps)); exits \(sorted(r.exits)); "
-                              + "hypercalls \(sorted(r.hypercalls)); callouts \(sorted(r.callouts))"
-                              + "; EPT walks \(r.eptWalks ?? []); cycles \(r.modeledCycles ?? 0)")
-            }
-            XCTAssertEqual(counts[0], counts[1], "\(mode): the interpreter and the translator count differently", file: file, line: line)
+    /// between the engines. The runs are independent, so they run side by side on the host's
+    /// cores (``Concurrently``); every result is checked here afterwards, in order.
+    func checkEverywhere(_ checks: [Check], file: StaticString = #filePath, line: UInt = #line) {
+        struct Job: Sendable { var check: Check; var mode: Mode; var ept: Bool?; var engine: Engine }
+        let jobs = checks.flatMap { c in
+            Self.kernelModes.flatMap { m in [Engine.interpret, .translate].map { Job(check: c, mode: m.0, ept: m.1, engine: $0) } }
         }
+        let results = Concurrently.map(jobs) { j in
+            try Self.run(j.check.exe, arguments: j.check.arguments, mode: j.mode, engine: j.engine, ept: j.ept, timer: j.check.timer)
+        }
+        func sorted(_ d: [String: UInt64]) -> String { d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        var counts: [String: String] = [:]
+        for (j, result) in zip(jobs, results) {
+            let name = URL(fileURLWithPath: j.check.exe).lastPathComponent
+            let modeName = "\(j.mode)\(j.ept.map { $0 ? " (EPT)" : " (shadow)" } ?? "")"
+            let what = "\(name) timer \(j.check.timer.map(String.init) ?? "default"): \(modeName)"
+            let r: RunResult
+            switch result {
+            case .success(let run): r = run
+            case .failure(let error): XCTFail("\(what) \(j.engine): \(error)", file: file, line: line); continue
+            }
+            XCTAssertEqual(r.exitStatus, j.check.status, "\(what) \(j.engine): \(r.diagnostic ?? "")", file: file, line: line)
+            XCTAssertEqual(String(decoding: r.output ?? [], as: UTF8.self), j.check.expected, "\(what) \(j.engine): output", file: file, line: line)
+            let c = "instructions \(r.instructions ?? 0); traps \(sorted(r.traps)); exits \(sorted(r.exits)); "
+                + "hypercalls \(sorted(r.hypercalls)); callouts \(sorted(r.callouts))"
+                + "; EPT walks \(r.eptWalks ?? []); cycles \(r.modeledCycles ?? 0)"
+            if let other = counts.updateValue(c, forKey: what) {
+                XCTAssertEqual(other, c, "\(what): the interpreter and the translator count differently", file: file, line: line)
+            }
+        }
+    }
+
+    func checkEverywhere(_ exe: String, expected: String, status: Int32, timer: UInt32? = nil,
+                         file: StaticString = #filePath, line: UInt = #line) {
+        checkEverywhere([Check(exe: exe, expected: expected, status: status, timer: timer)], file: file, line: line)
     }
 
     /// fork.s: getppid in the child, copy-on-write of a data word, wait4's status word (exit
@@ -62,8 +98,7 @@ final class KernelProcessTests: XCTestCase {
         let text = String(decoding: native.stdout, as: UTF8.self)
         XCTAssertTrue(text.contains("parent: status 0x00000300\nparent: shared = 7\n"), text)
         XCTAssertTrue(text.contains("child killed by #GP: status 0x0000000b\n"), text)
-        try checkEverywhere(exe, expected: text, status: 0)
-        try checkEverywhere(exe, expected: text, status: 0, timer: 500)
+        checkEverywhere([Check(exe: exe, expected: text, status: 0), Check(exe: exe, expected: text, status: 0, timer: 500)])
     }
 
     /// fork_many.s: 16 slots, one the first process's: 15 children (zombies until reaped), then
@@ -95,13 +130,15 @@ final class KernelProcessTests: XCTestCase {
     /// child left. stdout and the status as natively (musl's fork also calls rt_sigprocmask,
     /// which the kernel forwards: vsim's notice about it on stderr is not compared).
     func testForkWaitC() throws {
+        var checks: [Check] = []
         for exe in try builtC("fork_wait") {
             let native = try ProgramsHarness.run([exe], directExecutable: true)
             XCTAssertEqual(native.status, 0)
             let text = String(decoding: native.stdout, as: UTF8.self)
             XCTAssertTrue(text.contains("WIFEXITED 1 WEXITSTATUS 13; counter 100; parent's heap\n"), text)
-            try checkEverywhere(exe, expected: text, status: 0)
+            checks.append(Check(exe: exe, expected: text, status: 0))
         }
+        checkEverywhere(checks)
     }
 
     /// Signals between processes, sigchld_fork.c through glibc (and musl): a SIGCHLD handler
@@ -112,6 +149,7 @@ final class KernelProcessTests: XCTestCase {
     /// natively, in every kernel mode on both engines, with the default timer and with one every
     /// 500 instructions (preemption at ring 3).
     func testSignalsBetweenProcessesC() throws {
+        var checks: [Check] = []
         for exe in try builtC("sigchld_fork") {
             let native = try ProgramsHarness.run([exe], directExecutable: true)
             XCTAssertEqual(native.status, 0)
@@ -119,7 +157,12 @@ final class KernelProcessTests: XCTestCase {
             XCTAssertTrue(text.contains("abort: waitpid the child; WIFSIGNALED, WTERMSIG 6; SIGCHLDs so far 4\n"), text)
             XCTAssertTrue(text.contains("waitpid interrupted: -1, EINTR; SIGUSR2 handled 1\n"), text)
             XCTAssertTrue(text.hasSuffix("SIGCHLDs 7\n"), text)
-            try checkEverywhere(exe, expected: text, status: 0)
+            // Natively the SIGUSR2 child sleeps 20 ms and 50 ms (the host's scheduler decides the
+            // order); in the guest 200 µs and 500 µs, still several ticks of the default timer and
+            // hundreds of the 500-instruction one, where the 20 ms and 50 ms made 280,000 timer
+            // interrupts a run (trap on the debug interpreter: 39.2 M guest instructions, 1.13 M
+            // traps, 36 s of CPU; with these 1.24 M, 21.6 K and 4.7 s).
+            checks.append(Check(exe: exe, arguments: ["200"], expected: text, status: 0))
             // Every 500 instructions (preemption at ring 3), EPT page walks and cycles included.
             // Two causes of a one-walk difference were found (by logging every TLB fill on both
             // engines) and removed: the translator translated a chained jump's target, fetching
@@ -128,8 +171,9 @@ final class KernelProcessTests: XCTestCase {
             // of its slice, before the tick and the context switch that flushed the TLB. Decoding
             // ahead now only looks at code (GuestMemory.peekCode) and both engines end a block at
             // its page's end, so a page is fetched when an instruction on it is about to run.
-            try checkEverywhere(exe, expected: text, status: 0, timer: 500)
+            checks.append(Check(exe: exe, arguments: ["200"], expected: text, status: 0, timer: 500))
         }
+        checkEverywhere(checks)
     }
 
     /// Builds KernelPrograms/NAME.c statically with glibc (CProgramsTests' compiler), and with

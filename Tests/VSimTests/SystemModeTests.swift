@@ -33,7 +33,7 @@ final class SystemModeTests: XCTestCase {
     static let configurations: [(Mode, Engine)] = [(.interpret, .interpret), (.trap, .interpret), (.hvm, .interpret), (.pv, .interpret),
                                                    (.translate, .translate), (.trap, .translate), (.hvm, .translate), (.pv, .translate)]
 
-    func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?, mode: Mode, engine: Engine) throws -> (Int32, [UInt8], String?) {
+    static func system(_ exe: String, _ arguments: [String], stdin: [UInt8]?, mode: Mode, engine: Engine) throws -> (Int32, [UInt8], String?) {
         guard let input = stdin else {
             var options = RunOptions()
             options.io = .capture
@@ -76,8 +76,12 @@ final class SystemModeTests: XCTestCase {
         let native = try ProgramsHarness.run([exe] + arguments, stdin: stdin ?? [], directExecutable: true)
         let what = ([name] + arguments).joined(separator: " ")
         XCTAssertEqual(native.status, expectStatus, "\(what): native exit status", file: file, line: line)
-        for (mode, engine) in Self.configurations {
-            let (status, output, diagnostic) = try system(exe, arguments, stdin: stdin, mode: mode, engine: engine)
+        // The configurations side by side (``Concurrently``), checked here in order.
+        let runs = Concurrently.map(Self.configurations.indices.map { $0 }) { i in
+            try Self.system(exe, arguments, stdin: stdin, mode: Self.configurations[i].0, engine: Self.configurations[i].1)
+        }
+        for ((mode, engine), run) in zip(Self.configurations, runs) {
+            let (status, output, diagnostic) = try run.get()
             XCTAssertEqual(status, native.status, "\(what): status under \(mode)/\(engine) \(status), natively \(native.status) \(diagnostic ?? "")",
                            file: file, line: line)
             if output != native.stdout {

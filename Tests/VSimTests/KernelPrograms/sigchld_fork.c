@@ -5,7 +5,15 @@
  * WTERMSIG SIGABRT; a child waits in sigsuspend for the SIGUSR1 its parent sends with
  * kill(child, SIGUSR1), its handler (inherited over fork) runs in the child; a waitpid that a
  * child's SIGUSR2 interrupts returns -1 with EINTR (the handler has no SA_RESTART), and with
- * SA_RESTART it is restarted and reaps the child. */
+ * SA_RESTART it is restarted and reaps the child.
+ *
+ * The SIGUSR2 child's two sleeps order it against its parent (the parent blocked in waitpid
+ * before the signal; the child still alive when the parent looks again). Natively they are
+ * 20 ms and 50 ms of the host's time, against its real scheduler. Under the guest kernel time
+ * is the instruction count (1 ns per guest instruction; a sleep waits for timer interrupts),
+ * so the order is decided within a tick and the tests pass a shorter sleep as argv[1]
+ * (microseconds; the second sleep is 2.5 times it): each guest millisecond of sleep is 2,000
+ * timer interrupts at the 500-instruction tick. Nothing printed depends on the length. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,22 +45,26 @@ static void report(const char *what, pid_t pid, pid_t got, int status) {
     printf("; SIGCHLDs so far %d\n", (int)chld_count);
 }
 
+static long sleep_us = 20 * 1000;  /* argv[1], if given */
+
 /* A child that sleeps a little, then sends its parent SIGUSR2 and exits 5. */
 static pid_t usr2_child(void) {
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
+        struct timespec ts = {0, sleep_us * 1000};
         nanosleep(&ts, NULL);
         kill(getppid(), SIGUSR2);
-        ts.tv_nsec = 50 * 1000 * 1000;  /* alive still when the parent's waitpid looks again */
+        ts.tv_nsec = sleep_us * 2500;  /* alive still when the parent's waitpid looks again */
         nanosleep(&ts, NULL);
         _exit(5);
     }
     return pid;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    if (argc > 1) sleep_us = atol(argv[1]);
+    if (sleep_us <= 0 || sleep_us > 300 * 1000) { fprintf(stderr, "sigchld_fork: a sleep from 1 to 300000 us\n"); return 2; }
     handle(SIGCHLD, on_chld, SA_RESTART);
     int status;
     for (int i = 0; i < 3; i++) {
