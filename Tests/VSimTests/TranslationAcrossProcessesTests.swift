@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Machine
 @testable import VSim
 
 /// The translator's blocks under the guest kernel are keyed by the frame of their code as well as
@@ -193,5 +194,87 @@ final class TranslationAcrossProcessesTests: XCTestCase {
             }
             XCTAssertEqual(seen[0], seen[1], "\(what): the interpreter and the translator count differently")
         }
+    }
+
+    /// One frame at two linear pages (a hand-written kernel on the bare machine, `--system`):
+    /// 0x300000 identity-mapped (alias A) and 0x400000 mapped to the same frame (alias B). The
+    /// routine there, `movl $1, %eax; ret` (b8 01 00 00 00 c3), is called through B five times
+    /// (translated at B), once more after a MOV to CR3 (the TLB emptied: the block stays, keyed
+    /// by the frame), then its immediate is set to 2 by a store through A and it is called
+    /// through B again. The kernel exits with 100 * first + 10 * after the flush + after the
+    /// store = 112 (SDM Vol. 3A, 11.6: a write to a code byte is seen by the next fetch of it,
+    /// whatever linear address either goes through). The translator: 112, two blocks at B (the
+    /// second after the store invalidated the first), one invalidation. (The interpreter's
+    /// decoded-instruction cache tracks code per linear page and does not see a write through
+    /// another alias: Paging.swift; no guest of vsim writes code that way.)
+    func testAStoreThroughAnotherAliasOfTheFrameInvalidates() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let source = """
+                .text
+                .globl _start
+            _start:
+                lgdt gdt_desc
+                ljmp $0x08, $1f
+            1:  movw $0x10, %ax
+                movw %ax, %ds
+                movw %ax, %es
+                movw %ax, %ss
+                movl $0x180000, %esp
+                movl $0x000001b8, 0x300000      # movl $1, %eax
+                movw $0xc300, 0x300004          # ret
+                movl $0x201003, 0x200000        # 0-4 MiB: page table 0x201000, identity
+                movl $0x202003, 0x200004        # 4-8 MiB: page table 0x202000
+                xorl %ecx, %ecx
+            2:  movl %ecx, %eax
+                shll $12, %eax
+                orl $3, %eax
+                movl %eax, 0x201000(,%ecx,4)
+                incl %ecx
+                cmpl $1024, %ecx
+                jb 2b
+                movl $0x300003, 0x202000        # 0x400000 -> frame 0x300000
+                movl $0x200000, %eax
+                movl %eax, %cr3
+                movl %cr0, %eax
+                orl $0x80000000, %eax
+                movl %eax, %cr0
+                movl $0x400000, %esi
+                movl $5, %edi
+            3:  call *%esi                      # through B
+                decl %edi
+                jnz 3b
+                imull $100, %eax, %ebx
+                movl %cr3, %eax                 # empty the TLB
+                movl %eax, %cr3
+                call *%esi
+                imull $10, %eax, %eax
+                addl %eax, %ebx
+                movb $2, 0x300001               # through A
+                call *%esi
+                addl %ebx, %eax
+                movw $0x501, %dx
+                outb %al, %dx
+            4:  jmp 4b
+                .align 8
+            gdt: .quad 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF
+            gdt_desc: .word 3*8-1
+                .long gdt
+            """
+        try source.write(toFile: dir + "/k.s", atomically: true, encoding: .utf8)
+        for args in [["as", "--32", "-o", dir + "/k.o", dir + "/k.s"],
+                     ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "--oformat", "binary", "-o", dir + "/k.bin", dir + "/k.o"]] {
+            guard try CLI.run(args[0], Array(args.dropFirst())).status == 0 else { throw XCTSkip("\(args[0]) failed (GNU binutils needed)") }
+        }
+        let m = try SystemMachine(input: -1, output: -1)
+        m.mmu.loadPhysical([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/k.bin"))), at: 0x100000)
+        m.resetForBoot(entry: 0x100000, bootInformation: 0)
+        let e = try GuestKernelEngine(machine: m, engine: .translate)
+        XCTAssertEqual(e.run(maxInstructions: 100_000, deadline: nil), .exited(status: 112))
+        let translator = try XCTUnwrap(e.translator)
+        let atB = translator.translatedBlocks.filter { $0.pc == 0x400000 }
+        XCTAssertEqual(atB.map(\.valid), [false, true], "translated at B once, again after the store")
+        XCTAssertEqual(atB.map(\.frames), [[0x300], [0x300]])
+        XCTAssertEqual(translator.statistics.invalidations, 1)
     }
 }
