@@ -60,3 +60,43 @@ extension Interpreter {
     /// part of the guest itself and steps the interpreter for the rest.
     public func setInstructionsExecuted(_ n: UInt64) { instructionsExecuted = n }
 }
+
+/// What a translator whose blocks are keyed by the physical frame of their code needs from the
+/// system-level MMU (Paging.swift): in user-mode emulation (no MMU) the frame of a page is the
+/// page itself.
+extension GuestMemory {
+    /// Marks the pages of `[address, address+count)` as holding translated code, as
+    /// ``markCodePages(address:count:)`` does, and under a system-level MMU also the frames
+    /// their TLB entries map, so that a write to those frames through any linear alias, now or
+    /// after the TLB is refilled, takes the slow path and reaches the ``CodeWriteObserver``s.
+    /// The pages must have been fetched (have TLB entries).
+    public func markTranslatedCode(address: UInt32, count: UInt32) {
+        markCode(address, count)
+        guard let mmu else { return }
+        let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
+        mmu.markTranslatedFrame(page: first)
+        if last != first { mmu.markTranslatedFrame(page: last) }
+    }
+
+    /// The frame (physical page number) that linear page `page` is mapped to for an instruction
+    /// fetch now: its TLB entry's frame, nil when it has none. Without a system-level MMU, the
+    /// page itself.
+    public func fetchedFrame(ofPage page: UInt32) -> UInt32? {
+        guard let mmu else { return page }
+        return mmu.frame(ofLinearPage: page)
+    }
+
+    /// The frame that a write to linear page `page` reached: its TLB entry's frame if it has one
+    /// (guest stores go through the TLB), else the frame a walk of the guest's page tables finds
+    /// (a device writing through the tables; fills nothing); nil when not present. Without a
+    /// system-level MMU, the page itself.
+    public func writtenFrame(ofPage page: UInt32) -> UInt32? {
+        guard let mmu else { return page }
+        if let f = mmu.frame(ofLinearPage: page) { return f }
+        return mmu.translate(page << 12).map { $0.physical >> 12 }
+    }
+
+    /// The translator holds no block on `frame` any more (``MMU/releaseCodeFrame(_:)``); nothing
+    /// without a system-level MMU.
+    public func releaseTranslatedFrame(_ frame: UInt32) { mmu?.releaseCodeFrame(frame) }
+}

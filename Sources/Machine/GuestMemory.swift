@@ -59,10 +59,25 @@ public protocol CodeWriteObserver: AnyObject {
     /// for a write; an observer whose cached code is tagged with the privilege level it was
     /// decoded at (and never found at another) keeps it.
     func supervisorCodeLeft(address: UInt32, count: UInt32)
+    /// The system-level MMU's TLB entry of the linear page at `address` (a multiple of 4096), a
+    /// page holding code, left (INVLPG, a shadow entry the VMM dropped) or was refilled with
+    /// another frame: what was decoded at that linear address may now stand for other bytes.
+    /// Nothing was written. The default drops it as for a write of the page; an observer whose
+    /// cached code is keyed by physical address keeps it and drops only what depends on the
+    /// mapping.
+    func codeMappingLeft(address: UInt32)
+    /// The whole TLB was emptied (MOV to CR3, a change of CR0.PG/WP or CR4); `addresses`: the
+    /// linear pages (multiples of 4096) whose entries held code. Nothing was written. The
+    /// default is ``codeMappingLeft(address:)`` for each.
+    func codeMappingsFlushed(addresses: [UInt32])
 }
 
 extension CodeWriteObserver {
     public func supervisorCodeLeft(address: UInt32, count: UInt32) { codeWritten(address: address, count: count) }
+    public func codeMappingLeft(address: UInt32) { codeWritten(address: address, count: 4096) }
+    public func codeMappingsFlushed(addresses: [UInt32]) {
+        for a in addresses { codeMappingLeft(address: a) }
+    }
 }
 
 /// The guest's 4 GiB linear address space (i386, flat segments: linear == physical here).
@@ -365,6 +380,19 @@ public final class GuestMemory {
         if force || isCode(a) || isCode(last) || count > 4096 {
             for w in observers { w.o?.codeWritten(address: a, count: count) }
         }
+    }
+
+    /// Tells observers that the TLB entry of the linear code page at `a` left or maps another
+    /// frame now (``CodeWriteObserver/codeMappingLeft(address:)``).
+    func notifyMappingLeft(_ a: UInt32) {
+        for w in observers { w.o?.codeMappingLeft(address: a) }
+    }
+
+    /// Tells observers that the whole TLB was emptied; `addresses`: its code pages
+    /// (``CodeWriteObserver/codeMappingsFlushed(addresses:)``).
+    func notifyMappingsFlushed(_ addresses: [UInt32]) {
+        guard !addresses.isEmpty else { return }
+        for w in observers { w.o?.codeMappingsFlushed(addresses: addresses) }
     }
 
     /// Tells observers that the CPU entered CPL 3 while the supervisor page at `a` held decoded

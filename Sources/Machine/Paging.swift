@@ -25,12 +25,19 @@ import Descriptions
 /// to a clean page comes back here to set it. Supervisor writes to read-only pages follow
 /// CR0.WP: with WP = 0 the access is allowed once (the slow path writes) without granting W.
 ///
-/// Decoded instructions are tagged by linear address, so when an entry holding decoded code
-/// leaves the TLB, or a linear page is mapped to another frame, the code observers drop what was
+/// The interpreter's decoded instructions are tagged by linear address, so when an entry holding
+/// decoded code leaves the TLB, or a linear page is mapped to another frame, the code observers
+/// are told (``CodeWriteObserver/codeMappingLeft(address:)``,
+/// ``CodeWriteObserver/codeMappingsFlushed(addresses:)``) and the interpreter drops what was
 /// decoded there; and on every entry to CPL 3 those on supervisor pages are dropped too
-/// (``dropSupervisorCode()``), so a cached kernel instruction is never run by user code. A frame
-/// mapped at two linear pages is tracked per linear page only: self-modifying code written through
-/// one alias and run through the other is not detected (no guest of vsim does that).
+/// (``dropSupervisorCode()``), so a cached kernel instruction is never run by user code. The
+/// translator's blocks are keyed by the physical frame of their code as well (QEMU's TBs by
+/// `phys_pc`) and survive those events: frames holding translated code are marked
+/// (``markTranslatedFrame(page:)``), and every TLB entry that maps such a frame, whatever its
+/// linear page, holds the "code" bit, so a write through any alias takes the slow path and
+/// reaches the observers. For the interpreter a frame mapped at two linear pages is tracked per
+/// linear page only: self-modifying code written through one alias and run through the other is
+/// not seen by its decoded-instruction cache (no guest of vsim does that).
 public final class MMU {
     /// The default guest RAM: 32 MiB.
     public static let defaultRAMSize: UInt32 = 32 << 20
@@ -46,6 +53,9 @@ public final class MMU {
     let alias: UnsafeMutablePointer<UInt32>
     /// Linear page numbers whose TLB entry is set.
     var filled: [Int] = []
+    /// Per frame: 1 while the translator holds blocks of code on it (``markTranslatedFrame(page:)``,
+    /// ``releaseCodeFrame(_:)``); a TLB fill of such a frame sets the entry's code bit.
+    let codeFrames: UnsafeMutablePointer<UInt8>
     /// TLB fills (page walks that succeeded), full flushes, host mappings made.
     public private(set) var walks: UInt64 = 0
     public private(set) var flushes: UInt64 = 0
@@ -106,6 +116,8 @@ public final class MMU {
         physical = p
         alias = .allocate(capacity: 1 << 20)
         alias.initialize(repeating: 0, count: 1 << 20)
+        codeFrames = .allocate(capacity: Int(size >> 12))
+        codeFrames.initialize(repeating: 0, count: Int(size >> 12))
         memory.mmu = self
     }
 
@@ -127,6 +139,7 @@ public final class MMU {
         munmap(physical, Int(ramSize))
         close(fd)
         alias.deallocate()
+        codeFrames.deallocate()
     }
 
     // MARK: physical access (page walks, the boot loader, devices)
@@ -214,21 +227,22 @@ public final class MMU {
             if write && !writable {
                 // CR0.WP = 0 supervisor write to a read-only page: allowed once, W not granted.
                 try mapFrame(page, frame)
-                fill(page, write: false, supervisor: !userOK)
+                fill(page, frame, write: false, supervisor: !userOK)
                 fillObserver?(a & ~0xFFF)
                 return
             }
         }
         try mapFrame(page, frame)
-        fill(page, write: mayWrite, supervisor: !userOK)
+        fill(page, frame, write: mayWrite, supervisor: !userOK)
         if cpu.cr0 & CR0.pg != 0, let fillObserver { fillObserver(a & ~0xFFF) }
     }
 
-    private func fill(_ page: Int, write: Bool, supervisor: Bool) {
+    private func fill(_ page: Int, _ frame: UInt32, write: Bool, supervisor: Bool) {
         let pt = memory.pageTable
         let old = pt[page]
         if old & GuestMemory.pMapped == 0 { filled.append(page) }
         var e = GuestMemory.pMapped | GuestMemory.pR | GuestMemory.pX | (old & GuestMemory.pCode)
+        if codeFrames[Int(frame)] != 0 { e |= GuestMemory.pCode }
         if write { e |= GuestMemory.pW }
         if supervisor { e |= GuestMemory.pS }
         pt[page] = e
@@ -245,7 +259,7 @@ public final class MMU {
         hostMappings &+= 1
         if alias[page] != 0 || memory.pageTable[page] & GuestMemory.pCode != 0 {
             memory.pageTable[page] &= ~GuestMemory.pCode
-            memory.notifyWrite(UInt32(page << 12), 4096, force: true)
+            memory.notifyMappingLeft(UInt32(page << 12))
         }
         alias[page] = frame &+ 1
     }
@@ -264,12 +278,14 @@ public final class MMU {
     /// Empties the TLB (MOV to CR3, CR0.PG/WP or CR4 changes).
     public func flushAll() {
         let pt = memory.pageTable
+        var code: [UInt32] = []
         for page in filled {
-            if pt[page] & GuestMemory.pCode != 0 { memory.notifyWrite(UInt32(page << 12), 4096, force: true) }
+            if pt[page] & GuestMemory.pCode != 0 { code.append(UInt32(page << 12)) }
             pt[page] = 0
         }
         filled.removeAll(keepingCapacity: true)
         flushes &+= 1
+        memory.notifyMappingsFlushed(code)
     }
 
     /// Drops the TLB entry of the page of `linear` (INVLPG).
@@ -277,7 +293,7 @@ public final class MMU {
         let page = Int(linear >> 12)
         let pt = memory.pageTable
         guard pt[page] & GuestMemory.pMapped != 0 else { return }
-        if pt[page] & GuestMemory.pCode != 0 { memory.notifyWrite(UInt32(page << 12), 4096, force: true) }
+        if pt[page] & GuestMemory.pCode != 0 { memory.notifyMappingLeft(UInt32(page << 12)) }
         pt[page] = 0
         filled.removeAll { $0 == page }
     }
@@ -293,6 +309,33 @@ public final class MMU {
         for page in filled where pt[page] & both == both {
             memory.notifySupervisorCodeLeft(UInt32(page << 12))
         }
+    }
+
+    // MARK: frames holding translated code
+
+    /// The frame the TLB maps linear page `page` to; nil when the page has no TLB entry.
+    public func frame(ofLinearPage page: UInt32) -> UInt32? {
+        memory.pageTable[Int(page)] & GuestMemory.pMapped != 0 ? alias[Int(page)] &- 1 : nil
+    }
+
+    /// Marks the frame the TLB maps linear page `page` to (it must have an entry: the translator
+    /// has just fetched it) as holding translated code: from now on every TLB entry mapping it,
+    /// those already filled at other linear pages included, has the code bit, so a write through
+    /// any alias takes the slow path and tells the code observers.
+    func markTranslatedFrame(page: Int) {
+        guard memory.pageTable[page] & GuestMemory.pMapped != 0 else { return }
+        let tag = alias[page]
+        let frame = Int(tag &- 1)
+        guard frame < Int(ramSize >> 12), codeFrames[frame] == 0 else { return }
+        codeFrames[frame] = 1
+        let pt = memory.pageTable
+        for p in filled where alias[p] == tag { pt[p] |= GuestMemory.pCode }
+    }
+
+    /// The translator holds no block on `frame` any more: later TLB fills of it do not set the
+    /// code bit (entries that have it keep it until they leave: a stray slow path at most).
+    public func releaseCodeFrame(_ frame: UInt32) {
+        if frame < ramSize >> 12 { codeFrames[Int(frame)] = 0 }
     }
 
     /// Number of linear pages currently in the TLB.

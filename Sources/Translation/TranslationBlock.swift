@@ -37,6 +37,13 @@ public final class TranslationBlock {
     /// Blocks (and their slot) that jump directly here.
     var incoming: [(block: TranslationBlock, slot: Int)] = []
     public internal(set) var valid = true
+    /// Guest pages holding the block's bytes (one or two: only a block's first instruction may
+    /// run into the next page), and the frames (physical page numbers) they were fetched from,
+    /// in the same order (equal to the pages in user-mode emulation). The block stands for
+    /// those bytes at those linear addresses: it is found only where the pages map the same
+    /// frames (QEMU's TB key of `pc` and `phys_pc`, and `page_addr[1]`).
+    public let pages: [UInt32]
+    public internal(set) var frames: [UInt32] = []
 
     init(pc: UInt32, mode: UInt32, instructions: [Instruction], ops: [ROp], optimizedOps: [ROp], report: Optimizer.Report) {
         self.pc = pc
@@ -47,17 +54,24 @@ public final class TranslationBlock {
         self.optimizedOps = optimizedOps
         self.report = report
         self.ccDeadAtEntry = Optimizer.ccLiveMask(optimizedOps) == 0
+        let first = pc >> 12, last = (pc &+ max(size, 1) &- 1) >> 12
+        pages = first == last ? [first] : [first, last]
+    }
+
+    /// Whether the block's bytes include any of `[lo, hi)` (offsets within the page) of `frame`.
+    func overlaps(frame: UInt32, _ lo: UInt32, _ hi: UInt32) -> Bool {
+        let start = pc & 0xFFF, end = UInt64(start) + UInt64(max(size, 1))   // bytes on the first page: [start, min(end, 4096))
+        for (i, f) in frames.enumerated() where f == frame {
+            let (a, b): (UInt64, UInt64) = i == 0 ? (UInt64(start), min(end, 0x1000)) : (0, end - 0x1000)
+            if UInt64(lo) < b && UInt64(hi) > a { return true }
+        }
+        return false
     }
 
     /// The guest addresses this block's goto_tb slots 0 and 1 are chained to (nil: not chained),
     /// for teaching tools that show which direct jumps were chained.
     public var chainedTargets: [UInt32?] { chained.map { $0?.pc } }
 
-    /// Guest pages holding the block's bytes (one or two).
-    public var pages: [UInt32] {
-        let first = pc >> 12, last = (pc &+ max(size, 1) &- 1) >> 12
-        return first == last ? [first] : [first, last]
-    }
 }
 
 /// The front end driver: decodes guest instructions from memory and lowers them into a block.

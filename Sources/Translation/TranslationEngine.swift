@@ -225,9 +225,12 @@ public final class TranslationEngine: CodeWriteObserver {
         b.fastSites = g.fastSites.map { $0?.moved(by: at) }
         b.body = at + g.body
         b.takesPendingFlags = g.clearsPending
+        // The pages were fetched by the translator (the block is about to run): each has its TLB
+        // entry, whose frame keys the block.
+        b.frames = b.pages.map { memory.fetchedFrame(ofPage: $0) ?? UInt32.max }
         blocks.append(b)
         cache.insert(b)
-        memory.markCodePages(address: pc, count: max(b.size, 1))
+        memory.markTranslatedCode(address: pc, count: max(b.size, 1))
         stats.blocksTranslated += 1
         stats.instructionsTranslated += UInt64(b.instructions.count)
         stats.opsBeforeOptimization += UInt64(b.ops.realOpCount)
@@ -240,15 +243,41 @@ public final class TranslationEngine: CodeWriteObserver {
     func flush() {
         for b in blocks { b.valid = false }
         blocks.removeAll()
+        for f in cache.pages.keys { memory.releaseTranslatedFrame(f) }
         cache.removeAll()
+        crossPageChains.removeAll()
+        pendingChain = nil
         code.reset(keeping: prologueEnd)
         if let faultMap { vsim_fault_map_clear(faultMap) }
         stats.flushes += 1
     }
 
+    /// The block for (pc, mode) as the guest's CPU would fetch it now: from the jump cache (whose
+    /// entries stand only while their pages' TLB entries do), else, once the guest has fetched
+    /// the page of `pc` (a TLB fill where the page has no entry, as the interpreter fetches it
+    /// before running the instruction there), from the hash table by the frame the page maps,
+    /// else translated. A block whose first instruction runs into the next page is found only
+    /// if that page, fetched too, maps the frame it was translated from. Nil when the fetch
+    /// faults or the instruction cannot be decoded (the interpreter then raises the exception).
     func lookupOrTranslate(_ pc: UInt32, _ mode: UInt32) -> TranslationBlock? {
-        if let b = cache.lookup(pc, mode) { return b }
+        if let b = cache.lookupJump(pc, mode) { return b }
+        guard let frame = fetch(pc) else { return nil }
+        if let b = cache.lookupTable(pc, mode, frame) {
+            if b.pages.count == 1 || fetch(b.pages[1] << 12) == b.frames[1] {
+                cache.setSlot(BlockCache.slot(pc), b)
+                return b
+            }
+            // Its second page maps another frame now: this block is not the code there.
+            invalidate(b, counted: false)
+        }
         return translate(pc, mode)
+    }
+
+    /// The guest's fetch of the page of `a` (the MMU fills its TLB entry if missing): the frame
+    /// it maps, nil when the fetch faults.
+    func fetch(_ a: UInt32) -> UInt32? {
+        do throws(CPUException) { try memory.guestCheckFetch(a) } catch { return nil }
+        return memory.fetchedFrame(ofPage: a >> 12)
     }
 
     // MARK: - chaining
@@ -271,6 +300,34 @@ public final class TranslationEngine: CodeWriteObserver {
         from.chained[slot] = target
         target.incoming.append((from, slot))
         stats.chainsMade += 1
+        // Under a guest kernel a direct jump into another page stands only while that page maps
+        // the same frame: it is cut when the page's TLB entry leaves (``codeMappingLeft(address:)``).
+        // A jump within the pages of the block that jumps needs nothing: that block runs only
+        // while they map its frames.
+        if memory.mmu != nil {
+            for page in target.pages where !from.pages.contains(page) {
+                crossPageChains[page, default: []].append(ChainEdge(from: from, slot: slot, to: target))
+            }
+        }
+    }
+
+    /// A direct jump from `from`'s slot `slot` into `to`, a block on another page.
+    struct ChainEdge {
+        unowned let from: TranslationBlock
+        let slot: Int
+        unowned let to: TranslationBlock
+    }
+
+    /// Linear page -> the direct jumps from other pages into blocks on it (under a guest kernel).
+    var crossPageChains: [UInt32: [ChainEdge]] = [:]
+
+    /// Unchains the jumps of `edges` that still go where they went when chained.
+    func cut(_ edges: [ChainEdge]) {
+        for e in edges where e.from.chained[e.slot] === e.to {
+            e.to.incoming.removeAll { $0.block === e.from && $0.slot == e.slot }
+            unchain(e.from, slot: e.slot)
+            stats.chainsCut += 1
+        }
     }
 
     func unchain(_ from: TranslationBlock, slot: Int) {
@@ -300,7 +357,7 @@ public final class TranslationEngine: CodeWriteObserver {
     func invalidate(_ b: TranslationBlock, counted: Bool = true) {
         guard b.valid else { return }
         b.valid = false
-        cache.remove(b)
+        for f in cache.remove(b) { memory.releaseTranslatedFrame(f) }
         for (from, slot) in b.incoming where from.chained[slot] === b { unchain(from, slot: slot) }
         b.incoming.removeAll()
         for slot in 0..<2 {
@@ -314,22 +371,62 @@ public final class TranslationEngine: CodeWriteObserver {
     }
 
     /// ``Machine/CodeWriteObserver``: a write invalidates the blocks whose bytes it overlaps (found
-    /// through the lists of the pages it touches; QEMU's `tb_invalidate_phys_page_range`), so data
-    /// written beside code on the same page leaves the code's blocks alone.
+    /// through the lists of the frames it touches; QEMU's `tb_invalidate_phys_page_range`), so data
+    /// written beside code on the same page leaves the code's blocks alone. Under a guest kernel
+    /// each linear page written is taken to the frame its TLB entry maps (or, without one, the
+    /// frame the guest's page tables give), so a write through any alias of the code's frame
+    /// finds the blocks, whatever linear address they were translated at.
     public func codeWritten(address: UInt32, count: UInt32) {
         guard !cache.pages.isEmpty, count > 0 else { return }
-        let first = address >> 12
         let end = UInt64(address) + UInt64(count)
-        let last = UInt32(min((end - 1) >> 12, 0xFFFFF))
-        var victims: [TranslationBlock]
-        if last - first < 64 {
-            victims = (first...last).flatMap { cache.pages[$0] ?? [] }
+        var victims: [TranslationBlock] = []
+        if memory.mmu == nil {
+            // User-mode emulation: the frame of a page is the page.
+            let first = address >> 12
+            let last = UInt32(min((end - 1) >> 12, 0xFFFFF))
+            if last - first < 64 {
+                victims = (first...last).flatMap { cache.pages[$0] ?? [] }
+            } else {
+                victims = cache.pages.filter { $0.key >= first && $0.key <= last }.flatMap { $0.value }
+            }
+            victims.removeAll { UInt64($0.pc) >= end || UInt64($0.pc) + UInt64(max($0.size, 1)) <= UInt64(address) }
         } else {
-            victims = cache.pages.filter { $0.key >= first && $0.key <= last }.flatMap { $0.value }
+            var a = UInt64(address)
+            while a < end {
+                let page = UInt32(a >> 12)
+                let pageEnd = min(end, UInt64(page + 1) << 12)
+                if let frame = memory.writtenFrame(ofPage: page), let list = cache.pages[frame] {
+                    let lo = UInt32(a & 0xFFF), hi = UInt32(pageEnd - (UInt64(page) << 12))
+                    victims += list.filter { $0.overlaps(frame: frame, lo, hi) }
+                }
+                a = pageEnd
+            }
         }
-        victims.removeAll { UInt64($0.pc) >= end || UInt64($0.pc) + UInt64(max($0.size, 1)) <= UInt64(address) }
         if !victims.isEmpty { stats.invalidatingWrites += 1 }
         for b in victims { invalidate(b) }
+    }
+
+    /// ``Machine/CodeWriteObserver``: the TLB entry of linear page `address` left or maps another
+    /// frame. The blocks stay (they are keyed by frame and found again when the page maps it);
+    /// what stood for "this linear page maps that frame" goes: the jump-cache entries of blocks
+    /// on the page and the direct jumps into it from other pages (QEMU keeps TBs across
+    /// `tlb_flush_page` and empties the jump cache's entries for the page).
+    public func codeMappingLeft(address: UInt32) {
+        let page = address >> 12
+        cache.dropJumpEntries(onPage: page)
+        if let edges = crossPageChains.removeValue(forKey: page) { cut(edges) }
+        pendingChain = nil
+        stats.mappingsLeft += 1
+    }
+
+    /// ``Machine/CodeWriteObserver``: the whole TLB was emptied (MOV to CR3 at a context switch,
+    /// CR0.PG/WP, CR4): the jump cache and every direct jump between pages go; the blocks stay.
+    public func codeMappingsFlushed(addresses: [UInt32]) {
+        cache.dropAllJumpEntries()
+        for edges in crossPageChains.values { cut(edges) }
+        crossPageChains.removeAll(keepingCapacity: true)
+        pendingChain = nil
+        stats.mappingsLeft += UInt64(addresses.count)
     }
 
     /// ``Machine/CodeWriteObserver``: on entry to CPL 3 the blocks on supervisor pages stay,
@@ -350,7 +447,7 @@ public final class TranslationEngine: CodeWriteObserver {
             let changed = oldValue.symmetricDifference(breakpoints)
             guard !changed.isEmpty else { return }
             let pages = Set(changed.map { $0 >> 12 })
-            for b in pages.flatMap({ cache.pages[$0] ?? [] }) { invalidate(b, counted: false) }
+            for b in blocks where b.valid && b.pages.contains(where: { pages.contains($0) }) { invalidate(b, counted: false) }
         }
     }
 
@@ -521,7 +618,7 @@ public final class TranslationEngine: CodeWriteObserver {
             if Int(block) < blocks.count {
                 let b = blocks[Int(block)]
                 let end = UInt64(b.pc) + UInt64(max(b.size, 1))
-                if UInt64(a) < end && UInt64(a) + UInt64(size) > UInt64(b.pc) {
+                if UInt64(a) < end && UInt64(a) + UInt64(size) > UInt64(b.pc) || storeReaches(b, a, size) {
                     // A store into the running block's own bytes: leave before writing, and let the
                     // main loop run the instruction (its write then invalidates the block).
                     pending = .retry
@@ -534,6 +631,18 @@ public final class TranslationEngine: CodeWriteObserver {
             pending = .fault(error)
             return leave
         }
+    }
+
+    /// Whether a store of `size` bytes at `a` (its pages' TLB entries just checked) reaches the
+    /// bytes of `b` through another linear alias of their frames (under a guest kernel).
+    func storeReaches(_ b: TranslationBlock, _ a: UInt32, _ size: UInt32) -> Bool {
+        guard memory.mmu != nil else { return false }
+        let last = a &+ size &- 1
+        let firstEnd: UInt32 = a >> 12 == last >> 12 ? (last & 0xFFF) + 1 : 0x1000
+        if let frame = memory.fetchedFrame(ofPage: a >> 12), b.overlaps(frame: frame, a & 0xFFF, firstEnd) { return true }
+        guard a >> 12 != last >> 12 else { return false }
+        if let frame = memory.fetchedFrame(ofPage: last >> 12), b.overlaps(frame: frame, 0, (last & 0xFFF) + 1) { return true }
+        return false
     }
 
     /// `call exec_insn`: runs instruction `index` of block `block` in the main loop's step hook.

@@ -37,6 +37,11 @@ public struct TranslationStats: Sendable, Equatable {
     /// Stores into the running block's page, re-run by the main loop.
     public var smcRetries: UInt64 = 0
     public var flushes: UInt64 = 0
+    /// Under a guest kernel: the MMU's reports of TLB entries that left or were refilled with
+    /// another frame (INVLPG, MOV to CR3, ...: ``TranslationEngine/codeMappingLeft(address:)``;
+    /// the blocks stay, keyed by frame), and the direct jumps between pages cut because of them.
+    public var mappingsLeft: UInt64 = 0
+    public var chainsCut: UInt64 = 0
     /// Memory accesses that took the slow path (helper call).
     public var slowAccesses: UInt64 = 0
 
