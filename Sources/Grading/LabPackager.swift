@@ -150,7 +150,7 @@ public enum LabPackager {
     /// The image must have vsim on PATH (docs/teaching.md shows a Dockerfile).
     public static func prairieLearn(_ lab: LabSpec, directory: String, image: String = "vsim-grader:latest") throws(GradingError) {
         try LabFiles.requireEmpty(directory)
-        let timeout = min(600, max(30, Int(lab.tests.reduce(0) { $0 + $1.timeLimit * Double($1.modes.count) }.rounded(.up)) + 30))
+        let timeout = min(600, max(30, Int(lab.worstCaseSeconds.rounded(.up)) + 30))
         let info = JSONValue.object([
             ("uuid", .string(stableUUID(lab.id))),
             ("title", .string(lab.title)), ("topic", .string("vsim")), ("type", .string("v3")),
