@@ -554,6 +554,11 @@ struct TestRun {
            regex.firstMatch(in: transcript, range: NSRange(transcript.startIndex..., in: transcript)) == nil {
             failures.append("transcript does not match /\(variant.substitute(pattern))/")
         }
-        if !failures.isEmpty { excerpts.append("transcript (first bytes):\n" + String(transcript.prefix(2048))) }
+        if !failures.isEmpty {
+            excerpts.append("transcript (first bytes):\n" + String(transcript.prefix(2048)))
+            // The session's command errors go to stderr, not into the transcript the checks read.
+            let errors = sandbox.redact(out.stderrText).replacingOccurrences(of: lab.folder, with: "lab")
+            if !errors.isEmpty { excerpts.append("the session's errors (stderr, first bytes):\n" + String(errors.prefix(1024))) }
+        }
     }
 }
