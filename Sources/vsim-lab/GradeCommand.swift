@@ -46,7 +46,7 @@ struct GradeCommand: ParsableCommand {
     @Option(help: "The student id that selects the lab variant (default: none, seed 0).")
     var student: String?
 
-    @Option(help: "text, gradescope, prairielearn, junit or tap.")
+    @Option(help: "text, gradescope, prairielearn, junit, tap or classroom (GitHub Classroom's runner result, base64).")
     var format: ResultFormat = .text
 
     @Option(help: "Write the result here instead of stdout.")

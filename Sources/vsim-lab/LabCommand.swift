@@ -68,7 +68,7 @@ struct LabCheckCommand: ParsableCommand {
     @Argument(help: "A lab id or a lab folder.") var lab: String
     @Argument(help: "Your submission folder.") var directory: String
     @Option(help: "Your student id (selects your variant).") var student: String?
-    @Option(help: "text, gradescope, prairielearn, junit or tap.") var format: ResultFormat = .text
+    @Option(help: "text, gradescope, prairielearn, junit, tap or classroom (GitHub Classroom's runner result, base64).") var format: ResultFormat = .text
     @Flag(help: "Leave out host seconds.") var noTimings = false
 
     func run() throws {
