@@ -127,4 +127,47 @@ import Testing
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("key 'title'"))
     }
+
+    /// docs/exit-status.md: 73 when "an output (the result file ...) cannot be written". The
+    /// check comes before grading: the lab's one test is a repl test whose "vsim" (VSIM_EXECUTABLE,
+    /// lab-spec.md) is a script that leaves a marker, and no marker may appear. A good path gets
+    /// the result and no temporary file beside it.
+    @Test func unwritableOutputIsRefusedBeforeGrading() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        try Fixture.write("""
+            id = "demo"
+            title = "t"
+            summary = "s"
+            order = 1
+            submission = ["prog.s"]
+            [[tests]]
+            id = "session"
+            name = "a session"
+            points = 1
+            kind = "repl"
+            program = "lab/tests/ref.s"
+            script = "lab/tests/ref.s"
+            expect = { stdout_matches = "x" }
+
+            """, to: lab + "/lab.toml")
+        try Fixture.write("", to: lab + "/hidden/hidden.toml")
+        let marker = root + "/graded", fake = root + "/fake-vsim"
+        try Fixture.write("#!/bin/sh\ntouch '\(marker)'\n", to: fake)
+        #expect(chmod(fake, 0o755) == 0)
+        let env = ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake]
+        for (option, path, why) in [("--output", root + "/missing/r.txt", "its folder does not exist"),
+                                    ("--staff-log", root + "/missing/log.txt", "its folder does not exist"),
+                                    ("--output", root, "it is a directory")] {
+            let r = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", option, path], environment: env)
+            #expect(r.status == 73, "\(option) \(path): \(r.stderr)")
+            #expect(r.stderr.contains("vsim: error: \(option) \(path): ") && r.stderr.contains(why), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(option): graded before the check")
+        }
+        let ok = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", "--output", root + "/r.txt"], environment: env)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker), "the fake vsim ran: the grading happened")
+        #expect(try String(contentsOfFile: root + "/r.txt", encoding: .utf8).contains("Score: "))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
+    }
 }
