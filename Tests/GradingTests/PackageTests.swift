@@ -170,4 +170,21 @@ import Testing
         #expect(try String(contentsOfFile: root + "/r.txt", encoding: .utf8).contains("Score: "))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
     }
+
+    /// vsim is built and tested with one Swift release: the toolchain running this test (from
+    /// `swift --version`, the independent source), setup.sh's default download and every Swift
+    /// image docs/teaching.md names must all be it.
+    @Test func oneSwiftVersionEverywhere() throws {
+        let version = LabPackager.swiftVersion
+        #expect(LabPackager.gradescopeSetup().contains("SWIFT_VERSION=\"${SWIFT_VERSION:-\(version)}\""))
+        let teaching = try String(contentsOfFile: LessonTests.lessons + "/../docs/teaching.md", encoding: .utf8)
+        let tags = teaching.components(separatedBy: "swift:").dropFirst().map { String($0.prefix { $0 != "-" && $0 != "`" }) }
+        #expect(!tags.isEmpty && tags.allSatisfy { $0 == version }, "\(tags)")
+        #expect(teaching.contains("default \(version)"))
+        if let out = try? Fixture.run("swift", ["--version"]), out.status == 0 {
+            #expect(out.stdout.contains("Swift version \(version) "), "this toolchain: \(out.stdout)")
+        } else {
+            print("skipped: no swift on PATH to compare \(version) with")
+        }
+    }
 }
