@@ -497,7 +497,10 @@ public final class DebugSession {
         nextNumber += 1
         stops.append(Stop(number: n, kind: .catchpoint(kind: kind, reason: reason.isEmpty ? nil : reason)))
         write("Catchpoint \(n) (\(kind.rawValue)\(reason.isEmpty ? "" : " " + reason))\n")
-        let produces: [VMMEventKind]? = vmm.strategy.rawValue == "trap" ? [.trap] : vmm.strategy.rawValue == "hvm" ? [.exit] : nil
+        // What each VMM logs: trap-and-emulate traps; VT-x exits; Xen-style PV hypercalls and the
+        // traps it reflects (interrupts, faults); the BT VMM traps and its callouts.
+        let produces: [VMMEventKind]? = ["trap": [.trap], "hvm": [.exit], "pv": [.trap, .hypercall],
+                                         "bt": [.trap, .callout]][vmm.strategy.rawValue]
         if let produces, !produces.contains(kind) {
             write("note: the \(vmm.strategy.rawValue) VMM takes \(produces.map { $0.rawValue + "s" }.joined(separator: " and ")), not \(kind.rawValue)s: this catchpoint will not stop\n")
         }

@@ -211,6 +211,24 @@ struct RefusalTests {
                             + "multicall, console_io, mmuext_op, sched_op, event_channel_op, host_call\n"))
         #expect(pv.contains("Catchpoint 1 (hypercall sched_op)"))
     }
+
+    /// Which events each VMM logs (docs/strategies.md): trap-and-emulate traps, VT-x VM exits,
+    /// Xen-style PV hypercalls and the traps it reflects (`info traps` under pv counts
+    /// `interrupt 0x20`), the BT VMM traps and callouts. A catchpoint of a kind the mode's VMM
+    /// never logs is set, with a note that it will not stop; under pv and bt there was none.
+    @Test("a catchpoint of a kind the VMM never takes gets a note under every VMM mode")
+    func catchpointKindNotes() throws {
+        let hello = Batch.packageRoot + "/programs/hello.s"
+        for (mode, never, takes) in [(Mode.trap, "exit", "traps"), (.hvm, "trap", "exits"),
+                                     (.pv, "exit", "traps and hypercalls"), (.bt, "hypercall", "traps and callouts")] {
+            let out = try Batch.run(hello, mode: mode, ["catch \(never)"])
+            #expect(out.contains("note: the \(mode.rawValue) VMM takes \(takes), not \(never)s: this catchpoint will not stop\n"), "\(mode): \(out)")
+        }
+        let pv = try Batch.run(hello, mode: .pv, ["catch trap", "catch hypercall"])
+        #expect(!pv.contains("note:"), "pv takes both: \(pv)")
+        let bt = try Batch.run(hello, mode: .bt, ["catch trap"])
+        #expect(!bt.contains("note:"), "\(bt)")
+    }
 }
 
 @Suite("REPL batch scripts (guest kernel and VMM)")
