@@ -43,9 +43,11 @@ public struct LabDefaults: Sendable, Equatable {
     /// Student-visible output is cut at this many bytes by the grader.
     public var outputLimit: Int = 65_536
     /// Guest stdout bytes per run before the grader stops the run ("output limit exceeded",
-    /// status 153): 1 MiB, far above any expected output and written in milliseconds, so a
-    /// submission that prints without end costs a moment, not its whole time limit.
-    public var maxOutput: UInt64 = 1 << 20
+    /// status 153): 64 KiB, as ``outputLimit`` and the window `stdout_matches` searches; far above
+    /// the shipped labs' expected outputs, and written in milliseconds in user mode and in about a
+    /// second under trap or hvm (a trap or exit per console byte), so a submission that prints
+    /// without end costs a moment, not its whole time limit.
+    public var maxOutput: UInt64 = 65_536
 
     public init() {}
 }
