@@ -110,6 +110,11 @@ public enum LabPackager {
     /// - Throws: ``GradingError/io(_:)`` when the zip cannot be written.
     public static func gradescope(_ lab: LabSpec, zip path: String, sourceRoot: String = LabCatalog.sourceRoot) throws(GradingError) {
         let fm = FileManager.default
+        let folder = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .io("cannot write the Gradescope zip \(path): its folder \(folder) does not exist; choose a path in an existing folder you can write")
+        }
         if fm.fileExists(atPath: path) { try? fm.removeItem(atPath: path) }
         let date = Date(timeIntervalSince1970: 946_684_800)
         do {
@@ -132,7 +137,8 @@ public enum LabPackager {
             }
         } catch {
             try? fm.removeItem(atPath: path)    // no half-written zip is left behind
-            let why = (error as NSError).domain == NSCocoaErrorDomain ? error.localizedDescription : "\(error)"
+            var why = (error as NSError).domain == NSCocoaErrorDomain ? error.localizedDescription : "\(error)"
+            while why.hasSuffix(".") { why.removeLast() }
             throw .io("cannot write the Gradescope zip \(path): \(why); choose a path in an existing folder you can write")
         }
     }
