@@ -365,9 +365,14 @@ public enum Container {
         let shown = spec.command[0]
         switch e {
         case ENOENT:
-            let why = spec.rootfs == nil
-                ? "execve found no file or no program loader: without --rootfs the container holds only the program, so it must be statically linked (give --rootfs with its libraries otherwise)"
-                : "execve \(target.pathInside) in the rootfs: the file or its program loader (a dynamic program's ld.so) is missing"
+            let why: String
+            if spec.imageLayers != nil {
+                why = "execve \(target.pathInside) in the image: the file or its program loader (a dynamic program's ld.so) is not in the image's layers (list them with `vsim image inspect`)"
+            } else if spec.rootfs == nil {
+                why = "execve found no file or no program loader: without --rootfs the container holds only the program, so it must be statically linked (give --rootfs with its libraries otherwise)"
+            } else {
+                why = "execve \(target.pathInside) in the rootfs: the file or its program loader (a dynamic program's ld.so) is missing"
+            }
             return .command("\(shown): \(why)", status: 127)
         case EACCES: return .command("\(shown): permission denied (not executable, or on a noexec mount)", status: 126)
         case ENOEXEC: return .command("\(shown): not an executable format this kernel can run", status: 126)

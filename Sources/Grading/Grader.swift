@@ -41,6 +41,11 @@ public struct Grader {
         guard FileManager.default.fileExists(atPath: submission, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .noSuchSubmission(submission)
         }
+        // A run stopped at max_output gets EPIPE when the guest writes again (StreamedOutput
+        // closes the pipe's read end). The guest runs in this process, so the host's SIGPIPE
+        // would end the grader: it is ignored here, for the process (a grader has no use for
+        // it: its own writes report EPIPE as an error), and vsim posts SIGPIPE to the guest.
+        signal(SIGPIPE, SIG_IGN)
         let sandbox = try SubmissionSandbox(submission: submission, files: lab.submission)
         var result = GradingResult(labID: lab.id, labTitle: lab.title, variant: variant, tests: [], vsimVersion: VSim.version)
         result.submissionProblems = lab.submission.sorted().compactMap { sandbox.problems[$0] }
@@ -67,6 +72,8 @@ struct CapturedOutput: Equatable {
     var sha256: String
     /// The first bytes (at most ``StreamedOutput/prefixLimit``).
     var prefix: [UInt8]
+    /// The run was stopped past `max_output` (`size` is then what was read by then).
+    var limitExceeded = false
 
     /// Whether the whole output is exactly `bytes`.
     func equals(_ bytes: [UInt8]) -> Bool {
@@ -176,7 +183,7 @@ struct TestRun {
         guard inputFD >= 0 else { errors.append("the grader cannot create a temporary file for stdin"); return nil }
         defer { close(inputFD) }
         let output: StreamedOutput
-        do { output = try StreamedOutput() } catch { errors.append(error.description); return nil }
+        do { output = try StreamedOutput(limit: test.maxOutput) } catch { errors.append(error.description); return nil }
         options.io = .stream(input: inputFD, output: output)
         let result: RunResult
         do {
@@ -188,6 +195,19 @@ struct TestRun {
             return nil
         }
         let summary = output.finish()
+        if summary.limitExceeded {
+            // Stopped at max_output: where the guest stood when its write failed depends on
+            // when the reader closed the pipe, so only the verdict is reported (the same on
+            // every machine): status 153, the byte count of the limit, no step count.
+            var stopped = result
+            stopped.exitStatus = TestRun.outputLimitStatus
+            failures.append("[\(mode)] " + TestRun.outputLimitMessage(test.maxOutput))
+            staff.append("[\(mode)] stopped past max_output = \(test.maxOutput) bytes (vsim's status was \(result.exitStatus)) "
+                + "(\(sandbox.redact(program.displayName)))")
+            let captured = CapturedOutput(size: summary.size, sha256: summary.sha256,
+                                          prefix: Array(summary.prefix.prefix(Int(clamping: test.maxOutput))), limitExceeded: true)
+            return RunOutcome(mode: mode, result: stopped, stdout: captured)
+        }
         if let n = result.instructions { steps = (steps ?? 0) + n }
         let captured = CapturedOutput(size: summary.size, sha256: summary.sha256, prefix: summary.prefix)
         var line = "[\(mode)] exit status \(result.exitStatus)"
@@ -196,6 +216,16 @@ struct TestRun {
         staff.append(line + " (\(sandbox.redact(program.displayName)))")
         if let d = result.diagnostic { staff.append("[\(mode)] " + sandbox.redact(d)); notes.append("[\(mode)] " + sandbox.redact(d)) }
         return RunOutcome(mode: mode, result: result, stdout: captured)
+    }
+
+    /// The status of a run stopped at `max_output`: 153, 128 + SIGXFSZ (25), what a native
+    /// process gets for writing past its file-size limit (RLIMIT_FSIZE), as 152 (SIGXCPU) is
+    /// the status of a run stopped at its step or time limit.
+    static let outputLimitStatus: Int32 = 128 + 25
+
+    /// The failure of a run stopped at `max_output` bytes of stdout.
+    static func outputLimitMessage(_ limit: UInt64) -> String {
+        "output limit exceeded (\(limit) bytes): the program printed more than the test's max_output and was stopped (status 153)"
     }
 
     /// An unlinked temporary file holding `bytes`, positioned at 0 (the guest's stdin).
@@ -226,7 +256,7 @@ struct TestRun {
             outcomes.append(outcome)
             check(outcome, arguments: arguments)
         }
-        if test.expect.modesAgree, let first = outcomes.first {
+        if test.expect.modesAgree, let first = outcomes.first, !outcomes.contains(where: \.stdout.limitExceeded) {
             for other in outcomes.dropFirst() {
                 if other.stdout != first.stdout {
                     failures.append("modes disagree: \(first.mode) and \(other.mode) printed different output "
@@ -244,6 +274,9 @@ struct TestRun {
     }
 
     mutating func check(_ run: RunOutcome, arguments: [String]) {
+        // A run stopped at max_output has failed already (runOnce said why); its output and
+        // status are cut short, so no other expectation is judged on them.
+        guard !run.stdout.limitExceeded else { return }
         let e = test.expect
         let m = "[\(run.mode)]"
         if let s = e.stdout {
@@ -495,8 +528,14 @@ struct TestRun {
         if let t = test.timer { argv += ["--timer", String(t)] }
         let args = test.args.map(variant.substitute)
         if !args.isEmpty { argv += ["--"] + args }
-        guard let out = HostProcess.run(argv, directory: sandbox.folder, timeLimit: test.timeLimit, limit: StreamedOutput.prefixLimit) else {
+        guard let out = HostProcess.run(argv, directory: sandbox.folder, timeLimit: test.timeLimit, limit: StreamedOutput.prefixLimit,
+                                        outputLimit: test.maxOutput) else {
             errors.append("cannot start \(vsim) repl")
+            return
+        }
+        if out.outputLimitExceeded {
+            failures.append("the REPL session's " + TestRun.outputLimitMessage(test.maxOutput))
+            staff.append("[repl \(test.modes[0])] stopped past max_output = \(test.maxOutput) bytes")
             return
         }
         let transcript = sandbox.redact(out.stdoutText).replacingOccurrences(of: lab.folder, with: "lab")
@@ -515,6 +554,11 @@ struct TestRun {
            regex.firstMatch(in: transcript, range: NSRange(transcript.startIndex..., in: transcript)) == nil {
             failures.append("transcript does not match /\(variant.substitute(pattern))/")
         }
-        if !failures.isEmpty { excerpts.append("transcript (first bytes):\n" + String(transcript.prefix(2048))) }
+        if !failures.isEmpty {
+            excerpts.append("transcript (first bytes):\n" + String(transcript.prefix(2048)))
+            // The session's command errors go to stderr, not into the transcript the checks read.
+            let errors = sandbox.redact(out.stderrText).replacingOccurrences(of: lab.folder, with: "lab")
+            if !errors.isEmpty { excerpts.append("the session's errors (stderr, first bytes):\n" + String(errors.prefix(1024))) }
+        }
     }
 }

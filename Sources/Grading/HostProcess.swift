@@ -2,19 +2,22 @@ import Foundation
 
 /// Runs a host tool (`as`, `cpp`, `vsim repl`) for the grader: stdin from /dev/null, stdout and
 /// stderr into files in a private folder of which at most `limit` bytes each are read back, killed
-/// at `timeLimit` seconds.
+/// at `timeLimit` seconds, or as soon as its stdout passes `outputLimit` bytes.
 enum HostProcess {
     struct Output {
         var status: Int32
         var stdout: [UInt8]
         var stderr: [UInt8]
         var timedOut: Bool
+        /// Killed because its stdout passed `outputLimit` bytes.
+        var outputLimitExceeded = false
         var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
         var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
     /// - Returns: nil when the executable cannot be started (not found in PATH).
-    static func run(_ argv: [String], directory: String? = nil, timeLimit: Double = 60, limit: Int = 1 << 20) -> Output? {
+    static func run(_ argv: [String], directory: String? = nil, timeLimit: Double = 60, limit: Int = 1 << 20,
+                    outputLimit: UInt64? = nil) -> Output? {
         let fm = FileManager.default
         let work = NSTemporaryDirectory() + "vsim-grade-proc-" + UUID().uuidString
         guard (try? fm.createDirectory(atPath: work, withIntermediateDirectories: true,
@@ -39,15 +42,20 @@ enum HostProcess {
         process.standardError = err
         do { try process.run() } catch { return nil }
         let deadline = Date().addingTimeInterval(timeLimit)
-        var timedOut = false
+        var timedOut = false, tooMuch = false
         while process.isRunning {
-            if Date() > deadline { timedOut = true; process.terminate(); kill(process.processIdentifier, SIGKILL); break }
+            if Date() > deadline { timedOut = true; kill(process.processIdentifier, SIGKILL); break }
+            if let outputLimit, let size = try? fm.attributesOfItem(atPath: outPath)[.size] as? UInt64, size > outputLimit {
+                tooMuch = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
             usleep(2_000)
         }
         process.waitUntilExit()
         if !argv[0].contains("/") && process.terminationStatus == 127 { return nil }
         return Output(status: process.terminationStatus, stdout: readPrefix(outPath, limit), stderr: readPrefix(errPath, limit),
-                      timedOut: timedOut)
+                      timedOut: timedOut, outputLimitExceeded: tooMuch)
     }
 
     /// The first `limit` bytes of a file (empty if unreadable).

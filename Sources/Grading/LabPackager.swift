@@ -39,6 +39,10 @@ public enum LabPackager {
     /// swift.org when the image has none (Gradescope's base images are Ubuntu 22.04/24.04 and
     /// reach the network while the image is built; `SWIFT_VERSION` picks the release), and
     /// builds vsim in release mode.
+    /// The Swift release vsim is built and tested with (scripts/setup, CI): the toolchain
+    /// setup.sh downloads when the image has none, and the one docs/teaching.md's images name.
+    public static let swiftVersion = "6.3.1"
+
     static func gradescopeSetup() -> String {
         """
         #!/usr/bin/env bash
@@ -52,7 +56,7 @@ public enum LabPackager {
         apt-get install -y binutils cpp libelf-dev libseccomp-dev libreadline-dev libarchive-dev pkg-config git curl \\
             ca-certificates python3 libcurl4-openssl-dev libxml2-dev libz3-dev libncurses-dev gcc
         if ! command -v swift >/dev/null; then
-            SWIFT_VERSION="${SWIFT_VERSION:-6.1.2}"
+            SWIFT_VERSION="${SWIFT_VERSION:-\(swiftVersion)}"
             . /etc/os-release
             case "$ID$VERSION_ID" in
                 ubuntu22.04) platform=ubuntu2204; suffix=ubuntu22.04 ;;
@@ -106,6 +110,11 @@ public enum LabPackager {
     /// - Throws: ``GradingError/io(_:)`` when the zip cannot be written.
     public static func gradescope(_ lab: LabSpec, zip path: String, sourceRoot: String = LabCatalog.sourceRoot) throws(GradingError) {
         let fm = FileManager.default
+        let folder = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .io("cannot write the Gradescope zip \(path): its folder \(folder) does not exist; choose a path in an existing folder you can write")
+        }
         if fm.fileExists(atPath: path) { try? fm.removeItem(atPath: path) }
         let date = Date(timeIntervalSince1970: 946_684_800)
         do {
@@ -128,7 +137,8 @@ public enum LabPackager {
             }
         } catch {
             try? fm.removeItem(atPath: path)    // no half-written zip is left behind
-            let why = (error as NSError).domain == NSCocoaErrorDomain ? error.localizedDescription : "\(error)"
+            var why = (error as NSError).domain == NSCocoaErrorDomain ? error.localizedDescription : "\(error)"
+            while why.hasSuffix(".") { why.removeLast() }
             throw .io("cannot write the Gradescope zip \(path): \(why); choose a path in an existing folder you can write")
         }
     }
@@ -150,7 +160,7 @@ public enum LabPackager {
     /// The image must have vsim on PATH (docs/teaching.md shows a Dockerfile).
     public static func prairieLearn(_ lab: LabSpec, directory: String, image: String = "vsim-grader:latest") throws(GradingError) {
         try LabFiles.requireEmpty(directory)
-        let timeout = min(600, max(30, Int(lab.tests.reduce(0) { $0 + $1.timeLimit * Double($1.modes.count) }.rounded(.up)) + 30))
+        let timeout = min(600, max(30, Int(lab.worstCaseSeconds.rounded(.up)) + 30))
         let info = JSONValue.object([
             ("uuid", .string(stableUUID(lab.id))),
             ("title", .string(lab.title)), ("topic", .string("vsim")), ("type", .string("v3")),

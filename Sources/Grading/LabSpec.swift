@@ -22,6 +22,16 @@ public struct LabSpec: Sendable {
 
     /// Total points of all tests.
     public var maxScore: Double { tests.reduce(0) { $0 + $1.points } }
+
+    /// The longest one grading of this lab can take in runs, seconds: every run of every test
+    /// (``LabTest/timedRuns``) lasting its whole `time_limit`. A submission that prints without
+    /// end no longer gets there (`max_output` stops it), but one that blocks or loops slowly can.
+    /// Compare it with the platform's global timeout: Gradescope's default is 600 s (a grading
+    /// past it scores 0 and shows no tests), PrairieLearn's `timeout` at most 600 s.
+    public var worstCaseSeconds: Double { tests.reduce(0) { $0 + $1.timeLimit * Double($1.timedRuns) } }
+
+    /// Gradescope's default global autograder timeout, seconds (docs/teaching.md).
+    public static let gradescopeDefaultTimeout: Double = 600
 }
 
 /// `[defaults]`: what a test gets when it does not set the key itself.
@@ -32,6 +42,12 @@ public struct LabDefaults: Sendable, Equatable {
     public var timeLimit: Double = 20
     /// Student-visible output is cut at this many bytes by the grader.
     public var outputLimit: Int = 65_536
+    /// Guest stdout bytes per run before the grader stops the run ("output limit exceeded",
+    /// status 153): 64 KiB, as ``outputLimit`` and the window `stdout_matches` searches; far above
+    /// the shipped labs' expected outputs, and written in milliseconds in user mode and in about a
+    /// second under trap or hvm (a trap or exit per console byte), so a submission that prints
+    /// without end costs a moment, not its whole time limit.
+    public var maxOutput: UInt64 = 65_536
 
     public init() {}
 }

@@ -29,10 +29,12 @@ extension LabSpec {
         var defaults = LabDefaults()
         if let t = try reader.table("defaults") {
             let d = SpecReader(file: file, table: t, test: nil, prefix: "defaults.")
-            try d.onlyKeys(["max_instructions", "time_limit", "output_limit"])
+            try d.onlyKeys(["max_instructions", "time_limit", "output_limit", "max_output"])
             defaults.maxInstructions = try d.optionalCount("max_instructions") ?? defaults.maxInstructions
             defaults.timeLimit = try d.optionalNumber("time_limit") ?? defaults.timeLimit
             defaults.outputLimit = Int(try d.optionalCount("output_limit") ?? UInt64(defaults.outputLimit))
+            defaults.maxOutput = try d.optionalCount("max_output") ?? defaults.maxOutput
+            guard defaults.maxOutput > 0 else { throw d.error("max_output", "must be at least 1 byte") }
         }
         var parameters: [VariantParameter] = []
         if let t = try reader.table("variant") {
@@ -104,7 +106,7 @@ extension LabSpec {
 
     static let testKeys: Set<String> = [
         "id", "name", "points", "visibility", "tags", "kind", "program", "kernel", "modes", "args", "stdin",
-        "system", "engine", "cpu", "umip", "timer", "max_instructions", "time_limit", "output_limit", "expect",
+        "system", "engine", "cpu", "umip", "timer", "max_instructions", "time_limit", "output_limit", "max_output", "expect",
         "answers", "key", "tolerance", "compute", "script",
     ]
     static let expectKeys: Set<String> = [
@@ -138,6 +140,8 @@ extension LabSpec {
                         timeLimit: try r.optionalNumber("time_limit") ?? d.timeLimit,
                         outputLimit: Int(try r.optionalCount("output_limit") ?? UInt64(d.outputLimit)))
         t.fromHiddenFile = hidden
+        t.maxOutput = try r.optionalCount("max_output") ?? d.maxOutput
+        guard t.maxOutput > 0 else { throw r.error("max_output", "must be at least 1 byte") }
         guard t.points >= 0 else { throw r.error("points", "must not be negative") }
         guard t.timeLimit > 0 else { throw r.error("time_limit", "must be above 0 seconds") }
         if let v = try r.optionalString("visibility") {

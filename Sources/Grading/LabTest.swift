@@ -48,6 +48,8 @@ public struct LabTest: Sendable {
     public var timeLimit: Double
     /// Student-visible output limit, bytes.
     public var outputLimit: Int
+    /// Guest stdout bytes per run before the run is stopped (``LabDefaults/maxOutput``).
+    public var maxOutput: UInt64 = LabDefaults().maxOutput
     public var expect = TestExpectation()
     /// `answer`: the answers file (`submission/…`), the key in it, the allowed relative error.
     public var answers: String?
@@ -59,6 +61,20 @@ public struct LabTest: Sendable {
     public var script: String?
     /// Whether the test comes from `hidden/hidden.toml`.
     public var fromHiddenFile = false
+
+    /// How many runs bounded by `time_limit` the test makes at most: one per mode for `run`
+    /// (two with `same_as`, whose reference runs too), the session for `repl`, the measured run
+    /// of an `answer` computed from a program; none for `homework` and `nanobench` answers, which
+    /// vsim computes with its own programs and budgets.
+    public var timedRuns: Int {
+        switch kind {
+        case .run: return modes.count * (expect.sameAs == nil ? 1 : 2)
+        case .repl: return 1
+        case .answer:
+            if case .run? = compute { return 1 }
+            return 0
+        }
+    }
 }
 
 /// `[tests.expect]`: everything given must hold.

@@ -47,6 +47,11 @@ public final class UART16550: IODevice {
     public private(set) var bytesReceived: UInt64 = 0
     /// When set, sent bytes go here instead of `output` (tests).
     public var sink: ((UInt8) -> Void)?
+    /// Called once, when a flush finds that `output` is a pipe whose reader has gone (EPIPE:
+    /// only where vsim ignores SIGPIPE, as the grader does when it stops reading past a test's
+    /// `max_output`). ``SystemMachine`` stops there, as a program's write to such a pipe ends it.
+    public var outputClosed: (() -> Void)?
+    private var closedReported = false
 
     public init(base: UInt16 = UART16550.com1, input: Int32, output: Int32) {
         self.base = base
@@ -104,7 +109,12 @@ public final class UART16550: IODevice {
 
     /// Writes buffered output to the host.
     public func flush() {
-        HostIO.writeAll(output, tx)  // a closed or full host output drops the bytes, as a UART does
+        // A closed or full host output drops the bytes, as a UART does; a pipe without a reader
+        // is said once (`outputClosed`).
+        if HostIO.writeAll(output, tx) == EPIPE && !closedReported {
+            closedReported = true
+            outputClosed?()
+        }
         tx.removeAll(keepingCapacity: true)
     }
 

@@ -88,7 +88,7 @@ public enum REPL {
         }
         let session: DebugSession
         do {
-            session = try DebugSession(program: program, options: opts, write: { writeOut($0) },
+            session = try DebugSession(program: program, options: opts, write: { writeOut($0) }, writeError: { writeError($0) },
                                        interrupted: { interruptFlag.pointee != 0 })
         } catch {
             writeError("vsim repl: \(error.description)\n")

@@ -6,13 +6,17 @@ import X86
 import Descriptions
 
 /// One debugging session: the guest, breakpoints, watchpoints and catchpoints, and the commands.
-/// It prints through `write` only, so the console (Readline or a batch file) and the tests drive
-/// the same code. Everything it prints is deterministic: no times, no host addresses.
+/// It prints through `write`, and a command's error through `writeError` (the console's stderr,
+/// as gdb prints its errors, so that a check of the transcript on stdout cannot be fooled by a
+/// bad command that echoes its text), so the console (Readline or a batch file) and the tests
+/// drive the same code. Everything it prints is deterministic: no times, no host addresses.
 public final class DebugSession {
     public let options: REPLOptions
     let program: ResolvedProgram
     let argv0: String
     let write: (String) -> Void
+    /// Where a command's error goes (one line each).
+    let writeError: (String) -> Void
     private(set) var target: Debuggee?
     /// Why the program is not running any more (nil while it runs).
     private var ended: StepOutcome?
@@ -36,10 +40,16 @@ public final class DebugSession {
     let interrupted: () -> Bool
 
     /// Resolves `program` (assembling a source), loads it and stops at its first instruction.
+    /// - Parameters:
+    ///   - write: receives the transcript (command output, stops, the guest's lines).
+    ///   - writeError: receives each command error (an unknown command, bad arguments), one line
+    ///     ending in a newline; nil sends them to `write`.
     public init(program: String, options: REPLOptions, write: @escaping (String) -> Void,
+                writeError: ((String) -> Void)? = nil,
                 interrupted: @escaping () -> Bool = { false }) throws(REPLError) {
         self.options = options
         self.write = write
+        self.writeError = writeError ?? write
         self.interrupted = interrupted
         if options.system && options.mode != .interpret && options.mode != .translate {
             throw .usage("--system needs --mode interpret or translate (the \(options.mode) mode runs the guest kernel already)")
@@ -128,14 +138,20 @@ public final class DebugSession {
         }
         word = word.lowercased()
         guard let command = Commands.lookup(word) else {
-            write("Undefined command: \"\(word)\".  Try \"help\".\n")
+            writeError("Undefined command: \"\(word)\".  Try \"help\".\n")
             failed = true
             return true
         }
         let result: Result<Void, REPLError>
         switch command.name {
         case "quit": return false
-        case "help": write(Commands.helpText(rest.isEmpty ? nil : rest) + "\n"); result = .success(())
+        case "help":
+            if !rest.isEmpty && Commands.lookup(rest) == nil {
+                result = .failure(.usage("Undefined command: \"\(rest)\".  Try \"help\"."))
+            } else {
+                write(Commands.helpText(rest.isEmpty ? nil : rest) + "\n")
+                result = .success(())
+            }
         case "stepi": result = stepi(rest)
         case "reverse-stepi": result = reverseStepi(rest)
         case "continue": result = runGuest(steps: nil)
@@ -152,7 +168,7 @@ public final class DebugSession {
         default: result = .failure(.usage("Undefined command: \"\(word)\".  Try \"help\"."))
         }
         if case .failure(let e) = result {
-            write(e.description + "\n")
+            writeError(e.description + "\n")
             failed = true
         }
         return true
@@ -481,7 +497,10 @@ public final class DebugSession {
         nextNumber += 1
         stops.append(Stop(number: n, kind: .catchpoint(kind: kind, reason: reason.isEmpty ? nil : reason)))
         write("Catchpoint \(n) (\(kind.rawValue)\(reason.isEmpty ? "" : " " + reason))\n")
-        let produces: [VMMEventKind]? = vmm.strategy.rawValue == "trap" ? [.trap] : vmm.strategy.rawValue == "hvm" ? [.exit] : nil
+        // What each VMM logs: trap-and-emulate traps; VT-x exits; Xen-style PV hypercalls and the
+        // traps it reflects (interrupts, faults); the BT VMM traps and its callouts.
+        let produces: [VMMEventKind]? = ["trap": [.trap], "hvm": [.exit], "pv": [.trap, .hypercall],
+                                         "bt": [.trap, .callout]][vmm.strategy.rawValue]
         if let produces, !produces.contains(kind) {
             write("note: the \(vmm.strategy.rawValue) VMM takes \(produces.map { $0.rawValue + "s" }.joined(separator: " and ")), not \(kind.rawValue)s: this catchpoint will not stop\n")
         }

@@ -31,9 +31,14 @@ public struct CompareExports: Sendable {
     }
 
     /// Checks, before any run, that the exports can be written: at most one of them is `-`
-    /// (``VSimError/usage(_:)``, exit 64), and each file either exists as a writable regular
-    /// file or can be created in an existing, writable directory (``VSimError/host(_:status:)``
-    /// with status 73, EX_CANTCREAT, naming the option and the path). Nothing is created.
+    /// (``VSimError/usage(_:)``, exit 64), and each file can really be written
+    /// (``VSimError/host(_:status:)`` with status 73, EX_CANTCREAT, naming the option and the
+    /// path). `access(2)` alone would not do: it says yes to root for a read-only file, a file on
+    /// a read-only mount or of /proc, and nothing about a device such as /dev/full. So an
+    /// existing file is opened for writing (without truncating it; a FIFO without a reader is
+    /// refused, not waited for) and given a write of zero bytes, which a pseudo-file that takes
+    /// no writes (/proc/version: EIO) or /dev/full (ENOSPC) refuses, and a missing file is
+    /// created in its directory and removed again at once. Nothing is left or changed.
     public func check() throws(VSimError) {
         let toStdout = requested.filter { $0.path == "-" }
         if toStdout.count > 1 {
@@ -43,10 +48,14 @@ public struct CompareExports: Sendable {
             func refuse(_ why: String) -> VSimError {
                 .host("\(option) \(path): the output file cannot be created: \(why); choose another path", status: 73)
             }
+            func reason(_ e: Int32) -> String { e == ENXIO ? "it is a FIFO that no process reads" : String(cString: strerror(e)) }
             var st = stat()
             if stat(path, &st) == 0 {
                 guard st.st_mode & S_IFMT != S_IFDIR else { throw refuse("it is a directory") }
-                guard access(path, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
+                let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+                guard fd >= 0 else { throw refuse(reason(errno)) }
+                defer { close(fd) }
+                guard write(fd, "", 0) >= 0 else { throw refuse("a write to it fails (\(reason(errno)))") }
                 continue
             }
             guard errno == ENOENT else { throw refuse(String(cString: strerror(errno))) }
@@ -54,7 +63,10 @@ public struct CompareExports: Sendable {
             let dir = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
             guard stat(dir, &st) == 0 else { throw refuse("its directory \(dir) does not exist (\(String(cString: strerror(errno))))") }
             guard st.st_mode & S_IFMT == S_IFDIR else { throw refuse("\(dir) is not a directory") }
-            guard access(dir, W_OK | X_OK) == 0 else { throw refuse("its directory \(dir) is not writable (\(String(cString: strerror(errno))))") }
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            guard fd >= 0 else { throw refuse("it cannot be created in \(dir) (\(String(cString: strerror(errno))))") }
+            close(fd)
+            unlink(path)
         }
     }
 }
@@ -114,11 +126,16 @@ extension CommandLineFacade {
         }
     }
 
+    /// Writes an export; a file this call created and could not write whole is removed again.
     static func writeFile(_ path: String, _ text: String, option: String) throws(VSimError) {
+        var st = stat()
+        let existed = stat(path, &st) == 0
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .host("\(option) \(path): the output file cannot be created: \(String(cString: strerror(errno)))", status: 73) }
-        defer { close(fd) }
-        if let code = HostIO.writeAll(fd, text) {
+        let failure = HostIO.writeAll(fd, text)
+        close(fd)
+        if let code = failure {
+            if !existed { unlink(path) }
             throw .host("\(option) \(path): cannot write the output file: \(HostError.describe(code))", status: 73)
         }
     }

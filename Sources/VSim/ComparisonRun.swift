@@ -11,8 +11,26 @@ import Descriptions
 public struct ComparisonPlan: Sendable {
     public var program: ProgramReference?
     public var modes: [Mode]
+    /// Measured runs per mode (`--runs`), 1 to ``maxRuns``.
     public var runs: Int = 5
+    /// Unmeasured warm-up runs per mode before the measured ones (`--warmup`), 0 to ``maxWarmup``.
     public var warmup: Int = 1
+    /// The most measured runs per mode: 1,000, plenty for a median and a p90 (hyperfine's
+    /// default is 10 runs), and a bound on how long one comparison can take.
+    public static let maxRuns = 1000
+    /// The most warm-up runs per mode: 100.
+    public static let maxWarmup = 100
+
+    /// Checks `--runs` (1 to ``maxRuns``) and `--warmup` (0 to ``maxWarmup``).
+    /// - Throws: ``VSimError/usage(_:)`` (exit 64) naming the option, the value and the range.
+    public static func checkCounts(runs: Int, warmup: Int) throws(VSimError) {
+        guard (1...maxRuns).contains(runs) else {
+            throw .usage("--runs must be from 1 to \(maxRuns) (got \(runs))")
+        }
+        guard (0...maxWarmup).contains(warmup) else {
+            throw .usage("--warmup must be from 0 to \(maxWarmup) (got \(warmup))")
+        }
+    }
     public var arguments: [String]?
     public var options = RunOptions()
     /// The bytes every run reads as its stdin (nil: none, /dev/null).
@@ -62,8 +80,7 @@ extension VSim {
     ///   and below are warm-up runs.
     public static func runComparison(_ plan: ComparisonPlan,
                                      progress: ((Int, Int, Mode, Int, Int) -> Void)? = nil) throws(VSimError) -> ComparisonReport {
-        guard plan.runs >= 1 else { throw .usage("--runs must be at least 1 (got \(plan.runs))") }
-        guard plan.warmup >= 0 else { throw .usage("--warmup must be 0 or more (got \(plan.warmup))") }
+        try ComparisonPlan.checkCounts(runs: plan.runs, warmup: plan.warmup)
         guard !plan.modes.isEmpty else { throw .usage("--modes is empty; give a comma-separated list such as interpret,native, or all") }
         let reference = plan.program ?? .embedded(defaultBenchmark.name)
         let args = plan.arguments ?? (plan.program == nil ? defaultBenchmark.arguments : [])

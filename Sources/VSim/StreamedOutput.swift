@@ -6,7 +6,11 @@ import Glibc
 
 /// A guest's stdout read through a pipe as it is written and kept only as what `vsim compare`
 /// needs: its size, its SHA-256 and the first ``prefixLimit`` bytes (for the mismatch message).
-/// A guest that writes without end costs neither memory nor disk space; it ends at the time limit.
+/// A guest that writes without end costs neither memory nor disk space. Without a ``limit`` it
+/// ends at the time limit; with one (the grader's `max_output`), the reader stops and closes the
+/// pipe's read end as soon as more than `limit` bytes came through, so the guest's next write
+/// fails with EPIPE and SIGPIPE, as a native writer's does when its reader (`head -c`) has gone:
+/// the run ends at once instead of writing until its time limit (``Summary/limitExceeded``).
 ///
 /// A reader thread drains the pipe while the run goes on. ``finish()``, called after the guest
 /// has ended, takes what is still in the pipe and stops the reader even if some descendant of a
@@ -23,7 +27,13 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
         public var sha256: String
         /// The first min(size, ``StreamedOutput/prefixLimit``) bytes.
         public var prefix: [UInt8]
+        /// Whether more than ``StreamedOutput/limit`` bytes came through, so that the reader
+        /// stopped there (then `size` and `sha256` cover only what it read, at least limit + 1 bytes).
+        public var limitExceeded = false
     }
+
+    /// Bytes after which the reader stops and closes the read end (nil: none).
+    public let limit: UInt64?
 
     /// The descriptor to give the guest as its stdout (close-on-exec; a spawned child gets a copy).
     public let writeDescriptor: Int32
@@ -35,8 +45,13 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
     private var summary: Summary?
     /// Set by ``finish()``, which closes the write ends.
     private var finished = false
+    /// Set by the reader when it closed the read end at ``limit`` (read after `done`).
+    private var readClosed = false
 
-    public init() throws(VSimError) {
+    /// - Parameter limit: bytes after which the capture stops and the writer gets EPIPE (nil: none).
+    /// - Throws: ``VSimError/host(_:status:)`` when the pipes cannot be created.
+    public init(limit: UInt64? = nil) throws(VSimError) {
+        self.limit = limit
         var data: [Int32] = [0, 0], stop: [Int32] = [0, 0]
         guard StreamedOutput.makePipe(&data) else {
             throw .host("cannot create a pipe for the guest's output: \(String(cString: strerror(errno)))")
@@ -61,7 +76,7 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
             close(stopWrite)
             done.wait()
         }
-        close(readDescriptor)
+        if !readClosed { close(readDescriptor) }
         close(stopRead)
     }
 
@@ -91,6 +106,7 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
         var prefix: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var stopping = false
+        var exceeded = false
         while true {
             var fds = [pollfd(fd: readDescriptor, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
@@ -109,11 +125,18 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
                 if prefix.count < StreamedOutput.prefixLimit {
                     prefix += chunk.prefix(StreamedOutput.prefixLimit - prefix.count)
                 }
+                if let limit, size > limit {
+                    // Past the limit: no reader any more, so the writer's next write is EPIPE.
+                    close(readDescriptor)
+                    readClosed = true
+                    exceeded = true
+                    break
+                }
             } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
                 break       // every writer closed (or the pipe failed)
             }
         }
         let digest = hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        return Summary(size: size, sha256: digest, prefix: prefix)
+        return Summary(size: size, sha256: digest, prefix: prefix, limitExceeded: exceeded)
     }
 }

@@ -16,15 +16,45 @@ func failing(_ body: () throws(GradingError) -> Void) throws {
 /// The vsim executable beside this vsim-lab (repl tests run `vsim repl --batch` through it).
 func currentExecutable() -> String? { LabExecutable.sibling("vsim") }
 
-/// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename.
+/// The temporary file `writeOutput` writes before renaming it to `path`.
+private func temporaryPath(_ path: String) -> String { path + ".tmp-\(getpid())" }
+
+/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written: its temporary
+/// file is created in the destination folder and removed again at once, so a missing or
+/// read-only folder is said now, not after every test ran. Nothing is left behind.
+/// - Throws: ``GradingError/io(_:)`` (exit 73) naming the path and why.
+func checkOutput(_ path: String?, option: String) throws(GradingError) {
+    guard let path, path != "-" else { return }
+    var st = stat()
+    if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
+        throw .io("\(option) \(path): it is a directory; give a file name")
+    }
+    let temp = temporaryPath(path)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+        let why = errno == ENOENT ? "its folder does not exist" : String(cString: strerror(errno))
+        throw .io("\(option) \(path): cannot write there (\(why)); choose a path in an existing folder you can write")
+    }
+    close(fd)
+    unlink(temp)
+}
+
+/// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename
+/// (so a reader never sees half a result, and a failed write leaves the old file and no temporary).
 func writeOutput(_ text: String, to path: String?) throws(GradingError) {
     guard let path, path != "-" else { FileHandle.standardOutput.write(Data(text.utf8)); return }
-    let temp = path + ".tmp-\(getpid())"
+    let temp = temporaryPath(path)
     do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: temp))
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temp, toPath: path)
-    } catch { throw .io("cannot write \(path): \(error.localizedDescription)") }
+    } catch {
+        unlink(temp)
+        throw .io("cannot write \(path): \(error.localizedDescription)")
+    }
+    guard rename(temp, path) == 0 else {
+        let why = String(cString: strerror(errno))
+        unlink(temp)
+        throw .io("cannot write \(path): \(why)")
+    }
 }
 
 struct GradeCommand: ParsableCommand {
@@ -46,7 +76,7 @@ struct GradeCommand: ParsableCommand {
     @Option(help: "The student id that selects the lab variant (default: none, seed 0).")
     var student: String?
 
-    @Option(help: "text, gradescope, prairielearn, junit or tap.")
+    @Option(help: "text, gradescope, prairielearn, junit, tap or classroom (GitHub Classroom's runner result, base64).")
     var format: ResultFormat = .text
 
     @Option(help: "Write the result here instead of stdout.")
@@ -70,6 +100,8 @@ struct GradeCommand: ParsableCommand {
 func grade(visibleOnly: Bool, lab name: String, submission: String, student: String?, format: ResultFormat,
            output: String?, timings: Bool, staffLog: String?) throws(GradingError) {
     let lab = try LabCatalog().load(name, includeHidden: !visibleOnly)
+    try checkOutput(output, option: "--output")
+    try checkOutput(staffLog, option: "--staff-log")
     var grader = Grader(lab: lab, student: student)
     grader.visibleOnly = visibleOnly
     if grader.vsimExecutable == nil { grader.vsimExecutable = currentExecutable() }

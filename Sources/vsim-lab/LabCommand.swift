@@ -68,7 +68,7 @@ struct LabCheckCommand: ParsableCommand {
     @Argument(help: "A lab id or a lab folder.") var lab: String
     @Argument(help: "Your submission folder.") var directory: String
     @Option(help: "Your student id (selects your variant).") var student: String?
-    @Option(help: "text, gradescope, prairielearn, junit or tap.") var format: ResultFormat = .text
+    @Option(help: "text, gradescope, prairielearn, junit, tap or classroom (GitHub Classroom's runner result, base64).") var format: ResultFormat = .text
     @Flag(help: "Leave out host seconds.") var noTimings = false
 
     func run() throws {
@@ -112,6 +112,12 @@ struct LabPackageCommand: ParsableCommand {
             if let zip = gradescope {
                 try LabPackager.gradescope(spec, zip: zip)
                 print("wrote \(zip): upload it as the Gradescope autograder (setup.sh builds vsim)")
+                let worst = spec.worstCaseSeconds
+                if worst > LabSpec.gradescopeDefaultTimeout {
+                    print("note: a grading can take up to \(Int(worst.rounded(.up))) s (every run at its time_limit), past Gradescope's "
+                        + "default timeout of \(Int(LabSpec.gradescopeDefaultTimeout)) s, which scores 0 and shows no tests: "
+                        + "raise the assignment's timeout (40 min at most) or lower the tests' time_limit")
+                }
             }
             if let dir = prairielearn {
                 try LabPackager.prairieLearn(spec, directory: dir, image: image)

@@ -21,10 +21,10 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("with"), help: "An outside anchor to add: qemu-i386 (the host's QEMU user mode, beside translate).")
     var with: [String] = []
 
-    @Option(name: .customLong("runs"), help: "Measured runs per mode.")
+    @Option(name: .customLong("runs"), help: "Measured runs per mode (1 to \(ComparisonPlan.maxRuns)).")
     var runs: Int = 5
 
-    @Option(name: .customLong("warmup"), help: "Unmeasured warm-up runs per mode before the measured ones.")
+    @Option(name: .customLong("warmup"), help: "Unmeasured warm-up runs per mode before the measured ones (0 to \(ComparisonPlan.maxWarmup)).")
     var warmup: Int = 1
 
     @Option(name: .customLong("format"), help: "Format on stdout: table, json (hyperfine's fields), markdown, csv or svg.")
@@ -48,7 +48,10 @@ struct CompareCommand: ParsableCommand {
     @Argument(parsing: .postTerminator, help: "Arguments for the guest, after --.")
     var arguments: [String] = []
 
-    func validate() throws { _ = try runOptions() }
+    func validate() throws {
+        do { try ComparisonPlan.checkCounts(runs: runs, warmup: warmup) } catch { throw ValidationError(error.description) }
+        _ = try runOptions()
+    }
 
     /// The guest options, checked against the compared modes (``GuestOption``).
     func runOptions() throws -> RunOptions {

@@ -74,6 +74,11 @@ extension ContainerTests {
                     "the image's layer is unchanged")
             let noCommand = try vsim(["container", "run", "--image", "layered:1", "--store", store.root, "--", "nosuch"])
             #expect(noCommand.status == 127 && noCommand.stderr.contains("not found in the image's layers"))
+            // An absolute path the image lacks: execve's ENOENT, said of the image (it used to
+            // speak of --rootfs, which an --image run has not given).
+            let noFile = try vsim(["container", "run", "--image", "layered:1", "--store", store.root, "--", "/bin/nosuch"])
+            #expect(noFile.status == 127 && noFile.stderr.contains("execve /bin/nosuch in the image") && !noFile.stderr.contains("--rootfs"),
+                    "\(noFile.stderr)")
             let missing = try vsim(["container", "run", "--image", "nosuch:1", "--store", store.root, "--", "/bin/true"])
             #expect(missing.status == 66 && missing.stderr.contains("layered:1"), "\(missing.stderr)")
         }

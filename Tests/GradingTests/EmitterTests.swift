@@ -157,6 +157,35 @@ import Testing
         }
     }
 
+    /// GitHub Classroom's reporter (classroom-resources/autograding-grading-reporter,
+    /// src/main.js and src/notify-classroom.js, education.md §1.3), redone in Python: it
+    /// base64-decodes the runner's result, adds up `tests[].score` against `max_score` for its
+    /// "Points X/Y" notice, and fails the job when `status` is "fail" or "error". The points it
+    /// computes are the fixture's hand count (30 for the solution, 0 for the starter).
+    @Test func classroomResultReadsAsTheReporterReadsIt() throws {
+        for (result, points, status) in [(Self.graded.pass, "30/30", "pass"), (Self.graded.fail, "0/30", "fail")] {
+            let line = ClassroomEmitter().render(result)
+            #expect(line.hasSuffix("\n") && !line.dropLast().contains("\n"), "one line for $GITHUB_OUTPUT")
+            let path = try file(line, "result.b64")
+            let reporter = """
+            import base64, json, sys
+            r = json.loads(base64.b64decode(open(sys.argv[1]).read().strip()).decode("utf-8"))
+            assert r["version"] == 1
+            total = sum(t["score"] for t in r["tests"])
+            for t in r["tests"]:
+                assert t["status"] in ("pass", "fail", "error"), t["status"]
+                assert isinstance(t["name"], str) and isinstance(t["message"], str)
+                assert isinstance(t["line_no"], int) and isinstance(t["duration"], int)
+            print("Points %g/%g %s" % (total, r["max_score"], r["status"]))
+            hidden = [t for t in r["tests"] if t["name"] == "same output as the reference"]
+            assert len(hidden) == 1 and "reference" not in hidden[0]["message"], hidden
+            """
+            let out = try Fixture.python(reporter, [path])
+            #expect(out.status == 0, "\(out.stderr)")
+            #expect(out.stdout == "Points \(points) \(status)\n", "\(out.stdout)")
+        }
+    }
+
     /// PrairieLearn shows every test in results.json to the student (education.md §1.2: no
     /// per-test visibility, unlike Gradescope's), so a hidden test must not carry its failure
     /// details there: the fixture's after_due_date test compares with lab/hidden/ref.s, whose

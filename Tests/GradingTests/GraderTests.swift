@@ -94,9 +94,8 @@ import Testing
         #expect(r.tests[3].status == .failed)
     }
 
-    @Test func hugeOutputIsBounded() throws {
-        // 1600 writes of 64 KiB: 100 MiB of guest output.
-        let flood = """
+    /// 1600 writes of 64 KiB: 100 MiB of guest output.
+    static let flood = """
         .globl _start
         _start:
             movl $1600, %esi
@@ -114,10 +113,97 @@ import Testing
         buf: .space 65536
 
         """
-        let (r, text) = try grade(["prog.s": flood, "answers.toml": ""])
+
+    @Test func hugeOutputIsStoppedAtMaxOutput() throws {
+        let (r, text) = try grade(["prog.s": Self.flood, "answers.toml": ""])
+        // docs/lab-spec.md: max_output defaults to 65,536 bytes; past it the run fails with
+        // "output limit exceeded (N bytes)" and status 153 (128 + SIGXFSZ 25).
         #expect(r.tests[0].status == .failed)
-        #expect(r.tests[0].output.contains("got 104857600"), "\(text.prefix(2000))")
+        #expect(r.tests[0].output.contains("[interpret] output limit exceeded (65536 bytes)"), "\(text.prefix(2000))")
+        #expect(r.tests[0].output.contains("[translate] output limit exceeded (65536 bytes)"), "\(text.prefix(2000))")
+        #expect(r.tests[0].staffLog.contains("stopped past max_output = 65536 bytes"))
+        #expect(!r.tests[0].output.contains("modes disagree"), "a cut output is not compared across modes")
         for t in r.tests { #expect(t.output.utf8.count <= 4096) }
+    }
+
+    /// A guest that prints forever: one that ignores SIGPIPE (SIG_IGN through sigaction, then
+    /// write errors ignored), one that does not. Every run ends as "output limit exceeded" with
+    /// status 153 whatever the guest did after its write failed. In user mode the one that does
+    /// not ignore SIGPIPE is killed by it at its first write past the limit, as Linux kills a
+    /// writer whose pipe has no reader: vsim's own status is 141 (128 + SIGPIPE 13). The step
+    /// budget is 2,000,000 and the time limit 600 s: without the output limit the user-mode run
+    /// that ignores SIGPIPE would write 2,000,000 / 6 writes of 6 bytes, and the guest kernel
+    /// modes would run to their budget.
+    @Test func endlessPrintingEndsAtMaxOutputNotAtTheTimeLimit() throws {
+        for ignorePipe in [false, true] {
+            let ignore = ignorePipe ? """
+                movl $67, %eax          # sigaction(SIGPIPE, {SIG_IGN}, NULL)
+                movl $13, %ebx
+                movl $act, %ecx
+                xorl %edx, %edx
+                int $0x80
+            """ : ""
+            let endless = """
+            .globl _start
+            _start:
+            \(ignore)
+            1:  movl $4, %eax
+                movl $1, %ebx
+                movl $line, %ecx
+                movl $6, %edx
+                int $0x80
+                jmp 1b
+            .data
+            line: .ascii "again\\n"
+            act:  .long 1, 0, 0, 0
+
+            """
+            let (root, lab) = try Fixture.makeLab()
+            defer { Fixture.remove(root) }
+            try Fixture.write("""
+                id = "demo"
+                title = "t"
+                summary = "s"
+                order = 1
+                submission = ["prog.s"]
+                [defaults]
+                max_instructions = 2000000
+                time_limit = 600
+                max_output = 10000
+                [[tests]]
+                id = "once"
+                name = "prints hi"
+                points = 1
+                program = "submission/prog.s"
+                modes = ["interpret", "translate", "trap", "hvm", "pv"]
+                expect = { stdout = "hi\\n", exit_status = 153 }
+
+                """, to: lab + "/lab.toml")
+            try Fixture.write("", to: lab + "/hidden/hidden.toml")
+            let spec = try LabSpec.load(folder: lab)
+            #expect(spec.tests[0].maxOutput == 10000)
+            let dir = try Fixture.submission(["prog.s": endless], in: root, name: "sub")
+            let r = try Grader(lab: spec).grade(submission: dir)
+            let out = r.tests[0].output
+            #expect(r.tests[0].status == .failed, "\(out)")
+            for mode in ["interpret", "translate", "trap", "hvm", "pv"] {
+                #expect(out.contains("[\(mode)] output limit exceeded (10000 bytes)"), "SIG_IGN \(ignorePipe): \(out)")
+            }
+            // Under the guest kernel the machine stops when its console finds the reader gone,
+            // whatever the program's SIGPIPE disposition: 141 there too.
+            for mode in ["trap", "hvm", "pv"] {
+                #expect(r.tests[0].staffLog.contains("[\(mode)] stopped past max_output = 10000 bytes (vsim's status was 141)"),
+                        "SIG_IGN \(ignorePipe): \(r.tests[0].staffLog)")
+            }
+            #expect(!out.contains("stdout differs"), "no other expectation is judged on a cut output: \(out)")
+            #expect(r.tests[0].steps == nil, "a stopped run reports no step count (it depends on when the pipe closed)")
+            if !ignorePipe {
+                for mode in ["interpret", "translate"] {
+                    #expect(r.tests[0].staffLog.contains("[\(mode)] stopped past max_output = 10000 bytes (vsim's status was 141)"),
+                            "\(r.tests[0].staffLog)")
+                }
+            }
+        }
     }
 
     @Test func incbinOfAHostFileIsRefused() throws {

@@ -86,7 +86,8 @@ import Testing
         let zip = root + "/missing/autograder.zip"
         let out = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", zip], environment: ["VSIM_LESSONS": root + "/lessons"])
         #expect(out.status == 73, "\(out.stderr)")
-        #expect(out.stderr.contains("cannot write the Gradescope zip \(zip): ") && out.stderr.contains("choose a path in an existing folder"), "\(out.stderr)")
+        #expect(out.stderr.contains("cannot write the Gradescope zip \(zip): its folder \(root)/missing does not exist; choose a path in an existing folder"),
+                "\(out.stderr)")
         #expect(!out.stderr.contains("NSCocoaErrorDomain") && !out.stderr.contains("UserInfo"), "\(out.stderr)")
         #expect(!FileManager.default.fileExists(atPath: zip))
     }
@@ -126,5 +127,65 @@ import Testing
         let bad = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/starter"], environment: env)
         #expect(bad.status == 65)
         #expect(bad.stderr.contains("key 'title'"))
+    }
+
+    /// docs/exit-status.md: 73 when "an output (the result file ...) cannot be written". The
+    /// check comes before grading: the lab's one test is a repl test whose "vsim" (VSIM_EXECUTABLE,
+    /// lab-spec.md) is a script that leaves a marker, and no marker may appear. A good path gets
+    /// the result and no temporary file beside it.
+    @Test func unwritableOutputIsRefusedBeforeGrading() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        try Fixture.write("""
+            id = "demo"
+            title = "t"
+            summary = "s"
+            order = 1
+            submission = ["prog.s"]
+            [[tests]]
+            id = "session"
+            name = "a session"
+            points = 1
+            kind = "repl"
+            program = "lab/tests/ref.s"
+            script = "lab/tests/ref.s"
+            expect = { stdout_matches = "x" }
+
+            """, to: lab + "/lab.toml")
+        try Fixture.write("", to: lab + "/hidden/hidden.toml")
+        let marker = root + "/graded", fake = root + "/fake-vsim"
+        try Fixture.write("#!/bin/sh\ntouch '\(marker)'\n", to: fake)
+        #expect(chmod(fake, 0o755) == 0)
+        let env = ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake]
+        for (option, path, why) in [("--output", root + "/missing/r.txt", "its folder does not exist"),
+                                    ("--staff-log", root + "/missing/log.txt", "its folder does not exist"),
+                                    ("--output", root, "it is a directory")] {
+            let r = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", option, path], environment: env)
+            #expect(r.status == 73, "\(option) \(path): \(r.stderr)")
+            #expect(r.stderr.contains("vsim: error: \(option) \(path): ") && r.stderr.contains(why), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(option): graded before the check")
+        }
+        let ok = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", "--output", root + "/r.txt"], environment: env)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker), "the fake vsim ran: the grading happened")
+        #expect(try String(contentsOfFile: root + "/r.txt", encoding: .utf8).contains("Score: "))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
+    }
+
+    /// vsim is built and tested with one Swift release: the toolchain running this test (from
+    /// `swift --version`, the independent source), setup.sh's default download and every Swift
+    /// image docs/teaching.md names must all be it.
+    @Test func oneSwiftVersionEverywhere() throws {
+        let version = LabPackager.swiftVersion
+        #expect(LabPackager.gradescopeSetup().contains("SWIFT_VERSION=\"${SWIFT_VERSION:-\(version)}\""))
+        let teaching = try String(contentsOfFile: LessonTests.lessons + "/../docs/teaching.md", encoding: .utf8)
+        let tags = teaching.components(separatedBy: "swift:").dropFirst().map { String($0.prefix { $0 != "-" && $0 != "`" }) }
+        #expect(!tags.isEmpty && tags.allSatisfy { $0 == version }, "\(tags)")
+        #expect(teaching.contains("default \(version)"))
+        if let out = try? Fixture.run("swift", ["--version"]), out.status == 0 {
+            #expect(out.stdout.contains("Swift version \(version) "), "this toolchain: \(out.stdout)")
+        } else {
+            print("skipped: no swift on PATH to compare \(version) with")
+        }
     }
 }

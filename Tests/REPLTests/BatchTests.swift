@@ -211,6 +211,24 @@ struct RefusalTests {
                             + "multicall, console_io, mmuext_op, sched_op, event_channel_op, host_call\n"))
         #expect(pv.contains("Catchpoint 1 (hypercall sched_op)"))
     }
+
+    /// Which events each VMM logs (docs/strategies.md): trap-and-emulate traps, VT-x VM exits,
+    /// Xen-style PV hypercalls and the traps it reflects (`info traps` under pv counts
+    /// `interrupt 0x20`), the BT VMM traps and callouts. A catchpoint of a kind the mode's VMM
+    /// never logs is set, with a note that it will not stop; under pv and bt there was none.
+    @Test("a catchpoint of a kind the VMM never takes gets a note under every VMM mode")
+    func catchpointKindNotes() throws {
+        let hello = Batch.packageRoot + "/programs/hello.s"
+        for (mode, never, takes) in [(Mode.trap, "exit", "traps"), (.hvm, "trap", "exits"),
+                                     (.pv, "exit", "traps and hypercalls"), (.bt, "hypercall", "traps and callouts")] {
+            let out = try Batch.run(hello, mode: mode, ["catch \(never)"])
+            #expect(out.contains("note: the \(mode.rawValue) VMM takes \(takes), not \(never)s: this catchpoint will not stop\n"), "\(mode): \(out)")
+        }
+        let pv = try Batch.run(hello, mode: .pv, ["catch trap", "catch hypercall"])
+        #expect(!pv.contains("note:"), "pv takes both: \(pv)")
+        let bt = try Batch.run(hello, mode: .bt, ["catch trap"])
+        #expect(!bt.contains("note:"), "\(bt)")
+    }
 }
 
 @Suite("REPL batch scripts (guest kernel and VMM)")
@@ -273,5 +291,47 @@ struct SystemBatchTests {
         #expect(out.contains("[guest stdout] Hello, world!\n"))
         #expect(out.contains("[guest exited with status 0 after "))
         #expect(out.contains("has no VMM: nothing traps"))
+    }
+}
+
+@Suite("REPL batch errors go to stderr")
+struct BatchErrorStreamTests {
+    /// Runs `vsim repl PROGRAM --batch -` with `commands` on stdin; stdout and stderr apart.
+    static func session(_ program: String, _ commands: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Batch.vsimPath)
+        p.arguments = ["repl", program, "--batch", "-"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        input.fileHandleForWriting.write(Data((commands.joined(separator: "\n") + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        // Small outputs: read both to their ends (the pipes' buffers hold them).
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    /// gdb prints a command's error on stderr ("Undefined command: \"bogus\".  Try \"help\".");
+    /// so does vsim's REPL, so that a lab's regular expression over the transcript (stdout)
+    /// cannot be satisfied by a bad command that echoes the text it looks for. A batch with a
+    /// failed command exits 1 (docs/repl.md).
+    @Test("an unknown command, help of an unknown topic and a bad argument: on stderr, not in the transcript")
+    func errorsOnStderr() throws {
+        let program = try Batch.source("counter-errors.s", counterSource)
+        let fake = "Catchpoint 1 (trap #GP: sti)"
+        let r = try Self.session(program, ["bogus", "help \(fake)", "break \(fake)", "x/4xb nosuchsymbol", "stepi", "quit"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("Undefined command: \"bogus\".  Try \"help\".\n"), "\(r.stderr)")
+        #expect(r.stderr.contains("Undefined command: \"\(fake)\".  Try \"help\".\n"), "\(r.stderr)")
+        #expect(!r.stdout.contains(fake), "the transcript holds no echo of a failed command: \(r.stdout)")
+        #expect(!r.stdout.contains("Undefined command"), "\(r.stdout)")
+        #expect(!r.stdout.contains("nosuchsymbol"), "\(r.stdout)")
+        // The good command still prints on stdout: stepi from _start reaches 0x08049005 (5 bytes).
+        #expect(r.stdout.contains("0x08049005"), "\(r.stdout)")
+        #expect(r.stderr.split(separator: "\n").count == 4, "one line per failed command: \(r.stderr)")
     }
 }

@@ -120,6 +120,57 @@ print("ok")
         #expect(FileManager.default.fileExists(atPath: dir + "/r.json"))
     }
 
+    /// Files that exist but take no write: `access(2)` says yes to root for all of them, so the
+    /// check opens each and writes zero bytes. Linux's answers (drivers/char/mem.c: /dev/full's
+    /// write is ENOSPC; a FIFO opened O_NONBLOCK for writing with no reader is ENXIO, fifo(7)).
+    @Test("an export to /dev/full, a FIFO nobody reads or a read-only file fails with 73 before the first run")
+    func exportToSpecialFilesCheckedFirst() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let exe = try CLI.build(Self.mkdirSource, name: "mkdirarg", in: dir)
+        let marker = dir + "/ran"
+        let fifo = dir + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        var cases = [("--export-json", "/dev/full", "No space left on device"), ("--export-csv", fifo, "it is a FIFO that no process reads")]
+        if getuid() != 0 {
+            let readOnly = dir + "/ro.json"
+            #expect(FileManager.default.createFile(atPath: readOnly, contents: Data("old".utf8), attributes: [.posixPermissions: 0o444]))
+            cases.append(("--export-markdown", readOnly, "Permission denied"))
+        } else {
+            // root may open any regular file; /proc/version takes no write (EIO).
+            cases.append(("--export-markdown", "/proc/version", "Input/output error"))
+        }
+        for (option, path, why) in cases {
+            let r = try CLI.vsim(["compare", "--modes", "native", "--runs", "1", "--warmup", "0", option, path, exe, "--", marker])
+            #expect(r.status == 73, "\(option) \(path): \(r.stderr)")
+            #expect(r.stderr.contains("vsim: error: \(option) \(path): the output file cannot be created: ") && r.stderr.contains(why),
+                    "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(option) \(path): a run happened before the check")
+        }
+    }
+
+    @Test("a comparison that fails after the export check leaves no export file behind")
+    func failedComparisonCreatesNoExport() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let r = try CLI.vsim(["compare", "--modes", "interpret", "--runs", "1", "--export-json", dir + "/r.json",
+                              "--export-csv", dir + "/r.csv", dir + "/no-such-program"])
+        #expect(r.status == 66, "docs/exit-status.md: a program that does not exist is 66: \(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "nothing created")
+    }
+
+    @Test("--runs takes 1 to 1000 and --warmup 0 to 100: anything else is a usage error (64) before any run")
+    func runsAndWarmupBounded() throws {
+        for (args, message) in [(["--runs", "1001"], "--runs must be from 1 to 1000 (got 1001)"),
+                                (["--runs", "0"], "--runs must be from 1 to 1000 (got 0)"),
+                                (["--runs", "9223372036854775807"], "--runs must be from 1 to 1000 (got 9223372036854775807)"),
+                                (["--warmup", "101"], "--warmup must be from 0 to 100 (got 101)")] {
+            let r = try CLI.vsim(["compare", "--modes", "interpret"] + args)
+            #expect(r.status == 64, "\(args): \(r.stderr)")
+            #expect(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+    }
+
     @Test("the SVG shows its title as text and starts its log axis at a labelled 1x")
     func svgTitleAndAxis() throws {
         let header = ComparisonReport.Header(vsimVersion: "0.1.0", hostCPU: "Test CPU (2 CPUs)", kernel: "Linux 6.1",
