@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* openat2(2) with struct open_how {flags, mode, resolve}. */
+/* openat2(2) with struct open_how {flags, mode, resolve}; EAGAIN (a rename or mount on the host
+ * raced a ".." step under RESOLVE_IN_ROOT/RESOLVE_BENEATH) is retried, up to 128 times. */
 long vsim_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 /* getdents64(2): struct linux_dirent64 records into buf. */
 long vsim_getdents64(int fd, void *buf, size_t count);
