@@ -265,10 +265,17 @@ extension Interpreter {
         return .next
     }
 
-    /// ``exec(_:)`` as a call, for the block loop's uncommon instructions.
+    /// ``exec(_:)`` as a call, for the block loop's uncommon instructions: ``BlockStep/next``
+    /// when the block goes on with the next op, ``BlockStep/end`` when the instruction ends the
+    /// block (``endsBlock(_:)``), ``BlockStep/slow`` when the run must stop (``exec(_:)``
+    /// returned false). The handler is read here, before the op runs (it may be overwritten
+    /// while it runs: an invalidation), so that the block loop keeps no copy of it in a
+    /// register across its ops.
     @inline(never)
-    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> Bool {
-        try exec(op)
+    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> BlockStep {
+        let h = op.pointee.h
+        guard try exec(op) else { return .slow }
+        return Interpreter.endsBlock(h) ? .end : .next
     }
 }
 
@@ -283,5 +290,6 @@ enum BlockStep: UInt8 {
     case branch
     /// Run the op through ``Interpreter/execOutOfLine(_:)`` (every form the block loop's
     /// `switch` does not hold): the loop commits the instruction count and sets EIP for it first.
+    /// From ``Interpreter/execOutOfLine(_:)``: the run must stop after the op.
     case slow
 }
