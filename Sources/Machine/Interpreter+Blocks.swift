@@ -85,6 +85,7 @@ extension Interpreter {
         let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
         Interpreter.elideDeadFlags(first, n)
         var (opCount, fused) = Interpreter.linkBranches(first, n, loops: loops)
+        Interpreter.specializeAddressing(first, opCount)
         if fallsThrough || loops {
             // The block goes on at `end`: an op that says so ends it (the loop needs no count of ops).
             var stop = DecodedOp()
@@ -199,6 +200,27 @@ extension Interpreter {
         case .cmpRM: return .cmpJccRM
         case .cmpMI: return cmp.size == 1 && !cmp.addr16 ? .cmpJcc8MI : .cmpJccMI
         default: return nil
+        }
+    }
+
+    /// Replaces the `n` ops at `ops` that have a form for the shape of their memory operand
+    /// with it: [base + index] (scale 1, no displacement: ``H/mov8MRbi``, ``H/cmpJcc8MRbi``,
+    /// ``H/cmpJcc8MRbiInBlock``, as in sieve's `movb %bl, (%edi,%eax)`) and [base + disp] (no
+    /// index: ``H/mov32RMbd``, ``H/mov32MRbd``, a compiler's locals and fields). Their
+    /// effective address leaves out the parts the shape has not (``HotContext/ea32bi(_:)``,
+    /// ``HotContext/ea32bd(_:)``), the same sum (the missing index is the always-zero word).
+    static func specializeAddressing(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) {
+        for i in 0 ..< n {
+            let o = ops[i]
+            let bi = o.scale == 0 && o.disp == 0, bd = o.index == 8
+            switch o.h {
+            case .mov8MR where bi: ops[i].h = .mov8MRbi
+            case .cmpJcc8MR where bi: ops[i].h = .cmpJcc8MRbi
+            case .cmpJcc8MRInBlock where bi: ops[i].h = .cmpJcc8MRbiInBlock
+            case .mov32RM where bd: ops[i].h = .mov32RMbd
+            case .mov32MR where bd: ops[i].h = .mov32MRbd
+            default: break
+            }
         }
     }
 
