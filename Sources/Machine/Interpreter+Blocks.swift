@@ -172,11 +172,13 @@ extension Interpreter {
     }
 
     /// Condition `cc` of a Jcc (its opcode's low nibble, SDM Vol. 1, Appendix B, "EFLAGS
-    /// Condition Codes") after a CMP, as ``HotContext/compareTaken(_:_:_:_:)`` decides it: where
-    /// it is a comparison of the operands (SDM Vol. 1, Table B-1), the comparison in bits 0-2
+    /// Condition Codes") after a CMP, as ``HotContext/compareTaken(_:_:_:_:)`` decides it, where
+    /// it is a comparison of the operands (SDM Vol. 1, Table B-1): the comparison in bits 0-2
     /// (1 below, 2 equal, 3 below or equal, 4 less, 5 less or equal: B, E, BE, L, LE) and bit 3
-    /// for its negation (AE, NE, A, GE, G); for O, NO, S, NS, P, NP: cc << 4 (read from the flags).
-    static func comparisonClass(_ cc: UInt8) -> UInt8 {
+    /// for its negation (AE, NE, A, GE, G). Nil for O, NO, S, NS, P, NP, which read the flags:
+    /// a CMP and such a Jcc are not fused (rare after a CMP; ``compareTaken`` would read them
+    /// from the flags out of line).
+    static func comparisonClass(_ cc: UInt8) -> UInt8? {
         let negate = (cc & 1) << 3
         switch cc >> 1 {
         case 1: return 1 | negate   // B, AE
@@ -184,7 +186,7 @@ extension Interpreter {
         case 3: return 3 | negate   // BE, A
         case 6: return 4 | negate   // L, GE
         case 7: return 5 | negate   // LE, G
-        default: return cc << 4
+        default: return nil
         }
     }
 
@@ -246,7 +248,8 @@ extension Interpreter {
     /// - A CMP and the Jcc after it become one op (``fusedForm(_:)``): the flags are set as by
     ///   the CMP, and the condition is decided on its operands (``comparisonClass(_:)``); the Jcc
     ///   cannot fault, so no state between the two is ever seen (a CMP that faults is reported
-    ///   as itself). Not where another branch of the block goes to the Jcc itself.
+    ///   as itself). Not where another branch of the block goes to the Jcc itself, nor for a
+    ///   Jcc that reads the flags alone (JO, JS, JP and their negations).
     /// - The Jccs before the last, and the last when `loops` (it goes back to the block's
     ///   start), branch within the block (``inBlockForm(_:)``): `imm2` = the bytes to move (an
     ///   Int32 bit pattern), `len` (an Int8 bit pattern) = the instructions skipped (forward:
@@ -282,10 +285,11 @@ extension Interpreter {
         var i = 0, p = 0
         while i < n {
             opIndex[i] = Int8(p)
-            if i + 1 < n, ops[i + 1].h == .jcc, targeted & (1 << UInt32(i + 1)) == 0, let f = fusedForm(ops[i]) {
+            if i + 1 < n, ops[i + 1].h == .jcc, targeted & (1 << UInt32(i + 1)) == 0, let f = fusedForm(ops[i]),
+               let c = comparisonClass(ops[i + 1].sub) {
                 var o = ops[i]
                 o.h = f
-                o.sub = comparisonClass(ops[i + 1].sub)
+                o.sub = c
                 o.imm2 = ops[i + 1].imm
                 o.len &+= ops[i + 1].len
                 opIndex[i + 1] = Int8(p)
