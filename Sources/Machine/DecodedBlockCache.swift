@@ -96,12 +96,14 @@ final class DecodedBlockCache {
         inUse = true
         let firstPage = info[i].tag >> 12
         let lastPage = UInt32(truncatingIfNeeded: (info[i].end - 1) >> 12)
-        for page in firstPage == lastPage ? [firstPage] : [firstPage, lastPage] {
-            var list = pageBlocks[page, default: []]
-            if list.count >= 64 { list = list.filter { lies(Int($0), on: page) } }
-            list.append(Int32(i))
-            pageBlocks[page] = list
-        }
+        list(i, under: firstPage)
+        if lastPage != firstPage { list(i, under: lastPage) }
+    }
+
+    /// Adds slot `i` to the list of `page` (in place: no copy of the list).
+    private func list(_ i: Int, under page: UInt32) {
+        if let n = pageBlocks[page]?.count, n >= 64 { pageBlocks[page]!.removeAll { !lies(Int($0), on: page) } }
+        pageBlocks[page, default: []].append(Int32(i))
     }
 
     /// Whether the block in slot `i` has bytes on `page`.

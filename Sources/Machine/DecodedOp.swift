@@ -73,6 +73,11 @@ enum H: UInt8 {
     // in the slice, else the block ends with EIP at its start.
     case jccInBlock, cmpJcc32RRInBlock, cmpJcc32RIInBlock, cmpJccMRInBlock, cmpJccRMInBlock, cmpJccMIInBlock,
          cmpJcc8MRInBlock, cmpJcc8MIInBlock
+    // Forms for one shape of memory operand (Interpreter+Blocks.swift,
+    // ``Interpreter/specializeAddressing``), only inside a block: the effective address
+    // without the parts the shape has not. `bi`: [base + index] (scale 1, no displacement);
+    // `bd`: [base + disp] (no index). The fields are those of the general form.
+    case mov8MRbi, cmpJcc8MRbi, cmpJcc8MRbiInBlock, mov32RMbd, mov32MRbd
 }
 
 /// The compact, pre-resolved form of one instruction, kept in the decoded-instruction cache.

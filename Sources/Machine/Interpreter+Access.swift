@@ -71,6 +71,18 @@ extension HotContext {
             &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
     }
 
+    /// ``ea32(_:)`` of a memory operand [base + index] (scale 1, no displacement: the `bi`
+    /// forms, ``Interpreter/specializeAddressing(_:_:)``).
+    @inline(__always) func ea32bi(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
+        s[Int(op.pointee.base)] &+ s[Int(op.pointee.index)] &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
+    }
+
+    /// ``ea32(_:)`` of a memory operand [base + disp] (no index: the `bd` forms,
+    /// ``Interpreter/specializeAddressing(_:_:)``).
+    @inline(__always) func ea32bd(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
+        s[Int(op.pointee.base)] &+ op.pointee.disp &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
+    }
+
     // MARK: guest memory
 
     /// Reads `size` bytes at linear address `a` (needs R; `#PF` otherwise).

@@ -37,12 +37,19 @@ extension Interpreter {
         let first = blocks.first(slot)
         var a = eip
         var n = 0
-        // The Jccs whose targets are not reached yet (index, target), to stop decoding as soon
-        // as one is passed; ``cutAtBranchesOut(_:_:)`` then makes the cut exact.
-        var pending: [(Int, UInt32)] = []
+        // The Jccs whose targets are not reached yet (bit i: op i, whose `imm` is the target),
+        // to stop decoding as soon as one is passed; ``cutAtBranchesOut(_:_:)`` then makes the
+        // cut exact. A mask, not an array: no allocation per block.
+        var pending: UInt32 = 0
         while n < DecodedBlockCache.maxOps - 1 {   // room for the blockEnd op
-            pending.removeAll { $0.1 == a }
-            if let cut = pending.first(where: { $0.1 < a }) { n = cut.0 + 1; break }   // a target inside an instruction
+            var passed = -1   // the first pending Jcc whose target is inside an instruction
+            var rest = pending
+            while rest != 0 {
+                let i = rest.trailingZeroBitCount
+                rest &= rest &- 1
+                if first[i].imm == a { pending &= ~(1 << UInt32(i)) } else if first[i].imm < a && passed < 0 { passed = i }
+            }
+            if passed >= 0 { n = passed + 1; break }
             if !breakpoints.isEmpty && breakpoints.contains(a) { break }
             let op = first + n
             let single = cache + Int(a & Interpreter.cacheMask)
@@ -65,7 +72,7 @@ extension Interpreter {
             let h = op.pointee.h
             let target = op.pointee.imm
             let ahead = h == .jcc && target >= next && target &- next <= Interpreter.traceReach && target >> 12 == eip >> 12
-            if ahead { pending.append((n - 1, target)) }
+            if ahead { pending |= 1 << UInt32(n - 1) }
             if (Interpreter.endsBlock(h) && !ahead) || next >> 12 != eip >> 12 || next < a { break }
             a = next
         }
@@ -78,6 +85,7 @@ extension Interpreter {
         let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
         Interpreter.elideDeadFlags(first, n)
         var (opCount, fused) = Interpreter.linkBranches(first, n, loops: loops)
+        Interpreter.specializeAddressing(first, opCount)
         if fallsThrough || loops {
             // The block goes on at `end`: an op that says so ends it (the loop needs no count of ops).
             var stop = DecodedOp()
@@ -164,11 +172,13 @@ extension Interpreter {
     }
 
     /// Condition `cc` of a Jcc (its opcode's low nibble, SDM Vol. 1, Appendix B, "EFLAGS
-    /// Condition Codes") after a CMP, as ``HotContext/compareTaken(_:_:_:_:)`` decides it: where
-    /// it is a comparison of the operands (SDM Vol. 1, Table B-1), the comparison in bits 0-2
+    /// Condition Codes") after a CMP, as ``HotContext/compareTaken(_:_:_:_:)`` decides it, where
+    /// it is a comparison of the operands (SDM Vol. 1, Table B-1): the comparison in bits 0-2
     /// (1 below, 2 equal, 3 below or equal, 4 less, 5 less or equal: B, E, BE, L, LE) and bit 3
-    /// for its negation (AE, NE, A, GE, G); for O, NO, S, NS, P, NP: cc << 4 (read from the flags).
-    static func comparisonClass(_ cc: UInt8) -> UInt8 {
+    /// for its negation (AE, NE, A, GE, G). Nil for O, NO, S, NS, P, NP, which read the flags:
+    /// a CMP and such a Jcc are not fused (rare after a CMP; ``compareTaken`` would read them
+    /// from the flags out of line).
+    static func comparisonClass(_ cc: UInt8) -> UInt8? {
         let negate = (cc & 1) << 3
         switch cc >> 1 {
         case 1: return 1 | negate   // B, AE
@@ -176,7 +186,7 @@ extension Interpreter {
         case 3: return 3 | negate   // BE, A
         case 6: return 4 | negate   // L, GE
         case 7: return 5 | negate   // LE, G
-        default: return cc << 4
+        default: return nil
         }
     }
 
@@ -192,6 +202,27 @@ extension Interpreter {
         case .cmpRM: return .cmpJccRM
         case .cmpMI: return cmp.size == 1 && !cmp.addr16 ? .cmpJcc8MI : .cmpJccMI
         default: return nil
+        }
+    }
+
+    /// Replaces the `n` ops at `ops` that have a form for the shape of their memory operand
+    /// with it: [base + index] (scale 1, no displacement: ``H/mov8MRbi``, ``H/cmpJcc8MRbi``,
+    /// ``H/cmpJcc8MRbiInBlock``, as in sieve's `movb %bl, (%edi,%eax)`) and [base + disp] (no
+    /// index: ``H/mov32RMbd``, ``H/mov32MRbd``, a compiler's locals and fields). Their
+    /// effective address leaves out the parts the shape has not (``HotContext/ea32bi(_:)``,
+    /// ``HotContext/ea32bd(_:)``), the same sum (the missing index is the always-zero word).
+    static func specializeAddressing(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) {
+        for i in 0 ..< n {
+            let o = ops[i]
+            let bi = o.scale == 0 && o.disp == 0, bd = o.index == 8
+            switch o.h {
+            case .mov8MR where bi: ops[i].h = .mov8MRbi
+            case .cmpJcc8MR where bi: ops[i].h = .cmpJcc8MRbi
+            case .cmpJcc8MRInBlock where bi: ops[i].h = .cmpJcc8MRbiInBlock
+            case .mov32RM where bd: ops[i].h = .mov32RMbd
+            case .mov32MR where bd: ops[i].h = .mov32MRbd
+            default: break
+            }
         }
     }
 
@@ -217,7 +248,8 @@ extension Interpreter {
     /// - A CMP and the Jcc after it become one op (``fusedForm(_:)``): the flags are set as by
     ///   the CMP, and the condition is decided on its operands (``comparisonClass(_:)``); the Jcc
     ///   cannot fault, so no state between the two is ever seen (a CMP that faults is reported
-    ///   as itself). Not where another branch of the block goes to the Jcc itself.
+    ///   as itself). Not where another branch of the block goes to the Jcc itself, nor for a
+    ///   Jcc that reads the flags alone (JO, JS, JP and their negations).
     /// - The Jccs before the last, and the last when `loops` (it goes back to the block's
     ///   start), branch within the block (``inBlockForm(_:)``): `imm2` = the bytes to move (an
     ///   Int32 bit pattern), `len` (an Int8 bit pattern) = the instructions skipped (forward:
@@ -225,29 +257,42 @@ extension Interpreter {
     ///   otherwise ends the block: a fused op's `imm2` is the target and its `len` that of both
     ///   instructions.
     static func linkBranches(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int, loops: Bool) -> (Int, UInt32) {
-        // The branches within the block and their targets' instruction indices, taken before
-        // the ops are rewritten (buildBlock kept only Jccs whose targets are in the block).
-        var branches: [(Int, Int)] = []
+        // Fixed storage on the stack (a block has at most maxOps - 1 instructions): no allocation
+        // per block. target[i]: the instruction index a branch within the block at instruction i
+        // goes to; opIndex[i]: the op instruction i becomes.
+        withUnsafeTemporaryAllocation(of: Int8.self, capacity: 2 * DecodedBlockCache.maxOps) { buf in
+            linkBranches(ops, n, loops: loops, target: buf.baseAddress!, opIndex: buf.baseAddress! + DecodedBlockCache.maxOps)
+        }
+    }
+
+    /// ``linkBranches(_:_:loops:)`` with its scratch storage (`maxOps` entries each).
+    private static func linkBranches(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int, loops: Bool,
+                                     target: UnsafeMutablePointer<Int8>, opIndex: UnsafeMutablePointer<Int8>) -> (Int, UInt32) {
+        // The branches within the block (bit i: instruction i) and their targets' instruction
+        // indices, taken before the ops are rewritten (buildBlock kept only Jccs whose targets
+        // are in the block).
+        var branches: UInt32 = 0
         var targeted: UInt32 = 0
         for i in 0 ..< n where ops[i].h == .jcc && (i < n - 1 || loops) {
             var t = 0
             if i < n - 1 { while ops[t].tag != ops[i].imm { t += 1 } }
-            branches.append((i, t))
+            branches |= 1 << UInt32(i)
+            target[i] = Int8(t)
             targeted |= 1 << UInt32(t)
         }
         // Fuse and compact: instruction i becomes op opIndex[i].
-        var opIndex = [Int](repeating: 0, count: n)
         var fused: UInt32 = 0
         var i = 0, p = 0
         while i < n {
-            opIndex[i] = p
-            if i + 1 < n, ops[i + 1].h == .jcc, targeted & (1 << UInt32(i + 1)) == 0, let f = fusedForm(ops[i]) {
+            opIndex[i] = Int8(p)
+            if i + 1 < n, ops[i + 1].h == .jcc, targeted & (1 << UInt32(i + 1)) == 0, let f = fusedForm(ops[i]),
+               let c = comparisonClass(ops[i + 1].sub) {
                 var o = ops[i]
                 o.h = f
-                o.sub = comparisonClass(ops[i + 1].sub)
+                o.sub = c
                 o.imm2 = ops[i + 1].imm
                 o.len &+= ops[i + 1].len
-                opIndex[i + 1] = p
+                opIndex[i + 1] = Int8(p)
                 ops[p] = o
                 fused |= 1 << UInt32(p)
                 i += 2
@@ -258,10 +303,13 @@ extension Interpreter {
             p += 1
         }
         // Link the branches within the block.
-        for (b, t) in branches {
-            let q = opIndex[b]
+        var rest = branches
+        while rest != 0 {
+            let b = rest.trailingZeroBitCount
+            rest &= rest &- 1
+            let t = Int(target[b]), q = Int(opIndex[b])
             ops[q].h = inBlockForm(ops[q].h)
-            ops[q].imm2 = UInt32(bitPattern: Int32((opIndex[t] - q) * MemoryLayout<DecodedOp>.stride))
+            ops[q].imm2 = UInt32(bitPattern: Int32((Int(opIndex[t]) - q) * MemoryLayout<DecodedOp>.stride))
             ops[q].len = UInt8(bitPattern: Int8(t > b ? t - b - 1 : -n))
         }
         return (p, fused)

@@ -17,11 +17,15 @@ extension Interpreter {
         switch h {
         // MARK: hot 32-bit forms (Interpreter+Hot.swift)
         case .mov32RR: k.mov32RR(op)
-        case .mov32RM: try k.mov32RM(op)
-        case .mov32MR: try k.mov32MR(op)
+        case .mov32RM: try k.mov32RM(op, k.ea32(op))
+        case .mov32MR: try k.mov32MR(op, k.ea32(op))
         case .mov32RI: k.mov32RI(op)
         case .mov8RM: try k.mov8RM(op)
-        case .mov8MR: try k.mov8MR(op)
+        case .mov8MR: try k.mov8MR(op, k.ea32(op))
+        // The shapes' forms are only made inside a block; their fields are the general form's.
+        case .mov32RMbd: try k.mov32RM(op, k.ea32(op))
+        case .mov32MRbd: try k.mov32MR(op, k.ea32(op))
+        case .mov8MRbi: try k.mov8MR(op, k.ea32(op))
         case .add32RR: k.add32(op, k.r32(op.pointee.rm))
         case .add32RI: k.add32(op, op.pointee.imm)
         case .sub32RR: k.sub32(op, k.r32(op.pointee.rm))
@@ -55,6 +59,7 @@ extension Interpreter {
         case .cmpJccRM: k.cmpJccSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)); return true
         case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)); return true
         case .cmpJcc8MI: k.cmpJcc8(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF); return true
+        case .cmpJcc8MRbi: k.cmpJcc8(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)); return true
 
         // MARK: general forms
         case .aluRR:
@@ -257,7 +262,7 @@ extension Interpreter {
              // Only in a block, where ``execInBlock(_:_:)`` runs them (they branch to an op of it);
              // here they leave as an invalidated block's op does, to run again from their bytes.
              .jccInBlock, .cmpJcc32RRInBlock, .cmpJcc32RIInBlock, .cmpJccMRInBlock, .cmpJccRMInBlock,
-             .cmpJccMIInBlock, .cmpJcc8MRInBlock, .cmpJcc8MIInBlock:
+             .cmpJccMIInBlock, .cmpJcc8MRInBlock, .cmpJcc8MIInBlock, .cmpJcc8MRbiInBlock:
             eip = op.pointee.tag
             blockLeft = true
             return false

@@ -9,13 +9,15 @@ extension HotContext {
         setR32(op.pointee.r, r32(op.pointee.rm))
     }
 
-    @inline(__always) func mov32RM(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        let v = try rd32(ea32(op))
+    /// MOV r32, m32 (32-bit addressing) of the operand at `a` (``ea32(_:)``, or a shape's).
+    @inline(__always) func mov32RM(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32) throws(CPUException) {
+        let v = try rd32(a)
         setR32(op.pointee.r, v)
     }
 
-    @inline(__always) func mov32MR(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        try wr32(ea32(op), r32(op.pointee.r))
+    /// MOV m32, r32 (32-bit addressing) to the operand at `a` (``ea32(_:)``, or a shape's).
+    @inline(__always) func mov32MR(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32) throws(CPUException) {
+        try wr32(a, r32(op.pointee.r))
     }
 
     /// MOV r8, m8 (``H/mov8RM``; 32-bit addressing).
@@ -24,9 +26,10 @@ extension HotContext {
         (sb + Int(op.pointee.r)).storeBytes(of: UInt8(truncatingIfNeeded: v), as: UInt8.self)
     }
 
-    /// MOV m8, r8 (``H/mov8MR``; 32-bit addressing).
-    @inline(__always) func mov8MR(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) {
-        try wr8(ea32(op), UInt32((sb + Int(op.pointee.r)).load(as: UInt8.self)))
+    /// MOV m8, r8 (``H/mov8MR``; 32-bit addressing) to the operand at `a` (``ea32(_:)``, or a
+    /// shape's).
+    @inline(__always) func mov8MR(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32) throws(CPUException) {
+        try wr8(a, r8(op.pointee.r))
     }
 
     /// MOVZX r16/r32, r/m8 or r/m16 (SDM "MOVZX"): `sub` is the source's size.
@@ -187,12 +190,15 @@ extension Interpreter {
         let h = op.pointee.h
         switch h {
         case .mov32RR: k.mov32RR(op)
-        case .mov32RM: try k.mov32RM(op)
-        case .mov32MR: try k.mov32MR(op)
+        case .mov32RM: try k.mov32RM(op, k.ea32(op))
+        case .mov32MR: try k.mov32MR(op, k.ea32(op))
         case .mov32RI: k.mov32RI(op)
         case .mov8RM: try k.mov8RM(op)
-        case .mov8MR: try k.mov8MR(op)
+        case .mov8MR: try k.mov8MR(op, k.ea32(op))
         case .movzx: try k.movzx(op)
+        case .mov32RMbd: try k.mov32RM(op, k.ea32bd(op))
+        case .mov32MRbd: try k.mov32MR(op, k.ea32bd(op))
+        case .mov8MRbi: try k.mov8MR(op, k.ea32bi(op))
         case .add32RR: k.add32(op, k.r32(op.pointee.rm))
         case .add32RI: k.add32(op, op.pointee.imm)
         case .sub32RR: k.sub32(op, k.r32(op.pointee.rm))
@@ -222,6 +228,7 @@ extension Interpreter {
         case .cmpJccRM: k.cmpJccSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size)); return .end
         case .cmpJcc8MR: k.cmpJcc8(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)); return .end
         case .cmpJcc8MI: k.cmpJcc8(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF); return .end
+        case .cmpJcc8MRbi: k.cmpJcc8(op, try k.rd8(k.ea32bi(op)), k.r8(op.pointee.r)); return .end
         case .blockEnd: k.eip = op.pointee.tag; return .end
         // Branches to an op of the same block: taken, the loop moves to it (``BlockStep/branch``).
         case .jccInBlock: if k.jccTaken(op) { return .branch }
@@ -235,6 +242,8 @@ extension Interpreter {
         case .cmpJcc8MRInBlock:
             if k.cmp8Taken(op, try k.rd8(k.ea32(op)), k.r8(op.pointee.r)) { return .branch }
         case .cmpJcc8MIInBlock: if k.cmp8Taken(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF) { return .branch }
+        case .cmpJcc8MRbiInBlock:
+            if k.cmp8Taken(op, try k.rd8(k.ea32bi(op)), k.r8(op.pointee.r)) { return .branch }
         case .nop: break
         case .cmpMR: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size))
         case .cmpMI: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm)
@@ -265,10 +274,17 @@ extension Interpreter {
         return .next
     }
 
-    /// ``exec(_:)`` as a call, for the block loop's uncommon instructions.
+    /// ``exec(_:)`` as a call, for the block loop's uncommon instructions: ``BlockStep/next``
+    /// when the block goes on with the next op, ``BlockStep/end`` when the instruction ends the
+    /// block (``endsBlock(_:)``), ``BlockStep/slow`` when the run must stop (``exec(_:)``
+    /// returned false). The handler is read here, before the op runs (it may be overwritten
+    /// while it runs: an invalidation), so that the block loop keeps no copy of it in a
+    /// register across its ops.
     @inline(never)
-    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> Bool {
-        try exec(op)
+    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> BlockStep {
+        let h = op.pointee.h
+        guard try exec(op) else { return .slow }
+        return Interpreter.endsBlock(h) ? .end : .next
     }
 }
 
@@ -283,5 +299,6 @@ enum BlockStep: UInt8 {
     case branch
     /// Run the op through ``Interpreter/execOutOfLine(_:)`` (every form the block loop's
     /// `switch` does not hold): the loop commits the instruction count and sets EIP for it first.
+    /// From ``Interpreter/execOutOfLine(_:)``: the run must stop after the op.
     case slow
 }

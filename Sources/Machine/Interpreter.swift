@@ -199,16 +199,12 @@ public final class Interpreter: CodeWriteObserver {
                         break
                     }
                     // Out of line: the count as if at the block's last instruction (the only
-                    // one that may read it), EIP at the instruction. `h` is read before the
-                    // call: the op may be overwritten (invalidated) while it runs.
-                    let h = op.pointee.h
+                    // one that may read it), EIP at the instruction.
                     instructionsExecuted = Interpreter.retired(end, left) &- 1
                     s[CPUState.iEIP] = op.pointee.tag
-                    if _fastPath(try execOutOfLine(op)) {
-                        if Interpreter.endsBlock(h) { break }
-                        op += 1
-                        continue
-                    }
+                    let after = try execOutOfLine(op)
+                    if _fastPath(after == .next) { op += 1; continue }
+                    if _fastPath(after == .end) { break }
                     // What did not run goes back to `left`: `op` and the rest of the block.
                     let (ran, n) = blocks.position(op)
                     if blockLeft {

@@ -103,4 +103,68 @@ struct BlockTraceTests {
         // 2 + 3 rounds of 5 + the INT
         #expect(m.interp.instructionsExecuted == 18)
     }
+
+    /// Every condition of a Jcc after a CMP, as the block loop decides it (the CMP and the Jcc
+    /// fused: on the operands where the condition compares them, else from the flags the CMP
+    /// set), for operands on each side of 0 and of the sign boundary, equal and unequal:
+    /// taken or not as Intel SDM Vol. 1, Table B-1 defines each condition (worked out below
+    /// on the operands), in the four fused shapes: CMP r32, r32 and CMP r32, imm branching
+    /// within the block, CMP r32, r32 ending it (a target past ``Interpreter/traceReach``), and
+    /// CMP m8, r8 with a [base + index] operand (``H/cmpJcc8MRbiInBlock``).
+    @Test func fusedCompareTakesEveryConditionAsTheSDM() throws {
+        // (Five values: shape 2's 400 cases of 59 bytes fit below the data at 0x08050000.)
+        let words: [UInt32] = [0, 1, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF]
+        let bytes: [UInt32] = [0, 1, 0x7F, 0x80, 0xFF]
+        let names = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"]
+        /// Condition `cc` after CMP a, b at `bits` (SDM Vol. 1, Table B-1 and Appendix B).
+        func taken(_ cc: Int, _ a: UInt32, _ b: UInt32, bits: UInt32) -> Bool {
+            let mask: UInt32 = bits == 32 ? ~0 : (1 << bits) - 1, sign: UInt32 = 1 << (bits - 1)
+            let r = (a &- b) & mask
+            let sa = a & sign != 0, sb = b & sign != 0, sr = r & sign != 0
+            let cf = a < b, zf = r == 0, sf = sr, of = sa != sb && sr != sa
+            let pf = (r & 0xFF).nonzeroBitCount % 2 == 0
+            let t: Bool
+            switch cc >> 1 {
+            case 0: t = of
+            case 1: t = cf
+            case 2: t = zf
+            case 3: t = cf || zf
+            case 4: t = sf
+            case 5: t = pf
+            case 6: t = sf != of
+            default: t = zf || sf != of
+            }
+            return t != (cc & 1 != 0)
+        }
+        for shape in 0 ..< 4 {
+            let values = shape == 3 ? bytes : words
+            var source = "", expected: [UInt8] = []
+            for cc in 0 ..< 16 {
+                for a in values {
+                    for b in values {
+                        let k = expected.count
+                        expected.append(taken(cc, a, b, bits: shape == 3 ? 8 : 32) ? 1 : 0)
+                        let cmp: String
+                        switch shape {
+                        case 1: cmp = "movl $\(a), %eax\n cmpl $\(b), %eax"
+                        case 3:
+                            cmp = "movl $\(TestMachine.data + 0x1000), %edi\n movl $\(k), %esi\n"
+                                + " movb $\(a), (%edi,%esi)\n movb $\(b), %dl\n cmpb %dl, (%edi,%esi)"
+                        default: cmp = "movl $\(a), %eax\n movl $\(b), %edx\n cmpl %edx, %eax"
+                        }
+                        let gap = shape == 2 ? "\n .skip 32, 0x90" : ""
+                        source += "movl $1, %ecx\n \(cmp)\n j\(names[cc]) 1f\n xorl %ecx, %ecx\(gap)\n"
+                            + "1: movb %cl, \(TestMachine.data + UInt32(k))\n"
+                    }
+                }
+            }
+            let m = try TestMachine(asm: source)
+            #expect(m.run(1_000_000) == .exited(status: 0))
+            let got = try m.bytes(TestMachine.data, expected.count)
+            for k in expected.indices where got[k] != expected[k] {
+                let n = values.count, cc = k / (n * n), a = values[k / n % n], b = values[k % n]
+                Issue.record("shape \(shape): j\(names[cc]) after cmp of \(a) with \(b): taken \(got[k]), SDM \(expected[k])")
+            }
+        }
+    }
 }
