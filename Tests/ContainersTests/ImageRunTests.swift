@@ -109,7 +109,7 @@ extension ContainerTests {
             // The same with a rootfs as the jail: the escape's subdirectory is removed again.
             let rootfs = dir + "/rootfs"
             try FileManager.default.createDirectory(atPath: rootfs, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: program, toPath: rootfs + "/jailbreak")
+            try Support.copyExecutable(program, to: rootfs + "/jailbreak")
             var inRootfs = ContainerSpec(command: ["/jailbreak", secret])
             inRootfs.isolation = .chroot
             inRootfs.rootfs = rootfs

@@ -85,7 +85,7 @@ extension ContainerTests {
             let rootfs = dir + "/rootfs", upper = dir + "/upper"
             try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: rootfs + "/etc", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: probe, toPath: rootfs + "/bin/ctprobe")
+            try Support.copyExecutable(probe, to: rootfs + "/bin/ctprobe")
             try "lower\n".write(toFile: rootfs + "/etc/greeting", atomically: true, encoding: .utf8)
             try "gone\n".write(toFile: rootfs + "/etc/remove-me", atomically: true, encoding: .utf8)
             let before = try snapshot(rootfs)

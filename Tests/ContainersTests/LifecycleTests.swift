@@ -126,7 +126,7 @@ extension ContainerTests {
             let probe = try Support.build("ctprobe", into: dir)
             let rootfs = dir + "/rootfs"
             try FileManager.default.createDirectory(atPath: rootfs, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: probe, toPath: rootfs + "/ctprobe")
+            try Support.copyExecutable(probe, to: rootfs + "/ctprobe")
             let uppers = dir + "/uppers"
             try FileManager.default.createDirectory(atPath: uppers, withIntermediateDirectories: true)
             let seed = UInt64(UInt32.random(in: 0...UInt32.max))

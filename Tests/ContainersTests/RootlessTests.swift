@@ -39,7 +39,7 @@ extension ContainerTests {
             let rootfs = dir + "/rootfs"
             try FileManager.default.createDirectory(atPath: rootfs + "/bin", withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
-            try FileManager.default.copyItem(atPath: probe, toPath: rootfs + "/bin/ctprobe")
+            try Support.copyExecutable(probe, to: rootfs + "/bin/ctprobe")
             let overlay = try asNobody(["container", "run", "--rootless", "--rootfs", rootfs, "--", "ctprobe", "write", "/etc-new", "x"])
             #expect(overlay.status == 0, "\(overlay.stderr)")
             #expect(!HostFiles.exists(rootfs + "/etc-new"))

@@ -69,6 +69,15 @@ enum Support {
         guard r.status == 0 else { throw Failure(description: "\(argv.joined(separator: " ")) failed: \(r.stderr)") }
     }
 
+    /// Copies an executable that will be exec'd (natively, or inside a container) with `cp` in a
+    /// child process. Copied by this process, the file would be open for writing here while other
+    /// tests' threads fork (suites run in parallel): a child holding that descriptor until its own
+    /// exec makes the kernel refuse to run the file, ETXTBSY ("Text file busy"), as a native
+    /// `chroot DIR /prog` once did in LinuxABITests. `cp` opens the file only in its own process.
+    static func copyExecutable(_ source: String, to destination: String) throws {
+        try tool(["cp", "--", source, destination])
+    }
+
     /// Whether `tool` is on PATH.
     static func have(_ tool: String) -> Bool {
         (try? spawn(["sh", "-c", "command -v \(tool)"]))?.status == 0

@@ -33,7 +33,7 @@ struct LinuxABITests {
         try fm.createSymbolicLink(atPath: root + "/data/abs", withDestinationPath: "/etc/passwd")
         try fm.createSymbolicLink(atPath: root + "/data/out", withDestinationPath: "../../secret.txt")
         try fm.createSymbolicLink(atPath: root + "/data/loop", withDestinationPath: "loop")
-        try fm.copyItem(atPath: program, toPath: root + "/prog")
+        try ProgramsHarness.copyExecutable(program, to: root + "/prog")
         return root
     }
 

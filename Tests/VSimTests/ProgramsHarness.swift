@@ -24,6 +24,16 @@ enum ProgramsHarness {
             .filter { $0.hasSuffix(".s") }.sorted().map { programsDirectory + "/" + $0 }
     }
 
+    /// Copies an executable that will be exec'd (natively, or inside a container) with `cp` in a
+    /// child process. Copied by this process, the file would be open for writing here while other
+    /// tests' threads fork (suites run in parallel): a child holding that descriptor until its own
+    /// exec makes the kernel refuse to run the file, ETXTBSY ("Text file busy"), as a native
+    /// `chroot DIR /prog` once did in LinuxABITests. `cp` opens the file only in its own process.
+    static func copyExecutable(_ source: String, to destination: String) throws {
+        let r = try CLI.run("/usr/bin/env", ["cp", "--", source, destination])
+        guard r.status == 0 else { throw Failure(description: "cp \(source) \(destination): \(r.stderr)") }
+    }
+
     struct Output {
         var status: Int32           // exit status, or 128+signal
         var stdout: [UInt8]
