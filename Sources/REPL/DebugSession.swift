@@ -808,7 +808,9 @@ public final class DebugSession {
         let fn = t.symbols.function(containing: at)
         while a < end && count < 200 {
             let bytes = t.read(a, count: 15)
-            guard !bytes.isEmpty else { write("Cannot access memory at address \(Hex.short(a))\n"); break }
+            // gdb: the dump stops with an error (on stderr, the command fails, no "End of
+            // assembler dump."), whether the first address or a later one cannot be read.
+            guard !bytes.isEmpty else { return .failure(.usage("Cannot access memory at address \(Hex.short(a))")) }
             let marker = a == t.cpu.eip ? "=> " : "   "
             let label = fn.map { "<+\(a &- $0.start)>" } ?? (t.symbols.gdbLabel(a) ?? "")
             do throws(DecodeError) {

@@ -334,4 +334,18 @@ struct BatchErrorStreamTests {
         #expect(r.stdout.contains("0x08049005"), "\(r.stdout)")
         #expect(r.stderr.split(separator: "\n").count == 4, "one line per failed command: \(r.stderr)")
     }
+
+    /// gdb 13 on a static i386 program, `disassemble 0`: "Dump of assembler code from 0x0 to
+    /// 0x30:" on stdout, then the error "Cannot access memory at address 0x0" on stderr, no
+    /// "End of assembler dump.", and the command counts as failed (a batch exits 1).
+    @Test("disassemble at an unmapped address fails as gdb's does: the error on stderr, no end line")
+    func disassembleUnmapped() throws {
+        let program = try Batch.source("counter-disas.s", counterSource)
+        let r = try Self.session(program, ["disassemble 0", "quit"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr == "Cannot access memory at address 0x0\n", "\(r.stderr)")
+        #expect(r.stdout.contains("Dump of assembler code from 0x00000000 to 0x00000030:\n"), "\(r.stdout)")
+        #expect(!r.stdout.contains("Cannot access memory"), "\(r.stdout)")
+        #expect(!r.stdout.contains("End of assembler dump."), "\(r.stdout)")
+    }
 }
