@@ -8,11 +8,13 @@ struct ExpressionEvaluator {
     let readWord: (UInt32) -> UInt32?
 
     static let registers32 = ["eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"]
-    static let registers16 = ["ax", "cx", "dx", "bx", "sp", "bp", "si", "di"]
+    /// The 16-bit halves, as gdb's i386 word pseudo-registers: no `$sp` among them, which is
+    /// gdb's alias of the stack pointer (`$esp`), as `$pc` is of `$eip` and `$fp` of `$ebp`.
+    static let registers16 = ["ax", "cx", "dx", "bx", "", "bp", "si", "di"]
     static let registers8 = ["al", "cl", "dl", "bl", "ah", "ch", "dh", "bh"]
     static let segmentNames = ["es", "cs", "ss", "ds", "fs", "gs"]
     /// Every `$name` the evaluator knows, for completion and help.
-    static let registerNames = registers32 + ["eip", "pc", "eflags", "fp"] + registers16 + registers8 + segmentNames
+    static let registerNames = registers32 + ["eip", "pc", "eflags", "fp", "sp"] + registers16.filter { !$0.isEmpty } + registers8 + segmentNames
         + ["cr0", "cr2", "cr3", "cr4", "cpl"]
 
     func evaluate(_ text: String) -> Result<UInt32, REPLError> {
@@ -86,12 +88,13 @@ struct ExpressionEvaluator {
         guard let cpu else { throw REPLError.usage("The program is not being run.") }
         let n = name.lowercased()
         if let i = Self.registers32.firstIndex(of: n) { return cpu[reg32: i] }
-        if let i = Self.registers16.firstIndex(of: n) { return UInt32(cpu[reg16: i]) }
+        if !n.isEmpty, let i = Self.registers16.firstIndex(of: n) { return UInt32(cpu[reg16: i]) }
         if let i = Self.registers8.firstIndex(of: n) { return UInt32(cpu[reg8: i]) }
         if let i = Self.segmentNames.firstIndex(of: n) { return UInt32(cpu.segments[i]) }
         switch n {
         case "eip", "pc": return cpu.eip
         case "fp": return cpu.ebp
+        case "sp": return cpu.esp
         case "eflags": return cpu.eflags
         case "cr0": return cpu.cr0
         case "cr2": return cpu.cr2
