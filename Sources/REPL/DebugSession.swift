@@ -34,6 +34,8 @@ public final class DebugSession {
     private var before: RegisterSnapshot?
     private var lastExamine = ExamineFormat()
     private var nextExamineAddress: UInt32?
+    /// The count of the last `x` (gdb's `last_count`): a plain `x` repeats it.
+    private var lastExamineCount = 1
     private var shown: [String: Int] = [:]
     private var pendingLine: [String: [UInt8]] = [:]
     /// Set from a SIGINT handler to stop `continue`.
@@ -720,8 +722,10 @@ public final class DebugSession {
         } else {
             switch evaluate(arg, t) { case .success(let a): address = a; case .failure(let e): return .failure(e) }
         }
-        lastExamine = f
-        lastExamine.count = 1
+        // gdb's x_command: a plain `x` (no format, no address) repeats the last count, which
+        // is remembered even when the examine fails; the format and size only when it succeeds.
+        if fmt.isEmpty && arg.isEmpty { f.count = lastExamineCount }
+        lastExamineCount = f.count
         func head(_ a: UInt32) -> String { Hex.short(a) + (t.symbols.gdbLabel(a).map { " " + $0 } ?? "") + ":" }
         switch f.format {
         case "s":
@@ -771,6 +775,8 @@ public final class DebugSession {
             address = address &+ UInt32(f.count * f.size)
         }
         nextExamineAddress = address
+        lastExamine = f
+        lastExamine.count = 1
         return .success(())
     }
 

@@ -335,6 +335,40 @@ struct BatchErrorStreamTests {
         #expect(r.stderr.split(separator: "\n").count == 4, "one line per failed command: \(r.stderr)")
     }
 
+    /// gdb's manual (Registers): "$sp is used for a register that contains the stack pointer";
+    /// on i386 that is ESP (gdb 13's `p/x $sp` and `p/x $esp` print the same 0xffffd930 for
+    /// a static program at its first instruction), not the 16-bit SP: gdb's word
+    /// pseudo-registers are ax, cx, dx, bx, bp, si, di. So `x/4xb $sp` reads the stack.
+    @Test("$sp is the stack pointer ($esp), as in gdb, not its low 16 bits")
+    func stackPointerAlias() throws {
+        let program = try Batch.source("counter-sp.s", counterSource)
+        let r = try Self.session(program, ["print $sp", "print $esp", "x/4xb $sp", "quit"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty, "\(r.stderr)")
+        let values = r.stdout.split(separator: "\n").filter { $0.hasPrefix("$ = ") }
+        #expect(values.count == 2 && values[0] == values[1], "\(r.stdout)")
+        #expect(values.first.map { $0.hasPrefix("$ = 0x") && $0.count > "$ = 0xffff".count } == true, "a 32-bit address: \(r.stdout)")
+    }
+
+    /// gdb 13's `x` (printcmd.c, x_command), run on a static i386 program: after `x/4xb $sp` a
+    /// plain `x` shows the next 4 bytes (the count repeats); a failed `x/3xw 0` does not change
+    /// the remembered format, so `x $sp` then shows one byte (count 1: an address was given),
+    /// and a plain `x` after it one byte more.
+    @Test("x repeats its count and keeps the format of the last x that succeeded, as gdb's does")
+    func examineRemembersAsGDB() throws {
+        let program = try Batch.source("counter-x.s", counterSource)
+        let r = try Self.session(program, ["x/4xb $sp", "x", "x/3xw 0", "x $sp", "x", "quit"])
+        #expect(r.status == 1, "one command failed: \(r.stderr)")
+        #expect(r.stderr == "Cannot access memory at address 0x0\n", "\(r.stderr)")
+        let lines: [[Substring]] = r.stdout.split(separator: "\n")
+            .filter { $0.hasPrefix("0x") && $0.contains(":\t0x") }
+            .map { $0.split(separator: "\t") }
+        let items = lines.map { $0.count - 1 }
+        #expect(items == [4, 4, 1, 1], "items per line: \(items)\n\(r.stdout)")
+        let sizes = lines.map { $0.dropFirst().map { $0.count - 2 } }
+        #expect(sizes.allSatisfy { $0.allSatisfy { $0 == 2 } }, "bytes (two hex digits) throughout: \(r.stdout)")
+    }
+
     /// gdb 13 on a static i386 program, `disassemble 0`: "Dump of assembler code from 0x0 to
     /// 0x30:" on stdout, then the error "Cannot access memory at address 0x0" on stderr, no
     /// "End of assembler dump.", and the command counts as failed (a batch exits 1).
