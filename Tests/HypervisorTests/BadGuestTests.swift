@@ -15,15 +15,8 @@ final class BadGuestTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try (".text\n.globl _start\n_start:\n" + source + "\n").write(toFile: dir + "/k.s", atomically: true, encoding: .utf8)
         try ".text\n.globl _start\n_start: jmp _start\n".write(toFile: dir + "/u.s", atomically: true, encoding: .utf8)
-        for args in [["as", "--32", "-o", dir + "/k.o", dir + "/k.s"], ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", dir + "/k", dir + "/k.o"],
-                     ["as", "--32", "-o", dir + "/u.o", dir + "/u.s"], ["ld", "-m", "elf_i386", "-o", dir + "/u", dir + "/u.o"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = args
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw XCTSkip("\(args[0]) failed") }
-        }
+        try GuestPrograms.runTools([["as", "--32", "-o", dir + "/k.o", dir + "/k.s"], ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", dir + "/k", dir + "/k.o"],
+            ["as", "--32", "-o", dir + "/u.o", dir + "/u.s"], ["ld", "-m", "elf_i386", "-o", dir + "/u", dir + "/u.o"]])
         let machine = try SystemMachine(input: -1, output: -1)
         _ = try BootLoader.boot(kernel: try ELFImage(path: dir + "/k"), program: try ELFImage(path: dir + "/u"),
                                 argv: ["u"], envp: [], timerPeriod: 0, machine: machine)

@@ -88,15 +88,8 @@ final class InterruptShadowTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Self.kernel.replacingOccurrences(of: "CASE", with: instructions).write(toFile: dir + "/k.s", atomically: true, encoding: .utf8)
-        for args in [["as", "--32", "-o", dir + "/k.o", dir + "/k.s"],
-                     ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "--oformat", "binary", "-o", dir + "/k.bin", dir + "/k.o"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = args
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw XCTSkip("\(args[0]) failed (GNU binutils needed)") }
-        }
+        try GuestPrograms.runTools([["as", "--32", "-o", dir + "/k.o", dir + "/k.s"],
+            ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "--oformat", "binary", "-o", dir + "/k.bin", dir + "/k.o"]])
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/k.bin")))
     }
 

@@ -23,15 +23,8 @@ final class ParavirtualTests: XCTestCase {
         let kernelPath: String
         if let kernelSource {
             try kernelSource.write(toFile: dir + "/k.s", atomically: true, encoding: .utf8)
-            for args in [["as", "--32", "--defsym", "PV=1", "-o", dir + "/k.o", dir + "/k.s"],
-                         ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", dir + "/k", dir + "/k.o"]] {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = args
-                try p.run()
-                p.waitUntilExit()
-                guard p.terminationStatus == 0 else { throw XCTSkip("\(args[0]) failed") }
-            }
+            try GuestPrograms.runTools([["as", "--32", "--defsym", "PV=1", "-o", dir + "/k.o", dir + "/k.s"],
+                ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "-o", dir + "/k", dir + "/k.o"]])
             kernelPath = dir + "/k"
         } else {
             kernelPath = try GuestKernel.build(symbols: ["PV": 1])

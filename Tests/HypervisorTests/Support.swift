@@ -13,7 +13,14 @@ enum GuestPrograms {
         let dir = NSTemporaryDirectory() + "vsim-hv-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let exe = dir + "/\(name)"
-        for args in [["as", "--32", "-o", exe + ".o", repository + "/programs/\(name).s"], ["ld", "-m", "elf_i386", "-o", exe, exe + ".o"]] {
+        try GuestPrograms.runTools([["as", "--32", "-o", exe + ".o", repository + "/programs/\(name).s"], ["ld", "-m", "elf_i386", "-o", exe, exe + ".o"]])
+        return exe
+    }
+
+    /// Runs each command (PATH lookup through /usr/bin/env) in turn; a command that fails
+    /// skips the test, naming it (GNU binutils build every guest here).
+    static func runTools(_ commands: [[String]]) throws {
+        for args in commands {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = args
@@ -21,6 +28,5 @@ enum GuestPrograms {
             p.waitUntilExit()
             guard p.terminationStatus == 0 else { throw XCTSkip("\(args[0]) failed (GNU binutils needed)") }
         }
-        return exe
     }
 }
