@@ -107,7 +107,8 @@ public enum LabPackager {
     /// Writes the Gradescope autograder zip: `setup.sh` and `run_autograder` at its root (mode
     /// 0755), `lessons/<lab>/` (no solution/) and `vsim/` (the source to build). Entries are
     /// sorted and dated 2000-01-01, so the same inputs give the same zip.
-    /// - Throws: ``GradingError/io(_:)`` when the zip cannot be written.
+    /// - Throws: ``GradingError/io(_:)`` when the zip cannot be written, or `path` exists and is
+    ///   not a regular file (it is not touched).
     public static func gradescope(_ lab: LabSpec, zip path: String, sourceRoot: String = LabCatalog.sourceRoot) throws(GradingError) {
         let fm = FileManager.default
         let folder = (path as NSString).deletingLastPathComponent
@@ -115,7 +116,16 @@ public enum LabPackager {
         guard fm.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .io("cannot write the Gradescope zip \(path): its folder \(folder) does not exist; choose a path in an existing folder you can write")
         }
-        if fm.fileExists(atPath: path) { try? fm.removeItem(atPath: path) }
+        // An old zip is replaced; anything else at the path is left alone: removing it would
+        // delete a device node such as /dev/null (as root), a FIFO, or a symbolic link.
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFREG else {
+                throw .io("cannot write the Gradescope zip \(path): it exists and is not a regular file (a device, FIFO, "
+                          + "folder or symbolic link), which is left as it is; give the path of a new or old zip file")
+            }
+            try? fm.removeItem(atPath: path)
+        }
         let date = Date(timeIntervalSince1970: 946_684_800)
         do {
             let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)

@@ -19,9 +19,23 @@ func currentExecutable() -> String? { LabExecutable.sibling("vsim") }
 /// The temporary file `writeOutput` writes before renaming it to `path`.
 private func temporaryPath(_ path: String) -> String { path + ".tmp-\(getpid())" }
 
-/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written: its temporary
-/// file is created in the destination folder and removed again at once, so a missing or
-/// read-only folder is said now, not after every test ran. Nothing is left behind.
+/// Whether the result is written into `path` itself instead of renamed onto it: `path` exists
+/// and is not a regular file, i.e. a symbolic link (`/dev/stdout`, a link to a result file: the
+/// link stays and the result goes where it points) or a device (`/dev/null`, `/dev/full`), a
+/// FIFO or a socket, which a rename(2) would replace by a regular file (as root, the device node
+/// itself).
+private func writesInPlace(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
+}
+
+/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written, so a missing or
+/// read-only folder is said now, not after every test ran; nothing is left behind or changed.
+/// A path written in place (``writesInPlace(_:)``) is opened for writing and given a write of
+/// zero bytes, which /dev/full refuses (ENOSPC, null(4)); a FIFO is only checked with access(2)
+/// (opening and closing it would give its reader an end of file before the result comes, and the
+/// result then waits for a reader as a shell's `> fifo` does). Otherwise the temporary file is
+/// created in the destination folder and removed again at once.
 /// - Throws: ``GradingError/io(_:)`` (exit 73) naming the path and why.
 func checkOutput(_ path: String?, option: String) throws(GradingError) {
     guard let path, path != "-" else { return }
@@ -29,20 +43,47 @@ func checkOutput(_ path: String?, option: String) throws(GradingError) {
     if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
         throw .io("\(option) \(path): it is a directory; give a file name")
     }
+    func refuse(_ why: String) -> GradingError {
+        .io("\(option) \(path): cannot write there (\(why)); choose a path in an existing folder you can write")
+    }
+    if writesInPlace(path) {
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK) {
+            guard access(path, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
+            return
+        }
+        let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw refuse(String(cString: strerror(errno))) }
+        defer { close(fd) }
+        guard write(fd, "", 0) >= 0 else { throw refuse("a write to it fails: \(String(cString: strerror(errno)))") }
+        return
+    }
     let temp = temporaryPath(path)
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-        let why = errno == ENOENT ? "its folder does not exist" : String(cString: strerror(errno))
-        throw .io("\(option) \(path): cannot write there (\(why)); choose a path in an existing folder you can write")
-    }
+    guard fd >= 0 else { throw refuse(errno == ENOENT ? "its folder does not exist" : String(cString: strerror(errno))) }
     close(fd)
     unlink(temp)
 }
 
 /// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename
-/// (so a reader never sees half a result, and a failed write leaves the old file and no temporary).
+/// (so a reader never sees half a result, and a failed write leaves the old file and no temporary),
+/// or, for a path that is not a regular file (``writesInPlace(_:)``), straight into it.
+/// - Throws: ``GradingError/io(_:)`` (exit 73) when the result cannot be written whole.
 func writeOutput(_ text: String, to path: String?) throws(GradingError) {
     guard let path, path != "-" else { FileHandle.standardOutput.write(Data(text.utf8)); return }
+    if writesInPlace(path) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0o644)
+        guard fd >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw .io("cannot write \(path): \(String(cString: strerror(n < 0 ? errno : EIO)))") }
+            done += n
+        }
+        return
+    }
     let temp = temporaryPath(path)
     do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: temp))

@@ -172,6 +172,86 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
     }
 
+    /// An output that is not a regular file is written into, never renamed over: a rename(2)
+    /// onto /dev/stdout replaced the symbolic link by a file, and as root onto /dev/full the
+    /// device node itself. The oracles are outside vsim: null(4) (a write to the full device,
+    /// major 1 minor 7, fails with ENOSPC, so exit 73, docs/exit-status.md), lstat(2) for what is
+    /// left at each path, and a reader of the FIFO for what came through it. The device node is
+    /// made in the scratch folder (root only: skipped, with the reason, otherwise).
+    @Test func gradeWritesIntoLinksDevicesAndFIFOs() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let env = ["VSIM_LESSONS": root + "/lessons"]
+        func type(_ path: String) -> mode_t { var st = stat(); return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : 0 }
+
+        try Fixture.write("old\n", to: root + "/target.txt")
+        #expect(symlink(root + "/target.txt", root + "/link.txt") == 0)
+        let linked = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", "--output", root + "/link.txt"], environment: env)
+        #expect(linked.status == 0, "\(linked.stderr)")
+        #expect(type(root + "/link.txt") == S_IFLNK, "the symbolic link stays")
+        #expect(try String(contentsOfFile: root + "/target.txt", encoding: .utf8).contains("Score: "))
+
+        #expect(mkfifo(root + "/fifo", 0o600) == 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [root + "/fifo"]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        try reader.run()
+        let read = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", "--output", root + "/fifo"], environment: env)
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(type(root + "/fifo") == S_IFIFO, "the FIFO stays")
+        // A run that did not write into the FIFO leaves cat waiting for a writer: end it.
+        if read.status != 0 || type(root + "/fifo") != S_IFIFO { reader.terminate() }
+        let through = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        reader.waitUntilExit()
+        #expect(through.contains("Score: "), "\(through)")
+
+        // The full device: major 1, minor 7 (Linux's devices.txt); dev_t keeps a major below 4096
+        // in bits 8-19 and a minor below 256 in bits 0-7, so 0x107.
+        let full = root + "/full"
+        guard mknod(full, S_IFCHR | 0o666, dev_t(1 << 8 | 7)) == 0 else {
+            print("skipped: the /dev/full case needs root to make a device node (mknod: \(String(cString: strerror(errno))))")
+            return
+        }
+        let probe = open(full, O_WRONLY)
+        let refuses = probe >= 0 && write(probe, "x", 1) < 0 && errno == ENOSPC
+        if probe >= 0 { close(probe) }
+        guard refuses else {
+            print("skipped: a device node made here is not the full device (a nodev mount?)")
+            return
+        }
+        for option in ["--output", "--staff-log"] {
+            let r = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution", option, full], environment: env)
+            #expect(r.status == 73, "\(option): \(r.stderr)")
+            #expect(r.stderr.contains("\(option) \(full): cannot write there (a write to it fails: No space left on device)"), "\(r.stderr)")
+            #expect(type(full) == S_IFCHR, "\(option): the device node stays")
+        }
+    }
+
+    /// `lab package --gradescope PATH` replaces an old zip, and nothing else: before, an existing
+    /// folder at PATH was removed with everything in it, and as root a device node such as
+    /// /dev/null. Exit 73 (docs/exit-status.md: an output that cannot be written), and the
+    /// folder, its file and the symbolic link are as they were (lstat(2)).
+    @Test func gradescopeZipNeverReplacesAFolderOrLink() throws {
+        let (root, _) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let env = ["VSIM_LESSONS": root + "/lessons"]
+        try Fixture.write("keep\n", to: root + "/course/notes.txt")
+        #expect(symlink(root + "/course/notes.txt", root + "/link.zip") == 0)
+        for path in [root + "/course", root + "/link.zip"] {
+            let out = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", path], environment: env)
+            #expect(out.status == 73, "\(path): \(out.stderr)")
+            #expect(out.stderr.contains("cannot write the Gradescope zip \(path): it exists and is not a regular file"), "\(out.stderr)")
+        }
+        #expect(try String(contentsOfFile: root + "/course/notes.txt", encoding: .utf8) == "keep\n")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/link.zip")) == root + "/course/notes.txt")
+        try Fixture.write("an old zip\n", to: root + "/old.zip")
+        let replaced = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", root + "/old.zip"], environment: env)
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/old.zip")).prefix(4) == Data([0x50, 0x4b, 0x03, 0x04]), "a zip (PK\\3\\4) now")
+    }
+
     /// vsim is built and tested with one Swift release: the toolchain running this test (from
     /// `swift --version`, the independent source), setup.sh's default download and every Swift
     /// image docs/teaching.md names must all be it.
