@@ -178,11 +178,13 @@ extension VSim {
                     }
                 }
                 if let s = r.interruptedBy {
-                    // A Ctrl-C (or SIGTERM, ...) while a container ran was forwarded to it: the
-                    // user asked vsim to stop, so the comparison stops too, with 128+signal.
+                    // A Ctrl-C (or SIGTERM, ...) while a container or a host process ran was
+                    // forwarded to it: the user asked vsim to stop, so the comparison stops too,
+                    // with 128+signal.
                     _ = output.finish()
+                    let whom = mode == .container ? "the container, which was torn down" : "\(mode)'s process"
                     throw .interrupted(signal: s, "compare stopped by \(SignalName.of(s)) during \(mode)'s \(run < 1 ? "warm-up run" : "run \(run)") "
-                        + "(vsim forwarded it to the container, which was torn down); no report was made")
+                        + "(vsim forwarded it to \(whom)); no report was made")
                 }
                 check(r, output.finish(), mode, run)
                 if run > 0 { results[mode, default: []].append(r) }

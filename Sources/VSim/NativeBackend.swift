@@ -10,7 +10,8 @@ import HostIO
 ///
 /// argv is the ELF path then the arguments; the environment is ``RunOptions/environment`` (or
 /// vsim's). The host time limit kills the child with SIGKILL and reports SIGXCPU (152), like the
-/// interpreter's limit. A child killed by a signal gives 128+signal. Instructions are not counted.
+/// interpreter's limit. A child killed by a signal gives 128+signal. SIGINT, SIGTERM, SIGHUP and
+/// SIGQUIT sent to vsim are passed on to the child (``ChildSignalRelay``). Instructions are not counted.
 public struct NativeBackend: ExecutionBackend {
     public var mode: Mode { .native }
     public init() {}
@@ -35,9 +36,11 @@ public struct NativeBackend: ExecutionBackend {
             throw .host("cannot start \(program.executablePath) natively: \(String(cString: strerror(e.code)))")
         }
         let watchdog = Watchdog(pid: pid, after: options.timeLimit)
+        let relay = ChildSignalRelay(pid: pid)
         var info = siginfo_t()
         _ = HostIO.retryingEINTR { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
         let killed = watchdog.finish()
+        let interrupted = relay.finish()
         let (status, usage) = HostCommand.waitFor(pid)
         let elapsed = ContinuousClock.now - start
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
@@ -57,8 +60,10 @@ public struct NativeBackend: ExecutionBackend {
         if let s = signal {
             diagnostic = "vsim: native process ended by \(SignalName.of(s)) (exit status \(status))"
         }
-        return RunResult(mode: .native, exitStatus: status, signal: signal, instructions: nil,
-                         wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output, diagnostic: diagnostic)
+        var run = RunResult(mode: .native, exitStatus: status, signal: signal, instructions: nil,
+                            wallTimeNanoseconds: ns, maxResidentBytes: rss, output: output, diagnostic: diagnostic)
+        run.interruptedBy = interrupted
+        return run
     }
 }
 

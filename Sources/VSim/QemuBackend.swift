@@ -7,7 +7,8 @@ import HostIO
 
 /// `qemu`: the same ELF under the host's `qemu-i386` (QEMU's TCG in user mode), an outside anchor
 /// for `translate` in `vsim compare`. Needs `qemu-i386` on PATH (`apt-get install qemu-user`).
-/// Instructions are not counted; the time limit kills it with SIGKILL and reports SIGXCPU (152).
+/// Instructions are not counted; the time limit kills it with SIGKILL and reports SIGXCPU (152);
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to vsim are passed on to it (``ChildSignalRelay``).
 public struct QemuBackend: ExecutionBackend {
     public var mode: Mode { .qemu }
     public init() {}
@@ -39,9 +40,11 @@ public struct QemuBackend: ExecutionBackend {
         case .failure(let e): throw .host("cannot start \(qemu): \(String(cString: strerror(e.code)))")
         }
         let watchdog = Watchdog(pid: pid, after: options.timeLimit)
+        let relay = ChildSignalRelay(pid: pid)
         var info = siginfo_t()
         _ = HostIO.retryingEINTR { waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) }
         let killed = watchdog.finish()
+        let interrupted = relay.finish()
         let (status, usage) = HostCommand.waitFor(pid)
         let ns = DurationText.nanoseconds(ContinuousClock.now - start)
         let output = options.io == .capture ? TempFile.readAll(io.capture!) : nil
@@ -52,8 +55,10 @@ public struct QemuBackend: ExecutionBackend {
                              diagnostic: LimitStop.message("qemu-i386", .time(limit: options.timeLimit, executed: nil)))
         }
         let signal: Int32? = status > 128 ? status - 128 : nil
-        return RunResult(mode: .qemu, exitStatus: status, signal: signal, wallTimeNanoseconds: ns,
-                         maxResidentBytes: rss, output: output,
-                         diagnostic: signal.map { "vsim: qemu-i386 ended by \(SignalName.of($0)) (exit status \(status))" })
+        var run = RunResult(mode: .qemu, exitStatus: status, signal: signal, wallTimeNanoseconds: ns,
+                            maxResidentBytes: rss, output: output,
+                            diagnostic: signal.map { "vsim: qemu-i386 ended by \(SignalName.of($0)) (exit status \(status))" })
+        run.interruptedBy = interrupted
+        return run
     }
 }

@@ -74,9 +74,9 @@ public struct RunResult: Sendable {
     /// own thread for the modes that run it inside vsim (interpret, translate, trap, hvm, pv, kvm:
     /// a vCPU's guest time counts as user time).
     public var cpuTimes: CPUTimes?
-    /// container: the signal (SIGINT, SIGTERM, SIGHUP or SIGQUIT) vsim itself received during the
-    /// run and forwarded to the container, which was then torn down: the user asked vsim to stop
-    /// (Ctrl-C). nil otherwise.
+    /// container, native, qemu: the signal (SIGINT, SIGTERM, SIGHUP or SIGQUIT) vsim itself
+    /// received during the run and forwarded to the container (which was then torn down) or to
+    /// the host process: the user asked vsim to stop (Ctrl-C, `kill`). nil otherwise.
     public var interruptedBy: Int32?
 
     public init(mode: Mode, exitStatus: Int32, signal: Int32? = nil, instructions: UInt64? = nil,

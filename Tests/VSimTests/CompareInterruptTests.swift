@@ -83,4 +83,80 @@ import Glibc
         }
         #expect(left.isEmpty, "processes left: \(left)")
     }
+
+    /// SIGTERM sent to vsim alone (a CI job's timeout, `kill PID`) while a native or qemu-i386
+    /// process runs the guest: before, vsim died of it and the process ran on as an orphan. Now
+    /// the signal reaches the process, which dies of it as `./sleeper` killed by SIGTERM would
+    /// (a shell shows 143, 128+SIGTERM), vsim exits with that status, `vsim compare` stops with
+    /// 143 and no report (docs/user-guide.md: "SIGTERM, SIGHUP and SIGQUIT likewise"), and no
+    /// process of the run is left (/proc).
+    @Test("SIGTERM to vsim during a native or qemu-i386 run reaches the process: 143, no report, no orphan")
+    func sigtermReachesNativeAndQemuProcesses() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let src = try CLI.write(Self.sleeper, name: "sleeper.s", in: dir)
+        // Not named "sleeper": the SIGINT test beside this one looks for processes of that name.
+        let exe = dir + "/term-sleeper"
+        let built = try CLI.run("/bin/sh", ["-c", "as --32 \(src) -o \(dir)/s.o && ld -m elf_i386 \(dir)/s.o -o \(exe)"])
+        try #require(built.status == 0, "\(built.stderr)")
+        /// The processes whose command line names the sleeper.
+        func running() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { entry in
+                guard Int32(entry) != nil, let cmdline = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return false }
+                let args = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                return args.first.map { !$0.hasSuffix("python3") && !$0.hasSuffix("vsim") } == true && args.contains(exe)
+            }
+        }
+        var cases: [(String, [String])] = [("run native", ["run", "--mode", "native", exe]),
+                                           ("compare native", ["compare", exe, "--modes", "native", "--runs", "1"])]
+        if (try? CLI.run("/bin/sh", ["-c", "command -v qemu-i386"]))?.status == 0 {
+            cases.append(("run qemu", ["run", "--mode", "qemu", exe]))
+        } else {
+            print("skipped the qemu case: no qemu-i386 (apt-get install qemu-user)")
+        }
+        for (name, args) in cases {
+            // Through python3, which sets SIGTERM's default action and unblocks it before it execs
+            // vsim (same pid): the test runner's threads may block it, and the mask survives exec.
+            // Debian's /usr/bin/python3 itself where it is there: a python3 found on PATH may be a
+            // shell script (pyenv's shim) whose pid is not the one that becomes vsim.
+            let p = Process()
+            let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? ["/usr/bin/python3"] : ["python3"]
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = python + ["-c", "import os, signal, sys; signal.signal(signal.SIGTERM, signal.SIG_DFL); "
+                           + "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM}); os.execv(sys.argv[1], sys.argv[1:])",
+                           CLI.vsimPath] + args
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            // Wait for the program, and for vsim's handler of SIGTERM (SigCgt bit 14 in
+            // /proc/PID/status), which it installs as it starts waiting for the program.
+            func catchesSIGTERM() -> Bool {
+                let status = (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8)) ?? ""
+                guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+                      let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+                return mask & (1 << (UInt64(SIGTERM) - 1)) != 0
+            }
+            var polls = 0
+            while (running().isEmpty || !catchesSIGTERM()) && p.isRunning && polls < 6000 {
+                usleep(10_000)
+                polls += 1
+            }
+            try #require(p.isRunning && catchesSIGTERM(), "\(name): vsim never ran the program with a handler of SIGTERM in place")
+            kill(p.processIdentifier, SIGTERM)
+            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit && p.terminationStatus == 128 + SIGTERM,
+                    "\(name): \(p.terminationReason == .exit ? "exit" : "killed by signal") \(p.terminationStatus): \(stderr)")
+            if name.hasPrefix("compare") {
+                #expect(stderr.contains("compare stopped by SIGTERM during native's warm-up run (vsim forwarded it to native's process)"), "\(stderr)")
+                #expect(!stdout.contains("median"), "no report: \(stdout)")
+            }
+            let left = running()
+            #expect(left.isEmpty, "\(name): processes left: \(left)")
+            for pid in left { kill(Int32(pid)!, SIGKILL) }
+        }
+    }
 }

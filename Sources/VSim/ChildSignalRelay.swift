@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Passes SIGINT, SIGTERM, SIGHUP and SIGQUIT that vsim receives on to the host processes that
+/// run a guest for it (`native`, `qemu`), as container mode passes them to its init
+/// (docs/containers.md, "Signals"). Without it, `kill VSIM` (a CI job's or a grader's timeout,
+/// systemd) ended vsim by the signal's default action and left the child running as an orphan.
+///
+/// A Ctrl-C at a terminal reaches the child anyway (the whole foreground process group gets it);
+/// the relay is for a signal sent to vsim alone. The handler is installed for a signal only
+/// where its disposition is the default one (an ignored signal, as under `nohup`, stays
+/// ignored), on the first registration, and stays: with no child registered it restores the
+/// default action and raises the signal again, so vsim ends as it did without the relay.
+///
+/// A registration is ended by ``finish()`` after the child has exited and before it is reaped
+/// (as ``Watchdog/finish()``), so the handler never signals a reused pid.
+struct ChildSignalRelay {
+    static let relayed: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+    /// How many children may be registered at once (runs of one vsim on several threads, as in
+    /// the tests); a child beyond them is not relayed to.
+    static let slots = 64
+    private let slot: Int
+
+    /// Registers `pid`: from now until ``finish()`` the four signals to vsim are sent to it.
+    init(pid: pid_t) {
+        relayLock.lock()
+        defer { relayLock.unlock() }
+        ChildSignalRelay.installOnce()
+        guard let free = (0..<ChildSignalRelay.slots).first(where: { relayTable[$0] == 0 }) else { slot = -1; return }
+        relayTable[ChildSignalRelay.slots + free] = 0
+        relayTable[free] = pid
+        slot = free
+    }
+
+    /// Ends the registration. Returns the signal that was relayed to the child, if any (the
+    /// first of them): vsim was asked to stop (``RunResult/interruptedBy``).
+    func finish() -> Int32? {
+        guard slot >= 0 else { return nil }
+        relayLock.lock()
+        defer { relayLock.unlock() }
+        relayTable[slot] = 0
+        let signal = relayTable[ChildSignalRelay.slots + slot]
+        return signal == 0 ? nil : signal
+    }
+
+    nonisolated(unsafe) private static var installed = false
+
+    private static func installOnce() {
+        guard !installed else { return }
+        installed = true
+        _ = relayTable[0]   // initialized here, never in the handler
+        for s in relayed {
+            var current = sigaction()
+            guard sigaction(s, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil else { continue }
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = relaySignal
+            sigfillset(&action.sa_mask)
+            action.sa_flags = Int32(SA_RESTART)
+            sigaction(s, &action, nil)
+        }
+    }
+}
+
+/// The registered children's pids (0: a free slot), then, slot by slot, the first signal relayed
+/// to each (0: none). Allocated before the handler is installed; the handler only loads and
+/// stores aligned 32-bit words in it.
+private let relayTable: UnsafeMutablePointer<Int32> = {
+    let table = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * ChildSignalRelay.slots)
+    table.initialize(repeating: 0, count: 2 * ChildSignalRelay.slots)
+    return table
+}()
+
+private let relayLock = RelayLock()
+
+private final class RelayLock: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    func lock() { pthread_mutex_lock(&mutex) }
+    func unlock() { pthread_mutex_unlock(&mutex) }
+}
+
+/// The handler: kill(2) and raise(3) only, both async-signal-safe.
+private func relaySignal(_ signal: Int32) {
+    var relayed = false
+    for i in 0..<ChildSignalRelay.slots {
+        let pid = relayTable[i]
+        guard pid > 0 else { continue }
+        kill(pid, signal)
+        if relayTable[ChildSignalRelay.slots + i] == 0 { relayTable[ChildSignalRelay.slots + i] = signal }
+        relayed = true
+    }
+    guard !relayed else { return }
+    // No child runs: the default action, as before the handler was installed (the signal is
+    // blocked while the handler runs and is delivered when it returns).
+    Glibc.signal(signal, SIG_DFL)
+    raise(signal)
+}
