@@ -801,18 +801,21 @@ public final class DebugSession {
             case .failure(let e): return .failure(e)
             }
         }
-        var start = at, end = at &+ 48
+        // 64-bit bounds: a range that ends at the top of the 32-bit address space stops there
+        // (48 bytes from 0xfffffff0 used to wrap to 0x20, and the dump came out empty).
+        var start = UInt64(at), end = min(UInt64(at) + 48, 1 << 32)
         if let f = t.symbols.function(containing: at) {
-            start = f.start
-            end = f.end
+            start = UInt64(f.start)
+            end = UInt64(f.end)
             write("Dump of assembler code for function \(f.name):\n")
         } else {
-            write("Dump of assembler code from \(Hex.word(start)) to \(Hex.word(end)):\n")
+            write("Dump of assembler code from \(Hex.word(at)) to \(end < 1 << 32 ? Hex.word(UInt32(end)) : "0x100000000"):\n")
         }
-        var a = start
+        var a = UInt32(start)
+        var offset = start
         var count = 0
         let fn = t.symbols.function(containing: at)
-        while a < end && count < 200 {
+        while offset < end && count < 200 {
             let bytes = t.read(a, count: 15)
             // gdb: the dump stops with an error (on stderr, the command fails, no "End of
             // assembler dump."), whether the first address or a later one cannot be read.
@@ -822,11 +825,12 @@ public final class DebugSession {
             do throws(DecodeError) {
                 let insn = try Decoder.decode(bytes, address: a)
                 write("\(marker)\(Hex.word(a)) \(label):\t\(ATTPrinter.format(insn, symbols: t.symbols))\n")
-                a = a &+ UInt32(insn.length)
+                offset += UInt64(insn.length)
             } catch {
                 write("\(marker)\(Hex.word(a)) \(label):\t(bad)\n")
-                a = a &+ 1
+                offset += 1
             }
+            a = UInt32(truncatingIfNeeded: offset)
             count += 1
         }
         write("End of assembler dump.\n")

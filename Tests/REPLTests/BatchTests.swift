@@ -382,4 +382,18 @@ struct BatchErrorStreamTests {
         #expect(!r.stdout.contains("Cannot access memory"), "\(r.stdout)")
         #expect(!r.stdout.contains("End of assembler dump."), "\(r.stdout)")
     }
+
+    /// The same near the top of the address space, where vsim's user-mode guest maps nothing
+    /// (its stack ends at 0xc0000000, docs/user-guide.md): 48 bytes from 0xfffffff0 reach
+    /// 0x100000000, by hand, and the first of them cannot be read. Before, the end wrapped to
+    /// 0x20, the dump was empty and the command succeeded.
+    @Test("disassemble near 4 GiB does not wrap: the error for its first address, as at 0")
+    func disassembleAtTheTop() throws {
+        let program = try Batch.source("counter-disas-top.s", counterSource)
+        let r = try Self.session(program, ["disassemble 0xfffffff0", "quit"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr == "Cannot access memory at address 0xfffffff0\n", "\(r.stderr)")
+        #expect(r.stdout.contains("Dump of assembler code from 0xfffffff0 to 0x100000000:\n"), "\(r.stdout)")
+        #expect(!r.stdout.contains("End of assembler dump."), "\(r.stdout)")
+    }
 }
