@@ -105,4 +105,28 @@ import Testing
             if let want = handCounted[lab] { #expect(spec.worstCaseSeconds == want, "\(lab)") }
         }
     }
+
+    /// Every `vsim lab SUBCOMMAND ID` and `vsim grade ID` that the documentation shows names a
+    /// lab of lessons/ (the folder listing is the oracle): teaching.md's "Running a course
+    /// locally" used `traps`, which `vsim lab export` refuses (exit 66, no such lab). `LAB`
+    /// placeholders and options are not lab ids.
+    @Test func everyLabIdTheDocsUseExists() throws {
+        let root = Self.lessons + "/.."
+        let docs = ["README.md", "lessons/README.md"]
+            + ((try? FileManager.default.contentsOfDirectory(atPath: root + "/docs")) ?? []).filter { $0.hasSuffix(".md") }.map { "docs/" + $0 }
+            + Self.labs.map { "lessons/\($0)/README.md" }
+        let command = try NSRegularExpression(pattern: #"vsim (?:lab (?:show|start|check|export|package)|grade) ([A-Za-z0-9][A-Za-z0-9._-]*)"#)
+        var seen = 0
+        for doc in docs {
+            let text = try String(contentsOfFile: root + "/" + doc, encoding: .utf8)
+            for m in command.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let id = String(text[Range(m.range(at: 1), in: text)!])
+                guard id != "LAB" else { continue }
+                seen += 1
+                #expect(Self.labs.contains(id), "\(doc): `\(text[Range(m.range, in: text)!])` names no lab of lessons/")
+            }
+        }
+        #expect(seen >= 10, "the docs show lab commands: \(seen)")
+    }
 }
+
