@@ -21,6 +21,9 @@ final class SubmissionSandbox {
     /// refused source, assembler error in the check). Names not here are usable.
     private(set) var problems: [String: String] = [:]
     private var checked: [String: String?] = [:]
+    /// Host seconds the check's `as` may run: a source that keeps the assembler busy longer
+    /// (`.rept 100000000`) is refused, saying so.
+    var assemblyTimeLimit: Double = 60
 
     /// Copies `files` (relative names) from `submission` into a new scratch folder.
     /// - Throws: ``GradingError/io(_:)`` when the scratch folder cannot be made.
@@ -113,8 +116,12 @@ final class SubmissionSandbox {
             let depfile = work + "/deps.d"
             let defsyms = symbols.flatMap { ["--defsym", $0] }
             guard let out = HostProcess.run(["as", "--32"] + defsyms + ["--MD", depfile, "-o", work + "/check.o", assemblerInput],
-                                            directory: folder) else {
+                                            directory: folder, timeLimit: assemblyTimeLimit) else {
                 return "cannot check \(name): `as` was not found (install binutils)"
+            }
+            if out.timedOut {
+                return "building \(name) failed: as --32 did not finish within \(Int(assemblyTimeLimit)) s "
+                    + "and was stopped; look for a .rept, .fill or macro that makes the assembler run without end"
             }
             if out.status != 0 {
                 let messages = redact(out.stderrText.replacingOccurrences(of: work + "/", with: ""))

@@ -85,6 +85,24 @@ import Testing
         #expect(r.score == 5)
     }
 
+    /// A source that keeps the assembler busy (GNU as repeats a `.rept` body once per count:
+    /// 100 million bytes here, over a minute on this 2-vCPU host) is stopped at the check's time
+    /// limit, here 1 s, and refused with that said. Before, the message was "as --32 exited with
+    /// status 9" (Foundation's status of a process killed by SIGKILL) and no reason.
+    @Test func assemblerThatRunsTooLongIsStoppedAndSaysSo() throws {
+        let (root, _) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let dir = try Fixture.submission(["prog.s": ".data\n.rept 100000000\n.byte 0\n.endr\n"], in: root, name: "busy")
+        let sandbox = try SubmissionSandbox(submission: dir, files: ["prog.s"])
+        sandbox.assemblyTimeLimit = 1
+        guard case .failure(let problem) = sandbox.path("prog.s") else {
+            Issue.record("the source was accepted")
+            return
+        }
+        #expect(problem.message == "building prog.s failed: as --32 did not finish within 1 s and was stopped; "
+                + "look for a .rept, .fill or macro that makes the assembler run without end", "\(problem.message)")
+    }
+
     @Test func infiniteLoopStopsAtTheStepBudget() throws {
         let loop = ".globl _start\n_start:\n    jmp _start\n"
         let (r, text) = try grade(["prog.s": loop, "answers.toml": ""])
