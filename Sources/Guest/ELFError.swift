@@ -82,7 +82,10 @@ public enum ELFError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): ELF32 for machine \(machineName(machine)) (e_machine = \(machine) at offset 18), "
                 + "not i386 (EM_386 = 3); " + ELFError.buildHint
         case .dynamicallyLinked(let path, let interpreter):
-            return "\(path): a dynamically linked program (PT_INTERP names the dynamic linker \(interpreter)); "
+            // Quoted with C escapes, as strace shows a string: the bytes are the file's, and a
+            // newline or a terminal escape in them must not reach the terminal as such.
+            return "\(path): a dynamically linked program (PT_INTERP names the dynamic linker "
+                + "\(LinuxProcess.quote(Array(interpreter.utf8), limit: 128))); "
                 + "vsim runs static programs: rebuild with -static (e.g. gcc -m32 -static)"
         case .wrongType(let path, let type):
             let what: String

@@ -115,6 +115,13 @@ import Testing
             #expect(error.exitStatus == 65)
             #expect(error.description.contains("/usr/lib/libc.so.1") && error.description.contains("-static"))
         }
+        // The interpreter's bytes are the file's: shown with C escapes (strace's way: \n, and
+        // octal \33 for ESC), so a newline or a terminal escape in them stays on the line.
+        let odd = try Toolchain.build(Toolchain.helloSource(), name: "odd", ldFlags: ["-pie", "--dynamic-linker=/lib/x\n\u{1B}[31mred"])
+        do { _ = try ELFImage(path: odd); Issue.record("loaded a dynamically linked PIE") } catch {
+            #expect(error.description.contains("names the dynamic linker \"/lib/x\\n\\33[31mred\")"), "\(error.description)")
+            #expect(!error.description.contains("\n") && !error.description.contains("\u{1B}"), "\(error.description)")
+        }
         let object = String(pie.dropLast(4)) + "prog.o"
         do { _ = try ELFImage(path: object); Issue.record("loaded an object file") } catch {
             #expect(error == .wrongType(path: object, type: 1))
