@@ -22,6 +22,10 @@ public enum BootError: Error, CustomStringConvertible, Sendable {
             return "the program, its stack and the kernel need \((bytes + (1 << 20) - 1) >> 20) MiB of guest RAM, more than the \(ram >> 20) MiB "
                 + "it has; run with --memory \(suggestion >> 20)M"
         case .programOverlapsStack(let i, let a):
+            if a >= BootLoader.stackTop {
+                return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) lies above the guest stack, at or above \(Hex.prefixed(BootLoader.stackTop)), "
+                    + "where the guest kernel's user space ends; link the program lower"
+            }
             return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) overlaps the guest stack below \(Hex.prefixed(BootLoader.stackTop)); link the program lower"
         case .programInKernelSpace(let i, let a, let limit):
             return "PT_LOAD program header \(i) at \(Hex.prefixed(a)) is below \(Hex.prefixed(limit)), where the guest kernel maps its \(limit >> 20) MiB of RAM; "

@@ -45,8 +45,13 @@ public enum LinuxProcessError: Error, CustomStringConvertible, Sendable {
         case .memory(let detail):
             return "cannot set up guest memory: \(detail); free host memory or address space and retry"
         case .segmentOverlapsStack(let i, let address):
+            let stack = "(\(Hex.address(LinuxProcess.stackTop - LinuxProcess.stackLimit))–\(Hex.address(LinuxProcess.stackTop)))"
+            if address >= LinuxProcess.stackTop {
+                return "PT_LOAD program header \(i) at \(Hex.address(address)) lies above the guest stack \(stack), where vsim's "
+                    + "user space ends (i386 Linux's 3 GiB split); link the program below \(Hex.address(LinuxProcess.stackTop - LinuxProcess.stackLimit))"
+            }
             return "PT_LOAD program header \(i) at \(Hex.address(address)) overlaps the guest stack "
-                + "(\(Hex.address(LinuxProcess.stackTop - LinuxProcess.stackLimit))–\(Hex.address(LinuxProcess.stackTop))); link the program lower"
+                + "\(stack); link the program lower"
         case .argumentsTooLong(let bytes, let limit):
             return "arguments and environment take \(bytes) bytes, more than the \(limit) Linux allows (E2BIG); pass fewer or shorter arguments"
         case .root(let message):

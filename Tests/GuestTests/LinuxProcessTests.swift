@@ -244,6 +244,24 @@ import Machine
         }
     }
 
+    /// i386 Linux's user space ends at 0xc0000000 (the 3 GiB split), and vsim's guest stack is
+    /// the 8 MiB below it (RLIMIT_STACK's default): 0xbf800000-0xc0000000. A program linked at
+    /// 0xc0001000 lies above that stack, it does not overlap it; one at 0xbff00000 does.
+    @Test func segmentsAtOrAboveTheStackAreToldApart() throws {
+        for (address, words) in [(UInt32(0xc000_1000), "lies above the guest stack (0xbf800000–0xc0000000)"),
+                                 (0xbff0_0000, "overlaps the guest stack (0xbf800000–0xc0000000)")] {
+            let path = try Toolchain.build(Toolchain.helloSource(), name: "at\(String(address, radix: 16))",
+                                           ldFlags: ["-Ttext=0x\(String(address, radix: 16))"])
+            do {
+                _ = try LinuxProcess(image: try ELFImage(path: path), argv: ["prog"], envp: [])
+                Issue.record("loaded a program at 0x\(String(address, radix: 16))")
+            } catch let error as LinuxProcessError {
+                #expect(error.description.contains(words), "\(error.description)")
+                #expect(error.exitStatus == 65)
+            }
+        }
+    }
+
     @Test func straceQuoting() {
         #expect(LinuxProcess.quote(Array("a\"b\\\n\t\u{1}".utf8)) == "\"a\\\"b\\\\\\n\\t\\1\"")
         #expect(LinuxProcess.quote([UInt8](repeating: 65, count: 40)) == "\"" + String(repeating: "A", count: 32) + "\"...")
