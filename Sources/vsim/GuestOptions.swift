@@ -5,17 +5,21 @@ import VSim
 /// declared once, with one default each, and checked against the mode(s) by
 /// ``GuestOption/check(_:modes:system:)``, so every command accepts and refuses the same
 /// options with the same messages.
+///
+/// The numeric options take the next word unconditionally, so `--max-instructions -5` says that
+/// -5 is not a valid value (exit 64) instead of "Missing value" (ArgumentParser otherwise reads
+/// a word starting with `-` as the next option).
 struct GuestOptions: ParsableArguments {
-    @Option(name: .customLong("max-instructions"), help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv, bt, unikernel; default 10000000000).")
+    @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv, bt, unikernel; default 10000000000).")
     var maxInstructions: UInt64?
 
-    @Option(name: .customLong("time-limit"), help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
+    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
     var timeLimit: Double?
 
     @Flag(name: .customLong("system"), help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
     var system = false
 
-    @Option(name: .customLong("timer"), help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
+    @Option(name: .customLong("timer"), parsing: .unconditional, help: "With the guest kernel: guest instructions between two timer interrupts (0: no timer; default 100000).")
     var timer: UInt32?
 
     @Option(name: .customLong("cpu"), help: "Cost-model preset of the modeled VMMs (trap, hvm, pv, bt, unikernel): prescott, merom, nehalem, haswell (default), cascadelake, or host (docs/cost-model.md).")
@@ -33,7 +37,7 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("engine"), help: "Under trap, hvm, pv and unikernel: what runs the guest, translate (default, the faster; every count is the same) or interpret; under bt, what runs the guest's user code (its kernel runs from the VMM's translation cache).")
     var engine: Engine?
 
-    @Option(name: .customLong("seed"), help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
+    @Option(name: .customLong("seed"), parsing: .unconditional, help: "Seed of vsim's generator (the AT_RANDOM bytes of emulated modes).")
     var seed: UInt64?
 
     @Option(name: .customLong("root"), help: ArgumentHelp("The directory the program sees as /: under interpret and translate vsim serves its files (like qemu-i386 -L); under the guest kernel (trap, hvm, pv, bt, unikernel, kvm, --system) the kernel forwards file calls to vsim's host-call device, which serves them from it; nothing outside it can be named (default: no file system, path lookups fail with ENOENT). Under ptrace paths are rewritten at each system call, PRoot-style (default: the host's /).", valueName: "dir"))

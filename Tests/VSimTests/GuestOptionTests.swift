@@ -71,6 +71,24 @@ import Testing
         }
     }
 
+    /// A negative number for a numeric option is a bad value (docs/exit-status.md: 64, "a bad
+    /// value"), and the message says which value: ArgumentParser read `-5` as the next option
+    /// and said "Missing value", as if nothing had been given.
+    @Test func negativeNumbersAreNamedAsBadValues() throws {
+        // --time-limit takes a real number: -1 is one, and the range check names it (the REPL
+        // has no --time-limit at all).
+        for (option, value, said) in [("--max-instructions", "-5", "The value '-5' is invalid for '--max-instructions"),
+                                      ("--timer", "-1", "The value '-1' is invalid for '--timer"),
+                                      ("--seed", "-1", "The value '-1' is invalid for '--seed"),
+                                      ("--time-limit", "-1", "--time-limit must be a positive number of seconds (got -1")] {
+            for command in option == "--time-limit" ? ["run"] : ["run", "repl"] {
+                let r = try CLI.vsim([command, "/nonexistent/p.s", "--mode", "trap", option, value])
+                #expect(r.status == 64, "\(command) \(option) \(value): \(r.stderr)")
+                #expect(r.stderr.contains(said), "\(command) \(option): \(r.stderr)")
+            }
+        }
+    }
+
     /// compare accepts an option that one compared mode honours (the others run without it) and
     /// refuses one that none does, naming the modes.
     @Test func compareNeedsOneModeThatHonoursTheOption() throws {
