@@ -114,12 +114,14 @@ struct Int32Error: Error, Equatable {
 /// Temporary files for captured output.
 enum TempFile {
     /// An open, already unlinked read-write temp file (in $TMPDIR or /tmp).
+    /// - Throws: ``VSimError/host(_:status:)`` with status 73 when it cannot be created.
     static func anonymous() throws(VSimError) -> Int32 {
         let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array((dir + "/vsim.XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        if fd < 0 { throw .host("cannot create a temporary file in \(dir): \(String(cString: strerror(errno))); set TMPDIR to a writable directory") }
+        // 73 (EX_CANTCREAT, docs/exit-status.md): the environment's fault, not vsim's (70).
+        if fd < 0 { throw .host("cannot create a temporary file in \(dir): \(String(cString: strerror(errno))); set TMPDIR to a writable directory", status: 73) }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         return fd
     }

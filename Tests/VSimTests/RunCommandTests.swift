@@ -48,6 +48,21 @@ import Testing
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
+    /// A TMPDIR where no file can be made is the environment's fault, said as such: 73
+    /// (EX_CANTCREAT, "an output file cannot be created", docs/exit-status.md), not 70, which the
+    /// table keeps for vsim's own bugs. A `.s` program needs temporary files (the captured
+    /// `as --version` that keys the cache).
+    @Test func unwritableTMPDIRIs73() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        var env = ProcessInfo.processInfo.environment
+        env["TMPDIR"] = dir + "/missing"
+        env["XDG_CACHE_HOME"] = dir + "/cache"
+        let r = try CLI.vsim(["run", CLI.packageRoot + "/programs/hello.s"], environment: env)
+        #expect(r.status == 73, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("vsim: error: cannot create a temporary file in \(dir)/missing: No such file or directory; set TMPDIR"), "\(r.stderr)")
+    }
+
     @Test func notAnELFIs65() throws {
         let dir = try CLI.temporaryDirectory()
         let path = try CLI.write("just text\n", name: "notes.txt", in: dir)
