@@ -40,7 +40,9 @@ final class SubmissionSandbox {
                 problems[name] = "missing file \(name): the lab asks you to hand in \(name)"
                 continue
             }
-            guard (st.st_mode & S_IFMT) == S_IFREG else {
+            // lstat(2) does not follow the last component, but does follow the folders above it:
+            // `src -> /elsewhere` would hand in /elsewhere/prog.s for `src/prog.s`.
+            guard (st.st_mode & S_IFMT) == S_IFREG, !SubmissionSandbox.linkedFolder(in: name, under: submission) else {
                 problems[name] = "\(name) is not a regular file (a symbolic link or folder is not accepted)"
                 continue
             }
@@ -61,6 +63,17 @@ final class SubmissionSandbox {
     }
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// Whether a folder on the way to `name` (`a` and `a/b` of `a/b/c.s`) is a symbolic link.
+    static func linkedFolder(in name: String, under submission: String) -> Bool {
+        var path = submission
+        for part in name.split(separator: "/").dropLast() {
+            path += "/" + part
+            var st = stat()
+            if lstat(path, &st) != 0 || (st.st_mode & S_IFMT) != S_IFDIR { return true }
+        }
+        return false
+    }
 
     /// The scratch path of submission file `name`, or why it cannot be used. `.s`/`.S` files are
     /// checked (once per set of `symbols`) before their path is given out.

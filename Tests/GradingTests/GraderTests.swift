@@ -103,6 +103,26 @@ import Testing
                 + "look for a .rept, .fill or macro that makes the assembler run without end", "\(problem.message)")
     }
 
+    /// A listed `src/prog.s` whose folder `src` is a symbolic link (to the lab's solution, say)
+    /// is refused like a linked file: lstat(2) follows every component but the last
+    /// (path_resolution(7)), so checking the file alone handed in what the link points at.
+    @Test func aLinkedFolderOnTheWayIsRefused() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let dir = try Fixture.submission(["real/prog.s": Fixture.solution], in: root, name: "linked")
+        #expect(symlink(lab + "/solution", dir + "/src") == 0)
+        let sandbox = try SubmissionSandbox(submission: dir, files: ["src/prog.s", "real/prog.s"])
+        guard case .failure(let problem) = sandbox.path("src/prog.s") else {
+            Issue.record("src/prog.s through a linked folder was accepted")
+            return
+        }
+        #expect(problem.message == "src/prog.s is not a regular file (a symbolic link or folder is not accepted)")
+        guard case .success = sandbox.path("real/prog.s") else {
+            Issue.record("real/prog.s in a real folder was refused")
+            return
+        }
+    }
+
     @Test func infiniteLoopStopsAtTheStepBudget() throws {
         let loop = ".globl _start\n_start:\n    jmp _start\n"
         let (r, text) = try grade(["prog.s": loop, "answers.toml": ""])
