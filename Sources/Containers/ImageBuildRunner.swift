@@ -20,9 +20,19 @@ public enum ImageBuildRunner {
         spec.stdin = null
         let result: ContainerResult
         do { result = try Container.run(spec) } catch {
+            if case .interrupted(let s, _) = error {
+                throw .interrupted(signal: s, "\(request.text): the build was stopped by \(SignalName.of(s)) while the step's container was set up "
+                                   + "(every step of the setup was undone); nothing of this step was kept")
+            }
             throw .buildStep("\(request.text): the container could not start: \(error.description)")
         }
         for line in result.cleanupProblems { printError("vsim: warning: \(line)\n") }
+        // A Ctrl-C (or SIGTERM, ...) forwarded to the step's container is the user stopping the
+        // build, not the step failing: 128 + the signal, not 1.
+        if let s = result.forwardedSignal {
+            throw .interrupted(signal: s, "\(request.text): the build was stopped by \(SignalName.of(s)) (vsim forwarded it to the step's "
+                               + "container, which was torn down); nothing of this step was kept")
+        }
         guard result.exitStatus == 0 else {
             throw .buildStep("\(request.text): returned exit status \(result.exitStatus)" + (result.diagnostic.map { " (\($0))" } ?? ""))
         }

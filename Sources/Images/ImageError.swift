@@ -16,6 +16,10 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     /// `vsim image build`: a `RUN` step failed or its container could not start (1, as
     /// `docker build` exits).
     case buildStep(String)
+    /// `vsim image build`: vsim received `signal` (SIGINT, SIGTERM, SIGHUP, SIGQUIT) during a
+    /// `RUN` step, forwarded it to the step's container and tore it down: the user stopped the
+    /// build (128 + `signal`, as `vsim compare` stops).
+    case interrupted(signal: Int32, String)
 
     public var exitStatus: Int32 {
         switch self {
@@ -24,12 +28,13 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
         case .malformed, .hostileArchive: return 65
         case .store: return 73
         case .buildStep: return 1
+        case .interrupted(let signal, _): return 128 + signal
         }
     }
 
     public var description: String {
         switch self {
-        case .usage(let m), .missing(let m), .malformed(let m), .store(let m), .buildStep(let m): return m
+        case .usage(let m), .missing(let m), .malformed(let m), .store(let m), .buildStep(let m), .interrupted(_, let m): return m
         case .hostileArchive(let m): return m + " (refused: nothing was unpacked or kept)"
         }
     }

@@ -97,5 +97,47 @@ extension ContainerTests {
             #expect(try store.images().isEmpty)
             #expect((try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp")).isEmpty)
         }
+    
+        /// SIGTERM to vsim during a RUN step: vsim forwards it to the step's container and tears
+        /// it down (docs/containers.md, "Signals"); the build then stops as `vsim compare` does,
+        /// with 128+SIGTERM = 143 (docs/user-guide.md), not 1, which docs/exit-status.md keeps for
+        /// a step that failed; no image is made, the store's tmp/ is empty and no process of the
+        /// step is left.
+        @Test func sigtermDuringARunStepStopsTheBuildWith143() throws {
+            guard FileManager.default.isExecutableFile(atPath: "/bin/busybox") else {
+                print("skipped: /bin/busybox (busybox-static) is needed for the RUN step")
+                return
+            }
+            let vsim = try #require(Support.vsimExecutable(), "build vsim with swift build")
+            let dir = try Support.scratch("buildterm")
+            defer { Support.remove(dir) }
+            try FileManager.default.createDirectory(atPath: dir + "/context", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: dir + "/context/busybox")
+            try "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"sleep\", \"987653\"]\n"
+                .write(toFile: dir + "/context/Containerfile", atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: vsim)
+            p.arguments = ["image", "build", "-t", "term:1", "--store", dir + "/store", dir + "/context"]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+            try p.run()
+            let step = ["/bin/busybox", "sleep", "987653"]
+            var waited = 0
+            while Support.processes(withArguments: step).isEmpty && p.isRunning && waited < 6000 {
+                usleep(10_000)
+                waited += 1
+            }
+            try #require(p.isRunning, "the build ended before its RUN step started")
+            kill(p.processIdentifier, SIGTERM)
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .exit && p.terminationStatus == 128 + SIGTERM, "\(p.terminationStatus): \(text)")
+            #expect(text.contains("the build was stopped by SIGTERM"), "\(text)")
+            let store = try ImageStore(path: dir + "/store")
+            #expect(try store.images().isEmpty)
+            #expect((try FileManager.default.contentsOfDirectory(atPath: store.root + "/tmp")).isEmpty)
+            #expect(Support.processes(withArguments: step).isEmpty)
+        }
     }
 }
