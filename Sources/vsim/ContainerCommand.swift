@@ -47,13 +47,13 @@ struct ContainerRunCommand: ParsableCommand {
     @Option(name: .customLong("keep-upper"), help: "Keep the overlay's upper layer (the container's changes) in this directory.")
     var keepUpper: String?
 
-    @Option(name: .customLong("memory"), help: "Memory limit, e.g. 64m or 1g (binary units).")
+    @Option(name: .customLong("memory"), parsing: .unconditional, help: "Memory limit, e.g. 64m or 1g (binary units).")
     var memory: String?
 
-    @Option(name: .customLong("cpus"), help: "CPU bandwidth in CPUs, e.g. 0.5 (CFS quota per 100 ms period).")
+    @Option(name: .customLong("cpus"), parsing: .unconditional, help: "CPU bandwidth in CPUs, e.g. 0.5 (CFS quota per 100 ms period).")
     var cpus: Double?
 
-    @Option(name: .customLong("pids"), help: "Maximum number of tasks (processes and threads).")
+    @Option(name: .customLong("pids"), parsing: .unconditional, help: "Maximum number of tasks (processes and threads).")
     var pids: Int?
 
     @Option(name: .customLong("hostname"), help: "Hostname in the container's UTS namespace (default vsim-<id>).")
@@ -83,7 +83,7 @@ struct ContainerRunCommand: ParsableCommand {
     @Flag(name: .customLong("init"), help: "Run a minimal init as PID 1 that forwards signals to CMD and reaps orphaned processes (like docker run --init).")
     var useInit = false
 
-    @Option(name: .customLong("time-limit"), help: "Kill the whole container after this many seconds (exit status 152).")
+    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Kill the whole container after this many seconds (exit status 152).")
     var timeLimit: Double?
 
     @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")

@@ -75,6 +75,19 @@ extension ContainerTests {
                                              network: .none, rootless: false, timings: false, command: ["/bin/true"]) == 64)
         }
 
+        /// A negative limit is a bad value that the message names (exit 64), as for the guest
+        /// options: ArgumentParser read `-5m` as the next option and said "Missing value for
+        /// '--memory'", as if none had been given.
+        @Test func negativeLimitsAreNamed() throws {
+            let vsim = try #require(Support.vsimExecutable(), "build vsim with swift build")
+            for (option, value, said) in [("--memory", "-5m", "cannot parse the size '-5m'"), ("--pids", "-1", "got -1"),
+                                          ("--cpus", "-1", "got -1"), ("--time-limit", "-1", "-1")] {
+                let r = try Support.spawn([vsim, "container", "run", option, value, "--", "/bin/true"])
+                #expect(r.status == 64, "\(option) \(value): \(r.stderr)")
+                #expect(r.stderr.contains(said) && !r.stderr.contains("Missing value"), "\(option) \(value): \(r.stderr)")
+            }
+        }
+
         @Test func zeroCPUs() {
             var spec = ContainerSpec(command: ["/bin/true"])
             spec.limits.cpus = 0
