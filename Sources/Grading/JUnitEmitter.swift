@@ -9,7 +9,7 @@ public struct JUnitEmitter {
     public init(timings: Bool = true) { self.timings = timings }
 
     public func render(_ r: GradingResult) -> String {
-        let e = XMLText.escape
+        let e = XMLText.attribute
         let time = { (s: Double) in self.timings ? " time=\"\(NumberText.fixed(s, 3))\"" : "" }
         var x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let counts = "tests=\"\(r.tests.count)\" failures=\"\(r.failedCount)\" errors=\"\(r.errorCount)\""
@@ -29,11 +29,11 @@ public struct JUnitEmitter {
             switch t.status {
             case .passed: break
             case .failed:
-                x += "      <failure message=\"\(e(first))\" type=\"failed\">\(e(t.output))</failure>\n"
+                x += "      <failure message=\"\(e(first))\" type=\"failed\">\(XMLText.escape(t.output))</failure>\n"
             case .error:
-                x += "      <error message=\"\(e(first))\" type=\"error\">\(e(t.output))</error>\n"
+                x += "      <error message=\"\(e(first))\" type=\"error\">\(XMLText.escape(t.output))</error>\n"
             }
-            x += "      <system-out>\(e("points: \(GradingResult.points(t.score))/\(GradingResult.points(t.maxScore))\n" + t.output))</system-out>\n"
+            x += "      <system-out>\(XMLText.escape("points: \(GradingResult.points(t.score))/\(GradingResult.points(t.maxScore))\n" + t.output))</system-out>\n"
             x += "    </testcase>\n"
         }
         x += "  </testsuite>\n</testsuites>\n"

@@ -50,6 +50,25 @@ import Testing
         }
     }
 
+    /// A student id with a newline and a tab (a staff script that read it carelessly) is read
+    /// back unchanged by Python's XML parser, the consumer: a literal newline in an attribute is
+    /// normalized to a space (XML 1.0 §3.3.3), so the emitter writes `&#10;` and `&#9;` there.
+    @Test func junitAttributesKeepNewlinesAndTabs() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let student = "alice\n\tbob"
+        let result = try Grader(lab: try LabSpec.load(folder: lab), student: student).grade(submission: lab + "/solution")
+        let xml = try file(JUnitEmitter().render(result), "junit.xml")
+        let check = """
+        import sys, xml.etree.ElementTree as ET
+        props = {p.get("name"): p.get("value") for p in ET.parse(sys.argv[1]).getroot().find("testsuite").find("properties")}
+        sys.stdout.write(repr(props["student"]))
+        """
+        let out = try Fixture.python(check, [xml])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout == "'alice\\n\\tbob'", "\(out.stdout)")
+    }
+
     @Test func junitParsesAndCounts() throws {
         for result in [Self.graded.pass, Self.graded.fail, Self.graded.mixed] {
             let xml = try file(JUnitEmitter().render(result), "junit.xml")
