@@ -52,9 +52,24 @@ public enum LabFiles {
                 throw .usage("\(directory) is not empty; give a new or empty folder (nothing was copied)")
             }
         }
-        do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw .io("cannot create \(directory): \(error.localizedDescription)")
+        if let why = makeFolders(directory) { throw .io("cannot create \(directory): \(why); give a folder you can write") }
+    }
+
+    /// `mkdir -p path`: the folders are made with `mode` (umask applied). Returns nil, or why
+    /// not in mkdir(2)'s words (Foundation's "The operation could not be completed. The file
+    /// doesn't exist." named no folder and no reason).
+    static func makeFolders(_ path: String, mode: mode_t = 0o755) -> String? {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, mode) != 0 && errno != EEXIST {
+                let why = String(cString: strerror(errno))
+                return current == path || "./" + path == current ? why : "\(current): \(why)"
+            }
         }
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { return "it is not a folder" }
+        return nil
     }
 
     /// Copies the regular files under `source` (symbolic links skipped) to `target`.

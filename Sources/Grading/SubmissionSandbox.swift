@@ -30,9 +30,9 @@ final class SubmissionSandbox {
     init(submission: String, files: [String]) throws(GradingError) {
         let fm = FileManager.default
         folder = NSTemporaryDirectory() + "vsim-grade-" + UUID().uuidString
-        do {
-            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch { throw .io("cannot create a scratch folder \(folder): \(error.localizedDescription)") }
+        guard mkdir(folder, 0o700) == 0 else {
+            throw .io("cannot create a scratch folder \(folder): \(String(cString: strerror(errno))); set TMPDIR to a folder you can write")
+        }
         for name in files.sorted() {
             let source = submission + "/" + name
             var st = stat()

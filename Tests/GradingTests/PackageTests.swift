@@ -172,6 +172,27 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
     }
 
+    /// Folders that cannot be made are named with mkdir(2)'s reason, not Foundation's "The
+    /// operation could not be completed. The file doesn't exist.": a folder under a regular file
+    /// (ENOTDIR, "Not a directory") for `lab start`, and a TMPDIR that does not exist (ENOENT)
+    /// for the grader's scratch folder; both exit 73 (docs/exit-status.md).
+    @Test func foldersThatCannotBeMadeAreExplained() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        var env = ProcessInfo.processInfo.environment
+        env["VSIM_LESSONS"] = root + "/lessons"
+        try Fixture.write("a file\n", to: root + "/file")
+        let start = try Fixture.run(Fixture.vsimPath, ["lab", "start", "demo", root + "/file/sub"], environment: env)
+        #expect(start.status == 73, "\(start.stderr)")
+        #expect(start.stderr == "vsim: error: cannot create \(root)/file/sub: Not a directory; give a folder you can write\n", "\(start.stderr)")
+        env["TMPDIR"] = root + "/missing"
+        let graded = try Fixture.run(Fixture.vsimPath, ["grade", "demo", lab + "/solution"], environment: env)
+        #expect(graded.status == 73, "\(graded.stderr)")
+        #expect(graded.stderr.hasPrefix("vsim: error: cannot create a scratch folder \(root)/missing/vsim-grade-")
+                && graded.stderr.contains(": No such file or directory; set TMPDIR to a folder you can write"), "\(graded.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/missing"), "TMPDIR itself is not made")
+    }
+
     /// An output that is not a regular file is written into, never renamed over: a rename(2)
     /// onto /dev/stdout replaced the symbolic link by a file, and as root onto /dev/full the
     /// device node itself. The oracles are outside vsim: null(4) (a write to the full device,
