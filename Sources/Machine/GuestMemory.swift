@@ -360,8 +360,20 @@ public final class GuestMemory {
 
     // MARK: code tracking
 
-    /// Marks the pages of `[address, address+count)` as holding decoded code.
+    /// Marks the pages of `[address, address+count)` as holding the interpreter's decoded code;
+    /// under a system-level MMU their frames too (``MMU/noteDecoded(page:)``), so that a write to
+    /// those frames through another linear page reaches the interpreter as well.
     func markCode(_ address: UInt32, _ count: UInt32) {
+        markCodeBits(address, count)
+        guard let mmu else { return }
+        let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
+        mmu.noteDecoded(page: first)
+        if last != first { mmu.noteDecoded(page: last) }
+    }
+
+    /// Sets the code bit of the pages of `[address, address+count)` (what the translators mark
+    /// through ``markCodePages(address:count:)`` and ``markTranslatedCode(address:count:)``).
+    func markCodeBits(_ address: UInt32, _ count: UInt32) {
         let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
         for page in [first, last] where pageTable[page] & GuestMemory.pCode == 0 {
             let before = GuestMemory.hostProtection(of: pageTable[page])
