@@ -101,6 +101,10 @@ public final class GuestMemory {
     // Page-table entry bits.
     @usableFromInline static let pR: UInt8 = 1, pW: UInt8 = 2, pX: UInt8 = 4, pS: UInt8 = 8
     @usableFromInline static let pMapped: UInt8 = 16, pCode: UInt8 = 32
+    /// Under a system-level MMU: the frame this TLB entry maps is recorded as holding the
+    /// interpreter's decoded code at this page (``MMU/noteDecoded(page:)``); the entry's next
+    /// fill drops the bit.
+    static let pDecodedFrame: UInt8 = 64
 
     /// Host address of guest address 0.
     public let base: UnsafeMutableRawPointer
@@ -365,10 +369,9 @@ public final class GuestMemory {
     /// those frames through another linear page reaches the interpreter as well.
     func markCode(_ address: UInt32, _ count: UInt32) {
         markCodeBits(address, count)
-        guard let mmu else { return }
         let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
-        mmu.noteDecoded(page: first)
-        if last != first { mmu.noteDecoded(page: last) }
+        if pageTable[first] & GuestMemory.pDecodedFrame == 0, let mmu { mmu.noteDecoded(page: first) }
+        if last != first, pageTable[last] & GuestMemory.pDecodedFrame == 0, let mmu { mmu.noteDecoded(page: last) }
     }
 
     /// Sets the code bit of the pages of `[address, address+count)` (what the translators mark

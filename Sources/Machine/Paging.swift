@@ -55,6 +55,9 @@ public final class MMU {
     public let physical: UnsafeMutableRawPointer
     /// Per linear page: 1 + the frame mapped there, or 0.
     let alias: UnsafeMutablePointer<UInt32>
+    /// ``GuestMemory``'s page table (the TLB), held here so that the decode-miss path does not
+    /// go through the unowned reference.
+    let tlb: UnsafeMutablePointer<UInt8>
     /// Linear page numbers whose TLB entry is set.
     var filled: [Int] = []
     /// Per frame: 1 while the translator holds blocks of code on it (``markTranslatedFrame(page:)``,
@@ -125,6 +128,7 @@ public final class MMU {
         self.fd = fd
         self.ramSize = size
         physical = p
+        tlb = memory.pageTable
         alias = .allocate(capacity: 1 << 20)
         alias.initialize(repeating: 0, count: 1 << 20)
         codeFrames = .allocate(capacity: Int(size >> 12))
@@ -363,12 +367,15 @@ public final class MMU {
     /// (``decodedAt``), and the first time, every TLB entry that maps the frame at another linear
     /// page gets the code bit, as later fills of it will, so that a write through any alias
     /// takes the slow path and reaches the interpreter (``forEachDecodedAlias(ofWrittenPage:_:)``).
+    /// The entry gets ``GuestMemory/pDecodedFrame``, so later decodes there until its next fill
+    /// do not call here.
     func noteDecoded(page: Int) {
-        let pt = memory.pageTable
+        let pt = tlb
         guard pt[page] & GuestMemory.pMapped != 0 else { return }
         let tag = alias[page]
         let frame = Int(tag &- 1)
         guard frame < Int(ramSize >> 12) else { return }
+        pt[page] |= GuestMemory.pDecodedFrame
         let seen = decodedAt[frame]
         if seen == UInt32(page) &+ 1 || seen == MMU.decodedAtSeveral { return }
         if seen != 0 { decodedAt[frame] = MMU.decodedAtSeveral; return }
@@ -386,7 +393,7 @@ public final class MMU {
     func forEachDecodedAlias(ofWrittenPage page: UInt32, _ body: (UInt32) -> Void) {
         guard !decodedFrames.isEmpty else { return }
         let frame: UInt32
-        if memory.pageTable[Int(page)] & GuestMemory.pMapped != 0 {
+        if tlb[Int(page)] & GuestMemory.pMapped != 0 {
             frame = alias[Int(page)] &- 1
         } else if let t = translate(page << 12) {
             frame = t.physical >> 12
@@ -397,7 +404,7 @@ public final class MMU {
         let seen = decodedAt[Int(frame)]
         if seen == 0 || seen == page &+ 1 { return }
         if seen != MMU.decodedAtSeveral { body(seen &- 1); return }
-        let pt = memory.pageTable, tag = frame &+ 1
+        let pt = tlb, tag = frame &+ 1
         for p in filled where alias[p] == tag && p != Int(page) && pt[p] & GuestMemory.pCode != 0 {
             body(UInt32(p))
         }
