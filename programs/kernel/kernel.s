@@ -4987,6 +4987,7 @@ sig_action: .space 64 * ACT_SIZE        # struct kernel_sigaction of signals 1-6
 sig_blocked: .space 8                   # the blocked mask (signals 1-64)
 sig_pending: .space 8                   # pending signals (fork: none in the child)
 sig_info:   .space 64 * 12              # each pending signal's si_code and siginfo words 3, 4
+                                        # (SIGCHLD's si_code word: si_status in bits 8-15)
 sig_saved:  .space 8                    # rt_sigsuspend: the mask before it,
 sig_suspended: .space 4                 #   while its temporary one is in force
 alt_sp:     .space 4                    # the alternate signal stack (stack_t): ss_sp,
