@@ -12,7 +12,7 @@ extension GuestMemory {
 
     /// Marks the pages of `[address, address+count)` as holding decoded or translated code, so
     /// that guest writes to them take the slow path and reach the ``CodeWriteObserver``s.
-    public func markCodePages(address: UInt32, count: UInt32) { markCode(address, count) }
+    public func markCodePages(address: UInt32, count: UInt32) { markCodeBits(address, count) }
 
     /// Reads `size` (1, 2, 4) bytes at `a` as the guest would, possibly crossing a page: `#PF`
     /// unless every touched page is readable (and writable too when `forUpdate`, as the
@@ -71,7 +71,7 @@ extension GuestMemory {
     /// after the TLB is refilled, takes the slow path and reaches the ``CodeWriteObserver``s.
     /// The pages must have been fetched (have TLB entries).
     public func markTranslatedCode(address: UInt32, count: UInt32) {
-        markCode(address, count)
+        markCodeBits(address, count)
         guard let mmu else { return }
         let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
         mmu.markTranslatedFrame(page: first)

@@ -101,6 +101,10 @@ public final class GuestMemory {
     // Page-table entry bits.
     @usableFromInline static let pR: UInt8 = 1, pW: UInt8 = 2, pX: UInt8 = 4, pS: UInt8 = 8
     @usableFromInline static let pMapped: UInt8 = 16, pCode: UInt8 = 32
+    /// Under a system-level MMU: the frame this TLB entry maps is recorded as holding the
+    /// interpreter's decoded code at this page (``MMU/noteDecoded(page:)``); the entry's next
+    /// fill drops the bit.
+    static let pDecodedFrame: UInt8 = 64
 
     /// Host address of guest address 0.
     public let base: UnsafeMutableRawPointer
@@ -360,8 +364,19 @@ public final class GuestMemory {
 
     // MARK: code tracking
 
-    /// Marks the pages of `[address, address+count)` as holding decoded code.
+    /// Marks the pages of `[address, address+count)` as holding the interpreter's decoded code;
+    /// under a system-level MMU their frames too (``MMU/noteDecoded(page:)``), so that a write to
+    /// those frames through another linear page reaches the interpreter as well.
     func markCode(_ address: UInt32, _ count: UInt32) {
+        markCodeBits(address, count)
+        let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
+        if pageTable[first] & GuestMemory.pDecodedFrame == 0, let mmu { mmu.noteDecoded(page: first) }
+        if last != first, pageTable[last] & GuestMemory.pDecodedFrame == 0, let mmu { mmu.noteDecoded(page: last) }
+    }
+
+    /// Sets the code bit of the pages of `[address, address+count)` (what the translators mark
+    /// through ``markCodePages(address:count:)`` and ``markTranslatedCode(address:count:)``).
+    func markCodeBits(_ address: UInt32, _ count: UInt32) {
         let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
         for page in [first, last] where pageTable[page] & GuestMemory.pCode == 0 {
             let before = GuestMemory.hostProtection(of: pageTable[page])

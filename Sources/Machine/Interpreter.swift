@@ -335,8 +335,34 @@ public final class Interpreter: CodeWriteObserver {
     }
 
     /// ``CodeWriteObserver``: drops cached instructions and blocks overlapping
-    /// `[address, address+count)`.
+    /// `[address, address+count)`, and under a system-level MMU those decoded from the same
+    /// bytes through another linear page mapping their frame (``MMU/forEachDecodedAlias(ofWrittenPage:_:)``):
+    /// a write to code is seen by the next fetch of it, whatever linear address either goes
+    /// through (Intel SDM Vol. 3A, 11.6).
     public func codeWritten(address: UInt32, count: UInt32) {
+        dropDecoded(address: address, count: count)
+        guard let mmu = memory.mmu, count > 0, cacheInUse || blocks.inUse else { return }
+        let end = UInt64(address) + UInt64(count)
+        var a = UInt64(address)
+        while a < end {
+            let page = UInt32(truncatingIfNeeded: a >> 12)
+            let pageEnd = min(end, (a | 0xFFF) + 1)
+            let offset = UInt32(a & 0xFFF), n = UInt32(pageEnd - a)
+            mmu.forEachDecodedAlias(ofWrittenPage: page) { dropDecoded(address: $0 << 12 | offset, count: n) }
+            a = pageEnd
+        }
+    }
+
+    /// ``CodeWriteObserver``: the TLB entry of code page `address` left or maps another frame:
+    /// what was decoded at that linear page goes (nothing was written: its aliases keep theirs).
+    public func codeMappingLeft(address: UInt32) { dropDecoded(address: address, count: 4096) }
+
+    /// ``CodeWriteObserver``: on entry to CPL 3, what was decoded on the supervisor page goes
+    /// (nothing was written: its aliases keep theirs).
+    public func supervisorCodeLeft(address: UInt32, count: UInt32) { dropDecoded(address: address, count: count) }
+
+    /// Drops cached instructions and blocks overlapping linear `[address, address+count)`.
+    func dropDecoded(address: UInt32, count: UInt32) {
         blocks.invalidate(address: address, count: count)
         guard cacheInUse else { return }
         if count < 1 << Interpreter.cacheBits {

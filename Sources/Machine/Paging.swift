@@ -33,11 +33,15 @@ import Descriptions
 /// (``dropSupervisorCode()``), so a cached kernel instruction is never run by user code. The
 /// translator's blocks are keyed by the physical frame of their code as well (QEMU's TBs by
 /// `phys_pc`) and survive those events: frames holding translated code are marked
-/// (``markTranslatedFrame(page:)``), and every TLB entry that maps such a frame, whatever its
-/// linear page, holds the "code" bit, so a write through any alias takes the slow path and
-/// reaches the observers. For the interpreter a frame mapped at two linear pages is tracked per
-/// linear page only: self-modifying code written through one alias and run through the other is
-/// not seen by its decoded-instruction cache (no guest of vsim does that).
+/// (``markTranslatedFrame(page:)``). Frames holding the interpreter's decoded instructions are
+/// marked too, with the linear page they were decoded at (``noteDecoded(page:)``, cleared with
+/// the TLB). Every TLB entry that maps a marked frame, whatever its linear page, holds the
+/// "code" bit, so a write through any alias takes the slow path and reaches the observers; the
+/// interpreter then drops what it decoded from the written bytes at the other linear pages too
+/// (``forEachDecodedAlias(ofWrittenPage:_:)``: one table read when the frame was decoded at one
+/// page, a walk of the TLB's entries only when at several). So self-modifying code written
+/// through one alias and run through another is seen by both engines (SDM Vol. 3A, 11.6). The
+/// fast paths are unchanged: the marks are set on a decode miss and read on a slow-path write.
 public final class MMU {
     /// The default guest RAM: 32 MiB.
     public static let defaultRAMSize: UInt32 = 32 << 20
@@ -51,11 +55,21 @@ public final class MMU {
     public let physical: UnsafeMutableRawPointer
     /// Per linear page: 1 + the frame mapped there, or 0.
     let alias: UnsafeMutablePointer<UInt32>
+    /// ``GuestMemory``'s page table (the TLB), held here so that the decode-miss path does not
+    /// go through the unowned reference.
+    let tlb: UnsafeMutablePointer<UInt8>
     /// Linear page numbers whose TLB entry is set.
     var filled: [Int] = []
     /// Per frame: 1 while the translator holds blocks of code on it (``markTranslatedFrame(page:)``,
     /// ``releaseCodeFrame(_:)``); a TLB fill of such a frame sets the entry's code bit.
     let codeFrames: UnsafeMutablePointer<UInt8>
+    /// Per frame: where the interpreter decoded instructions in it since the TLB was last
+    /// emptied (``noteDecoded(page:)``): 0 nowhere, 1 + the linear page when at one page only,
+    /// ``decodedAtSeveral`` at more than one. A TLB fill of such a frame sets the entry's code bit.
+    let decodedAt: UnsafeMutablePointer<UInt32>
+    static let decodedAtSeveral = UInt32.max
+    /// The frames whose ``decodedAt`` is not 0 (cleared with the TLB: ``flushAll()``).
+    var decodedFrames: [Int] = []
     /// TLB fills (page walks that succeeded), full flushes, host mappings made.
     public private(set) var walks: UInt64 = 0
     public private(set) var flushes: UInt64 = 0
@@ -114,10 +128,13 @@ public final class MMU {
         self.fd = fd
         self.ramSize = size
         physical = p
+        tlb = memory.pageTable
         alias = .allocate(capacity: 1 << 20)
         alias.initialize(repeating: 0, count: 1 << 20)
         codeFrames = .allocate(capacity: Int(size >> 12))
         codeFrames.initialize(repeating: 0, count: Int(size >> 12))
+        decodedAt = .allocate(capacity: Int(size >> 12))
+        decodedAt.initialize(repeating: 0, count: Int(size >> 12))
         memory.mmu = self
     }
 
@@ -140,6 +157,7 @@ public final class MMU {
         close(fd)
         alias.deallocate()
         codeFrames.deallocate()
+        decodedAt.deallocate()
     }
 
     // MARK: physical access (page walks, the boot loader, devices)
@@ -242,7 +260,7 @@ public final class MMU {
         let old = pt[page]
         if old & GuestMemory.pMapped == 0 { filled.append(page) }
         var e = GuestMemory.pMapped | GuestMemory.pR | GuestMemory.pX | (old & GuestMemory.pCode)
-        if codeFrames[Int(frame)] != 0 { e |= GuestMemory.pCode }
+        if codeFrames[Int(frame)] != 0 || decodedAt[Int(frame)] != 0 { e |= GuestMemory.pCode }
         if write { e |= GuestMemory.pW }
         if supervisor { e |= GuestMemory.pS }
         pt[page] = e
@@ -284,6 +302,10 @@ public final class MMU {
             pt[page] = 0
         }
         filled.removeAll(keepingCapacity: true)
+        // The interpreter drops what it decoded on every code page of the TLB (below): no frame
+        // holds its instructions any more.
+        for f in decodedFrames { decodedAt[f] = 0 }
+        decodedFrames.removeAll(keepingCapacity: true)
         flushes &+= 1
         memory.notifyMappingsFlushed(code)
     }
@@ -336,6 +358,56 @@ public final class MMU {
     /// code bit (entries that have it keep it until they leave: a stray slow path at most).
     public func releaseCodeFrame(_ frame: UInt32) {
         if frame < ramSize >> 12 { codeFrames[Int(frame)] = 0 }
+    }
+
+    // MARK: frames holding the interpreter's decoded instructions
+
+    /// The interpreter decoded an instruction with bytes on linear page `page` (it has a TLB
+    /// entry: the instruction was just fetched): its frame is recorded with the page
+    /// (``decodedAt``), and the first time, every TLB entry that maps the frame at another linear
+    /// page gets the code bit, as later fills of it will, so that a write through any alias
+    /// takes the slow path and reaches the interpreter (``forEachDecodedAlias(ofWrittenPage:_:)``).
+    /// The entry gets ``GuestMemory/pDecodedFrame``, so later decodes there until its next fill
+    /// do not call here.
+    func noteDecoded(page: Int) {
+        let pt = tlb
+        guard pt[page] & GuestMemory.pMapped != 0 else { return }
+        let tag = alias[page]
+        let frame = Int(tag &- 1)
+        guard frame < Int(ramSize >> 12) else { return }
+        pt[page] |= GuestMemory.pDecodedFrame
+        let seen = decodedAt[frame]
+        if seen == UInt32(page) &+ 1 || seen == MMU.decodedAtSeveral { return }
+        if seen != 0 { decodedAt[frame] = MMU.decodedAtSeveral; return }
+        decodedAt[frame] = UInt32(page) &+ 1
+        decodedFrames.append(frame)
+        if codeFrames[frame] != 0 { return }   // (the translator's mark set the bits already)
+        for p in filled where alias[p] == tag { pt[p] |= GuestMemory.pCode }
+    }
+
+    /// Calls `body` with every other linear page at which the interpreter may hold instructions
+    /// decoded from the frame that a write to linear page `page` reached (its TLB entry's frame,
+    /// or without one the frame the guest's tables give): nothing when that frame holds none or
+    /// only at `page` itself. Pages where decoding was recorded and whose mapping has since
+    /// changed may be named too (the interpreter then drops instructions it would have kept).
+    func forEachDecodedAlias(ofWrittenPage page: UInt32, _ body: (UInt32) -> Void) {
+        guard !decodedFrames.isEmpty else { return }
+        let frame: UInt32
+        if tlb[Int(page)] & GuestMemory.pMapped != 0 {
+            frame = alias[Int(page)] &- 1
+        } else if let t = translate(page << 12) {
+            frame = t.physical >> 12
+        } else {
+            return
+        }
+        guard frame < ramSize >> 12 else { return }
+        let seen = decodedAt[Int(frame)]
+        if seen == 0 || seen == page &+ 1 { return }
+        if seen != MMU.decodedAtSeveral { body(seen &- 1); return }
+        let pt = tlb, tag = frame &+ 1
+        for p in filled where alias[p] == tag && p != Int(page) && pt[p] & GuestMemory.pCode != 0 {
+            body(UInt32(p))
+        }
     }
 
     /// Number of linear pages currently in the TLB.

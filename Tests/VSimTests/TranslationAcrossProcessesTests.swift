@@ -204,9 +204,9 @@ final class TranslationAcrossProcessesTests: XCTestCase {
     /// through B again. The kernel exits with 100 * first + 10 * after the flush + after the
     /// store = 112 (SDM Vol. 3A, 11.6: a write to a code byte is seen by the next fetch of it,
     /// whatever linear address either goes through). The translator: 112, two blocks at B (the
-    /// second after the store invalidated the first), one invalidation. (The interpreter's
-    /// decoded-instruction cache tracks code per linear page and does not see a write through
-    /// another alias: Paging.swift; no guest of vsim writes code that way.)
+    /// second after the store invalidated the first), one invalidation. (The interpreter sees
+    /// such writes too: SelfModifyingCodeThroughAliasesTests runs this case and others on both
+    /// engines.)
     func testAStoreThroughAnotherAliasOfTheFrameInvalidates() throws {
         let dir = try CLI.temporaryDirectory()
         defer { CLI.remove(dir) }

@@ -1941,6 +1941,8 @@ rlimit_of:
 
 esrch:  movl $-ESRCH, %eax
         ret
+eagain: movl $-EAGAIN, %eax
+        ret
 enosys: movl $-ENOSYS, %eax
         ret
 
@@ -1981,7 +1983,10 @@ enosys: movl $-ENOSYS, %eax
 # A process killed by an exception ends as if by its signal. The run ends when no process is
 # left runnable or waiting, with the first process's status (GUEST_PID; 128+signal when a
 # signal ended it), whatever order they ended in. A process whose parent has exited gets
-# ppid 1 (Linux reparents it to init); its own zombie then stays until the run ends.
+# ppid 1 (Linux reparents it to init) and is reaped as it exits, as init reaps it; so is a
+# child whose parent sets SIGCHLD to SIG_IGN or SA_NOCLDWAIT (chld_signal). Such a process
+# ends as a zombie with pid and ppid 0, which nothing finds; sys_clone frees one when it needs
+# its slot (its user frames went at exit; its page tables cannot go while it runs on them).
 # Limits: no threads (CLONE_VM without CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS and the
 # namespace flags: -ENOSYS); vfork and clone(CLONE_VM | CLONE_VFORK) are fork; the files the
 # host-call device opened are one table for the whole guest, shared as clone(CLONE_FILES)
@@ -2071,7 +2076,7 @@ sys_clone:
         movl %ecx, fk_sp
         movl %edx, fk_ptid
         movl %edi, fk_ctid
-        movl $proc_table + PROC_SIZE, %esi  # a free slot (slot 0 is the first process's)
+0:      movl $proc_table + PROC_SIZE, %esi  # a free slot (slot 0 is the first process's)
         movl $kstacks + KSTACK_SIZE, %ebp   #   and its kernel stack's top
 1:      cmpl $P_FREE, P_STATE(%esi)
         je 2f
@@ -2079,8 +2084,14 @@ sys_clone:
         addl $KSTACK_SIZE, %ebp
         cmpl $proc_table_end, %esi
         jb 1b
-        movl $-EAGAIN, %eax
-        ret
+        movl $proc_table, %ebx          # none: free a zombie nobody waits for (pid 0,
+7:      addl $PROC_SIZE, %ebx           #   chld_signal) and look again
+        cmpl $proc_table_end, %ebx
+        jae eagain
+        cmpl $0, P_PID(%ebx)
+        jne 7b
+        call reap
+        jmp 0b
 2:      movl %esi, fk_proc
         movl %ebp, fk_kstack
         call alloc_frame                # the child's page directory
@@ -2566,9 +2577,10 @@ tls_load:
         ret
 
 # proc_exit: end the current process with wait status %eax: its user frames given back, a
-# zombie until its parent reaps it (its parent woken when it waits), its children given to
-# init (ppid 1; the zombies among them reaped now), then another process runs. With none left,
-# the run ends with the first process's status.
+# zombie until its parent reaps it (its parent woken when it waits; or reaped at once when
+# nobody waits for it: chld_signal), its children given to init (ppid 1; the zombies among
+# them reaped now), then another process runs. With none left, the run ends with the first
+# process's status.
 proc_exit:
         movl u_proc, %ebx
         movl %eax, P_XSTAT(%ebx)
@@ -2636,8 +2648,13 @@ proc_exit:
 # chld_signal: SIGCHLD to the parent of the process that ends (proc_exit, its wait status at
 # its P_XSTAT), as Linux's do_notify_parent: si_code CLD_EXITED or CLD_KILLED, si_pid its pid,
 # si_uid the host's uid (a forwarded getuid32, only when the parent would take it: a handler,
-# or SIGCHLD blocked; its default action is to ignore it). si_status is not kept (the siginfo
-# here keeps words 3 and 4). No parent here (ppid 1, or the first process's, outside): nothing.
+# or SIGCHLD blocked; its default action is to ignore it), si_status the exit code or the signal
+# (kept in bits 8-15 of the pending signal's si_code word: setup_frame). A parent whose SIGCHLD
+# is SIG_IGN (then nothing is sent, even when blocked) or has SA_NOCLDWAIT does not wait for it:
+# it is reaped at once, and so is an orphan (ppid 1: init reaps it, as every init does). Here
+# that makes it a zombie with pid and ppid 0, which no wait4, kill or exit finds, freed by the
+# fork that next needs a slot (sys_clone). The first process's parent is outside: nothing.
+# The common case, SIG_DFL without SA_NOCLDWAIT and not blocked, looks at sig_chld_acted only.
 # Clobbers all but %ebp.
 chld_signal:
         movl $proc_table, %edi
@@ -2649,23 +2666,41 @@ chld_signal:
 2:      addl $PROC_SIZE, %edi
         cmpl $proc_table_end, %edi
         jb 1b
+        cmpl $1, u_ppid                 # an orphan: init reaps it
+        je 8f
         ret
 3:      btl $SIGCHLD - 1, P_UAREA + sig_blocked - uarea_begin(%edi)
         jc 4f
-        cmpl $SIG_IGN, P_UAREA + sig_action + (SIGCHLD - 1) * ACT_SIZE - uarea_begin(%edi)
-        ja 4f
+        cmpl $0, P_UAREA + sig_chld_acted - uarea_begin(%edi)
+        jne 4f
         ret
-4:      movl $NR_getuid32, %eax
+4:      movl P_UAREA + sig_action + (SIGCHLD - 1) * ACT_SIZE - uarea_begin(%edi), %eax
+        cmpl $SIG_IGN, %eax
+        je 8f
+        testl %eax, %eax                # a handler, or SIGCHLD blocked: sent
+        jnz 5f
+        btl $SIGCHLD - 1, P_UAREA + sig_blocked - uarea_begin(%edi)
+        jnc 7f
+5:      movl $NR_getuid32, %eax
         call host_call
         movl %eax, %esi                 # si_uid
         movl u_proc, %ebx
-        movl $CLD_EXITED, %ecx
-        testl $0x7F, P_XSTAT(%ebx)
-        jz 5f
-        movl $CLD_KILLED, %ecx
-5:      movl u_pid, %edx                # si_pid
+        movl P_XSTAT(%ebx), %ecx        # exit code << 8, or the signal
+        testb $0x7F, %cl
+        jz 6f
+        shll $8, %ecx
+        incl %ecx                       # CLD_KILLED (2), si_status the signal
+6:      incl %ecx                       # CLD_EXITED (1), si_status the exit code
+        movl u_pid, %edx                # si_pid
         movl $SIGCHLD, %eax
-        jmp post_to
+        call post_to
+7:      testl $SA_NOCLDWAIT, P_UAREA + sig_action + (SIGCHLD - 1) * ACT_SIZE + 4 - uarea_begin(%edi)
+        jz 9f
+8:      movl u_proc, %ebx               # nobody waits for it
+        xorl %eax, %eax
+        movl %eax, P_PID(%ebx)
+        movl %eax, P_PPID(%ebx)
+9:      ret
 
 # reap: free the zombie whose entry is %ebx: its page tables and directory, its slot.
 # Clobbers all but %ebp.
@@ -3097,6 +3132,7 @@ puthex: movl %eax, %ebx
         .equ ERESTARTSYS, 512           # (never seen by the program: -EINTR, or the call again)
         .equ CLD_EXITED, 1              # SIGCHLD's si_code (uapi/asm-generic/siginfo.h)
         .equ CLD_KILLED, 2
+        .equ SA_NOCLDWAIT, 2            # sa_flags (asm/signal.h): children not waited for
         .equ NSEC_PER_SEC, 1000000000
 
 # sig_act: %ebx = the kernel_sigaction of signal %eax (1-64). Preserves the rest.
@@ -3538,7 +3574,14 @@ setup_frame:
         movl sf_sig, %eax
         movl %eax, 16(%edi)
         movl sf_code, %eax
-        movl %eax, 24(%edi)
+        cmpl $SIGCHLD, sf_sig           # a child's: si_status in bits 8-15 (chld_signal)
+        jne 8f
+        testl %eax, %eax                # (kill's and tkill's si_code are 0 and negative)
+        jle 8f
+        movzbl %ah, %ecx
+        movl %ecx, 36(%edi)
+        movzbl %al, %eax
+8:      movl %eax, 24(%edi)
         movl sf_word3, %eax
         movl %eax, 28(%edi)
         movl sf_word4, %eax
@@ -3905,7 +3948,10 @@ sys_rt_sigaction:
         addl $4, %edi
         loop 1b
         movl sa_sig, %eax
-        call sig_ignored
+        cmpl $SIGCHLD, %eax             # a child's exit looks at SIGCHLD's action from now on
+        jne 5f
+        movl %eax, sig_chld_acted
+5:      call sig_ignored
         jnc 3f
         leal -1(%eax), %ecx
         btrl %ecx, sig_pending
@@ -4104,6 +4150,8 @@ kill_others:
 1:      cmpl $P_FREE, P_STATE(%edi)
         je 3f
         cmpl u_proc, %edi
+        je 3f
+        cmpl $0, P_PID(%edi)            # reaped already (chld_signal)
         je 3f
         movl kl_pid, %eax
         testl %eax, %eax
@@ -4939,6 +4987,7 @@ sig_action: .space 64 * ACT_SIZE        # struct kernel_sigaction of signals 1-6
 sig_blocked: .space 8                   # the blocked mask (signals 1-64)
 sig_pending: .space 8                   # pending signals (fork: none in the child)
 sig_info:   .space 64 * 12              # each pending signal's si_code and siginfo words 3, 4
+                                        # (SIGCHLD's si_code word: si_status in bits 8-15)
 sig_saved:  .space 8                    # rt_sigsuspend: the mask before it,
 sig_suspended: .space 4                 #   while its temporary one is in force
 alt_sp:     .space 4                    # the alternate signal stack (stack_t): ss_sp,
@@ -4955,6 +5004,7 @@ sl_rem:     .space 4                    # nanosleep (sleeping, another process m
 sl_wide:    .space 4
 sl_target:  .space 8                    #   when it ends and what was left
 sl_left:    .space 8
+sig_chld_acted: .space 4                # nonzero once rt_sigaction set SIGCHLD's action
 sigstate_end:
         .align 4
 uarea_end:
