@@ -1,5 +1,6 @@
 /// The interpreter's raw state as one value: the register file (``CPUState/raw``), guest memory
-/// and its page table (``GuestMemory``), and the interpreter for the slow paths. The block loop
+/// and its page table (``GuestMemory``, the page table at a fixed distance below the memory), and
+/// the interpreter for the slow paths. The block loop
 /// (``Interpreter/runFast(_:)``) makes one before it starts and runs the hot forms on it
 /// (Interpreter+Hot.swift, Interpreter+Access.swift), so that the pointers stay in host
 /// registers: read from the interpreter object instead, each would be loaded again after every
@@ -12,8 +13,11 @@ struct HotContext {
     let s: UnsafeMutablePointer<UInt32>
     /// Host address of guest address 0 (``GuestMemory/base``).
     let mem: UnsafeMutableRawPointer
-    /// One permission byte per guest page (``GuestMemory/pageTable``).
-    let pt: UnsafeMutablePointer<UInt8>
+    /// One permission byte per guest page (``GuestMemory/pageTable``), which lies at a fixed
+    /// distance below ``mem``: worked out from it, so that both take one host register.
+    @inline(__always) var pt: UnsafeMutablePointer<UInt8> {
+        (mem - GuestMemory.pageTableBytes).assumingMemoryBound(to: UInt8.self)
+    }
     /// The interpreter, for the slow paths of guest memory (page faults, code writes).
     let ip: Unmanaged<Interpreter>
 

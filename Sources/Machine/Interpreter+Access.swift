@@ -189,7 +189,7 @@ extension HotContext {
 /// outside the hot loop, and the slow paths of guest memory.
 extension Interpreter {
     /// The raw pointers of this interpreter as a value (``HotContext``).
-    @inline(__always) var hot: HotContext { HotContext(s: s, mem: mem, pt: pt, ip: Unmanaged.passUnretained(self)) }
+    @inline(__always) var hot: HotContext { HotContext(s: s, mem: mem, ip: Unmanaged.passUnretained(self)) }
 
     @inline(__always) func getR(_ off: UInt8, _ size: UInt8) -> UInt32 { hot.getR(off, size) }
     @inline(__always) func setR(_ off: UInt8, _ size: UInt8, _ v: UInt32) { hot.setR(off, size, v) }
