@@ -256,9 +256,9 @@ extension Interpreter {
         case .movMI: try k.wr(k.ea(op), op.pointee.size, op.pointee.imm)
         case .aluRM:
             let b = try k.rd(k.ea(op), op.pointee.size)
-            try aluToReg(op, k.getR(op.pointee.r, op.pointee.size), b)
-        case .aluMR: try aluToMem(op, k.getR(op.pointee.r, op.pointee.size))
-        case .aluRI: try aluToReg(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm)
+            try aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), b).unwrapped()
+        case .aluMR: try aluToMemInBlock(op, k.getR(op.pointee.r, op.pointee.size)).unwrapped()
+        case .aluRI: try aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm).unwrapped()
         case .lea: k.setR(op.pointee.r, op.pointee.size, k.offset(op))
         // Every other form, named (no `default`: the jump table then needs no range check).
         case .invalid, .aluRR, .aluMI, .unaryR, .unaryM, .mulDiv, .imul2, .daa, .das, .aaa, .aas, .aam, .aad,
@@ -277,14 +277,35 @@ extension Interpreter {
     /// ``exec(_:)`` as a call, for the block loop's uncommon instructions: ``BlockStep/next``
     /// when the block goes on with the next op, ``BlockStep/end`` when the instruction ends the
     /// block (``endsBlock(_:)``), ``BlockStep/slow`` when the run must stop (``exec(_:)``
-    /// returned false). The handler is read here, before the op runs (it may be overwritten
-    /// while it runs: an invalidation), so that the block loop keeps no copy of it in a
-    /// register across its ops.
+    /// returned false), or the exception it raised. The handler is read here, before the op
+    /// runs (it may be overwritten while it runs: an invalidation), so that the block loop keeps
+    /// no copy of it in a register across its ops. Returns the exception rather than throwing
+    /// it, as every call the block loop makes (``HotContext/rdSlow(_:_:write:)``): no throwing
+    /// call, so the host's error register (r12 on x86-64) holds one of the loop's values.
     @inline(never)
-    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> BlockStep {
+    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) -> Result<BlockStep, CPUException> {
         let h = op.pointee.h
-        guard try exec(op) else { return .slow }
-        return Interpreter.endsBlock(h) ? .end : .next
+        do throws(CPUException) {
+            guard try exec(op) else { return .success(.slow) }
+        } catch {
+            return .failure(error)
+        }
+        return .success(Interpreter.endsBlock(h) ? .end : .next)
+    }
+
+    /// ``aluToReg(_:_:_:)`` as a call for the block loop, returning its exception
+    /// (``execOutOfLine(_:)`` says why).
+    @inline(never)
+    func aluToRegInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) -> Result<Void, CPUException> {
+        do throws(CPUException) { try aluToReg(op, a, b) } catch { return .failure(error) }
+        return .success(())
+    }
+
+    /// ``aluToMem(_:_:)`` as a call for the block loop, returning its exception.
+    @inline(never)
+    func aluToMemInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) -> Result<Void, CPUException> {
+        do throws(CPUException) { try aluToMem(op, b) } catch { return .failure(error) }
+        return .success(())
     }
 }
 

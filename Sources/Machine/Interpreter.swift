@@ -202,7 +202,7 @@ public final class Interpreter: CodeWriteObserver {
                     // one that may read it), EIP at the instruction.
                     instructionsExecuted = Interpreter.retired(end, left) &- 1
                     s[CPUState.iEIP] = op.pointee.tag
-                    let after = try execOutOfLine(op)
+                    let after = try execOutOfLine(op).unwrapped()
                     if _fastPath(after == .next) { op += 1; continue }
                     if _fastPath(after == .end) { break }
                     // What did not run goes back to `left`: `op` and the rest of the block.
