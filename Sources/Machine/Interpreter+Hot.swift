@@ -244,7 +244,9 @@ extension Interpreter {
         case .cmpJcc8MIInBlock: if k.cmp8Taken(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF) { return .branch }
         case .cmpJcc8MRbiInBlock:
             if k.cmp8Taken(op, try k.rd8(k.ea32bi(op)), k.r8(op.pointee.r)) { return .branch }
-        case .nop: break
+        // (A store, not `break`: an empty case would make the dispatch its own jump-table target,
+        // a loop of one block, which LLVM does not tail-duplicate into the handlers.)
+        case .nop: k.eip = op.pointee.tag
         case .cmpMR: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size))
         case .cmpMI: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm)
         case .cmpRM: k.cmpSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size))
