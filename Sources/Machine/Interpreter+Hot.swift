@@ -258,9 +258,10 @@ extension Interpreter {
         case .movMI: try k.wr(k.ea(op), op.pointee.size, op.pointee.imm)
         case .aluRM:
             let b = try k.rd(k.ea(op), op.pointee.size)
-            try aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), b).unwrapped()
-        case .aluMR: try aluToMemInBlock(op, k.getR(op.pointee.r, op.pointee.size)).unwrapped()
-        case .aluRI: try aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm).unwrapped()
+            if _slowPath(aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), b)) { throw takeBlockFault() }
+        case .aluMR: if _slowPath(aluToMemInBlock(op, k.getR(op.pointee.r, op.pointee.size))) { throw takeBlockFault() }
+        case .aluRI:
+            if _slowPath(aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm)) { throw takeBlockFault() }
         case .lea: k.setR(op.pointee.r, op.pointee.size, k.offset(op))
         // Every other form, named (no `default`: the jump table then needs no range check).
         case .invalid, .aluRR, .aluMI, .unaryR, .unaryM, .mulDiv, .imul2, .daa, .das, .aaa, .aas, .aam, .aad,
@@ -279,35 +280,46 @@ extension Interpreter {
     /// ``exec(_:)`` as a call, for the block loop's uncommon instructions: ``BlockStep/next``
     /// when the block goes on with the next op, ``BlockStep/end`` when the instruction ends the
     /// block (``endsBlock(_:)``), ``BlockStep/slow`` when the run must stop (``exec(_:)``
-    /// returned false), or the exception it raised. The handler is read here, before the op
-    /// runs (it may be overwritten while it runs: an invalidation), so that the block loop keeps
-    /// no copy of it in a register across its ops. Returns the exception rather than throwing
-    /// it, as every call the block loop makes (``HotContext/rdSlow(_:_:write:)``): no throwing
-    /// call, so the host's error register (r12 on x86-64) holds one of the loop's values.
+    /// returned false), or ``BlockStep/fault`` when it raised an exception, which it leaves in
+    /// ``blockFault`` (``takeBlockFault()``). The handler is read here, before the op runs (it
+    /// may be overwritten while it runs: an invalidation), so that the block loop keeps no copy
+    /// of it in a register across its ops. The exception is not thrown: no call the block loop
+    /// makes throws (``HotContext/rdSlow(_:_:write:)``), so the host's error register (r12 on
+    /// x86-64) holds one of the loop's values, and the step comes back in a register.
     @inline(never)
-    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) -> Result<BlockStep, CPUException> {
+    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) -> BlockStep {
         let h = op.pointee.h
         do throws(CPUException) {
-            guard try exec(op) else { return .success(.slow) }
+            guard try exec(op) else { return .slow }
         } catch {
-            return .failure(error)
+            blockFault = error
+            return .fault
         }
-        return .success(Interpreter.endsBlock(h) ? .end : .next)
+        return Interpreter.endsBlock(h) ? .end : .next
     }
 
-    /// ``aluToReg(_:_:_:)`` as a call for the block loop, returning its exception
-    /// (``execOutOfLine(_:)`` says why).
+    /// ``aluToReg(_:_:_:)`` as a call for the block loop: true when it raised an exception,
+    /// left in ``blockFault`` (``execOutOfLine(_:)`` says why).
     @inline(never)
-    func aluToRegInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) -> Result<Void, CPUException> {
-        do throws(CPUException) { try aluToReg(op, a, b) } catch { return .failure(error) }
-        return .success(())
+    func aluToRegInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) -> Bool {
+        do throws(CPUException) { try aluToReg(op, a, b) } catch { blockFault = error; return true }
+        return false
     }
 
-    /// ``aluToMem(_:_:)`` as a call for the block loop, returning its exception.
+    /// ``aluToMem(_:_:)`` as a call for the block loop: true when it raised an exception, left
+    /// in ``blockFault``.
     @inline(never)
-    func aluToMemInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) -> Result<Void, CPUException> {
-        do throws(CPUException) { try aluToMem(op, b) } catch { return .failure(error) }
-        return .success(())
+    func aluToMemInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) -> Bool {
+        do throws(CPUException) { try aluToMem(op, b) } catch { blockFault = error; return true }
+        return false
+    }
+
+    /// The exception an out-of-line call of the block loop left in ``blockFault``, which it
+    /// empties.
+    @inline(never)
+    func takeBlockFault() -> CPUException {
+        defer { blockFault = nil }
+        return blockFault!
     }
 }
 
@@ -324,4 +336,7 @@ enum BlockStep: UInt8 {
     /// `switch` does not hold): the loop commits the instruction count and sets EIP for it first.
     /// From ``Interpreter/execOutOfLine(_:)``: the run must stop after the op.
     case slow
+    /// From ``Interpreter/execOutOfLine(_:)``: the op raised an exception, which it left in
+    /// ``Interpreter/blockFault``.
+    case fault
 }
