@@ -36,9 +36,9 @@ let package = Package(
         .target(name: "CHostX87"),
         // Release: LLVM's tail duplication may copy the interpreter block loop's dispatch (the
         // next op's handler, an indirect jump through the `switch`'s table) into each handler,
-        // as a threaded interpreter's: since LLVM 18 it refuses blocks with more than 16
-        // predecessors and successors, and the dispatch has about 150 (docs/performance.md,
-        // "The interpreter, sixth round").
+        // as a threaded interpreter's, but leaves alone a block with more predecessors and
+        // successors than these two limits; the dispatch has about 150 (without them runFast
+        // has 20 indirect jumps, with them 77: docs/performance.md, "The interpreter, sixth round").
         .target(name: "Machine", dependencies: ["X86", "CHostX87", "Descriptions", "HostIO"],
                 swiftSettings: fast + [.unsafeFlags(["-Xllvm", "-tail-dup-pred-size=1000", "-Xllvm", "-tail-dup-succ-size=1000"],
                                                     .when(configuration: .release))]),
