@@ -34,7 +34,14 @@ let package = Package(
         .target(name: "X86", dependencies: ["Descriptions"], swiftSettings: fast),
         // The host's x87 unit, which runs the guest's x87 arithmetic under its control word.
         .target(name: "CHostX87"),
-        .target(name: "Machine", dependencies: ["X86", "CHostX87", "Descriptions", "HostIO"], swiftSettings: fast),
+        // Release: LLVM's tail duplication may copy the interpreter block loop's dispatch (the
+        // next op's handler, an indirect jump through the `switch`'s table) into each handler,
+        // as a threaded interpreter's, but leaves alone a block with more predecessors and
+        // successors than these two limits; the dispatch has about 150 (without them runFast
+        // has 20 indirect jumps, with them 77: docs/performance.md, "The interpreter, sixth round").
+        .target(name: "Machine", dependencies: ["X86", "CHostX87", "Descriptions", "HostIO"],
+                swiftSettings: fast + [.unsafeFlags(["-Xllvm", "-tail-dup-pred-size=1000", "-Xllvm", "-tail-dup-succ-size=1000"],
+                                                    .when(configuration: .release))]),
         // The translator's handler for host faults of generated code (guest pages with host protections).
         .target(name: "CTranslationFault"),
         .target(name: "Translation", dependencies: ["X86", "Machine", "Descriptions", "CTranslationFault"], swiftSettings: fast),

@@ -97,6 +97,8 @@ public final class GuestMemory {
     public static let pageShift: UInt32 = 12
     static let pageCount = 1 << 20
     static let reservedBytes = (1 << 32) + 4096
+    /// The page table's bytes (one per page), which lie just below ``base``.
+    static let pageTableBytes = pageCount
 
     // Page-table entry bits.
     @usableFromInline static let pR: UInt8 = 1, pW: UInt8 = 2, pX: UInt8 = 4, pS: UInt8 = 8
@@ -108,7 +110,8 @@ public final class GuestMemory {
 
     /// Host address of guest address 0.
     public let base: UnsafeMutableRawPointer
-    /// One byte per guest page (2^20 entries); see the class comment.
+    /// One byte per guest page (2^20 entries), at ``base`` - ``pageTableBytes``; see the class
+    /// comment.
     @usableFromInline let pageTable: UnsafeMutablePointer<UInt8>
     private var mappedPages = 0
     /// Whether every mapped page's host protection is what generated code may do there
@@ -129,24 +132,27 @@ public final class GuestMemory {
     private struct WeakObserver { weak var o: CodeWriteObserver? }
 
     /// Reserves the 4 GiB guest space (and one guard page above it, so that an access of up to
-    /// 8 bytes at the top of the space faults on the host too); nothing is mapped.
+    /// 8 bytes at the top of the space faults on the host too); nothing is mapped. The page table
+    /// lies in the same reservation, its 1 MiB just below guest address 0
+    /// (``pageTable`` = ``base`` - ``pageTableBytes``), so that the interpreter's block loop
+    /// reaches both through one host register (``HotContext/pt``).
     public init() throws {
-        let size = GuestMemory.reservedBytes
+        let size = GuestMemory.pageTableBytes + GuestMemory.reservedBytes
         let p = mmap(nil, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let p, p != MAP_FAILED else { throw GuestMemoryError.reservationFailed(errno: errno) }
-        base = p
-        // calloc: the 1 MiB of zero entries ("not mapped") comes from fresh zero pages, touched
-        // only where the guest maps memory, instead of a memset at every start-up.
-        guard let t = calloc(GuestMemory.pageCount, 1) else {
+        // Read/write anonymous pages: the zero entries ("not mapped") come from fresh zero pages,
+        // touched only where the guest maps memory, instead of a memset at every start-up.
+        guard mprotect(p, GuestMemory.pageTableBytes, PROT_READ | PROT_WRITE) == 0 else {
+            let e = errno
             munmap(p, size)
-            throw GuestMemoryError.reservationFailed(errno: ENOMEM)
+            throw GuestMemoryError.reservationFailed(errno: e)
         }
-        pageTable = t.assumingMemoryBound(to: UInt8.self)
+        pageTable = p.assumingMemoryBound(to: UInt8.self)
+        base = p + GuestMemory.pageTableBytes
     }
 
     deinit {
-        munmap(base, GuestMemory.reservedBytes)
-        free(pageTable)
+        munmap(pageTable, GuestMemory.pageTableBytes + GuestMemory.reservedBytes)
     }
 
     /// Bytes of guest memory currently mapped (a multiple of 4096).

@@ -1,5 +1,6 @@
 /// The interpreter's raw state as one value: the register file (``CPUState/raw``), guest memory
-/// and its page table (``GuestMemory``), and the interpreter for the slow paths. The block loop
+/// and its page table (``GuestMemory``, the page table at a fixed distance below the memory), and
+/// the interpreter for the slow paths. The block loop
 /// (``Interpreter/runFast(_:)``) makes one before it starts and runs the hot forms on it
 /// (Interpreter+Hot.swift, Interpreter+Access.swift), so that the pointers stay in host
 /// registers: read from the interpreter object instead, each would be loaded again after every
@@ -12,27 +13,46 @@ struct HotContext {
     let s: UnsafeMutablePointer<UInt32>
     /// Host address of guest address 0 (``GuestMemory/base``).
     let mem: UnsafeMutableRawPointer
-    /// One permission byte per guest page (``GuestMemory/pageTable``).
-    let pt: UnsafeMutablePointer<UInt8>
+    /// One permission byte per guest page (``GuestMemory/pageTable``), which lies at a fixed
+    /// distance below ``mem``: worked out from it, so that both take one host register.
+    @inline(__always) var pt: UnsafeMutablePointer<UInt8> {
+        (mem - GuestMemory.pageTableBytes).assumingMemoryBound(to: UInt8.self)
+    }
     /// The interpreter, for the slow paths of guest memory (page faults, code writes).
     let ip: Unmanaged<Interpreter>
 
     /// ``s`` as bytes (registers at the byte offsets of ``DecodedOp``).
     @inline(__always) var sb: UnsafeMutableRawPointer { UnsafeMutableRawPointer(s) }
 
-    /// ``Interpreter/rdSlow(_:_:write:)`` without retaining the interpreter.
+    /// ``Interpreter/rdSlow(_:_:write:)`` without retaining the interpreter. Returns the
+    /// exception instead of throwing it (the inlined caller throws it: ``rd(_:_:)``), so that
+    /// the block loop makes no throwing call and the host's error register (r12 on x86-64) is
+    /// free to hold one of its values.
     @inline(never)
-    func rdSlow(_ a: UInt32, _ size: UInt8, write: Bool) throws(CPUException) -> UInt32 {
-        try ip._withUnsafeGuaranteedRef { i -> Result<UInt32, CPUException> in
+    func rdSlow(_ a: UInt32, _ size: UInt8, write: Bool) -> Result<UInt32, CPUException> {
+        ip._withUnsafeGuaranteedRef { i -> Result<UInt32, CPUException> in
             do throws(CPUException) { return .success(try i.rdSlow(a, size, write: write)) } catch { return .failure(error) }
-        }.get()
+        }
     }
 
-    /// ``Interpreter/wrSlow(_:_:_:)`` without retaining the interpreter.
+    /// ``Interpreter/wrSlow(_:_:_:)`` without retaining the interpreter; returns the exception
+    /// as ``rdSlow(_:_:write:)`` does.
     @inline(never)
-    func wrSlow(_ a: UInt32, _ size: UInt8, _ v: UInt32) throws(CPUException) {
-        try ip._withUnsafeGuaranteedRef { i -> Result<Void, CPUException> in
+    func wrSlow(_ a: UInt32, _ size: UInt8, _ v: UInt32) -> Result<Void, CPUException> {
+        ip._withUnsafeGuaranteedRef { i -> Result<Void, CPUException> in
             do throws(CPUException) { return .success(try i.wrSlow(a, size, v)) } catch { return .failure(error) }
-        }.get()
+        }
+    }
+}
+
+extension Result where Failure == CPUException {
+    /// ``get()``, inlined: the block loop's out-of-line calls return their exception
+    /// (``HotContext/rdSlow(_:_:write:)``), and the loop throws it to its own `catch` without
+    /// a throwing call (``get()`` itself may stay a call).
+    @_transparent func unwrapped() throws(CPUException) -> Success {
+        switch self {
+        case .success(let v): return v
+        case .failure(let e): throw e
+        }
     }
 }

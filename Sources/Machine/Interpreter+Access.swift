@@ -96,7 +96,7 @@ extension HotContext {
             default: return UInt32(p.load(as: UInt8.self))
             }
         }
-        return try rdSlow(a, size, write: false)
+        return try rdSlow(a, size, write: false).unwrapped()
     }
 
     /// ``rd(_:_:)`` of one byte (which cannot cross a page).
@@ -105,7 +105,7 @@ extension HotContext {
         if _fastPath(e & (GuestMemory.pR | GuestMemory.pS) == GuestMemory.pR) {
             return UInt32(mem.load(fromByteOffset: Int(a), as: UInt8.self))
         }
-        return try rdSlow(a, 1, write: false)
+        return try rdSlow(a, 1, write: false).unwrapped()
     }
 
     @inline(__always) func rd32(_ a: UInt32) throws(CPUException) -> UInt32 {
@@ -113,7 +113,7 @@ extension HotContext {
         if _fastPath(e & (GuestMemory.pR | GuestMemory.pS) == GuestMemory.pR && (a & 0xFFF) <= 0xFFC) {
             return (mem + Int(a)).loadUnaligned(as: UInt32.self)
         }
-        return try rdSlow(a, 4, write: false)
+        return try rdSlow(a, 4, write: false).unwrapped()
     }
 
     /// Reads the operand of a read-modify-write instruction: needs W as well (x86 reports a
@@ -128,7 +128,7 @@ extension HotContext {
             default: return UInt32(p.load(as: UInt8.self))
             }
         }
-        return try rdSlow(a, size, write: true)
+        return try rdSlow(a, size, write: true).unwrapped()
     }
 
     /// Writes the low `size` bytes of `v` at `a` (needs W; `#PF` otherwise, nothing written).
@@ -144,7 +144,7 @@ extension HotContext {
             }
             return
         }
-        try wrSlow(a, size, v)
+        try wrSlow(a, size, v).unwrapped()
     }
 
     /// ``wr(_:_:_:)`` of one byte (the low byte of `v`).
@@ -154,7 +154,7 @@ extension HotContext {
             mem.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: Int(a), as: UInt8.self)
             return
         }
-        try wrSlow(a, 1, v)
+        try wrSlow(a, 1, v).unwrapped()
     }
 
     @inline(__always) func wr32(_ a: UInt32, _ v: UInt32) throws(CPUException) {
@@ -163,7 +163,7 @@ extension HotContext {
             (mem + Int(a)).storeBytes(of: v, as: UInt32.self)
             return
         }
-        try wrSlow(a, 4, v)
+        try wrSlow(a, 4, v).unwrapped()
     }
 
     // MARK: r/m operands
@@ -189,7 +189,7 @@ extension HotContext {
 /// outside the hot loop, and the slow paths of guest memory.
 extension Interpreter {
     /// The raw pointers of this interpreter as a value (``HotContext``).
-    @inline(__always) var hot: HotContext { HotContext(s: s, mem: mem, pt: pt, ip: Unmanaged.passUnretained(self)) }
+    @inline(__always) var hot: HotContext { HotContext(s: s, mem: mem, ip: Unmanaged.passUnretained(self)) }
 
     @inline(__always) func getR(_ off: UInt8, _ size: UInt8) -> UInt32 { hot.getR(off, size) }
     @inline(__always) func setR(_ off: UInt8, _ size: UInt8, _ v: UInt32) { hot.setR(off, size, v) }

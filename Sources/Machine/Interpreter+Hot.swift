@@ -244,7 +244,9 @@ extension Interpreter {
         case .cmpJcc8MIInBlock: if k.cmp8Taken(op, try k.rd8(k.ea32(op)), op.pointee.imm & 0xFF) { return .branch }
         case .cmpJcc8MRbiInBlock:
             if k.cmp8Taken(op, try k.rd8(k.ea32bi(op)), k.r8(op.pointee.r)) { return .branch }
-        case .nop: break
+        // (A store, not `break`: an empty case would make the dispatch its own jump-table target,
+        // a loop of one block, which LLVM does not tail-duplicate into the handlers.)
+        case .nop: k.eip = op.pointee.tag
         case .cmpMR: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), k.getR(op.pointee.r, op.pointee.size))
         case .cmpMI: k.cmpSized(op, try k.rd(k.ea(op), op.pointee.size), op.pointee.imm)
         case .cmpRM: k.cmpSized(op, k.getR(op.pointee.r, op.pointee.size), try k.rd(k.ea(op), op.pointee.size))
@@ -256,9 +258,10 @@ extension Interpreter {
         case .movMI: try k.wr(k.ea(op), op.pointee.size, op.pointee.imm)
         case .aluRM:
             let b = try k.rd(k.ea(op), op.pointee.size)
-            try aluToReg(op, k.getR(op.pointee.r, op.pointee.size), b)
-        case .aluMR: try aluToMem(op, k.getR(op.pointee.r, op.pointee.size))
-        case .aluRI: try aluToReg(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm)
+            if _slowPath(aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), b)) { throw takeBlockFault() }
+        case .aluMR: if _slowPath(aluToMemInBlock(op, k.getR(op.pointee.r, op.pointee.size))) { throw takeBlockFault() }
+        case .aluRI:
+            if _slowPath(aluToRegInBlock(op, k.getR(op.pointee.r, op.pointee.size), op.pointee.imm)) { throw takeBlockFault() }
         case .lea: k.setR(op.pointee.r, op.pointee.size, k.offset(op))
         // Every other form, named (no `default`: the jump table then needs no range check).
         case .invalid, .aluRR, .aluMI, .unaryR, .unaryM, .mulDiv, .imul2, .daa, .das, .aaa, .aas, .aam, .aad,
@@ -277,14 +280,46 @@ extension Interpreter {
     /// ``exec(_:)`` as a call, for the block loop's uncommon instructions: ``BlockStep/next``
     /// when the block goes on with the next op, ``BlockStep/end`` when the instruction ends the
     /// block (``endsBlock(_:)``), ``BlockStep/slow`` when the run must stop (``exec(_:)``
-    /// returned false). The handler is read here, before the op runs (it may be overwritten
-    /// while it runs: an invalidation), so that the block loop keeps no copy of it in a
-    /// register across its ops.
+    /// returned false), or ``BlockStep/fault`` when it raised an exception, which it leaves in
+    /// ``blockFault`` (``takeBlockFault()``). The handler is read here, before the op runs (it
+    /// may be overwritten while it runs: an invalidation), so that the block loop keeps no copy
+    /// of it in a register across its ops. The exception is not thrown: no call the block loop
+    /// makes throws (``HotContext/rdSlow(_:_:write:)``), so the host's error register (r12 on
+    /// x86-64) holds one of the loop's values, and the step comes back in a register.
     @inline(never)
-    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) throws(CPUException) -> BlockStep {
+    func execOutOfLine(_ op: UnsafeMutablePointer<DecodedOp>) -> BlockStep {
         let h = op.pointee.h
-        guard try exec(op) else { return .slow }
+        do throws(CPUException) {
+            guard try exec(op) else { return .slow }
+        } catch {
+            blockFault = error
+            return .fault
+        }
         return Interpreter.endsBlock(h) ? .end : .next
+    }
+
+    /// ``aluToReg(_:_:_:)`` as a call for the block loop: true when it raised an exception,
+    /// left in ``blockFault`` (``execOutOfLine(_:)`` says why).
+    @inline(never)
+    func aluToRegInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ a: UInt32, _ b: UInt32) -> Bool {
+        do throws(CPUException) { try aluToReg(op, a, b) } catch { blockFault = error; return true }
+        return false
+    }
+
+    /// ``aluToMem(_:_:)`` as a call for the block loop: true when it raised an exception, left
+    /// in ``blockFault``.
+    @inline(never)
+    func aluToMemInBlock(_ op: UnsafeMutablePointer<DecodedOp>, _ b: UInt32) -> Bool {
+        do throws(CPUException) { try aluToMem(op, b) } catch { blockFault = error; return true }
+        return false
+    }
+
+    /// The exception an out-of-line call of the block loop left in ``blockFault``, which it
+    /// empties.
+    @inline(never)
+    func takeBlockFault() -> CPUException {
+        defer { blockFault = nil }
+        return blockFault!
     }
 }
 
@@ -301,4 +336,7 @@ enum BlockStep: UInt8 {
     /// `switch` does not hold): the loop commits the instruction count and sets EIP for it first.
     /// From ``Interpreter/execOutOfLine(_:)``: the run must stop after the op.
     case slow
+    /// From ``Interpreter/execOutOfLine(_:)``: the op raised an exception, which it left in
+    /// ``Interpreter/blockFault``.
+    case fault
 }

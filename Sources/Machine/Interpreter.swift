@@ -81,6 +81,9 @@ public final class Interpreter: CodeWriteObserver {
     let blocks = DecodedBlockCache()
     /// Set by ``H/exitBlock``: the running block was invalidated; the op did not run.
     var blockLeft = false
+    /// The exception an out-of-line call of the block loop raised (``execOutOfLine(_:)``), until
+    /// the loop takes it (``takeBlockFault()``) and throws it to its `catch`.
+    var blockFault: CPUException?
 
     public init(cpu: CPUState, memory: GuestMemory) {
         self.cpu = cpu
@@ -202,9 +205,10 @@ public final class Interpreter: CodeWriteObserver {
                     // one that may read it), EIP at the instruction.
                     instructionsExecuted = Interpreter.retired(end, left) &- 1
                     s[CPUState.iEIP] = op.pointee.tag
-                    let after = try execOutOfLine(op)
+                    let after = execOutOfLine(op)
                     if _fastPath(after == .next) { op += 1; continue }
                     if _fastPath(after == .end) { break }
+                    if after == .fault { throw takeBlockFault() }
                     // What did not run goes back to `left`: `op` and the rest of the block.
                     let (ran, n) = blocks.position(op)
                     if blockLeft {
