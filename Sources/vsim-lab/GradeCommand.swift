@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Grading
+import HostIO
 import VSim
 
 extension ResultFormat: ExpressibleByArgument {}
@@ -19,24 +20,22 @@ func currentExecutable() -> String? { LabExecutable.sibling("vsim") }
 /// The temporary file `writeOutput` writes before renaming it to `path`.
 private func temporaryPath(_ path: String) -> String { path + ".tmp-\(getpid())" }
 
-/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written: its temporary
-/// file is created in the destination folder and removed again at once, so a missing or
-/// read-only folder is said now, not after every test ran. Nothing is left behind.
+/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written the way
+/// ``writeOutput(_:to:)`` writes it (``OutputFileCheck/Strategy/renamed(temporary:)``): its
+/// temporary file is created in the destination folder and removed again at once, so a missing
+/// or read-only folder is said now, not after every test ran. Nothing is left behind.
 /// - Throws: ``GradingError/io(_:)`` (exit 73) naming the path and why.
 func checkOutput(_ path: String?, option: String) throws(GradingError) {
     guard let path, path != "-" else { return }
-    var st = stat()
-    if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
+    do throws(OutputFileCheck.Failure) {
+        try OutputFileCheck.check(path, .renamed(temporary: temporaryPath(path)))
+    } catch .directory {
         throw .io("\(option) \(path): it is a directory; give a file name")
-    }
-    let temp = temporaryPath(path)
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-        let why = errno == ENOENT ? "its folder does not exist" : String(cString: strerror(errno))
+    } catch {
+        let e = error.code ?? ENOTDIR     // .renamed fails otherwise only creating the temporary
+        let why = e == ENOENT ? "its folder does not exist" : String(cString: strerror(e))
         throw .io("\(option) \(path): cannot write there (\(why)); choose a path in an existing folder you can write")
     }
-    close(fd)
-    unlink(temp)
 }
 
 /// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename
