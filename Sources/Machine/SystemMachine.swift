@@ -120,6 +120,10 @@ public final class SystemMachine {
     public var sliceRunner: ((UInt64) -> StopReason?)?
     /// Whether the run has been asked to end (by a device, the VMM, a stop request).
     public var stopRequested: Bool { stop != nil }
+    /// A harness's request from another thread that the machine stop as killed (``KillRequest``:
+    /// the grader past a test's `max_output`); looked at where ``run(maxInstructions:deadline:)``
+    /// looks at its deadline. Nil: nobody can kill the run but its limits.
+    public var killRequest: KillRequest?
 
     /// Instructions skipped while halted.
     public private(set) var idleInstructions: UInt64 = 0
@@ -232,6 +236,14 @@ public final class SystemMachine {
             if sinceDeadlineCheck >= Interpreter.deadlineCheckInterval {
                 sinceDeadlineCheck = 0
                 if let d = deadline, ContinuousClock.now >= d { return .timeLimit }
+                if let k = killRequest, k.isRequested {
+                    // What the console holds goes out first: a harness that kills the run has
+                    // closed the output already, so a guest that was writing finds the reader
+                    // gone there (141), as its next write would have; one that was not is killed.
+                    uart.flush()
+                    if stop == nil { stop = .exited(status: 128 + KillRequest.signal) }
+                    continue
+                }
             }
             if interruptWindowRequested && interruptsEnabled && !blockingBySTI {
                 openInterruptWindow()
