@@ -133,8 +133,9 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     /// A harness's request from another thread that the process be killed (``KillRequest``: the
     /// grader past a test's `max_output`, whatever the guest does with SIGPIPE). With one set,
     /// ``run(maxInstructions:deadline:slice:)`` runs slices of at most
-    /// ``Interpreter/deadlineCheckInterval`` instructions and looks at it before each, so the
-    /// run ends within that many instructions of the request, as killed by SIGKILL (137).
+    /// ``Interpreter/deadlineCheckInterval`` instructions and looks at it before each, and a wait
+    /// on the host (pause with nothing that could wake it) every 10 ms, so the run ends within
+    /// that many instructions of the request, as killed by SIGKILL (137).
     public var killRequest: KillRequest?
 
     /// The current program break (`brk(0)`), and where it started.

@@ -6,13 +6,15 @@ import Testing
 /// `vsim grade` command as a course runs it: the grader kills what it started once the cap is
 /// passed, whatever the guest does with SIGPIPE, as a harness (Gradescope's) kills its child.
 ///
-/// Two C programs that Linux would let print for ever into a pipe without a reader (run natively
-/// into `head -c`, both are still running when `head` has gone):
+/// Three C programs that Linux lets live on after the reader of their pipe has gone (run natively
+/// into `head -c`, each is still running when `head` has exited):
 /// - `sigign.c`: signal(SIGPIPE, SIG_IGN), then printf for ever (glibc retries every buffer and
 ///   ignores the EPIPE);
 /// - `writeloop.c`: a SIGPIPE handler that does nothing, then write() for ever on a dup of
 ///   stdout, ignoring EPIPE (under the guest kernel the dup's writes go through the host-call
-///   device, not the console).
+///   device, not the console);
+/// - `printpause.c`: SIGPIPE ignored, four writes of 20,000 bytes (EPIPE ignored), then pause()
+///   for a signal that never comes (in user mode a wait on the host: the kill ends it too).
 ///
 /// The step budget is 20,000,000 and the time limit 600 s, so a run that were not stopped at
 /// the cap would end at its budget with status 152; instead, in every mode, the test fails with
@@ -56,6 +58,22 @@ import Testing
 
     """
 
+    static let printPause = """
+    #include <signal.h>
+    #include <string.h>
+    #include <unistd.h>
+
+    int main(void) {
+        static char block[20000];
+        signal(SIGPIPE, SIG_IGN);
+        memset(block, 'x', sizeof block);
+        for (int i = 0; i < 4; i++) write(1, block, sizeof block);
+        pause();
+    }
+
+    """
+
+    static let programs = ["sigign", "writeloop", "printpause"]
     static let userModes = ["interpret", "translate"]
     static let kernelModes = ["trap", "hvm", "pv", "bt"]
 
@@ -86,6 +104,14 @@ import Testing
         name = "write() for ever, EPIPE ignored"
         points = 1
         program = "lab/tests/writeloop"
+        modes = [\(list)]
+        expect = { exit_status = 0 }
+
+        [[tests]]
+        id = "printpause"
+        name = "80,000 bytes, then pause() for ever"
+        points = 1
+        program = "lab/tests/printpause"
         modes = [\(list)]
         expect = { exit_status = 0 }
 
@@ -122,7 +148,8 @@ import Testing
         try Fixture.write("", to: lab + "/hidden/hidden.toml")
         try Fixture.write(Self.sigIgnored, to: lab + "/tests/sigign.c")
         try Fixture.write(Self.writeLoop, to: lab + "/tests/writeloop.c")
-        for name in ["sigign", "writeloop"] where !Self.buildI386(lab + "/tests/\(name).c", lab + "/tests/\(name)") {
+        try Fixture.write(Self.printPause, to: lab + "/tests/printpause.c")
+        for name in Self.programs where !Self.buildI386(lab + "/tests/\(name).c", lab + "/tests/\(name)") {
             print("OutputCapTests: skipped: this host cannot build static i386 C programs (scripts/setup installs gcc-i686-linux-gnu and libc6-dev-i386-cross)")
             return
         }
@@ -136,7 +163,7 @@ import Testing
 
         let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: result))) as? [String: Any])
         let tests = try #require(json["tests"] as? [[String: Any]])
-        #expect(tests.count == 2)
+        #expect(tests.count == Self.programs.count)
         for t in tests {
             let output = t["output"] as? String ?? ""
             #expect(t["score"] as? Double == 0, "\(output)")
@@ -145,7 +172,7 @@ import Testing
             }
         }
         let log = try String(contentsOfFile: staff, encoding: .utf8)
-        for id in ["sigign", "writeloop"] {
+        for id in Self.programs {
             let section = log.components(separatedBy: "== ").first { $0.hasPrefix(id + " ") } ?? ""
             for mode in Self.userModes {
                 #expect(section.contains("[\(mode)] stopped past max_output = 10000 bytes (vsim's status was 137)"), "\(id): \(section)")
