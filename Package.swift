@@ -95,7 +95,7 @@ let package = Package(
             "VSim", "Containers", "Images", "REPL", "Homework", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vsim-lab", dependencies: [
-            "Grading", "VSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Grading", "VSim", "HostIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "HostIOTests", dependencies: ["HostIO", "Descriptions"]),
         .testTarget(name: "X86Tests", dependencies: ["X86"]),

@@ -34,6 +34,8 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
         _ = HostIO.writeAll(2, line + "\n")
     }
     private var reported: Set<UInt32> = []
+    /// The host descriptors of the guest's stdout and stderr (its UARTs').
+    private let outputs: [Int32]
 
     /// A device for `machine` whose guest descriptors 0, 1, 2 are `stdio` (those of its UARTs)
     /// and whose files are those under `root` (nil: no file system, ``GuestRoot``).
@@ -43,6 +45,7 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
     public init(machine: SystemMachine, stdio: GuestStdio, root: String?, executablePath: String,
                 randomSeed: UInt64 = SeededGenerator.defaultSeed) throws(LinuxProcessError) {
         self.machine = machine
+        outputs = [stdio.output, stdio.error].filter { $0 >= 0 }
         service = try LinuxHostCalls(space: self, clock: self, stdio: stdio, root: root, executablePath: executablePath,
                                      randomSeed: randomSeed, notice: { _ in })
         service.notice = { [unowned self] line in self.notice(line) }
@@ -71,6 +74,9 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
         if let (n, outcome) = service.dispatch(number, arguments) {
             name = n
             value = outcome.timeLimit ? -EINTR : outcome.value
+            if value == -EPIPE && LinuxHostCalls.writeCalls.contains(number) && writesToOutput(Int32(bitPattern: arguments[0])) {
+                machine.outputReaderGone()
+            }
         } else {
             name = LinuxProcess.syscallName(number)
             value = -ENOSYS
@@ -82,6 +88,21 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
         calls[name, default: 0] &+= 1
         mmu.physicalWrite32(address + HostCall.resultOffset, UInt32(bitPattern: value))
         return value
+    }
+
+    /// Whether guest descriptor `fd` writes to the pipe of the guest's stdout or stderr (the
+    /// host descriptors of the UARTs, ``outputs``): a `dup` of 1 or 2, `/proc/self/fd/1` opened
+    /// again. A write there that finds the reader gone stops the machine as the console's does
+    /// (``SystemMachine/outputReaderGone()``); a pipe the guest made itself is its own business
+    /// (-EPIPE, as Linux returns it).
+    private func writesToOutput(_ fd: Int32) -> Bool {
+        guard let host = service.files[fd]?.host else { return false }
+        var st = stat()
+        guard fstat(host, &st) == 0 else { return false }
+        return outputs.contains { o in
+            var ost = stat()
+            return fstat(o, &ost) == 0 && ost.st_dev == st.st_dev && ost.st_ino == st.st_ino
+        }
     }
 
     // MARK: GuestAddressSpace: the guest's page tables, walked in software

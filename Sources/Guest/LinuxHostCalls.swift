@@ -20,6 +20,9 @@ final class LinuxHostCalls {
     unowned let clock: GuestClock
     /// The guest's descriptor table.
     let files: GuestFileTable
+    /// The calls that write to a descriptor (write, writev, pwrite64): the ones whose -EPIPE
+    /// means a pipe's reader has gone (Linux then sends the writer SIGPIPE).
+    static let writeCalls: Set<UInt32> = [4, 146, 181]
     /// Where the guest's paths resolve (`--root`).
     let root: GuestRoot
     /// The program's host path (`readlink("/proc/self/exe")` answers with it, as natively).

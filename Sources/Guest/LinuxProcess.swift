@@ -135,6 +135,14 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         set { hostCalls.deadline = newValue }
     }
 
+    /// A harness's request from another thread that the process be killed (``KillRequest``: the
+    /// grader past a test's `max_output`, whatever the guest does with SIGPIPE). With one set,
+    /// ``run(maxInstructions:deadline:slice:)`` runs slices of at most
+    /// ``Interpreter/deadlineCheckInterval`` instructions and looks at it before each, and a wait
+    /// on the host (pause with nothing that could wake it) every 10 ms, so the run ends within
+    /// that many instructions of the request, as killed by SIGKILL (137).
+    public var killRequest: KillRequest?
+
     /// The current program break (`brk(0)`), and where it started.
     public internal(set) var programBreak: UInt32
     public let initialBreak: UInt32
@@ -270,7 +278,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     ///   - deadline: host time after which the run stops (nil: none).
     public func run(maxInstructions: UInt64, deadline: ContinuousClock.Instant?) -> GuestTermination {
         var budget = maxInstructions
-        if !hasSignalWork && exitStatus == nil {
+        if !hasSignalWork && exitStatus == nil && killRequest == nil {
             // No timer, nothing pending: one slice, as before signals existed (the lockstep
             // checker calls this once per block).
             self.deadline = deadline
@@ -306,12 +314,14 @@ public final class LinuxProcess: SoftwareInterruptHandler {
         let start = interpreter.instructionsExecuted
         let end = start &+ maxInstructions < start ? UInt64.max : start + maxInstructions
         while true {
+            if killRequest?.isRequested == true { return Self.killedByRequest }
             let work = hasSignalWork
             if work, let ending = signalsAtSliceStart() { return ending }
             let now = interpreter.instructionsExecuted
             if now >= end { return .instructionLimit }
             var n = end - now
             if work, let t = instructionsUntilTimer { n = min(n, max(t, 1)) }
+            if killRequest != nil { n = min(n, Interpreter.deadlineCheckInterval) }
             let result = slice(n)
             switch result {
             case .fault(let e) where !e.isDebuggerBreakpoint:
@@ -325,6 +335,10 @@ public final class LinuxProcess: SoftwareInterruptHandler {
             }
         }
     }
+
+    /// How a run ends at its ``killRequest``: SIGKILL, which no handler or SIG_IGN can take.
+    static let killedByRequest = GuestTermination.killed(
+        signal: KillRequest.signal, detail: "SIGKILL from the harness that runs it (the grader, past the test's max_output)")
 
     /// How a signal ended the guest, if one did.
     public var fatalEnding: GuestTermination? {

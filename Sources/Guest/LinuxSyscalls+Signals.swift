@@ -231,23 +231,30 @@ extension LinuxProcess {
         reschedule = true
         while !hasDeliverableSignal {
             guard timers.contains(where: { $0.due != nil }) else {
-                // Nothing can ever come: block until the host time limit, as the native process would.
-                if let deadline { waitForHost(until: deadline) }
+                // Nothing can ever come: block until the host time limit, as the native process would,
+                // or until the harness kills the run (the slice then ends, and the run with it).
+                let killed = deadline.map { !waitForHost(until: $0) } ?? false
                 if let s = suspendedMask { signalMask = s; suspendedMask = nil }
-                return .timedOut(args)
+                return killed ? .error(.EINTR, args) : .timedOut(args)
             }
             _ = sleep(until: UInt64.max)
         }
         return .error(.EINTR, args)
     }
 
-    /// Sleeps on the host until `deadline` (a guest that waits for nothing).
-    func waitForHost(until deadline: ContinuousClock.Instant) {
+    /// Sleeps on the host until `deadline` (a guest that waits for nothing), or until the run's
+    /// ``killRequest`` is made (looked at every 10 ms while there is one).
+    /// - Returns: false when the kill request ended the wait.
+    func waitForHost(until deadline: ContinuousClock.Instant) -> Bool {
         while ContinuousClock.now < deadline {
-            let (s, atto) = (deadline - ContinuousClock.now).components
+            if killRequest?.isRequested == true { return false }
+            var left = deadline - ContinuousClock.now
+            if killRequest != nil { left = min(left, .milliseconds(10)) }
+            let (s, atto) = left.components
             var ts = timespec(tv_sec: Int(max(0, min(s, 3600))), tv_nsec: Int(max(0, atto / 1_000_000_000)))
             _ = Glibc.nanosleep(&ts, nil)
         }
+        return true
     }
 
     func signalName(_ n: UInt32) -> String { n >= 1 && n <= 64 ? SignalNumber.name(Int(n)) : "\(n)" }

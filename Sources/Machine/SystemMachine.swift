@@ -120,6 +120,10 @@ public final class SystemMachine {
     public var sliceRunner: ((UInt64) -> StopReason?)?
     /// Whether the run has been asked to end (by a device, the VMM, a stop request).
     public var stopRequested: Bool { stop != nil }
+    /// A harness's request from another thread that the machine stop as killed (``KillRequest``:
+    /// the grader past a test's `max_output`); looked at where ``run(maxInstructions:deadline:)``
+    /// looks at its deadline. Nil: nobody can kill the run but its limits.
+    public var killRequest: KillRequest?
 
     /// Instructions skipped while halted.
     public private(set) var idleInstructions: UInt64 = 0
@@ -179,10 +183,7 @@ public final class SystemMachine {
         io.attach(timer, ports: IntervalTimer.port...IntervalTimer.port)
         interpreter.system = self
         timer.now = { [unowned self] in self.clock }
-        // The console's reader has gone (the grader stopped reading past max_output): the
-        // machine stops with 128 + SIGPIPE, what user-mode emulation gives a program that writes
-        // to a pipe without a reader, at the end of the current slice.
-        uart.outputClosed = { [unowned self] in if self.stop == nil { self.stop = .exited(status: 128 + 13) } }
+        uart.outputClosed = { [unowned self] in self.outputReaderGone() }
         resetForBoot(entry: 0, bootInformation: 0)
     }
 
@@ -209,6 +210,16 @@ public final class SystemMachine {
         mmu.flushAll()
     }
 
+    /// A write to the guest's output (a UART's host descriptor, or a forwarded write that went
+    /// to the same pipe) found the pipe's reader gone (EPIPE: vsim ignores SIGPIPE only where a
+    /// harness reads the output, as the grader that stops reading past a test's `max_output`).
+    /// The one place that stops the machine for it, whichever path wrote: with 128 + SIGPIPE
+    /// (141), what a native program or user-mode emulation gets for writing to a pipe without a
+    /// reader, at the end of the current slice. A stop already set is kept.
+    public func outputReaderGone() {
+        if stop == nil { stop = .exited(status: 128 + 13) }
+    }
+
     /// Whether EFLAGS.IF is set.
     public var interruptsEnabled: Bool { cpu.raw[CPUState.iFlags] & EFLAGS.if != 0 }
 
@@ -225,6 +236,14 @@ public final class SystemMachine {
             if sinceDeadlineCheck >= Interpreter.deadlineCheckInterval {
                 sinceDeadlineCheck = 0
                 if let d = deadline, ContinuousClock.now >= d { return .timeLimit }
+                if let k = killRequest, k.isRequested {
+                    // What the console holds goes out first: a harness that kills the run has
+                    // closed the output already, so a guest that was writing finds the reader
+                    // gone there (141), as its next write would have; one that was not is killed.
+                    uart.flush()
+                    if stop == nil { stop = .exited(status: 128 + KillRequest.signal) }
+                    continue
+                }
             }
             if interruptWindowRequested && interruptsEnabled && !blockingBySTI {
                 openInterruptWindow()

@@ -49,7 +49,8 @@ public final class UART16550: IODevice {
     public var sink: ((UInt8) -> Void)?
     /// Called once, when a flush finds that `output` is a pipe whose reader has gone (EPIPE:
     /// only where vsim ignores SIGPIPE, as the grader does when it stops reading past a test's
-    /// `max_output`). ``SystemMachine`` stops there, as a program's write to such a pipe ends it.
+    /// `max_output`). ``SystemMachine`` stops there (``SystemMachine/outputReaderGone()``), as a
+    /// program's write to such a pipe ends it.
     public var outputClosed: (() -> Void)?
     private var closedReported = false
 

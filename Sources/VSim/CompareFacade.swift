@@ -33,12 +33,10 @@ public struct CompareExports: Sendable {
     /// Checks, before any run, that the exports can be written: at most one of them is `-`
     /// (``VSimError/usage(_:)``, exit 64), and each file can really be written
     /// (``VSimError/host(_:status:)`` with status 73, EX_CANTCREAT, naming the option and the
-    /// path). `access(2)` alone would not do: it says yes to root for a read-only file, a file on
-    /// a read-only mount or of /proc, and nothing about a device such as /dev/full. So an
-    /// existing file is opened for writing (without truncating it; a FIFO without a reader is
-    /// refused, not waited for) and given a write of zero bytes, which a pseudo-file that takes
-    /// no writes (/proc/version: EIO) or /dev/full (ENOSPC) refuses, and a missing file is
-    /// created in its directory and removed again at once. Nothing is left or changed.
+    /// path), the way compare writes it: opened and written in place
+    /// (``OutputFileCheck/Strategy/inPlace``: an existing file opened without truncating it and
+    /// given a write of zero bytes, a missing one created and removed again). Nothing is left or
+    /// changed.
     public func check() throws(VSimError) {
         let toStdout = requested.filter { $0.path == "-" }
         if toStdout.count > 1 {
@@ -49,24 +47,19 @@ public struct CompareExports: Sendable {
                 .host("\(option) \(path): the output file cannot be created: \(why); choose another path", status: 73)
             }
             func reason(_ e: Int32) -> String { e == ENXIO ? "it is a FIFO that no process reads" : String(cString: strerror(e)) }
-            var st = stat()
-            if stat(path, &st) == 0 {
-                guard st.st_mode & S_IFMT != S_IFDIR else { throw refuse("it is a directory") }
-                let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-                guard fd >= 0 else { throw refuse(reason(errno)) }
-                defer { close(fd) }
-                guard write(fd, "", 0) >= 0 else { throw refuse("a write to it fails (\(reason(errno)))") }
-                continue
+            do throws(OutputFileCheck.Failure) {
+                try OutputFileCheck.check(path, .inPlace)
+            } catch {
+                switch error {
+                case .directory: throw refuse("it is a directory")
+                case .open(let e): throw refuse(reason(e))
+                case .write(let e): throw refuse("a write to it fails (\(reason(e)))")
+                case .stat(let e): throw refuse(String(cString: strerror(e)))
+                case .folderMissing(let dir, let e): throw refuse("its directory \(dir) does not exist (\(String(cString: strerror(e))))")
+                case .folderNotDirectory(let dir): throw refuse("\(dir) is not a directory")
+                case .create(let dir, let e): throw refuse("it cannot be created in \(dir) (\(String(cString: strerror(e))))")
+                }
             }
-            guard errno == ENOENT else { throw refuse(String(cString: strerror(errno))) }
-            let slash = path.lastIndex(of: "/")
-            let dir = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-            guard stat(dir, &st) == 0 else { throw refuse("its directory \(dir) does not exist (\(String(cString: strerror(errno))))") }
-            guard st.st_mode & S_IFMT == S_IFDIR else { throw refuse("\(dir) is not a directory") }
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
-            guard fd >= 0 else { throw refuse("it cannot be created in \(dir) (\(String(cString: strerror(errno))))") }
-            close(fd)
-            unlink(path)
         }
     }
 }

@@ -123,6 +123,7 @@ public struct GuestKernelPlatform {
             throw .host("cannot set up the guest machine: \(error)")
         }
         let com2 = UART16550(base: 0x2F8, input: -1, output: stdio.error)
+        com2.outputClosed = { [unowned machine] in machine.outputReaderGone() }
         machine.io.attach(com2, ports: 0x2F8...0x2FF)
         return (machine, com2)
     }

@@ -23,6 +23,7 @@ public struct InterpreterBackend: ExecutionBackend {
         let peakMeasured = options.measurePeakMemory && PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
         let process = try LinuxUserPlatform(program: program, arguments: arguments, options: options).start(stdio: io.guestStdio)
+        process.killRequest = io.killRequest
         let image = process.image
         let sink = options.traceSink
         if options.traces.contains(.syscalls) { process.syscallTrace = sink }

@@ -1,5 +1,6 @@
 import Dispatch
 import Guest
+import Machine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,6 +102,10 @@ struct GuestDescriptors {
     var stdio: GuestStdioFDs
     /// The capture file (stdout) for ``GuestIO/capture``.
     var capture: Int32?
+    /// For ``GuestIO/stream(input:output:)`` with a limit: the output's request that the run be
+    /// killed once it passed the limit (``StreamedOutput/killRequest``), for the backend to give
+    /// its process or machine.
+    var killRequest: KillRequest?
     private var owned: [Int32] = []
 
     /// Host descriptors for the guest's fds 0, 1, 2; a negative one means the guest's is closed.
@@ -128,6 +133,7 @@ struct GuestDescriptors {
             guard null >= 0 else { throw .host("cannot open /dev/null: \(String(cString: strerror(errno)))") }
             owned.append(null)
             stdio = GuestStdioFDs(input: input ?? null, output: output.writeDescriptor, error: null)
+            killRequest = output.killRequest
         }
     }
 

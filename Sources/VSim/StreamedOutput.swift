@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import Machine
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,6 +12,10 @@ import Glibc
 /// pipe's read end as soon as more than `limit` bytes came through, so the guest's next write
 /// fails with EPIPE and SIGPIPE, as a native writer's does when its reader (`head -c`) has gone:
 /// the run ends at once instead of writing until its time limit (``Summary/limitExceeded``).
+/// A guest that goes on anyway (it ignores SIGPIPE, or loops on EPIPE, or stops writing) is
+/// killed as a harness kills what it started: the reader then also makes ``killRequest``, which
+/// the backend gave the run's process or machine, and the run ends within
+/// ``Interpreter/deadlineCheckInterval`` instructions as killed by SIGKILL (137).
 ///
 /// A reader thread drains the pipe while the run goes on. ``finish()``, called after the guest
 /// has ended, takes what is still in the pipe and stops the reader even if some descendant of a
@@ -34,6 +39,8 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
 
     /// Bytes after which the reader stops and closes the read end (nil: none).
     public let limit: UInt64?
+    /// With a ``limit``: killed by the reader right after it closed the read end at the limit.
+    public let killRequest: KillRequest?
 
     /// The descriptor to give the guest as its stdout (close-on-exec; a spawned child gets a copy).
     public let writeDescriptor: Int32
@@ -48,10 +55,12 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
     /// Set by the reader when it closed the read end at ``limit`` (read after `done`).
     private var readClosed = false
 
-    /// - Parameter limit: bytes after which the capture stops and the writer gets EPIPE (nil: none).
+    /// - Parameter limit: bytes after which the capture stops, the writer gets EPIPE and the run
+    ///   is killed (``killRequest``; nil: none).
     /// - Throws: ``VSimError/host(_:status:)`` when the pipes cannot be created.
     public init(limit: UInt64? = nil) throws(VSimError) {
         self.limit = limit
+        killRequest = limit == nil ? nil : KillRequest()
         var data: [Int32] = [0, 0], stop: [Int32] = [0, 0]
         guard StreamedOutput.makePipe(&data) else {
             throw .host("cannot create a pipe for the guest's output: \(String(cString: strerror(errno)))")
@@ -130,6 +139,7 @@ public final class StreamedOutput: @unchecked Sendable, Equatable {
                     close(readDescriptor)
                     readClosed = true
                     exceeded = true
+                    killRequest?.kill()     // and one that goes on anyway is killed
                     break
                 }
             } else if n == 0 || (errno != EINTR && errno != EAGAIN) {

@@ -44,6 +44,7 @@ public struct SystemBackend: ExecutionBackend {
         let platform = try GuestKernelPlatform(mode: mode, program: program, arguments: arguments, options: options)
         let booted = try platform.boot(stdio: io.guestStdio)
         let machine = booted.machine, vmm = booted.monitor, image = platform.program
+        machine.killRequest = io.killRequest
         let engine = try GuestKernelEngine(machine: machine, engine: mode.engine(options.engine) ?? .interpret)
         let meter = vmm == nil && options.bareMetalCycles ? BareMetalMeter(machine: machine, cost: platform.cost) : nil
         defer { _ = meter }

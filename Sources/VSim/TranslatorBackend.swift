@@ -31,6 +31,7 @@ public struct TranslatorBackend: ExecutionBackend {
         let peakMeasured = options.measurePeakMemory && PeakMemory.reset()     // the run's own peak RSS (PeakMemory)
         let start = ContinuousClock.now
         let process = try LinuxUserPlatform(program: program, arguments: arguments, options: options).start(stdio: io.guestStdio)
+        process.killRequest = io.killRequest
         let engine = try UserModeEngine(process: process, engine: .translate, chaining: chaining)
         let termination = engine.run(maxInstructions: options.maxInstructions, deadline: start + options.timeLimit)
         let elapsed = ContinuousClock.now - start

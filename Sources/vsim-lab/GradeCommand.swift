@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Grading
+import HostIO
 import VSim
 
 extension ResultFormat: ExpressibleByArgument {}
@@ -29,39 +30,37 @@ private func writesInPlace(_ path: String) -> Bool {
     return lstat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFREG
 }
 
-/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written, so a missing or
-/// read-only folder is said now, not after every test ran; nothing is left behind or changed.
-/// A path written in place (``writesInPlace(_:)``) is opened for writing and given a write of
-/// zero bytes, which /dev/full refuses (ENOSPC, null(4)); a FIFO is only checked with access(2)
-/// (opening and closing it would give its reader an end of file before the result comes, and the
-/// result then waits for a reader as a shell's `> fifo` does). Otherwise the temporary file is
-/// created in the destination folder and removed again at once.
+/// Checks, before any grading, that `path` ("-" or nil: stdout) can be written the way
+/// ``writeOutput(_:to:)`` writes it, so a missing or read-only folder is said now, not after
+/// every test ran; nothing is left behind or changed. A path written in place
+/// (``writesInPlace(_:)``) is checked as ``OutputFileCheck/Strategy/inPlace`` (opened for writing
+/// and given a write of zero bytes, which /dev/full refuses: ENOSPC, null(4)), except a FIFO or a
+/// socket, which is only checked with access(2) (opening and closing it would give its reader an
+/// end of file before the result comes, and the result then waits for a reader as a shell's
+/// `> fifo` does). Otherwise the temporary file is created in the destination folder and removed
+/// again at once (``OutputFileCheck/Strategy/renamed(temporary:)``).
 /// - Throws: ``GradingError/io(_:)`` (exit 73) naming the path and why.
 func checkOutput(_ path: String?, option: String) throws(GradingError) {
     guard let path, path != "-" else { return }
-    var st = stat()
-    if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR {
-        throw .io("\(option) \(path): it is a directory; give a file name")
-    }
     func refuse(_ why: String) -> GradingError {
         .io("\(option) \(path): cannot write there (\(why)); choose a path in an existing folder you can write")
     }
-    if writesInPlace(path) {
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK) {
-            guard access(path, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
-            return
-        }
-        let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw refuse(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        guard write(fd, "", 0) >= 0 else { throw refuse("a write to it fails: \(String(cString: strerror(errno)))") }
+    let inPlace = writesInPlace(path)
+    var st = stat()
+    if inPlace && stat(path, &st) == 0 && (st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK) {
+        guard access(path, W_OK) == 0 else { throw refuse(String(cString: strerror(errno))) }
         return
     }
-    let temp = temporaryPath(path)
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw refuse(errno == ENOENT ? "its folder does not exist" : String(cString: strerror(errno))) }
-    close(fd)
-    unlink(temp)
+    do throws(OutputFileCheck.Failure) {
+        try OutputFileCheck.check(path, inPlace ? .inPlace : .renamed(temporary: temporaryPath(path)))
+    } catch .directory {
+        throw .io("\(option) \(path): it is a directory; give a file name")
+    } catch .write(let e) {
+        throw refuse("a write to it fails: \(String(cString: strerror(e)))")
+    } catch {
+        let e = error.code ?? ENOTDIR     // otherwise only opening or creating a file fails
+        throw refuse(e == ENOENT ? "its folder does not exist" : String(cString: strerror(e)))
+    }
 }
 
 /// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename
