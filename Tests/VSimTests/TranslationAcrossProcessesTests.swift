@@ -196,7 +196,7 @@ final class TranslationAcrossProcessesTests: XCTestCase {
         }
     }
 
-    /// One frame at two linear pages (a hand-written kernel on the bare machine, `--system`):
+    /// One frame at two linear pages (``AliasedFrameKernel``, on the bare machine, `--system`):
     /// 0x300000 identity-mapped (alias A) and 0x400000 mapped to the same frame (alias B). The
     /// routine there, `movl $1, %eax; ret` (b8 01 00 00 00 c3), is called through B five times
     /// (translated at B), once more after a MOV to CR3 (the TLB emptied: the block stays, keyed
@@ -208,38 +208,7 @@ final class TranslationAcrossProcessesTests: XCTestCase {
     /// such writes too: SelfModifyingCodeThroughAliasesTests runs this case and others on both
     /// engines.)
     func testAStoreThroughAnotherAliasOfTheFrameInvalidates() throws {
-        let dir = try CLI.temporaryDirectory()
-        defer { CLI.remove(dir) }
-        let source = """
-                .text
-                .globl _start
-            _start:
-                lgdt gdt_desc
-                ljmp $0x08, $1f
-            1:  movw $0x10, %ax
-                movw %ax, %ds
-                movw %ax, %es
-                movw %ax, %ss
-                movl $0x180000, %esp
-                movl $0x000001b8, 0x300000      # movl $1, %eax
-                movw $0xc300, 0x300004          # ret
-                movl $0x201003, 0x200000        # 0-4 MiB: page table 0x201000, identity
-                movl $0x202003, 0x200004        # 4-8 MiB: page table 0x202000
-                xorl %ecx, %ecx
-            2:  movl %ecx, %eax
-                shll $12, %eax
-                orl $3, %eax
-                movl %eax, 0x201000(,%ecx,4)
-                incl %ecx
-                cmpl $1024, %ecx
-                jb 2b
-                movl $0x300003, 0x202000        # 0x400000 -> frame 0x300000
-                movl $0x200000, %eax
-                movl %eax, %cr3
-                movl %cr0, %eax
-                orl $0x80000000, %eax
-                movl %eax, %cr0
-                movl $0x400000, %esi
+        let image = try AliasedFrameKernel.image("""
                 movl $5, %edi
             3:  call *%esi                      # through B
                 decl %edi
@@ -250,26 +219,11 @@ final class TranslationAcrossProcessesTests: XCTestCase {
                 call *%esi
                 imull $10, %eax, %eax
                 addl %eax, %ebx
-                movb $2, 0x300001               # through A
+                movb $2, 1(%ebp)                # through A
                 call *%esi
                 addl %ebx, %eax
-                movw $0x501, %dx
-                outb %al, %dx
-            4:  jmp 4b
-                .align 8
-            gdt: .quad 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF
-            gdt_desc: .word 3*8-1
-                .long gdt
-            """
-        try source.write(toFile: dir + "/k.s", atomically: true, encoding: .utf8)
-        for args in [["as", "--32", "-o", dir + "/k.o", dir + "/k.s"],
-                     ["ld", "-m", "elf_i386", "-Ttext", "0x100000", "--oformat", "binary", "-o", dir + "/k.bin", dir + "/k.o"]] {
-            guard try CLI.run(args[0], Array(args.dropFirst())).status == 0 else { throw XCTSkip("\(args[0]) failed (GNU binutils needed)") }
-        }
-        let m = try SystemMachine(input: -1, output: -1)
-        m.mmu.loadPhysical([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/k.bin"))), at: 0x100000)
-        m.resetForBoot(entry: 0x100000, bootInformation: 0)
-        let e = try GuestKernelEngine(machine: m, engine: .translate)
+            """, name: "a store through A, run through B")
+        let e = try AliasedFrameKernel.boot(image, engine: .translate)
         XCTAssertEqual(e.run(maxInstructions: 100_000, deadline: nil), .exited(status: 112))
         let translator = try XCTUnwrap(e.translator)
         let atB = translator.translatedBlocks.filter { $0.pc == 0x400000 }
