@@ -74,9 +74,10 @@ enum H: UInt8 {
     case jccInBlock, cmpJcc32RRInBlock, cmpJcc32RIInBlock, cmpJccMRInBlock, cmpJccRMInBlock, cmpJccMIInBlock,
          cmpJcc8MRInBlock, cmpJcc8MIInBlock
     // Forms for one shape of memory operand (Interpreter+Blocks.swift,
-    // ``Interpreter/specializeAddressing``), only inside a block: the effective address
-    // without the parts the shape has not. `bi`: [base + index] (scale 1, no displacement);
-    // `bd`: [base + disp] (no index). The fields are those of the general form.
+    // ``Interpreter/specializeAddressing``), only inside a block and only in a segment whose
+    // base is 0: the linear address without the parts the shape has not, nor the segment base.
+    // `bi`: [base + index] (scale 1, no displacement); `bd`: [base + disp] (no index). The
+    // fields are those of the general form.
     case mov8MRbi, cmpJcc8MRbi, cmpJcc8MRbiInBlock, mov32RMbd, mov32MRbd
 }
 

@@ -71,16 +71,17 @@ extension HotContext {
             &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
     }
 
-    /// ``ea32(_:)`` of a memory operand [base + index] (scale 1, no displacement: the `bi`
-    /// forms, ``Interpreter/specializeAddressing(_:_:)``).
+    /// ``ea32(_:)`` of a memory operand [base + index] (scale 1, no displacement) in a segment
+    /// whose base is 0 (the `bi` forms, ``Interpreter/specializeAddressing(_:_:_:)``): the
+    /// linear address is the offset.
     @inline(__always) func ea32bi(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
-        s[Int(op.pointee.base)] &+ s[Int(op.pointee.index)] &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
+        s[Int(op.pointee.base)] &+ s[Int(op.pointee.index)]
     }
 
-    /// ``ea32(_:)`` of a memory operand [base + disp] (no index: the `bd` forms,
-    /// ``Interpreter/specializeAddressing(_:_:)``).
+    /// ``ea32(_:)`` of a memory operand [base + disp] (no index) in a segment whose base is 0
+    /// (the `bd` forms, ``Interpreter/specializeAddressing(_:_:_:)``).
     @inline(__always) func ea32bd(_ op: UnsafeMutablePointer<DecodedOp>) -> UInt32 {
-        s[Int(op.pointee.base)] &+ op.pointee.disp &+ s[CPUState.iSegBase + Int(op.pointee.seg)]
+        s[Int(op.pointee.base)] &+ op.pointee.disp
     }
 
     // MARK: guest memory

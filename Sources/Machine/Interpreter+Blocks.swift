@@ -21,6 +21,20 @@ extension Interpreter {
         }
     }
 
+    /// Whether an instruction of form `h` may write a segment base: it loads a segment register
+    /// (MOV, POP, far transfers, IRET, interrupts), or it hands control to the platform, which
+    /// may (INT n: a system call such as `set_thread_area`, a signal's delivery or return;
+    /// privileged instructions and VMCALL: a hypervisor model). Each ends its block
+    /// (``endsBlock(_:)``); the block loop then looks at the bases (``noteSegmentBases()``).
+    static func mayLoadSegments(_ h: H) -> Bool {
+        switch h {
+        case .movToSeg, .popSeg, .jmpFar, .callFar, .retf, .iret, .int, .int3, .into, .privileged, .vmcall:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Decodes the block starting at `eip` into slot `slot`. Returns false, building nothing,
     /// when its first instruction cannot be fetched or decoded or is at a debugger breakpoint
     /// (the caller runs it through ``runSingle(_:)``, which raises the exception).
@@ -85,7 +99,7 @@ extension Interpreter {
         let fallsThrough = !Interpreter.endsBlock(first[n - 1].h)
         Interpreter.elideDeadFlags(first, n)
         var (opCount, fused) = Interpreter.linkBranches(first, n, loops: loops)
-        Interpreter.specializeAddressing(first, opCount)
+        Interpreter.specializeAddressing(first, opCount, flatSegments)
         if fallsThrough || loops {
             // The block goes on at `end`: an op that says so ends it (the loop needs no count of ops).
             var stop = DecodedOp()
@@ -206,14 +220,18 @@ extension Interpreter {
     }
 
     /// Replaces the `n` ops at `ops` that have a form for the shape of their memory operand
-    /// with it: [base + index] (scale 1, no displacement: ``H/mov8MRbi``, ``H/cmpJcc8MRbi``,
-    /// ``H/cmpJcc8MRbiInBlock``, as in sieve's `movb %bl, (%edi,%eax)`) and [base + disp] (no
-    /// index: ``H/mov32RMbd``, ``H/mov32MRbd``, a compiler's locals and fields). Their
-    /// effective address leaves out the parts the shape has not (``HotContext/ea32bi(_:)``,
-    /// ``HotContext/ea32bd(_:)``), the same sum (the missing index is the always-zero word).
-    static func specializeAddressing(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int) {
+    /// with it, where the operand's segment is one of `flat` (bit n: segment register n, ES CS
+    /// SS DS FS GS, has base 0: ``flatSegments``): [base + index] (scale 1, no displacement:
+    /// ``H/mov8MRbi``, ``H/cmpJcc8MRbi``, ``H/cmpJcc8MRbiInBlock``, as in sieve's
+    /// `movb %bl, (%edi,%eax)`) and [base + disp] (no index: ``H/mov32RMbd``, ``H/mov32MRbd``,
+    /// a compiler's locals and fields). Their linear address leaves out the parts the shape
+    /// has not and the segment base (``HotContext/ea32bi(_:)``, ``HotContext/ea32bd(_:)``): the
+    /// same sum (the missing index is the always-zero word, the base is 0 while the block lives:
+    /// ``noteSegmentBases()`` drops every block when it no longer is).
+    static func specializeAddressing(_ ops: UnsafeMutablePointer<DecodedOp>, _ n: Int, _ flat: UInt8) {
         for i in 0 ..< n {
             let o = ops[i]
+            guard flat >> (o.seg & 7) & 1 != 0 else { continue }
             let bi = o.scale == 0 && o.disp == 0, bd = o.index == 8
             switch o.h {
             case .mov8MR where bi: ops[i].h = .mov8MRbi

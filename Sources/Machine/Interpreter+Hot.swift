@@ -295,7 +295,9 @@ extension Interpreter {
             blockFault = error
             return .fault
         }
-        return Interpreter.endsBlock(h) ? .end : .next
+        guard Interpreter.endsBlock(h) else { return .next }
+        if Interpreter.mayLoadSegments(h) { noteSegmentBases() }
+        return .end
     }
 
     /// ``aluToReg(_:_:_:)`` as a call for the block loop: true when it raised an exception,

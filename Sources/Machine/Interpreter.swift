@@ -81,6 +81,10 @@ public final class Interpreter: CodeWriteObserver {
     let blocks = DecodedBlockCache()
     /// Set by ``H/exitBlock``: the running block was invalidated; the op did not run.
     var blockLeft = false
+    /// The segment registers whose base was 0 when ``noteSegmentBases()`` last looked (bit n:
+    /// ES CS SS DS FS GS, ``SegmentRegister``), for which a block's memory forms leave the
+    /// segment base out (``specializeAddressing(_:_:_:)``). None until the first look.
+    var flatSegments: UInt8 = 0
     /// The exception an out-of-line call of the block loop raised (``execOutOfLine(_:)``), until
     /// the loop takes it (``takeBlockFault()``) and throws it to its `catch`.
     var blockFault: CPUException?
@@ -165,6 +169,9 @@ public final class Interpreter: CodeWriteObserver {
     /// through), so the loop compares no op pointer with the block's last.
     @inline(never)
     func runFast(_ count: UInt64) -> StopReason? {
+        // The segment bases may have been written since the last slice (``CPUState/setSegmentBase(_:_:)``,
+        // a debugger, a hypervisor model's exit handler).
+        noteSegmentBases()
         let k = hot, s = k.s
         let info = blocks.info, ops = blocks.ops
         // The count at the end of the slice; `left` of it not yet given to a block (the running
@@ -235,6 +242,19 @@ public final class Interpreter: CodeWriteObserver {
         }
         instructionsExecuted = Interpreter.retired(end, left)
         return left == 0 ? nil : runSingle(left)
+    }
+
+    /// Drops every block when a segment register whose base was 0 (``flatSegments``) has
+    /// another base now: the blocks' memory forms for it leave its base out
+    /// (``specializeAddressing(_:_:_:)``). The block loop calls it before a slice, for writers
+    /// outside the interpreter (``CPUState/setSegmentBase(_:_:)`` and ``CPUState/raw`` are
+    /// public), and after every out-of-line instruction that may load a segment register or
+    /// call out (``mayLoadSegments(_:)``), each of which ends its block.
+    func noteSegmentBases() {
+        var flat: UInt8 = 0
+        for i in 0 ..< 6 where s[CPUState.iSegBase + i] == 0 { flat |= 1 << i }
+        if flatSegments & ~flat != 0 { blocks.removeAll() }
+        flatSegments = flat
     }
 
     /// The instruction count when `left` instructions of a slice ending at `end` have not run.

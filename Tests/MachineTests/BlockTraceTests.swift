@@ -167,4 +167,58 @@ struct BlockTraceTests {
             }
         }
     }
+
+    /// A block's memory forms leave out the base of a segment whose base is 0
+    /// (``Interpreter/specializeAddressing(_:_:_:)``); loading a segment register with another
+    /// base in the run drops those blocks. Round 1 of the outer loop stores with GS's base 0,
+    /// then `movw %dx, %gs` loads selector 0x33 (GDT index 6: a DPL-3 data segment based at
+    /// 0x100), and round 2 runs the same blocks: its stores go to base + offset (SDM Vol. 3A,
+    /// 3.4: linear address = segment base + offset), 0x100 further on, and round 1's stay.
+    @Test func segmentLoadInTheRunReachesBuiltBlocks() throws {
+        let m = try TestMachine(asm: """
+                movl $0x08050000, %edi
+                movw $0x33, %dx
+                xorl %ecx, %ecx
+            2:  incl %ecx
+                xorl %eax, %eax
+            1:  movb %cl, %gs:(%edi,%eax)
+                movl %ecx, %gs:0x40(%edi)
+                incl %eax
+                cmpl $4, %eax
+                jb 1b
+                movw %dx, %gs
+                cmpl $2, %ecx
+                jb 2b
+            """)
+        m.cpu.descriptors[6] = 0x00CF_F300_0100_FFFF
+        #expect(m.run() == .exited(status: 0))
+        let d = TestMachine.data
+        #expect(try m.bytes(d, 4) == [1, 1, 1, 1])
+        #expect(try m.u32(d + 0x40) == 1)
+        #expect(try m.bytes(d + 0x100, 4) == [2, 2, 2, 2])
+        #expect(try m.u32(d + 0x140) == 2)
+        // 3 + 2 rounds of (2 + 4 * 5 + 3) + the INT
+        #expect(m.interp.instructionsExecuted == 54)
+    }
+
+    /// A segment base written outside the run (``CPUState/setSegmentBase(_:_:)``, as the Linux
+    /// ABI's `set_thread_area` and signal delivery do) between two slices reaches the block
+    /// built before it: 4 rounds store at GS base 0, the next 4 at base 0x100 (SDM Vol. 3A, 3.4).
+    @Test func segmentBaseWrittenBetweenSlicesReachesBuiltBlocks() throws {
+        let m = try TestMachine(asm: """
+                movl $0x08050000, %edi
+                movl $5, %ecx
+                xorl %eax, %eax
+            1:  movb %cl, %gs:(%edi,%eax)
+                incl %eax
+                cmpl $8, %eax
+                jb 1b
+            """)
+        #expect(m.run(3 + 4 * 4) == .instructionLimit)
+        m.cpu.setSegmentBase(.gs, 0x100)
+        #expect(m.run() == .exited(status: 0))
+        let d = TestMachine.data
+        #expect(try m.bytes(d, 8) == [5, 5, 5, 5, 0, 0, 0, 0])
+        #expect(try m.bytes(d + 0x100, 8) == [0, 0, 0, 0, 5, 5, 5, 5])
+    }
 }
