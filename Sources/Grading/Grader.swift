@@ -174,8 +174,7 @@ struct TestRun {
         options.timerPeriod = test.timer
         options.environment = []        // the same guest stack on every machine
         if let kernel = test.kernel {
-            let symbolSets = mode == .pv ? [["PV=1"]] : [[]]
-            guard case .path(let k)? = reference(kernel, symbolSets: symbolSets) else { return nil }
+            guard case .path(let k)? = reference(kernel, symbolSets: LabTest.kernelSymbolSets(mode)) else { return nil }
             options.kernelSource = k
         }
         let input = variant.substitute(test.stdin)
