@@ -52,7 +52,9 @@ public struct Grader {
         for (index, test) in selectedTests.enumerated() {
             let start = ContinuousClock.now
             var run = TestRun(test: test, grader: self, sandbox: sandbox)
+            try Grader.stopIfSignalled(during: test.id)
             run.execute()
+            try Grader.stopIfSignalled(during: test.id)
             let elapsed = ContinuousClock.now - start
             let (s, atto) = elapsed.components
             let status: TestResult.Status = run.errors.isEmpty ? (run.failures.isEmpty ? .passed : .failed) : .error
@@ -63,6 +65,15 @@ public struct Grader {
                 number: index + 1))
         }
         return result
+    }
+
+    /// Throws ``GradingError/interrupted(signal:_:)`` when the grading process received SIGINT,
+    /// SIGTERM, SIGHUP or SIGQUIT (``StopSignal``, held by `vsim grade`): the run it stopped is
+    /// not graded, no later test runs, and the scratch folder goes with the sandbox.
+    static func stopIfSignalled(during test: String) throws(GradingError) {
+        guard let s = StopSignal.received else { return }
+        throw .interrupted(signal: s, "grading stopped by \(SignalName.of(s)) during test '\(test)' "
+            + "(passed on to the run in progress, which was ended); no result was written")
     }
 }
 
@@ -174,8 +185,7 @@ struct TestRun {
         options.timerPeriod = test.timer
         options.environment = []        // the same guest stack on every machine
         if let kernel = test.kernel {
-            let symbolSets = mode == .pv ? [["PV=1"]] : [[]]
-            guard case .path(let k)? = reference(kernel, symbolSets: symbolSets) else { return nil }
+            guard case .path(let k)? = reference(kernel, symbolSets: LabTest.kernelSymbolSets(mode)) else { return nil }
             options.kernelSource = k
         }
         let input = variant.substitute(test.stdin)
@@ -187,7 +197,9 @@ struct TestRun {
         options.io = .stream(input: inputFD, output: output)
         let result: RunResult
         do {
-            result = try VSim.run(program: program, mode: mode, arguments: arguments, options: options)
+            result = try StopSignal.whileRunning(output.killRequest) { () throws(VSimError) in
+                try VSim.run(program: program, mode: mode, arguments: arguments, options: options)
+            }
         } catch {
             _ = output.finish()
             errors.append("[\(mode)] " + sandbox.redact(error.description))
@@ -195,6 +207,7 @@ struct TestRun {
             return nil
         }
         let summary = output.finish()
+        if StopSignal.received != nil { return nil }      // stopped by a signal: nothing to grade
         if summary.limitExceeded {
             // Stopped at max_output: where the guest stood when its write failed depends on
             // when the reader closed the pipe, so only the verdict is reported (the same on
@@ -251,7 +264,7 @@ struct TestRun {
         guard let programPath = test.program, let program = reference(programPath) else { return }
         let arguments = test.args.map(variant.substitute)
         var outcomes: [RunOutcome] = []
-        for mode in test.modes {
+        for mode in test.modes where StopSignal.received == nil {
             guard let outcome = runOnce(program, mode: mode, arguments: arguments) else { continue }
             outcomes.append(outcome)
             check(outcome, arguments: arguments)

@@ -13,6 +13,9 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
     case malformedSpec(file: String, test: String?, key: String?, message: String)
     /// The host refused something the grader needs: a file to write, a folder to copy (73).
     case io(String)
+    /// The grader received `signal` (SIGINT, SIGTERM, SIGHUP, SIGQUIT) and stopped at once,
+    /// writing no result (128 + signal, as `vsim compare`).
+    case interrupted(signal: Int32, String)
 
     /// The process exit status for this error.
     public var exitStatus: Int32 {
@@ -21,6 +24,7 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
         case .noSuchLab, .noSuchSubmission: return 66
         case .malformedSpec: return 65
         case .io: return 73
+        case .interrupted(let signal, _): return 128 + signal
         }
     }
 
@@ -36,7 +40,7 @@ public enum GradingError: Error, CustomStringConvertible, Equatable {
             if let test { place += ", test '\(test)'" }
             if let key { place += ", key '\(key)'" }
             return "\(place): \(message)"
-        case .io(let m): return m
+        case .io(let m), .interrupted(_, let m): return m
         }
     }
 }

@@ -23,12 +23,23 @@ public struct LabSpec: Sendable {
     /// Total points of all tests.
     public var maxScore: Double { tests.reduce(0) { $0 + $1.points } }
 
-    /// The longest one grading of this lab can take in runs, seconds: every run of every test
-    /// (``LabTest/timedRuns``) lasting its whole `time_limit`. A submission that prints without
-    /// end no longer gets there (`max_output` stops it), but one that blocks or loops slowly can.
+    /// The longest one grading of this lab can take, seconds: every run of every test
+    /// (``LabTest/timedRuns``) lasting its whole `time_limit`, plus every `as --32` check of a
+    /// submission source lasting its 60 s limit (``assemblerRuns``: the grader checks each
+    /// source once per set of `--defsym` values, and caches the verdict for the grading). A
+    /// submission that prints without end no longer gets there (`max_output` stops it), but one
+    /// that blocks, loops slowly, or keeps the assembler busy (`.rept 100000000`) can.
     /// Compare it with the platform's global timeout: Gradescope's default is 600 s (a grading
     /// past it scores 0 and shows no tests), PrairieLearn's `timeout` at most 600 s.
-    public var worstCaseSeconds: Double { tests.reduce(0) { $0 + $1.timeLimit * Double($1.timedRuns) } }
+    public var worstCaseSeconds: Double {
+        tests.reduce(0) { $0 + $1.timeLimit * Double($1.timedRuns) } + Double(assemblerRuns) * SubmissionSandbox.assemblySeconds
+    }
+
+    /// How many `as --32` runs one grading's submission checks make at most: one per distinct
+    /// source and `--defsym` set over all tests (``LabTest/assemblerChecks``).
+    public var assemblerRuns: Int {
+        Set(tests.flatMap(\.assemblerChecks)).reduce(0) { $0 + $1.symbolSets.count }
+    }
 
     /// Gradescope's default global autograder timeout, seconds (docs/teaching.md).
     public static let gradescopeDefaultTimeout: Double = 600

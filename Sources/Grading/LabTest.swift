@@ -75,6 +75,40 @@ public struct LabTest: Sendable {
             return 0
         }
     }
+
+    /// The `--defsym` sets the grader assembles a `kernel` with for a run in `mode`: `PV=1` for
+    /// `pv` (the paravirtualized build of the same source), none otherwise.
+    public static func kernelSymbolSets(_ mode: Mode) -> [[String]] { mode == .pv ? [["PV=1"]] : [[]] }
+
+    /// The submission sources (`submission/NAME.s` or `.S`) this test has the grader check with
+    /// `as --32` before use, each with the `--defsym` sets it is assembled with (one `as` run
+    /// per set, at most ``SubmissionSandbox/assemblySeconds`` each): the program, the kernel
+    /// once per mode's sets, the `same_as` reference, the `answers` file and the `repl` script.
+    public var assemblerChecks: Set<AssemblerCheck> {
+        var paths: [(String, [[String]])] = []
+        if let program { paths.append((program, [[]])) }
+        if let sameAs = expect.sameAs { paths.append((sameAs, [[]])) }
+        if let answers { paths.append((answers, [[]])) }
+        if let script { paths.append((script, [[]])) }
+        var runModes: [Mode] = []
+        switch kind {
+        case .run: runModes = modes
+        case .answer: if case .run(let p, let mode, _, _)? = compute { paths.append((p, [[]])); runModes = [mode] }
+        case .repl: break
+        }
+        if let kernel { paths += runModes.map { (kernel, LabTest.kernelSymbolSets($0)) } }
+        return Set(paths.compactMap { path, sets in
+            guard path.hasPrefix("submission/"), path.hasSuffix(".s") || path.hasSuffix(".S") else { return nil }
+            return AssemblerCheck(source: String(path.dropFirst("submission/".count)), symbolSets: sets)
+        })
+    }
+}
+
+/// One check of a submission source by `as --32` (``SubmissionSandbox``): the file, and the
+/// `--defsym` sets it is assembled with, one `as` run each.
+public struct AssemblerCheck: Hashable, Sendable {
+    public var source: String
+    public var symbolSets: [[String]]
 }
 
 /// `[tests.expect]`: everything given must hold.

@@ -23,7 +23,9 @@ final class SubmissionSandbox {
     private var checked: [String: String?] = [:]
     /// Host seconds the check's `as` may run: a source that keeps the assembler busy longer
     /// (`.rept 100000000`) is refused, saying so.
-    var assemblyTimeLimit: Double = 60
+    var assemblyTimeLimit: Double = SubmissionSandbox.assemblySeconds
+    /// The default ``assemblyTimeLimit``: 60 s per `as` run.
+    static let assemblySeconds: Double = 60
 
     /// Copies `files` (relative names) from `submission` into a new scratch folder.
     /// - Throws: ``GradingError/io(_:)`` when the scratch folder cannot be made.

@@ -46,7 +46,21 @@ struct ChildSignalRelay {
 
     nonisolated(unsafe) private static var installed = false
 
-    private static func installOnce() {
+    /// Installs the handler (once) and from now on keeps the four signals from ending vsim: the
+    /// handler still relays them to the registered children, then records the first one and
+    /// writes a byte to `notify` (``StopSignal``), instead of the default action.
+    static func hold(notify: Int32) {
+        relayLock.lock()
+        defer { relayLock.unlock() }
+        installOnce()
+        relayTable[2 * slots + 1] = notify
+        relayTable[2 * slots] = 1
+    }
+
+    /// The first signal received since ``hold(notify:)`` (0: none).
+    static var heldSignal: Int32 { relayTable[2 * slots + 2] }
+
+    static func installOnce() {
         guard !installed else { return }
         installed = true
         _ = relayTable[0]   // initialized here, never in the handler
@@ -63,11 +77,12 @@ struct ChildSignalRelay {
 }
 
 /// The registered children's pids (0: a free slot), then, slot by slot, the first signal relayed
-/// to each (0: none). Allocated before the handler is installed; the handler only loads and
-/// stores aligned 32-bit words in it.
+/// to each (0: none), then three words for ``ChildSignalRelay/hold(notify:)``: whether signals
+/// are held (1), the descriptor to notify, the first signal held (0: none). Allocated before the
+/// handler is installed; the handler only loads and stores aligned 32-bit words in it.
 private let relayTable: UnsafeMutablePointer<Int32> = {
-    let table = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * ChildSignalRelay.slots)
-    table.initialize(repeating: 0, count: 2 * ChildSignalRelay.slots)
+    let table = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * ChildSignalRelay.slots + 3)
+    table.initialize(repeating: 0, count: 2 * ChildSignalRelay.slots + 3)
     return table
 }()
 
@@ -80,7 +95,7 @@ private final class RelayLock: @unchecked Sendable {
     func unlock() { pthread_mutex_unlock(&mutex) }
 }
 
-/// The handler: kill(2) and raise(3) only, both async-signal-safe.
+/// The handler: kill(2), write(2) and raise(3) only, all async-signal-safe.
 private func relaySignal(_ signal: Int32) {
     var relayed = false
     for i in 0..<ChildSignalRelay.slots {
@@ -89,6 +104,16 @@ private func relaySignal(_ signal: Int32) {
         kill(pid, signal)
         if relayTable[ChildSignalRelay.slots + i] == 0 { relayTable[ChildSignalRelay.slots + i] = signal }
         relayed = true
+    }
+    let held = 2 * ChildSignalRelay.slots
+    if relayTable[held] == 1 {
+        // A harness (``StopSignal``) stops on its own: record the signal, wake its thread.
+        let saved = errno
+        if relayTable[held + 2] == 0 { relayTable[held + 2] = signal }
+        var byte: UInt8 = 1
+        _ = write(relayTable[held + 1], &byte, 1)
+        errno = saved
+        return
     }
     guard !relayed else { return }
     // No child runs: the default action, as before the handler was installed (the signal is

@@ -113,10 +113,25 @@ struct Int32Error: Error, Equatable {
 
 /// Temporary files for captured output.
 enum TempFile {
+    /// The host's temporary directory: `$TMPDIR` without a trailing slash, `/tmp` where it is
+    /// unset or empty. vsim creates files and folders in it, never the directory itself.
+    static var directory: String {
+        guard let t = getenv("TMPDIR"), t.pointee != 0 else { return "/tmp" }
+        var dir = String(cString: t)
+        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        return dir
+    }
+
+    /// The error for a missing ``directory`` (73, EX_CANTCREAT): `what` needed it.
+    static func missingDirectory(for what: String) -> VSimError {
+        .host("the temporary directory \(directory) ($TMPDIR) does not exist or is not a directory: vsim needs it for \(what) and does not create it; "
+              + "set TMPDIR to an existing directory you can write", status: 73)
+    }
+
     /// An open, already unlinked read-write temp file (in $TMPDIR or /tmp).
     /// - Throws: ``VSimError/host(_:status:)`` with status 73 when it cannot be created.
     static func anonymous() throws(VSimError) -> Int32 {
-        let dir = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+        let dir = directory
         var template = Array((dir + "/vsim.XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }

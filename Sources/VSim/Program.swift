@@ -74,8 +74,7 @@ public struct ProgramResolver {
     public static func defaultCacheDirectory() -> String {
         if let x = getenv("XDG_CACHE_HOME"), x.pointee != 0 { return String(cString: x) + "/vsim" }
         if let h = getenv("HOME"), h.pointee != 0 { return String(cString: h) + "/.cache/vsim" }
-        let tmp = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
-        return "\(tmp)/vsim-cache-\(getuid())"
+        return "\(TempFile.directory)/vsim-cache-\(getuid())"
     }
 
     /// Exit status for a cache directory that cannot be created, written or trusted (sysexits
@@ -355,8 +354,18 @@ public struct ProgramResolver {
     /// directory owned by this user that nobody else may write (status 73 otherwise).
     func prepareCacheDirectory() throws(VSimError) {
         var current = cacheDirectory.hasPrefix("/") ? "" : "."
+        let temporary = TempFile.directory
         for part in cacheDirectory.split(separator: "/") {
             current += "/" + part
+            if current == temporary {
+                // $TMPDIR is the host's, never vsim's to make: a missing one is a misconfiguration
+                // (TMPDIR=/nonexistent would otherwise appear as a new folder at the root).
+                var st = stat()
+                guard stat(current, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else {
+                    throw TempFile.missingDirectory(for: "the assembly cache \(cacheDirectory) (no XDG_CACHE_HOME, no HOME)")
+                }
+                continue
+            }
             if mkdir(current, 0o700) != 0 && errno != EEXIST {
                 throw cacheError("cannot create the cache directory \(current): \(String(cString: strerror(errno)))")
             }

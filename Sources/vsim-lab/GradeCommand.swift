@@ -104,7 +104,8 @@ struct GradeCommand: ParsableCommand {
         discussion: """
         LAB is a lab id of the lessons folder (VSIM_LESSONS, else lessons/ in vsim's source tree) or a \
         path to a lab folder. Exit status: 0 when graded (even with failing tests), 64 usage, 65 malformed \
-        lab.toml, 66 no such lab or submission folder, 73 output cannot be written (docs/exit-status.md).
+        lab.toml, 66 no such lab or submission folder, 73 output cannot be written, 128+n stopped by signal n \
+        (SIGINT, SIGTERM, SIGHUP, SIGQUIT: no result written) (docs/exit-status.md).
         """)
 
     @Argument(help: "A lab id or a lab folder.")
@@ -139,6 +140,9 @@ struct GradeCommand: ParsableCommand {
 /// `vsim grade` and `vsim lab check`.
 func grade(visibleOnly: Bool, lab name: String, submission: String, student: String?, format: ResultFormat,
            output: String?, timings: Bool, staffLog: String?) throws(GradingError) {
+    // SIGINT, SIGTERM, SIGHUP, SIGQUIT (a Gradescope or CI timeout) stop the grading at once:
+    // passed on to the run in progress, no later test, no result, exit 128 + the signal.
+    StopSignal.hold()
     let lab = try LabCatalog().load(name, includeHidden: !visibleOnly)
     try checkOutput(output, option: "--output")
     try checkOutput(staffLog, option: "--staff-log")

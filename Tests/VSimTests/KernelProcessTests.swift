@@ -64,7 +64,8 @@ final class KernelProcessTests: XCTestCase {
         for (j, result) in zip(jobs, results) {
             let name = URL(fileURLWithPath: j.check.exe).lastPathComponent
             let modeName = "\(j.mode)\(j.ept.map { $0 ? " (EPT)" : " (shadow)" } ?? "")"
-            let what = "\(name) timer \(j.check.timer.map(String.init) ?? "default"): \(modeName)"
+            let args = j.check.arguments.isEmpty ? "" : " " + j.check.arguments.joined(separator: " ")
+            let what = "\(name)\(args) timer \(j.check.timer.map(String.init) ?? "default"): \(modeName)"
             let r: RunResult
             switch result {
             case .success(let run): r = run

@@ -214,6 +214,28 @@ import Testing
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Without HOME and XDG_CACHE_HOME the cache lies in $TMPDIR, but vsim creates no missing
+    /// TMPDIR (`strace -f -e mkdir` showed `mkdir("/nonexistent", 0700) = 0` for
+    /// `TMPDIR=/nonexistent vsim run hello.s`): it stops with 73, EX_CANTCREAT, which
+    /// docs/exit-status.md gives a temporary directory it cannot use, naming TMPDIR, and the
+    /// directory is still missing afterwards. With that directory made, the same run prints hi.
+    @Test func aMissingTMPDIRIsRefusedNotCreated() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let src = try CLI.write(QARegressionTests.hello, name: "hello.s", in: dir)
+        let missing = dir + "/nonexistent"
+        var r = try CLI.vsim(["run", src], environment: QARegressionTests.environment(["TMPDIR": missing]))
+        #expect(r.status == 73 && r.stderr.contains(missing) && r.stderr.contains("TMPDIR") && r.stdout.isEmpty, "\(r)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r)")
+        #expect(!FileManager.default.fileExists(atPath: missing), "vsim created the missing TMPDIR \(missing)")
+        // A trailing slash names the same directory.
+        r = try CLI.vsim(["run", src], environment: QARegressionTests.environment(["TMPDIR": missing + "/"]))
+        #expect(r.status == 73 && !FileManager.default.fileExists(atPath: missing), "\(r)")
+        try FileManager.default.createDirectory(atPath: missing, withIntermediateDirectories: false)
+        r = try CLI.vsim(["run", src], environment: QARegressionTests.environment(["TMPDIR": missing + "/"]))
+        #expect(r.status == 0 && r.stdout == "hi\n", "\(r)")
+    }
+
     /// B5: a source that pulls in other files with .include/.incbin is rebuilt when they change;
     /// the expected output is what `as --32` + `ld` + the host print for the same files.
     @Test func includedFilesArePartOfTheCacheKey() throws {

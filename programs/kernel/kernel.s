@@ -175,6 +175,7 @@
         .equ EEXIST, 17
         .equ ENODEV, 19
         .equ EINVAL, 22
+        .equ EPIPE, 32
         .equ ENOSYS, 38
 
         # STOP: end the machine when nothing else can (after the exit port, a panic, a bad boot).
@@ -772,7 +773,8 @@ check_user:
 1:      orl $1, %eax                    # ZF=0
         ret
 
-# write(fd, buf, count): fd 1 -> COM1, fd 2 -> COM2, one OUT per byte; other fds: the host.
+# write(fd, buf, count): fd 1 -> COM1, fd 2 -> COM2, one OUT per byte; other fds: the host
+# (write_forward).
 sys_write:
         movw $COM1, %di
         cmpl $1, %ebx
@@ -780,7 +782,7 @@ sys_write:
         movw $COM2, %di
         cmpl $2, %ebx
         je 1f
-        jmp sys_forward
+        jmp write_forward
 1:      call check_user
         jnz efault
         .ifdef PV
@@ -806,6 +808,23 @@ user_read_insn:
 3:      movl %ebp, %eax
         ret
 
+# write_forward: write or writev (%eax) on a descriptor the host serves. An -EPIPE answer (a
+# pipe of the program's own whose readers are all gone) also sends SIGPIPE to the writer, as
+# Linux's pipe_write does (send_sig(SIGPIPE, current, 0): si_code SI_USER, from itself, posted
+# before the call returns): its default action ends the program (128 + 13 = 141); a handler runs
+# and SIG_IGN discards it, and the call returns -EPIPE. (A pipe of vsim's own stdout or stderr
+# losing its reader stops the machine in the host-call device before an answer comes.)
+write_forward:
+        call sys_forward
+        cmpl $-EPIPE, %eax
+        je 1f
+        ret
+1:      movl $SIGPIPE, %ecx
+        movl $SI_USER, %edx
+        call send_self                  # %eax = 0
+        movl $-EPIPE, %eax
+        ret
+
 # writev(fd, iov, iovcnt): each 8-byte {base, len} of the vector written as write writes it,
 # the total returned; after an error with bytes already written, the count so far (Linux's
 # rule for a short write). iovcnt above UIO_MAXIOV (1024) is -EINVAL. Other fds: the host
@@ -814,7 +833,7 @@ sys_writev:
         cmpl $1, %ebx
         je 0f
         cmpl $2, %ebx
-        jne sys_forward                 # %eax is still 146, writev
+        jne write_forward               # %eax is still 146, writev
 0:      cmpl $1024, %edx
         ja einval
         movl %ebx, wv_fd
@@ -3101,6 +3120,7 @@ puthex: movl %eax, %ebx
         .equ SIGFPE, 8
         .equ SIGKILL, 9
         .equ SIGSEGV, 11
+        .equ SIGPIPE, 13
         .equ SIGALRM, 14
         .equ SIGSTOP, 19
         .equ NSIG, 64
