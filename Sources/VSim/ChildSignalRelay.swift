@@ -88,7 +88,8 @@ private let relayTable: UnsafeMutablePointer<Int32> = {
 
 private let relayLock = RelayLock()
 
-private final class RelayLock: @unchecked Sendable {
+/// A pthread mutex (the VSim module does not import Foundation for NSLock).
+final class RelayLock: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
     init() { pthread_mutex_init(&mutex, nil) }
     func lock() { pthread_mutex_lock(&mutex) }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 import Machine
 
 /// A harness's orderly stop at SIGINT, SIGTERM, SIGHUP or SIGQUIT (`vsim grade` under
@@ -27,20 +26,16 @@ public enum StopSignal {
         guard pipe(&fds) == 0 else { return }
         fds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
         state.holding = true
-        let reader = fds[0]
-        let thread = Thread {
-            var byte: UInt8 = 0
-            while true {
-                let n = read(reader, &byte, 1)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { return }
-                StopSignal.state.lock.lock()
-                StopSignal.state.requests.values.forEach { $0.kill() }
-                StopSignal.state.lock.unlock()
-            }
+        state.reader = fds[0]
+        // A pthread, not Foundation's Thread: the VSim module stays off Foundation, whose 1,800
+        // conformance records every `vsim` start would walk (docs/performance.md, "Start-up").
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, { _ in StopSignal.readNotifications(); return nil }, nil) == 0 else {
+            fds.forEach { close($0) }
+            state.holding = false
+            return
         }
-        thread.name = "vsim stop signal"
-        thread.start()
+        pthread_detach(thread)
         ChildSignalRelay.hold(notify: fds[1])
         // A mask inherited blocked (a parent's worker thread spawned us: libdispatch's block
         // nearly every signal, and posix_spawn keeps the mask) would hold them for ever.
@@ -74,9 +69,24 @@ public enum StopSignal {
         return try body()
     }
 
+    /// The reader thread's loop: each byte the handler writes kills every registered run.
+    private static func readNotifications() {
+        var byte: UInt8 = 0
+        while true {
+            let n = read(state.reader, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            state.lock.lock()
+            state.requests.values.forEach { $0.kill() }
+            state.lock.unlock()
+        }
+    }
+
     private final class State: @unchecked Sendable {
-        let lock = NSLock()
+        let lock = RelayLock()
         var holding = false
+        /// The read end of the handler's pipe (set before the reader thread starts).
+        var reader: Int32 = -1
         var next = 0
         var requests: [Int: KillRequest] = [:]
     }
