@@ -214,4 +214,26 @@ import Testing
         #expect(r.status == 0)
         for text in ["152", "64", "65", "66", "69", "70", "128+signal"] { #expect(r.stdout.contains(text)) }
     }
+
+    /// Foundation stays off `vsim`'s start path (docs/performance.md, "Start-up, third round"):
+    /// every start walks all of the executable's protocol-conformance records, and Foundation
+    /// brings about 1,800 (a Foundation `Thread` in one file once made `vsim --version` 34%
+    /// slower). The oracle is the dynamic section of the test build's `vsim` (`readelf -d`):
+    /// FoundationEssentials, which swift-argument-parser imports, is allowed; Foundation and its
+    /// ICU-backed internationalization library are not.
+    @Test func vsimDoesNotLinkFoundation() throws {
+        let r = try CLI.run("readelf", ["-d", CLI.vsimPath])
+        guard r.status == 0 else {
+            print("skipped: readelf -d \(CLI.vsimPath) failed (GNU binutils needed): \(r.stderr)")
+            return
+        }
+        let needed = r.stdout.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        guard needed.contains(where: { $0.contains("libswiftCore.so") }) else {
+            print("skipped: \(CLI.vsimPath) links the Swift libraries statically (scripts/build): no NEEDED entry to read")
+            return
+        }
+        #expect(needed.contains(where: { $0.contains("libFoundationEssentials.so") }))
+        #expect(!needed.contains(where: { $0.contains("[libFoundation.so]") || $0.contains("libFoundationInternationalization") }),
+                "vsim links Foundation: \(needed.joined(separator: "; "))")
+    }
 }
