@@ -172,6 +172,55 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
     }
 
+    /// An output must not replace what the grading reads (found by QA: `--output
+    /// submission/prog.s` replaced the student's program with the result, `--output
+    /// lessons/LAB/lab.toml` the lab's spec). The oracles: each file's bytes before and after,
+    /// and the fake vsim's marker (no grading happened). Devices replace nothing and pass.
+    @Test func outputsNeverReplaceWhatTheGradingReads() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        try Fixture.write("""
+            id = "demo"
+            title = "t"
+            summary = "s"
+            order = 1
+            submission = ["prog.s"]
+            [[tests]]
+            id = "session"
+            name = "a session"
+            points = 1
+            kind = "repl"
+            program = "lab/tests/ref.s"
+            script = "lab/tests/ref.s"
+            expect = { stdout_matches = "x" }
+
+            """, to: lab + "/lab.toml")
+        try Fixture.write("", to: lab + "/hidden/hidden.toml")
+        let marker = root + "/graded", fake = root + "/fake-vsim"
+        try Fixture.write("#!/bin/sh\ntouch '\(marker)'\n", to: fake)
+        #expect(chmod(fake, 0o755) == 0)
+        let env = ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake]
+        let submission = try Fixture.submission(["prog.s": Fixture.solution], in: root, name: "alice")
+        let kept = [submission + "/prog.s", lab + "/lab.toml", lab + "/hidden/hidden.toml"]
+        let before = try kept.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let both = root + "/both.txt"
+        for (options, message) in [(["--output", submission + "/prog.s"], "--output \(submission)/prog.s is the submitted file prog.s"),
+                                   (["--staff-log", submission + "/./prog.s"], "--staff-log \(submission)/./prog.s is the submitted file prog.s"),
+                                   (["--output", lab + "/lab.toml"], "--output \(lab)/lab.toml is a file of the lab folder"),
+                                   (["--staff-log", lab + "/hidden/hidden.toml"], "--staff-log \(lab)/hidden/hidden.toml is a file of the lab folder"),
+                                   (["--output", both, "--staff-log", both], "--staff-log \(both) is the file --output \(both) writes too")] {
+            let r = try Fixture.run(Fixture.vsimPath, ["grade", "demo", submission] + options, environment: env)
+            #expect(r.status == 64, "\(options): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("vsim: error: \(message)"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(options): graded before the check")
+        }
+        #expect(try kept.map { try String(contentsOfFile: $0, encoding: .utf8) } == before)
+        #expect(!FileManager.default.fileExists(atPath: both))
+        let ok = try Fixture.run(Fixture.vsimPath, ["grade", "demo", submission, "--output", "/dev/null", "--staff-log", "/dev/null"],
+                                 environment: env)
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
     /// Folders that cannot be made are named with mkdir(2)'s reason, not Foundation's "The
     /// operation could not be completed. The file doesn't exist.": a folder under a regular file
     /// (ENOTDIR, "Not a directory") for `lab start`, and a TMPDIR that does not exist (ENOENT)
