@@ -186,6 +186,20 @@ print("ok")
         #expect(ok.status == 0, "\(ok.stderr)")
     }
 
+    /// A directory on stdin cannot be read (read(2): EISDIR): that is the input's fault, not a
+    /// bug in vsim, so 66 (docs/exit-status.md: cannot be read), where it was 70 (found by QA).
+    @Test("a directory on compare's stdin is 66 (cannot be read), not 70")
+    func directoryOnStdinIsUnreadable() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let source = try CLI.write(Self.mkdirSource, name: "mkdirarg.s", in: dir)
+        let r = try CLI.run("/bin/sh", ["-c", "exec \"$0\" compare --modes native --runs 1 --warmup 0 \"$1\" -- \"$2\" < \"$3\"",
+                                         CLI.vsimPath, source, dir + "/ran", dir])
+        #expect(r.status == 66, "\(r.stderr)")
+        #expect(r.stderr.contains("vsim: error: cannot read stdin: \(String(cString: strerror(EISDIR)))"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/ran"))
+    }
+
     @Test("a comparison that fails after the export check leaves no export file behind")
     func failedComparisonCreatesNoExport() throws {
         let dir = try CLI.temporaryDirectory()
