@@ -468,4 +468,16 @@ import Testing
         #expect(r.stderr.contains("\(missing): cannot be read (No such file or directory (ENOENT); VSIM_KERNEL_SOURCE names it"), "\(r.stderr)")
         #expect(!r.stderr.contains("ReadError"), "\(r.stderr)")
     }
+
+    /// QA round 8: `vsim nanobench --iterations N` past what the benchmarks can count (they read
+    /// their count as 32 bits, programs/nanobench/*.s, and vsim runs 2N) is a usage error (64)
+    /// at once, where 9223372036854775807 ran a minute and 99999999999 ended as an "internal
+    /// error" (70).
+    @Test func nanobenchIterationsBounded() throws {
+        for n in ["1073741825", "99999999999", "9223372036854775807", "0"] {
+            let r = try CLI.vsim(["nanobench", "--iterations", n])
+            #expect(r.status == 64, "\(n): \(r.stderr)")
+            #expect(r.stderr.contains("--iterations must be from 1 to 1073741824 (got \(n))"), "\(r.stderr)")
+        }
+    }
 }
