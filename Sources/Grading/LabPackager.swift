@@ -94,7 +94,8 @@ public enum LabPackager {
             STUDENT="$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["users"][0].get("email") or m["users"][0].get("name") or "")' "$ROOT/submission_metadata.json" 2>/dev/null || true)"
         fi
         ARGS=(grade \(lab) "$ROOT/submission" --format gradescope --output "$ROOT/results/results.json")
-        if [ -n "$STUDENT" ]; then ARGS+=(--student "$STUDENT"); fi
+        # --student=ID, one word: an id starting with - (a name) is not read as an option.
+        if [ -n "$STUDENT" ]; then ARGS+=("--student=$STUDENT"); fi
         "$VSIM" "${ARGS[@]}"
         STATUS=$?
         if [ $STATUS -ne 0 ] || [ ! -s "$ROOT/results/results.json" ]; then

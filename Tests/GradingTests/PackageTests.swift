@@ -35,6 +35,30 @@ import Testing
         #expect(r.stdout == "25 5\n", "\(r.stderr)\(out.stderr)")
     }
 
+    /// run_autograder passes the student id from Gradescope's submission_metadata.json; an id
+    /// that starts with "-" (a name such as "-x", or "--no-timings") was read by vsim as an
+    /// option ("Missing value for '--student'"), so the submission got the fallback score 0
+    /// (found by QA). The oracle: results.json has the test's score and names that student.
+    @Test func gradescopeStudentIdStartingWithADash() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let zip = root + "/autograder.zip"
+        try LabPackager.gradescope(try LabSpec.load(folder: lab), zip: zip)
+        let auto = root + "/autograder"
+        let u = try Fixture.python("import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", [zip, auto + "/source"])
+        #expect(u.status == 0, "\(u.stderr)")
+        for (file, text) in [("prog.s", Fixture.slow), ("answers.toml", "ref_instructions = 8\n")] {
+            try Fixture.write(text, to: auto + "/submission/" + file)
+        }
+        try Fixture.write(#"{"users": [{"email": "--no-timings", "name": "x"}]}"#, to: auto + "/submission_metadata.json")
+        let out = try Fixture.run("bash", [auto + "/source/run_autograder"],
+                                  environment: ["AUTOGRADER_ROOT": auto, "VSIM_BIN": Fixture.vsimPath, "PATH": "/usr/bin:/bin"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let check = "import json,sys; r=json.load(open(sys.argv[1])); print(r['score'], len(r['tests']), '(student --no-timings)' in r['output'])"
+        let r = try Fixture.python(check, [auto + "/results/results.json"])
+        #expect(r.stdout == "25 5 True\n", "\(r.stderr)\(out.stderr)")
+    }
+
     /// setup.sh builds vsim from the zip's vsim/ folder, so that folder must be a package SwiftPM
     /// can load: every target of Package.swift (as `swift package dump-package` reads it) has its
     /// folder (`path`, else SwiftPM's default Sources/NAME, Tests/NAME or Plugins/NAME), or SwiftPM
