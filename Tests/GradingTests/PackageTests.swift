@@ -340,10 +340,34 @@ import Testing
         }
         #expect(try String(contentsOfFile: root + "/course/notes.txt", encoding: .utf8) == "keep\n")
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/link.zip")) == root + "/course/notes.txt")
-        try Fixture.write("an old zip\n", to: root + "/old.zip")
+        // An old zip: one Python's zipfile wrote (the zip's own format, not vsim's).
+        #expect(try Fixture.python("import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('old.txt', 'old')", [root + "/old.zip"]).status == 0)
         let replaced = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", root + "/old.zip"], environment: env)
         #expect(replaced.status == 0, "\(replaced.stderr)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/old.zip")).prefix(4) == Data([0x50, 0x4b, 0x03, 0x04]), "a zip (PK\\3\\4) now")
+        let names = try Fixture.python("import sys, zipfile; print(' '.join(zipfile.ZipFile(sys.argv[1]).namelist()[:2]))", [root + "/old.zip"])
+        #expect(names.stdout == "setup.sh run_autograder\n", "the new zip replaced the old one: \(names.stdout)\(names.stderr)")
+    }
+
+    /// Found by QA: `lab package LAB --gradescope lessons/LAB/lab.toml` replaced the lab's spec
+    /// with the zip (and left lab.toml out of it). A file that is not a zip (neither a local
+    /// header PK\3\4 nor an empty zip's PK\5\6, APPNOTE.TXT 4.3.7 and 4.3.16) is left as it is,
+    /// and no zip is written inside the lab folder; exit 73 (docs/exit-status.md).
+    @Test func gradescopeZipNeverReplacesANonZipOrALabFile() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let env = ["VSIM_LESSONS": root + "/lessons"]
+        try Fixture.write("my notes\n", to: root + "/notes.zip")
+        let spec = try String(contentsOfFile: lab + "/lab.toml", encoding: .utf8)
+        for (path, why) in [(root + "/notes.zip", "it exists and is not a zip file"),
+                            (lab + "/lab.toml", "it is inside the lab folder"),
+                            (lab + "/grader.zip", "it is inside the lab folder")] {
+            let out = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", path], environment: env)
+            #expect(out.status == 73, "\(path): \(out.stderr)")
+            #expect(out.stderr.contains("cannot write the Gradescope zip \(path): \(why)"), "\(out.stderr)")
+        }
+        #expect(try String(contentsOfFile: root + "/notes.zip", encoding: .utf8) == "my notes\n")
+        #expect(try String(contentsOfFile: lab + "/lab.toml", encoding: .utf8) == spec)
+        #expect(!FileManager.default.fileExists(atPath: lab + "/grader.zip"))
     }
 
     /// vsim is built and tested with one Swift release: the toolchain running this test (from
