@@ -480,4 +480,18 @@ import Testing
             #expect(r.stderr.contains("--iterations must be from 1 to 1073741824 (got \(n))"), "\(r.stderr)")
         }
     }
+
+    /// QA round 8: `vsim translate --count 0` showed one block and `--show ''` printed nothing
+    /// and exited 0; both are usage errors (64, docs/exit-status.md), and `--count 1` still
+    /// shows exactly one block (one "IN:" header, qemu -d in_asm's layout).
+    @Test func translateCountAndShowBounded() throws {
+        let hello = CLI.packageRoot + "/programs/hello.s"
+        let zero = try CLI.vsim(["translate", hello, "--count", "0"])
+        #expect(zero.status == 64 && zero.stderr.contains("--count must be at least 1 (got 0)"), "\(zero.stderr)")
+        let empty = try CLI.vsim(["translate", hello, "--show", ""])
+        #expect(empty.status == 64 && empty.stderr.contains("--show needs at least one view"), "\(empty.stderr)")
+        let one = try CLI.vsim(["translate", hello, "--count", "1", "--show", "in_asm"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.components(separatedBy: "IN: ").count == 2, "\(one.stdout)")
+    }
 }
