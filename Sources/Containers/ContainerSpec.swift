@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HostIO
 
 /// Whether the container gets its own network namespace.
 public enum NetworkMode: String, CaseIterable, Sendable {
@@ -142,6 +143,14 @@ public struct ContainerSpec: Sendable {
                 throw .usage("--keep-upper \(u): overlayfs cannot take a path containing ',' or ':'")
             }
             if HostFiles.exists(u) && !HostFiles.isDirectory(u) { throw .usage("--keep-upper \(u): exists and is not a directory") }
+            // overlayfs(5): an upper directory inside a lower one (or holding it) is undefined;
+            // the container's writes (its mount points to begin with) would land in the
+            // read-only --rootfs or an image layer, which other runs share.
+            for lower in (rootfs.map { [$0] } ?? []) + (imageLayers ?? [])
+            where FileIdentity.path(u, isWithin: lower) || FileIdentity.path(lower, isWithin: u) {
+                let what = rootfs != nil ? "--rootfs \(lower)" : "the image layer \(lower)"
+                throw .usage("--keep-upper \(u) overlaps \(what) (one is inside the other): the container's changes would be written into its read-only root; keep them in a folder outside it")
+            }
         }
     }
 }

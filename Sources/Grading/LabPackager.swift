@@ -1,5 +1,6 @@
 import Foundation
 import ZIPFoundation
+import HostIO
 
 /// Packages a lab for a grading platform: `vsim lab package LAB --gradescope FILE.zip` and
 /// `--prairielearn DIR`.
@@ -94,7 +95,8 @@ public enum LabPackager {
             STUDENT="$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["users"][0].get("email") or m["users"][0].get("name") or "")' "$ROOT/submission_metadata.json" 2>/dev/null || true)"
         fi
         ARGS=(grade \(lab) "$ROOT/submission" --format gradescope --output "$ROOT/results/results.json")
-        if [ -n "$STUDENT" ]; then ARGS+=(--student "$STUDENT"); fi
+        # --student=ID, one word: an id starting with - (a name) is not read as an option.
+        if [ -n "$STUDENT" ]; then ARGS+=("--student=$STUDENT"); fi
         "$VSIM" "${ARGS[@]}"
         STATUS=$?
         if [ $STATUS -ne 0 ] || [ ! -s "$ROOT/results/results.json" ]; then
@@ -116,6 +118,10 @@ public enum LabPackager {
         guard fm.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw .io("cannot write the Gradescope zip \(path): its folder \(folder) does not exist; choose a path in an existing folder you can write")
         }
+        if FileIdentity.path(path, isWithin: lab.folder) {
+            throw .io("cannot write the Gradescope zip \(path): it is inside the lab folder \(lab.folder), which the zip is made of; "
+                      + "choose a path outside the lab")
+        }
         // An old zip is replaced; anything else at the path is left alone: removing it would
         // delete a device node such as /dev/null (as root), a FIFO, or a symbolic link.
         var st = stat()
@@ -123,6 +129,15 @@ public enum LabPackager {
             guard st.st_mode & S_IFMT == S_IFREG else {
                 throw .io("cannot write the Gradescope zip \(path): it exists and is not a regular file (a device, FIFO, "
                           + "folder or symbolic link), which is left as it is; give the path of a new or old zip file")
+            }
+            // Only an old zip (a zip file's local header or an empty zip's end record) is
+            // replaced: `--gradescope lab.toml` replaced the lab's own spec with the zip.
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            let magic: [UInt8] = fd < 0 ? [] : ((try? HostIO.readSome(fd, upTo: 4).get()) ?? [])
+            if fd >= 0 { close(fd) }
+            guard st.st_size == 0 || magic == [0x50, 0x4b, 0x03, 0x04] || magic == [0x50, 0x4b, 0x05, 0x06] else {
+                throw .io("cannot write the Gradescope zip \(path): it exists and is not a zip file, which is left as it is; "
+                          + "give the path of a new or old zip file")
             }
             try? fm.removeItem(atPath: path)
         }

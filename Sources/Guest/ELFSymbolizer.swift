@@ -7,23 +7,39 @@ import X86
 /// in objdump.c, for an executable): the symbol with the highest address at or below the target,
 /// whatever section either lies in; a target below every symbol is named after the lowest one
 /// (`jmp 1000 <_start-0x8048000>`). Only function, object and untyped symbols with a section are
-/// used. Among symbols at the same address, global beats weak beats local, then function beats
-/// untyped beats object, then the earlier one in the symbol table.
+/// used. Among symbols at the same address the one objdump names is the first in the order of
+/// `compare_symbols` (objdump.c): a name like a file's (`x.o`, `x.a`) or holding `gnu_compiled`
+/// last, then functions first, then objects, then non-local before local, global before weak,
+/// the larger `st_size` first, a name starting with `.` last, and finally by name (`strcmp`):
+/// so `call <_IO_printf>` for glibc's `printf`, `__printf` and `_IO_printf`, as objdump prints it.
 public struct ELFSymbolizer: Symbolizer, Sendable {
     /// (address, name), sorted by address; one entry per address (the preferred symbol).
     public let entries: [(address: UInt32, name: String)]
 
     public init(_ image: ELFImage) {
-        var best: [UInt32: (rank: Int, order: Int, name: String)] = [:]
-        for (order, s) in image.symbols.enumerated() where s.sectionIndex != 0 && s.sectionIndex < 0xff00 {
+        var best: [UInt32: ELFSymbol] = [:]
+        for s in image.symbols where s.sectionIndex != 0 && s.sectionIndex < 0xff00 {
             guard s.kind == .function || s.kind == .notype || s.kind == .object else { continue }
-            let bindRank = s.binding == .global ? 0 : (s.binding == .weak ? 1 : 2)
-            let kindRank = s.kind == .function ? 0 : (s.kind == .notype ? 1 : 2)
-            let rank = bindRank * 3 + kindRank
-            if let current = best[s.value], (current.rank, current.order) <= (rank, order) { continue }
-            best[s.value] = (rank, order, s.name)
+            if let current = best[s.value], !ELFSymbolizer.objdumpPrefers(s, over: current) { continue }
+            best[s.value] = s
         }
         entries = best.map { (address: $0.key, name: $0.value.name) }.sorted { $0.address < $1.address }
+    }
+
+    /// Whether objdump's `compare_symbols` sorts `a` before `b` (two symbols at one address).
+    static func objdumpPrefers(_ a: ELFSymbol, over b: ELFSymbol) -> Bool {
+        func fileLike(_ n: String) -> Bool {
+            let u = Array(n.utf8)
+            return n.contains("gnu_compiled") || n.contains("gcc2_compiled")
+                || (u.count > 2 && u[u.count - 2] == UInt8(ascii: ".") && (u.last == UInt8(ascii: "o") || u.last == UInt8(ascii: "a")))
+        }
+        func key(_ s: ELFSymbol) -> [Int] {
+            [fileLike(s.name) ? 1 : 0, s.kind == .function ? 0 : 1, s.kind == .object ? 0 : 1,
+             s.binding == .local ? 1 : 0, s.binding == .global ? 0 : 1, -Int(s.size), s.name.hasPrefix(".") ? 1 : 0]
+        }
+        let ka = key(a), kb = key(b)
+        if ka != kb { return ka.lexicographicallyPrecedes(kb) }
+        return Array(a.name.utf8).lexicographicallyPrecedes(Array(b.name.utf8))
     }
 
     /// The preferred symbol exactly at `address`, if any.

@@ -1,4 +1,5 @@
 import VSim
+import HostIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,7 +38,15 @@ extension Homework {
                 throw .write("cannot create the output directory \(dir): \(String(cString: strerror(errno)))")
             }
             path = (dir.hasSuffix("/") ? String(dir.dropLast()) : dir) + "/" + problem.fileName
-            try write(source, to: path!)
+            // A file there that is not this very program is the student's (an edited copy of
+            // it): left as it is, never truncated.
+            if lstat(path!, &st) == 0 {
+                guard st.st_mode & S_IFMT == S_IFREG, (try? HostIO.readFile(path!)) == Array(source.utf8) else {
+                    throw .write("\(path!) exists and is not the program of \(t.name) --seed \(problem.seed) (an edited copy?): vsim leaves it as it is; move it away or give another --output-dir")
+                }
+            } else {
+                try write(source, to: path!)
+            }
         }
         let answers = solve ? try Homework.solve(problem) : nil
         return render(problem, answers: answers, programPath: path)

@@ -153,6 +153,9 @@ public struct CostModel: Sendable, Equatable {
             if n <= 0 { break }
             bytes += buf[0..<n]
         }
+        // fopen(3) opens a directory for reading; the read then fails (EISDIR): an error, not
+        // an empty file that leaves every constant at the preset's.
+        if ferror(f) != 0 { throw .unreadable("\(path): cannot be read (\(String(cString: strerror(errno))))") }
         var m = base
         m.name = base.name + "+" + path
         try m.apply(String(decoding: bytes, as: UTF8.self), file: path)

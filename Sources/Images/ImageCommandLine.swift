@@ -29,9 +29,16 @@ public enum ImageCommandLine {
     /// `vsim image ls`.
     public static func list(store: String?) -> Int32 {
         run { () throws(ImageError) in
-            let s = try ImageStore(path: store)
-            let images = try s.images()
             var rows = [["NAME", "MANIFEST", "LAYERS", "SIZE", "UNPACKED", "CREATED"]]
+            // Listing reads: a store that does not exist (a mistyped --store) holds no images
+            // and is not created, as `history`, `inspect` and `rm` create none.
+            let s: ImageStore
+            do throws(ImageError) { s = try ImageStore(path: store, create: false) } catch {
+                guard case .missing = error else { throw error }
+                out(table(rows))
+                return
+            }
+            let images = try s.images()
             for i in images {
                 let unpacked = i.layers.reduce(Int64(0)) { $0 + ($1.unpackedBytes ?? 0) }
                 rows.append([i.name, "sha256:" + i.manifestDigest.short, String(i.layers.count), formatBytes(i.blobBytes),

@@ -83,8 +83,15 @@ public enum REPL {
                 writeError("vsim repl: cannot read --batch \(batch!): \(String(cString: strerror(errno)))\n")
                 return 66
             }
-            lines = readAll(fd).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if fd != 0 { close(fd) }
+            defer { if fd != 0 { close(fd) } }
+            // A --batch that cannot be read whole (a directory: EISDIR) is an error, not an
+            // empty script: an autograder must not take "no commands ran" for a clean session.
+            let bytes: [UInt8]
+            do { bytes = try HostIO.readToEnd(fd) } catch {
+                writeError("vsim repl: cannot read --batch \(batch ?? "-"): \(error.description)\n")
+                return 66
+            }
+            lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         let session: DebugSession
         do {
@@ -142,17 +149,6 @@ public enum REPL {
             if !session.execute(line) { break }
         }
         return 0
-    }
-
-    private static func readAll(_ fd: Int32) -> String {
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
-            if n <= 0 { break }
-            data.append(contentsOf: buf[..<n])
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 
     static func writeOut(_ s: String) { HostIO.writeAll(1, s) }

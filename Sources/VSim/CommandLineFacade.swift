@@ -93,7 +93,8 @@ public enum CommandLineFacade {
         } catch .tooLarge {
             throw .usage("stdin holds more than \(compareInputLimit >> 20) MiB; vsim compare keeps stdin to give every run the same bytes: pass a smaller input")
         } catch {
-            throw .host("cannot read stdin: \(error)")
+            // Not a bug in vsim (70): what is on stdin cannot be read, e.g. a directory (EISDIR).
+            throw .host("cannot read stdin: \(error); vsim compare gives every run the bytes on its stdin: give it a file or a pipe", status: 66)
         }
     }
 

@@ -36,11 +36,24 @@ public struct CompareExports: Sendable {
     /// path), the way compare writes it: opened and written in place
     /// (``OutputFileCheck/Strategy/inPlace``: an existing file opened without truncating it and
     /// given a write of zero bytes, a missing one created and removed again). Nothing is left or
-    /// changed.
-    public func check() throws(VSimError) {
+    /// changed. An export that names the same file (``FileIdentity``) as another export, as one
+    /// of `inputs` (the program, the `--cost-model` file: what each is, and its path) or as the
+    /// file on vsim's stdin, which compare reads, is a usage error too: writing it would replace
+    /// that file.
+    public func check(inputs: [(what: String, path: String)] = []) throws(VSimError) {
         let toStdout = requested.filter { $0.path == "-" }
         if toStdout.count > 1 {
             throw .usage("\(toStdout.map(\.option).joined(separator: " - and ")) - would both write to stdout; give one of them a file name")
+        }
+        var named: [FileIdentity: String] = [:]
+        for (what, path) in inputs { if let id = FileIdentity(path) { named[id] = "\(what) \(path)" } }
+        if let id = FileIdentity(descriptor: 0) { named[id] = named[id] ?? "the file on vsim's stdin" }
+        for (option, path, _) in requested where path != "-" {
+            guard let id = FileIdentity(path) else { continue }
+            if let other = named[id] {
+                throw .usage("\(option) \(path) is \(other): writing the report there would replace it; choose another path")
+            }
+            named[id] = "the file \(option) \(path) writes"
         }
         for (option, path, _) in requested where path != "-" {
             func refuse(_ why: String) -> VSimError {
@@ -76,7 +89,10 @@ extension CommandLineFacade {
     public static func compareReport(program: String?, modes: String, with extra: [String], runs: Int, warmup: Int,
                                      format: ReportFormatChoice, exports: CompareExports, options: RunOptions,
                                      arguments: [String]) throws(ExitStatus) {
-        do { try exports.check() } catch { throw fail(error) }
+        var inputs: [(what: String, path: String)] = []
+        if let program { inputs.append(("the program", program)) }
+        if let model = options.costModelPath { inputs.append(("the --cost-model file", model)) }
+        do { try exports.check(inputs: inputs) } catch { throw fail(error) }
         if let taken = exports.standardOutput, format != .table {
             throw fail(.usage("\(taken.option) - and --format \(format.rawValue) would both write to stdout; drop --format or give \(taken.option) a file name"))
         }

@@ -88,6 +88,10 @@ public enum Nanobench {
             // it faster; the counts are the same on both engines.
             if bench == forkwait { options.engine = .interpret }
             let r = try column.mode.backend.run(resolved, arguments: [String(n)], options: options)
+            if r.exitStatus == 152 {
+                // Not a bug (70): the run needed more than vsim's time or instruction limit.
+                throw .host("nanobench \(bench) under \(column.name) with \(n) iterations ran past vsim's limits (\(r.diagnostic ?? "SIGXCPU")); give fewer --iterations", status: 152)
+            }
             guard r.exitStatus == 0, let _ = r.modeledCycles else {
                 throw .host("nanobench \(bench) under \(column.name) failed: status \(r.exitStatus) \(r.diagnostic ?? "")")
             }

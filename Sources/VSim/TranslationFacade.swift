@@ -73,6 +73,9 @@ extension CommandLineFacade {
             }
             views.append(v)
         }
+        // `--show ''` printed nothing and exited 0; `--count 0` printed one block.
+        if views.isEmpty { throw fail(.usage("--show needs at least one view: \(TranslationView.allCases.map(\.rawValue).joined(separator: ","))")) }
+        if count < 1 { throw fail(.usage("--count must be at least 1 (got \(count))")) }
         var at: UInt32?
         if let address {
             let text = address.lowercased()

@@ -63,6 +63,34 @@ func checkOutput(_ path: String?, option: String) throws(GradingError) {
     }
 }
 
+/// Refuses, before any grading, an `--output` or `--staff-log` that would replace a file the
+/// grading reads or the other output: a file the lab asks for in the submission folder, a file
+/// of the lab's own folder (lab.toml, hidden tests, the solution), or the same file for both
+/// (the staff log, which holds the hidden tests' answers, would become the result students see).
+/// Devices, FIFOs and `-` replace nothing and pass (``FileIdentity``).
+/// - Throws: ``GradingError/usage(_:)`` (exit 64) naming the option, the path and the file.
+func checkOutputsReplaceNoInput(lab: LabSpec, submission: String, output: String?, staffLog: String?) throws(GradingError) {
+    let outputs = [("--output", output), ("--staff-log", staffLog)].compactMap { o, p in p.map { (o, $0) } }.filter { $0.1 != "-" }
+    var submitted: [FileIdentity: String] = [:]
+    for name in lab.submission {
+        if let id = FileIdentity(submission + "/" + name) { submitted[id] = name }
+    }
+    var taken: [FileIdentity: String] = [:]
+    for (option, path) in outputs {
+        guard let id = FileIdentity(path) else { continue }
+        if let name = submitted[id] {
+            throw .usage("\(option) \(path) is the submitted file \(name), which the grading reads: writing there would replace it; choose a path outside the submission's files")
+        }
+        if access(path, F_OK) == 0 && FileIdentity.path(path, isWithin: lab.folder) {
+            throw .usage("\(option) \(path) is a file of the lab folder \(lab.folder): writing there would replace it; choose a path outside the lab")
+        }
+        if let other = taken[id] {
+            throw .usage("\(option) \(path) is the file \(other) writes too: the staff log would replace the result; give each its own file")
+        }
+        taken[id] = "\(option) \(path)"
+    }
+}
+
 /// Writes `text` to `path` ("-" or nil: stdout), in one write to a temporary file then a rename
 /// (so a reader never sees half a result, and a failed write leaves the old file and no temporary),
 /// or, for a path that is not a regular file (``writesInPlace(_:)``), straight into it.
@@ -144,6 +172,7 @@ func grade(visibleOnly: Bool, lab name: String, submission: String, student: Str
     // passed on to the run in progress, no later test, no result, exit 128 + the signal.
     StopSignal.hold()
     let lab = try LabCatalog().load(name, includeHidden: !visibleOnly)
+    try checkOutputsReplaceNoInput(lab: lab, submission: submission, output: output, staffLog: staffLog)
     try checkOutput(output, option: "--output")
     try checkOutput(staffLog, option: "--staff-log")
     var grader = Grader(lab: lab, student: student)

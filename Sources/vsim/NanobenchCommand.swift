@@ -16,7 +16,11 @@ struct NanobenchCommand: ParsableCommand {
     var directory: String?
 
     func validate() throws {
-        if iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        // The benchmarks read their count as 32 bits (programs/nanobench/*.s) and vsim runs
+        // twice as many as asked; past 2^30 the count would wrap.
+        if iterations < 1 || iterations > 1 << 30 {
+            throw ValidationError("--iterations must be from 1 to 1073741824 (got \(iterations)); the default 200 already cancels start-up")
+        }
     }
 
     func run() throws {

@@ -109,6 +109,27 @@ extension ContainerTests {
             spec.keepUpper = "/tmp/upper"
             expectError(spec, status: 64, containing: "--keep-upper needs --rootfs")
         }
+
+        /// overlayfs(5) ("Sharing and copying layers"): using a directory as upper while it is
+        /// part of a lower layer is undefined. Found by QA: `--rootfs rf --keep-upper rf/bin`
+        /// ran, and the container's mount points (dev, proc, sys, tmp) were created in rf/bin,
+        /// the read-only root; `--keep-upper /` put the work folder in the current directory.
+        /// The oracle: the rootfs's listing before and after (nothing may appear in it).
+        @Test func keepUpperOverlappingTheRootfsIsRefused() throws {
+            let dir = try Support.scratch("overlap")
+            defer { Support.remove(dir) }
+            let rootfs = dir + "/rootfs"
+            #expect(HostFiles.makeDirectory(rootfs) == 0 && HostFiles.makeDirectory(rootfs + "/bin") == 0)
+            let before = HostFiles.list(rootfs + "/bin")
+            for upper in [rootfs + "/bin", rootfs, rootfs + "/bin/new-upper", dir, "/"] {
+                var spec = ContainerSpec(command: ["/bin/true"])
+                spec.rootfs = rootfs
+                spec.keepUpper = upper
+                expectError(spec, status: 64, containing: "--keep-upper \(upper) overlaps --rootfs \(rootfs) (one is inside the other)")
+            }
+            #expect(HostFiles.list(rootfs + "/bin") == before)
+            #expect(HostFiles.list(rootfs) == ["bin"])
+        }
     }
 }
 

@@ -35,6 +35,30 @@ import Testing
         #expect(r.stdout == "25 5\n", "\(r.stderr)\(out.stderr)")
     }
 
+    /// run_autograder passes the student id from Gradescope's submission_metadata.json; an id
+    /// that starts with "-" (a name such as "-x", or "--no-timings") was read by vsim as an
+    /// option ("Missing value for '--student'"), so the submission got the fallback score 0
+    /// (found by QA). The oracle: results.json has the test's score and names that student.
+    @Test func gradescopeStudentIdStartingWithADash() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let zip = root + "/autograder.zip"
+        try LabPackager.gradescope(try LabSpec.load(folder: lab), zip: zip)
+        let auto = root + "/autograder"
+        let u = try Fixture.python("import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", [zip, auto + "/source"])
+        #expect(u.status == 0, "\(u.stderr)")
+        for (file, text) in [("prog.s", Fixture.slow), ("answers.toml", "ref_instructions = 8\n")] {
+            try Fixture.write(text, to: auto + "/submission/" + file)
+        }
+        try Fixture.write(#"{"users": [{"email": "--no-timings", "name": "x"}]}"#, to: auto + "/submission_metadata.json")
+        let out = try Fixture.run("bash", [auto + "/source/run_autograder"],
+                                  environment: ["AUTOGRADER_ROOT": auto, "VSIM_BIN": Fixture.vsimPath, "PATH": "/usr/bin:/bin"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let check = "import json,sys; r=json.load(open(sys.argv[1])); print(r['score'], len(r['tests']), '(student --no-timings)' in r['output'])"
+        let r = try Fixture.python(check, [auto + "/results/results.json"])
+        #expect(r.stdout == "25 5 True\n", "\(r.stderr)\(out.stderr)")
+    }
+
     /// setup.sh builds vsim from the zip's vsim/ folder, so that folder must be a package SwiftPM
     /// can load: every target of Package.swift (as `swift package dump-package` reads it) has its
     /// folder (`path`, else SwiftPM's default Sources/NAME, Tests/NAME or Plugins/NAME), or SwiftPM
@@ -172,6 +196,55 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root).filter { $0.contains(".tmp-") }.isEmpty)
     }
 
+    /// An output must not replace what the grading reads (found by QA: `--output
+    /// submission/prog.s` replaced the student's program with the result, `--output
+    /// lessons/LAB/lab.toml` the lab's spec). The oracles: each file's bytes before and after,
+    /// and the fake vsim's marker (no grading happened). Devices replace nothing and pass.
+    @Test func outputsNeverReplaceWhatTheGradingReads() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        try Fixture.write("""
+            id = "demo"
+            title = "t"
+            summary = "s"
+            order = 1
+            submission = ["prog.s"]
+            [[tests]]
+            id = "session"
+            name = "a session"
+            points = 1
+            kind = "repl"
+            program = "lab/tests/ref.s"
+            script = "lab/tests/ref.s"
+            expect = { stdout_matches = "x" }
+
+            """, to: lab + "/lab.toml")
+        try Fixture.write("", to: lab + "/hidden/hidden.toml")
+        let marker = root + "/graded", fake = root + "/fake-vsim"
+        try Fixture.write("#!/bin/sh\ntouch '\(marker)'\n", to: fake)
+        #expect(chmod(fake, 0o755) == 0)
+        let env = ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake]
+        let submission = try Fixture.submission(["prog.s": Fixture.solution], in: root, name: "alice")
+        let kept = [submission + "/prog.s", lab + "/lab.toml", lab + "/hidden/hidden.toml"]
+        let before = try kept.map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let both = root + "/both.txt"
+        for (options, message) in [(["--output", submission + "/prog.s"], "--output \(submission)/prog.s is the submitted file prog.s"),
+                                   (["--staff-log", submission + "/./prog.s"], "--staff-log \(submission)/./prog.s is the submitted file prog.s"),
+                                   (["--output", lab + "/lab.toml"], "--output \(lab)/lab.toml is a file of the lab folder"),
+                                   (["--staff-log", lab + "/hidden/hidden.toml"], "--staff-log \(lab)/hidden/hidden.toml is a file of the lab folder"),
+                                   (["--output", both, "--staff-log", both], "--staff-log \(both) is the file --output \(both) writes too")] {
+            let r = try Fixture.run(Fixture.vsimPath, ["grade", "demo", submission] + options, environment: env)
+            #expect(r.status == 64, "\(options): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("vsim: error: \(message)"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(options): graded before the check")
+        }
+        #expect(try kept.map { try String(contentsOfFile: $0, encoding: .utf8) } == before)
+        #expect(!FileManager.default.fileExists(atPath: both))
+        let ok = try Fixture.run(Fixture.vsimPath, ["grade", "demo", submission, "--output", "/dev/null", "--staff-log", "/dev/null"],
+                                 environment: env)
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
     /// Folders that cannot be made are named with mkdir(2)'s reason, not Foundation's "The
     /// operation could not be completed. The file doesn't exist.": a folder under a regular file
     /// (ENOTDIR, "Not a directory") for `lab start`, and a TMPDIR that does not exist (ENOENT)
@@ -267,10 +340,34 @@ import Testing
         }
         #expect(try String(contentsOfFile: root + "/course/notes.txt", encoding: .utf8) == "keep\n")
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/link.zip")) == root + "/course/notes.txt")
-        try Fixture.write("an old zip\n", to: root + "/old.zip")
+        // An old zip: one Python's zipfile wrote (the zip's own format, not vsim's).
+        #expect(try Fixture.python("import sys, zipfile; zipfile.ZipFile(sys.argv[1], 'w').writestr('old.txt', 'old')", [root + "/old.zip"]).status == 0)
         let replaced = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", root + "/old.zip"], environment: env)
         #expect(replaced.status == 0, "\(replaced.stderr)")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/old.zip")).prefix(4) == Data([0x50, 0x4b, 0x03, 0x04]), "a zip (PK\\3\\4) now")
+        let names = try Fixture.python("import sys, zipfile; print(' '.join(zipfile.ZipFile(sys.argv[1]).namelist()[:2]))", [root + "/old.zip"])
+        #expect(names.stdout == "setup.sh run_autograder\n", "the new zip replaced the old one: \(names.stdout)\(names.stderr)")
+    }
+
+    /// Found by QA: `lab package LAB --gradescope lessons/LAB/lab.toml` replaced the lab's spec
+    /// with the zip (and left lab.toml out of it). A file that is not a zip (neither a local
+    /// header PK\3\4 nor an empty zip's PK\5\6, APPNOTE.TXT 4.3.7 and 4.3.16) is left as it is,
+    /// and no zip is written inside the lab folder; exit 73 (docs/exit-status.md).
+    @Test func gradescopeZipNeverReplacesANonZipOrALabFile() throws {
+        let (root, lab) = try Fixture.makeLab()
+        defer { Fixture.remove(root) }
+        let env = ["VSIM_LESSONS": root + "/lessons"]
+        try Fixture.write("my notes\n", to: root + "/notes.zip")
+        let spec = try String(contentsOfFile: lab + "/lab.toml", encoding: .utf8)
+        for (path, why) in [(root + "/notes.zip", "it exists and is not a zip file"),
+                            (lab + "/lab.toml", "it is inside the lab folder"),
+                            (lab + "/grader.zip", "it is inside the lab folder")] {
+            let out = try Fixture.run(Fixture.vsimPath, ["lab", "package", "demo", "--gradescope", path], environment: env)
+            #expect(out.status == 73, "\(path): \(out.stderr)")
+            #expect(out.stderr.contains("cannot write the Gradescope zip \(path): \(why)"), "\(out.stderr)")
+        }
+        #expect(try String(contentsOfFile: root + "/notes.zip", encoding: .utf8) == "my notes\n")
+        #expect(try String(contentsOfFile: lab + "/lab.toml", encoding: .utf8) == spec)
+        #expect(!FileManager.default.fileExists(atPath: lab + "/grader.zip"))
     }
 
     /// vsim is built and tested with one Swift release: the toolchain running this test (from

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Homework
 
@@ -26,6 +27,28 @@ import Testing
         // Each program names its own seed in its header, so compare them without the comment lines.
         let bodies = sources.map { $0.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") }
         #expect(Set(bodies).count >= 6, "8 seeds should give at least 6 different programs")
+    }
+
+    /// --output-dir writes the program, and writing it again is harmless; but a file of that
+    /// name holding anything else (the student's edited copy) stays byte for byte as it was,
+    /// and vsim says why (exit 73), where it used to truncate it (found by QA).
+    @Test func outputDirNeverReplacesAnEditedProgram() throws {
+        let dir = FileManager.default.temporaryDirectory.path + "/vsim-homework-out-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let problem = Homework.generate(topic: .traps, seed: 7)
+        let path = dir + "/" + problem.fileName
+        _ = try Homework.commandLine(topic: "traps", seed: 7, solve: false, outputDirectory: dir)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == problem.source)
+        _ = try Homework.commandLine(topic: "traps", seed: 7, solve: false, outputDirectory: dir)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == problem.source)
+        let edited = problem.source! + "        # my change\n"
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: HomeworkError.self) { try Homework.commandLine(topic: "traps", seed: 7, solve: false, outputDirectory: dir) }
+        do { _ = try Homework.commandLine(topic: "traps", seed: 7, solve: false, outputDirectory: dir) } catch {
+            #expect(error.exitStatus == 73)
+            #expect(error.description.contains("\(path) exists and is not the program of traps --seed 7"), "\(error.description)")
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == edited)
     }
 
     @Test func unknownTopicListsTheKnownOnes() {

@@ -77,4 +77,16 @@ final class BadGuestTests: XCTestCase {
         XCTAssertEqual(m.vmExitRoundTrip, 500)
         XCTAssertThrowsError(try CostModel.preset("pentium"))
     }
+
+    /// A --cost-model that is a directory cannot be read: read(2) of a directory fails with
+    /// EISDIR (POSIX), so the load fails naming it, as for a missing file, instead of reading as
+    /// an empty file (found by QA: `--cost-model /tmp` ran with the preset's constants).
+    func testCostModelDirectoryIsRefused() throws {
+        XCTAssertThrowsError(try CostModel.load(path: "/tmp", base: .default)) { e in
+            XCTAssertEqual("\(e)", "/tmp: cannot be read (\(String(cString: strerror(EISDIR))))")
+        }
+        XCTAssertThrowsError(try CostModel.load(path: "/nonexistent-vsim-model", base: .default)) { e in
+            XCTAssertEqual("\(e)", "/nonexistent-vsim-model: cannot be read (\(String(cString: strerror(ENOENT))))")
+        }
+    }
 }

@@ -7,6 +7,19 @@ import Glibc
 
 @Suite("vsim image import: an OCI layout built by Python, its digests, its layers on disk")
 struct ImportTests {
+    /// `vsim image ls` only reads: a --store that does not exist lists no images (status 0) and
+    /// is not created (found by QA: `vsim image ls --store /nonexistent` made /nonexistent with
+    /// blobs/, layers/, tmp/ and oci-layout). The oracle is the file system: the path is absent.
+    @Test func listingAMissingStoreCreatesNothing() throws {
+        let dir = try Fixture.scratch("ls-missing")
+        defer { Fixture.remove(dir) }
+        let store = dir + "/typo/store"
+        #expect(ImageCommandLine.list(store: store) == 0)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/typo"))
+        #expect(ImageCommandLine.inspect("layered:1", store: store) == 66)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/typo"))
+    }
+
     @Test func importsTheLayoutUnderItsRefName() throws {
         let dir = try Fixture.scratch("import")
         defer { Fixture.remove(dir) }

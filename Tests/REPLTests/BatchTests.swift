@@ -315,6 +315,28 @@ struct BatchErrorStreamTests {
         return (p.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
     }
 
+    /// A --batch that is a directory cannot be read (read(2) fails with EISDIR, POSIX): vsim
+    /// says so and exits 66, as for a missing one (docs/exit-status.md), instead of running no
+    /// commands and exiting 0 (found by QA), which an autograder would take for a clean session.
+    @Test("--batch naming a directory is an error (66), not an empty script that exits 0")
+    func batchDirectoryRefused() throws {
+        let program = try Batch.source("counter-batchdir.s", counterSource)
+        let dir = FileManager.default.temporaryDirectory.path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Batch.vsimPath)
+        p.arguments = ["repl", program, "--batch", dir]
+        let output = Pipe(), errors = Pipe()
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 66)
+        #expect(String(decoding: err, as: UTF8.self) == "vsim repl: cannot read --batch \(dir): \(String(cString: strerror(EISDIR))) (EISDIR)\n")
+        #expect(out.isEmpty, "no session was started")
+    }
+
     /// gdb prints a command's error on stderr ("Undefined command: \"bogus\".  Try \"help\".");
     /// so does vsim's REPL, so that a lab's regular expression over the transcript (stdout)
     /// cannot be satisfied by a bad command that echoes the text it looks for. A batch with a

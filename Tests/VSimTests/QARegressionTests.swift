@@ -468,4 +468,30 @@ import Testing
         #expect(r.stderr.contains("\(missing): cannot be read (No such file or directory (ENOENT); VSIM_KERNEL_SOURCE names it"), "\(r.stderr)")
         #expect(!r.stderr.contains("ReadError"), "\(r.stderr)")
     }
+
+    /// QA round 8: `vsim nanobench --iterations N` past what the benchmarks can count (they read
+    /// their count as 32 bits, programs/nanobench/*.s, and vsim runs 2N) is a usage error (64)
+    /// at once, where 9223372036854775807 ran a minute and 99999999999 ended as an "internal
+    /// error" (70).
+    @Test func nanobenchIterationsBounded() throws {
+        for n in ["1073741825", "99999999999", "9223372036854775807", "0"] {
+            let r = try CLI.vsim(["nanobench", "--iterations", n])
+            #expect(r.status == 64, "\(n): \(r.stderr)")
+            #expect(r.stderr.contains("--iterations must be from 1 to 1073741824 (got \(n))"), "\(r.stderr)")
+        }
+    }
+
+    /// QA round 8: `vsim translate --count 0` showed one block and `--show ''` printed nothing
+    /// and exited 0; both are usage errors (64, docs/exit-status.md), and `--count 1` still
+    /// shows exactly one block (one "IN:" header, qemu -d in_asm's layout).
+    @Test func translateCountAndShowBounded() throws {
+        let hello = CLI.packageRoot + "/programs/hello.s"
+        let zero = try CLI.vsim(["translate", hello, "--count", "0"])
+        #expect(zero.status == 64 && zero.stderr.contains("--count must be at least 1 (got 0)"), "\(zero.stderr)")
+        let empty = try CLI.vsim(["translate", hello, "--show", ""])
+        #expect(empty.status == 64 && empty.stderr.contains("--show needs at least one view"), "\(empty.stderr)")
+        let one = try CLI.vsim(["translate", hello, "--count", "1", "--show", "in_asm"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.components(separatedBy: "IN: ").count == 2, "\(one.stdout)")
+    }
 }

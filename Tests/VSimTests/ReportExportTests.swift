@@ -149,6 +149,57 @@ print("ok")
         }
     }
 
+    /// The promise of `--export-*` (docs/user-guide.md): it writes the report and nothing else.
+    /// An export naming one of compare's inputs would truncate it at the end of the runs (found
+    /// by QA: `--export-json prog.s` replaced the program with the JSON); the oracle is each
+    /// file's bytes before and after, and that no run happened (the marker).
+    @Test("an export naming the program, the --cost-model file, the file on stdin or another export's file is a usage error (64) before any run; every file stays as it was")
+    func exportNeverReplacesAnInput() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let source = try CLI.write(Self.mkdirSource, name: "mkdirarg.s", in: dir)
+        let model = try CLI.write("trapRoundTrip = 1000\n", name: "model.txt", in: dir)
+        let input = try CLI.write("guest input\n", name: "input.txt", in: dir)
+        let marker = dir + "/ran"
+        let before = try [source, model, input].map { try String(contentsOfFile: $0, encoding: .utf8) }
+        let cases: [([String], String)] = [
+            (["--export-json", source], "--export-json \(source) is the program \(source)"),
+            (["--export-csv", dir + "/./mkdirarg.s"], "--export-csv \(dir)/./mkdirarg.s is the program \(source)"),
+            (["--export-svg", model, "--cost-model", model], "--export-svg \(model) is the --cost-model file \(model)"),
+            (["--export-markdown", input], "--export-markdown \(input) is the file on vsim's stdin"),
+            (["--export-json", dir + "/r.out", "--export-csv", dir + "/r.out"],
+             "--export-csv \(dir)/r.out is the file --export-json \(dir)/r.out writes"),
+        ]
+        for (options, message) in cases {
+            let modes = options.contains("--cost-model") ? "native,trap" : "native"
+            let args = ["compare", "--modes", modes, "--runs", "1", "--warmup", "0"] + options + [source, "--", marker]
+            let r = try CLI.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" < \(input)", CLI.vsimPath] + args)
+            #expect(r.status == 64, "\(options): \(r.stderr)")
+            #expect(r.stderr.contains("vsim: error: \(message): writing the report there would replace it; choose another path"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: marker), "\(options): a run happened before the check")
+        }
+        #expect(try [source, model, input].map { try String(contentsOfFile: $0, encoding: .utf8) } == before)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/r.out"))
+        // Two exports to a device replace nothing: /dev/null takes both.
+        let ok = try CLI.vsim(["compare", "--modes", "native", "--runs", "1", "--warmup", "0", "--export-json", "/dev/null",
+                               "--export-csv", "/dev/null", source, "--", marker])
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    /// A directory on stdin cannot be read (read(2): EISDIR): that is the input's fault, not a
+    /// bug in vsim, so 66 (docs/exit-status.md: cannot be read), where it was 70 (found by QA).
+    @Test("a directory on compare's stdin is 66 (cannot be read), not 70")
+    func directoryOnStdinIsUnreadable() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { CLI.remove(dir) }
+        let source = try CLI.write(Self.mkdirSource, name: "mkdirarg.s", in: dir)
+        let r = try CLI.run("/bin/sh", ["-c", "exec \"$0\" compare --modes native --runs 1 --warmup 0 \"$1\" -- \"$2\" < \"$3\"",
+                                         CLI.vsimPath, source, dir + "/ran", dir])
+        #expect(r.status == 66, "\(r.stderr)")
+        #expect(r.stderr.contains("vsim: error: cannot read stdin: \(String(cString: strerror(EISDIR)))"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/ran"))
+    }
+
     @Test("a comparison that fails after the export check leaves no export file behind")
     func failedComparisonCreatesNoExport() throws {
         let dir = try CLI.temporaryDirectory()
