@@ -245,6 +245,10 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                 }
                 if shadowed { m.openInterruptWindow() }
                 if cpu.eip != next || cpu.cpl == 3 || m.halted || m.stopRequested || cache[f.start] !== f { return nil }
+                // INVLPG and a MOV to CR3 or CR0 may have moved the unit's own pages to other
+                // frames; being serializing, what follows is fetched from there (SDM Vol. 3A,
+                // "Serializing Instructions").
+                if insn.mnemonic == .invlpg || insn.mnemonic == .mov, !mapsItsFrames(f) { return nil }
             }
         }
         previous = f

@@ -135,4 +135,51 @@ final class BinaryTranslationCodeAliasesTests: XCTestCase {
                 addl %ebx, %eax                 # 168 + 800 = 968: exit status 968 & 0xff = 200
             """, exits: 200)
     }
+
+    /// A routine at B that remaps B itself, then runs on: the bytes after the remapping
+    /// instruction differ between the two frames (`movl %cs, %eax` on 0x300000, `movl %ss, %eax`
+    /// on 0x301000). INVLPG and MOV to CR3 are serializing (SDM Vol. 3A, "Serializing
+    /// Instructions"): the next instruction is fetched through the new mapping, so the routine
+    /// returns 0x10 = 16 (the fragment translated from frame 0x300000 would go on with its
+    /// callout: 8). Remapped by a page-table store and INVLPG; and by a MOV to CR3 that loads a
+    /// second directory (at 0x203000, built before: the first 4 MiB as in the first, B in a table
+    /// at 0x204000 mapping frame 0x301000), the unit translated before the MOV runs.
+    func testCodeThatRemapsItsOwnPageRunsOnFromTheNewFrame() throws {
+        func routine(_ remap: String) -> String {
+            """
+                movl $0x201003, 0x203000        # the second directory: 0-4 MiB as in the first,
+                movl $0x204003, 0x203004        # 4-8 MiB: the table at 0x204000,
+                movl $0x301003, 0x204000        # which maps B to frame 0x301000
+                pushl %esi
+                pushl %edi
+                movl $remap, %esi               # the routine to frame 0x300000 (through A)
+                movl %ebp, %edi
+                movl $remap_end - remap, %ecx
+                rep movsb
+                movl $remap, %esi               # and to frame 0x301000
+                movl $0x301000, %edi
+                movl $remap_end - remap, %ecx
+                rep movsb
+                movb $0xd0, 0x301000 + remap_cs + 1 - remap   # there: movl %ss,%eax
+                popl %edi
+                popl %esi
+                call *%esi                      # 0x10
+                jmp remap_end
+            remap:
+            \(remap)
+            remap_cs:
+                movl %cs, %eax
+                ret
+            remap_end:
+            """
+        }
+        try check("a unit that remaps its own page with INVLPG", routine("""
+                movl $0x301003, 0x202000        # B -> frame 0x301000
+                invlpg (%esi)
+            """), exits: 16)
+        try check("a unit that remaps its own page with a MOV to CR3", routine("""
+                movl $0x203000, %eax            # the second directory: B -> frame 0x301000
+                movl %eax, %cr3
+            """), exits: 16)
+    }
 }
