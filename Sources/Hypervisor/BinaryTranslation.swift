@@ -139,7 +139,12 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
     /// translator in here (it must count and stop exactly as the interpreter does).
     public var userCodeRunner: ((UInt64) -> StopReason?)?
 
+    /// The machine's memory, held here so that the lookup's frame check (``mapsItsFrames(_:)``)
+    /// does not go through the unowned ``machine`` each time.
+    let memory: GuestMemory
+
     public override init(machine: SystemMachine, log: VMMLog, cost: CostModel, umip: Bool = false) {
+        memory = machine.memory
         super.init(machine: machine, log: log, cost: cost, umip: false)
         machine.memory.addCodeObserver(self)
         let interpreter = machine.interpreter
@@ -286,7 +291,6 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         }
         flush()
         // The unit's pages were fetched to decode it: the TLB holds their frames.
-        let memory = machine.memory
         let frame = memory.writtenFrame(ofPage: eip >> 12) ?? UInt32.max
         let lastFrame = (a &- 1) >> 12 == eip >> 12 ? frame : memory.writtenFrame(ofPage: (a &- 1) >> 12) ?? UInt32.max
         let f = Fragment(start: eip, end: a, frame: frame, lastFrame: lastFrame, sites: sites,
@@ -366,7 +370,6 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
     /// frames a fetch there would reach now (the TLB's, else the guest's tables'), without
     /// filling the TLB.
     func mapsItsFrames(_ f: Fragment) -> Bool {
-        let memory = machine.memory
         guard memory.writtenFrame(ofPage: f.start >> 12) == f.frame else { return false }
         return f.lastPage == f.start >> 12 || memory.writtenFrame(ofPage: f.lastPage) == f.lastFrame
     }
@@ -380,7 +383,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             fragmentsOnFrame[fr]?.removeAll { $0 === f }
             if fragmentsOnFrame[fr]?.isEmpty == true {
                 fragmentsOnFrame[fr] = nil
-                machine.memory.releaseTranslatedFrame(fr, holder: .vmm)
+                memory.releaseTranslatedFrame(fr, holder: .vmm)
             }
         }
         stats.invalidations &+= 1
@@ -392,7 +395,6 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
     /// dropped (a store of the same bytes, or a permission change, drops nothing).
     public func codeWritten(address: UInt32, count: UInt32) {
         guard !fragmentsOnFrame.isEmpty, count > 0 else { return }
-        let memory = machine.memory
         let end = UInt64(address) + UInt64(count)
         var hit: [Fragment] = []
         var a = UInt64(address)
