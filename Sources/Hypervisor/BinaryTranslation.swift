@@ -16,7 +16,8 @@ public struct BinaryTranslationStats: Sendable, Equatable {
     public var chainsMade: UInt64 = 0
     /// Indirect control transfers (RET, JMP/CALL through a register or memory) looked up at run time.
     public var indirectLookups: UInt64 = 0
-    /// Fragments dropped because their guest code was written, or retranslated adaptively.
+    /// Fragments dropped because their guest code was written (through any linear alias of its
+    /// frame), its linear page now maps another frame, or it was retranslated adaptively.
     public var invalidations: UInt64 = 0
     /// Instructions retranslated into a callout after repeated traced page-table write faults.
     public var adaptiveRetranslations: UInt64 = 0
@@ -46,7 +47,14 @@ public struct BinaryTranslationStats: Sendable, Equatable {
 /// - direct exits are **chained** to the next fragment the first time they are taken; indirect
 ///   ones (RET, JMP/CALL through a register or memory) cost a hash-table lookup every time (the
 ///   paper's call/ret penalty);
-/// - writes to translated code **invalidate** the fragments that hold it;
+/// - writes to translated code **invalidate** the fragments that hold it, whatever linear page
+///   the write goes through: a fragment knows the frames its code came from, which the MMU marks
+///   (``Machine/TranslatedCodeHolder/vmm``), so every TLB entry mapping them sends writes to the
+///   code observers, and ``codeWritten(address:count:)`` finds the fragments by frame (as the
+///   translator finds its blocks, and the interpreter its decoded instructions at other aliases);
+/// - a fragment runs only while the linear pages of its unit map the frames it was translated
+///   from (checked at each lookup: the TLB's frame, else a walk of the guest's tables); after the
+///   guest kernel remaps the page, the unit is translated again from the new frame's bytes;
 /// - **adaptive translation**: a kernel instruction that keeps faulting on traced page tables
 ///   (``adaptiveThreshold`` hidden page faults) is retranslated into a callout that performs the
 ///   write, cheaper than a trap (the paper's *ptemod*).
@@ -77,21 +85,47 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
 
     /// A compiled code fragment: the sites of one translation unit.
     final class Fragment {
+        /// The unit's linear addresses, `[start, end)` (at most two pages).
         let start: UInt32
         let end: UInt32
+        /// The frames (physical page numbers) of the unit's first and last page when it was
+        /// translated (the same for a unit on one page).
+        let frame: UInt32
+        let lastFrame: UInt32
         let sites: [Site]
-        /// The guest code it was translated from (to tell a real write from a permission change).
+        /// The guest code it was translated from (to tell a real write from a permission change
+        /// or a store of the same bytes).
         let bytes: [UInt8]
         /// How the unit ends: a direct transfer or fall-through (chainable), an indirect one, or
         /// a rewritten instruction that leaves to the VMM.
         enum Exit { case direct, indirect, vmm }
         let exit: Exit
-        init(start: UInt32, end: UInt32, sites: [Site], bytes: [UInt8], exit: Exit) {
-            self.start = start; self.end = end; self.sites = sites; self.bytes = bytes; self.exit = exit
+        init(start: UInt32, end: UInt32, frame: UInt32, lastFrame: UInt32, sites: [Site], bytes: [UInt8], exit: Exit) {
+            self.start = start; self.end = end; self.frame = frame; self.lastFrame = lastFrame
+            self.sites = sites; self.bytes = bytes; self.exit = exit
+        }
+        /// Linear page of the unit's last byte.
+        var lastPage: UInt32 { (end &- 1) >> 12 }
+        /// Whether the unit's bytes on `frame` overlap offsets `[lo, hi)` of it.
+        func overlaps(frame f: UInt32, _ lo: UInt32, _ hi: UInt32) -> Bool {
+            let first = start >> 12
+            var page = first
+            while true {
+                if (page == first ? frame : lastFrame) == f {
+                    let from = page == first ? start & 0xFFF : 0
+                    let to = page == lastPage ? ((end &- 1) & 0xFFF) &+ 1 : 0x1000
+                    if from < hi && lo < to { return true }
+                }
+                if page == lastPage { return false }
+                page &+= 1
+            }
         }
     }
 
+    /// The translation cache: fragments by the linear address of their unit (the guest kernel's
+    /// EIP), and by the frames their code lies on.
     var cache: [UInt32: Fragment] = [:]
+    var fragmentsOnFrame: [UInt32: [Fragment]] = [:]
     var chained: Set<UInt64> = []
     /// Traced-write faults by instruction address, and the instructions retranslated for them.
     var tracedFaults: [UInt32: Int] = [:]
@@ -105,7 +139,12 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
     /// translator in here (it must count and stop exactly as the interpreter does).
     public var userCodeRunner: ((UInt64) -> StopReason?)?
 
+    /// The machine's memory, held here so that the lookup's frame check (``mapsItsFrames(_:)``)
+    /// does not go through the unowned ``machine`` each time.
+    let memory: GuestMemory
+
     public override init(machine: SystemMachine, log: VMMLog, cost: CostModel, umip: Bool = false) {
+        memory = machine.memory
         super.init(machine: machine, log: log, cost: cost, umip: false)
         machine.memory.addCodeObserver(self)
         let interpreter = machine.interpreter
@@ -134,10 +173,10 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             }
             let eip = cpu.eip
             let fragment: Fragment
-            if let f = cache[eip] {
+            if let f = cache[eip], mapsItsFrames(f) {
                 fragment = f
-                m.memory.markCodePages(address: f.start, count: f.end &- f.start)   // writes to it are seen
             } else {
+                if let stale = cache[eip] { drop(stale) }   // its page maps another frame now
                 do throws(CPUException) { fragment = try translate(at: eip) } catch {
                     var e = error
                     e.eip = eip
@@ -211,6 +250,10 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
                 }
                 if shadowed { m.openInterruptWindow() }
                 if cpu.eip != next || cpu.cpl == 3 || m.halted || m.stopRequested || cache[f.start] !== f { return nil }
+                // INVLPG and a MOV to CR3 or CR0 may have moved the unit's own pages to other
+                // frames; being serializing, what follows is fetched from there (SDM Vol. 3A,
+                // "Serializing Instructions").
+                if insn.mnemonic == .invlpg || insn.mnemonic == .mov, !mapsItsFrames(f) { return nil }
             }
         }
         previous = f
@@ -247,9 +290,14 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
             if let kind = transferKind(insn) { exit = kind; break }
         }
         flush()
-        let f = Fragment(start: eip, end: a, sites: sites, bytes: guestBytes(eip, a &- eip), exit: exit)
+        // The unit's pages were fetched to decode it: the TLB holds their frames.
+        let frame = memory.writtenFrame(ofPage: eip >> 12) ?? UInt32.max
+        let lastFrame = (a &- 1) >> 12 == eip >> 12 ? frame : memory.writtenFrame(ofPage: (a &- 1) >> 12) ?? UInt32.max
+        let f = Fragment(start: eip, end: a, frame: frame, lastFrame: lastFrame, sites: sites,
+                         bytes: bytes(eip, a, frame, lastFrame), exit: exit)
         cache[eip] = f
-        machine.memory.markCodePages(address: eip, count: a &- eip)
+        for fr in Set([frame, lastFrame]) { fragmentsOnFrame[fr, default: []].append(f) }
+        memory.markTranslatedCode(address: eip, count: a &- eip, holder: .vmm)
         stats.blocksTranslated &+= 1
         stats.instructionsTranslated &+= UInt64(count)
         log.charge(UInt64(count) &* cost.btTranslateInstruction)
@@ -301,27 +349,76 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         }
     }
 
-    // MARK: CodeWriteObserver
+    // MARK: the fragments' frames (CodeWriteObserver)
 
-    /// Guest code bytes at `[a, a+n)` as the CPU would fetch them now (through paging).
-    func guestBytes(_ a: UInt32, _ n: UInt32) -> [UInt8] {
+    /// The bytes at linear `[start, end)` (at most two pages) now, read from `frame` (the first
+    /// page's) and `lastFrame` (the last page's).
+    func bytes(_ start: UInt32, _ end: UInt32, _ frame: UInt32, _ lastFrame: UInt32) -> [UInt8] {
         let mmu = machine.mmu
-        return (0..<n).map { i -> UInt8 in
-            guard let t = mmu.translate(a &+ i) else { return 0 }
-            return UInt8(truncatingIfNeeded: mmu.physicalRead32(t.physical & ~3) >> ((t.physical & 3) * 8))
+        let first = start >> 12
+        return (0..<(end &- start)).map { i -> UInt8 in
+            let a = start &+ i
+            let pa = (a >> 12 == first ? frame : lastFrame) << 12 | (a & 0xFFF)
+            return UInt8(truncatingIfNeeded: mmu.physicalRead32(pa & ~3) >> ((pa & 3) * 8))
         }
     }
 
-    /// Guest memory told us bytes changed (or a code page's permissions did, when the CPU left
-    /// ring 0): drops the fragments whose code really changed.
-    public func codeWritten(address: UInt32, count: UInt32) {
-        let last = address &+ (count == 0 ? 0 : count &- 1)
-        let hit = cache.values.filter { $0.start <= last && $0.end > address }
-        for f in hit where guestBytes(f.start, f.end &- f.start) != f.bytes {
-            cache[f.start] = nil
-            stats.invalidations &+= 1
-        }
+    /// The bytes of `f`'s unit now, read from the frames it was translated from.
+    func bytes(of f: Fragment) -> [UInt8] { bytes(f.start, f.end, f.frame, f.lastFrame) }
+
+    /// Whether the linear pages of `f`'s unit map the frames it was translated from: the
+    /// frames a fetch there would reach now (the TLB's, else the guest's tables'), without
+    /// filling the TLB.
+    func mapsItsFrames(_ f: Fragment) -> Bool {
+        guard memory.writtenFrame(ofPage: f.start >> 12) == f.frame else { return false }
+        return f.lastPage == f.start >> 12 || memory.writtenFrame(ofPage: f.lastPage) == f.lastFrame
     }
+
+    /// Takes `f` out of the translation cache (an invalidation); the MMU stops marking a frame
+    /// once no fragment has code on it.
+    func drop(_ f: Fragment) {
+        guard cache[f.start] === f else { return }
+        cache[f.start] = nil
+        for fr in Set([f.frame, f.lastFrame]) {
+            fragmentsOnFrame[fr]?.removeAll { $0 === f }
+            if fragmentsOnFrame[fr]?.isEmpty == true {
+                fragmentsOnFrame[fr] = nil
+                memory.releaseTranslatedFrame(fr, holder: .vmm)
+            }
+        }
+        stats.invalidations &+= 1
+    }
+
+    /// Guest memory told us bytes `[address, address + count)` changed, through whatever linear
+    /// page: each page written is taken to its frame (the TLB's, else the guest's tables'), and
+    /// the fragments with code on that frame at those offsets whose bytes really changed are
+    /// dropped (a store of the same bytes, or a permission change, drops nothing).
+    public func codeWritten(address: UInt32, count: UInt32) {
+        guard !fragmentsOnFrame.isEmpty, count > 0 else { return }
+        let end = UInt64(address) + UInt64(count)
+        var hit: [Fragment] = []
+        var a = UInt64(address)
+        while a < end {
+            let page = UInt32(a >> 12)
+            let pageEnd = min(end, UInt64(page + 1) << 12)
+            if let frame = memory.writtenFrame(ofPage: page), let list = fragmentsOnFrame[frame] {
+                let lo = UInt32(a & 0xFFF), hi = UInt32(pageEnd - (UInt64(page) << 12))
+                hit += list.filter { $0.overlaps(frame: frame, lo, hi) }
+            }
+            a = pageEnd
+        }
+        for f in hit where cache[f.start] === f && bytes(of: f) != f.bytes { drop(f) }
+    }
+
+    /// The TLB entry of a code page left or maps another frame: nothing to do, the fragments
+    /// are checked against their frames when looked up (``mapsItsFrames(_:)``).
+    public func codeMappingLeft(address: UInt32) {}
+
+    /// The TLB was emptied: nothing to do (as for ``codeMappingLeft(address:)``).
+    public func codeMappingsFlushed(addresses: [UInt32]) {}
+
+    /// The CPU entered CPL 3: nothing to do, fragments run only at the guest kernel's CPL.
+    public func supervisorCodeLeft(address: UInt32, count: UInt32) {}
 
     // MARK: callouts
 
@@ -617,10 +714,7 @@ public final class BinaryTranslationVMM: TrapAndEmulateVMM, CodeWriteObserver {
         guard n >= adaptiveThreshold, !adaptive.contains(eip) else { return }
         adaptive.insert(eip)
         stats.adaptiveRetranslations &+= 1
-        for f in cache.values where f.start <= eip && f.end > eip {
-            cache[f.start] = nil
-            stats.invalidations &+= 1
-        }
+        for f in cache.values where f.start <= eip && f.end > eip { drop(f) }
     }
 
     /// The guest kernel sees its selectors with RPL 0 (the VMM loaded them with RPL 1).

@@ -65,17 +65,17 @@ extension Interpreter {
 /// system-level MMU (Paging.swift): in user-mode emulation (no MMU) the frame of a page is the
 /// page itself.
 extension GuestMemory {
-    /// Marks the pages of `[address, address+count)` as holding translated code, as
-    /// ``markCodePages(address:count:)`` does, and under a system-level MMU also the frames
+    /// Marks the pages of `[address, address+count)` as holding code that `holder` translated,
+    /// as ``markCodePages(address:count:)`` does, and under a system-level MMU also the frames
     /// their TLB entries map, so that a write to those frames through any linear alias, now or
     /// after the TLB is refilled, takes the slow path and reaches the ``CodeWriteObserver``s.
     /// The pages must have been fetched (have TLB entries).
-    public func markTranslatedCode(address: UInt32, count: UInt32) {
+    public func markTranslatedCode(address: UInt32, count: UInt32, holder: TranslatedCodeHolder = .translator) {
         markCodeBits(address, count)
         guard let mmu else { return }
         let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
-        mmu.markTranslatedFrame(page: first)
-        if last != first { mmu.markTranslatedFrame(page: last) }
+        mmu.markTranslatedFrame(page: first, holder: holder)
+        if last != first { mmu.markTranslatedFrame(page: last, holder: holder) }
     }
 
     /// The frame (physical page number) that linear page `page` is mapped to for an instruction
@@ -96,7 +96,9 @@ extension GuestMemory {
         return mmu.translate(page << 12).map { $0.physical >> 12 }
     }
 
-    /// The translator holds no block on `frame` any more (``MMU/releaseCodeFrame(_:)``); nothing
-    /// without a system-level MMU.
-    public func releaseTranslatedFrame(_ frame: UInt32) { mmu?.releaseCodeFrame(frame) }
+    /// `holder` holds no code translated from `frame` any more (``MMU/releaseCodeFrame(_:holder:)``);
+    /// nothing without a system-level MMU.
+    public func releaseTranslatedFrame(_ frame: UInt32, holder: TranslatedCodeHolder = .translator) {
+        mmu?.releaseCodeFrame(frame, holder: holder)
+    }
 }

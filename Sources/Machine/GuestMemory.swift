@@ -381,7 +381,7 @@ public final class GuestMemory {
     }
 
     /// Sets the code bit of the pages of `[address, address+count)` (what the translators mark
-    /// through ``markCodePages(address:count:)`` and ``markTranslatedCode(address:count:)``).
+    /// through ``markCodePages(address:count:)`` and ``markTranslatedCode(address:count:holder:)``).
     func markCodeBits(_ address: UInt32, _ count: UInt32) {
         let first = Int(address >> 12), last = Int((address &+ count &- 1) >> 12)
         for page in [first, last] where pageTable[page] & GuestMemory.pCode == 0 {

@@ -32,8 +32,9 @@ import Descriptions
 /// decoded there; and on every entry to CPL 3 those on supervisor pages are dropped too
 /// (``dropSupervisorCode()``), so a cached kernel instruction is never run by user code. The
 /// translator's blocks are keyed by the physical frame of their code as well (QEMU's TBs by
-/// `phys_pc`) and survive those events: frames holding translated code are marked
-/// (``markTranslatedFrame(page:)``). Frames holding the interpreter's decoded instructions are
+/// `phys_pc`), and so are the BT VMM's compiled code fragments (the frames each was translated
+/// from): both survive those events, and frames holding either are marked, per holder
+/// (``markTranslatedFrame(page:holder:)``). Frames holding the interpreter's decoded instructions are
 /// marked too, with the linear page they were decoded at (``noteDecoded(page:)``, cleared with
 /// the TLB). Every TLB entry that maps a marked frame, whatever its linear page, holds the
 /// "code" bit, so a write through any alias takes the slow path and reaches the observers; the
@@ -60,8 +61,9 @@ public final class MMU {
     let tlb: UnsafeMutablePointer<UInt8>
     /// Linear page numbers whose TLB entry is set.
     var filled: [Int] = []
-    /// Per frame: 1 while the translator holds blocks of code on it (``markTranslatedFrame(page:)``,
-    /// ``releaseCodeFrame(_:)``); a TLB fill of such a frame sets the entry's code bit.
+    /// Per frame: the ``TranslatedCodeHolder`` bits of the caches that hold code translated from
+    /// it (``markTranslatedFrame(page:holder:)``, ``releaseCodeFrame(_:holder:)``); a TLB fill of
+    /// a frame with any bit set sets the entry's code bit.
     let codeFrames: UnsafeMutablePointer<UInt8>
     /// Per frame: where the interpreter decoded instructions in it since the TLB was last
     /// emptied (``noteDecoded(page:)``): 0 nowhere, 1 + the linear page when at one page only,
@@ -340,24 +342,27 @@ public final class MMU {
         memory.pageTable[Int(page)] & GuestMemory.pMapped != 0 ? alias[Int(page)] &- 1 : nil
     }
 
-    /// Marks the frame the TLB maps linear page `page` to (it must have an entry: the translator
-    /// has just fetched it) as holding translated code: from now on every TLB entry mapping it,
-    /// those already filled at other linear pages included, has the code bit, so a write through
-    /// any alias takes the slow path and tells the code observers.
-    func markTranslatedFrame(page: Int) {
+    /// Marks the frame the TLB maps linear page `page` to (it must have an entry: the code was
+    /// just fetched) as holding code that `holder` translated: from now on every TLB entry
+    /// mapping it, those already filled at other linear pages included, has the code bit, so a
+    /// write through any alias takes the slow path and tells the code observers.
+    func markTranslatedFrame(page: Int, holder: TranslatedCodeHolder) {
         guard memory.pageTable[page] & GuestMemory.pMapped != 0 else { return }
         let tag = alias[page]
         let frame = Int(tag &- 1)
-        guard frame < Int(ramSize >> 12), codeFrames[frame] == 0 else { return }
-        codeFrames[frame] = 1
+        guard frame < Int(ramSize >> 12) else { return }
+        let held = codeFrames[frame]
+        codeFrames[frame] = held | holder.rawValue
+        guard held == 0 else { return }   // (the entries have the bit already)
         let pt = memory.pageTable
         for p in filled where alias[p] == tag { pt[p] |= GuestMemory.pCode }
     }
 
-    /// The translator holds no block on `frame` any more: later TLB fills of it do not set the
-    /// code bit (entries that have it keep it until they leave: a stray slow path at most).
-    public func releaseCodeFrame(_ frame: UInt32) {
-        if frame < ramSize >> 12 { codeFrames[Int(frame)] = 0 }
+    /// `holder` holds no code translated from `frame` any more: once no holder does, later TLB
+    /// fills of it do not set the code bit (entries that have it keep it until they leave: a
+    /// stray slow path at most).
+    public func releaseCodeFrame(_ frame: UInt32, holder: TranslatedCodeHolder) {
+        if frame < ramSize >> 12 { codeFrames[Int(frame)] &= ~holder.rawValue }
     }
 
     // MARK: frames holding the interpreter's decoded instructions
@@ -412,6 +417,17 @@ public final class MMU {
 
     /// Number of linear pages currently in the TLB.
     public var tlbEntries: Int { filled.count }
+}
+
+/// A cache of code translated from guest frames, as the system-level MMU marks those frames
+/// (``MMU/markTranslatedFrame(page:holder:)``): a frame stays marked, and every TLB entry that
+/// maps it keeps the code bit, while any holder has code from it.
+public enum TranslatedCodeHolder: UInt8, Sendable {
+    /// The binary translator's blocks (the `Translation` module).
+    case translator = 1
+    /// The BT VMM's compiled code fragments of the guest kernel (`Hypervisor`'s
+    /// `BinaryTranslationVMM`).
+    case vmm = 2
 }
 
 /// CR0 bits (Intel SDM Vol. 3A, 2.5).

@@ -100,6 +100,27 @@ struct SystemMachineTests {
         #expect(e.errorCode == UInt32(8 * 8 + 2), "\(e)")   // the #DF gate, IDT bit set
     }
 
+    /// A frame holding code that both the translator and the BT VMM translated stays marked
+    /// until both let it go: a TLB fill of it sets the entry's code bit (writes to it take the
+    /// slow path to the code observers) while either holds code there, and not after.
+    @Test func aTranslatedFrameStaysMarkedWhileAnyHolderHasCodeOnIt() throws {
+        let m = try Self.machine("ud2")
+        let memory = m.memory
+        func entryAfterFetch(_ a: UInt32) throws -> UInt8 {
+            try memory.guestCheckFetch(a)
+            return memory.pageTableBase[Int(a >> 12)]
+        }
+        _ = try entryAfterFetch(0x300000)   // paging off: frame 0x300
+        memory.markTranslatedCode(address: 0x300000, count: 4)
+        memory.markTranslatedCode(address: 0x300000, count: 4, holder: .vmm)
+        memory.releaseTranslatedFrame(0x300)   // the translator's blocks went
+        m.mmu.flushAll()
+        #expect(try entryAfterFetch(0x300000) & GuestMemory.entryCode != 0)
+        memory.releaseTranslatedFrame(0x300, holder: .vmm)
+        m.mmu.flushAll()
+        #expect(try entryAfterFetch(0x300000) & GuestMemory.entryCode == 0)
+    }
+
     /// Identity-map the first 4 MiB except page 0x300000 (not present) and page 0x301000
     /// (read-only, supervisor); a write to each faults with the SDM error code and CR2.
     @Test func pagingFaultsCarryTheErrorCodeAndCR2() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Hypervisor
 import Machine
 @testable import VSim
 
@@ -76,5 +77,17 @@ enum AliasedFrameKernel {
         m.mmu.loadPhysical(image, at: 0x100000)
         m.resetForBoot(entry: 0x100000, bootInformation: 0)
         return try GuestKernelEngine(machine: m, engine: engine)
+    }
+
+    /// Runs the image to its exit on `engine`, under the modeled VMM `strategy` (nil: the bare
+    /// machine, `--system`). Under `bt` the kernel's code runs from the VMM's translation cache
+    /// and `engine` would run user code (these kernels have none).
+    static func run(_ image: [UInt8], engine: Engine, strategy: VirtualizationStrategy?) throws -> SystemStopReason {
+        let m = try SystemMachine(input: -1, output: -1)
+        m.mmu.loadPhysical(image, at: 0x100000)
+        m.resetForBoot(entry: 0x100000, bootInformation: 0)
+        let vmm = strategy.map { VirtualMachineMonitor(strategy: $0, machine: m) }
+        defer { withExtendedLifetime(vmm) {} }
+        return try GuestKernelEngine(machine: m, engine: engine).run(maxInstructions: 100_000, deadline: nil)
     }
 }
