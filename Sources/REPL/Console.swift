@@ -155,6 +155,6 @@ public enum REPL {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func writeOut(_ s: String) { HostIO.writeAll(1, s) }
-    static func writeError(_ s: String) { HostIO.writeAll(2, s) }
+    static func writeOut(_ s: String) { StandardStreams.write(s, to: 1) }
+    static func writeError(_ s: String) { StandardStreams.write(s, to: 2) }
 }
