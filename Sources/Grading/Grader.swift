@@ -70,11 +70,13 @@ public struct Grader {
 
     /// Throws ``GradingError/interrupted(signal:_:)`` when the grading process received SIGINT,
     /// SIGTERM, SIGHUP or SIGQUIT (``StopSignal``, held by `vsim grade`): the run it stopped is
-    /// not graded, no later test runs, and the scratch folder goes with the sandbox.
+    /// not graded, no later test runs, and the scratch folder goes with the sandbox. A host tool
+    /// the test was running (the submission check's `as` or `cpp`, a `repl` session) was killed
+    /// with its process group at the signal (``HostProcess``).
     static func stopIfSignalled(during test: String) throws(GradingError) {
         guard let s = StopSignal.received else { return }
         throw .interrupted(signal: s, "grading stopped by \(SignalName.of(s)) during test '\(test)' "
-            + "(passed on to the run in progress, which was ended); no result was written")
+            + "(passed on to the run, check or REPL session in progress, which was ended); no result was written")
     }
 }
 
