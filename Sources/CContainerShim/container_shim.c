@@ -246,7 +246,7 @@ static int container_init(void *raw) {
     // out of the new root.
     syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 
-    // Default dispositions (vsim ignores SIGPIPE; that would survive execve).
+    // Default dispositions (vsim ignores SIGPIPE, HostIO's StandardStreams; that would survive execve).
     struct sigaction dfl;
     memset(&dfl, 0, sizeof dfl);
     dfl.sa_handler = SIG_DFL;

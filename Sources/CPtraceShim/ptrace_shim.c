@@ -33,6 +33,12 @@ pid_t vsim_pt_spawn(const char *path, char *const argv[], char *const envp[],
         for (int i = 0; i < 3; i++) {
             if (moved[i] >= 0) dup2(moved[i], i); else close(i);
         }
+        // SIGPIPE's default action back: vsim ignores it (StandardStreams), and SIG_IGN would
+        // survive execve, so the traced program would get EPIPE where natively it dies.
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGPIPE, &dfl, NULL);
         int failure[2] = {0, 0};
         if (cwd != NULL && chdir(cwd) != 0) { failure[0] = 1; failure[1] = errno; }
         if (failure[0] == 0 && ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0) { failure[0] = 2; failure[1] = errno; }

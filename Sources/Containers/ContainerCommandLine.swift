@@ -1,4 +1,5 @@
 import Images
+import HostIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,10 +98,7 @@ public enum ContainerCommandLine {
         return error.exitStatus
     }
 
-    static func writeOut(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
-    }
+    static func writeOut(_ text: String) { StandardStreams.write(text, to: 1) }
 }
 
 extension String {

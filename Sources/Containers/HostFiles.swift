@@ -118,7 +118,9 @@ func monotonicNanoseconds() -> Int64 {
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
 
-/// Writes `text` to fd 2.
+/// Writes `text` to fd 2. A stderr whose reader has gone (EPIPE: vsim ignores SIGPIPE,
+/// `StandardStreams`) drops the text and goes on, unlike vsim's other output: a notice comes
+/// while a container runs or is torn down, which must finish (no cgroup or mount left behind).
 func printError(_ text: String) {
     HostIO.writeAll(2, text)
 }

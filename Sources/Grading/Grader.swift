@@ -3,6 +3,7 @@ import Descriptions
 import Foundation
 import Guest
 import Homework
+import HostIO
 import VSim
 
 /// Grades one submission of a lab: each test run through ``VSim/run(program:mode:arguments:options:)``
@@ -43,9 +44,9 @@ public struct Grader {
         }
         // A run stopped at max_output gets EPIPE when the guest writes again (StreamedOutput
         // closes the pipe's read end). The guest runs in this process, so the host's SIGPIPE
-        // would end the grader: it is ignored here, for the process (a grader has no use for
-        // it: its own writes report EPIPE as an error), and vsim posts SIGPIPE to the guest.
-        signal(SIGPIPE, SIG_IGN)
+        // would end the grader: vsim-lab ignores it from its start (StandardDescriptors.reserve),
+        // and so does this for a caller that did not (a test process); vsim posts SIGPIPE to the guest.
+        StandardStreams.ignoreSIGPIPE()
         let sandbox = try SubmissionSandbox(submission: submission, files: lab.submission)
         var result = GradingResult(labID: lab.id, labTitle: lab.title, variant: variant, tests: [], vsimVersion: VSim.version)
         result.submissionProblems = lab.submission.sorted().compactMap { sandbox.problems[$0] }
@@ -69,11 +70,13 @@ public struct Grader {
 
     /// Throws ``GradingError/interrupted(signal:_:)`` when the grading process received SIGINT,
     /// SIGTERM, SIGHUP or SIGQUIT (``StopSignal``, held by `vsim grade`): the run it stopped is
-    /// not graded, no later test runs, and the scratch folder goes with the sandbox.
+    /// not graded, no later test runs, and the scratch folder goes with the sandbox. A host tool
+    /// the test was running (the submission check's `as` or `cpp`, a `repl` session) was killed
+    /// with its process group at the signal (``HostProcess``).
     static func stopIfSignalled(during test: String) throws(GradingError) {
         guard let s = StopSignal.received else { return }
         throw .interrupted(signal: s, "grading stopped by \(SignalName.of(s)) during test '\(test)' "
-            + "(passed on to the run in progress, which was ended); no result was written")
+            + "(passed on to the run, check or REPL session in progress, which was ended); no result was written")
     }
 }
 

@@ -102,6 +102,12 @@ final class SubmissionSandbox {
 
     // MARK: the include check
 
+    /// The problem a check stopped by the grader's stop signal records (the grading then stops
+    /// after the test: ``Grader/stopIfSignalled(during:)``).
+    static func stopped(_ signal: Int32) -> String {
+        "the check was stopped by \(SignalName.of(signal))"
+    }
+
     /// nil when `path` reads no other file at assembly time; else why it is refused.
     private func check(name: String, path: String, symbolSets: [[String]]) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return "\(name) cannot be read" }
@@ -118,6 +124,7 @@ final class SubmissionSandbox {
             guard let deps = HostProcess.run(["cpp", "-M", "-x", "assembler-with-cpp", path], directory: folder) else {
                 return "cannot check \(name): `cpp` was not found (install cpp)"
             }
+            if let s = deps.stoppedBy { return SubmissionSandbox.stopped(s) }
             if deps.status != 0 { return redact("building \(name) failed: cpp:\n" + deps.stderrText) }
             let read = SubmissionSandbox.parseDependencies(deps.stdoutText)
                 .filter { $0 != path && $0 != "/usr/include/stdc-predef.h" }
@@ -134,6 +141,7 @@ final class SubmissionSandbox {
                                             directory: folder, timeLimit: assemblyTimeLimit) else {
                 return "cannot check \(name): `as` was not found (install binutils)"
             }
+            if let s = out.stoppedBy { return SubmissionSandbox.stopped(s) }
             if out.timedOut {
                 return "building \(name) failed: as --32 did not finish within \(Int(assemblyTimeLimit)) s "
                     + "and was stopped; look for a .rept, .fill or macro that makes the assembler run without end"

@@ -31,7 +31,7 @@ public final class HostCallDevice: IODevice, GuestAddressSpace, GuestClock {
     public lazy var nanosecondsNow: () -> UInt64 = { [unowned self] in self.machine.clock }
     /// Says one line on vsim's stderr (by default, host fd 2).
     public var notice: (String) -> Void = { line in
-        _ = HostIO.writeAll(2, line + "\n")
+        StandardStreams.write(line + "\n", to: 2)
     }
     private var reported: Set<UInt32> = []
     /// The host descriptors of the guest's stdout and stderr (its UARTs').

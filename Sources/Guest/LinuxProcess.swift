@@ -206,7 +206,7 @@ public final class LinuxProcess: SoftwareInterruptHandler {
     /// Called once per system call vsim does not implement (it returns -ENOSYS), with a line
     /// for vsim's stderr; by default written to vsim's own stderr (host fd 2).
     public var notice: (String) -> Void = { line in
-        _ = HostIO.writeAll(2, line + "\n")
+        StandardStreams.write(line + "\n", to: 2)
     }
 
     /// Maps `image`, builds the initial stack and points the CPU at `e_entry`.

@@ -125,7 +125,7 @@ extension LinuxProcess: GuestAddressSpace {
         }
         cpu[reg32: 0] = UInt32(bitPattern: outcome.value)
         // A write to a pipe nobody reads: EPIPE, and the kernel sends the writer SIGPIPE (vsim
-        // itself ignores SIGPIPE, so the guest gets it from here).
+        // itself ignores SIGPIPE, StandardStreams.ignoreSIGPIPE, so the guest gets it from here).
         if outcome.value == -EPIPE && LinuxHostCalls.writeCalls.contains(number) {
             post(GuestSignal(number: SignalNumber.SIGPIPE, code: SignalCode.SI_USER, sender: (LinuxProcess.guestPID, getuid())))
         }

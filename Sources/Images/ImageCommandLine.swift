@@ -119,12 +119,12 @@ public enum ImageCommandLine {
 
     static func run(_ body: () throws(ImageError) -> Void) -> Int32 {
         do { try body(); return 0 } catch {
-            _ = HostIO.writeAll(2, "vsim: error: \(error.description)\n")
+            StandardStreams.write("vsim: error: \(error.description)\n", to: 2)
             return error.exitStatus
         }
     }
 
-    static func out(_ s: String) { _ = HostIO.writeAll(1, s) }
+    static func out(_ s: String) { StandardStreams.write(s, to: 1) }
 
     /// Decimal units, as `docker images` shows sizes.
     public static func formatBytes(_ n: Int64) -> String {

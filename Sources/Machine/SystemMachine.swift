@@ -211,8 +211,8 @@ public final class SystemMachine {
     }
 
     /// A write to the guest's output (a UART's host descriptor, or a forwarded write that went
-    /// to the same pipe) found the pipe's reader gone (EPIPE: vsim ignores SIGPIPE only where a
-    /// harness reads the output, as the grader that stops reading past a test's `max_output`).
+    /// to the same pipe) found the pipe's reader gone (EPIPE: vsim ignores SIGPIPE for its process,
+    /// HostIO's `StandardStreams`; `| head -1`, or the grader past a test's `max_output`).
     /// The one place that stops the machine for it, whichever path wrote: with 128 + SIGPIPE
     /// (141), what a native program or user-mode emulation gets for writing to a pipe without a
     /// reader, at the end of the current slice. A stop already set is kept.

@@ -48,8 +48,8 @@ public final class UART16550: IODevice {
     /// When set, sent bytes go here instead of `output` (tests).
     public var sink: ((UInt8) -> Void)?
     /// Called once, when a flush finds that `output` is a pipe whose reader has gone (EPIPE:
-    /// only where vsim ignores SIGPIPE, as the grader does when it stops reading past a test's
-    /// `max_output`). ``SystemMachine`` stops there (``SystemMachine/outputReaderGone()``), as a
+    /// vsim ignores SIGPIPE for its process, HostIO's `StandardStreams`; `vsim run ... | head -1`,
+    /// or the grader that stops reading past a test's `max_output`). ``SystemMachine`` stops there (``SystemMachine/outputReaderGone()``), as a
     /// program's write to such a pipe ends it.
     public var outputClosed: (() -> Void)?
     private var closedReported = false

@@ -151,6 +151,6 @@ public enum REPL {
         return 0
     }
 
-    static func writeOut(_ s: String) { HostIO.writeAll(1, s) }
-    static func writeError(_ s: String) { HostIO.writeAll(2, s) }
+    static func writeOut(_ s: String) { StandardStreams.write(s, to: 1) }
+    static func writeError(_ s: String) { StandardStreams.write(s, to: 2) }
 }

@@ -105,7 +105,8 @@ public enum CommandLineFacade {
     }
 }
 
-/// Writes `text` to fd 1 completely.
+/// Writes `text` to fd 1 completely; a reader that has gone ends vsim with 141
+/// (``StandardStreams/write(_:to:)``).
 public func writeStandardOutput(_ text: String) {
-    HostIO.writeAll(1, text)
+    StandardStreams.write(text, to: 1)
 }

@@ -53,7 +53,7 @@ enum HostCommand {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // Default signal dispositions in the child (vsim ignores SIGPIPE).
+        // Default signal dispositions in the child (vsim ignores SIGPIPE: StandardStreams).
         var defaults = sigset_t()
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGPIPE)

@@ -115,7 +115,8 @@ public struct RunOptions: Sendable {
     }
 }
 
-/// Writes `text` to fd 2 in one write where possible.
+/// Writes `text` to fd 2 in one write where possible; a reader that has gone ends vsim with 141
+/// (``StandardStreams/write(_:to:)``: a `--trace` read by `head` stops the run there).
 public func writeStandardError(_ text: String) {
-    HostIO.writeAll(2, text)
+    StandardStreams.write(text, to: 2)
 }

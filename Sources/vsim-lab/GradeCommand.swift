@@ -9,7 +9,7 @@ extension ResultFormat: ExpressibleByArgument {}
 /// Prints a grading error the way vsim prints its own and exits with the error's status.
 func failing(_ body: () throws(GradingError) -> Void) throws {
     do { try body() } catch {
-        FileHandle.standardError.write(Data("vsim: error: \(error.description)\n".utf8))
+        StandardStreams.write("vsim: error: \(error.description)\n", to: 2)
         throw ExitCode(error.exitStatus)
     }
 }
@@ -96,7 +96,8 @@ func checkOutputsReplaceNoInput(lab: LabSpec, submission: String, output: String
 /// or, for a path that is not a regular file (``writesInPlace(_:)``), straight into it.
 /// - Throws: ``GradingError/io(_:)`` (exit 73) when the result cannot be written whole.
 func writeOutput(_ text: String, to path: String?) throws(GradingError) {
-    guard let path, path != "-" else { FileHandle.standardOutput.write(Data(text.utf8)); return }
+    // stdout: a reader that has gone ends vsim-lab with 141 (FileHandle's write would trap at EPIPE).
+    guard let path, path != "-" else { StandardStreams.write(text, to: 1); return }
     if writesInPlace(path) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0o644)
         guard fd >= 0 else { throw .io("cannot write \(path): \(String(cString: strerror(errno)))") }

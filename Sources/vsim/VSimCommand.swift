@@ -24,6 +24,8 @@ struct VSimCommand: ParsableCommand {
                       INT3 -> SIGTRAP 133; 134: the guest machine stopped
           152         the guest ran past --max-instructions or the host
                       --time-limit (128+SIGXCPU)
+          141         also: vsim's own stdout or stderr is a pipe whose reader
+                      has gone (`vsim compare | head -1`); vsim stops there
           64          usage error (bad option or argument)
           65          malformed input: not an ELF, truncated, wrong
                       class/machine/type, entry outside every segment

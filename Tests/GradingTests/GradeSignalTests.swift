@@ -108,4 +108,65 @@ import Testing
         let left = (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? ["(unreadable)"]
         #expect(left.isEmpty, "the grader left \(left) in its TMPDIR")
     }
+
+    /// The state letter of `pid` in /proc/PID/stat (proc(5)): "Z" for a zombie, nil once gone.
+    static func state(_ pid: Int32) -> String? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        return text[text.index(after: close)...].split(separator: " ").first.map(String.init)
+    }
+
+    /// SIGTERM while the submission check's `as` runs: the grader kills the assembler's process
+    /// group (the tool and what it started) and exits 143 at once, instead of waiting for it up
+    /// to the check's time limit and then killing the tool alone. The `as` found first in PATH is a
+    /// shell script that starts `sleep 6000` and waits for it, after writing both pids to a file;
+    /// the signal is sent once that file exists. Expected: status 143, a message naming SIGTERM,
+    /// no result file, and both the script and its `sleep` gone (or zombies: killed, not yet
+    /// reaped by their parent) when vsim grade has exited. Before, vsim grade went on waiting for
+    /// the script, and its `sleep` outlived it.
+    @Test func sigtermKillsTheRunningAssemblerCheck() throws {
+        let root = NSTemporaryDirectory() + "vsim-gradesig-as-" + UUID().uuidString
+        defer { Fixture.remove(root) }
+        let lab = root + "/stop", tmp = root + "/tmp", cache = root + "/cache", bin = root + "/bin"
+        try Fixture.write(Self.labTOML("interpret"), to: lab + "/lab.toml")
+        try Fixture.write("", to: lab + "/hidden/hidden.toml")
+        let submission = try Fixture.submission(["prog.s": Self.loop], in: root, name: "sub")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let pids = root + "/as.pids"
+        try Fixture.write("#!/bin/sh\nsleep 6000 &\necho \"$$ $!\" > \(pids).tmp && mv \(pids).tmp \(pids)\nwait\n", to: bin + "/as")
+        chmod(bin + "/as", 0o755)
+        let result = root + "/result.json"
+        FileManager.default.createFile(atPath: root + "/stderr", contents: nil)
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Fixture.vsimPath)
+        p.arguments = ["grade", lab, submission, "--format", "gradescope", "--output", result]
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        p.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp, "XDG_CACHE_HOME": cache, "PATH": path]) { $1 }
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: root + "/stderr"))
+        try p.run()
+        while p.isRunning && !FileManager.default.fileExists(atPath: pids) { usleep(10_000) }
+        #expect(p.isRunning, "vsim grade ended before its assembler check ran")
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+
+        let stderr = (try? String(contentsOfFile: root + "/stderr", encoding: .utf8)) ?? ""
+        #expect(p.terminationReason == .exit && p.terminationStatus == 128 + SIGTERM, "\(p.terminationReason) \(p.terminationStatus): \(stderr)")
+        #expect(stderr.contains("SIGTERM") && stderr.contains("no result was written"), "\(stderr)")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        #expect(!files.contains { $0.hasPrefix("result.json") }, "\(files)")
+        let started = ((try? String(contentsOfFile: pids, encoding: .utf8)) ?? "").split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
+        #expect(started.count == 2, "\(started)")
+        for pid in started {
+            let s = Self.state(pid)
+            #expect(s == nil || s == "Z", "pid \(pid) (the fake as or its sleep) is still running: state \(s ?? "")")
+        }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? ["(unreadable)"]
+        #expect(left.isEmpty, "the grader left \(left) in its TMPDIR")
+        // A sleep that survived (the test failing) is not left behind by the test itself.
+        for pid in started where Self.state(pid) != nil { kill(pid, SIGKILL) }
+    }
 }
