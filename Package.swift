@@ -109,7 +109,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Homework", "VSim", "Guest"]),
         .testTarget(name: "HomeworkTests", dependencies: ["Homework", "VSim", "Guest"]),
         .testTarget(name: "ContainersTests", dependencies: ["Containers", "Images", "VSim"], exclude: ["Programs"]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"], exclude: ["Fixtures/make_image.py"]),
         .testTarget(name: "PtraceTests", dependencies: ["Ptrace"]),
     ],
     swiftLanguageModes: [.v5]

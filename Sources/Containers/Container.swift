@@ -221,7 +221,7 @@ public enum Container {
                                                  no_new_privs: spec.noNewPrivileges ? 1 : 0,
                                                  seccomp_filter: filter == nil ? nil : filterBytes.baseAddress,
                                                  seccomp_instructions: Int32(bpf.count / 8),
-                                                 `init`: spec.useInit ? 1 : 0)
+                                                 init: spec.useInit ? 1 : 0)
                         return vsim_ct_clone(&cSpec, &child)
                     }
                 }

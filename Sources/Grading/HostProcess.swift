@@ -24,7 +24,8 @@ enum HostProcess {
         var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
-    /// - Returns: nil when the executable cannot be started (not found in PATH).
+    /// - Returns: nil when the executable cannot be started (not found in PATH) or the files that
+    ///   capture its output cannot be made in the temporary folder.
     static func run(_ argv: [String], directory: String? = nil, timeLimit: Double = 60, limit: Int = 1 << 20,
                     outputLimit: UInt64? = nil) -> Output? {
         if let s = StopSignal.received {
@@ -36,8 +37,7 @@ enum HostProcess {
                                         attributes: [.posixPermissions: 0o700])) != nil else { return nil }
         defer { try? fm.removeItem(atPath: work) }
         let outPath = work + "/stdout", errPath = work + "/stderr"
-        fm.createFile(atPath: outPath, contents: nil)
-        fm.createFile(atPath: errPath, contents: nil)
+        guard fm.createFile(atPath: outPath, contents: nil), fm.createFile(atPath: errPath, contents: nil) else { return nil }
         guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else { return nil }
         defer { try? out.close(); try? err.close() }
         let process = Process()

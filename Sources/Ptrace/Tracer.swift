@@ -42,7 +42,7 @@ public enum Tracer {
         // The child stops itself (SIGSTOP) before its execve so the options are set first.
         var status: Int32 = 0
         let waited = HostIO.retryingEINTR { waitpid(pid, &status, 0) }
-        if WaitStatus.exited(status) || WaitStatus.signaled(status) {
+        if waited != pid || WaitStatus.exited(status) || WaitStatus.signaled(status) {
             throw startFailure(spec, reportFD)
         }
         let options = (VSIM_PT_O_TRACESYSGOOD | VSIM_PT_O_TRACEEXEC | VSIM_PT_O_EXITKILL
