@@ -343,6 +343,9 @@ extension Lowering {
             setFlags(g)
             return true
 
+        case .movs, .stos, .lods:
+            return lowerString(i)
+
         case .cld:
             mov(.eflags, op(.and, .r(.eflags), .i(~EFLAGS.df)))
             return true

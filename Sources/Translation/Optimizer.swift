@@ -118,7 +118,7 @@ public enum Optimizer {
                 continue
             case .call:
                 op.a = subst(op.a)
-                if op.c == UInt32(RHelper.execInsn.rawValue) { forgetFixed() }
+                if RHelper(rawValue: UInt8(op.c))?.runsInstruction == true { forgetFixed() }
                 if let d = op.writes { forget(d) }
                 if op != original { changed += 1 }
                 emit(op)
@@ -267,7 +267,7 @@ public enum Optimizer {
     }
 
     static func isPureHelper(_ op: ROp) -> Bool {
-        op.code == .call && op.c != UInt32(RHelper.execInsn.rawValue)
+        op.code == .call && RHelper(rawValue: UInt8(op.c))?.runsInstruction != true
     }
 
     /// Keeps the ops whose flag in `keep` is set, in order.
