@@ -283,14 +283,35 @@ public enum Optimizer {
         ops.removeLast(count - j)
     }
 
+    /// Backward over the block's DAG: what is read or seen after each point joins at the
+    /// branches (a `brcond` adds what its label's code needs, a `br` takes it), so a flag write
+    /// that a branch can jump over (a shift by CL whose count is 0) does not kill the flags
+    /// written before it.
     static func deadFlags(_ ops: inout [ROp]) -> Int {
         var explicit: FlagMask = 0              // read by a later op
         var observed: FlagMask = allFlagsMask   // seen by a later exit or fault
         var removed = 0
         let keep = table(ops.count, true)
-        defer { keep.deallocate() }
+        let labels = ops.labelCount
+        let labelExplicit = table(labels, allFlagsMask), labelObserved = table(labels, allFlagsMask)
+        defer { keep.deallocate(); labelExplicit.deallocate(); labelObserved.deallocate() }
         for i in stride(from: ops.count - 1, through: 0, by: -1) {
             let op = ops[i]
+            switch op.code {
+            case .label:
+                labelExplicit[Int(op.x)] = explicit
+                labelObserved[Int(op.x)] = observed
+                continue
+            case .br:
+                explicit = labelExplicit[Int(op.x)]
+                observed = labelObserved[Int(op.x)]
+                continue
+            case .brcond:
+                explicit |= labelExplicit[Int(op.x)]
+                observed |= labelObserved[Int(op.x)]
+            default:
+                break
+            }
             if let d = op.writes, d.isFlags {
                 let bit = flagBit(d)
                 if explicit & bit == 0 && observed & bit == 0 {
@@ -433,7 +454,18 @@ public enum Optimizer {
     /// exit after them is a `goto_tb`. Returns the number of ops moved.
     static func sinkFlags(_ ops: inout [ROp], registers: Int? = nil) -> Int {
         guard var firstExit = ops.firstIndex(where: { $0.code == .gotoTB }) else { return 0 }
+        let exitStart = firstExit
         while firstExit > 0 && ops[firstExit - 1].code == .label { firstExit -= 1 }
+        // A branch to one of those labels over ops other than branches (a shift by CL whose
+        // count is 0 skips its flag writes): what it jumps over is conditional, and moving it
+        // onto the exits would run it on both ways.
+        if firstExit < exitStart {
+            for k in 0..<firstExit where ops[k].code == .brcond || ops[k].code == .br {
+                let target = ops[k].x
+                guard ops[firstExit..<exitStart].contains(where: { $0.x == target }) else { continue }
+                if ops[(k + 1)..<firstExit].contains(where: { $0.code != .brcond && $0.code != .insnStart }) { return 0 }
+            }
+        }
         // The exit region: labels, goto_tb n; mov eip, $target; exit_tb n.
         for op in ops[firstExit...] {
             switch op.code {

@@ -105,7 +105,7 @@ public enum RHelper: UInt8, Sendable {
     case ccCarry
     /// `call rep_movs, $addr, $size` / `call rep_stos, $addr, $size`: REP MOVS / REP STOS of
     /// `size`-byte elements (1, 2, 4) at `addr` (32-bit addresses, flat segments, EIP set first),
-    /// done by a host copy or fill when DF = 0 and every page is there with its permission
+    /// done by a host copy or fill when every page is there with its permission
     /// (QEMU's `helper_*`); any other case runs the instruction as `exec_insn` does
     /// (TranslationEngine+Strings.swift).
     case repMovs, repStos

@@ -31,7 +31,7 @@ P:
         .byte (i * 7 + 1) & 0xff
         .set i, i + 1
         .endr
-R:      .space 20 * 64
+R:      .space 20 * 100
         .bss
         .align 4096
 B:      .space 4 * 4096
@@ -79,6 +79,14 @@ _start:
         movl $0x11223344, %eax
         CASE "rep stosl", 3, 0, 530
         CASE "rep stosb", 0, 0, 530
+        # DF = 1, overlapping: destination below the source by 1 (ahead in this order: the
+        # pattern repeats), by less than an element; above it
+        CASE "rep movsb", 20, 700, 699
+        CASE "rep movsl", 8, 760, 758
+        CASE "rep movsw", 9, 800, 803
+        CASE "rep movsl", 6, 860, 868
+        movw $0x1234, %ax
+        CASE "rep stosw", 5, 0, 900
         CASE "movsb", 0, 540, 560
         CASE "movsw", 0, 540, 560
         CASE "movsl", 0, 540, 560

@@ -1,5 +1,6 @@
-# A fault in the middle of REP MOVSL (reading into a PROT_NONE page; argc 1) or REP STOSB
-# (writing into a read-only page; argc 2): the SIGSEGV handler writes ECX, ESI and EDI (those in
+# A fault in the middle of REP MOVSL (reading into a PROT_NONE page; argc 1), REP STOSB
+# (writing into a read-only page; argc 2) or REP STOSL with DF = 1 (writing down into a
+# read-only page; argc 3): the SIGSEGV handler writes ECX, ESI and EDI (those in
 # the mapping relative to it), EIP, the trap number, the error code and CR2 (relative) from the signal
 # context, and the destination's first 64 bytes, then exits 0.
         .data
@@ -44,7 +45,12 @@ _start:
         cmpl $1, %esi
         je 1f
         movl $1, %edx
-1:      int $0x80
+1:      cmpl $3, %esi                   # argc 3: the first page read-only instead
+        jne 3f
+        subl $4096, %ebx
+3:      int $0x80
+        cmpl $3, %esi
+        je 4f
         cmpl $1, %esi
         jne 2f
         movl base, %esi
@@ -59,6 +65,13 @@ _start:
         movl $50, %ecx
         movl $0xabababab, %eax
         rep stosb                       # 7 bytes, then #PF writing base + 4096
+        hlt
+4:      movl base, %edi
+        addl $4096 + 8, %edi
+        movl $30, %ecx
+        movl $0xcdcdcdcd, %eax
+        std
+        rep stosl                       # DF = 1: 3 dwords down, then #PF writing base + 4092
         hlt
 
 handler:
