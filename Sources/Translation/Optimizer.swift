@@ -286,54 +286,60 @@ public enum Optimizer {
     /// Backward over the block's DAG: what is read or seen after each point joins at the
     /// branches (a `brcond` adds what its label's code needs, a `br` takes it), so a flag write
     /// that a branch can jump over (a shift by CL whose count is 0) does not kill the flags
-    /// written before it.
+    /// written before it. (Branches go forward, so a label is passed before the branches to it;
+    /// its two masks live in a stack buffer indexed by label number, below the op count: a label
+    /// number past it, never made, would count as reading and seeing every flag.)
     static func deadFlags(_ ops: inout [ROp]) -> Int {
-        var explicit: FlagMask = 0              // read by a later op
-        var observed: FlagMask = allFlagsMask   // seen by a later exit or fault
-        var removed = 0
-        let keep = table(ops.count, true)
-        let labels = ops.labelCount
-        let labelExplicit = table(labels, allFlagsMask), labelObserved = table(labels, allFlagsMask)
-        defer { keep.deallocate(); labelExplicit.deallocate(); labelObserved.deallocate() }
-        for i in stride(from: ops.count - 1, through: 0, by: -1) {
-            let op = ops[i]
-            switch op.code {
-            case .label:
-                labelExplicit[Int(op.x)] = explicit
-                labelObserved[Int(op.x)] = observed
-                continue
-            case .br:
-                explicit = labelExplicit[Int(op.x)]
-                observed = labelObserved[Int(op.x)]
-                continue
-            case .brcond:
-                explicit |= labelExplicit[Int(op.x)]
-                observed |= labelObserved[Int(op.x)]
-            default:
-                break
-            }
-            if let d = op.writes, d.isFlags {
-                let bit = flagBit(d)
-                if explicit & bit == 0 && observed & bit == 0 {
-                    keep[i] = false
-                    removed += 1
+        let count = ops.count
+        return withUnsafeTemporaryAllocation(of: FlagMask.self, capacity: 2 * max(count, 1)) { atLabel in
+            var explicit: FlagMask = 0              // read by a later op
+            var observed: FlagMask = allFlagsMask   // seen by a later exit or fault
+            var removed = 0
+            let keep = table(count, true)
+            defer { keep.deallocate() }
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                let op = ops[i]
+                let x = Int(op.x)
+                switch op.code {
+                case .label:
+                    if x < count {
+                        atLabel[2 * x] = explicit
+                        atLabel[2 * x + 1] = observed
+                    }
                     continue
+                case .br:
+                    explicit = x < count ? atLabel[2 * x] : allFlagsMask
+                    observed = x < count ? atLabel[2 * x + 1] : allFlagsMask
+                    continue
+                case .brcond:
+                    explicit |= x < count ? atLabel[2 * x] : allFlagsMask
+                    observed |= x < count ? atLabel[2 * x + 1] : allFlagsMask
+                default:
+                    break
                 }
-                explicit &= ~bit
-                observed &= ~bit
-                if d == .ccOp {
-                    if op.code == .mov, let v = op.a.imm { observed &= needs(v) } else { observed = allFlagsMask }
+                if let d = op.writes, d.isFlags {
+                    let bit = flagBit(d)
+                    if explicit & bit == 0 && observed & bit == 0 {
+                        keep[i] = false
+                        removed += 1
+                        continue
+                    }
+                    explicit &= ~bit
                     observed &= ~bit
+                    if d == .ccOp {
+                        if op.code == .mov, let v = op.a.imm { observed &= needs(v) } else { observed = allFlagsMask }
+                        observed &= ~bit
+                    }
                 }
+                if op.code == .gotoTB && op.x & 1 != 0 { continue }   // goto_tb n, cc_dead: flags not observed
+                if op.observesState || isPureHelper(op) {
+                    observed = allFlagsMask
+                }
+                explicit |= flagBits(op)
             }
-            if op.code == .gotoTB && op.x & 1 != 0 { continue }   // goto_tb n, cc_dead: flags not observed
-            if op.observesState || isPureHelper(op) {
-                observed = allFlagsMask
-            }
-            explicit |= flagBits(op)
+            if removed > 0 { compact(&ops, keep) }
+            return removed
         }
-        if removed > 0 { compact(&ops, keep) }
-        return removed
     }
 
     // MARK: - dead-code elimination
