@@ -757,11 +757,16 @@ struct HostCodeGenerator {
     mutating func call(_ op: ROp) {
         let h = RHelper(rawValue: UInt8(op.c))!
         switch h {
-        case .execInsn:
+        case .execInsn, .repMovs, .repStos:
             // The thunk writes the guest registers back and reloads them, and leaves generated
             // code itself when the helper says so.
             asm.movRI64(.rdx, UInt64(blockIndex) << 32 | UInt64(insnCount & 0xFFFF) << 16 | UInt64(op.x & 0xFFFF))
-            callThunk(thunks.execInsn)
+            if h == .execInsn {
+                callThunk(thunks.execInsn)
+            } else {
+                asm.movRI(.rcx, op.b.imm ?? 4)
+                callThunk(h == .repMovs ? thunks.repMovs : thunks.repStos)
+            }
             return
         case .ccComputeAll: callThunk(thunks.ccComputeAll)
         case .ccCond:

@@ -249,25 +249,8 @@ extension Lowering {
             emit(ROp(.label, x: done))
             return true
 
-        case .shl, .sal, .shr, .sar:
-            guard isMemOrGPR(o0) else { return false }
-            var count: UInt32 = 1
-            if i.operandCount >= 2 {
-                guard case .immediate(let c, _) = o1 else { return false }
-                count = c & 31
-            }
-            if count == 0 { return true }
-            let (a, addr) = readForUpdate(o0, size)
-            let r: RArg
-            let kind: UInt32
-            switch i.mnemonic {
-            case .shl, .sal: r = masked(op(.shl, a, .i(count)), size); kind = LazyFlags.kShl
-            case .shr: r = op(.shr, a, .i(count)); kind = LazyFlags.kShr
-            default: r = masked(op(.sar, signExtended(a, size), .i(count)), size); kind = LazyFlags.kSar
-            }
-            write(o0, r, size, address: addr)
-            setCC(kind, size, r, a, .i(count))
-            return true
+        case .shl, .sal, .shr, .sar, .rol, .ror:
+            return lowerShift(i)
 
         case .push:
             guard isMemOrGPR(o0) || isImm(o0) else { return false }
@@ -342,6 +325,9 @@ extension Lowering {
             }
             setFlags(g)
             return true
+
+        case .movs, .stos, .lods:
+            return lowerString(i)
 
         case .cld:
             mov(.eflags, op(.and, .r(.eflags), .i(~EFLAGS.df)))

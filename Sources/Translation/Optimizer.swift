@@ -118,7 +118,7 @@ public enum Optimizer {
                 continue
             case .call:
                 op.a = subst(op.a)
-                if op.c == UInt32(RHelper.execInsn.rawValue) { forgetFixed() }
+                if RHelper(rawValue: UInt8(op.c))?.runsInstruction == true { forgetFixed() }
                 if let d = op.writes { forget(d) }
                 if op != original { changed += 1 }
                 emit(op)
@@ -267,7 +267,7 @@ public enum Optimizer {
     }
 
     static func isPureHelper(_ op: ROp) -> Bool {
-        op.code == .call && op.c != UInt32(RHelper.execInsn.rawValue)
+        op.code == .call && RHelper(rawValue: UInt8(op.c))?.runsInstruction != true
     }
 
     /// Keeps the ops whose flag in `keep` is set, in order.
@@ -283,36 +283,63 @@ public enum Optimizer {
         ops.removeLast(count - j)
     }
 
+    /// Backward over the block's DAG: what is read or seen after each point joins at the
+    /// branches (a `brcond` adds what its label's code needs, a `br` takes it), so a flag write
+    /// that a branch can jump over (a shift by CL whose count is 0) does not kill the flags
+    /// written before it. (Branches go forward, so a label is passed before the branches to it;
+    /// its two masks live in a stack buffer indexed by label number, below the op count: a label
+    /// number past it, never made, would count as reading and seeing every flag.)
     static func deadFlags(_ ops: inout [ROp]) -> Int {
-        var explicit: FlagMask = 0              // read by a later op
-        var observed: FlagMask = allFlagsMask   // seen by a later exit or fault
-        var removed = 0
-        let keep = table(ops.count, true)
-        defer { keep.deallocate() }
-        for i in stride(from: ops.count - 1, through: 0, by: -1) {
-            let op = ops[i]
-            if let d = op.writes, d.isFlags {
-                let bit = flagBit(d)
-                if explicit & bit == 0 && observed & bit == 0 {
-                    keep[i] = false
-                    removed += 1
+        let count = ops.count
+        return withUnsafeTemporaryAllocation(of: FlagMask.self, capacity: 2 * max(count, 1)) { atLabel in
+            var explicit: FlagMask = 0              // read by a later op
+            var observed: FlagMask = allFlagsMask   // seen by a later exit or fault
+            var removed = 0
+            let keep = table(count, true)
+            defer { keep.deallocate() }
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                let op = ops[i]
+                let x = Int(op.x)
+                switch op.code {
+                case .label:
+                    if x < count {
+                        atLabel[2 * x] = explicit
+                        atLabel[2 * x + 1] = observed
+                    }
                     continue
+                case .br:
+                    explicit = x < count ? atLabel[2 * x] : allFlagsMask
+                    observed = x < count ? atLabel[2 * x + 1] : allFlagsMask
+                    continue
+                case .brcond:
+                    explicit |= x < count ? atLabel[2 * x] : allFlagsMask
+                    observed |= x < count ? atLabel[2 * x + 1] : allFlagsMask
+                default:
+                    break
                 }
-                explicit &= ~bit
-                observed &= ~bit
-                if d == .ccOp {
-                    if op.code == .mov, let v = op.a.imm { observed &= needs(v) } else { observed = allFlagsMask }
+                if let d = op.writes, d.isFlags {
+                    let bit = flagBit(d)
+                    if explicit & bit == 0 && observed & bit == 0 {
+                        keep[i] = false
+                        removed += 1
+                        continue
+                    }
+                    explicit &= ~bit
                     observed &= ~bit
+                    if d == .ccOp {
+                        if op.code == .mov, let v = op.a.imm { observed &= needs(v) } else { observed = allFlagsMask }
+                        observed &= ~bit
+                    }
                 }
+                if op.code == .gotoTB && op.x & 1 != 0 { continue }   // goto_tb n, cc_dead: flags not observed
+                if op.observesState || isPureHelper(op) {
+                    observed = allFlagsMask
+                }
+                explicit |= flagBits(op)
             }
-            if op.code == .gotoTB && op.x & 1 != 0 { continue }   // goto_tb n, cc_dead: flags not observed
-            if op.observesState || isPureHelper(op) {
-                observed = allFlagsMask
-            }
-            explicit |= flagBits(op)
+            if removed > 0 { compact(&ops, keep) }
+            return removed
         }
-        if removed > 0 { compact(&ops, keep) }
-        return removed
     }
 
     // MARK: - dead-code elimination
@@ -433,7 +460,18 @@ public enum Optimizer {
     /// exit after them is a `goto_tb`. Returns the number of ops moved.
     static func sinkFlags(_ ops: inout [ROp], registers: Int? = nil) -> Int {
         guard var firstExit = ops.firstIndex(where: { $0.code == .gotoTB }) else { return 0 }
+        let exitStart = firstExit
         while firstExit > 0 && ops[firstExit - 1].code == .label { firstExit -= 1 }
+        // A branch to one of those labels over ops other than branches (a shift by CL whose
+        // count is 0 skips its flag writes): what it jumps over is conditional, and moving it
+        // onto the exits would run it on both ways.
+        if firstExit < exitStart {
+            for k in 0..<firstExit where ops[k].code == .brcond || ops[k].code == .br {
+                let target = ops[k].x
+                guard ops[firstExit..<exitStart].contains(where: { $0.x == target }) else { continue }
+                if ops[(k + 1)..<firstExit].contains(where: { $0.code != .brcond && $0.code != .insnStart }) { return 0 }
+            }
+        }
         // The exit region: labels, goto_tb n; mov eip, $target; exit_tb n.
         for op in ops[firstExit...] {
             switch op.code {

@@ -95,7 +95,7 @@ public enum RCond: UInt8, Sendable, CaseIterable {
 /// Helpers reachable with `call` (docs/risc-target.md, "Helpers").
 public enum RHelper: UInt8, Sendable {
     /// `call exec_insn, $addr`: runs the whole x86 instruction at `addr` in the interpreter (EIP set
-    /// first); what is not worth inlining (string instructions, DIV, BCD, CPUID, ...).
+    /// first); what is not worth inlining (CMPS, SCAS, DIV, BCD, CPUID, ...).
     case execInsn
     /// `call cc_compute_all -> d`: the six status flags materialized from the lazy state.
     case ccComputeAll
@@ -103,6 +103,16 @@ public enum RHelper: UInt8, Sendable {
     case ccCond
     /// `call cc_carry -> d`: CF of the lazy state (0 or 1).
     case ccCarry
+    /// `call rep_movs, $addr, $size` / `call rep_stos, $addr, $size`: REP MOVS / REP STOS of
+    /// `size`-byte elements (1, 2, 4) at `addr` (32-bit addresses, flat segments, EIP set first),
+    /// done by a host copy or fill when every page is there with its permission
+    /// (QEMU's `helper_*`); any other case runs the instruction as `exec_insn` does
+    /// (TranslationEngine+Strings.swift).
+    case repMovs, repStos
+
+    /// Runs a whole guest instruction, reading and writing guest registers and memory (so the
+    /// optimizer treats it as a barrier; it is not a pure helper).
+    public var runsInstruction: Bool { self == .execInsn || self == .repMovs || self == .repStos }
 
     public var name: String {
         switch self {
@@ -110,6 +120,8 @@ public enum RHelper: UInt8, Sendable {
         case .ccComputeAll: return "cc_compute_all"
         case .ccCond: return "cc_cond"
         case .ccCarry: return "cc_carry"
+        case .repMovs: return "rep_movs"
+        case .repStos: return "rep_stos"
         }
     }
 }
@@ -243,6 +255,7 @@ public struct ROp: Hashable, Sendable {
             var t = "call \(h.name)"
             if d.n != 8 { t += " -> \(d.name)" }
             if h == .execInsn { return t + ", " + a.text }
+            if h == .repMovs || h == .repStos { return t + ", " + a.text + ", " + b.text }
             if h == .ccCond { t += ", " + a.text }
             return t
         }

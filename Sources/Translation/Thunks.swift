@@ -18,6 +18,9 @@ struct Thunks {
     /// rdx = block << 32 | the block's instructions << 16 | the instruction's index; writes the guest registers back first and
     /// reloads them after (the interpreter reads and writes them in `CPUState.raw`).
     var execInsn = 0
+    /// `rep_movs`, `rep_stos`: as ``execInsn``, with ecx = the element size (1, 2, 4).
+    var repMovs = 0
+    var repStos = 0
     /// The lazy-flag helpers; ecx = the argument (`cc_cond`: the condition); result in eax.
     var ccComputeAll = 0
     var ccCond = 0
@@ -38,6 +41,8 @@ struct Thunks {
         var load: UInt64
         var store: UInt64
         var execInsn: UInt64
+        var repMovs: UInt64
+        var repStos: UInt64
         var ccComputeAll: UInt64
         var ccCond: UInt64
         var ccCarry: UInt64
@@ -107,23 +112,30 @@ struct Thunks {
         a.callR(.rax)
         restore(&a)
         returnOrLeave(&a)
-        // exec_insn: helper(ctx, packed, counter) -> 0, or the exit code | leave. Only the
+        // exec_insn: helper(ctx, packed, counter) -> 0, or the exit code | leave; rep_movs and
+        // rep_stos: helper(ctx, packed, counter, size), rcx passed through. Only the
         // temporaries' registers are saved: the guest registers come back from CPUState.raw.
-        t.execInsn = base + a.offset
-        HostCodeGenerator.storeGuestRegisters(&a)
-        a.push(.rsi)
-        a.push(.rdi)
-        a.aluRI64(5, .rsp, 8)
-        a.movRR64(.rdi, .r12)
-        a.movRR64(.rsi, .rdx)
-        a.movRR64(.rdx, .rbp)
-        a.movRI64(.rax, h.execInsn)
-        a.callR(.rax)
-        a.aluRI64(0, .rsp, 8)
-        a.pop(.rdi)
-        a.pop(.rsi)
-        HostCodeGenerator.loadGuestRegisters(&a)
-        returnOrLeave(&a)
+        func runsInstruction(_ a: inout X64Assembler, _ helper: UInt64) -> Int {
+            let at = base + a.offset
+            HostCodeGenerator.storeGuestRegisters(&a)
+            a.push(.rsi)
+            a.push(.rdi)
+            a.aluRI64(5, .rsp, 8)
+            a.movRR64(.rdi, .r12)
+            a.movRR64(.rsi, .rdx)
+            a.movRR64(.rdx, .rbp)
+            a.movRI64(.rax, helper)
+            a.callR(.rax)
+            a.aluRI64(0, .rsp, 8)
+            a.pop(.rdi)
+            a.pop(.rsi)
+            HostCodeGenerator.loadGuestRegisters(&a)
+            returnOrLeave(&a)
+            return at
+        }
+        t.execInsn = runsInstruction(&a, h.execInsn)
+        t.repMovs = runsInstruction(&a, h.repMovs)
+        t.repStos = runsInstruction(&a, h.repStos)
         // The lazy-flag helpers: helper(ctx, argument) -> eax.
         for (k, helper) in [h.ccComputeAll, h.ccCond, h.ccCarry].enumerated() {
             let at = base + a.offset

@@ -59,7 +59,7 @@ public final class TranslationEngine: CodeWriteObserver {
     var running = -1
     var runningInvalidated = false
 
-    public private(set) var stats = TranslationStats()
+    public internal(set) var stats = TranslationStats()
 
     /// The fault map of the code buffer (``hostChecked``): which load or store instruction of
     /// generated code a host fault is sent from, to which slow path.
@@ -169,6 +169,7 @@ public final class TranslationEngine: CodeWriteObserver {
         let base = code.nextStart
         thunks = Thunks.emit(&a, base: base, epilogue: base + epilogue, helpers: Thunks.Helpers(
             load: helperAddress(helperLoad), store: helperAddress(helperStore), execInsn: helperAddress(helperExecInsn),
+            repMovs: helperAddress(helperRepMovs), repStos: helperAddress(helperRepStos),
             ccComputeAll: helperAddress(helperCCComputeAll), ccCond: helperAddress(helperCCCond), ccCarry: helperAddress(helperCCCarry)))
         enterOffset = code.append(a.bytes)!
         epilogueOffset = enterOffset + epilogue

@@ -49,6 +49,9 @@ public struct TranslationStats: Sendable, Equatable {
     public var instructionsExecuted: UInt64 = 0
     /// Of those, run by `call exec_insn` from translated code.
     public var helperInstructions: UInt64 = 0
+    /// Of those, REP MOVS and REP STOS done by `rep_movs` and `rep_stos` without the interpreter
+    /// (those they hand to it count as exec_insn).
+    public var stringHelperInstructions: UInt64 = 0
     /// Of those, stepped by the main loop outside translated code (budget ends, untranslatable
     /// code, SMC retries).
     public var instructionsStepped: UInt64 = 0
@@ -93,7 +96,7 @@ public struct TranslationStats: Sendable, Equatable {
             ("unchained exits", "\(unchainedExits + mainLoopExits + helperExits + budgetExits): goto_tb not yet chained \(unchainedExits), exit_tb or lookup miss \(mainLoopExits), helper \(helperExits), budget \(budgetExits)"),
             ("chains made", "\(chainsMade)"),
             ("invalidations", "\(invalidations) blocks by \(invalidatingWrites) writes; \(smcRetries) stores re-run by the main loop; \(flushes) cache flushes"),
-            ("guest instructions executed", "\(instructionsExecuted): \(instructionsExecuted - instructionsStepped - helperInstructions) translated inline, \(helperInstructions) by exec_insn, \(instructionsStepped) stepped by the main loop"),
+            ("guest instructions executed", "\(instructionsExecuted): \(instructionsExecuted - instructionsStepped - helperInstructions - stringHelperInstructions) translated inline, \(stringHelperInstructions) by rep_movs/rep_stos, \(helperInstructions) by exec_insn, \(instructionsStepped) stepped by the main loop"),
             ("executed from translated code", "\(f(translatedShare))%"),
         ]
         let width = lines.map(\.0.count).max() ?? 0

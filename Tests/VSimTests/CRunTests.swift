@@ -62,7 +62,7 @@ struct CRunTests {
         let dir = try CLI.temporaryDirectory()
         defer { CLI.remove(dir) }
         let env = ["XDG_CACHE_HOME": dir + "/cache", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        for (name, args) in [("hello", ["one", "two"]), ("intbench", ["1"]), ("dhrylike", ["3000"])] {
+        for (name, args) in [("hello", ["one", "two"]), ("intbench", ["1"]), ("dhrylike", ["3000"]), ("strbench", ["2"])] {
             let src = CLI.packageRoot + "/programs/c/\(name).c"
             let exe = dir + "/" + name
             let c = try CLI.run("/usr/bin/env", CProgramsTests.compiler + ["-static", "-O2", "-o", exe, src])
