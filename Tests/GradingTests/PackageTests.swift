@@ -153,13 +153,12 @@ import Testing
         #expect(bad.stderr.contains("key 'title'"))
     }
 
-    /// docs/exit-status.md: 73 when "an output (the result file ...) cannot be written". The
-    /// check comes before grading: the lab's one test is a repl test whose "vsim" (VSIM_EXECUTABLE,
-    /// lab-spec.md) is a script that leaves a marker, and no marker may appear. A good path gets
-    /// the result and no temporary file beside it.
-    @Test func unwritableOutputIsRefusedBeforeGrading() throws {
+    /// A lab whose one test is a repl test run by a fake "vsim" (VSIM_EXECUTABLE, lab-spec.md)
+    /// that only touches `marker`: the marker's presence says whether grading began.
+    /// - Returns: the fixture's root (remove it), the lab folder, the marker's path and the
+    ///   environment that selects the lab and the fake vsim.
+    static func labWithMarkingVsim() throws -> (root: String, lab: String, marker: String, env: [String: String]) {
         let (root, lab) = try Fixture.makeLab()
-        defer { Fixture.remove(root) }
         try Fixture.write("""
             id = "demo"
             title = "t"
@@ -180,7 +179,16 @@ import Testing
         let marker = root + "/graded", fake = root + "/fake-vsim"
         try Fixture.write("#!/bin/sh\ntouch '\(marker)'\n", to: fake)
         #expect(chmod(fake, 0o755) == 0)
-        let env = ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake]
+        return (root, lab, marker, ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake])
+    }
+
+    /// docs/exit-status.md: 73 when "an output (the result file ...) cannot be written". The
+    /// check comes before grading: the lab's one test is a repl test whose "vsim" (VSIM_EXECUTABLE,
+    /// lab-spec.md) is a script that leaves a marker, and no marker may appear. A good path gets
+    /// the result and no temporary file beside it.
+    @Test func unwritableOutputIsRefusedBeforeGrading() throws {
+        let (root, lab, marker, env) = try Self.labWithMarkingVsim()
+        defer { Fixture.remove(root) }
         for (option, path, why) in [("--output", root + "/missing/r.txt", "its folder does not exist"),
                                     ("--staff-log", root + "/missing/log.txt", "its folder does not exist"),
                                     ("--output", root, "it is a directory")] {
@@ -201,29 +209,8 @@ import Testing
     /// lessons/LAB/lab.toml` the lab's spec). The oracles: each file's bytes before and after,
     /// and the fake vsim's marker (no grading happened). Devices replace nothing and pass.
     @Test func outputsNeverReplaceWhatTheGradingReads() throws {
-        let (root, lab) = try Fixture.makeLab()
+        let (root, lab, marker, env) = try Self.labWithMarkingVsim()
         defer { Fixture.remove(root) }
-        try Fixture.write("""
-            id = "demo"
-            title = "t"
-            summary = "s"
-            order = 1
-            submission = ["prog.s"]
-            [[tests]]
-            id = "session"
-            name = "a session"
-            points = 1
-            kind = "repl"
-            program = "lab/tests/ref.s"
-            script = "lab/tests/ref.s"
-            expect = { stdout_matches = "x" }
-
-            """, to: lab + "/lab.toml")
-        try Fixture.write("", to: lab + "/hidden/hidden.toml")
-        let marker = root + "/graded", fake = root + "/fake-vsim"
-        try Fixture.write("#!/bin/sh\ntouch '\(marker)'\n", to: fake)
-        #expect(chmod(fake, 0o755) == 0)
-        let env = ["VSIM_LESSONS": root + "/lessons", "VSIM_EXECUTABLE": fake]
         let submission = try Fixture.submission(["prog.s": Fixture.solution], in: root, name: "alice")
         let kept = [submission + "/prog.s", lab + "/lab.toml", lab + "/hidden/hidden.toml"]
         let before = try kept.map { try String(contentsOfFile: $0, encoding: .utf8) }
