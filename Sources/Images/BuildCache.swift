@@ -53,7 +53,7 @@ public struct BuildCache: Sendable {
     public static func contentDigest(of sources: [String], context: String, shown: String) throws(ImageError) -> Digest {
         var hasher = SHA256()
         for source in sources {
-            let path = try Stage.inside(context, source, what: "COPY source", shown: shown)
+            let path = try Stage.inside(context, source, what: "COPY source", shown: shown, rootName: "the build context")
             hasher.update(data: Array("source \(source)\n".utf8))
             try hash(path, relative: "", into: &hasher)
         }

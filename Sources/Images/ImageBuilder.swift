@@ -248,7 +248,7 @@ public struct ImageBuilder {
         let intoDirectory = destination.hasSuffix("/") || sources.count > 1
         let fm = FileManager.default
         for source in sources {
-            let path = try Stage.inside(context, source, what: "COPY source", shown: at)
+            let path = try Stage.inside(context, source, what: "COPY source", shown: at, rootName: "the build context")
             var isDir = false
             _ = fm.fileExists(atPath: path, isDirectory: &isDir)
             do {

@@ -37,9 +37,10 @@ final class Stage {
         return String(cString: r)
     }
 
-    /// A file named inside the input (an OCI layout or an unpacked archive), refused if it
-    /// resolves outside it.
-    static func inside(_ root: String, _ relative: String, what: String, shown: String) throws(ImageError) -> String {
+    /// A file named inside the input (an OCI layout, an unpacked archive, a build context:
+    /// `rootName` names it in the error), refused if it resolves outside it.
+    static func inside(_ root: String, _ relative: String, what: String, shown: String,
+                       rootName: String = "the image") throws(ImageError) -> String {
         let clean = try ArchivePath.normalize(relative, archive: shown)
         let path = root + "/" + clean
         guard FileManager.default.fileExists(atPath: path) else {
@@ -47,7 +48,7 @@ final class Stage {
         }
         let resolved = try resolve(path)
         guard resolved.hasPrefix(root + "/") else {
-            throw .hostileArchive("\(shown): the \(what) \(relative) resolves to \(resolved), outside the image")
+            throw .hostileArchive("\(shown): the \(what) \(relative) resolves to \(resolved), outside \(rootName)")
         }
         return resolved
     }

@@ -81,6 +81,25 @@ extension ContainerTests {
             #expect(inspected.status == 0 && inspected.stdout.contains("\"WorkingDir\": \"/work\""), "\(inspected.stdout)")
         }
 
+        /// A COPY source that is a symbolic link out of the build context is refused, and the
+        /// message names the build context (it said "outside the image", which a COPY source
+        /// never was in); nothing is stored.
+        @Test func aCopySourceLinkedOutOfTheContextIsRefused() throws {
+            let dir = try Support.scratch("buildlink")
+            defer { Support.remove(dir) }
+            try FileManager.default.createDirectory(atPath: dir + "/context", withIntermediateDirectories: true)
+            #expect(symlink("/etc/hostname", dir + "/context/hostname") == 0)
+            try "FROM scratch\nCOPY hostname /etc/hostname\n".write(toFile: dir + "/context/Containerfile", atomically: true, encoding: .utf8)
+            let store = try ImageStore(path: dir + "/store")
+            do {
+                _ = try build(dir + "/context", store: store)
+                Issue.record("a COPY of a link to /etc/hostname succeeded")
+            } catch let error as ImageError {
+                #expect(error.description.contains("resolves to /etc/hostname, outside the build context"), "\(error.description)")
+            }
+            #expect(try store.images().isEmpty)
+        }
+
         @Test func aFailingRunStopsTheBuild() throws {
             let dir = try Support.scratch("buildfail")
             defer { Support.remove(dir) }
