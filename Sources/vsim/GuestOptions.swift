@@ -13,7 +13,7 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("max-instructions"), parsing: .unconditional, help: "Stop the guest with SIGXCPU (exit 152) after this many guest instructions (interpret, translate, trap, hvm, pv, bt, unikernel; default 10000000000).")
     var maxInstructions: UInt64?
 
-    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60).")
+    @Option(name: .customLong("time-limit"), parsing: .unconditional, help: "Stop the guest with SIGXCPU (exit 152) after this many seconds of host time (default 60; vsim repl has none: a session runs until you quit).")
     var timeLimit: Double?
 
     @Flag(name: .customLong("system"), help: "Run the guest kernel (programs/kernel/) with the program on the system-level machine (interpret, translate).")
