@@ -1,3 +1,5 @@
+import Descriptions
+
 /// The result of `vsim compare`: one program run under several modes, summarised per mode.
 ///
 /// Built by the VSim facade, rendered by ``TableRenderer``, ``JSONRenderer`` and
@@ -19,8 +21,12 @@ public struct ComparisonReport: Sendable {
         public var warmup: Int = 1
         /// Seed of vsim's generator for the runs (AT_RANDOM bytes), nil if not given.
         public var seed: UInt64? = nil
+        /// Whether ``program`` names a program built into vsim ("sumsq (built in)") rather than a file.
+        public var programIsBuiltIn: Bool = false
         public init(vsimVersion: String, hostCPU: String, kernel: String, date: String,
-                    program: String, arguments: [String], runs: Int, warmup: Int = 1, seed: UInt64? = nil) {
+                    program: String, arguments: [String], runs: Int, warmup: Int = 1, seed: UInt64? = nil,
+                    programIsBuiltIn: Bool = false) {
+            self.programIsBuiltIn = programIsBuiltIn
             self.warmup = warmup
             self.seed = seed
             self.vsimVersion = vsimVersion
@@ -30,6 +36,13 @@ public struct ComparisonReport: Sendable {
             self.program = program
             self.arguments = arguments
             self.runs = runs
+        }
+
+        /// The program and its arguments as one line a shell reads back (``ShellWord``): a file
+        /// name or argument with spaces, quotes or control characters is quoted, so that the
+        /// header stays one line and says exactly what ran.
+        public var shownCommandLine: String {
+            ([programIsBuiltIn ? program : ShellWord.quoted(program)] + arguments.map(ShellWord.quoted)).joined(separator: " ")
         }
     }
 

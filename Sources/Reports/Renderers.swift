@@ -47,9 +47,8 @@ enum Columns {
     }
 
     static func headerLines(_ h: ComparisonReport.Header) -> [String] {
-        let args = h.arguments.isEmpty ? "" : " " + h.arguments.joined(separator: " ")
         let seed = h.seed.map { "; seed \($0)" } ?? ""
-        return ["vsim \(h.vsimVersion) compare: \(h.program)\(args), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode after \(h.warmup) warm-up, interleaved",
+        return ["vsim \(h.vsimVersion) compare: \(h.shownCommandLine), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode after \(h.warmup) warm-up, interleaved",
                 "host: \(h.hostCPU); kernel \(h.kernel); \(h.date)\(seed)"]
     }
 

@@ -23,12 +23,11 @@ public enum SVGRenderer {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
         let h = report.header
-        out += "<title>\(esc("vsim \(h.vsimVersion) compare: \(h.program) \(h.arguments.joined(separator: " "))"))</title>\n"
+        out += "<title>\(esc("vsim \(h.vsimVersion) compare: \(h.shownCommandLine)"))</title>\n"
         out += "<desc>\(esc("host: \(h.hostCPU); kernel \(h.kernel); \(h.date); \(h.runs) runs per mode"))</desc>\n"
         out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        let args = h.arguments.isEmpty ? "" : " " + h.arguments.joined(separator: " ")
         out += "<g class=\"title\">\n"
-        out += text(x: 10, y: 20, "vsim compare: \(h.program)\(args), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode", weight: "bold", size: 15)
+        out += text(x: 10, y: 20, "vsim compare: \(h.shownCommandLine), \(h.runs) run\(h.runs == 1 ? "" : "s") per mode", weight: "bold", size: 15)
         out += text(x: 10, y: 38, "host: \(h.hostCPU); kernel \(h.kernel); \(h.date)", size: 11)
         out += "</g>\n"
 

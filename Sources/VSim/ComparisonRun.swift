@@ -195,8 +195,8 @@ extension VSim {
         let counted = mismatches.isEmpty
             ? plan.modes.filter { domain($0) == "user" }.compactMap { results[$0]?.first?.instructions }.first : nil
         let summaries = plan.modes.map { mode -> ComparisonReport.ModeSummary in
-            let command = (["vsim", "run", "--mode", mode.rawValue, plan.program == nil ? resolved.executablePath : resolved.displayName]
-                           + (args.isEmpty ? [] : ["--"] + args)).joined(separator: " ")
+            let command = ShellWord.line(["vsim", "run", "--mode", mode.rawValue, plan.program == nil ? resolved.executablePath : resolved.displayName]
+                                         + (args.isEmpty ? [] : ["--"] + args))
             guard let rs = results[mode], !rs.isEmpty, unavailable[mode] == nil else {
                 return .unavailable(mode: mode.rawValue, command: command, reason: unavailable[mode] ?? "no run finished")
             }
@@ -230,7 +230,8 @@ extension VSim {
         }
         let header = ComparisonReport.Header(vsimVersion: version, hostCPU: HostInfo.cpu(), kernel: HostInfo.kernel(),
                                              date: HostInfo.date(), program: reference.displayName, arguments: args,
-                                             runs: plan.runs, warmup: plan.warmup, seed: plan.options.seed)
+                                             runs: plan.runs, warmup: plan.warmup, seed: plan.options.seed,
+                                             programIsBuiltIn: reference.isBuiltIn)
         return ComparisonReport(header: header, modes: summaries,
                                 baselineMode: plan.modes.contains(.native) ? Mode.native.rawValue : nil,
                                 mismatches: mismatches)

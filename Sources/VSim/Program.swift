@@ -12,6 +12,9 @@ public enum ProgramReference: Sendable, Equatable {
     /// A program built into vsim (``EmbeddedProgram/all``), by name, e.g. "sumsq".
     case embedded(String)
 
+    /// Whether it is a program built into vsim.
+    public var isBuiltIn: Bool { if case .embedded = self { return true } else { return false } }
+
     /// How the program is named in reports and messages.
     public var displayName: String {
         switch self {

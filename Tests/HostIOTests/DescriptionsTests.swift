@@ -16,6 +16,20 @@ import Glibc
         #expect(SignalName.of(40) == "signal 40")
     }
 
+    /// bash reads each quoted word back as the word itself (its `printf '%s\0'` prints the words
+    /// it was given), and no quoted word spans two lines.
+    @Test func shellWordsReadBackByBash() throws {
+        let words = ["plain", "a/b.s", "-x", "", "two words", "it's", "'", "a\"b", "$HOME", "`id`", "*", "~",
+                     "new\nline", "tab\there", "esc\u{1b}[1m", "back\\slash\n", "quote'\nnewline", "ünï cödé",
+                     "ünï\ncödé", "\u{7f}", ";rm -rf x", "a|b"]
+        let line = ShellWord.line(words)
+        #expect(!line.contains("\n"), "\(line)")
+        let back = try shell("printf '%s\\0' " + line)
+        #expect(back.split(separator: "\0", omittingEmptySubsequences: false).dropLast().map(String.init) == words, "\(line)")
+        #expect(ShellWord.quoted("programs/sumsq.s") == "programs/sumsq.s")
+        #expect(ShellWord.quoted("my prog.s") == "'my prog.s'")
+    }
+
     @Test func errnoNamesMatchPython() throws {
         let listed = try shell("python3 -c 'import errno; print(\"\\n\".join(f\"{k} {v}\" for k, v in sorted(errno.errorcode.items())))'")
         var python: [Int32: Set<String>] = [:]

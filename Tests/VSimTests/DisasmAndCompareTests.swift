@@ -249,4 +249,21 @@ import Reports
         #expect(text.contains("|:---|---:|"))
         #expect(text.contains("| interpret | 1.000 s |"))
     }
+
+    /// A program or argument with a space, a quote or a newline is shown as a shell would read
+    /// it back (found by QA: a newline in an argument broke the Markdown header line in two); a
+    /// built-in program's name is shown as it is. bash's `printf '%s\0'` is the oracle of the
+    /// quoting itself (DescriptionsTests.shellWordsReadBackByBash).
+    @Test func headerQuotesProgramAndArgumentsAsAShellWould() {
+        var report = sample()
+        report.header.program = "my prog.s"
+        report.header.arguments = ["it's", "a\nb"]
+        let markdown = MarkdownRenderer.render(report)
+        #expect(markdown.hasPrefix("vsim 0.1.0 compare: 'my prog.s' 'it'\\''s' $'a\\nb', 3 runs per mode after 1 warm-up, interleaved  \nhost: "), "\(markdown)")
+        #expect(TableRenderer.render(report).hasPrefix("vsim 0.1.0 compare: 'my prog.s' 'it'\\''s' $'a\\nb', 3 runs"))
+        report.header.program = "sumsq (built in)"
+        report.header.programIsBuiltIn = true
+        report.header.arguments = ["300"]
+        #expect(MarkdownRenderer.render(report).hasPrefix("vsim 0.1.0 compare: sumsq (built in) 300, 3 runs"))
+    }
 }

@@ -225,7 +225,8 @@ print("ok")
     @Test("the SVG shows its title as text and starts its log axis at a labelled 1x")
     func svgTitleAndAxis() throws {
         let header = ComparisonReport.Header(vsimVersion: "0.1.0", hostCPU: "Test CPU (2 CPUs)", kernel: "Linux 6.1",
-                                             date: "2026-11-20T22:10:00Z", program: "sumsq (built in)", arguments: ["300"], runs: 3)
+                                             date: "2026-11-20T22:10:00Z", program: "sumsq (built in)", arguments: ["300"], runs: 3,
+                                             programIsBuiltIn: true)
         let native = ComparisonReport.ModeSummary(mode: "native", command: "n", wallTimes: Statistics([0.001, 0.001, 0.001]),
                                                   instructions: nil, exitStatuses: [0, 0, 0], maxResidentBytes: nil)
         let slow = ComparisonReport.ModeSummary(mode: "interpret", command: "i", wallTimes: Statistics([0.05, 0.05, 0.05]),
